@@ -1,0 +1,129 @@
+/**
+ * Typed errors with stable codes. Every store raises these alike, so callers (and the HTTP layer) can branch
+ * on `code` without knowing which store is behind the scheduler.
+ */
+
+export class HourglassError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bad input: names the field and the offending value. Raised before anything is stored. */
+export class ValidationError extends HourglassError {
+  readonly field: string;
+  readonly value: unknown;
+  constructor(field: string, value: unknown, reason: string, code = 'INVALID_ARGUMENT') {
+    super(code, `${field}: ${reason} (got ${describe(value)})`);
+    this.field = field;
+    this.value = value;
+  }
+}
+
+export class InvalidCronError extends ValidationError {
+  constructor(field: string, value: unknown, reason: string) {
+    super(field, value, `invalid cron expression: ${reason}`, 'INVALID_CRON');
+  }
+}
+
+export class InvalidTimezoneError extends ValidationError {
+  constructor(field: string, value: unknown) {
+    super(field, value, 'unknown IANA time zone', 'INVALID_TIMEZONE');
+  }
+}
+
+export class InvalidTimeError extends ValidationError {
+  constructor(field: string, value: unknown, reason = 'cannot be understood as a point in time') {
+    super(field, value, reason, 'INVALID_TIME');
+  }
+}
+
+export class InvalidDurationError extends ValidationError {
+  constructor(field: string, value: unknown, reason = "expected milliseconds or a duration such as '10s', '5m', '2h', '1d', '5 minutes'") {
+    super(field, value, reason, 'INVALID_DURATION');
+  }
+}
+
+export class InvalidDataError extends ValidationError {
+  constructor(field: string, value: unknown, reason: string) {
+    super(field, value, reason, 'INVALID_DATA');
+  }
+}
+
+export class UnknownJobNameError extends HourglassError {
+  readonly jobName: string;
+  constructor(name: string) {
+    super('UNKNOWN_JOB_NAME', `no handler is defined for job name ${JSON.stringify(name)}`);
+    this.jobName = name;
+  }
+}
+
+export class JobNotFoundError extends HourglassError {
+  readonly jobId: string;
+  constructor(id: string) {
+    super('JOB_NOT_FOUND', `no job with id ${JSON.stringify(id)}`);
+    this.jobId = id;
+  }
+}
+
+/** The job is in a state that does not allow the operation (update of a running job, say). */
+export class JobStateError extends HourglassError {
+  constructor(message: string) {
+    super('JOB_STATE', message);
+  }
+}
+
+/** A run exceeded its timeout; the attempt fails with this error. */
+export class JobTimeoutError extends HourglassError {
+  constructor(name: string, id: string, timeoutMs: number) {
+    super('JOB_TIMEOUT', `job ${name} (${id}) timed out after ${timeoutMs} ms`);
+  }
+}
+
+export class JobCancelledError extends HourglassError {
+  constructor(name: string, id: string) {
+    super('JOB_CANCELLED', `job ${name} (${id}) was cancelled`);
+  }
+}
+
+/** This run no longer owns the job (its lock expired and another worker took it, or it was deleted). */
+export class LeaseLostError extends HourglassError {
+  constructor(name: string, id: string) {
+    super('LEASE_LOST', `job ${name} (${id}): this worker no longer holds its lock; the result is dropped`);
+  }
+}
+
+/** The scheduler is shutting down; the run is released to be taken again. */
+export class SchedulerStoppingError extends HourglassError {
+  constructor() {
+    super('SCHEDULER_STOPPING', 'the scheduler is stopping');
+  }
+}
+
+/** The store did not answer or refused the operation. */
+export class StoreError extends HourglassError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_ERROR', message, options);
+  }
+}
+
+/** Short, safe rendering of an offending value for an error message. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
+  if (typeof value === 'bigint') return `${value}n (BigInt)`;
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'symbol') return value.toString();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number') return String(value);
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined) return String(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

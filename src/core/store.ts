@@ -1,0 +1,243 @@
+/**
+ * The one interface every store implements (SQLite, PostgreSQL, Redis), and the records that cross it.
+ *
+ * Division of labour: the core decides (what runs next, retry or fail, the next due time of a repeat);
+ * a store applies each decision as ONE atomic operation (a transaction, a statement or a Lua script)
+ * and guards it with the job's lock token, so a worker that lost its lease can never overwrite a job.
+ * All times are epoch milliseconds from the caller's clock (`now` is always passed in).
+ * No driver is imported here or anywhere in core.
+ */
+import type { Logger } from './logger.js';
+import type { BackoffSpec, Json, JobStatus, RepeatSpec } from './types.js';
+
+/** A job as a store persists it. */
+export interface JobRecord {
+  id: string;
+  name: string;
+  data: Json;
+  status: JobStatus;
+  priority: number;
+  /** Runs started in the current cycle; a claim increments it. */
+  attempts: number;
+  /** null: the worker resolves it from its definition or the scheduler's defaults at run time. */
+  maxAttempts: number | null;
+  backoff: BackoffSpec | null;
+  timeoutMs: number | null;
+  repeat: RepeatSpec | null;
+  /** Unique identity of a repeating job (every() upserts on it). */
+  repeatKey: string | null;
+  /** Unique among pending and running jobs. */
+  dedupeKey: string | null;
+  /**
+   * The due time of the current occurrence. Retries and trigger() move nextRunAt but not dueAt,
+   * so the next occurrence of a repeat is computed from dueAt (non-drifting).
+   */
+  dueAt: number;
+  nextRunAt: number;
+  lastRunAt: number | null;
+  lastFinishedAt: number | null;
+  lastError: string | null;
+  result: Json | null;
+  progress: Json | null;
+  lockedBy: string | null;
+  lockedUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A job to insert. Stores fill in id, status 'pending', attempts 0, timestamps. */
+export interface NewJob {
+  name: string;
+  data: Json;
+  priority: number;
+  maxAttempts: number | null;
+  backoff: BackoffSpec | null;
+  timeoutMs: number | null;
+  repeat: RepeatSpec | null;
+  repeatKey: string | null;
+  dedupeKey: string | null;
+  dueAt: number;
+  nextRunAt: number;
+}
+
+export interface InsertResult {
+  job: JobRecord;
+  /** false: an existing job was returned (dedupe) or updated (repeat key). */
+  created: boolean;
+}
+
+export interface NameLimit {
+  name: string;
+  /** Most jobs of this name to claim in this call (this worker's free slots for it). Omit for no local cap. */
+  localFree?: number;
+  /** Most jobs of this name running at once across all workers (running rows counted in the store). */
+  global?: number;
+}
+
+export interface ClaimRequest {
+  now: number;
+  workerId: string;
+  /** Written to every claimed job; settle/heartbeat/progress must present it (fencing token). */
+  lockToken: string;
+  /** Most jobs to claim in total. */
+  limit: number;
+  /** Names this worker can run; null means any name (a fallback handler is set). */
+  names: string[] | null;
+  /** Per-name caps; names not listed have none. */
+  limits: NameLimit[];
+  /** lockedUntil = now + this, per name where given, else lockLifetimeMs. */
+  lockLifetimeMs: number;
+  lockLifetimes?: Record<string, number>;
+}
+
+/** A claimed job: status 'running', attempts incremented, lastRunAt = now, locked to the claimer. */
+export interface ClaimedJob extends JobRecord {
+  lockToken: string;
+}
+
+export interface HistoryEntry {
+  status: 'completed' | 'failed' | 'cancelled';
+  attempt: number;
+  startedAt: number;
+  completedAt: number;
+  error: string | null;
+  result: Json | null;
+  workerId: string;
+}
+
+/**
+ * The end of one run, decided by the core. Applied only if the job still carries `lockToken`.
+ * If the job was cancelled while it ran (status 'cancelled' in the store), the store keeps it cancelled,
+ * clears the lock and records the history entry with status 'cancelled'.
+ */
+export interface Settlement {
+  id: string;
+  lockToken: string;
+  /** 'pending' for a retry, the next occurrence of a repeat, or a release on shutdown. */
+  status: 'pending' | 'completed' | 'failed';
+  nextRunAt?: number;
+  dueAt?: number;
+  /** Set attempts (0 when a repeat starts a new cycle); undefined keeps it. */
+  attempts?: number;
+  /** Stored on the job when defined (null clears). */
+  result?: Json | null;
+  /** Stored on the job when defined (null clears). */
+  lastError?: string | null;
+  finishedAt: number;
+  /** One history record for the run; null writes none. */
+  history: HistoryEntry | null;
+}
+
+export interface Lease {
+  id: string;
+  lockToken: string;
+  /** New lockedUntil. */
+  lockedUntil: number;
+}
+
+/** 'ok': lease extended; 'cancelled': still ours but cancel() was called; 'lost': another owner or gone. */
+export type LeaseState = 'ok' | 'lost' | 'cancelled';
+
+export interface JobQuery {
+  status?: JobStatus[];
+  name?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface JobPatch {
+  data?: Json;
+  priority?: number;
+  maxAttempts?: number | null;
+  repeat?: RepeatSpec | null;
+  nextRunAt?: number;
+  dueAt?: number;
+}
+
+export interface CancelResult {
+  job: JobRecord;
+  /** Status before the call; a finished job ('completed', 'failed', 'cancelled') is left as it was. */
+  previous: JobStatus;
+}
+
+export interface MigrationStatus {
+  applied: { version: number; name: string; appliedAt: number | null }[];
+  pending: { version: number; name: string }[];
+}
+
+export interface StoreInitOptions {
+  logger: Logger;
+}
+
+export interface Store {
+  /** 'sqlite' | 'postgres' | 'redis'; shown in health() and logs. */
+  readonly kind: string;
+
+  /** Connect and bring the schema up to date (runs migrate()). Idempotent. */
+  init(options: StoreInitOptions): Promise<void>;
+  /** Release what the store owns (never a pool or client the user passed in). */
+  close(): Promise<void>;
+  /** Apply pending migrations once, safe with many processes racing. */
+  migrate(): Promise<MigrationStatus>;
+  migrationStatus(): Promise<MigrationStatus>;
+  /** Throws when the store does not answer. */
+  ping(): Promise<void>;
+
+  /**
+   * Insert jobs in one atomic operation, in order. A job whose dedupeKey matches a pending or running job
+   * returns that job (created false). A job with a repeatKey that exists updates that job's name, data,
+   * options and repeat; its nextRunAt/dueAt are replaced only when the repeat changed or the job had finished
+   * (then it is pending again with attempts 0); created false.
+   */
+  insert(jobs: NewJob[], now: number): Promise<InsertResult[]>;
+
+  /**
+   * One atomic operation: first return every running job whose lock expired (lockedUntil < now) to
+   * pending (nextRunAt = now), writing a 'failed' history entry "lock expired …" for the lost run; then claim
+   * up to `limit` due pending jobs (nextRunAt <= now) of the allowed names, not paused, ordered by priority
+   * (higher first), then nextRunAt, then insertion order, honouring `limits`.
+   */
+  claim(request: ClaimRequest): Promise<ClaimedJob[]>;
+
+  /** Apply many settlements atomically; returns, per item, whether it was applied (false: lease lost). */
+  settle(settlements: Settlement[]): Promise<boolean[]>;
+
+  /** Extend leases in one operation; returns the state of each. */
+  heartbeat(leases: Lease[], now: number): Promise<LeaseState[]>;
+
+  /** Save progress if the lease still holds. */
+  saveProgress(id: string, lockToken: string, progress: Json, now: number): Promise<boolean>;
+
+  getJob(id: string): Promise<JobRecord | null>;
+  listJobs(query: JobQuery): Promise<JobRecord[]>;
+  /** Number of jobs by status (all statuses present, zero where none), optionally for one name. */
+  countJobs(name?: string): Promise<Record<JobStatus, number>>;
+  /** History of one job, oldest first. */
+  history(jobId: string): Promise<{ id: string; jobId: string; status: HistoryEntry['status']; attempt: number; startedAt: number; completedAt: number; error: string | null; result: Json | null; workerId: string }[]>;
+
+  /** Pending → cancelled; running → cancelled (lock kept so the running worker still settles it). */
+  cancel(id: string, now: number): Promise<CancelResult | null>;
+  /**
+   * Run now: pending → nextRunAt = now; completed/failed/cancelled → pending, attempts 0, nextRunAt = now;
+   * running is left as it is.
+   */
+  trigger(id: string, now: number): Promise<JobRecord | null>;
+  /** Change fields of a job that is not running. Returns null when the id is unknown. */
+  update(id: string, patch: JobPatch, now: number): Promise<JobRecord | null>;
+  /** Delete a job and its history. */
+  remove(id: string): Promise<boolean>;
+
+  /** Paused names are never claimed, by any process. */
+  setPaused(name: string, paused: boolean): Promise<void>;
+  pausedNames(): Promise<string[]>;
+
+  /** Named distributed locks with an owner and a time to live. */
+  acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  releaseLock(name: string, owner: string): Promise<boolean>;
+
+  /**
+   * Optional cross-process wake-ups: call `onWake` when another process made work due (insert, retry, trigger).
+   * A hint only; the scheduler still polls. Returns an unsubscribe function.
+   */
+  subscribe?(onWake: () => void): Promise<() => Promise<void>>;
+}

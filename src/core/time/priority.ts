@@ -1,0 +1,15 @@
+import { ValidationError } from '../errors.js';
+import type { Priority, PriorityName } from '../types.js';
+
+/** Named priorities map to numbers; higher runs first. Spaced so numeric priorities can sit between them. */
+export const PRIORITIES: Record<PriorityName, number> = { lowest: -20, low: -10, normal: 0, high: 10, highest: 20 };
+
+export function parsePriority(value: Priority | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new ValidationError(field, value, 'must be an integer or one of lowest, low, normal, high, highest', 'INVALID_PRIORITY');
+    return value;
+  }
+  if (typeof value === 'string' && Object.hasOwn(PRIORITIES, value)) return PRIORITIES[value as PriorityName];
+  throw new ValidationError(field, value, 'must be one of lowest, low, normal, high, highest, or an integer', 'INVALID_PRIORITY');
+}

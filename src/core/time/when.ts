@@ -1,0 +1,50 @@
+/**
+ * "When" values for schedule(): Date, epoch ms, ISO string, or English such as 'in 20 minutes',
+ * 'at 5:00pm', 'tomorrow at 9am' (parsed by chrono-node, in the scheduler's time zone, never in the past
+ * when a bare time of day is given: 'at 5:00pm' after 5pm means tomorrow).
+ */
+import * as chrono from 'chrono-node';
+import { InvalidTimeError } from '../errors.js';
+import { looksLikeDuration, parseDuration } from './duration.js';
+import { offsetMinutes } from './timezone.js';
+
+const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export function parseWhen(value: unknown, field: string, now: number, timezone = 'UTC'): number {
+  if (value instanceof Date) {
+    const t = value.getTime();
+    if (Number.isNaN(t)) throw new InvalidTimeError(field, value, 'is an Invalid Date');
+    return t;
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) throw new InvalidTimeError(field, value, 'must be a finite epoch time in ms');
+    return Math.round(value);
+  }
+  if (typeof value !== 'string' || value.trim() === '') throw new InvalidTimeError(field, value);
+  const text = value.trim();
+  if (ISO.test(text)) {
+    const t = Date.parse(text);
+    if (Number.isNaN(t)) throw new InvalidTimeError(field, value);
+    return t;
+  }
+  // 'now', and a bare duration ('5m', '20 minutes') read as "from now".
+  if (/^now$/i.test(text)) return now;
+  if (looksLikeDuration(text)) return now + parseDuration(text, field);
+  const parsed = parseHuman(text, now, timezone);
+  if (parsed === null) throw new InvalidTimeError(field, value);
+  return parsed;
+}
+
+function parseHuman(text: string, now: number, timezone: string): number | null {
+  const instant = new Date(now);
+  let offset = offsetMinutes(timezone, instant);
+  let result = chrono.parseDate(text, { instant, timezone: offset }, { forwardDate: true });
+  if (!result) return null;
+  // The offset at the parsed time can differ from the offset now (a DST change in between): parse again with it.
+  const offsetThen = offsetMinutes(timezone, result);
+  if (offsetThen !== offset) {
+    offset = offsetThen;
+    result = chrono.parseDate(text, { instant, timezone: offset }, { forwardDate: true }) ?? result;
+  }
+  return result.getTime();
+}

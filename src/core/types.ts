@@ -1,0 +1,202 @@
+/**
+ * Public types of hourglass: what users pass in and what they get back.
+ * Store-facing record types live in ./store.ts; this file has no runtime code.
+ */
+import type { Logger } from './logger.js';
+
+/** Anything JSON can carry and give back unchanged. Job data, results and progress are Json. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** A duration: milliseconds, or a string such as '10s', '5m', '2h', '1d', '5 minutes'. */
+export type Duration = number | string;
+
+export type PriorityName = 'lowest' | 'low' | 'normal' | 'high' | 'highest';
+export type Priority = PriorityName | number;
+
+export interface BackoffOptions {
+  type: 'exponential' | 'fixed';
+  /** Delay before the first retry (exponential doubles it for each further retry). */
+  delay: Duration;
+  /** Upper bound for exponential backoff. */
+  maxDelay?: Duration;
+}
+
+/** What a repeating job repeats on, as users write it. */
+export type RepeatOptions =
+  | { cron: string; timezone?: string; catchUp?: CatchUp }
+  | { every: Duration; catchUp?: CatchUp };
+
+/**
+ * What happens to due times missed while no process was running:
+ * 'latest' (default) runs the job once, then continues from the next future due time;
+ * 'all' runs once per missed due time, oldest first, at most MAX_CATCH_UP runs.
+ */
+export type CatchUp = 'latest' | 'all';
+
+/** A repeat as stored: durations resolved to ms, timezone resolved. */
+export type RepeatSpec =
+  | { cron: string; timezone: string; catchUp?: CatchUp }
+  | { every: number; catchUp?: CatchUp };
+
+/** Per-job options accepted by now(), schedule() and every(). */
+export interface JobOptions {
+  priority?: Priority;
+  /** Total runs allowed, the first included (1 = no retry). */
+  attempts?: number;
+  backoff?: BackoffOptions;
+  /** A run that takes longer fails with JobTimeoutError and its ctx.signal aborts. */
+  timeout?: Duration;
+  /** While a job with this key is pending or running, scheduling again returns that job. */
+  dedupeKey?: string;
+}
+
+export interface EveryOptions extends JobOptions {
+  /** IANA time zone for cron expressions. Default: the scheduler's timezone (UTC unless set). */
+  timezone?: string;
+  /** Identity of the repeating job; default: its name. every() with the same key updates the job. */
+  key?: string;
+  catchUp?: CatchUp;
+  /** Interval repeats run once at creation unless this is set (cron waits for its next due time anyway). */
+  skipImmediate?: boolean;
+  /** First due time; overrides the computed one. */
+  startAt?: Date | number | string;
+}
+
+/** Object form of schedule(), also the element type of scheduleBulk(). */
+export interface ScheduleSpec extends JobOptions {
+  name: string;
+  data?: unknown;
+  /** When to run: Date, epoch ms, ISO string or human text ('in 20 minutes'). Default: now. */
+  runAt?: Date | number | string;
+  /** Run after this long (alternative to runAt). */
+  delay?: Duration;
+  repeat?: RepeatOptions;
+  /** With repeat: identity of the repeating job, scheduling again updates it (as every() does). */
+  key?: string;
+}
+
+/** Options of define(): defaults for jobs of that name, and how this process runs them. */
+export interface DefineOptions {
+  priority?: Priority;
+  /** Most jobs of this name running at once, across every process sharing the store. */
+  concurrency?: number;
+  /** Most jobs of this name this scheduler holds locked at once. */
+  lockLimit?: number;
+  attempts?: number;
+  backoff?: BackoffOptions;
+  timeout?: Duration;
+  /** How long a claimed job stays locked without a heartbeat before another process may take it. */
+  lockLifetime?: Duration;
+  /** Store the handler's return value on the job and in its history. Default true. */
+  shouldSaveResult?: boolean;
+}
+
+export interface Job<T = unknown> {
+  id: string;
+  name: string;
+  data: T;
+  status: JobStatus;
+  priority: number;
+  /** Runs started so far in the current cycle (a repeating job starts a new cycle after each due time). */
+  attempts: number;
+  maxAttempts: number;
+  nextRunAt: Date | null;
+  lastRunAt: Date | null;
+  lastFinishedAt: Date | null;
+  lastError: string | null;
+  result: Json | null;
+  repeat: RepeatSpec | null;
+  /** Identity of a repeating job created by every() (or schedule with repeat and key). */
+  key: string | null;
+  dedupeKey: string | null;
+  progress: Json | null;
+  backoff: BackoffSpec | null;
+  timeout: number | null;
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface BackoffSpec {
+  type: 'exponential' | 'fixed';
+  delay: number;
+  maxDelay?: number;
+}
+
+export interface HistoryRecord {
+  id: string;
+  jobId: string;
+  status: 'completed' | 'failed' | 'cancelled';
+  attempt: number;
+  startedAt: Date;
+  completedAt: Date;
+  duration: number;
+  error: string | null;
+  result: Json | null;
+  workerId: string;
+}
+
+export interface ListJobsFilter {
+  status?: JobStatus | JobStatus[];
+  name?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface HandlerContext<T = unknown> {
+  job: Job<T>;
+  data: T;
+  jobId: string;
+  jobName: string;
+  /** This run's number, 1 for the first. */
+  attempt: number;
+  /** Aborts on cancel, timeout, lost lease, or a stop that stops waiting. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** Persist progress (any JSON value); rejects with LeaseLostError if this run no longer owns the job. */
+  progress(value: Json): Promise<void>;
+  scheduler: import('./scheduler.js').Scheduler;
+  /** Anything passed as the scheduler's `context` option is merged in here (a db handle, services). */
+  [extra: string]: unknown;
+}
+
+export type JobHandler<T = any, R = unknown> = (job: Job<T>, ctx: HandlerContext<T>) => Promise<R> | R;
+
+export interface HealthReport {
+  healthy: boolean;
+  /** Pending jobs (due now or later). */
+  queueSize: number;
+  running: number;
+  store: string;
+  storeLatencyMs: number | null;
+  workersRunning: boolean;
+  workerId: string;
+  error?: string;
+}
+
+export interface StopOptions {
+  /** Wait for jobs in flight (default true). false aborts their signals at once. */
+  graceful?: boolean;
+  /** How long a graceful stop waits before aborting what still runs. Default 30 000. */
+  timeoutMs?: number;
+}
+
+export interface SchedulerEvents {
+  'scheduler:start': [];
+  'scheduler:stop': [];
+  'scheduler:error': [error: Error];
+  'worker:start': [workerId: string];
+  'worker:stop': [workerId: string];
+  'job:created': [job: Job];
+  'job:start': [job: Job];
+  'job:success': [job: Job];
+  'job:fail': [payload: { job: Job; error: Error }];
+  'job:retry': [job: Job];
+  'job:cancel': [job: Job];
+  'job:complete': [job: Job];
+}
+export type SchedulerEventName = keyof SchedulerEvents;

@@ -1,0 +1,90 @@
+/** Input checks shared by the scheduler's methods. Each throws a ValidationError naming the field and value. */
+import { InvalidDataError, ValidationError } from './errors.js';
+import type { Json } from './types.js';
+
+export function assertName(value: unknown, field = 'name'): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new ValidationError(field, value, 'must be a non-empty string');
+  if (value.length > 512) throw new ValidationError(field, value, 'must be at most 512 characters');
+  return value;
+}
+
+export function assertOptionalString(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value === '') throw new ValidationError(field, value, 'must be a non-empty string');
+  return value;
+}
+
+/** A whole number ≥ min (attempts ≥ 1, concurrency ≥ 1, limits ≥ 0 ...). */
+export function assertInt(value: unknown, field: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new ValidationError(field, value, `must be a whole number ≥ ${min}`);
+  }
+  return value;
+}
+
+export function optionalInt(value: unknown, field: string, min: number): number | undefined {
+  return value === undefined ? undefined : assertInt(value, field, min);
+}
+
+/**
+ * Job data must survive JSON unchanged: plain objects, arrays, strings, finite numbers, booleans, null.
+ * Rejects BigInt, functions, symbols, cycles, NaN/Infinity, Dates, Maps and other class instances
+ * (JSON would silently turn them into something else). Object properties that are undefined are dropped,
+ * as JSON does; that loses nothing.
+ */
+export function assertJson(value: unknown, field: string): Json {
+  if (value === undefined) return null;
+  check(value, field, new Set());
+  return value as Json;
+}
+
+function check(value: unknown, path: string, seen: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidDataError(path, value, 'JSON cannot store NaN or Infinity');
+      return;
+    case 'bigint':
+      throw new InvalidDataError(path, value, 'JSON cannot store a BigInt; pass it as a string');
+    case 'function':
+      throw new InvalidDataError(path, value, 'JSON cannot store a function');
+    case 'symbol':
+      throw new InvalidDataError(path, value, 'JSON cannot store a symbol');
+    case 'undefined':
+      throw new InvalidDataError(path, value, 'JSON cannot store undefined inside an array');
+  }
+  if (value === null) return;
+  const object = value as object;
+  if (seen.has(object)) throw new InvalidDataError(path, '[Circular]', 'JSON cannot store a circular reference');
+  if (Array.isArray(object)) {
+    seen.add(object);
+    object.forEach((item, i) => check(item, `${path}[${i}]`, seen));
+    seen.delete(object);
+    return;
+  }
+  const proto = Object.getPrototypeOf(object);
+  if (proto !== Object.prototype && proto !== null) {
+    const kind = object.constructor?.name ?? 'object';
+    const hint = object instanceof Date ? '; pass date.toISOString() instead' : '';
+    throw new InvalidDataError(path, value, `JSON cannot round-trip a ${kind}${hint}`);
+  }
+  seen.add(object);
+  for (const [key, item] of Object.entries(object)) {
+    if (item === undefined) continue;
+    check(item, `${path}.${key}`, seen);
+  }
+  seen.delete(object);
+}
+
+/** Best-effort JSON copy of a handler's return value (results are never a reason to fail a job). */
+export function toJsonValue(value: unknown): { value: Json; ok: boolean } {
+  if (value === undefined) return { value: null, ok: true };
+  try {
+    const text = JSON.stringify(value);
+    return { value: text === undefined ? null : (JSON.parse(text) as Json), ok: true };
+  } catch {
+    return { value: null, ok: false };
+  }
+}
