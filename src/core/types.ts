@@ -168,8 +168,8 @@ export type JobHandler<T = any, R = unknown> = (job: Job<T>, ctx: HandlerContext
 
 export interface HealthReport {
   healthy: boolean;
-  /** Pending jobs (due now or later). */
-  queueSize: number;
+  /** Pending jobs (due now or later); null when the store does not answer. */
+  queueSize: number | null;
   running: number;
   store: string;
   storeLatencyMs: number | null;

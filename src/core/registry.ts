@@ -1,0 +1,86 @@
+/**
+ * Definitions (define()), the fallback handler, and the scheduler's defaults; resolves, for a claimed job,
+ * the policy it runs under. Precedence: the job's own options, then its definition, then the defaults.
+ * Options a producer did not set stay null in the store, so a worker's definition decides them at run time
+ * (a process that only enqueues need not know every definition).
+ */
+import type { NameLimit } from './store.js';
+import type { RunPolicy } from './outcome.js';
+import type { BackoffSpec, JobHandler } from './types.js';
+import type { normaliseDefine } from './normalise.js';
+
+export type Definition = ReturnType<typeof normaliseDefine> & { handler: JobHandler };
+
+export interface SchedulerDefaults {
+  attempts: number;
+  backoff: BackoffSpec;
+  timeoutMs: number | null;
+  priority: number;
+  shouldSaveResult: boolean;
+}
+
+export interface ResolvedRun extends RunPolicy {
+  handler: JobHandler;
+  timeoutMs: number | null;
+  lockLifetimeMs: number;
+}
+
+export class Registry {
+  readonly definitions = new Map<string, Definition>();
+
+  constructor(
+    readonly defaults: SchedulerDefaults,
+    readonly lockLifetimeMs: number,
+    public fallback: JobHandler | null,
+  ) {}
+
+  define(name: string, definition: Definition): void {
+    this.definitions.set(name, definition);
+  }
+
+  priorityFor(name: string): number {
+    return this.definitions.get(name)?.priority ?? this.defaults.priority;
+  }
+
+  maxAttemptsFor(name: string): number {
+    return this.definitions.get(name)?.attempts ?? this.defaults.attempts;
+  }
+
+  /** How a claimed job runs here, or null when this process has no handler for it. */
+  resolve(job: { name: string; maxAttempts: number | null; backoff: BackoffSpec | null; timeoutMs: number | null }): ResolvedRun | null {
+    const def = this.definitions.get(job.name);
+    const handler = def?.handler ?? this.fallback;
+    if (!handler) return null;
+    return {
+      handler,
+      maxAttempts: job.maxAttempts ?? def?.attempts ?? this.defaults.attempts,
+      backoff: job.backoff ?? def?.backoff ?? this.defaults.backoff,
+      timeoutMs: job.timeoutMs ?? def?.timeoutMs ?? this.defaults.timeoutMs,
+      saveResult: def?.shouldSaveResult ?? this.defaults.shouldSaveResult,
+      lockLifetimeMs: def?.lockLifetimeMs ?? this.lockLifetimeMs,
+    };
+  }
+
+  /** What this process may claim now, given how many jobs of each name it runs. */
+  claimShape(runningHere: Map<string, number>): { names: string[] | null; limits: NameLimit[]; lockLifetimes: Record<string, number> } {
+    const limits: NameLimit[] = [];
+    const lockLifetimes: Record<string, number> = {};
+    for (const [name, def] of this.definitions) {
+      if (def.lockLimit !== undefined || def.concurrency !== undefined) {
+        const limit: NameLimit = { name };
+        if (def.lockLimit !== undefined) limit.localFree = Math.max(0, def.lockLimit - (runningHere.get(name) ?? 0));
+        if (def.concurrency !== undefined) limit.global = def.concurrency;
+        limits.push(limit);
+      }
+      if (def.lockLifetimeMs !== undefined) lockLifetimes[name] = def.lockLifetimeMs;
+    }
+    return { names: this.fallback ? null : [...this.definitions.keys()], limits, lockLifetimes };
+  }
+
+  /** Shortest lock lifetime in use: heartbeats must come well within it. */
+  shortestLifetime(): number {
+    let shortest = this.lockLifetimeMs;
+    for (const def of this.definitions.values()) if (def.lockLifetimeMs !== undefined) shortest = Math.min(shortest, def.lockLifetimeMs);
+    return shortest;
+  }
+}

@@ -1,0 +1,493 @@
+/**
+ * Scheduler: the public face of hourglass. It validates input, turns it into store operations, and runs a
+ * Worker that claims and executes jobs. Every method works before start() (the store is opened on first use),
+ * so a process may only enqueue and never run jobs.
+ */
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { JobNotFoundError, JobStateError, ValidationError } from './errors.js';
+import { toJob } from './job-view.js';
+import { createLogger, type Logger } from './logger.js';
+import { fromEvery, fromSpec, fromWhen, normaliseBackoff, normaliseDefine, assertObject, assertKnownKeys, type NormaliseContext } from './normalise.js';
+import { Registry } from './registry.js';
+import type { JobPatch, JobRecord, NewJob, Store } from './store.js';
+import { parseDuration, parsePositiveDuration } from './time/duration.js';
+import { parsePriority } from './time/priority.js';
+import { firstOccurrence, normaliseRepeat } from './time/repeat.js';
+import { assertTimezone } from './time/timezone.js';
+import { parseWhen } from './time/when.js';
+import type {
+  BackoffOptions,
+  DefineOptions,
+  Duration,
+  EveryOptions,
+  HealthReport,
+  HistoryRecord,
+  Job,
+  JobHandler,
+  JobOptions,
+  JobStatus,
+  ListJobsFilter,
+  Priority,
+  RepeatOptions,
+  ScheduleSpec,
+  SchedulerEventName,
+  SchedulerEvents,
+  StopOptions,
+} from './types.js';
+import { JOB_STATUSES } from './types.js';
+import { assertInt, assertJson, assertName } from './validate.js';
+import { Worker } from './worker.js';
+
+export interface SchedulerOptions {
+  /** Where jobs live. Default: SqliteStore at ./hourglass.db. */
+  store?: Store;
+  /** Jobs this process runs at once. Default 10. */
+  concurrency?: number;
+  /** Alias of concurrency (as in mongo-job-scheduler). */
+  workers?: number;
+  /** Most jobs this process holds locked at once (Pulse's lockLimit); 0 or unset: no limit beyond concurrency. */
+  lockLimit?: number;
+  /** Fallback poll for due work when no wake-up arrives. Default 1000 ms. */
+  pollInterval?: Duration;
+  /** How long a claimed job stays locked without a heartbeat. Default 30 s; heartbeats renew it every third. */
+  lockLifetime?: Duration;
+  logger?: Logger;
+  /** Runs jobs whose name has no define()d handler. */
+  handler?: JobHandler;
+  /** Defaults for jobs that set nothing themselves and whose definition sets nothing either. */
+  defaults?: {
+    attempts?: number;
+    backoff?: BackoffOptions;
+    timeout?: Duration;
+    priority?: Priority;
+    shouldSaveResult?: boolean;
+  };
+  /** Time zone for cron expressions and English times ('at 5pm'). Default 'UTC'. */
+  timezone?: string;
+  /** Merged into every handler's ctx (a db handle, services). */
+  context?: Record<string, unknown>;
+  /** Identifies this process in locks and history. Default host:pid:random. */
+  workerId?: string;
+  /** Clock, for tests of schedule arithmetic. Default Date.now. */
+  now?: () => number;
+}
+
+const OPTION_KEYS = ['store', 'concurrency', 'workers', 'lockLimit', 'pollInterval', 'lockLifetime', 'logger', 'handler', 'defaults', 'timezone', 'context', 'workerId', 'now'];
+
+export class Scheduler extends EventEmitter {
+  readonly workerId: string;
+  readonly logger: Logger;
+  readonly timezone: string;
+  /** Distributed locks on the scheduler's store: acquire(name, owner, ttl) / release(name, owner). */
+  readonly locks: {
+    acquire(name: string, owner: string, ttl: Duration): Promise<boolean>;
+    release(name: string, owner: string): Promise<boolean>;
+  };
+  private storeInstance: Store | null;
+  private ready: Promise<Store> | null = null;
+  private readonly registry: Registry;
+  private readonly worker: Worker;
+  private readonly clock: () => number;
+  private readonly context: Record<string, unknown>;
+  private started = false;
+  private lastStoreError: { error: Error; at: number } | null = null;
+
+  constructor(options: SchedulerOptions = {}) {
+    super();
+    const o = assertObject(options, 'options') as SchedulerOptions;
+    assertKnownKeys(o, OPTION_KEYS, 'options');
+    this.logger = o.logger ?? createLogger({ level: 'warn' });
+    this.timezone = assertTimezone(o.timezone ?? 'UTC', 'options.timezone');
+    this.clock = o.now ?? Date.now;
+    this.workerId = o.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.context = assertObject(o.context, 'options.context');
+    if (o.concurrency !== undefined && o.workers !== undefined) throw new ValidationError('options.workers', o.workers, 'give concurrency or workers, not both');
+    const concurrency = o.concurrency ?? o.workers ?? 10;
+    assertInt(concurrency, o.workers !== undefined ? 'options.workers' : 'options.concurrency', 1);
+    const lockLimit = o.lockLimit === undefined || o.lockLimit === 0 ? Infinity : assertInt(o.lockLimit, 'options.lockLimit', 1);
+    const pollIntervalMs = parsePositiveDuration(o.pollInterval ?? 1000, 'options.pollInterval');
+    const lockLifetimeMs = parsePositiveDuration(o.lockLifetime ?? 30_000, 'options.lockLifetime');
+    if (o.handler !== undefined && typeof o.handler !== 'function') throw new ValidationError('options.handler', o.handler, 'must be a function');
+    const d = assertObject(o.defaults, 'options.defaults') as NonNullable<SchedulerOptions['defaults']>;
+    assertKnownKeys(d, ['attempts', 'backoff', 'timeout', 'priority', 'shouldSaveResult'], 'options.defaults');
+    if (d.shouldSaveResult !== undefined && typeof d.shouldSaveResult !== 'boolean') {
+      throw new ValidationError('options.defaults.shouldSaveResult', d.shouldSaveResult, 'must be true or false');
+    }
+    this.registry = new Registry(
+      {
+        attempts: d.attempts === undefined ? 1 : assertInt(d.attempts, 'options.defaults.attempts', 1),
+        backoff: normaliseBackoff(d.backoff, 'options.defaults.backoff') ?? { type: 'exponential', delay: 1000 },
+        timeoutMs: d.timeout === undefined ? null : parsePositiveDuration(d.timeout, 'options.defaults.timeout'),
+        priority: parsePriority(d.priority, 'options.defaults.priority') ?? 0,
+        shouldSaveResult: d.shouldSaveResult ?? true,
+      },
+      lockLifetimeMs,
+      o.handler ?? null,
+    );
+    this.storeInstance = o.store ?? null;
+    if (this.storeInstance !== null && (typeof this.storeInstance !== 'object' || typeof this.storeInstance.claim !== 'function')) {
+      throw new ValidationError('options.store', o.store, 'must be a store (SqliteStore, PostgresStore, RedisStore)');
+    }
+    const self = this;
+    this.worker = new Worker({
+      // A getter: the default store is created lazily, on first use.
+      get store(): Store {
+        return self.storeInstance!;
+      },
+      registry: this.registry,
+      logger: this.logger,
+      workerId: this.workerId,
+      slots: Math.min(concurrency, lockLimit),
+      pollIntervalMs,
+      now: this.clock,
+      publicJob: (record) => this.view(record),
+      extraContext: this.context,
+      scheduler: this,
+      emit: (event, ...args) => this.safeEmit(event, ...args),
+      reportStoreError: (error) => {
+        this.lastStoreError = { error, at: this.clock() };
+      },
+      storeRecovered: () => {
+        this.lastStoreError = null;
+        this.logger.info('store reachable again');
+      },
+    });
+    this.locks = {
+      acquire: async (name, owner, ttl) => {
+        const store = await this.store();
+        return store.acquireLock(assertName(name, 'name'), assertName(owner, 'owner'), parsePositiveDuration(ttl, 'ttl'), this.clock());
+      },
+      release: async (name, owner) => (await this.store()).releaseLock(assertName(name, 'name'), assertName(owner, 'owner')),
+    };
+  }
+
+  // ---- events ---------------------------------------------------------------------------------------------
+
+  override on<E extends SchedulerEventName>(event: E, listener: (...args: SchedulerEvents[E]) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.on(event, listener);
+  }
+
+  override once<E extends SchedulerEventName>(event: E, listener: (...args: SchedulerEvents[E]) => void): this;
+  override once(event: string | symbol, listener: (...args: any[]) => void): this;
+  override once(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.once(event, listener);
+  }
+
+  /** A listener that throws must never break the worker loop: it is logged and the others still run. */
+  private safeEmit<E extends SchedulerEventName>(event: E, ...args: SchedulerEvents[E]): void {
+    for (const listener of this.listeners(event)) {
+      try {
+        (listener as (...a: unknown[]) => void)(...args);
+      } catch (error) {
+        this.logger.error({ err: error, event }, 'an event listener threw');
+      }
+    }
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------------------
+
+  /** The store, opened and migrated on first use. */
+  private store(): Promise<Store> {
+    if (!this.ready) {
+      this.ready = (async () => {
+        if (!this.storeInstance) {
+          const { SqliteStore } = await import('../stores/sqlite/index.js');
+          this.storeInstance = new SqliteStore({ path: './hourglass.db' });
+        }
+        await this.storeInstance.init({ logger: this.logger });
+        return this.storeInstance;
+      })();
+      this.ready.catch(() => {
+        this.ready = null;
+      });
+    }
+    return this.ready;
+  }
+
+  define<T = any>(name: string, handler: JobHandler<T>, options?: DefineOptions): this {
+    assertName(name, 'name');
+    if (typeof handler !== 'function') throw new ValidationError('handler', handler, 'must be a function');
+    this.registry.define(name, { ...normaliseDefine(options, 'options'), handler: handler as JobHandler });
+    if (this.worker.isRunning) this.worker.kick();
+    return this;
+  }
+
+  /** Open the store and start claiming jobs. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.store();
+    this.started = true;
+    await this.worker.start();
+    this.safeEmit('scheduler:start');
+  }
+
+  /** Stop claiming, drain or abort running jobs (see StopOptions), then close the store. */
+  async stop(options: StopOptions = {}): Promise<void> {
+    const o = assertObject(options, 'options') as StopOptions;
+    assertKnownKeys(o, ['graceful', 'timeoutMs'], 'options');
+    const timeoutMs = o.timeoutMs === undefined ? 30_000 : assertInt(o.timeoutMs, 'options.timeoutMs', 0);
+    await this.worker.stop(o.graceful !== false, timeoutMs);
+    const wasStarted = this.started;
+    this.started = false;
+    if (this.ready) {
+      const store = await this.ready.catch(() => null);
+      this.ready = null;
+      await store?.close();
+    }
+    if (wasStarted) this.safeEmit('scheduler:stop');
+  }
+
+  /** Start or stop only this process's workers; the store stays open (HTTP runner start/stop). */
+  async startWorkers(): Promise<void> {
+    await this.store();
+    await this.worker.start();
+  }
+
+  async stopWorkers(options: StopOptions = {}): Promise<void> {
+    await this.worker.stop(options.graceful !== false, options.timeoutMs ?? 30_000);
+  }
+
+  get workersRunning(): boolean {
+    return this.worker.isRunning;
+  }
+
+  // ---- scheduling -----------------------------------------------------------------------------------------
+
+  private normaliseContext(): NormaliseContext {
+    return { now: this.clock(), timezone: this.timezone, defaultPriority: (name) => this.registry.priorityFor(name) };
+  }
+
+  /** Run as soon as possible. */
+  async now<T = unknown>(name: string, data?: T, options?: JobOptions): Promise<Job<T>> {
+    return (await this.insert([fromWhen(this.clock(), name, data, options, this.normaliseContext())]))[0] as Job<T>;
+  }
+
+  /**
+   * schedule(when, name, data?, options?)      when: Date | ms | ISO | 'in 20 minutes' | 'at 5:00pm' | 'tomorrow at 9am'
+   * schedule({ name, data, runAt | delay, repeat, key, dedupeKey, priority, attempts, backoff, timeout })
+   * schedule(name, data?, { runAt, delay, repeat, ... })   (as mongo-job-scheduler writes it)
+   */
+  async schedule<T = unknown>(spec: ScheduleSpec): Promise<Job<T>>;
+  async schedule<T = unknown>(when: Date | number | string, name: string, data?: T, options?: JobOptions): Promise<Job<T>>;
+  async schedule<T = unknown>(name: string, data?: T, options?: Omit<ScheduleSpec, 'name' | 'data'>): Promise<Job<T>>;
+  async schedule(first: unknown, second?: unknown, third?: unknown, fourth?: unknown): Promise<Job> {
+    const ctx = this.normaliseContext();
+    let job: NewJob;
+    if (typeof first === 'object' && first !== null && !(first instanceof Date)) {
+      if (second !== undefined) throw new ValidationError('schedule', second, 'the object form takes one argument');
+      job = fromSpec(first as ScheduleSpec, 'spec', ctx);
+    } else if (typeof second === 'string') {
+      job = fromWhen(first, second, third, fourth, ctx);
+    } else if (typeof first === 'string') {
+      if (fourth !== undefined) throw new ValidationError('schedule', fourth, 'schedule(name, data, options) takes three arguments');
+      const options = assertObject(third, 'options');
+      job = fromSpec({ ...(options as object), name: first, data: second } as ScheduleSpec, 'options', ctx);
+    } else {
+      throw new ValidationError('when', first, 'expected a Date, epoch ms, a time string, a job name or a spec object', 'INVALID_TIME');
+    }
+    return (await this.insert([job]))[0]!;
+  }
+
+  /** Repeat on an interval ('5 minutes', '5m', ms) or a cron expression; one job per name (or options.key). */
+  async every<T = unknown>(interval: Duration, name: string, data?: T, options?: EveryOptions): Promise<Job<T>> {
+    return (await this.insert([fromEvery(interval, name, data, options, this.normaliseContext())]))[0] as Job<T>;
+  }
+
+  /** Many jobs in one store operation. */
+  async scheduleBulk(specs: ScheduleSpec[]): Promise<Job[]> {
+    if (!Array.isArray(specs)) throw new ValidationError('specs', specs, 'must be an array of job specs');
+    const ctx = this.normaliseContext();
+    return this.insert(specs.map((spec, i) => fromSpec(spec, `specs[${i}]`, ctx)));
+  }
+
+  private async insert(jobs: NewJob[]): Promise<Job[]> {
+    if (jobs.length === 0) return [];
+    const store = await this.store();
+    const results = await store.insert(jobs, this.clock());
+    let earliest = Infinity;
+    const views = results.map(({ job, created }) => {
+      const view = this.view(job);
+      if (job.status === 'pending') earliest = Math.min(earliest, job.nextRunAt);
+      if (created) this.safeEmit('job:created', view);
+      return view;
+    });
+    if (earliest !== Infinity) this.worker.wakeAt(earliest);
+    return views;
+  }
+
+  // ---- reading --------------------------------------------------------------------------------------------
+
+  private view(record: JobRecord): Job {
+    return toJob(record, this.registry.maxAttemptsFor(record.name));
+  }
+
+  async getJob<T = unknown>(id: string): Promise<Job<T> | null> {
+    if (typeof id !== 'string' && typeof id !== 'number') throw new ValidationError('id', id, 'must be a job id string');
+    const record = await (await this.store()).getJob(String(id));
+    return record ? (this.view(record) as Job<T>) : null;
+  }
+
+  async listJobs(filter: ListJobsFilter = {}): Promise<Job[]> {
+    const f = assertObject(filter, 'filter') as ListJobsFilter;
+    assertKnownKeys(f, ['status', 'name', 'limit', 'offset'], 'filter');
+    const statuses = f.status === undefined ? undefined : Array.isArray(f.status) ? f.status : [f.status];
+    for (const status of statuses ?? []) {
+      if (!JOB_STATUSES.includes(status)) throw new ValidationError('filter.status', status, `must be one of ${JOB_STATUSES.join(', ')}`);
+    }
+    const records = await (await this.store()).listJobs({
+      ...(statuses ? { status: statuses } : {}),
+      ...(f.name !== undefined ? { name: assertName(f.name, 'filter.name') } : {}),
+      limit: f.limit === undefined ? 100 : assertInt(f.limit, 'filter.limit', 1),
+      offset: f.offset === undefined ? 0 : assertInt(f.offset, 'filter.offset', 0),
+    });
+    return records.map((r) => this.view(r));
+  }
+
+  /** One record per attempt, oldest first. */
+  async history(id: string): Promise<HistoryRecord[]> {
+    const rows = await (await this.store()).history(String(id));
+    return rows.map((r) => ({
+      ...r,
+      startedAt: new Date(r.startedAt),
+      completedAt: new Date(r.completedAt),
+      duration: r.completedAt - r.startedAt,
+    }));
+  }
+
+  /** Pending jobs (due now or later), of one name or all. */
+  async queueSize(name?: string): Promise<number> {
+    const counts = await (await this.store()).countJobs(name === undefined ? undefined : assertName(name, 'name'));
+    return counts.pending;
+  }
+
+  async countJobs(name?: string): Promise<Record<JobStatus, number>> {
+    return (await this.store()).countJobs(name === undefined ? undefined : assertName(name, 'name'));
+  }
+
+  async health(): Promise<HealthReport> {
+    const base = { running: this.worker.activeCount, workersRunning: this.worker.isRunning, workerId: this.workerId };
+    const started = Date.now();
+    try {
+      const store = await withTimeout(this.store(), 5000, 'opening the store');
+      await withTimeout(store.ping(), 2000, 'store ping');
+      const latency = Date.now() - started;
+      const counts = await withTimeout(store.countJobs(), 5000, 'counting jobs');
+      const recent = this.lastStoreError && this.clock() - this.lastStoreError.at < 60_000 ? { error: `recent store error: ${this.lastStoreError.error.message}` } : {};
+      return { healthy: true, queueSize: counts.pending, store: store.kind, storeLatencyMs: latency, ...recent, ...base };
+    } catch (error) {
+      return { healthy: false, queueSize: null, store: this.storeInstance?.kind ?? 'unknown', storeLatencyMs: null, error: (error as Error).message, ...base };
+    }
+  }
+
+  // ---- changing jobs --------------------------------------------------------------------------------------
+
+  /** Pending: it never runs. Running: its ctx.signal aborts and it ends cancelled. Finished: left as it is. */
+  async cancel(id: string): Promise<Job | null> {
+    const result = await (await this.store()).cancel(String(id), this.clock());
+    if (!result) return null;
+    const view = this.view(result.job);
+    if (result.previous === 'pending' || result.previous === 'running') {
+      if (result.previous === 'running') this.worker.abortLocal(view.id, 'cancel');
+      this.safeEmit('job:cancel', view);
+    }
+    return view;
+  }
+
+  /** Run now, whatever its schedule. A finished job runs again; a running one is left alone. */
+  async trigger(id: string): Promise<Job | null> {
+    const record = await (await this.store()).trigger(String(id), this.clock());
+    if (!record) return null;
+    if (record.status === 'pending') this.worker.wakeAt(record.nextRunAt);
+    return this.view(record);
+  }
+
+  /** Change a job that is not running: data, priority, attempts, its repeat, or when it next runs. */
+  async update(
+    id: string,
+    patch: { data?: unknown; priority?: Priority; attempts?: number; repeat?: RepeatOptions | string | null; runAt?: Date | number | string },
+  ): Promise<Job | null> {
+    const p = assertObject(patch, 'patch') as Record<string, unknown>;
+    assertKnownKeys(p, ['data', 'priority', 'attempts', 'repeat', 'runAt'], 'patch');
+    const now = this.clock();
+    const change: JobPatch = {};
+    if (p.data !== undefined) change.data = assertJson(p.data, 'patch.data');
+    if (p.priority !== undefined) change.priority = parsePriority(p.priority as Priority, 'patch.priority')!;
+    if (p.attempts !== undefined) change.maxAttempts = assertInt(p.attempts, 'patch.attempts', 1);
+    if (p.repeat !== undefined) {
+      const repeat = typeof p.repeat === 'string' ? repeatFromText(p.repeat, 'patch.repeat') : (p.repeat as RepeatOptions | null);
+      change.repeat = normaliseRepeat(repeat, 'patch.repeat', this.timezone);
+      if (change.repeat) change.nextRunAt = change.dueAt = firstOccurrence(change.repeat, now, true);
+    }
+    if (p.runAt !== undefined) change.nextRunAt = change.dueAt = parseWhen(p.runAt, 'patch.runAt', now, this.timezone);
+    const store = await this.store();
+    const before = await store.getJob(String(id));
+    if (!before) return null;
+    if (before.status === 'running') throw new JobStateError(`job ${id} is running; update it after this run ends`);
+    const after = await store.update(String(id), change, now);
+    if (after && after.status === 'pending') this.worker.wakeAt(after.nextRunAt);
+    return after ? this.view(after) : null;
+  }
+
+  /** Delete a job and its history. */
+  async remove(id: string): Promise<boolean> {
+    const store = await this.store();
+    this.worker.abortLocal(String(id), 'lost');
+    return store.remove(String(id));
+  }
+
+  /** Stop claiming jobs of this name, in every process sharing the store, until resume(). */
+  async pause(name: string): Promise<void> {
+    await (await this.store()).setPaused(assertName(name), true);
+  }
+
+  async resume(name: string): Promise<void> {
+    await (await this.store()).setPaused(assertName(name), false);
+    this.worker.kick();
+  }
+
+  async pausedNames(): Promise<string[]> {
+    return (await this.store()).pausedNames();
+  }
+
+  /** The job, or a JobNotFoundError (for callers that prefer throwing to null). */
+  async requireJob(id: string): Promise<Job> {
+    const job = await this.getJob(id);
+    if (!job) throw new JobNotFoundError(String(id));
+    return job;
+  }
+
+  /** The store this scheduler uses (opened). */
+  async getStore(): Promise<Store> {
+    return this.store();
+  }
+
+  /** Milliseconds a duration stands for, with the same rules as every option. */
+  static duration(value: Duration, field = 'duration'): number {
+    return parseDuration(value, field);
+  }
+}
+
+/** '5s' / '10m' / ms → { every }; a cron expression → { cron }. Used for textual schedules (HTTP, update). */
+export function repeatFromText(text: string, field: string): RepeatOptions {
+  const trimmed = text.trim();
+  if (trimmed.split(/\s+/).length >= 5 || trimmed.startsWith('@')) return { cron: trimmed };
+  return { every: parsePositiveDuration(trimmed, field) };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,447 @@
+/**
+ * The worker: claims due jobs in batches, runs them, renews their leases, and hands outcomes to the
+ * settle batcher.
+ *
+ * Wake-ups: the loop claims whenever it has free slots and there may be work: after a full batch, when this
+ * process enqueues due work, when the store hints that another process did (subscribe), when a timer for a
+ * known due time fires, and, as the fallback, every pollInterval. No timer is longer than 30 s, so a suspended
+ * machine catches up soon after it wakes.
+ */
+import { randomUUID } from 'node:crypto';
+import { JobCancelledError, JobTimeoutError, LeaseLostError, SchedulerStoppingError } from './errors.js';
+import type { Logger } from './logger.js';
+import { childLogger } from './logger.js';
+import { decide, type RunOutcome } from './outcome.js';
+import type { Registry, ResolvedRun } from './registry.js';
+import { SettleBatcher } from './settle-batcher.js';
+import type { ClaimedJob, Store } from './store.js';
+import type { HandlerContext, Job, Json, SchedulerEvents } from './types.js';
+import { assertJson, toJsonValue } from './validate.js';
+
+const MAX_TIMER_MS = 30_000;
+/** After aborting at the end of a stop, how long handlers get to actually stop before we give up on them. */
+const ABORT_GRACE_MS = 5_000;
+
+type AbortReason = 'cancel' | 'timeout' | 'lost' | 'stop';
+
+interface ActiveRun {
+  job: ClaimedJob;
+  policy: ResolvedRun;
+  controller: AbortController;
+  reason: AbortReason | null;
+  lockedUntil: number;
+  startedAt: number;
+  /** True once the handler returned or threw (the slot is free; the outcome may still be settling). */
+  handlerDone: boolean;
+  done: Promise<void>;
+}
+
+export interface WorkerHost {
+  store: Store;
+  registry: Registry;
+  logger: Logger;
+  workerId: string;
+  slots: number;
+  pollIntervalMs: number;
+  now(): number;
+  publicJob(record: ClaimedJob | import('./store.js').JobRecord): Job;
+  extraContext: Record<string, unknown>;
+  scheduler: HandlerContext['scheduler'];
+  emit<E extends keyof SchedulerEvents>(event: E, ...args: SchedulerEvents[E]): void;
+  reportStoreError(error: Error): void;
+  storeRecovered(): void;
+}
+
+export class Worker {
+  private readonly runs = new Map<string, ActiveRun>();
+  private state: 'stopped' | 'running' | 'stopping' = 'stopped';
+  private loopDone: Promise<void> = Promise.resolve();
+  private woken = false;
+  private wake: (() => void) | null = null;
+  private moreWork = false;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private dueTimer: NodeJS.Timeout | null = null;
+  private dueAt = Infinity;
+  private readonly settler: SettleBatcher;
+  private unsubscribe: (() => Promise<void>) | null = null;
+
+  constructor(private readonly host: WorkerHost) {
+    this.settler = new SettleBatcher(
+      () => host.store,
+      host.logger,
+      () => Math.max(host.registry.lockLifetimeMs, 30_000),
+      (error) => host.reportStoreError(error),
+    );
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Jobs whose handlers run in this process now. */
+  get activeCount(): number {
+    let n = 0;
+    for (const run of this.runs.values()) if (!run.handlerDone) n++;
+    return n;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'stopped') return;
+    this.state = 'running';
+    if (this.host.store.subscribe) {
+      try {
+        this.unsubscribe = await this.host.store.subscribe(() => this.kick());
+      } catch (error) {
+        this.host.logger.warn({ err: error }, 'store wake-ups unavailable; relying on polling');
+      }
+    }
+    this.loopDone = this.loop();
+    this.armHeartbeat();
+    this.host.emit('worker:start', this.host.workerId);
+  }
+
+  /** Claim soon: there may be due work. */
+  kick(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  /** A job becomes due at `at` (this process scheduled it): claim then, not a poll interval later. */
+  wakeAt(at: number): void {
+    if (this.state !== 'running') return;
+    const delay = at - this.host.now();
+    if (delay <= 0) return this.kick();
+    if (at >= this.dueAt) return;
+    this.dueAt = at;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = null;
+      const target = this.dueAt;
+      this.dueAt = Infinity;
+      if (this.host.now() >= target) this.kick();
+      else this.wakeAt(target); // capped timer fired early: re-arm
+    }, Math.min(delay + 1, MAX_TIMER_MS));
+    this.dueTimer.unref?.();
+  }
+
+  /** Abort a job of this process that was cancelled (its store row is already cancelled). */
+  abortLocal(id: string, reason: 'cancel' | 'lost'): boolean {
+    const run = this.runs.get(id);
+    if (!run || run.handlerDone) return false;
+    this.abort(run, reason);
+    return true;
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (this.state === 'running') {
+      const free = this.host.slots - this.activeCount;
+      if (free > 0) {
+        try {
+          const claimed = await this.claim(free);
+          if (failures > 0) this.host.storeRecovered();
+          failures = 0;
+          for (const job of claimed) this.startRun(job);
+          this.moreWork = claimed.length === free;
+          if (this.moreWork && this.host.slots - this.activeCount > 0) continue;
+        } catch (error) {
+          failures++;
+          this.host.reportStoreError(error as Error);
+          this.host.logger.error({ err: error }, 'claiming jobs failed; retrying');
+          await this.sleep(Math.min(MAX_TIMER_MS, this.host.pollIntervalMs, 100 * 2 ** failures));
+          continue;
+        }
+      }
+      await this.sleep(Math.min(this.host.pollIntervalMs, MAX_TIMER_MS));
+    }
+  }
+
+  private claim(free: number): Promise<ClaimedJob[]> {
+    const runningHere = new Map<string, number>();
+    for (const run of this.runs.values()) if (!run.handlerDone) runningHere.set(run.job.name, (runningHere.get(run.job.name) ?? 0) + 1);
+    const shape = this.host.registry.claimShape(runningHere);
+    if (shape.names !== null && shape.names.length === 0) return Promise.resolve([]);
+    return this.host.store.claim({
+      now: this.host.now(),
+      workerId: this.host.workerId,
+      lockToken: randomUUID(),
+      limit: free,
+      names: shape.names,
+      limits: shape.limits,
+      lockLifetimeMs: this.host.registry.lockLifetimeMs,
+      lockLifetimes: shape.lockLifetimes,
+    });
+  }
+
+  /** Wait for a kick or the timeout, whichever comes first. */
+  private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        this.woken = false;
+        done();
+      };
+    });
+  }
+
+  private startRun(job: ClaimedJob): void {
+    const policy = this.host.registry.resolve(job);
+    const startedAt = this.host.now();
+    const run: ActiveRun = {
+      job,
+      policy: policy!,
+      controller: new AbortController(),
+      reason: null,
+      lockedUntil: job.lockedUntil ?? startedAt,
+      startedAt,
+      handlerDone: false,
+      done: Promise.resolve(),
+    };
+    this.runs.set(job.id, run);
+    run.done = (policy ? this.execute(run) : this.giveBack(run))
+      .catch((error) => this.host.logger.error({ err: error, jobId: job.id }, 'internal error while running a job'))
+      .finally(() => {
+        this.runs.delete(job.id);
+        if (this.moreWork || run.reason !== null) this.kick();
+      });
+  }
+
+  /** Claimed a job this process cannot run (its definition went away): release it untouched. */
+  private async giveBack(run: ActiveRun): Promise<void> {
+    run.handlerDone = true;
+    const decision = decide(run.job, { kind: 'released', reason: 'no handler in this process' }, { maxAttempts: 1, backoff: { type: 'fixed', delay: 0 }, saveResult: false }, run.startedAt, this.host.now(), this.host.workerId);
+    decision.settlement.history = null;
+    await this.settler.submit(decision.settlement);
+  }
+
+  private async execute(run: ActiveRun): Promise<void> {
+    const { job, policy, controller } = run;
+    const logger = childLogger(this.host.logger, { jobId: job.id, jobName: job.name, attempt: job.attempts });
+    const jobView = this.host.publicJob(job);
+    this.host.emit('job:start', jobView);
+    let timeout: NodeJS.Timeout | null = null;
+    if (policy.timeoutMs !== null) {
+      timeout = setTimeout(() => this.abort(run, 'timeout'), policy.timeoutMs);
+    }
+    const ctx: HandlerContext = {
+      ...this.host.extraContext,
+      job: jobView,
+      data: jobView.data,
+      jobId: job.id,
+      jobName: job.name,
+      attempt: job.attempts,
+      signal: controller.signal,
+      logger,
+      scheduler: this.host.scheduler,
+      progress: (value: Json) => this.saveProgress(run, value),
+    };
+
+    let outcome: RunOutcome;
+    try {
+      const value = await this.raceAbort(run, Promise.resolve().then(() => policy.handler(jobView, ctx)));
+      outcome = run.reason === 'cancel' ? { kind: 'cancelled' } : { kind: 'success', result: this.resultOf(value, logger) };
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      switch (run.reason) {
+        case 'cancel':
+          outcome = { kind: 'cancelled' };
+          break;
+        case 'stop':
+          outcome = { kind: 'released', reason: 'interrupted: the scheduler stopped' };
+          break;
+        case 'timeout':
+          outcome = { kind: 'failure', error: new JobTimeoutError(job.name, job.id, policy.timeoutMs!) };
+          break;
+        default:
+          outcome = { kind: 'failure', error };
+      }
+    } finally {
+      if (timeout) clearTimeout(timeout);
+      run.handlerDone = true;
+    }
+
+    if (run.reason === 'lost') {
+      logger.warn('lease lost while running (lock expired or job deleted): outcome dropped, the new owner decides');
+      return;
+    }
+    const decision = decide(job, outcome, policy, run.startedAt, this.host.now(), this.host.workerId);
+    const applied = await this.settler.submit(decision.settlement);
+    if (!applied) {
+      logger.warn('this worker no longer holds the job (its lock expired and it was taken over): outcome dropped');
+      return;
+    }
+    this.report(run, decision, outcome, logger);
+  }
+
+  private report(run: ActiveRun, decision: ReturnType<typeof decide>, outcome: RunOutcome, logger: Logger): void {
+    const s = decision.settlement;
+    const finished = this.host.publicJob({
+      ...run.job,
+      status: decision.verdict === 'cancelled' ? 'cancelled' : s.status,
+      nextRunAt: s.nextRunAt ?? run.job.nextRunAt,
+      dueAt: s.dueAt ?? run.job.dueAt,
+      attempts: s.attempts ?? run.job.attempts,
+      result: s.result !== undefined ? s.result : run.job.result,
+      lastError: s.lastError !== undefined ? s.lastError : run.job.lastError,
+      lastFinishedAt: s.finishedAt,
+      lockedBy: null,
+      lockedUntil: null,
+      updatedAt: s.finishedAt,
+    });
+    if (s.status === 'pending' && s.nextRunAt !== undefined) this.wakeAt(s.nextRunAt);
+    switch (decision.verdict) {
+      case 'success':
+        logger.debug('job succeeded');
+        this.host.emit('job:success', finished);
+        this.host.emit('job:complete', finished);
+        break;
+      case 'retry':
+      case 'final-failure': {
+        const error = (outcome as { error: Error }).error;
+        logger.warn({ err: error }, decision.verdict === 'retry' ? 'job failed; will retry' : 'job failed; no attempts left');
+        this.host.emit('job:fail', { job: finished, error });
+        if (decision.verdict === 'retry') this.host.emit('job:retry', finished);
+        else this.host.emit('job:complete', finished);
+        break;
+      }
+      case 'cancelled':
+        logger.info('job cancelled while running');
+        break;
+      case 'released':
+        logger.info('job released for another worker: the scheduler stopped');
+        break;
+    }
+  }
+
+  private resultOf(value: unknown, logger: Logger): Json {
+    const { value: json, ok } = toJsonValue(value);
+    if (!ok) logger.warn('the handler returned a value JSON cannot store; saving null as its result');
+    return json;
+  }
+
+  /**
+   * Cancel, timeout and a lost lease stop waiting for the handler at once (nobody else will run it, or the
+   * outcome is decided without it). A stop waits for the handler to actually stop: releasing a job that still
+   * runs would let another process run it at the same time.
+   */
+  private raceAbort<T>(run: ActiveRun, work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        if (run.reason !== 'stop') reject(run.controller.signal.reason);
+      };
+      run.controller.signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => run.controller.signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  private abort(run: ActiveRun, reason: AbortReason): void {
+    if (run.reason !== null || run.handlerDone) return;
+    run.reason = reason;
+    const { name, id } = run.job;
+    const error =
+      reason === 'cancel'
+        ? new JobCancelledError(name, id)
+        : reason === 'timeout'
+          ? new JobTimeoutError(name, id, run.policy.timeoutMs ?? 0)
+          : reason === 'lost'
+            ? new LeaseLostError(name, id)
+            : new SchedulerStoppingError();
+    run.controller.abort(error);
+  }
+
+  private async saveProgress(run: ActiveRun, value: Json): Promise<void> {
+    const progress = assertJson(value, 'progress');
+    if (run.reason === 'lost') throw new LeaseLostError(run.job.name, run.job.id);
+    const saved = await this.host.store.saveProgress(run.job.id, run.job.lockToken, progress, this.host.now());
+    if (!saved) {
+      this.abort(run, 'lost');
+      throw new LeaseLostError(run.job.name, run.job.id);
+    }
+  }
+
+  private armHeartbeat(): void {
+    const interval = Math.max(50, Math.min(MAX_TIMER_MS, Math.floor(this.host.registry.shortestLifetime() / 3)));
+    this.heartbeatTimer = setTimeout(() => {
+      this.heartbeat()
+        .catch((error) => {
+          this.host.reportStoreError(error as Error);
+          this.host.logger.warn({ err: error }, 'renewing job locks failed; retrying');
+        })
+        .finally(() => {
+          if (this.state !== 'stopped') this.armHeartbeat();
+        });
+    }, interval);
+    this.heartbeatTimer.unref?.();
+  }
+
+  private async heartbeat(): Promise<void> {
+    const runs = [...this.runs.values()];
+    if (runs.length === 0) return;
+    const now = this.host.now();
+    const leases = runs.map((run) => ({ id: run.job.id, lockToken: run.job.lockToken, lockedUntil: now + run.policy.lockLifetimeMs }));
+    const states = await this.host.store.heartbeat(leases, now);
+    states.forEach((state, i) => {
+      const run = runs[i]!;
+      if (state === 'ok') run.lockedUntil = leases[i]!.lockedUntil;
+      else if (state === 'cancelled') this.abort(run, 'cancel');
+      else if (!run.handlerDone) this.abort(run, 'lost');
+    });
+  }
+
+  /**
+   * Stop claiming; wait for running jobs (graceful) up to timeoutMs while their leases are still renewed;
+   * then abort what still runs and release each job once its handler has stopped. A handler that ignores its
+   * signal is left running with its lease no longer renewed: only when its lock expires can another process
+   * take the job.
+   */
+  async stop(graceful: boolean, timeoutMs: number): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopping';
+    this.kick();
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    await this.loopDone;
+    if (this.unsubscribe) await this.unsubscribe().catch(() => undefined);
+    this.unsubscribe = null;
+
+    const pending = () => [...this.runs.values()].filter((r) => !r.handlerDone);
+    if (graceful && pending().length > 0) {
+      this.host.logger.info({ running: pending().length, timeoutMs }, 'waiting for running jobs to finish');
+      await waitFor(Promise.all(pending().map((r) => r.done)), timeoutMs);
+    }
+    const left = pending();
+    if (left.length > 0) {
+      for (const run of left) this.abort(run, 'stop');
+      await waitFor(Promise.all(left.map((r) => r.done)), ABORT_GRACE_MS);
+      const stuck = pending();
+      if (stuck.length > 0) {
+        this.host.logger.warn(
+          { jobs: stuck.map((r) => r.job.id) },
+          'some handlers ignored their abort signal; their locks are no longer renewed and will expire',
+        );
+      }
+    }
+    await Promise.race([Promise.all([...this.runs.values()].filter((r) => r.handlerDone).map((r) => r.done)), delay(ABORT_GRACE_MS)]);
+    await this.settler.drain();
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    this.state = 'stopped';
+    this.host.emit('worker:stop', this.host.workerId);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+}
+
+function waitFor(promise: Promise<unknown>, ms: number): Promise<void> {
+  return Promise.race([promise.then(() => undefined), delay(ms)]);
+}

@@ -1,0 +1,16 @@
+/**
+ * hourglass: persistent background jobs and schedules for Node.js.
+ * This entry point loads no database driver; stores come from hourglass/sqlite, hourglass/postgres,
+ * hourglass/redis, or storeFromUrl() (which loads only the driver its URL needs).
+ */
+export { Scheduler, repeatFromText, type SchedulerOptions } from './core/scheduler.js';
+export * from './core/errors.js';
+export * from './core/types.js';
+export type * from './core/store.js';
+export { createLogger, silentLogger, childLogger, type Logger, type LogFn, type LogLevel } from './core/logger.js';
+export { storeFromUrl } from './core/store-url.js';
+export { parseDuration } from './core/time/duration.js';
+export { parseWhen } from './core/time/when.js';
+export { PRIORITIES, parsePriority } from './core/time/priority.js';
+export { assertCron, normaliseRepeat, nextOccurrence, occurrenceAfter, firstOccurrence, MAX_CATCH_UP } from './core/time/repeat.js';
+export { assertTimezone } from './core/time/timezone.js';

@@ -1,0 +1,90 @@
+/** Mapping between SQLite rows (snake_case, JSON as TEXT) and the store's JobRecord. */
+import type { JobRecord } from '../../core/store.js';
+import type { Json, JobStatus } from '../../core/types.js';
+
+export interface JobRow {
+  id: number;
+  name: string;
+  data: string;
+  status: JobStatus;
+  priority: number;
+  attempts: number;
+  max_attempts: number | null;
+  backoff: string | null;
+  timeout_ms: number | null;
+  repeat: string | null;
+  repeat_key: string | null;
+  dedupe_key: string | null;
+  due_at: number;
+  next_run_at: number;
+  last_run_at: number | null;
+  last_finished_at: number | null;
+  last_error: string | null;
+  result: string | null;
+  progress: string | null;
+  lock_token: string | null;
+  locked_by: string | null;
+  locked_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HistoryRow {
+  id: number;
+  job_id: number;
+  status: 'completed' | 'failed' | 'cancelled';
+  attempt: number;
+  started_at: number;
+  completed_at: number;
+  duration: number;
+  error: string | null;
+  result: string | null;
+  worker_id: string;
+}
+
+export function json(text: string | null): Json | null {
+  return text === null ? null : (JSON.parse(text) as Json);
+}
+
+export function jsonText(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+export function toRecord(row: JobRow): JobRecord {
+  return {
+    id: String(row.id),
+    name: row.name,
+    data: json(row.data),
+    status: row.status,
+    priority: row.priority,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    backoff: json(row.backoff) as JobRecord['backoff'],
+    timeoutMs: row.timeout_ms,
+    repeat: json(row.repeat) as JobRecord['repeat'],
+    repeatKey: row.repeat_key,
+    dedupeKey: row.dedupe_key,
+    dueAt: row.due_at,
+    nextRunAt: row.next_run_at,
+    lastRunAt: row.last_run_at,
+    lastFinishedAt: row.last_finished_at,
+    lastError: row.last_error,
+    result: json(row.result),
+    progress: json(row.progress),
+    lockedBy: row.locked_by,
+    lockedUntil: row.locked_until,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Ids are INTEGER rowids; anything else (malformed, out of range) matches no job. */
+export function parseId(id: string): number | null {
+  if (typeof id !== 'string' || !/^\d{1,15}$/.test(id)) return null;
+  return Number(id);
+}
+
+/** Claim results come back in storage order: restore claim order (priority, due time, id). */
+export function byClaimOrder(a: JobRow, b: JobRow): number {
+  return b.priority - a.priority || a.next_run_at - b.next_run_at || a.id - b.id;
+}

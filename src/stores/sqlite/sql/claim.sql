@@ -1,0 +1,22 @@
+-- Claim a batch of due jobs in one statement. Names are filtered by JSON arrays:
+--   @names   the names this worker runs (ignored when @any_name = 1, a fallback handler exists)
+--   @skip    names claimed separately under a cap, or at their local limit
+-- @lifetimes is a JSON object name -> lock lifetime in ms; others get @lifetime.
+UPDATE hourglass_jobs
+SET status = 'running',
+    attempts = attempts + 1,
+    lock_token = @token,
+    locked_by = @worker,
+    locked_until = @now + COALESCE((SELECT value FROM json_each(@lifetimes) WHERE key = hourglass_jobs.name), @lifetime),
+    last_run_at = @now,
+    updated_at = @now
+WHERE id IN (
+  SELECT id FROM hourglass_jobs
+  WHERE status = 'pending' AND next_run_at <= @now
+    AND (@any_name = 1 OR name IN (SELECT value FROM json_each(@names)))
+    AND name NOT IN (SELECT value FROM json_each(@skip))
+    AND name NOT IN (SELECT name FROM hourglass_paused)
+  ORDER BY priority DESC, next_run_at, id
+  LIMIT @limit
+)
+RETURNING *;
