@@ -1,0 +1,108 @@
+/**
+ * Between JobRecord and what the Lua scripts read and return. A job is a hash with one field per JobRecord
+ * property (absent = null); JSON values (data, result, progress, backoff, repeat) are stored as the JSON text
+ * the client wrote, and Lua never decodes them, so numbers and strings come back exactly as they went in.
+ */
+import type { HistoryEntry, JobPatch, JobRecord, NewJob } from '../../core/store.js';
+import type { Json, JobStatus } from '../../core/types.js';
+import type { Arg } from './scripts.js';
+
+/** JSON with object keys sorted, so the same repeat spec always compares equal in Lua. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(v as object).sort()) sorted[key] = (v as Record<string, unknown>)[key];
+    return sorted;
+  });
+}
+
+const orEmpty = (value: string | number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
+
+/** The 11 values insert.lua reads per job. */
+export function newJobArgs(job: NewJob): Arg[] {
+  return [
+    job.name,
+    JSON.stringify(job.data ?? null),
+    job.priority,
+    orEmpty(job.maxAttempts),
+    job.backoff ? canonicalJson(job.backoff) : '',
+    orEmpty(job.timeoutMs),
+    job.repeat ? canonicalJson(job.repeat) : '',
+    orEmpty(job.repeatKey),
+    orEmpty(job.dedupeKey),
+    job.dueAt,
+    job.nextRunAt,
+  ];
+}
+
+/** Tri-state for patches: 'u' leave as is (undefined), 'n' null, 'v…' the value. */
+export function tri(value: unknown, encode: (v: any) => string = String): string {
+  if (value === undefined) return 'u';
+  if (value === null) return 'n';
+  return `v${encode(value)}`;
+}
+
+export function patchArgs(patch: JobPatch): Arg[] {
+  return [
+    tri(patch.data === undefined ? undefined : JSON.stringify(patch.data)),
+    tri(patch.priority),
+    tri(patch.maxAttempts),
+    tri(patch.repeat, canonicalJson),
+    tri(patch.nextRunAt),
+    tri(patch.dueAt),
+  ];
+}
+
+/** History body without id, jobId and status (the script adds them). */
+export function historyBody(entry: HistoryEntry): string {
+  return JSON.stringify({
+    attempt: entry.attempt,
+    startedAt: entry.startedAt,
+    completedAt: entry.completedAt,
+    error: entry.error,
+    result: entry.result,
+    workerId: entry.workerId,
+  });
+}
+
+const num = (v: string | undefined): number | null => (v === undefined ? null : Number(v));
+const json = (v: string | undefined): any => (v === undefined ? null : JSON.parse(v));
+
+/** A JobRecord from HGETALL's flat [field, value, ...] array. */
+export function decodeJob(flat: string[]): JobRecord & { lockToken: string | null } {
+  const f: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
+  return {
+    id: f.id!,
+    name: f.name!,
+    data: json(f.data) as Json,
+    status: f.status as JobStatus,
+    priority: Number(f.priority ?? 0),
+    attempts: Number(f.attempts ?? 0),
+    maxAttempts: num(f.maxAttempts),
+    backoff: json(f.backoff),
+    timeoutMs: num(f.timeoutMs),
+    repeat: json(f.repeat),
+    repeatKey: f.repeatKey ?? null,
+    dedupeKey: f.dedupeKey ?? null,
+    dueAt: Number(f.dueAt),
+    nextRunAt: Number(f.nextRunAt),
+    lastRunAt: num(f.lastRunAt),
+    lastFinishedAt: num(f.lastFinishedAt),
+    lastError: f.lastError ?? null,
+    result: json(f.result) as Json | null,
+    progress: json(f.progress) as Json | null,
+    lockedBy: f.lockedBy ?? null,
+    lockedUntil: num(f.lockedUntil),
+    lockToken: f.lockToken ?? null,
+    createdAt: Number(f.createdAt),
+    updatedAt: Number(f.updatedAt),
+  };
+}
+
+/** The public JobRecord: the lock token stays inside the store except for the claimer. */
+export function publicJob(flat: string[]): JobRecord {
+  const { lockToken: _token, ...job } = decodeJob(flat);
+  return job;
+}

@@ -1,0 +1,14 @@
+-- cancel: pending -> cancelled (never runs); running -> cancelled with the lock kept, so the worker still
+-- settles it and heartbeat() tells it to stop; finished jobs are left as they are.
+-- ARGV: P, id, now. Returns nil for an unknown id, else { previous status, HGETALL of the job }.
+local id = ARGV[2]
+local job = load(id)
+if not job then return nil end
+local previous = job.status
+if previous == 'pending' or previous == 'running' then
+  unindex(id, job)
+  save(id, { status = 'cancelled', updatedAt = ARGV[3] })
+  job.status = 'cancelled'
+  index(id, job, tonumber(ARGV[3]))
+end
+return { previous, redis.call('HGETALL', jobKey(id)) }

@@ -1,0 +1,73 @@
+-- insert: add jobs in order, in one atomic step.
+-- ARGV: P, now, count, then per job 11 values:
+--   name, data, priority, maxAttempts, backoff, timeoutMs, repeat, repeatKey, dedupeKey, dueAt, nextRunAt
+--   ('' stands for null in the nullable ones).
+-- Returns per job { created (1|0), HGETALL of the job }.
+local now = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
+local FIELDS = 11
+local out = {}
+
+local function nullable(v) if v == '' then return false end return v end
+
+for i = 0, count - 1 do
+  local a = 3 + i * FIELDS
+  local spec = {
+    name = ARGV[a + 1], data = ARGV[a + 2], priority = ARGV[a + 3], maxAttempts = nullable(ARGV[a + 4]),
+    backoff = nullable(ARGV[a + 5]), timeoutMs = nullable(ARGV[a + 6]), ['repeat'] = nullable(ARGV[a + 7]),
+    repeatKey = nullable(ARGV[a + 8]), dedupeKey = nullable(ARGV[a + 9]), dueAt = ARGV[a + 10], nextRunAt = ARGV[a + 11],
+  }
+  local id, created = nil, 1
+
+  -- A repeat key names one job forever: update it in place (every() from many processes converges here).
+  if spec.repeatKey then
+    local existing = redis.call('HGET', P .. ':repeat', spec.repeatKey)
+    if existing then
+      local job = load(existing)
+      if job then
+        id, created = existing, 0
+        unindex(id, job)
+        local changed = job['repeat'] ~= (spec['repeat'] or nil)
+        local fields = {
+          name = spec.name, data = spec.data, priority = spec.priority, maxAttempts = spec.maxAttempts,
+          backoff = spec.backoff, timeoutMs = spec.timeoutMs, ['repeat'] = spec['repeat'],
+          dedupeKey = spec.dedupeKey, updatedAt = ARGV[2],
+        }
+        -- A running occurrence keeps its times: its settlement computes the next one.
+        if job.status ~= 'running' and (changed or TERMINAL[job.status]) then
+          fields.status = 'pending'; fields.attempts = '0'
+          fields.nextRunAt = spec.nextRunAt; fields.dueAt = spec.dueAt
+        end
+        save(id, fields)
+        for k, v in pairs(fields) do job[k] = v or nil end
+        index(id, job, now)
+      else
+        redis.call('HDEL', P .. ':repeat', spec.repeatKey)
+      end
+    end
+  end
+
+  -- A dedupe key held by a pending or running job returns that job unchanged.
+  if not id and spec.dedupeKey then
+    local holder = redis.call('HGET', P .. ':dedupe', spec.dedupeKey)
+    if holder and isLive(holder) then id, created = holder, 0 end
+  end
+
+  if not id then
+    id = tostring(redis.call('INCR', P .. ':id'))
+    local job = {
+      id = id, name = spec.name, data = spec.data, status = 'pending', priority = spec.priority, attempts = '0',
+      maxAttempts = spec.maxAttempts, backoff = spec.backoff, timeoutMs = spec.timeoutMs, ['repeat'] = spec['repeat'],
+      repeatKey = spec.repeatKey, dedupeKey = spec.dedupeKey, dueAt = spec.dueAt, nextRunAt = spec.nextRunAt,
+      createdAt = ARGV[2], updatedAt = ARGV[2],
+    }
+    for k, v in pairs(job) do if v == false then job[k] = nil end end
+    save(id, job)
+    index(id, job, now)
+    if spec.repeatKey then redis.call('HSET', P .. ':repeat', spec.repeatKey, id) end
+  end
+  out[#out + 1] = { created, redis.call('HGETALL', jobKey(id)) }
+end
+
+wake()
+return out

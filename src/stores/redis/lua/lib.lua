@@ -1,0 +1,122 @@
+-- Shared helpers, prepended to every script by scripts.ts. Redis runs each script as one atomic unit, so
+-- everything a script does here is one state change as far as any other client can tell.
+--
+-- ARGV[1] is always the `{prefix}` hash tag; every key is built from it (KEYS[1] is `{prefix}:meta` and only
+-- routes the call to the slot). Key layout (see docs/stores/redis.md):
+--   P:id            INCR counter for job ids          P:hid          INCR counter for history ids
+--   P:job:<id>      hash, one field per JobRecord property (absent field = null)
+--   P:hist:<id>     list of history entries (JSON), oldest first
+--   P:scheduled     zset id by nextRunAt: pending jobs not yet due when they were indexed
+--   P:ready:<name>  zset of due pending jobs of one name: score -priority, member "<nextRunAt>:<id>" (padded),
+--                   so ZRANGE 0 0 is the next job to run: highest priority, then earliest, then oldest
+--   P:readynames    set of names that may have ready jobs (pruned lazily by claim)
+--   P:locked        zset id by lockedUntil: running jobs, for lock-expiry recovery
+--   P:s:<status>    zset id by id, per status; P:ns:<status>:<name> the same per name (listJobs, countJobs,
+--                   and ZCARD P:ns:running:<name> is the global running count that `limits.global` caps)
+--   P:dedupe        hash dedupeKey -> id of the pending or running job holding it
+--   P:repeat        hash repeatKey -> id
+--   P:paused        set of paused names
+--   P:lock:<name>   string owner, PX ttl (named distributed locks)
+--   P:meta          hash of applied layout migrations
+--   P:wake          pub/sub channel: published when work becomes due now
+local P = ARGV[1]
+local TERMINAL = { completed = true, failed = true, cancelled = true }
+local woke = false
+
+local function jobKey(id) return P .. ':job:' .. id end
+
+-- Whole numbers as plain decimal text: Lua's default number-to-string keeps only 14 digits.
+local function fmt(n) return string.format('%.0f', n) end
+
+local function load(id)
+  local flat = redis.call('HGETALL', jobKey(id))
+  if #flat == 0 then return nil end
+  local job = {}
+  for i = 1, #flat, 2 do job[flat[i]] = flat[i + 1] end
+  return job
+end
+
+-- Ready members sort by text within one score (one priority): padded run time, then padded id.
+-- Run times before 1970 clamp to 0 (they are all long due anyway).
+local function readyMember(nextRunAt, id)
+  return string.format('%016.0f:%016.0f', math.max(0, tonumber(nextRunAt)), tonumber(id))
+end
+local function idOfMember(member) return fmt(tonumber(string.sub(member, 18))) end
+local function readyScore(priority) return fmt(-tonumber(priority)) end
+
+local function isLive(id)
+  local status = redis.call('HGET', jobKey(id), 'status')
+  return status == 'pending' or status == 'running'
+end
+
+-- Add a job to the indexes its fields call for. `now` decides ready (due) versus scheduled.
+local function index(id, job, now)
+  local status, name = job.status, job.name
+  redis.call('ZADD', P .. ':s:' .. status, id, id)
+  redis.call('ZADD', P .. ':ns:' .. status .. ':' .. name, id, id)
+  if status == 'pending' then
+    if tonumber(job.nextRunAt) <= now then
+      redis.call('ZADD', P .. ':ready:' .. name, readyScore(job.priority), readyMember(job.nextRunAt, id))
+      redis.call('SADD', P .. ':readynames', name)
+      woke = true
+    else
+      redis.call('ZADD', P .. ':scheduled', job.nextRunAt, id)
+    end
+  elseif status == 'running' then
+    redis.call('ZADD', P .. ':locked', job.lockedUntil, id)
+  end
+  if job.dedupeKey and not TERMINAL[status] then
+    local holder = redis.call('HGET', P .. ':dedupe', job.dedupeKey)
+    -- Never steal a key another live job holds (a trigger can revive a job whose key was reused).
+    if not holder or holder == id or not isLive(holder) then
+      redis.call('HSET', P .. ':dedupe', job.dedupeKey, id)
+    end
+  end
+end
+
+-- Remove a job from every index its current fields put it in.
+local function unindex(id, job)
+  local status, name = job.status, job.name
+  redis.call('ZREM', P .. ':s:' .. status, id)
+  redis.call('ZREM', P .. ':ns:' .. status .. ':' .. name, id)
+  if status == 'pending' then
+    redis.call('ZREM', P .. ':scheduled', id)
+    redis.call('ZREM', P .. ':ready:' .. name, readyMember(job.nextRunAt, id))
+  elseif status == 'running' then
+    redis.call('ZREM', P .. ':locked', id)
+  end
+  if job.dedupeKey and redis.call('HGET', P .. ':dedupe', job.dedupeKey) == id then
+    redis.call('HDEL', P .. ':dedupe', job.dedupeKey)
+  end
+end
+
+-- Write a table of fields to the job hash: false deletes the field (null), anything else is stored.
+local function save(id, fields)
+  local set, del = {}, {}
+  for k, v in pairs(fields) do
+    if v == false then del[#del + 1] = k else set[#set + 1] = k; set[#set + 1] = v end
+  end
+  if #set > 0 then redis.call('HSET', jobKey(id), unpack(set)) end
+  if #del > 0 then redis.call('HDEL', jobKey(id), unpack(del)) end
+end
+
+-- Append a history entry. `body` is the JSON object the client built, without id, jobId and status.
+local function addHistory(jobId, status, body)
+  local hid = redis.call('INCR', P .. ':hid')
+  local head = '{"id":"' .. hid .. '","jobId":"' .. jobId .. '","status":"' .. status .. '"'
+  local rest = string.sub(body, 2)
+  if rest ~= '}' then head = head .. ',' end
+  redis.call('RPUSH', P .. ':hist:' .. jobId, head .. rest)
+end
+
+-- Tri-state patch values from the client: 'u' leave as is, 'n' null, 'v<text>' set to text.
+local function patchValue(arg)
+  local tag = string.sub(arg, 1, 1)
+  if tag == 'u' then return nil end
+  if tag == 'n' then return false end
+  return string.sub(arg, 2)
+end
+
+local function wake()
+  if woke then redis.call('PUBLISH', P .. ':wake', '1') end
+end

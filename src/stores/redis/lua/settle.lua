@@ -1,0 +1,43 @@
+-- settle: apply the core's decisions for many finished runs, in one atomic step.
+-- ARGV: P, count, then per settlement 11 values:
+--   id, lockToken, status (pending|completed|failed), nextRunAt, dueAt, attempts ('' = keep),
+--   result, lastError (tri-state, see patchValue), finishedAt, historyStatus, historyBody ('' = no history)
+-- Returns per settlement 1 (applied) or 0 (the lease was lost: another token, or the job is gone).
+local count = tonumber(ARGV[2])
+local FIELDS = 11
+local out = {}
+
+for i = 0, count - 1 do
+  local a = 2 + i * FIELDS
+  local id, token, status = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local finishedAt = ARGV[a + 9]
+  local job = load(id)
+  if not job or job.lockToken ~= token or (job.status ~= 'running' and job.status ~= 'cancelled') then
+    out[#out + 1] = 0
+  else
+    local fields = { lockedBy = false, lockedUntil = false, lockToken = false, lastFinishedAt = finishedAt, updatedAt = finishedAt }
+    local result, lastError = patchValue(ARGV[a + 7]), patchValue(ARGV[a + 8])
+    if result ~= nil then fields.result = result end
+    if lastError ~= nil then fields.lastError = lastError end
+    local historyStatus = ARGV[a + 10]
+    if job.status == 'cancelled' then
+      -- cancel() won the race: the job stays cancelled; only the lock goes and the run is recorded.
+      historyStatus = 'cancelled'
+      save(id, fields)
+    else
+      unindex(id, job)
+      fields.status = status
+      if ARGV[a + 4] ~= '' then fields.nextRunAt = ARGV[a + 4] end
+      if ARGV[a + 5] ~= '' then fields.dueAt = ARGV[a + 5] end
+      if ARGV[a + 6] ~= '' then fields.attempts = ARGV[a + 6] end
+      save(id, fields)
+      for k, v in pairs(fields) do job[k] = v or nil end
+      index(id, job, tonumber(finishedAt))
+    end
+    if ARGV[a + 11] ~= '' then addHistory(id, historyStatus, ARGV[a + 11]) end
+    out[#out + 1] = 1
+  end
+end
+
+wake()
+return out

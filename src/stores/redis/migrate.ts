@@ -1,0 +1,44 @@
+/**
+ * Layout migrations for one prefix. Redis has no schema, but a layout can change: each numbered Lua file in
+ * lua/migrations runs once per prefix, inside a guard that records it in `{prefix}:meta`, so any number of
+ * processes may race to apply it. A prefix written by a newer hourglass (an unknown migration) is refused.
+ */
+import type { Redis } from 'ioredis';
+import { listMigrations } from '../../core/assets.js';
+import { StoreError } from '../../core/errors.js';
+import type { MigrationStatus } from '../../core/store.js';
+import type { Keys } from './keys.js';
+import { migrationScript } from './scripts.js';
+
+const FILES = ['001_layout.lua'];
+
+let cached: ReturnType<typeof listMigrations> | undefined;
+const migrations = () => (cached ??= listMigrations(import.meta.url, 'lua/migrations', FILES));
+
+export async function migrationStatus(client: Redis, keys: Keys): Promise<MigrationStatus> {
+  const meta = await client.hgetall(keys.meta);
+  const known = migrations();
+  for (const field of Object.keys(meta)) {
+    const match = /^migration:(\d+)$/.exec(field);
+    if (match && !known.some((m) => m.version === Number(match[1]))) {
+      throw new StoreError(`redis prefix ${keys.tag} has layout migration ${match[1]}, unknown to this version of hourglass: upgrade hourglass`);
+    }
+  }
+  const applied: MigrationStatus['applied'] = [];
+  const pending: MigrationStatus['pending'] = [];
+  for (const m of known) {
+    const at = meta[`migration:${m.version}`];
+    if (at === undefined) pending.push({ version: m.version, name: m.name });
+    else applied.push({ version: m.version, name: m.name, appliedAt: Number(at) || null });
+  }
+  return { applied, pending };
+}
+
+export async function migrate(client: Redis, keys: Keys, now: number): Promise<MigrationStatus> {
+  const status = await migrationStatus(client, keys);
+  for (const m of migrations()) {
+    if (status.applied.some((a) => a.version === m.version)) continue;
+    await migrationScript(m.version, m.name, m.sql).run(client, keys.meta, [keys.tag, now]);
+  }
+  return migrationStatus(client, keys);
+}

@@ -1,0 +1,67 @@
+/**
+ * The Lua scripts, each in its own file under lua/ and each one atomic state change. They are read once,
+ * prefixed with lua/lib.lua (the shared helpers and key layout), and run by EVALSHA; a server that does not
+ * know a script yet (after a restart or SCRIPT FLUSH) gets it once by EVAL, which also caches it there.
+ * We do not use ioredis defineCommand: it would add methods to a client the user may have passed in.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { loadAsset } from '../../core/assets.js';
+
+export type Arg = string | number;
+
+export class Script {
+  readonly sha: string;
+  constructor(
+    readonly name: string,
+    readonly source: string,
+  ) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  /** Run with KEYS = [routingKey] (the slot of the prefix) and ARGV = args. */
+  async run(client: Redis, routingKey: string, args: Arg[]): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, 1, routingKey, ...args);
+    } catch (error) {
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+      return client.eval(this.source, 1, routingKey, ...args);
+    }
+  }
+}
+
+function load(file: string): Script {
+  const lib = loadAsset(import.meta.url, 'lua/lib.lua');
+  return new Script(file, `${lib}\n${loadAsset(import.meta.url, `lua/${file}.lua`)}`);
+}
+
+/** Loaded on first use so importing the module reads no files. */
+let cached: ReturnType<typeof loadAll> | undefined;
+function loadAll() {
+  return {
+    insert: load('insert'),
+    claim: load('claim'),
+    settle: load('settle'),
+    heartbeat: load('heartbeat'),
+    progress: load('progress'),
+    cancel: load('cancel'),
+    trigger: load('trigger'),
+    update: load('update'),
+    remove: load('remove'),
+    lockAcquire: load('lock_acquire'),
+    lockRelease: load('lock_release'),
+    list: load('list'),
+  };
+}
+export function scripts(): ReturnType<typeof loadAll> {
+  cached ??= loadAll();
+  return cached;
+}
+
+/** A migration body wrapped so it applies once per prefix, however many processes race to run it. */
+export function migrationScript(version: number, name: string, body: string): Script {
+  const lib = loadAsset(import.meta.url, 'lua/lib.lua');
+  const guard = `if redis.call('HEXISTS', P .. ':meta', 'migration:${version}') == 1 then return 0 end`;
+  const record = `redis.call('HSET', P .. ':meta', 'migration:${version}', ARGV[2], 'migration:${version}:name', ${JSON.stringify(name)})\nreturn 1`;
+  return new Script(`migration ${version}`, `${lib}\n${guard}\n${body}\n${record}`);
+}

@@ -1,0 +1,286 @@
+/**
+ * RedisStore: the Store interface on Redis. Each state change is one Lua script (lua/*.lua), so it is atomic
+ * on the server and needs one round trip; reads use plain commands. See docs/stores/redis.md for the key
+ * layout, durability settings and the cost of each operation.
+ */
+import type { Redis } from 'ioredis';
+import { HourglassError, JobStateError, StoreError, ValidationError } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import type {
+  CancelResult, ClaimRequest, ClaimedJob, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
+  LeaseState, MigrationStatus, NewJob, Settlement, Store, StoreInitOptions,
+} from '../../core/store.js';
+import { JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
+import { decodeJob, historyBody, newJobArgs, patchArgs, publicJob, tri } from './codec.js';
+import { checkServerConfig } from './config-check.js';
+import { openClient, watchConnection } from './connection.js';
+import { DEFAULT_PREFIX, assertPrefix, isJobId, keysFor, type Keys } from './keys.js';
+import { migrate, migrationStatus } from './migrate.js';
+import { scripts, type Arg, type Script } from './scripts.js';
+import { subscribeWake } from './wake.js';
+
+export interface RedisStoreOptions {
+  /** redis:// or rediss:// URL; the store opens its own connection and closes it in close(). */
+  url?: string;
+  /** An ioredis client to reuse; the store never quits it. Must not use keyPrefix (use `prefix`). */
+  client?: Redis;
+  /** Namespace of every key, `{prefix}:…` (a cluster hash tag). Default 'hourglass'. */
+  prefix?: string;
+  /** Start even when maxmemory-policy lets Redis evict keys (jobs can then vanish); logs a warning. */
+  allowEvictionPolicy?: boolean;
+}
+
+/** How long ping() waits for PONG before calling the server unresponsive. */
+const PING_TIMEOUT_MS = 2_000;
+
+type HistoryRow = Awaited<ReturnType<Store['history']>>[number];
+
+export class RedisStore implements Store {
+  readonly kind = 'redis';
+  readonly prefix: string;
+  private readonly keys: Keys;
+  private readonly client: Redis;
+  private readonly owned: boolean;
+  private readonly allowEvictionPolicy: boolean;
+  private logger: Logger = silentLogger;
+  private initialised?: Promise<void>;
+  private unwatch?: () => void;
+  private readonly unsubscribers = new Set<() => Promise<void>>();
+
+  constructor(options: RedisStoreOptions, prefix?: string) {
+    if (options === null || typeof options !== 'object') throw new ValidationError('options', options, 'must be { url } or { client }');
+    this.prefix = assertPrefix(prefix ?? options.prefix ?? DEFAULT_PREFIX);
+    this.keys = keysFor(this.prefix);
+    this.allowEvictionPolicy = options.allowEvictionPolicy === true;
+    if (options.client) {
+      if (options.url) throw new ValidationError('options', options, 'give either url or client, not both');
+      if (options.client.options?.keyPrefix) {
+        throw new ValidationError('client.options.keyPrefix', options.client.options.keyPrefix, 'is not supported: pass prefix to RedisStore instead');
+      }
+      this.client = options.client;
+      this.owned = false;
+    } else {
+      if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
+        throw new ValidationError('url', options.url, 'must be a redis:// or rediss:// URL (or pass client)');
+      }
+      this.client = openClient(options.url);
+      this.owned = true;
+    }
+  }
+
+  init(options: StoreInitOptions): Promise<void> {
+    this.initialised ??= this.start(options.logger ?? silentLogger).catch((error) => {
+      this.initialised = undefined;
+      throw error;
+    });
+    return this.initialised;
+  }
+
+  private async start(logger: Logger): Promise<void> {
+    this.logger = logger;
+    scripts(); // read the Lua files now, so a broken install fails at start rather than at first claim
+    if (this.owned) {
+      this.unwatch ??= watchConnection(this.client, logger, 'connection');
+      if (this.client.status === 'wait') {
+        try {
+          await this.client.connect();
+        } catch (error) {
+          throw new StoreError(`could not connect to redis: ${(error as Error).message}`, { cause: error });
+        }
+      }
+    }
+    await checkServerConfig(this.client, logger, this.allowEvictionPolicy);
+    await this.migrate();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.unsubscribers].map((unsubscribe) => unsubscribe()));
+    this.unsubscribers.clear();
+    if (this.owned && this.client.status !== 'end') {
+      try {
+        await this.client.quit();
+      } catch {
+        this.client.disconnect();
+      }
+    }
+    this.unwatch?.();
+    this.unwatch = undefined;
+    this.initialised = undefined;
+  }
+
+  migrate(): Promise<MigrationStatus> {
+    return this.guard('migrate', () => migrate(this.client, this.keys, Date.now()));
+  }
+
+  migrationStatus(): Promise<MigrationStatus> {
+    return this.guard('migrationStatus', () => migrationStatus(this.client, this.keys));
+  }
+
+  async ping(): Promise<void> {
+    const status = this.client.status;
+    if (status !== 'ready') throw new StoreError(`redis is not connected (connection ${status})`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreError(`redis did not answer PING within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.guard('ping', () => this.client.ping()), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async insert(jobs: NewJob[], now: number): Promise<InsertResult[]> {
+    if (jobs.length === 0) return [];
+    const args: Arg[] = [this.keys.tag, now, jobs.length];
+    for (const job of jobs) args.push(...newJobArgs(job));
+    const rows = (await this.run(scripts().insert, args)) as [number, string[]][];
+    return rows.map(([created, flat]) => ({ job: publicJob(flat), created: created === 1 }));
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
+    if (request.limit <= 0) return [];
+    const args: Arg[] = [this.keys.tag, request.now, request.workerId, request.lockToken, request.limit, request.lockLifetimeMs];
+    if (request.names === null) args.push(-1);
+    else args.push(request.names.length, ...request.names);
+    args.push(request.limits.length);
+    for (const l of request.limits) args.push(l.name, l.localFree ?? '', l.global ?? '');
+    const lifetimes = Object.entries(request.lockLifetimes ?? {});
+    args.push(lifetimes.length);
+    for (const [name, ms] of lifetimes) args.push(name, ms);
+    const rows = (await this.run(scripts().claim, args)) as string[][];
+    return rows.map((flat) => {
+      const job = decodeJob(flat);
+      return { ...job, lockToken: job.lockToken ?? request.lockToken };
+    });
+  }
+
+  async settle(settlements: Settlement[]): Promise<boolean[]> {
+    if (settlements.length === 0) return [];
+    const args: Arg[] = [this.keys.tag, settlements.length];
+    for (const s of settlements) {
+      args.push(
+        s.id, s.lockToken, s.status, s.nextRunAt ?? '', s.dueAt ?? '', s.attempts ?? '',
+        tri(s.result, JSON.stringify), tri(s.lastError), s.finishedAt,
+        s.history?.status ?? '', s.history ? historyBody(s.history) : '',
+      );
+    }
+    const rows = (await this.run(scripts().settle, args)) as number[];
+    return rows.map((applied) => applied === 1);
+  }
+
+  async heartbeat(leases: Lease[], now: number): Promise<LeaseState[]> {
+    if (leases.length === 0) return [];
+    const args: Arg[] = [this.keys.tag, now, leases.length];
+    for (const l of leases) args.push(l.id, l.lockToken, l.lockedUntil);
+    return (await this.run(scripts().heartbeat, args)) as LeaseState[];
+  }
+
+  async saveProgress(id: string, lockToken: string, progress: Json, now: number): Promise<boolean> {
+    if (!isJobId(id)) return false;
+    const saved = await this.run(scripts().progress, [this.keys.tag, id, lockToken, JSON.stringify(progress ?? null), now]);
+    return saved === 1;
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    if (!isJobId(id)) return null;
+    const flat = await this.guard('getJob', () => this.client.call('HGETALL', this.keys.job(id)) as Promise<string[]>);
+    return flat.length === 0 ? null : publicJob(flat);
+  }
+
+  async listJobs(query: JobQuery): Promise<JobRecord[]> {
+    const statuses = [...new Set(query.status ?? [])];
+    const args: Arg[] = [this.keys.tag, query.name ?? '', Math.max(0, query.offset | 0), Math.max(0, query.limit | 0), ...statuses];
+    const rows = (await this.run(scripts().list, args)) as string[][];
+    return rows.map(publicJob);
+  }
+
+  async countJobs(name?: string): Promise<Record<JobStatus, number>> {
+    const key = (status: JobStatus) => (name === undefined ? this.keys.status(status) : `${this.keys.tag}:ns:${status}:${name}`);
+    const pipeline = this.client.pipeline();
+    for (const status of JOB_STATUSES) pipeline.zcard(key(status));
+    const replies = await this.guard('countJobs', () => pipeline.exec());
+    const counts = {} as Record<JobStatus, number>;
+    JOB_STATUSES.forEach((status, i) => {
+      const [error, value] = replies?.[i] ?? [new Error('no reply'), 0];
+      if (error) throw new StoreError(`redis countJobs failed: ${error.message}`, { cause: error });
+      counts[status] = Number(value);
+    });
+    return counts;
+  }
+
+  async history(jobId: string): Promise<HistoryRow[]> {
+    if (!isJobId(jobId)) return [];
+    const items = await this.guard('history', () => this.client.lrange(this.keys.history(jobId), 0, -1));
+    return items.map((text) => JSON.parse(text) as HistoryRow);
+  }
+
+  async cancel(id: string, now: number): Promise<CancelResult | null> {
+    if (!isJobId(id)) return null;
+    const reply = (await this.run(scripts().cancel, [this.keys.tag, id, now])) as [JobStatus, string[]] | null;
+    return reply ? { previous: reply[0], job: publicJob(reply[1]) } : null;
+  }
+
+  async trigger(id: string, now: number): Promise<JobRecord | null> {
+    if (!isJobId(id)) return null;
+    const flat = (await this.run(scripts().trigger, [this.keys.tag, id, now])) as string[] | null;
+    return flat ? publicJob(flat) : null;
+  }
+
+  async update(id: string, patch: JobPatch, now: number): Promise<JobRecord | null> {
+    if (!isJobId(id)) return null;
+    const reply = (await this.run(scripts().update, [this.keys.tag, id, now, ...patchArgs(patch)])) as [string, string[]?] | null;
+    if (!reply) return null;
+    if (reply[0] === 'running') throw new JobStateError(`job ${id} is running; update it after the run ends`);
+    return publicJob(reply[1]!);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    if (!isJobId(id)) return false;
+    return (await this.run(scripts().remove, [this.keys.tag, id])) === 1;
+  }
+
+  async setPaused(name: string, paused: boolean): Promise<void> {
+    const key = `${this.keys.tag}:paused`;
+    await this.guard('setPaused', () => (paused ? this.client.sadd(key, name) : this.client.srem(key, name)));
+  }
+
+  async pausedNames(): Promise<string[]> {
+    const names = await this.guard('pausedNames', () => this.client.smembers(`${this.keys.tag}:paused`));
+    return names.sort();
+  }
+
+  async acquireLock(name: string, owner: string, ttlMs: number, _now: number): Promise<boolean> {
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    return (await this.run(scripts().lockAcquire, [this.keys.tag, name, owner, ttl])) === 1;
+  }
+
+  async releaseLock(name: string, owner: string): Promise<boolean> {
+    return (await this.run(scripts().lockRelease, [this.keys.tag, name, owner])) === 1;
+  }
+
+  async subscribe(onWake: () => void): Promise<() => Promise<void>> {
+    const unsubscribe = await this.guard('subscribe', () => subscribeWake(this.client, this.keys.wake, this.logger, onWake));
+    const tracked = async () => {
+      this.unsubscribers.delete(tracked);
+      await unsubscribe();
+    };
+    this.unsubscribers.add(tracked);
+    return tracked;
+  }
+
+  private run(script: Script, args: Arg[]): Promise<unknown> {
+    return this.guard(script.name, () => script.run(this.client, this.keys.meta, args));
+  }
+
+  /** Redis and connection failures become StoreError (code STORE_ERROR); our own typed errors pass through. */
+  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof HourglassError) throw error;
+      throw new StoreError(`redis ${what} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
+  }
+}
+
