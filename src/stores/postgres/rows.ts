@@ -1,0 +1,111 @@
+/**
+ * Mapping between PostgreSQL rows and the store's records. pg returns bigint (int8) columns as strings, which
+ * keeps ids exact; times are epoch ms and fit a double, so they become numbers here. We never install global
+ * type parsers: the pool may be the user's, and its other queries must see what they always saw.
+ */
+import type { HistoryEntry, JobRecord } from '../../core/store.js';
+import type { Json, JobStatus } from '../../core/types.js';
+
+export interface JobRow {
+  id: string;
+  name: string;
+  data: Json | null;
+  status: JobStatus;
+  priority: number;
+  attempts: number;
+  max_attempts: number | null;
+  backoff: JobRecord['backoff'];
+  timeout_ms: string | null;
+  repeat: JobRecord['repeat'];
+  repeat_key: string | null;
+  dedupe_key: string | null;
+  due_at: string;
+  next_run_at: string;
+  last_run_at: string | null;
+  last_finished_at: string | null;
+  last_error: string | null;
+  result: Json | null;
+  progress: Json | null;
+  lock_token: string | null;
+  locked_by: string | null;
+  locked_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HistoryRow {
+  id: string;
+  job_id: string;
+  status: HistoryEntry['status'];
+  attempt: number;
+  started_at: string;
+  completed_at: string;
+  error: string | null;
+  result: Json | null;
+  worker_id: string;
+}
+
+const num = (value: string | number) => Number(value);
+const numOrNull = (value: string | number | null) => (value === null ? null : Number(value));
+
+export function toRecord(row: JobRow): JobRecord {
+  return {
+    id: String(row.id),
+    name: row.name,
+    data: row.data ?? null,
+    status: row.status,
+    priority: row.priority,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    backoff: row.backoff ?? null,
+    timeoutMs: numOrNull(row.timeout_ms),
+    repeat: row.repeat ?? null,
+    repeatKey: row.repeat_key,
+    dedupeKey: row.dedupe_key,
+    dueAt: num(row.due_at),
+    nextRunAt: num(row.next_run_at),
+    lastRunAt: numOrNull(row.last_run_at),
+    lastFinishedAt: numOrNull(row.last_finished_at),
+    lastError: row.last_error,
+    result: row.result ?? null,
+    progress: row.progress ?? null,
+    lockedBy: row.locked_by,
+    lockedUntil: numOrNull(row.locked_until),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+export function toHistory(row: HistoryRow) {
+  return {
+    id: String(row.id),
+    jobId: String(row.job_id),
+    status: row.status,
+    attempt: row.attempt,
+    startedAt: num(row.started_at),
+    completedAt: num(row.completed_at),
+    error: row.error,
+    result: row.result ?? null,
+    workerId: row.worker_id,
+  };
+}
+
+const INT8_MAX = 9223372036854775807n;
+
+/**
+ * Ids are bigint identities shown as decimal strings. Anything else ('abc', '-1', '1.5', out of range) can
+ * match no job: callers answer null/false without asking the server, so a bad id is never a SQL error.
+ */
+export function parseId(id: unknown): string | null {
+  if (typeof id !== 'string' || !/^[0-9]{1,19}$/.test(id)) return null;
+  const value = BigInt(id);
+  return value >= 1n && value <= INT8_MAX ? value.toString() : null;
+}
+
+/**
+ * jsonb parameters always go in as JSON text we wrote ourselves: pg would turn a JS array into a Postgres
+ * array literal and a string into bare text, neither of which is the JSON the user gave.
+ */
+export function jsonParam(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}

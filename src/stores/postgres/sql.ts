@@ -1,0 +1,66 @@
+/**
+ * The store's SQL: one file per operation under sql/, read once, with the schema placeholder replaced by the
+ * validated, quoted identifier. Values never go into the text: every statement takes them as parameters.
+ */
+import { createHash } from 'node:crypto';
+import { loadAsset } from '../../core/assets.js';
+import { ValidationError } from '../../core/errors.js';
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
+
+/** Throws unless `name` is a plain identifier; the result is safe to quote and splice. */
+export function validateSchema(name: unknown): string {
+  if (typeof name !== 'string' || !SCHEMA_NAME.test(name)) {
+    throw new ValidationError('schema', name, 'must be 1-63 letters, digits or underscores, not starting with a digit');
+  }
+  return name;
+}
+
+/** A validated name as a quoted identifier (case is kept, as the user wrote it). */
+export function quoteIdent(name: string): string {
+  return `"${validateSchema(name)}"`;
+}
+
+/**
+ * The NOTIFY channel of a schema. Channel names are identifiers (at most 63 bytes), so a long schema name
+ * is hashed rather than truncated: two long names sharing a prefix must not share a channel.
+ */
+export function channelFor(schema: string): string {
+  const plain = `hourglass_${schema}`;
+  if (plain.length <= 63) return plain;
+  return `hourglass_${createHash('sha1').update(schema).digest('hex')}`;
+}
+
+export type SqlName =
+  | 'acquire-lock'
+  | 'cancel'
+  | 'claim'
+  | 'count'
+  | 'heartbeat'
+  | 'history'
+  | 'insert'
+  | 'list'
+  | 'progress'
+  | 'remove'
+  | 'settle'
+  | 'trigger'
+  | 'update';
+
+/** Statement texts of one schema, built on first use. */
+export class Statements {
+  private readonly texts = new Map<SqlName, string>();
+  constructor(private readonly quotedSchema: string) {}
+
+  get(name: SqlName): string {
+    let text = this.texts.get(name);
+    if (text === undefined) {
+      text = substitute(loadAsset(import.meta.url, `sql/${name}.sql`), this.quotedSchema);
+      this.texts.set(name, text);
+    }
+    return text;
+  }
+}
+
+export function substitute(text: string, quotedSchema: string): string {
+  return text.replaceAll('{{schema}}', quotedSchema);
+}

@@ -1,0 +1,16 @@
+-- Pending or running → cancelled; a running job keeps its lock so its worker still settles it (as
+-- cancelled). A finished job is left as it was. Returns the job and its status before the call.
+-- $1 id, $2 now.
+WITH before AS MATERIALIZED (
+  SELECT id, status FROM {{schema}}.jobs WHERE id = $1 FOR UPDATE
+),
+changed AS (
+  UPDATE {{schema}}.jobs j SET status = 'cancelled', updated_at = $2
+  FROM before b
+  WHERE j.id = b.id AND b.status IN ('pending', 'running')
+  RETURNING j.*
+)
+SELECT b.status AS previous, c.* FROM before b JOIN changed c ON c.id = b.id
+UNION ALL
+SELECT b.status AS previous, j.* FROM before b JOIN {{schema}}.jobs j ON j.id = b.id
+WHERE NOT EXISTS (SELECT 1 FROM changed);

@@ -1,0 +1,122 @@
+-- Claim a batch of due jobs for one worker, in ONE statement (one round trip, one snapshot):
+--   1. recover: running jobs whose lock expired are locked (SKIP LOCKED: two claimers never both recover one),
+--      get a 'failed' history row for the lost run, and go back to pending (due now) unless step 3 re-claims
+--      them at once;
+--   2. pick: due pending jobs, best first (priority DESC, next_run_at, id), skipping rows another claimer
+--      holds (FOR UPDATE SKIP LOCKED) and paused names. Capped names (per-name limits) are picked per name
+--      with their own LIMIT over jobs_claim_name; all other names in one walk of the jobs_claim index;
+--   3. take: the best `limit` of those become running with this worker's lock token.
+-- Rows locked in step 2 but not taken in step 3 are unlocked when the statement's transaction ends.
+--
+-- Global per-name caps (define(name, { concurrency })) need the count of running jobs of that name to be
+-- exact when we decide. A statement's snapshot is taken when it starts, so two claimers could both count
+-- 4 of 5 running and both take one. The store therefore runs this statement, when a global cap is present,
+-- in a transaction that first takes pg_advisory_xact_lock(hashtext(schema), hashtext(name)) for each capped
+-- name (sorted, so two claimers never deadlock); the statement's snapshot then includes every claim that
+-- committed before ours. We chose this over a counter row per name: a counter must also be kept right by
+-- settle, cancel, remove and lock recovery, and one missed path would leak slots forever; the lock costs
+-- three extra round trips, and only for claims that involve a globally capped name.
+--
+-- $1 now, $2 worker id, $3 lock token, $4 limit, $5 allowed names (NULL: any),
+-- $6/$7/$8 capped names with their local free slots and global caps (NULL where none),
+-- $9/$10 per-name lock lifetimes, $11 default lock lifetime, $12 NOTIFY channel.
+WITH expired AS MATERIALIZED (
+  SELECT id, name, attempts, last_run_at, locked_by
+  FROM {{schema}}.jobs
+  WHERE status = 'running' AND locked_until < $1
+  FOR UPDATE SKIP LOCKED
+),
+caps AS MATERIALIZED (
+  SELECT c.name,
+         coalesce(least(c.local_free,
+                        c.global_cap - CASE WHEN c.global_cap IS NULL THEN NULL ELSE (
+                          SELECT count(*) FROM {{schema}}.jobs j
+                          WHERE j.status = 'running' AND j.name = c.name AND j.locked_until >= $1) END),
+                  $4) AS cap
+  FROM unnest($6::text[], $7::int[], $8::int[]) AS c(name, local_free, global_cap)
+  WHERE ($5::text[] IS NULL OR c.name = ANY($5::text[]))
+    AND NOT EXISTS (SELECT 1 FROM {{schema}}.paused p WHERE p.name = c.name)
+),
+picked_capped AS MATERIALIZED (
+  SELECT p.id, p.name, p.priority, p.next_run_at AS sort_at
+  FROM caps c CROSS JOIN LATERAL (
+    SELECT j.id, j.name, j.priority, j.next_run_at
+    FROM {{schema}}.jobs j
+    WHERE j.status = 'pending' AND j.name = c.name AND j.next_run_at <= $1
+    ORDER BY j.priority DESC, j.next_run_at, j.id
+    LIMIT greatest(c.cap, 0)
+    FOR UPDATE SKIP LOCKED
+  ) p
+),
+picked_free AS MATERIALIZED (
+  SELECT j.id, j.name, j.priority, j.next_run_at AS sort_at
+  FROM {{schema}}.jobs j
+  WHERE j.status = 'pending' AND j.next_run_at <= $1
+    AND ($5::text[] IS NULL OR j.name = ANY($5::text[]))
+    AND j.name <> ALL($6::text[])
+    AND NOT EXISTS (SELECT 1 FROM {{schema}}.paused p WHERE p.name = j.name)
+  ORDER BY j.priority DESC, j.next_run_at, j.id
+  LIMIT $4
+  FOR UPDATE SKIP LOCKED
+),
+pool AS (
+  SELECT id, name, priority, sort_at, false AS was_expired FROM picked_capped
+  UNION ALL
+  SELECT id, name, priority, sort_at, false FROM picked_free
+  UNION ALL
+  -- A recovered job is due now: it competes like any other, and counts against its name's caps.
+  SELECT j.id, j.name, j.priority, $1::bigint, true
+  FROM expired e JOIN {{schema}}.jobs j ON j.id = e.id
+  WHERE ($5::text[] IS NULL OR e.name = ANY($5::text[]))
+    AND NOT EXISTS (SELECT 1 FROM {{schema}}.paused p WHERE p.name = e.name)
+),
+chosen AS MATERIALIZED (
+  SELECT r.id, r.name, r.priority, r.sort_at, r.was_expired
+  FROM (SELECT pool.*, row_number() OVER (PARTITION BY pool.name ORDER BY priority DESC, sort_at, id) AS rank
+        FROM pool) r
+  LEFT JOIN caps c ON c.name = r.name
+  WHERE c.name IS NULL OR r.rank <= c.cap
+  ORDER BY r.priority DESC, r.sort_at, r.id
+  LIMIT $4
+),
+claimed AS (
+  UPDATE {{schema}}.jobs j
+  SET status = 'running',
+      attempts = j.attempts + 1,
+      next_run_at = CASE WHEN c.was_expired THEN $1 ELSE j.next_run_at END,
+      last_run_at = $1,
+      lock_token = $3,
+      locked_by = $2,
+      locked_until = $1 + coalesce(lt.ms, $11::bigint),
+      updated_at = $1
+  FROM chosen c
+  LEFT JOIN unnest($9::text[], $10::bigint[]) AS lt(name, ms) ON lt.name = c.name
+  WHERE j.id = c.id
+  RETURNING j.*, c.sort_at
+),
+released AS (
+  UPDATE {{schema}}.jobs j
+  SET status = 'pending', next_run_at = $1, lock_token = NULL, locked_by = NULL, locked_until = NULL,
+      last_error = 'lock expired: worker ' || coalesce(e.locked_by, '?') || ' stopped renewing it',
+      updated_at = $1
+  FROM expired e
+  WHERE j.id = e.id AND e.id NOT IN (SELECT id FROM chosen)
+  RETURNING j.id
+),
+lost AS (
+  INSERT INTO {{schema}}.history (job_id, status, attempt, started_at, completed_at, duration, error, result, worker_id)
+  SELECT e.id, 'failed', e.attempts, coalesce(e.last_run_at, $1), $1, $1 - coalesce(e.last_run_at, $1),
+         'lock expired: worker ' || coalesce(e.locked_by, '?') || ' stopped renewing it', NULL, coalesce(e.locked_by, '?')
+  FROM expired e
+),
+-- Released jobs are due now: wake the other processes (a hint; they poll anyway).
+wake AS (
+  SELECT count(pg_notify($12, 'recovered')) AS n
+  FROM (SELECT 1 FROM released LIMIT 1) r
+)
+-- `wake` is on the preserved side of a LEFT JOIN so it runs even when nothing is claimed (a plain SELECT
+-- CTE runs only if read); the row of NULLs that then comes back is dropped by the store.
+SELECT c.*
+FROM wake
+LEFT JOIN claimed c ON true
+ORDER BY c.priority DESC, c.sort_at, c.id;

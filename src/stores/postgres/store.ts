@@ -1,0 +1,403 @@
+/**
+ * PostgresStore: jobs in one PostgreSQL schema, shared by any number of processes. Every Store operation is
+ * ONE statement (one round trip) from a file under sql/, except a claim that involves a globally capped
+ * name (see claim.sql for why it first takes advisory locks) and batches that repeat a repeat key.
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { HourglassError, JobStateError, StoreError, ValidationError } from '../../core/errors.js';
+import { childLogger, silentLogger, type Logger } from '../../core/logger.js';
+import type {
+  CancelResult,
+  ClaimRequest,
+  ClaimedJob,
+  InsertResult,
+  JobPatch,
+  JobQuery,
+  JobRecord,
+  Lease,
+  LeaseState,
+  MigrationStatus,
+  NewJob,
+  Settlement,
+  Store,
+  StoreInitOptions,
+} from '../../core/store.js';
+import { JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
+import { insertJobs } from './insert.js';
+import { WakeListener } from './listener.js';
+import { migrate, migrationStatus } from './migrate.js';
+import { jsonParam, parseId, toHistory, toRecord, type HistoryRow, type JobRow } from './rows.js';
+import { Statements, channelFor, quoteIdent, validateSchema, type SqlName } from './sql.js';
+
+export interface PostgresStoreOptions {
+  /** postgres://user:pass@host:port/db — the store creates a pool it owns and ends in close(). */
+  connectionString?: string;
+  /** A pool you own (shared with your app, say): reused, never ended by the store. */
+  pool?: pg.Pool;
+  /** Schema holding hourglass's tables, created by migrate(). Default 'hourglass'. */
+  schema?: string;
+  /** Size of the pool the store creates from connectionString. Default 10. */
+  poolSize?: number;
+}
+
+/** Something that runs queries: the pool, or one client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+  readonly schema: string;
+  private readonly quoted: string;
+  private readonly channel: string;
+  private readonly sql: Statements;
+  private readonly options: PostgresStoreOptions;
+  private readonly ownsPool: boolean;
+  private pool: pg.Pool | null;
+  private logger: Logger = silentLogger;
+  private listener: WakeListener | null = null;
+  private readonly wakeHandlers = new Set<() => void>();
+  private readonly statementNames = new Map<SqlName, string>();
+
+  constructor(options: PostgresStoreOptions) {
+    if (!options || (options.connectionString === undefined) === (options.pool === undefined)) {
+      throw new ValidationError('options', options, 'give exactly one of connectionString or pool');
+    }
+    if (options.poolSize !== undefined && (!Number.isSafeInteger(options.poolSize) || options.poolSize < 1)) {
+      throw new ValidationError('poolSize', options.poolSize, 'must be a whole number ≥ 1');
+    }
+    this.options = options;
+    this.schema = validateSchema(options.schema ?? 'hourglass');
+    this.quoted = quoteIdent(this.schema);
+    this.channel = channelFor(this.schema);
+    this.sql = new Statements(this.quoted);
+    this.ownsPool = options.pool === undefined;
+    this.pool = options.pool ?? null;
+  }
+
+  async init(options: StoreInitOptions): Promise<void> {
+    this.logger = childLogger(options.logger ?? silentLogger, { store: 'postgres', schema: this.schema });
+    await this.migrate();
+  }
+
+  /** The pool, created on first use (migrate() and migrationStatus() may run without init()). */
+  private db(): pg.Pool {
+    if (this.pool) return this.pool;
+    const pool = new pg.Pool({
+      connectionString: this.options.connectionString,
+      max: this.options.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+    });
+    // An idle client dies when the server restarts; without a listener that error would crash the process.
+    pool.on('error', (error) => this.logger.warn({ err: error }, 'postgres pool: an idle connection failed'));
+    this.pool = pool;
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    this.wakeHandlers.clear();
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.stop();
+    if (this.ownsPool && this.pool) {
+      const pool = this.pool;
+      this.pool = null;
+      await pool.end();
+    }
+  }
+
+  async migrate(): Promise<MigrationStatus> {
+    return this.guard('migrate', () => migrate(this.db(), this.schema, this.quoted));
+  }
+
+  /** Apply versions up to `version` only (tests build old schemas with it). */
+  async migrateTo(version: number): Promise<MigrationStatus> {
+    return this.guard('migrate', () => migrate(this.db(), this.schema, this.quoted, version));
+  }
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    return this.guard('migrationStatus', () => migrationStatus(this.db(), this.quoted));
+  }
+
+  async ping(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreError('postgres did not answer within 5 s')), 5_000);
+    });
+    try {
+      await Promise.race([this.guard('ping', () => this.db().query('SELECT 1')), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Run one statement file with its values, as a named prepared statement (parsed and planned once per connection). */
+  async run<R extends pg.QueryResultRow>(name: SqlName, values: unknown[], via: Queryable = this.db()): Promise<R[]> {
+    const text = this.sql.get(name);
+    let statement = this.statementNames.get(name);
+    if (statement === undefined) {
+      // The name covers schema and text: one pool may serve several schemas, and a new version of a file
+      // must not collide with the old one on a connection that prepared it.
+      statement = `hg_${name}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+      this.statementNames.set(name, statement);
+    }
+    return this.guard(name, async () => (await via.query<R>({ name: statement, text, values })).rows);
+  }
+
+  /** Run `fn` in a transaction on one client; a failed client is discarded rather than returned to the pool. */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.guard('connect', () => this.db().connect());
+    let failed: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      failed = error as Error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw wrap('transaction', error);
+    } finally {
+      client.release(failed);
+    }
+  }
+
+  private async guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw wrap(operation, error);
+    }
+  }
+
+  get notifyChannel(): string {
+    return this.channel;
+  }
+
+  async insert(jobs: NewJob[], now: number): Promise<InsertResult[]> {
+    return insertJobs(this, jobs, now);
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
+    const allowed = (name: string) => request.names === null || request.names.includes(name);
+    const capped = request.limits.filter((l) => l.localFree !== undefined || l.global !== undefined);
+    const lifetimes = Object.entries(request.lockLifetimes ?? {});
+    const values = [
+      request.now,
+      request.workerId,
+      request.lockToken,
+      Math.max(0, request.limit),
+      request.names,
+      capped.map((l) => l.name),
+      capped.map((l) => (l.localFree === undefined ? null : Math.max(0, l.localFree))),
+      capped.map((l) => (l.global === undefined ? null : l.global)),
+      lifetimes.map(([name]) => name),
+      lifetimes.map(([, ms]) => ms),
+      request.lockLifetimeMs,
+      this.channel,
+    ];
+    const globals = [...new Set(capped.filter((l) => l.global !== undefined && allowed(l.name)).map((l) => l.name))].sort();
+    const rows =
+      globals.length === 0
+        ? await this.run<JobRow & { sort_at: string }>('claim', values)
+        : await this.transaction(async (client) => {
+            // Serialise claimers of these names (see claim.sql); sorted, so two claimers never deadlock.
+            await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext(n)) FROM unnest($2::text[]) AS n', [this.schema, globals]);
+            return this.run<JobRow & { sort_at: string }>('claim', values, client);
+          });
+    return rows.filter((row) => row.id !== null).map((row) => ({ ...toRecord(row), lockToken: request.lockToken }));
+  }
+
+  async settle(settlements: Settlement[]): Promise<boolean[]> {
+    const items = settlements.map((s) => ({ s, id: parseId(s.id) }));
+    const valid = items.filter((i) => i.id !== null);
+    if (valid.length === 0) return settlements.map(() => false);
+    const input = valid.map(({ s, id }) => ({
+      id,
+      lock_token: s.lockToken,
+      status: s.status,
+      next_run_at: s.nextRunAt ?? null,
+      due_at: s.dueAt ?? null,
+      attempts: s.attempts ?? null,
+      set_result: s.result !== undefined,
+      result: s.result ?? null,
+      set_error: s.lastError !== undefined,
+      last_error: s.lastError ?? null,
+      finished_at: s.finishedAt,
+      history: s.history
+        ? {
+            status: s.history.status,
+            attempt: s.history.attempt,
+            started_at: s.history.startedAt,
+            completed_at: s.history.completedAt,
+            error: s.history.error,
+            result: s.history.result ?? null,
+            worker_id: s.history.workerId,
+          }
+        : null,
+    }));
+    const rows = await this.run<{ id: string | null }>('settle', [JSON.stringify(input), this.channel]);
+    const applied = new Set(rows.map((r) => r.id).filter((id) => id !== null));
+    return items.map(({ id }) => id !== null && applied.has(id));
+  }
+
+  async heartbeat(leases: Lease[], now: number): Promise<LeaseState[]> {
+    const valid = leases.filter((l) => parseId(l.id) !== null);
+    if (valid.length === 0) return leases.map(() => 'lost');
+    const rows = await this.run<{ id: string; status: JobStatus }>('heartbeat', [
+      valid.map((l) => parseId(l.id)),
+      valid.map((l) => l.lockToken),
+      valid.map((l) => l.lockedUntil),
+      now,
+    ]);
+    const states = new Map(rows.map((r) => [r.id, r.status === 'cancelled' ? ('cancelled' as const) : ('ok' as const)]));
+    return leases.map((l) => states.get(parseId(l.id) ?? '') ?? 'lost');
+  }
+
+  async saveProgress(id: string, lockToken: string, progress: Json, now: number): Promise<boolean> {
+    const key = parseId(id);
+    if (key === null) return false;
+    return (await this.run('progress', [key, lockToken, JSON.stringify(progress ?? null), now])).length === 1;
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const key = parseId(id);
+    if (key === null) return null;
+    const rows = await this.guard('getJob', () => this.db().query<JobRow>(`SELECT * FROM ${this.quoted}.jobs WHERE id = $1`, [key]));
+    return rows.rows[0] ? toRecord(rows.rows[0]) : null;
+  }
+
+  async listJobs(query: JobQuery): Promise<JobRecord[]> {
+    const statuses = query.status && query.status.length > 0 ? query.status : null;
+    const rows = await this.run<JobRow>('list', [statuses, query.name ?? null, query.limit, query.offset]);
+    return rows.map(toRecord);
+  }
+
+  async countJobs(name?: string): Promise<Record<JobStatus, number>> {
+    const rows = await this.run<{ status: JobStatus; n: number }>('count', [name ?? null]);
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+    for (const row of rows) counts[row.status] = row.n;
+    return counts;
+  }
+
+  async history(jobId: string) {
+    const key = parseId(jobId);
+    if (key === null) return [];
+    return (await this.run<HistoryRow>('history', [key])).map(toHistory);
+  }
+
+  async cancel(id: string, now: number): Promise<CancelResult | null> {
+    const key = parseId(id);
+    if (key === null) return null;
+    const [row] = await this.run<JobRow & { previous: JobStatus }>('cancel', [key, now]);
+    return row ? { job: toRecord(row), previous: row.previous } : null;
+  }
+
+  async trigger(id: string, now: number): Promise<JobRecord | null> {
+    const key = parseId(id);
+    if (key === null) return null;
+    try {
+      const [row] = await this.run<JobRow>('trigger', [key, now, this.channel]);
+      return row ? toRecord(row) : null;
+    } catch (error) {
+      throw dedupeConflict(error, id) ?? error;
+    }
+  }
+
+  async update(id: string, patch: JobPatch, now: number): Promise<JobRecord | null> {
+    const key = parseId(id);
+    if (key === null) return null;
+    const [row] = await this.run<JobRow>('update', [
+      key,
+      now,
+      patch.data !== undefined,
+      jsonParam(patch.data),
+      patch.priority !== undefined,
+      patch.priority ?? null,
+      patch.maxAttempts !== undefined,
+      patch.maxAttempts ?? null,
+      patch.repeat !== undefined,
+      jsonParam(patch.repeat),
+      patch.nextRunAt ?? null,
+      patch.dueAt ?? null,
+      this.channel,
+    ]);
+    return row ? toRecord(row) : null;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const key = parseId(id);
+    if (key === null) return false;
+    return (await this.run('remove', [key])).length === 1;
+  }
+
+  async setPaused(name: string, paused: boolean): Promise<void> {
+    const q = this.quoted;
+    await this.guard('setPaused', () =>
+      paused
+        ? this.db().query(`INSERT INTO ${q}.paused (name, paused_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, Date.now()])
+        : // Resuming makes that name's due jobs claimable at once: wake the other processes.
+          this.db().query(`WITH gone AS (DELETE FROM ${q}.paused WHERE name = $1 RETURNING name)
+                           SELECT pg_notify($2, 'resume') FROM gone`, [name, this.channel]),
+    );
+  }
+
+  async pausedNames(): Promise<string[]> {
+    const rows = await this.guard('pausedNames', () => this.db().query<{ name: string }>(`SELECT name FROM ${this.quoted}.paused ORDER BY name`));
+    return rows.rows.map((r) => r.name);
+  }
+
+  async acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return (await this.run('acquire-lock', [name, owner, now + ttlMs, now])).length === 1;
+  }
+
+  async releaseLock(name: string, owner: string): Promise<boolean> {
+    const result = await this.guard('releaseLock', () =>
+      this.db().query(`DELETE FROM ${this.quoted}.locks WHERE name = $1 AND owner = $2`, [name, owner]),
+    );
+    return result.rowCount === 1;
+  }
+
+  async subscribe(onWake: () => void): Promise<() => Promise<void>> {
+    this.wakeHandlers.add(onWake);
+    if (!this.listener) {
+      this.listener = new WakeListener({
+        clientConfig: this.listenerConfig(),
+        channel: this.channel,
+        logger: this.logger,
+        onWake: () => {
+          for (const handler of this.wakeHandlers) handler();
+        },
+      });
+      await this.listener.start();
+    }
+    return async () => {
+      this.wakeHandlers.delete(onWake);
+      if (this.wakeHandlers.size === 0 && this.listener) {
+        const listener = this.listener;
+        this.listener = null;
+        await listener.stop();
+      }
+    };
+  }
+
+  /** The LISTEN connection's settings: those of the pool (ours or the user's), named so it shows in pg_stat_activity. */
+  private listenerConfig(): pg.ClientConfig {
+    const base: pg.ClientConfig = this.options.pool ? { ...this.options.pool.options } : { connectionString: this.options.connectionString };
+    return { ...base, keepAlive: true, connectionTimeoutMillis: 10_000, application_name: `hourglass listen ${this.schema}`.slice(0, 63) };
+  }
+}
+
+/** Errors leave the store as HourglassErrors: StoreError (code STORE_ERROR) with the driver's error as cause. */
+function wrap(operation: string, error: unknown): Error {
+  if (error instanceof HourglassError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new StoreError(`postgres ${operation}: ${message}`, { cause: error });
+}
+
+/** A job revived while another live job holds its dedupe key violates jobs_dedupe: say so plainly. */
+function dedupeConflict(error: unknown, id: string): Error | null {
+  const cause = error instanceof StoreError ? (error.cause as { code?: string; constraint?: string } | undefined) : undefined;
+  if (cause?.code !== '23505' || cause.constraint !== 'jobs_dedupe') return null;
+  return new JobStateError(`job ${id} cannot run again: another pending or running job has the same dedupe key`);
+}
