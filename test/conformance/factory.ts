@@ -17,6 +17,8 @@ export interface StoreFactory {
   /** Why this store cannot be tested here (its server does not answer), or null when it can. */
   unavailable(): Promise<string | null>;
   create(): Promise<CreatedStore>;
+  /** false for stores private to one connection (SQLite ':memory:'): tests that need a second process skip. */
+  shared?: boolean;
 }
 
 /**

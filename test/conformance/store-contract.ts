@@ -1,0 +1,449 @@
+/**
+ * The Store contract (src/core/store.ts), checked directly against a real store. Every store runs this file
+ * unchanged; each test gets fresh, isolated data from the factory.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storeFromUrl } from '../../src/core/store-url.js';
+import type { ClaimRequest, NewJob, Settlement, Store } from '../../src/core/store.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { availability, type CreatedStore, type StoreFactory } from './factory.js';
+
+const T0 = 1_800_000_000_000; // a fixed "now" far from the real clock: every time in these tests is explicit
+
+export function newJob(overrides: Partial<NewJob> = {}): NewJob {
+  return {
+    name: 'work',
+    data: { n: 1 },
+    priority: 0,
+    maxAttempts: null,
+    backoff: null,
+    timeoutMs: null,
+    repeat: null,
+    repeatKey: null,
+    dedupeKey: null,
+    dueAt: T0,
+    nextRunAt: T0,
+    ...overrides,
+  };
+}
+
+function claimRequest(overrides: Partial<ClaimRequest> = {}): ClaimRequest {
+  return {
+    now: T0,
+    workerId: 'w1',
+    lockToken: randomUUID(),
+    limit: 10,
+    names: null,
+    limits: [],
+    lockLifetimeMs: 30_000,
+    ...overrides,
+  };
+}
+
+function done(id: string, lockToken: string, extra: Partial<Settlement> = {}): Settlement {
+  return {
+    id,
+    lockToken,
+    status: 'completed',
+    finishedAt: T0 + 10,
+    result: { ok: true },
+    lastError: null,
+    history: { status: 'completed', attempt: 1, startedAt: T0, completedAt: T0 + 10, error: null, result: { ok: true }, workerId: 'w1' },
+    ...extra,
+  };
+}
+
+export async function describeStoreContract(factory: StoreFactory): Promise<void> {
+  const { skip } = await availability(factory);
+
+  describe.skipIf(skip)(`${factory.kind} store contract`, () => {
+    let created: CreatedStore;
+    let store: Store;
+    const extra: Store[] = [];
+
+    /** Another connection to the same data, as another process would open it. */
+    async function another(): Promise<Store> {
+      const s = await storeFromUrl(created.url);
+      await s.init({ logger: silentLogger });
+      extra.push(s);
+      return s;
+    }
+
+    beforeEach(async () => {
+      created = await factory.create();
+      store = created.store;
+      await store.init({ logger: silentLogger });
+    });
+
+    afterEach(async () => {
+      for (const s of extra.splice(0)) await s.close();
+      await store.close();
+      await created.cleanup();
+    });
+
+    describe('insert and read', () => {
+      it('stores a job with defaults and string ids; unknown and malformed ids read as null', async () => {
+        const [r] = await store.insert([newJob({ data: { a: [1, 'two', null, { b: true }] }, priority: 5 })], T0);
+        expect(r!.created).toBe(true);
+        const job = r!.job;
+        expect(typeof job.id).toBe('string');
+        expect(job).toMatchObject({ name: 'work', status: 'pending', attempts: 0, priority: 5, nextRunAt: T0, dueAt: T0, createdAt: T0, updatedAt: T0 });
+        expect(job.data).toEqual({ a: [1, 'two', null, { b: true }] });
+        expect(await store.getJob(job.id)).toEqual(job);
+        for (const bad of ['999999999', 'abc', '', '-1', '1.5', "1'; drop table x; --", '١٢']) {
+          expect(await store.getJob(bad)).toBeNull();
+          expect(await store.cancel(bad, T0)).toBeNull();
+          expect(await store.trigger(bad, T0)).toBeNull();
+          expect(await store.update(bad, { priority: 1 }, T0)).toBeNull();
+          expect(await store.remove(bad)).toBe(false);
+          expect(await store.history(bad)).toEqual([]);
+        }
+      });
+
+      it('inserts a thousand jobs in one call, in order', async () => {
+        const jobs = Array.from({ length: 1000 }, (_, i) => newJob({ data: { i } }));
+        const results = await store.insert(jobs, T0);
+        expect(results).toHaveLength(1000);
+        expect(results.map((r) => (r.job.data as { i: number }).i)).toEqual(jobs.map((_, i) => i));
+        expect(new Set(results.map((r) => r.job.id)).size).toBe(1000);
+        expect((await store.countJobs()).pending).toBe(1000);
+      });
+
+      it('returns the live job for a dedupe key, and allows a new one once it finished', async () => {
+        const [a] = await store.insert([newJob({ dedupeKey: 'email:123' })], T0);
+        const [b, c] = await store.insert([newJob({ dedupeKey: 'email:123', data: { other: 1 } }), newJob({ dedupeKey: 'email:456' })], T0);
+        expect(b!.created).toBe(false);
+        expect(b!.job.id).toBe(a!.job.id);
+        expect(b!.job.data).toEqual({ n: 1 });
+        expect(c!.created).toBe(true);
+        const [claimed] = await store.claim(claimRequest({ limit: 1 }));
+        expect(claimed!.id).toBe(a!.job.id);
+        const [whileRunning] = await store.insert([newJob({ dedupeKey: 'email:123' })], T0);
+        expect(whileRunning!.job.id).toBe(a!.job.id);
+        await store.settle([done(claimed!.id, claimed!.lockToken)]);
+        const [after] = await store.insert([newJob({ dedupeKey: 'email:123' })], T0);
+        expect(after!.created).toBe(true);
+        expect(after!.job.id).not.toBe(a!.job.id);
+      });
+
+      it('deduplicates inserts racing from several connections', async () => {
+        const stores = [store, await another(), await another()];
+        const results = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => stores[i % 3]!.insert([newJob({ dedupeKey: 'race' })], T0)),
+        );
+        const ids = new Set(results.map((r) => r[0]!.job.id));
+        expect(ids.size).toBe(1);
+        expect(results.filter((r) => r[0]!.created)).toHaveLength(1);
+        expect((await store.countJobs()).pending).toBe(1);
+      });
+
+      it('upserts a repeating job on its repeat key, keeping its due time unless the repeat changed', async () => {
+        const every = { every: 60_000 };
+        const [first] = await store.insert([newJob({ repeat: every, repeatKey: 'tick', nextRunAt: T0 + 60_000, dueAt: T0 + 60_000 })], T0);
+        const [same] = await store.insert([newJob({ repeat: every, repeatKey: 'tick', data: { v: 2 }, nextRunAt: T0 + 5, dueAt: T0 + 5 })], T0 + 1);
+        expect(same!.created).toBe(false);
+        expect(same!.job.id).toBe(first!.job.id);
+        expect(same!.job.data).toEqual({ v: 2 });
+        expect(same!.job.nextRunAt).toBe(T0 + 60_000);
+        const [changed] = await store.insert([newJob({ repeat: { every: 5_000 }, repeatKey: 'tick', nextRunAt: T0 + 5_000, dueAt: T0 + 5_000 })], T0 + 2);
+        expect(changed!.job.id).toBe(first!.job.id);
+        expect(changed!.job.repeat).toEqual({ every: 5_000 });
+        expect(changed!.job.nextRunAt).toBe(T0 + 5_000);
+        await store.cancel(first!.job.id, T0 + 3);
+        const [revived] = await store.insert([newJob({ repeat: { every: 5_000 }, repeatKey: 'tick', nextRunAt: T0 + 9_000, dueAt: T0 + 9_000 })], T0 + 4);
+        expect(revived!.job).toMatchObject({ id: first!.job.id, status: 'pending', nextRunAt: T0 + 9_000, attempts: 0 });
+        expect((await store.countJobs()).pending).toBe(1);
+      });
+
+      it('keeps one repeating job when many connections upsert it at once', async () => {
+        const stores = [store, await another(), await another()];
+        await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            stores[i % 3]!.insert([newJob({ name: 'report', repeat: { cron: '0 9 * * *', timezone: 'UTC' }, repeatKey: 'report' })], T0),
+          ),
+        );
+        const counts = await store.countJobs('report');
+        expect(counts.pending).toBe(1);
+      });
+    });
+
+    describe('claim', () => {
+      it('claims due jobs only, by priority, then due time, then insertion order', async () => {
+        const jobs = await store.insert(
+          [
+            newJob({ data: 'low-early', priority: -10, nextRunAt: T0 - 5000 }),
+            newJob({ data: 'normal-late', priority: 0, nextRunAt: T0 - 10 }),
+            newJob({ data: 'normal-early', priority: 0, nextRunAt: T0 - 1000 }),
+            newJob({ data: 'high', priority: 10, nextRunAt: T0 }),
+            newJob({ data: 'future', priority: 20, nextRunAt: T0 + 1 }),
+            newJob({ data: 'normal-late-2', priority: 0, nextRunAt: T0 - 10 }),
+          ],
+          T0,
+        );
+        const claimed = await store.claim(claimRequest({ limit: 10 }));
+        expect(claimed.map((j) => j.data)).toEqual(['high', 'normal-early', 'normal-late', 'normal-late-2', 'low-early']);
+        const c = claimed[0]!;
+        expect(c).toMatchObject({ status: 'running', attempts: 1, lockedBy: 'w1', lockedUntil: T0 + 30_000, lastRunAt: T0 });
+        expect(typeof c.lockToken).toBe('string');
+        expect((await store.getJob(c.id))!.status).toBe('running');
+        expect((await store.getJob(jobs[4]!.job.id))!.status).toBe('pending');
+        expect(await store.claim(claimRequest())).toEqual([]);
+      });
+
+      it('respects limit, names, per-name lock lifetimes and paused names', async () => {
+        await store.insert([newJob({ name: 'a' }), newJob({ name: 'a' }), newJob({ name: 'b' }), newJob({ name: 'c' })], T0);
+        expect(await store.claim(claimRequest({ names: [] }))).toEqual([]);
+        await store.setPaused('b', true);
+        expect(await store.pausedNames()).toEqual(['b']);
+        const first = await store.claim(claimRequest({ names: ['a', 'b'], limit: 1, lockLifetimes: { a: 5_000 } }));
+        expect(first.map((j) => j.name)).toEqual(['a']);
+        expect(first[0]!.lockedUntil).toBe(T0 + 5_000);
+        const rest = await store.claim(claimRequest({ names: ['a', 'b'] }));
+        expect(rest.map((j) => j.name)).toEqual(['a']);
+        await store.setPaused('b', false);
+        expect(await store.pausedNames()).toEqual([]);
+        const any = await store.claim(claimRequest({ names: null }));
+        expect(any.map((j) => j.name).sort()).toEqual(['b', 'c']);
+      });
+
+      it('honours localFree and a global per-name cap counted across workers', async () => {
+        await store.insert(Array.from({ length: 10 }, () => newJob({ name: 'capped' })).concat([newJob({ name: 'free' })]), T0);
+        const one = await store.claim(claimRequest({ limits: [{ name: 'capped', localFree: 2, global: 3 }] }));
+        expect(one.filter((j) => j.name === 'capped')).toHaveLength(2);
+        expect(one.filter((j) => j.name === 'free')).toHaveLength(1);
+        const two = await store.claim(claimRequest({ workerId: 'w2', limits: [{ name: 'capped', localFree: 5, global: 3 }] }));
+        expect(two).toHaveLength(1);
+        const three = await store.claim(claimRequest({ workerId: 'w3', limits: [{ name: 'capped', global: 3 }] }));
+        expect(three).toHaveLength(0);
+        await store.settle([done(two[0]!.id, two[0]!.lockToken)]);
+        const four = await store.claim(claimRequest({ workerId: 'w3', limits: [{ name: 'capped', global: 3 }] }));
+        expect(four).toHaveLength(1);
+      });
+
+      it('never exceeds a global cap when many connections claim at once', async () => {
+        await store.insert(Array.from({ length: 40 }, () => newJob({ name: 'capped' })), T0);
+        const stores = [store, await another(), await another(), await another()];
+        const batches = await Promise.all(
+          stores.flatMap((s, i) => [0, 1, 2].map((k) => s.claim(claimRequest({ workerId: `w${i}-${k}`, limits: [{ name: 'capped', global: 5 }] })))),
+        );
+        expect(batches.flat()).toHaveLength(5);
+      });
+
+      it('never hands one job to two claimers racing', async () => {
+        await store.insert(Array.from({ length: 300 }, (_, i) => newJob({ data: i })), T0);
+        const stores = [store, await another(), await another(), await another()];
+        const claimedIds: string[] = [];
+        await Promise.all(
+          stores.map(async (s, i) => {
+            for (;;) {
+              const batch = await s.claim(claimRequest({ workerId: `w${i}`, limit: 7 }));
+              if (batch.length === 0) return;
+              claimedIds.push(...batch.map((j) => j.id));
+            }
+          }),
+        );
+        expect(claimedIds).toHaveLength(300);
+        expect(new Set(claimedIds).size).toBe(300);
+      });
+
+      it('takes back jobs whose lock expired, recording the lost run', async () => {
+        await store.insert([newJob()], T0);
+        const [mine] = await store.claim(claimRequest({ lockLifetimeMs: 1000 }));
+        expect(await store.claim(claimRequest({ now: T0 + 999, workerId: 'w2' }))).toEqual([]);
+        const [theirs] = await store.claim(claimRequest({ now: T0 + 1001, workerId: 'w2' }));
+        expect(theirs!.id).toBe(mine!.id);
+        expect(theirs!.attempts).toBe(2);
+        expect(theirs!.lockToken).not.toBe(mine!.lockToken);
+        // The first worker comes back: it can no longer touch the job.
+        expect(await store.settle([done(mine!.id, mine!.lockToken)])).toEqual([false]);
+        expect(await store.heartbeat([{ id: mine!.id, lockToken: mine!.lockToken, lockedUntil: T0 + 99_999 }], T0 + 1002)).toEqual(['lost']);
+        expect(await store.saveProgress(mine!.id, mine!.lockToken, 50, T0 + 1002)).toBe(false);
+        expect(await store.settle([done(theirs!.id, theirs!.lockToken, { finishedAt: T0 + 1100 })])).toEqual([true]);
+        const history = await store.history(mine!.id);
+        expect(history.map((h) => [h.status, h.attempt, h.workerId])).toEqual([
+          ['failed', 1, 'w1'],
+          ['completed', 1, 'w1'],
+        ]);
+        expect(history[0]!.error).toMatch(/lock expired/);
+        expect((await store.getJob(mine!.id))!.status).toBe('completed');
+      });
+    });
+
+    describe('settle, heartbeat, progress', () => {
+      it('applies a batch of outcomes guarded by lock tokens, with one history record each', async () => {
+        await store.insert([newJob(), newJob(), newJob(), newJob()], T0);
+        const [a, b, c, d] = await store.claim(claimRequest());
+        const applied = await store.settle([
+          done(a!.id, a!.lockToken),
+          done(b!.id, 'not-the-token'),
+          {
+            id: c!.id,
+            lockToken: c!.lockToken,
+            status: 'pending',
+            nextRunAt: T0 + 5000,
+            lastError: 'boom',
+            finishedAt: T0 + 20,
+            history: { status: 'failed', attempt: 1, startedAt: T0, completedAt: T0 + 20, error: 'boom', result: null, workerId: 'w1' },
+          },
+          {
+            id: d!.id,
+            lockToken: d!.lockToken,
+            status: 'failed',
+            lastError: 'final',
+            finishedAt: T0 + 30,
+            history: { status: 'failed', attempt: 1, startedAt: T0, completedAt: T0 + 30, error: 'final', result: null, workerId: 'w1' },
+          },
+        ]);
+        expect(applied).toEqual([true, false, true, true]);
+        expect(await store.getJob(a!.id)).toMatchObject({ status: 'completed', result: { ok: true }, lastError: null, lastFinishedAt: T0 + 10, lockedBy: null, lockedUntil: null });
+        expect(await store.getJob(b!.id)).toMatchObject({ status: 'running' });
+        expect(await store.getJob(c!.id)).toMatchObject({ status: 'pending', nextRunAt: T0 + 5000, dueAt: T0, attempts: 1, lastError: 'boom' });
+        expect(await store.getJob(d!.id)).toMatchObject({ status: 'failed', lastError: 'final' });
+        const [h] = await store.history(a!.id);
+        expect(h).toMatchObject({ jobId: a!.id, status: 'completed', attempt: 1, startedAt: T0, completedAt: T0 + 10, error: null, result: { ok: true }, workerId: 'w1' });
+        expect(typeof h!.id).toBe('string');
+        expect(await store.history(b!.id)).toEqual([]);
+        // A retried job is claimed again once due, with its attempt count going on.
+        expect(await store.claim(claimRequest({ now: T0 + 4999 }))).toHaveLength(0);
+        const [again] = await store.claim(claimRequest({ now: T0 + 5000 }));
+        expect(again).toMatchObject({ id: c!.id, attempts: 2 });
+      });
+
+      it('starts a new cycle for a repeating job: new due time, attempts reset', async () => {
+        await store.insert([newJob({ repeat: { every: 1000 }, repeatKey: 'r' })], T0);
+        const [job] = await store.claim(claimRequest());
+        await store.settle([{ ...done(job!.id, job!.lockToken), status: 'pending', nextRunAt: T0 + 1000, dueAt: T0 + 1000, attempts: 0 }]);
+        expect(await store.getJob(job!.id)).toMatchObject({ status: 'pending', nextRunAt: T0 + 1000, dueAt: T0 + 1000, attempts: 0, result: { ok: true } });
+      });
+
+      it('keeps a job cancelled while it ran cancelled, and its worker still settles it', async () => {
+        await store.insert([newJob()], T0);
+        const [job] = await store.claim(claimRequest());
+        const cancelled = await store.cancel(job!.id, T0 + 5);
+        expect(cancelled).toMatchObject({ previous: 'running', job: { status: 'cancelled' } });
+        expect(await store.heartbeat([{ id: job!.id, lockToken: job!.lockToken, lockedUntil: T0 + 60_000 }], T0 + 6)).toEqual(['cancelled']);
+        expect(await store.settle([done(job!.id, job!.lockToken)])).toEqual([true]);
+        expect(await store.getJob(job!.id)).toMatchObject({ status: 'cancelled', lockedBy: null });
+        expect((await store.history(job!.id)).map((h) => h.status)).toEqual(['cancelled']);
+        // Cancelled jobs are never claimed, and their expired locks are never "recovered".
+        expect(await store.claim(claimRequest({ now: T0 + 10_000_000 }))).toEqual([]);
+      });
+
+      it('extends leases in a batch and tells lost ones apart', async () => {
+        await store.insert([newJob(), newJob()], T0);
+        const [a, b] = await store.claim(claimRequest({ lockLifetimeMs: 1000 }));
+        const states = await store.heartbeat(
+          [
+            { id: a!.id, lockToken: a!.lockToken, lockedUntil: T0 + 50_000 },
+            { id: b!.id, lockToken: 'stale', lockedUntil: T0 + 50_000 },
+            { id: '424242', lockToken: 'x', lockedUntil: T0 + 50_000 },
+          ],
+          T0 + 500,
+        );
+        expect(states).toEqual(['ok', 'lost', 'lost']);
+        expect((await store.getJob(a!.id))!.lockedUntil).toBe(T0 + 50_000);
+        // a's lease was extended: at T0 + 2000 only b is recovered.
+        const recovered = await store.claim(claimRequest({ now: T0 + 2000, workerId: 'w2' }));
+        expect(recovered.map((j) => j.id)).toEqual([b!.id]);
+      });
+
+      it('saves progress only for the lease holder', async () => {
+        await store.insert([newJob()], T0);
+        const [job] = await store.claim(claimRequest());
+        expect(await store.saveProgress(job!.id, job!.lockToken, { pct: 40 }, T0 + 1)).toBe(true);
+        expect(await store.saveProgress(job!.id, 'other', { pct: 99 }, T0 + 2)).toBe(false);
+        expect((await store.getJob(job!.id))!.progress).toEqual({ pct: 40 });
+      });
+    });
+
+    describe('managing jobs', () => {
+      it('cancels pending jobs for good and leaves finished ones alone', async () => {
+        const [p, f] = await store.insert([newJob(), newJob()], T0);
+        expect(await store.cancel(p!.job.id, T0 + 1)).toMatchObject({ previous: 'pending', job: { status: 'cancelled' } });
+        const [claimed] = await store.claim(claimRequest());
+        expect(claimed!.id).toBe(f!.job.id);
+        await store.settle([done(claimed!.id, claimed!.lockToken)]);
+        expect(await store.cancel(f!.job.id, T0 + 2)).toMatchObject({ previous: 'completed', job: { status: 'completed' } });
+        expect(await store.claim(claimRequest({ now: T0 + 100_000 }))).toEqual([]);
+      });
+
+      it('triggers: pending runs now, finished runs again, running is left alone', async () => {
+        const [future, finished] = await store.insert([newJob({ nextRunAt: T0 + 3_600_000, dueAt: T0 + 3_600_000 }), newJob()], T0);
+        const [claimed] = await store.claim(claimRequest());
+        expect(claimed!.id).toBe(finished!.job.id);
+        expect(await store.trigger(claimed!.id, T0 + 1)).toMatchObject({ status: 'running' });
+        await store.settle([done(claimed!.id, claimed!.lockToken)]);
+        expect(await store.trigger(future!.job.id, T0 + 2)).toMatchObject({ status: 'pending', nextRunAt: T0 + 2, dueAt: T0 + 3_600_000 });
+        expect(await store.trigger(claimed!.id, T0 + 2)).toMatchObject({ status: 'pending', nextRunAt: T0 + 2, attempts: 0 });
+        expect((await store.claim(claimRequest({ now: T0 + 2 }))).map((j) => j.id).sort()).toEqual([future!.job.id, claimed!.id].sort());
+      });
+
+      it('updates fields of a job that is not running', async () => {
+        const [a] = await store.insert([newJob()], T0);
+        const updated = await store.update(a!.job.id, { data: { x: 2 }, priority: 7, maxAttempts: 4, repeat: { every: 500 }, nextRunAt: T0 + 500, dueAt: T0 + 500 }, T0 + 1);
+        expect(updated).toMatchObject({ data: { x: 2 }, priority: 7, maxAttempts: 4, repeat: { every: 500 }, nextRunAt: T0 + 500, dueAt: T0 + 500, updatedAt: T0 + 1 });
+        const cleared = await store.update(a!.job.id, { repeat: null, maxAttempts: null }, T0 + 2);
+        expect(cleared).toMatchObject({ repeat: null, maxAttempts: null });
+      });
+
+      it('removes a job with its history', async () => {
+        await store.insert([newJob()], T0);
+        const [job] = await store.claim(claimRequest());
+        await store.settle([done(job!.id, job!.lockToken)]);
+        expect(await store.remove(job!.id)).toBe(true);
+        expect(await store.getJob(job!.id)).toBeNull();
+        expect(await store.history(job!.id)).toEqual([]);
+        expect(await store.remove(job!.id)).toBe(false);
+      });
+
+      it('lists by status and name, newest first, with limit and offset; counts by status', async () => {
+        const rows = await store.insert(
+          [newJob({ name: 'x' }), newJob({ name: 'y' }), newJob({ name: 'x' }), newJob({ name: 'x', nextRunAt: T0 + 9e6 })],
+          T0,
+        );
+        await store.insert([newJob({ name: 'x' })], T0 + 100); // the newest
+        const ids = rows.map((r) => r.job.id);
+        const [claimed] = await store.claim(claimRequest({ names: ['y'] }));
+        expect(claimed!.id).toBe(ids[1]);
+        const all = await store.listJobs({ limit: 100, offset: 0 });
+        expect(all).toHaveLength(5);
+        expect(all[0]!.createdAt).toBe(T0 + 100);
+        const xs = await store.listJobs({ name: 'x', limit: 100, offset: 0 });
+        expect(xs.map((j) => j.name)).toEqual(['x', 'x', 'x', 'x']);
+        const page = await store.listJobs({ name: 'x', limit: 2, offset: 1 });
+        expect(page.map((j) => j.id)).toEqual(xs.slice(1, 3).map((j) => j.id));
+        expect((await store.listJobs({ status: ['running'], limit: 10, offset: 0 })).map((j) => j.id)).toEqual([ids[1]]);
+        expect(await store.listJobs({ status: ['running', 'pending'], name: 'y', limit: 10, offset: 0 })).toHaveLength(1);
+        expect(await store.countJobs()).toEqual({ pending: 4, running: 1, completed: 0, failed: 0, cancelled: 0 });
+        expect(await store.countJobs('x')).toEqual({ pending: 4, running: 0, completed: 0, failed: 0, cancelled: 0 });
+      });
+    });
+
+    describe('locks, migrations, health', () => {
+      it('gives a named lock to one owner until it is released or expires', async () => {
+        const other = await another();
+        expect(await store.acquireLock('nightly', 'a', 1000, T0)).toBe(true);
+        expect(await other.acquireLock('nightly', 'b', 1000, T0 + 10)).toBe(false);
+        expect(await store.acquireLock('nightly', 'a', 1000, T0 + 20)).toBe(true); // re-entrant, extends
+        expect(await other.releaseLock('nightly', 'b')).toBe(false);
+        expect(await other.acquireLock('nightly', 'b', 1000, T0 + 1019)).toBe(false);
+        expect(await other.acquireLock('nightly', 'b', 1000, T0 + 1021)).toBe(true); // a's lock expired
+        expect(await store.releaseLock('nightly', 'a')).toBe(false);
+        expect(await other.releaseLock('nightly', 'b')).toBe(true);
+        const racers = await Promise.all([store, other, await another()].map((s, i) => s.acquireLock('race', `o${i}`, 10_000, T0)));
+        expect(racers.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('migrates once and reports nothing pending; init is idempotent', async () => {
+        const status = await store.migrationStatus();
+        expect(status.pending).toEqual([]);
+        expect(status.applied.length).toBeGreaterThan(0);
+        await store.init({ logger: silentLogger });
+        const again = await store.migrate();
+        expect(again.applied.map((m) => m.version)).toEqual(status.applied.map((m) => m.version));
+        await store.ping();
+      });
+    });
+  });
+}
