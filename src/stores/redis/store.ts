@@ -4,7 +4,7 @@
  * layout, durability settings and the cost of each operation.
  */
 import type { Redis } from 'ioredis';
-import { HourglassError, JobStateError, StoreError, ValidationError } from '../../core/errors.js';
+import { HourglassError, StoreError, ValidationError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type {
   CancelResult, ClaimRequest, ClaimedJob, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
@@ -229,10 +229,8 @@ export class RedisStore implements Store {
 
   async update(id: string, patch: JobPatch, now: number): Promise<JobRecord | null> {
     if (!isJobId(id)) return null;
-    const reply = (await this.run(scripts().update, [this.keys.tag, id, now, ...patchArgs(patch)])) as [string, string[]?] | null;
-    if (!reply) return null;
-    if (reply[0] === 'running') throw new JobStateError(`job ${id} is running; update it after the run ends`);
-    return publicJob(reply[1]!);
+    const flat = (await this.run(scripts().update, [this.keys.tag, id, now, ...patchArgs(patch)])) as string[] | null;
+    return flat ? publicJob(flat) : null;
   }
 
   async remove(id: string): Promise<boolean> {
@@ -250,9 +248,9 @@ export class RedisStore implements Store {
     return names.sort();
   }
 
-  async acquireLock(name: string, owner: string, ttlMs: number, _now: number): Promise<boolean> {
+  async acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
     const ttl = Math.max(1, Math.ceil(ttlMs));
-    return (await this.run(scripts().lockAcquire, [this.keys.tag, name, owner, ttl])) === 1;
+    return (await this.run(scripts().lockAcquire, [this.keys.tag, name, owner, ttl, now])) === 1;
   }
 
   async releaseLock(name: string, owner: string): Promise<boolean> {

@@ -39,12 +39,13 @@ for _, id in ipairs(expired) do
   local job = load(id)
   if job and job.status == 'running' then
     unindex(id, job)
-    local lockedBy = job.lockedBy or ''
+    local lockedBy = job.lockedBy or '?'
+    local reason = 'lock expired: worker ' .. lockedBy .. ' stopped renewing it'
     addHistory(id, 'failed', '{"attempt":' .. (job.attempts or '0') .. ',"startedAt":' .. (job.lastRunAt or nowText)
-      .. ',"completedAt":' .. nowText .. ',"error":' .. cjson.encode('lock expired at ' .. (job.lockedUntil or '?')
-      .. ' (worker ' .. lockedBy .. ' stopped heartbeating); returned to pending') .. ',"result":null,"workerId":'
+      .. ',"completedAt":' .. nowText .. ',"error":' .. cjson.encode(reason) .. ',"result":null,"workerId":'
       .. cjson.encode(lockedBy) .. '}')
-    save(id, { status = 'pending', nextRunAt = nowText, updatedAt = nowText, lockedBy = false, lockedUntil = false, lockToken = false })
+    save(id, { status = 'pending', nextRunAt = nowText, lastError = reason, updatedAt = nowText,
+      lockedBy = false, lockedUntil = false, lockToken = false })
     job.status, job.nextRunAt = 'pending', nowText
     job.lockedBy, job.lockedUntil, job.lockToken = nil, nil, nil
     index(id, job, now)

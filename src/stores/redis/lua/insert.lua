@@ -33,11 +33,11 @@ for i = 0, count - 1 do
           backoff = spec.backoff, timeoutMs = spec.timeoutMs, ['repeat'] = spec['repeat'],
           dedupeKey = spec.dedupeKey, updatedAt = ARGV[2],
         }
-        -- A running occurrence keeps its times: its settlement computes the next one.
-        if job.status ~= 'running' and (changed or TERMINAL[job.status]) then
-          fields.status = 'pending'; fields.attempts = '0'
+        -- Due times change only when the repeat changed or the job had finished (a fresh cycle then).
+        if changed or TERMINAL[job.status] then
           fields.nextRunAt = spec.nextRunAt; fields.dueAt = spec.dueAt
         end
+        if TERMINAL[job.status] then fields.status = 'pending'; fields.attempts = '0' end
         save(id, fields)
         for k, v in pairs(fields) do job[k] = v or nil end
         index(id, job, now)
