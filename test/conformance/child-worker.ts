@@ -1,0 +1,38 @@
+/**
+ * A real worker process for race and crash tests. Usage (run with `node --import tsx`):
+ *   child-worker.ts <storeUrl> <mode>
+ * Prints one line per event on stdout ("ready", "started <id>", "done <id>") for the parent to follow.
+ *   race:  runs 'race' jobs (a few ms each) until SIGTERM, then stops gracefully
+ *   crash: runs 'slow' jobs that never finish (the parent SIGKILLs this process mid-job); lock lifetime 1 s
+ *   every: calls every('300ms', 'tick') at boot (racing its siblings), runs ticks until SIGTERM
+ */
+import { Scheduler } from '../../src/core/scheduler.js';
+import { storeFromUrl } from '../../src/core/store-url.js';
+
+const [url, mode] = process.argv.slice(2);
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+const scheduler = new Scheduler({
+  store: await storeFromUrl(url!),
+  pollInterval: 50,
+  lockLifetime: mode === 'crash' ? 1000 : 30_000,
+  concurrency: 5,
+});
+scheduler.define('race', async (job) => {
+  say(`started ${job.id}`);
+  await new Promise((r) => setTimeout(r, 2));
+  say(`done ${job.id}`);
+});
+scheduler.define('slow', async (job) => {
+  say(`started ${job.id}`);
+  await new Promise(() => undefined);
+});
+scheduler.define('tick', async (job) => {
+  say(`started ${job.id}`);
+});
+await scheduler.start();
+if (mode === 'every') await scheduler.every('300ms', 'tick');
+say('ready');
+process.on('SIGTERM', () => {
+  void scheduler.stop({ graceful: true, timeoutMs: 5000 }).then(() => process.exit(0));
+});

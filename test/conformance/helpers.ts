@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../../src/core/logger.js';
+
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A logger that keeps every record, for asserting what the library said. */
+export function memoryLogger(): Logger & { records: { level: string; msg: string; fields: Record<string, unknown> }[] } {
+  const records: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+  const make = (bindings: Record<string, unknown>): Logger => {
+    const log = (level: string) => (first: unknown, second?: unknown) => {
+      if (typeof first === 'string') records.push({ level, msg: first, fields: { ...bindings, ...((second as object) ?? {}) } });
+      else records.push({ level, msg: String(second ?? ''), fields: { ...bindings, ...((first as object) ?? {}) } });
+    };
+    return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: (more) => make({ ...bindings, ...more }) };
+  };
+  return Object.assign(make({}), { records });
+}
+
+export interface Child {
+  process: ChildProcess;
+  lines: string[];
+  waitFor(line: string | RegExp, timeoutMs?: number): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/** Start test/conformance/child-worker.ts in a real process. */
+export function spawnWorker(url: string, mode: 'race' | 'crash' | 'every'): Child {
+  const script = fileURLToPath(new URL('./child-worker.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, url, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let buffer = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const parts = buffer.split('\n');
+    buffer = parts.pop()!;
+    lines.push(...parts);
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    process: child,
+    lines,
+    exited,
+    async waitFor(line, timeoutMs = 20_000) {
+      const match = (l: string) => (typeof line === 'string' ? l === line : line.test(l));
+      await waitUntil(() => lines.some(match) || child.exitCode !== null, timeoutMs, `child line ${line}`).catch((e) => {
+        throw new Error(`${(e as Error).message}; child stderr: ${stderr.slice(-2000)}`);
+      });
+      const found = lines.find(match);
+      if (!found) throw new Error(`child exited (${child.exitCode}) before printing ${line}; stderr: ${stderr.slice(-2000)}`);
+      return found;
+    },
+  };
+}
