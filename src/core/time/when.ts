@@ -37,14 +37,22 @@ export function parseWhen(value: unknown, field: string, now: number, timezone =
 
 function parseHuman(text: string, now: number, timezone: string): number | null {
   const instant = new Date(now);
-  let offset = offsetMinutes(timezone, instant);
-  let result = chrono.parseDate(text, { instant, timezone: offset }, { forwardDate: true });
-  if (!result) return null;
+  const first = parseWhole(text, instant, offsetMinutes(timezone, instant));
+  if (first === null) return null;
   // The offset at the parsed time can differ from the offset now (a DST change in between): parse again with it.
-  const offsetThen = offsetMinutes(timezone, result);
-  if (offsetThen !== offset) {
-    offset = offsetThen;
-    result = chrono.parseDate(text, { instant, timezone: offset }, { forwardDate: true }) ?? result;
-  }
-  return result.getTime();
+  const offsetThen = offsetMinutes(timezone, first);
+  if (offsetThen === offsetMinutes(timezone, instant)) return first.getTime();
+  return (parseWhole(text, instant, offsetThen) ?? first).getTime();
+}
+
+/**
+ * chrono finds dates inside longer text ('the day after never' yields 'the day after'); a schedule must be
+ * nothing but a time, so anything left over other than a filler word makes the whole value invalid.
+ */
+function parseWhole(text: string, instant: Date, offset: number): Date | null {
+  const [result] = chrono.parse(text, { instant, timezone: offset }, { forwardDate: true });
+  if (!result) return null;
+  const rest = `${text.slice(0, result.index)} ${text.slice(result.index + result.text.length)}`.trim();
+  if (rest !== '' && !/^(at|on|in|the)$/i.test(rest)) return null;
+  return result.date();
 }

@@ -1,0 +1,86 @@
+/** Bad input: a typed error naming the field and the value, raised before anything is stored. */
+import { describe, expect, it } from 'vitest';
+import { Scheduler } from '../../src/core/scheduler.js';
+import { SqliteStore } from '../../src/stores/sqlite/index.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { InvalidCronError, InvalidDataError, InvalidTimeError, InvalidTimezoneError, ValidationError } from '../../src/core/errors.js';
+
+const scheduler = () => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), logger: silentLogger });
+
+async function rejects(promise: Promise<unknown>, type: Function, code: string, field: string, valueText: string) {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${type.name}`).toBeInstanceOf(type);
+  expect(error).toMatchObject({ code, field });
+  expect((error as Error).message).toContain(field);
+  expect((error as Error).message).toContain(valueText);
+}
+
+describe('validation', () => {
+  it('rejects an invalid cron, naming the field and the expression', async () => {
+    const s = scheduler();
+    await rejects(s.every('61 * * * *', 'x'), InvalidCronError, 'INVALID_CRON', 'interval.cron', '61 * * * *');
+    await rejects(s.schedule({ name: 'x', repeat: { cron: '* * *' } }), InvalidCronError, 'INVALID_CRON', 'spec.repeat.cron', '* * *');
+    await rejects(s.every('every tuesday', 'x'), ValidationError, 'INVALID_INTERVAL', 'interval', 'every tuesday');
+    expect(await s.queueSize()).toBe(0);
+  });
+
+  it('rejects an unknown time zone', async () => {
+    const s = scheduler();
+    await rejects(s.every('0 9 * * *', 'x', null, { timezone: 'Mars/Olympus' }), InvalidTimezoneError, 'INVALID_TIMEZONE', 'interval.timezone', 'Mars/Olympus');
+    await rejects(s.schedule({ name: 'x', repeat: { cron: '0 9 * * *', timezone: 'Nowhere' } }), InvalidTimezoneError, 'INVALID_TIMEZONE', 'spec.repeat.timezone', 'Nowhere');
+    expect(() => new Scheduler({ timezone: 'Not/AZone' })).toThrow(InvalidTimezoneError);
+  });
+
+  it('rejects a when it cannot understand', async () => {
+    const s = scheduler();
+    await rejects(s.schedule('whenever you like', 'x'), InvalidTimeError, 'INVALID_TIME', 'when', 'whenever you like');
+    await rejects(s.schedule(new Date('nope'), 'x'), InvalidTimeError, 'INVALID_TIME', 'when', 'Invalid Date');
+    await rejects(s.schedule(Number.NaN, 'x'), InvalidTimeError, 'INVALID_TIME', 'when', 'NaN');
+    await rejects(s.schedule({ name: 'x', runAt: 'the day after never' }), InvalidTimeError, 'INVALID_TIME', 'spec.runAt', 'the day after never');
+  });
+
+  it('rejects negative or fractional attempts, concurrency and delays', async () => {
+    const s = scheduler();
+    await rejects(s.now('x', null, { attempts: -1 }), ValidationError, 'INVALID_ARGUMENT', 'options.attempts', '-1');
+    await rejects(s.now('x', null, { attempts: 1.5 }), ValidationError, 'INVALID_ARGUMENT', 'options.attempts', '1.5');
+    await rejects(s.schedule({ name: 'x', delay: -5 }), ValidationError, 'INVALID_DURATION', 'spec.delay', '-5');
+    await rejects(s.now('x', null, { backoff: { type: 'fixed', delay: '-3s' } }), ValidationError, 'INVALID_DURATION', 'options.backoff.delay', '-3s');
+    await rejects(s.now('x', null, { backoff: { type: 'linear' as 'fixed', delay: 1 } }), ValidationError, 'INVALID_ARGUMENT', 'options.backoff.type', 'linear');
+    expect(() => s.define('x', async () => 1, { concurrency: 0 })).toThrow(/options.concurrency.*0/);
+    expect(() => new Scheduler({ concurrency: -2 })).toThrow(/options.concurrency.*-2/);
+    expect(() => new Scheduler({ pollInterval: 'soon' })).toThrow(/options.pollInterval.*soon/);
+  });
+
+  it('rejects unknown priority names and option typos instead of defaulting', async () => {
+    const s = scheduler();
+    await rejects(s.now('x', null, { priority: 'urgent' as 'high' }), ValidationError, 'INVALID_PRIORITY', 'options.priority', 'urgent');
+    await rejects(s.now('x', null, { attemps: 3 } as object), ValidationError, 'INVALID_ARGUMENT', 'options.attemps', '3');
+    expect(() => s.define('x', async () => 1, { priority: 'top' as 'high' })).toThrow(/options.priority.*top/);
+  });
+
+  it('rejects data JSON cannot round-trip, naming the path', async () => {
+    const s = scheduler();
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    await rejects(s.now('x', { id: 10n }), InvalidDataError, 'INVALID_DATA', 'data.id', 'BigInt');
+    await rejects(s.now('x', { fn: () => 1 }), InvalidDataError, 'INVALID_DATA', 'data.fn', 'function');
+    await rejects(s.now('x', cyclic), InvalidDataError, 'INVALID_DATA', 'data.self', 'Circular');
+    await rejects(s.now('x', { when: new Date(0) }), InvalidDataError, 'INVALID_DATA', 'data.when', 'toISOString');
+    await rejects(s.now('x', [1, Number.POSITIVE_INFINITY]), InvalidDataError, 'INVALID_DATA', 'data[1]', 'Infinity');
+    await rejects(s.now('x', { m: new Map() }), InvalidDataError, 'INVALID_DATA', 'data.m', 'Map');
+    await rejects(s.scheduleBulk([{ name: 'ok' }, { name: 'x', data: { b: 1n } }]), InvalidDataError, 'INVALID_DATA', 'specs[1].data.b', 'BigInt');
+    expect(await s.queueSize()).toBe(0); // the valid first spec was not stored either
+    const fine = await s.now('x', { nested: [{ a: null, b: 'two', c: true, d: 1.5 }], skipped: undefined });
+    expect(fine.data).toEqual({ nested: [{ a: null, b: 'two', c: true, d: 1.5 }] });
+  });
+
+  it('rejects an empty name', async () => {
+    const s = scheduler();
+    await rejects(s.now(''), ValidationError, 'INVALID_ARGUMENT', 'name', '""');
+    await rejects(s.every('5m', '   '), ValidationError, 'INVALID_ARGUMENT', 'name', '"   "');
+    expect(() => s.define('', async () => 1)).toThrow(/name/);
+  });
+});
