@@ -36,6 +36,39 @@ export function newJobArgs(job: NewJob): Arg[] {
   ];
 }
 
+/**
+ * The record of a job insert.lua just created, built here rather than read back: the script returns only
+ * the id, which keeps bulk inserts from shipping every job back over the wire. Mirrors what decodeJob
+ * would read from the new hash (data goes through JSON, so the caller's object is not shared).
+ */
+export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
+  return {
+    id,
+    name: job.name,
+    data: JSON.parse(JSON.stringify(job.data ?? null)) as Json,
+    status: 'pending',
+    priority: job.priority,
+    attempts: 0,
+    maxAttempts: job.maxAttempts ?? null,
+    backoff: job.backoff ? (JSON.parse(canonicalJson(job.backoff)) as JobRecord['backoff']) : null,
+    timeoutMs: job.timeoutMs ?? null,
+    repeat: job.repeat ? (JSON.parse(canonicalJson(job.repeat)) as JobRecord['repeat']) : null,
+    repeatKey: job.repeatKey || null,
+    dedupeKey: job.dedupeKey || null,
+    dueAt: job.dueAt,
+    nextRunAt: job.nextRunAt,
+    lastRunAt: null,
+    lastFinishedAt: null,
+    lastError: null,
+    result: null,
+    progress: null,
+    lockedBy: null,
+    lockedUntil: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /** Tri-state for patches: 'u' leave as is (undefined), 'n' null, 'v…' the value. */
 export function tri(value: unknown, encode: (v: any) => string = String): string {
   if (value === undefined) return 'u';

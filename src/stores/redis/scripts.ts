@@ -19,13 +19,18 @@ export class Script {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  /** Run with KEYS = [routingKey] (the slot of the prefix) and ARGV = args. */
+  /**
+   * Run with KEYS = [routingKey] (the slot of the prefix) and ARGV = args. The arguments travel as one array:
+   * a bulk insert has hundreds of thousands, too many to spread into a function call.
+   */
   async run(client: Redis, routingKey: string, args: Arg[]): Promise<unknown> {
+    const tail: Arg[] = [1, routingKey];
+    for (const arg of args) tail.push(arg);
     try {
-      return await client.evalsha(this.sha, 1, routingKey, ...args);
+      return await client.call('EVALSHA', [this.sha, ...tail]);
     } catch (error) {
       if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-      return client.eval(this.source, 1, routingKey, ...args);
+      return client.call('EVAL', [this.source, ...tail]);
     }
   }
 }

@@ -11,7 +11,7 @@ import type {
   LeaseState, MigrationStatus, NewJob, Settlement, Store, StoreInitOptions,
 } from '../../core/store.js';
 import { JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
-import { decodeJob, historyBody, newJobArgs, patchArgs, publicJob, tri } from './codec.js';
+import { decodeJob, historyBody, insertedJob, newJobArgs, patchArgs, publicJob, tri } from './codec.js';
 import { checkServerConfig } from './config-check.js';
 import { openClient, watchConnection } from './connection.js';
 import { DEFAULT_PREFIX, assertPrefix, isJobId, keysFor, type Keys } from './keys.js';
@@ -133,9 +133,11 @@ export class RedisStore implements Store {
   async insert(jobs: NewJob[], now: number): Promise<InsertResult[]> {
     if (jobs.length === 0) return [];
     const args: Arg[] = [this.keys.tag, now, jobs.length];
-    for (const job of jobs) args.push(...newJobArgs(job));
-    const rows = (await this.run(scripts().insert, args)) as [number, string[]][];
-    return rows.map(([created, flat]) => ({ job: publicJob(flat), created: created === 1 }));
+    for (const job of jobs) for (const arg of newJobArgs(job)) args.push(arg);
+    const rows = (await this.run(scripts().insert, args)) as [number, string | string[]][];
+    return rows.map(([created, reply], i) =>
+      created === 1 ? { job: insertedJob(reply as string, jobs[i]!, now), created: true } : { job: publicJob(reply as string[]), created: false },
+    );
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {

@@ -111,18 +111,19 @@ while #out < limit and #candidates > 0 do
   local c = candidates[best]
   redis.call('ZREM', P .. ':ready:' .. c.name, c.member)
   local id = idOfMember(c.member)
-  local key = jobKey(id)
-  if redis.call('HGET', key, 'status') == 'pending' then
+  local job = load(id)
+  if job and job.status == 'pending' then
     local lockedUntil = fmt(now + (lifetimes[c.name] or defaultLifetime))
-    redis.call('HINCRBY', key, 'attempts', 1)
-    redis.call('HSET', key, 'status', 'running', 'lastRunAt', nowText, 'lockedBy', workerId,
-      'lockedUntil', lockedUntil, 'lockToken', token, 'updatedAt', nowText)
+    job.status, job.attempts, job.lastRunAt, job.updatedAt = 'running', fmt(tonumber(job.attempts) + 1), nowText, nowText
+    job.lockedBy, job.lockedUntil, job.lockToken = workerId, lockedUntil, token
+    redis.call('HSET', jobKey(id), 'status', 'running', 'attempts', job.attempts, 'lastRunAt', nowText,
+      'lockedBy', workerId, 'lockedUntil', lockedUntil, 'lockToken', token, 'updatedAt', nowText)
     redis.call('ZREM', P .. ':s:pending', id)
     redis.call('ZREM', P .. ':ns:pending:' .. c.name, id)
     redis.call('ZADD', P .. ':s:running', id, id)
     redis.call('ZADD', P .. ':ns:running:' .. c.name, id, id)
     redis.call('ZADD', P .. ':locked', lockedUntil, id)
-    out[#out + 1] = redis.call('HGETALL', key)
+    out[#out + 1] = flatten(job)
     if c.room then c.room = c.room - 1 end
   end
   if (c.room ~= nil and c.room <= 0) or not head(c) then table.remove(candidates, best) end

@@ -2,7 +2,8 @@
 -- ARGV: P, now, count, then per job 11 values:
 --   name, data, priority, maxAttempts, backoff, timeoutMs, repeat, repeatKey, dedupeKey, dueAt, nextRunAt
 --   ('' stands for null in the nullable ones).
--- Returns per job { created (1|0), HGETALL of the job }.
+-- Returns per job { 1, id } for a new job (the client knows every other field), or { 0, HGETALL } for an
+-- existing one (dedupe or repeat key).
 local now = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
 local FIELDS = 11
@@ -17,7 +18,7 @@ for i = 0, count - 1 do
     backoff = nullable(ARGV[a + 5]), timeoutMs = nullable(ARGV[a + 6]), ['repeat'] = nullable(ARGV[a + 7]),
     repeatKey = nullable(ARGV[a + 8]), dedupeKey = nullable(ARGV[a + 9]), dueAt = ARGV[a + 10], nextRunAt = ARGV[a + 11],
   }
-  local id, created = nil, 1
+  local id = nil
 
   -- A repeat key names one job forever: update it in place (every() from many processes converges here).
   if spec.repeatKey then
@@ -25,7 +26,7 @@ for i = 0, count - 1 do
     if existing then
       local job = load(existing)
       if job then
-        id, created = existing, 0
+        id = existing
         unindex(id, job)
         local changed = job['repeat'] ~= (spec['repeat'] or nil)
         local fields = {
@@ -50,7 +51,7 @@ for i = 0, count - 1 do
   -- A dedupe key held by a pending or running job returns that job unchanged.
   if not id and spec.dedupeKey then
     local holder = redis.call('HGET', P .. ':dedupe', spec.dedupeKey)
-    if holder and isLive(holder) then id, created = holder, 0 end
+    if holder and isLive(holder) then id = holder end
   end
 
   if not id then
@@ -65,8 +66,10 @@ for i = 0, count - 1 do
     save(id, job)
     index(id, job, now)
     if spec.repeatKey then redis.call('HSET', P .. ':repeat', spec.repeatKey, id) end
+    out[#out + 1] = { 1, id }
+  else
+    out[#out + 1] = { 0, redis.call('HGETALL', jobKey(id)) }
   end
-  out[#out + 1] = { created, redis.call('HGETALL', jobKey(id)) }
 end
 
 wake()

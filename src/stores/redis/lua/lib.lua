@@ -22,6 +22,7 @@
 local P = ARGV[1]
 local TERMINAL = { completed = true, failed = true, cancelled = true }
 local woke = false
+local readyNames = {} -- names this script already added to P:readynames
 
 local function jobKey(id) return P .. ':job:' .. id end
 
@@ -34,6 +35,13 @@ local function load(id)
   local job = {}
   for i = 1, #flat, 2 do job[flat[i]] = flat[i + 1] end
   return job
+end
+
+-- The job table back to HGETALL's flat shape, for replies (saves reading the hash again).
+local function flatten(job)
+  local flat = {}
+  for k, v in pairs(job) do flat[#flat + 1] = k; flat[#flat + 1] = v end
+  return flat
 end
 
 -- Ready members sort by text within one score (one priority): padded run time, then padded id.
@@ -57,7 +65,10 @@ local function index(id, job, now)
   if status == 'pending' then
     if tonumber(job.nextRunAt) <= now then
       redis.call('ZADD', P .. ':ready:' .. name, readyScore(job.priority), readyMember(job.nextRunAt, id))
-      redis.call('SADD', P .. ':readynames', name)
+      if not readyNames[name] then
+        redis.call('SADD', P .. ':readynames', name)
+        readyNames[name] = true
+      end
       woke = true
     else
       redis.call('ZADD', P .. ':scheduled', job.nextRunAt, id)

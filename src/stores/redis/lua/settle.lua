@@ -11,8 +11,9 @@ for i = 0, count - 1 do
   local a = 2 + i * FIELDS
   local id, token, status = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local finishedAt = ARGV[a + 9]
-  local job = load(id)
-  if not job or job.lockToken ~= token or (job.status ~= 'running' and job.status ~= 'cancelled') then
+  local f = redis.call('HMGET', jobKey(id), 'status', 'lockToken', 'name', 'priority', 'nextRunAt', 'dedupeKey')
+  local job = { status = f[1], lockToken = f[2], name = f[3], priority = f[4], nextRunAt = f[5], dedupeKey = f[6] or nil }
+  if not f[1] or job.lockToken ~= token or (job.status ~= 'running' and job.status ~= 'cancelled') then
     out[#out + 1] = 0
   else
     local fields = { lockedBy = false, lockedUntil = false, lockToken = false, lastFinishedAt = finishedAt, updatedAt = finishedAt }
