@@ -153,6 +153,8 @@ export class Worker {
         }
       }
       await this.sleep(Math.min(this.host.pollIntervalMs, MAX_TIMER_MS));
+      // Let every run that ends in this turn free its slot first, so one claim fills them all.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

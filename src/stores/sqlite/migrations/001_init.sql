@@ -30,6 +30,8 @@ CREATE TABLE hourglass_jobs (
 
 -- The claim path: due pending jobs by priority, then due time, then insertion order.
 CREATE INDEX hourglass_jobs_claim ON hourglass_jobs (priority DESC, next_run_at, id) WHERE status = 'pending';
+-- Claims of one capped name (per-name concurrency).
+CREATE INDEX hourglass_jobs_claim_name ON hourglass_jobs (name, priority DESC, next_run_at, id) WHERE status = 'pending';
 -- Recovery of expired locks and per-name running counts.
 CREATE INDEX hourglass_jobs_running ON hourglass_jobs (locked_until) WHERE status = 'running';
 CREATE INDEX hourglass_jobs_name_status ON hourglass_jobs (name, status);

@@ -8,7 +8,7 @@ SET status = 'running',
     last_run_at = @now,
     updated_at = @now
 WHERE id IN (
-  SELECT id FROM hourglass_jobs
+  SELECT id FROM hourglass_jobs INDEXED BY hourglass_jobs_claim_name
   WHERE status = 'pending' AND next_run_at <= @now AND name = @name
     AND name NOT IN (SELECT name FROM hourglass_paused)
   ORDER BY priority DESC, next_run_at, id

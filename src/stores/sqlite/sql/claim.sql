@@ -11,7 +11,8 @@ SET status = 'running',
     last_run_at = @now,
     updated_at = @now
 WHERE id IN (
-  SELECT id FROM hourglass_jobs
+  -- INDEXED BY: without it the planner may pick (status, created_at) and sort every pending row per claim.
+  SELECT id FROM hourglass_jobs INDEXED BY hourglass_jobs_claim
   WHERE status = 'pending' AND next_run_at <= @now
     AND (@any_name = 1 OR name IN (SELECT value FROM json_each(@names)))
     AND name NOT IN (SELECT value FROM json_each(@skip))
