@@ -144,6 +144,25 @@ export function describePostgresSpecific(skip: boolean): void {
       for (const [i, r] of results.entries()) expect((await store.getJob(r.job.id))!.data).toEqual(values[i]);
     });
 
+    it('a fallback-handler claim (names null) honours paused names and per-name caps', async () => {
+      const store = await open(fresh());
+      await store.insert(
+        [...Array.from({ length: 4 }, () => newJob('capped')), newJob('paused'), ...Array.from({ length: 3 }, () => newJob('free'))],
+        T0,
+      );
+      await store.setPaused('paused', true);
+      const claimed = await store.claim({
+        now: T0, workerId: 'w', lockToken: 't', limit: 10, names: null,
+        limits: [{ name: 'capped', localFree: 1 }], lockLifetimeMs: 1000,
+      });
+      expect(claimed.map((j) => j.name).sort()).toEqual(['capped', 'free', 'free', 'free']);
+      const more = await store.claim({
+        now: T0, workerId: 'w', lockToken: 't2', limit: 10, names: null,
+        limits: [{ name: 'capped', global: 2 }], lockLifetimeMs: 1000,
+      });
+      expect(more.map((j) => j.name)).toEqual(['capped']); // one already runs, the global cap is 2
+    });
+
     describe('wake-ups', () => {
       it('LISTEN hears an insert from another store, and reconnects after its connection is killed', async () => {
         const schema = fresh();

@@ -87,6 +87,11 @@ export class PostgresStore implements Store {
       max: this.options.poolSize ?? 10,
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
+      // Our statements are prepared once per connection. Left to itself, PostgreSQL re-plans claim.sql on
+      // every call (custom plans: ~1.2 ms of planning for ~0.3 ms of work), because a plan that knows the
+      // LIMIT looks cheaper than the generic one. The generic plan walks the same indexes (see claim.sql), so
+      // the pool we own asks for it outright. A pool you pass in keeps its own settings (see the docs).
+      options: '-c plan_cache_mode=force_generic_plan',
     });
     // An idle client dies when the server restarts; without a listener that error would crash the process.
     pool.on('error', (error) => this.logger.warn({ err: error }, 'postgres pool: an idle connection failed'));

@@ -1,0 +1,66 @@
+/**
+ * npm run bench:postgres — hourglass/postgres against pg-boss, graphile-worker and a bare SKIP LOCKED loop,
+ * on one server in one run. Each contender bulk-enqueues BENCH_JOBS (20 000) no-op jobs into its own schema,
+ * then processes them at concurrency 10; then enqueue→start latency is measured with idle workers.
+ * Every schema is dropped afterwards. Environment: HOURGLASS_PG_URL, BENCH_JOBS, BENCH_LATENCY_SAMPLES.
+ */
+import * as ceiling from './ceiling.js';
+import { JOBS, LATENCY_SAMPLES, PG_URL, percentile, sql, type Latency, type Throughput } from './common.js';
+import * as graphile from './graphile.js';
+import * as hourglass from './hourglass.js';
+import * as pgboss from './pgboss.js';
+
+/** BENCH_ONLY=hourglass,ceiling,latency runs a subset (while tuning); the default runs everything. */
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const rate = (t: Throughput) => JOBS / (t.processMs / 1000);
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  const version = (await sql('SHOW server_version')).rows[0]?.server_version;
+  console.log(`PostgreSQL ${version} at ${new URL(PG_URL).host}, ${fmt(JOBS)} no-op jobs, concurrency 10, node ${process.version}\n`);
+
+  const results: Throughput[] = [];
+  const steps: [string, () => Promise<Throughput>][] = [
+    ['hourglass', () => hourglass.throughput()],
+    ['pgboss', () => pgboss.throughput()],
+    ['graphile', () => graphile.throughput('defaults')],
+    ['graphile', () => graphile.throughput('batched')],
+    ['ceiling', () => ceiling.throughput()],
+  ];
+  for (const [key, step] of steps) {
+    if (ONLY && !ONLY.includes(key)) continue;
+    const r = await step();
+    results.push(r);
+    console.log(`${r.contender.padEnd(22)} ${fmt(rate(r)).padStart(7)} jobs/s   enqueue ${fmt(r.enqueueMs).padStart(6)} ms   (${r.config})`);
+  }
+
+  const hg = results.find((r) => r.contender === 'hourglass');
+  const peers = results.filter((r) => r.contender.startsWith('pg-boss') || r.contender.startsWith('graphile'));
+  const ceil = results.find((r) => r.contender.includes('ceiling'));
+  if (hg && peers.length > 0) {
+    const bestPeer = peers.reduce((a, b) => (rate(a) >= rate(b) ? a : b));
+    console.log(`\nhourglass / fastest peer (${bestPeer.contender}, ${bestPeer.config}): ${fmt(rate(hg) / rate(bestPeer), 2)}×   goal ≥ 2×`);
+  }
+  if (hg && ceil) console.log(`hourglass / SKIP LOCKED ceiling: ${fmt((100 * rate(hg)) / rate(ceil), 0)} %   goal ≥ 50 %`);
+  if (ONLY && !ONLY.includes('latency')) return;
+
+  console.log(`\nenqueue → handler start, idle workers (ms)`);
+  const latencies: Latency[] = [
+    ...(await hourglass.latency()),
+    ...(await graphile.latency(Math.min(LATENCY_SAMPLES, 100))),
+    ...(await pgboss.latency(Math.min(LATENCY_SAMPLES, 20))),
+  ];
+  for (const l of latencies) {
+    console.log(
+      `${l.contender.padEnd(22)} p50 ${fmt(percentile(l.samples, 50), 2).padStart(7)}   p99 ${fmt(percentile(l.samples, 99), 2).padStart(7)}   n=${l.samples.length}   ${l.mode}`,
+    );
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
