@@ -33,6 +33,8 @@ options:
   -h, --help`;
 
 export async function main(argv: string[]): Promise<number> {
+  // --status is a flag for migrate and takes a value for jobs list: each verb gets its own option table.
+  const verb = argv.find((a) => !a.startsWith('-'));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -40,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       store: { type: 'string' },
       jobs: { type: 'string' },
-      status: { type: 'string' },
+      status: { type: verb === 'migrate' ? 'boolean' : 'string' },
       name: { type: 'string' },
       limit: { type: 'string' },
       offset: { type: 'string' },
@@ -61,9 +63,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'worker':
       return workerCommand({ store, jobs: values.jobs, concurrency: values.concurrency });
     case 'jobs':
-      return jobsCommand(rest, { store, json: values.json === true, status: values.status, name: values.name, limit: values.limit, offset: values.offset });
+      return jobsCommand(rest, { store, json: values.json === true, status: values.status as string | undefined, name: values.name, limit: values.limit, offset: values.offset });
     case 'migrate':
-      return migrateCommand({ store, status: values.status !== undefined || rest[0] === 'status', json: values.json === true });
+      return migrateCommand({ store, status: values.status === true || rest[0] === 'status', json: values.json === true });
     default:
       process.stderr.write(`hourglass: unknown command "${command}"\n\n${USAGE}\n`);
       return 2;
