@@ -275,6 +275,12 @@ export class Worker {
       logger.warn('lease lost while running (lock expired or job deleted): outcome dropped, the new owner decides');
       return;
     }
+    if (this.state === 'stopped') {
+      // A handler that ignored its abort and outlived stop(): its lease is no longer renewed and will expire,
+      // and another process will run the job. Writing now could race that process.
+      logger.warn('handler finished after the scheduler stopped: outcome dropped, the job runs again elsewhere');
+      return;
+    }
     const decision = decide(job, outcome, policy, run.startedAt, this.host.now(), this.host.workerId);
     const applied = await this.settler.submit(decision.settlement);
     if (!applied) {
