@@ -3,7 +3,7 @@
  * against this store too (see the bottom of this file once they exist); these cover what only Redis has:
  * prefixes, the client passed in, pub/sub wake-ups, races between processes on one prefix, Lua-side ordering.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { storeFromUrl } from '../../src/core/store-url.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -98,10 +98,14 @@ describe.skipIf(skip)('RedisStore (redis-specific)', () => {
   });
 
   it('quits the client it opened from a url', async () => {
-    const store = new RedisStore({ url: REDIS_URL, prefix: randomPrefix() });
+    const prefix = randomPrefix();
+    const store = new RedisStore({ url: REDIS_URL, prefix });
     await store.init({ logger: silentLogger });
     await store.close();
     await expect(store.ping()).rejects.toMatchObject({ code: 'STORE_ERROR' });
+    const admin = adminClient();
+    await deletePrefix(admin, prefix);
+    admin.disconnect();
   });
 
   it('answers null (never a Redis error) for unknown or malformed ids', async () => {
