@@ -4,6 +4,8 @@
  * Without a server a developer gets one skip line; in CI (CI=true) the run fails instead.
  */
 import { availability } from '../conformance/factory.js';
+import { describeSchedulerContract } from '../conformance/scheduler-contract.js';
+import { describeSchedulerDurability } from '../conformance/scheduler-durability.js';
 import { describeStoreContract } from '../conformance/store-contract.js';
 import { postgresFactory } from './postgres.factory.js';
 import { describePostgresFault } from './postgres.fault.js';
@@ -12,5 +14,7 @@ import { describePostgresSpecific } from './postgres.specific.js';
 const { skip } = await availability(postgresFactory);
 
 await describeStoreContract(postgresFactory);
+await describeSchedulerContract(postgresFactory);
+await describeSchedulerDurability(postgresFactory);
 describePostgresSpecific(skip);
 describePostgresFault(skip);
