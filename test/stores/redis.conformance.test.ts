@@ -1,5 +1,9 @@
-/** The shared store conformance suite, unchanged, on Redis (a fresh key prefix per test). */
+/** The shared conformance suites, unchanged, on Redis (a fresh key prefix per test). */
+import { describeSchedulerContract } from '../conformance/scheduler-contract.js';
+import { describeSchedulerDurability } from '../conformance/scheduler-durability.js';
 import { describeStoreContract } from '../conformance/store-contract.js';
 import { redisFactory } from './redis.factory.js';
 
 await describeStoreContract(redisFactory);
+await describeSchedulerContract(redisFactory);
+await describeSchedulerDurability(redisFactory);
