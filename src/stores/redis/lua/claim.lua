@@ -5,9 +5,13 @@
 --       lifetimesCount, then per entry: name, lockLifetimeMs.
 -- Returns the HGETALL of each claimed job, in claim order.
 --
--- Cost: O(E + D + C + k * (C + log N)) for E expired locks, D jobs promoted from `scheduled` (at most
--- PROMOTE_MAX), C candidate names and k claimed jobs. Each candidate name contributes the head of its own
--- priority-ordered zset, so a paused name or one at its cap costs nothing however many jobs it has waiting.
+-- Cost: O(E + D + C + k * (C + log N)) for E expired locks (at most RECOVER_MAX), D jobs promoted from
+-- `scheduled` (at most PROMOTE_MAX), C candidate names and k claimed jobs. Each candidate name contributes
+-- the head of its own priority-ordered zset, so a paused name or one at its cap costs nothing however many
+-- jobs it has waiting.
+-- Bounds on the work one call does, so a backlog (a mass of expired locks, a burst of due jobs) is worked
+-- off over several claims instead of blocking Redis in one long script.
+local RECOVER_MAX = 1000
 local PROMOTE_MAX = 1000
 local nowText = ARGV[2]
 local now = tonumber(nowText)
@@ -34,7 +38,7 @@ local lifetimesCount = tonumber(ARGV[a]); a = a + 1
 for _ = 1, lifetimesCount do lifetimes[ARGV[a]] = tonumber(ARGV[a + 1]); a = a + 2 end
 
 -- 1. Expired locks: the worker is gone (or stalled); put the job back and record the lost run.
-local expired = redis.call('ZRANGEBYSCORE', P .. ':locked', '-inf', '(' .. nowText)
+local expired = redis.call('ZRANGEBYSCORE', P .. ':locked', '-inf', '(' .. nowText, 'LIMIT', 0, RECOVER_MAX)
 for _, id in ipairs(expired) do
   local job = load(id)
   if job and job.status == 'running' then
