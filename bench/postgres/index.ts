@@ -2,7 +2,8 @@
  * npm run bench:postgres — hourglass/postgres against pg-boss, graphile-worker and a bare SKIP LOCKED loop,
  * on one server in one run. Each contender bulk-enqueues BENCH_JOBS (20 000) no-op jobs into its own schema,
  * then processes them at concurrency 10; then enqueue→start latency is measured with idle workers.
- * Every schema is dropped afterwards. Environment: HOURGLASS_PG_URL, BENCH_JOBS, BENCH_LATENCY_SAMPLES.
+ * Every schema is dropped afterwards. Environment: HOURGLASS_PG_URL, BENCH_JOBS, BENCH_ROUNDS (3),
+ * BENCH_LATENCY_SAMPLES, BENCH_ONLY.
  */
 import * as ceiling from './ceiling.js';
 import { JOBS, LATENCY_SAMPLES, PG_URL, percentile, sql, type Latency, type Throughput } from './common.js';
@@ -12,6 +13,7 @@ import * as pgboss from './pgboss.js';
 
 /** BENCH_ONLY=hourglass,ceiling,latency runs a subset (while tuning); the default runs everything. */
 const ONLY = process.env.BENCH_ONLY?.split(',');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const rate = (t: Throughput) => JOBS / (t.processMs / 1000);
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -19,7 +21,8 @@ async function main(): Promise<void> {
   const version = (await sql('SHOW server_version')).rows[0]?.server_version;
   console.log(`PostgreSQL ${version} at ${new URL(PG_URL).host}, ${fmt(JOBS)} no-op jobs, concurrency 10, node ${process.version}\n`);
 
-  const results: Throughput[] = [];
+  // The box may be shared: each round runs every contender once, in the same order, and the median of the
+  // rounds is reported, so a burst of someone else's load skews one sample rather than one contender.
   const steps: [string, () => Promise<Throughput>][] = [
     ['hourglass', () => hourglass.throughput()],
     ['pgboss', () => pgboss.throughput()],
@@ -27,10 +30,21 @@ async function main(): Promise<void> {
     ['graphile', () => graphile.throughput('batched')],
     ['ceiling', () => ceiling.throughput()],
   ];
-  for (const [key, step] of steps) {
-    if (ONLY && !ONLY.includes(key)) continue;
-    const r = await step();
-    results.push(r);
+  const rounds = new Map<string, Throughput[]>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    const line: string[] = [];
+    for (const [key, step] of steps) {
+      if (ONLY && !ONLY.includes(key)) continue;
+      const r = await step();
+      const id = `${r.contender}|${r.config}`;
+      rounds.set(id, [...(rounds.get(id) ?? []), r]);
+      line.push(`${r.contender} ${fmt(rate(r))}`);
+    }
+    console.log(`round ${round}/${ROUNDS}: ${line.join(', ')} jobs/s`);
+  }
+  const results = [...rounds.values()].map((runs) => [...runs].sort((a, b) => rate(a) - rate(b))[Math.floor(runs.length / 2)]!);
+  console.log(`\nmedian of ${ROUNDS} round(s):`);
+  for (const r of results) {
     console.log(`${r.contender.padEnd(22)} ${fmt(rate(r)).padStart(7)} jobs/s   enqueue ${fmt(r.enqueueMs).padStart(6)} ms   (${r.config})`);
   }
 
