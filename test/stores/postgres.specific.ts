@@ -163,6 +163,17 @@ export function describePostgresSpecific(skip: boolean): void {
       expect(more.map((j) => j.name)).toEqual(['capped']); // one already runs, the global cap is 2
     });
 
+    it('reports JSON that jsonb cannot hold as INVALID_DATA, and a revived job whose dedupe key is taken as JOB_STATE', async () => {
+      const store = await open(fresh());
+      for (const data of [{ s: 'a\u0000b' }, { s: '\udc00' }]) {
+        await expect(store.insert([newJob('bad', { data })], T0)).rejects.toMatchObject({ code: 'INVALID_DATA' });
+      }
+      const [first] = await store.insert([newJob('once', { dedupeKey: 'k' })], T0);
+      await store.cancel(first!.job.id, T0);
+      await store.insert([newJob('once', { dedupeKey: 'k' })], T0);
+      await expect(store.trigger(first!.job.id, T0)).rejects.toMatchObject({ code: 'JOB_STATE' });
+    });
+
     describe('wake-ups', () => {
       it('LISTEN hears an insert from another store, and reconnects after its connection is killed', async () => {
         const schema = fresh();

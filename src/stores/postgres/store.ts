@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { HourglassError, JobStateError, StoreError, ValidationError } from '../../core/errors.js';
+import { HourglassError, InvalidDataError, JobStateError, StoreError, ValidationError } from '../../core/errors.js';
 import { childLogger, silentLogger, type Logger } from '../../core/logger.js';
 import type {
   CancelResult,
@@ -397,6 +397,13 @@ export class PostgresStore implements Store {
 function wrap(operation: string, error: unknown): Error {
   if (error instanceof HourglassError) return error;
   const message = error instanceof Error ? error.message : String(error);
+  // Valid JSON that jsonb refuses: U+0000 in a string (22P05), a lone UTF-16 surrogate (22P02). Bad input, not
+  // a store failure: say so with the same error class the core uses for data it cannot store.
+  const code = (error as { code?: string } | null)?.code;
+  if (code === '22P05' || (code === '22P02' && /json/i.test(message))) {
+    const reason = code === '22P05' ? 'PostgreSQL cannot store the character U+0000 inside JSON strings' : `PostgreSQL rejected the JSON (${message})`;
+    return new InvalidDataError(`${operation} data`, '[a JSON value]', reason);
+  }
   return new StoreError(`postgres ${operation}: ${message}`, { cause: error });
 }
 
