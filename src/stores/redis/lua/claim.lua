@@ -60,13 +60,17 @@ end
 
 -- 2. Promote jobs that became due from the time-ordered zset into their name's priority-ordered zset.
 local due = redis.call('ZRANGEBYSCORE', P .. ':scheduled', '-inf', nowText, 'LIMIT', 0, PROMOTE_MAX)
-for _, id in ipairs(due) do
-  redis.call('ZREM', P .. ':scheduled', id)
-  local f = redis.call('HMGET', jobKey(id), 'status', 'name', 'priority', 'nextRunAt')
-  if f[1] == 'pending' then
-    redis.call('ZADD', P .. ':ready:' .. f[2], readyScore(f[3]), readyMember(f[4], id))
-    redis.call('SADD', P .. ':readynames', f[2])
+if #due > 0 then
+  local promoted = batch()
+  callMany('ZREM', P .. ':scheduled', due)
+  for _, id in ipairs(due) do
+    local f = redis.call('HMGET', jobKey(id), 'status', 'name', 'priority', 'nextRunAt')
+    if f[1] == 'pending' then
+      promoted.add('ZADD', P .. ':ready:' .. f[2], readyScore(f[3]), readyMember(f[4], id))
+      promoted.add('SADD', P .. ':readynames', f[2])
+    end
   end
+  promoted.flush()
 end
 
 -- 3. Candidates: allowed, unpaused names with room under their caps, each with the head of its ready zset.
@@ -75,28 +79,23 @@ for _, name in ipairs(redis.call('SMEMBERS', P .. ':paused')) do paused[name] = 
 local pruneEmpty = names == nil
 if names == nil then names = redis.call('SMEMBERS', P .. ':readynames') end
 
+-- Each candidate brings its first `room` (at most `limit`) ready members in one ZRANGE.
 local candidates = {}
-local function head(c)
-  local h = redis.call('ZRANGE', P .. ':ready:' .. c.name, 0, 0, 'WITHSCORES')
-  if #h == 0 then return false end
-  c.member, c.score = h[1], tonumber(h[2])
-  return true
-end
 for _, name in ipairs(names) do
   if not paused[name] then
-    local room = nil
+    local room = limit
     local cap = limits[name]
     if cap then
-      room = cap.localFree
+      if cap.localFree and cap.localFree < room then room = cap.localFree end
       if cap.global then
         local left = cap.global - redis.call('ZCARD', P .. ':ns:running:' .. name)
-        if room == nil or left < room then room = left end
+        if left < room then room = left end
       end
     end
-    if room == nil or room > 0 then
-      local c = { name = name, room = room }
-      if head(c) then
-        candidates[#candidates + 1] = c
+    if room > 0 then
+      local heads = redis.call('ZRANGE', P .. ':ready:' .. name, 0, room - 1, 'WITHSCORES')
+      if #heads > 0 then
+        candidates[#candidates + 1] = { name = name, heads = heads, next = 1 }
       elseif pruneEmpty then
         redis.call('SREM', P .. ':readynames', name)
       end
@@ -104,34 +103,40 @@ for _, name in ipairs(names) do
   end
 end
 
--- 4. Take the best head until the limit is reached or no candidate is left.
+-- 4. Merge the candidates' heads, best first, until the limit is reached or they run out.
 local out = {}
-while #out < limit and #candidates > 0 do
-  local best = 1
-  for i = 2, #candidates do
-    local c, b = candidates[i], candidates[best]
-    if c.score < b.score or (c.score == b.score and c.member < b.member) then best = i end
+local changes = batch()
+while #out < limit do
+  local best, bestScore, bestMember = nil, nil, nil
+  for _, c in ipairs(candidates) do
+    if c.next < #c.heads then
+      local member, score = c.heads[c.next], tonumber(c.heads[c.next + 1])
+      if not best or score < bestScore or (score == bestScore and member < bestMember) then
+        best, bestScore, bestMember = c, score, member
+      end
+    end
   end
-  local c = candidates[best]
-  redis.call('ZREM', P .. ':ready:' .. c.name, c.member)
-  local id = idOfMember(c.member)
+  if not best then break end
+  best.next = best.next + 2
+  local name = best.name
+  changes.add('ZREM', P .. ':ready:' .. name, bestMember)
+  local id = idOfMember(bestMember)
   local job = load(id)
   if job and job.status == 'pending' then
-    local lockedUntil = fmt(now + (lifetimes[c.name] or defaultLifetime))
+    local lockedUntil = fmt(now + (lifetimes[name] or defaultLifetime))
     job.status, job.attempts, job.lastRunAt, job.updatedAt = 'running', fmt(tonumber(job.attempts) + 1), nowText, nowText
     job.lockedBy, job.lockedUntil, job.lockToken = workerId, lockedUntil, token
     redis.call('HSET', jobKey(id), 'status', 'running', 'attempts', job.attempts, 'lastRunAt', nowText,
       'lockedBy', workerId, 'lockedUntil', lockedUntil, 'lockToken', token, 'updatedAt', nowText)
-    redis.call('ZREM', P .. ':s:pending', id)
-    redis.call('ZREM', P .. ':ns:pending:' .. c.name, id)
-    redis.call('ZADD', P .. ':s:running', id, id)
-    redis.call('ZADD', P .. ':ns:running:' .. c.name, id, id)
-    redis.call('ZADD', P .. ':locked', lockedUntil, id)
+    changes.add('ZREM', P .. ':s:pending', id)
+    changes.add('ZREM', P .. ':ns:pending:' .. name, id)
+    changes.add('ZADD', P .. ':s:running', id, id)
+    changes.add('ZADD', P .. ':ns:running:' .. name, id, id)
+    changes.add('ZADD', P .. ':locked', lockedUntil, id)
     out[#out + 1] = flatten(job)
-    if c.room then c.room = c.room - 1 end
   end
-  if (c.room ~= nil and c.room <= 0) or not head(c) then table.remove(candidates, best) end
 end
+changes.flush()
 
 wake()
 return out

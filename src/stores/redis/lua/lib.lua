@@ -128,6 +128,37 @@ local function patchValue(arg)
   return string.sub(arg, 2)
 end
 
+-- Variadic commands over many members, in chunks (Lua's stack limits how many values unpack() may pass).
+-- `items` is a flat list; `step` keeps pairs (score, member) together for ZADD.
+local function callMany(command, key, items, step)
+  local chunk = 512 * (step or 1)
+  for i = 1, #items, chunk do
+    redis.call(command, key, unpack(items, i, math.min(#items, i + chunk - 1)))
+  end
+end
+
+-- Collects index changes of a batch so each index is written once per call, not once per job.
+local function batch()
+  local b = { lists = {}, order = {} }
+  function b.add(command, key, ...)
+    local id = command .. ' ' .. key
+    local list = b.lists[id]
+    if not list then
+      list = { command = command, key = key, step = select('#', ...) }
+      b.lists[id] = list
+      b.order[#b.order + 1] = id
+    end
+    for _, v in ipairs({ ... }) do list[#list + 1] = v end
+  end
+  function b.flush()
+    for _, id in ipairs(b.order) do
+      local list = b.lists[id]
+      callMany(list.command, list.key, list, list.step)
+    end
+  end
+  return b
+end
+
 local function wake()
   if woke then redis.call('PUBLISH', P .. ':wake', '1') end
 end

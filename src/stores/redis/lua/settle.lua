@@ -6,6 +6,7 @@
 local count = tonumber(ARGV[2])
 local FIELDS = 11
 local out = {}
+local changes = batch()
 
 for i = 0, count - 1 do
   local a = 2 + i * FIELDS
@@ -26,19 +27,31 @@ for i = 0, count - 1 do
       historyStatus = 'cancelled'
       save(id, fields)
     else
-      unindex(id, job)
+      -- Leaves 'running': the running indexes are updated in one command each at the end.
+      changes.add('ZREM', P .. ':s:running', id)
+      changes.add('ZREM', P .. ':ns:running:' .. job.name, id)
+      changes.add('ZREM', P .. ':locked', id)
       fields.status = status
       if ARGV[a + 4] ~= '' then fields.nextRunAt = ARGV[a + 4] end
       if ARGV[a + 5] ~= '' then fields.dueAt = ARGV[a + 5] end
       if ARGV[a + 6] ~= '' then fields.attempts = ARGV[a + 6] end
       save(id, fields)
-      for k, v in pairs(fields) do job[k] = v or nil end
-      index(id, job, tonumber(finishedAt))
+      if status == 'pending' then
+        for k, v in pairs(fields) do job[k] = v or nil end
+        index(id, job, tonumber(finishedAt))
+      else
+        changes.add('ZADD', P .. ':s:' .. status, id, id)
+        changes.add('ZADD', P .. ':ns:' .. status .. ':' .. job.name, id, id)
+        if job.dedupeKey and redis.call('HGET', P .. ':dedupe', job.dedupeKey) == id then
+          redis.call('HDEL', P .. ':dedupe', job.dedupeKey)
+        end
+      end
     end
     if ARGV[a + 11] ~= '' then addHistory(id, historyStatus, ARGV[a + 11]) end
     out[#out + 1] = 1
   end
 end
 
+changes.flush()
 wake()
 return out
