@@ -268,16 +268,12 @@ export class SqliteStore implements Store {
       params.name = query.name;
     }
     const text = `SELECT * FROM hourglass_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`;
+      ORDER BY id DESC LIMIT @limit OFFSET @offset`;
     return (this.stmt(text).all(params) as JobRow[]).map(toRecord);
   }
 
   async countJobs(name?: string): Promise<Record<JobStatus, number>> {
-    const rows = (
-      name === undefined
-        ? this.stmt('SELECT status, count(*) AS n FROM hourglass_jobs GROUP BY status').all()
-        : this.stmt('SELECT status, count(*) AS n FROM hourglass_jobs WHERE name = ? GROUP BY status').all(name)
-    ) as { status: JobStatus; n: number }[];
+    const rows = this.stmt('count.sql').all({ name: name ?? null }) as { status: JobStatus; n: number }[];
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     for (const row of rows) counts[row.status] = row.n;
     return counts;

@@ -34,8 +34,11 @@ CREATE INDEX hourglass_jobs_claim ON hourglass_jobs (priority DESC, next_run_at,
 CREATE INDEX hourglass_jobs_claim_name ON hourglass_jobs (name, priority DESC, next_run_at, id) WHERE status = 'pending';
 -- Recovery of expired locks and per-name running counts.
 CREATE INDEX hourglass_jobs_running ON hourglass_jobs (locked_until) WHERE status = 'running';
-CREATE INDEX hourglass_jobs_name_status ON hourglass_jobs (name, status);
-CREATE INDEX hourglass_jobs_status_created ON hourglass_jobs (status, created_at);
+-- Lists and counts of finished jobs. Partial on purpose: a job enters these once, when it finishes, so the
+-- claim path (pending → running) never touches them. Pending and running jobs are listed and counted through
+-- the claim and running indexes; ids grow with creation, so lists order by id.
+CREATE INDEX hourglass_jobs_finished ON hourglass_jobs (status, id) WHERE status IN ('completed', 'failed', 'cancelled');
+CREATE INDEX hourglass_jobs_finished_name ON hourglass_jobs (name, status) WHERE status IN ('completed', 'failed', 'cancelled');
 -- One live job per dedupe key; one job per repeat key.
 CREATE UNIQUE INDEX hourglass_jobs_dedupe ON hourglass_jobs (dedupe_key)
   WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'running');
