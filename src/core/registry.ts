@@ -77,6 +77,12 @@ export class Registry {
     return { names: this.fallback ? null : [...this.definitions.keys()], limits, lockLifetimes };
   }
 
+  /** True when the name has a per-name cap (its jobs free slots only once settled). */
+  isCapped(name: string): boolean {
+    const def = this.definitions.get(name);
+    return def !== undefined && (def.concurrency !== undefined || def.lockLimit !== undefined);
+  }
+
   /** Shortest lock lifetime in use: heartbeats must come well within it. */
   shortestLifetime(): number {
     let shortest = this.lockLifetimeMs;

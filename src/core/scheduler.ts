@@ -47,8 +47,13 @@ export interface SchedulerOptions {
   concurrency?: number;
   /** Alias of concurrency (as in mongo-job-scheduler). */
   workers?: number;
-  /** Most jobs this process holds locked at once (Pulse's lockLimit); 0 or unset: no limit beyond concurrency. */
+  /** Most jobs this process holds locked at once, running or claimed ahead (Pulse's lockLimit). Default: no limit. */
   lockLimit?: number;
+  /**
+   * Most jobs claimed ahead of a free slot, so the next job starts at once. Used only while jobs are short
+   * (under 50 ms on average), so long jobs are never hoarded. Default: concurrency; 0 turns it off.
+   */
+  prefetch?: number;
   /** Fallback poll for due work when no wake-up arrives. Default 1000 ms. */
   pollInterval?: Duration;
   /** How long a claimed job stays locked without a heartbeat. Default 30 s; heartbeats renew it every third. */
@@ -74,7 +79,7 @@ export interface SchedulerOptions {
   now?: () => number;
 }
 
-const OPTION_KEYS = ['store', 'concurrency', 'workers', 'lockLimit', 'pollInterval', 'lockLifetime', 'logger', 'handler', 'defaults', 'timezone', 'context', 'workerId', 'now'];
+const OPTION_KEYS = ['store', 'concurrency', 'workers', 'lockLimit', 'prefetch', 'pollInterval', 'lockLifetime', 'logger', 'handler', 'defaults', 'timezone', 'context', 'workerId', 'now'];
 
 export class Scheduler extends EventEmitter {
   readonly workerId: string;
@@ -107,6 +112,7 @@ export class Scheduler extends EventEmitter {
     const concurrency = o.concurrency ?? o.workers ?? 10;
     assertInt(concurrency, o.workers !== undefined ? 'options.workers' : 'options.concurrency', 1);
     const lockLimit = o.lockLimit === undefined || o.lockLimit === 0 ? Infinity : assertInt(o.lockLimit, 'options.lockLimit', 1);
+    const prefetch = o.prefetch === undefined ? concurrency : assertInt(o.prefetch, 'options.prefetch', 0);
     const pollIntervalMs = parsePositiveDuration(o.pollInterval ?? 1000, 'options.pollInterval');
     const lockLifetimeMs = parsePositiveDuration(o.lockLifetime ?? 30_000, 'options.lockLifetime');
     if (o.handler !== undefined && typeof o.handler !== 'function') throw new ValidationError('options.handler', o.handler, 'must be a function');
@@ -140,6 +146,8 @@ export class Scheduler extends EventEmitter {
       logger: this.logger,
       workerId: this.workerId,
       slots: Math.min(concurrency, lockLimit),
+      holdLimit: Math.min(concurrency + prefetch, lockLimit),
+      prefetch,
       pollIntervalMs,
       now: this.clock,
       publicJob: (record) => this.view(record),

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { JobCancelledError, JobTimeoutError, LeaseLostError, SchedulerStoppingError } from './errors.js';
 import type { Logger } from './logger.js';
 import { childLogger } from './logger.js';
+import { ClaimBuffer } from './claim-buffer.js';
 import { decide, type RunOutcome } from './outcome.js';
 import type { Registry, ResolvedRun } from './registry.js';
 import { SettleBatcher } from './settle-batcher.js';
@@ -41,7 +42,12 @@ export interface WorkerHost {
   registry: Registry;
   logger: Logger;
   workerId: string;
+  /** Handlers running at once. */
   slots: number;
+  /** Most jobs held locked at once: running plus claimed ahead (lockLimit). */
+  holdLimit: number;
+  /** Most jobs claimed ahead of a free slot, used only while jobs are short (see ClaimBuffer). */
+  prefetch: number;
   pollIntervalMs: number;
   now(): number;
   publicJob(record: ClaimedJob | import('./store.js').JobRecord): Job;
@@ -64,8 +70,10 @@ export class Worker {
   private dueAt = Infinity;
   private readonly settler: SettleBatcher;
   private unsubscribe: (() => Promise<void>) | null = null;
+  private readonly buffer: ClaimBuffer;
 
   constructor(private readonly host: WorkerHost) {
+    this.buffer = new ClaimBuffer(host.prefetch);
     this.settler = new SettleBatcher(
       () => host.store,
       host.logger,
@@ -126,6 +134,12 @@ export class Worker {
 
   /** Abort a job of this process that was cancelled (its store row is already cancelled). */
   abortLocal(id: string, reason: 'cancel' | 'lost'): boolean {
+    const buffered = this.buffer.remove(id);
+    if (buffered) {
+      // Never started: a cancelled one is settled as cancelled at once; a deleted one is simply dropped.
+      if (reason === 'cancel') void this.settleUnstarted(buffered, 'cancelled');
+      return true;
+    }
     const run = this.runs.get(id);
     if (!run || run.handlerDone) return false;
     this.abort(run, reason);
@@ -135,15 +149,21 @@ export class Worker {
   private async loop(): Promise<void> {
     let failures = 0;
     while (this.state === 'running') {
-      const free = this.host.slots - this.activeCount;
-      if (free > 0) {
+      const wanted = this.wanted();
+      if (wanted > 0) {
         try {
-          const claimed = await this.claim(free);
+          const claimed = await this.claim(wanted);
           if (failures > 0) this.host.storeRecovered();
           failures = 0;
-          for (const job of claimed) this.startRun(job);
-          this.moreWork = claimed.length === free;
-          if (this.moreWork && this.host.slots - this.activeCount > 0) continue;
+          if (this.state !== 'running') {
+            // stop() began while this claim was on its way: give the jobs straight back.
+            await Promise.all(claimed.map((job) => this.settleUnstarted(job, 'released')));
+            break;
+          }
+          this.buffer.push(claimed);
+          this.dispatch();
+          this.moreWork = claimed.length === wanted;
+          if (this.moreWork && this.wanted() > 0) continue;
         } catch (error) {
           failures++;
           this.host.reportStoreError(error as Error);
@@ -158,9 +178,34 @@ export class Worker {
     }
   }
 
+  /** How many jobs to claim now: enough to fill the free slots plus the jobs held ahead, within the hold limit. */
+  private wanted(): number {
+    const held = this.activeCount + this.buffer.size;
+    return Math.max(0, Math.min(this.host.holdLimit, this.host.slots + this.buffer.ahead) - held);
+  }
+
+  /** Start buffered jobs while slots are free. */
+  private dispatch(): void {
+    while (this.state === 'running' && this.activeCount < this.host.slots) {
+      const job = this.buffer.shift();
+      if (!job) return;
+      this.startRun(job);
+    }
+  }
+
+  /** Settle a job that never started: cancelled, or released for another worker (attempt not counted). */
+  private async settleUnstarted(job: ClaimedJob, kind: 'cancelled' | 'released'): Promise<void> {
+    const now = this.host.now();
+    const outcome: RunOutcome = kind === 'cancelled' ? { kind: 'cancelled' } : { kind: 'released', reason: 'released before it started' };
+    const decision = decide(job, outcome, { maxAttempts: 1, backoff: { type: 'fixed', delay: 0 }, saveResult: false }, now, now, this.host.workerId);
+    if (kind === 'released') decision.settlement.history = null;
+    await this.settler.submit(decision.settlement);
+  }
+
   private claim(free: number): Promise<ClaimedJob[]> {
     const runningHere = new Map<string, number>();
     for (const run of this.runs.values()) if (!run.handlerDone) runningHere.set(run.job.name, (runningHere.get(run.job.name) ?? 0) + 1);
+    this.buffer.countByName(runningHere);
     const shape = this.host.registry.claimShape(runningHere);
     if (shape.names !== null && shape.names.length === 0) return Promise.resolve([]);
     return this.host.store.claim({
@@ -213,7 +258,8 @@ export class Worker {
       .catch((error) => this.host.logger.error({ err: error, jobId: job.id }, 'internal error while running a job'))
       .finally(() => {
         this.runs.delete(job.id);
-        if (this.moreWork || run.reason !== null) this.kick();
+        // A settled job of a capped name frees a global slot (the store counts it as running until now).
+        if (this.moreWork || run.reason !== null || this.host.registry.isCapped(job.name)) this.kick();
       });
   }
 
@@ -269,6 +315,11 @@ export class Worker {
     } finally {
       if (timeout) clearTimeout(timeout);
       run.handlerDone = true;
+      this.buffer.recordDuration(this.host.now() - run.startedAt);
+      // The slot is free: start a job claimed ahead, and claim the next batch while this outcome is being
+      // settled, so the claim's and the settle's round trips overlap instead of following each other.
+      this.dispatch();
+      if (this.moreWork) this.kick();
     }
 
     if (run.reason === 'lost') {
@@ -393,11 +444,22 @@ export class Worker {
 
   private async heartbeat(): Promise<void> {
     const runs = [...this.runs.values()];
-    if (runs.length === 0) return;
+    const buffered = [...this.buffer.all()];
+    if (runs.length === 0 && buffered.length === 0) return;
     const now = this.host.now();
-    const leases = runs.map((run) => ({ id: run.job.id, lockToken: run.job.lockToken, lockedUntil: now + run.policy.lockLifetimeMs }));
+    const lifetime = (job: ClaimedJob) => this.host.registry.resolve(job)?.lockLifetimeMs ?? this.host.registry.lockLifetimeMs;
+    const leases = [
+      ...runs.map((run) => ({ id: run.job.id, lockToken: run.job.lockToken, lockedUntil: now + run.policy.lockLifetimeMs })),
+      ...buffered.map((job) => ({ id: job.id, lockToken: job.lockToken, lockedUntil: now + lifetime(job) })),
+    ];
     const states = await this.host.store.heartbeat(leases, now);
     states.forEach((state, i) => {
+      if (i >= runs.length) {
+        const job = buffered[i - runs.length]!;
+        if (state === 'ok') job.lockedUntil = leases[i]!.lockedUntil;
+        else if (this.buffer.remove(job.id) && state === 'cancelled') void this.settleUnstarted(job, 'cancelled');
+        return;
+      }
       const run = runs[i]!;
       if (state === 'ok') run.lockedUntil = leases[i]!.lockedUntil;
       else if (state === 'cancelled') this.abort(run, 'cancel');
@@ -417,6 +479,8 @@ export class Worker {
     this.kick();
     if (this.dueTimer) clearTimeout(this.dueTimer);
     await this.loopDone;
+    // Jobs claimed ahead never started: release them now so other processes take them at once.
+    await Promise.all(this.buffer.takeAll().map((job) => this.settleUnstarted(job, 'released')));
     if (this.unsubscribe) await this.unsubscribe().catch(() => undefined);
     this.unsubscribe = null;
 

@@ -60,6 +60,49 @@ export async function describeSchedulerDurability(factory: StoreFactory): Promis
       expect(history[0]!.error).toMatch(/interrupted/);
     });
 
+    it('claims short jobs ahead of free slots, and releases the ones not started at once on stop', async () => {
+      const s = await h.scheduler({ concurrency: 2, prefetch: 4 });
+      s.define('quick', async () => undefined);
+      let blocked = 0;
+      s.define('block', (_job, ctx) => {
+        blocked++;
+        return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+      });
+      await s.start();
+      // Short jobs first, so the scheduler learns that locking ahead pays.
+      await s.scheduleBulk(Array.from({ length: 30 }, () => ({ name: 'quick' })));
+      await waitUntil(async () => (await s.countJobs('quick')).completed === 30);
+      // Two blockers take both slots; the quick jobs behind them are claimed ahead and wait, locked.
+      await s.scheduleBulk([{ name: 'block', priority: 'high' }, { name: 'block', priority: 'high' }]);
+      await waitUntil(() => blocked === 2);
+      const waiting = await s.scheduleBulk(Array.from({ length: 6 }, () => ({ name: 'quick' })));
+      await waitUntil(async () => (await s.countJobs('quick')).running === 4, 5000, 'four jobs claimed ahead');
+      expect((await s.countJobs('quick')).pending).toBe(2);
+      await s.stop({ graceful: true, timeoutMs: 100 });
+      const reader = shared ? await h.otherStore() : null;
+      if (reader) {
+        for (const job of waiting) {
+          expect(await reader.getJob(job.id)).toMatchObject({ status: 'pending', attempts: 0, lockedBy: null });
+          expect(await reader.history(job.id)).toEqual([]);
+        }
+      }
+    });
+
+    it('never claims long jobs ahead of free slots', async () => {
+      const s = await h.scheduler({ concurrency: 1, prefetch: 10 });
+      s.define('long', async () => {
+        await sleep(80);
+      });
+      await s.scheduleBulk(Array.from({ length: 5 }, () => ({ name: 'long' })));
+      let peak = 0;
+      await s.start();
+      while ((await s.countJobs('long')).completed < 5) {
+        peak = Math.max(peak, (await s.countJobs('long')).running);
+        await sleep(10);
+      }
+      expect(peak).toBe(1);
+    });
+
     it('graceful: false aborts running jobs at once', async () => {
       const s = await h.scheduler();
       let reason: unknown = null;
@@ -104,10 +147,11 @@ export async function describeSchedulerDurability(factory: StoreFactory): Promis
 
     it.skipIf(!shared)('several real processes share the work: every job runs, none twice', async () => {
       const s = await h.scheduler();
-      const jobs = await s.scheduleBulk(Array.from({ length: 200 }, (_, i) => ({ name: 'race', data: i })));
       const children = [1, 2, 3].map(() => spawnWorker(h.created.url, 'race'));
       try {
+        // Enqueue once all three are up, so they race for the same jobs (one booting first could take them all).
         await Promise.all(children.map((c) => c.waitFor('ready')));
+        const jobs = await s.scheduleBulk(Array.from({ length: 200 }, (_, i) => ({ name: 'race', data: i })));
         await waitUntil(async () => (await s.countJobs('race')).completed === 200, 30_000, 'all jobs completed');
         const runs = children.flatMap((c) => c.lines.filter((l) => l.startsWith('started ')).map((l) => l.slice(8)));
         expect(runs.sort()).toEqual(jobs.map((j) => j.id).sort());
