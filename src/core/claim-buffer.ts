@@ -4,8 +4,9 @@
  * bounds it).
  *
  * Locking ahead only pays when jobs are short; with long jobs it would hoard work another process could run.
- * So the buffer is adaptive: it asks for jobs ahead only while the recent average handler duration is below
- * SHORT_JOB_MS. Buffered jobs are locked in the store like running ones: heartbeats renew them, cancel
+ * So the buffer is adaptive: it holds about SHORT_JOB_MS of work (slots × SHORT_JOB_MS / average duration, at
+ * most maxAhead), and nothing once jobs average SHORT_JOB_MS or more. A job waits in it for about that long at
+ * most, which also bounds how long a newly enqueued higher-priority job can wait behind it. Buffered jobs are locked in the store like running ones: heartbeats renew them, cancel
  * removes them, stop() releases them at once.
  */
 import type { ClaimedJob } from './store.js';
@@ -18,7 +19,10 @@ export class ClaimBuffer {
   /** Moving average of handler durations (ms); Infinity until jobs have been seen. */
   private averageMs = Infinity;
 
-  constructor(private readonly maxAhead: number) {}
+  constructor(
+    private readonly maxAhead: number,
+    private readonly slots: number,
+  ) {}
 
   get size(): number {
     return this.jobs.length;
@@ -26,7 +30,8 @@ export class ClaimBuffer {
 
   /** How many jobs to hold beyond the free slots right now. */
   get ahead(): number {
-    return this.averageMs < SHORT_JOB_MS ? this.maxAhead : 0;
+    if (!(this.averageMs < SHORT_JOB_MS)) return 0;
+    return Math.min(this.maxAhead, Math.ceil((this.slots * SHORT_JOB_MS) / Math.max(this.averageMs, 0.01)));
   }
 
   recordDuration(ms: number): void {

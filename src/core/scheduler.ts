@@ -50,8 +50,9 @@ export interface SchedulerOptions {
   /** Most jobs this process holds locked at once, running or claimed ahead (Pulse's lockLimit). Default: no limit. */
   lockLimit?: number;
   /**
-   * Most jobs claimed ahead of a free slot, so the next job starts at once. Used only while jobs are short
-   * (under 50 ms on average), so long jobs are never hoarded. Default: concurrency; 0 turns it off.
+   * Most jobs claimed ahead of a free slot, so the next job starts at once. The worker holds about 50 ms of
+   * work ahead (fewer the longer jobs take, none once they average 50 ms), so long jobs are never hoarded.
+   * Default: 4 × concurrency; 0 turns it off.
    */
   prefetch?: number;
   /** Fallback poll for due work when no wake-up arrives. Default 1000 ms. */
@@ -112,7 +113,7 @@ export class Scheduler extends EventEmitter {
     const concurrency = o.concurrency ?? o.workers ?? 10;
     assertInt(concurrency, o.workers !== undefined ? 'options.workers' : 'options.concurrency', 1);
     const lockLimit = o.lockLimit === undefined || o.lockLimit === 0 ? Infinity : assertInt(o.lockLimit, 'options.lockLimit', 1);
-    const prefetch = o.prefetch === undefined ? concurrency : assertInt(o.prefetch, 'options.prefetch', 0);
+    const prefetch = o.prefetch === undefined ? 4 * concurrency : assertInt(o.prefetch, 'options.prefetch', 0);
     const pollIntervalMs = parsePositiveDuration(o.pollInterval ?? 1000, 'options.pollInterval');
     const lockLifetimeMs = parsePositiveDuration(o.lockLifetime ?? 30_000, 'options.lockLifetime');
     if (o.handler !== undefined && typeof o.handler !== 'function') throw new ValidationError('options.handler', o.handler, 'must be a function');

@@ -73,7 +73,7 @@ export class Worker {
   private readonly buffer: ClaimBuffer;
 
   constructor(private readonly host: WorkerHost) {
-    this.buffer = new ClaimBuffer(host.prefetch);
+    this.buffer = new ClaimBuffer(host.prefetch, host.slots);
     this.settler = new SettleBatcher(
       () => host.store,
       host.logger,
