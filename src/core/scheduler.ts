@@ -157,6 +157,7 @@ export class Scheduler extends EventEmitter {
       emit: (event, ...args) => this.safeEmit(event, ...args),
       reportStoreError: (error) => {
         this.lastStoreError = { error, at: this.clock() };
+        this.safeEmit('scheduler:error', error);
       },
       storeRecovered: () => {
         this.lastStoreError = null;

@@ -202,6 +202,13 @@ export interface Store {
   /** Apply many settlements atomically; returns, per item, whether it was applied (false: lease lost). */
   settle(settlements: Settlement[]): Promise<boolean[]>;
 
+  /**
+   * Optional: apply `settlements` exactly as settle() does, then claim exactly as claim() does, in one atomic
+   * operation and one round trip (the claim sees the settlements applied). The worker uses it when outcomes are
+   * waiting as it claims; stores without it get settle() and claim() separately.
+   */
+  settleAndClaim?(settlements: Settlement[], request: ClaimRequest): Promise<{ settled: boolean[]; claimed: ClaimedJob[] }>;
+
   /** Extend leases in one operation; returns the state of each. */
   heartbeat(leases: Lease[], now: number): Promise<LeaseState[]>;
 
