@@ -7,7 +7,7 @@
 import type { Logger } from './logger.js';
 import type { Settlement, Store } from './store.js';
 
-interface Pending {
+export interface Pending {
   settlement: Settlement;
   resolve(applied: boolean): void;
 }
@@ -26,6 +26,11 @@ export class SettleBatcher {
     /** Give up retrying after this long (the lock has expired by then; the job will run again elsewhere). */
     private readonly giveUpAfterMs: () => number,
     private readonly onStoreError: (error: Error) => void,
+    /**
+     * True while the worker is about to claim with a store that can settle and claim in one operation:
+     * outcomes then wait for that claim (take()) instead of costing a round trip of their own.
+     */
+    private readonly shouldDefer: () => boolean = () => false,
   ) {}
 
   submit(settlement: Settlement): Promise<boolean> {
@@ -38,21 +43,41 @@ export class SettleBatcher {
   /** Resolves when everything submitted so far has been applied or given up. */
   drain(): Promise<void> {
     if (this.queue.length === 0 && !this.flushing && !this.scheduled) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    const done = new Promise<void>((resolve) => this.idle.push(resolve));
+    this.schedule(true);
+    return done;
   }
 
-  private schedule(): void {
+  /** Hand the waiting outcomes to a combined settle-and-claim; the caller resolves them (or gives them back). */
+  take(): Pending[] {
+    return this.queue.splice(0, MAX_BATCH);
+  }
+
+  /** Outcomes taken but not applied (the combined call failed): settle them on their own, with retries. */
+  giveBack(pending: Pending[]): void {
+    if (pending.length === 0) return;
+    this.queue.unshift(...pending);
+    this.schedule(true);
+  }
+
+  private schedule(force = false): void {
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
     // setImmediate lets every run that finished in this turn join the batch.
     setImmediate(() => {
       this.scheduled = false;
+      if (this.queue.length === 0) return this.settleIdle();
+      if (!force && this.shouldDefer()) return; // the worker's next claim takes them
       this.flushing = this.flush().finally(() => {
         this.flushing = null;
         if (this.queue.length > 0) this.schedule();
-        else for (const resolve of this.idle.splice(0)) resolve();
+        else this.settleIdle();
       });
     });
+  }
+
+  private settleIdle(): void {
+    if (this.queue.length === 0 && !this.flushing) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   private async flush(): Promise<void> {

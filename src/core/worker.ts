@@ -15,7 +15,7 @@ import { ClaimBuffer } from './claim-buffer.js';
 import { decide, type RunOutcome } from './outcome.js';
 import type { Registry, ResolvedRun } from './registry.js';
 import { SettleBatcher } from './settle-batcher.js';
-import type { ClaimedJob, Store } from './store.js';
+import type { ClaimRequest, ClaimedJob, Store } from './store.js';
 import type { HandlerContext, Job, Json, SchedulerEvents } from './types.js';
 import { assertJson, toJsonValue } from './validate.js';
 
@@ -71,6 +71,8 @@ export class Worker {
   private readonly settler: SettleBatcher;
   private unsubscribe: (() => Promise<void>) | null = null;
   private readonly buffer: ClaimBuffer;
+  /** Set by kick() while running: a claim is coming, so outcomes may wait to travel with it. */
+  private claimSoon = false;
 
   constructor(private readonly host: WorkerHost) {
     this.buffer = new ClaimBuffer(host.prefetch, host.slots);
@@ -79,6 +81,7 @@ export class Worker {
       host.logger,
       () => Math.max(host.registry.lockLifetimeMs, 30_000),
       (error) => host.reportStoreError(error),
+      () => this.claimSoon && this.state === 'running' && typeof host.store.settleAndClaim === 'function',
     );
   }
 
@@ -110,6 +113,7 @@ export class Worker {
 
   /** Claim soon: there may be due work. */
   kick(): void {
+    if (this.state === 'running') this.claimSoon = true;
     this.woken = true;
     this.wake?.();
   }
@@ -150,6 +154,8 @@ export class Worker {
     let failures = 0;
     while (this.state === 'running') {
       const wanted = this.wanted();
+      this.claimSoon = false;
+      if (wanted === 0) this.settler.giveBack(this.settler.take()); // nothing to claim: outcomes go on their own
       if (wanted > 0) {
         try {
           const claimed = await this.claim(wanted);
@@ -202,13 +208,17 @@ export class Worker {
     await this.settler.submit(decision.settlement);
   }
 
-  private claim(free: number): Promise<ClaimedJob[]> {
+  private async claim(free: number): Promise<ClaimedJob[]> {
     const runningHere = new Map<string, number>();
     for (const run of this.runs.values()) if (!run.handlerDone) runningHere.set(run.job.name, (runningHere.get(run.job.name) ?? 0) + 1);
     this.buffer.countByName(runningHere);
     const shape = this.host.registry.claimShape(runningHere);
-    if (shape.names !== null && shape.names.length === 0) return Promise.resolve([]);
-    return this.host.store.claim({
+    const waiting = this.settler.take();
+    if (shape.names !== null && shape.names.length === 0) {
+      this.settler.giveBack(waiting);
+      return [];
+    }
+    const request: ClaimRequest = {
       now: this.host.now(),
       workerId: this.host.workerId,
       lockToken: randomUUID(),
@@ -217,7 +227,21 @@ export class Worker {
       limits: shape.limits,
       lockLifetimeMs: this.host.registry.lockLifetimeMs,
       lockLifetimes: shape.lockLifetimes,
-    });
+    };
+    const store = this.host.store;
+    if (waiting.length === 0 || !store.settleAndClaim) {
+      this.settler.giveBack(waiting);
+      return store.claim(request);
+    }
+    // Outcomes that ended since the last claim travel with this one: one operation, one round trip.
+    try {
+      const { settled, claimed } = await store.settleAndClaim(waiting.map((p) => p.settlement), request);
+      waiting.forEach((p, i) => p.resolve(settled[i] === true));
+      return claimed;
+    } catch (error) {
+      this.settler.giveBack(waiting); // neither happened: settle them on their own (with retries)
+      throw error;
+    }
   }
 
   /** Wait for a kick or the timeout, whichever comes first. */

@@ -330,6 +330,41 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect(await store.claim(claimRequest({ now: T0 + 10_000_000 }))).toEqual([]);
       });
 
+      it('settles and claims in one operation, the claim seeing the settlements (when the store can)', async (ctx) => {
+        if (!store.settleAndClaim) ctx.skip(); // optional: the worker falls back to settle() then claim()
+        if (!store.settleAndClaim) return;
+        await store.insert([newJob({ name: 'capped' }), newJob({ name: 'capped' }), newJob({ name: 'other' })], T0);
+        const limits = [{ name: 'capped', global: 1 }];
+        const [first] = await store.claim(claimRequest({ names: ['capped'], limits, limit: 5 }));
+        expect(first!.name).toBe('capped');
+        const [other] = await store.claim(claimRequest({ names: ['other'] }));
+        // Settling the capped job frees its global slot, and the failed 'other' is due again at once:
+        // the claim in the same call sees both.
+        const { settled, claimed } = await store.settleAndClaim(
+          [
+            done(first!.id, first!.lockToken),
+            {
+              id: other!.id,
+              lockToken: other!.lockToken,
+              status: 'pending',
+              nextRunAt: T0,
+              lastError: 'retry me',
+              finishedAt: T0,
+              history: { status: 'failed', attempt: 1, startedAt: T0, completedAt: T0, error: 'retry me', result: null, workerId: 'w1' },
+            },
+            done(other!.id, 'stale-token'),
+          ],
+          claimRequest({ names: ['capped', 'other'], limits, limit: 5 }),
+        );
+        expect(settled).toEqual([true, true, false]);
+        expect(claimed.map((j) => j.name).sort()).toEqual(['capped', 'other']);
+        expect(claimed.find((j) => j.name === 'other')).toMatchObject({ id: other!.id, attempts: 2 });
+        expect(await store.getJob(first!.id)).toMatchObject({ status: 'completed', result: { ok: true } });
+        expect((await store.history(other!.id)).map((h) => h.status)).toEqual(['failed']);
+        const empty = await store.settleAndClaim([], claimRequest());
+        expect(empty).toEqual({ settled: [], claimed: [] });
+      });
+
       it('extends leases in a batch and tells lost ones apart', async () => {
         await store.insert([newJob(), newJob()], T0);
         const [a, b] = await store.claim(claimRequest({ lockLifetimeMs: 1000 }));

@@ -142,8 +142,22 @@ export class SqliteStore implements Store {
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
+    return this.database.transaction(() => this.claimRows(request)).immediate();
+  }
+
+  async settle(settlements: Settlement[]): Promise<boolean[]> {
+    return this.database.transaction(() => this.settleRows(settlements)).immediate();
+  }
+
+  /** Both in one write transaction: the outcomes of the last batch, then the next claim (which sees them). */
+  async settleAndClaim(settlements: Settlement[], request: ClaimRequest): Promise<{ settled: boolean[]; claimed: ClaimedJob[] }> {
+    return this.database.transaction(() => ({ settled: this.settleRows(settlements), claimed: this.claimRows(request) })).immediate();
+  }
+
+  /** The claim's statements; runs inside the caller's transaction. */
+  private claimRows(request: ClaimRequest): ClaimedJob[] {
     const { now, limit } = request;
-    const run = this.database.transaction((): JobRow[] => {
+    const run = (): JobRow[] => {
       this.stmt('recover-history.sql').run({ now });
       this.stmt('recover.sql').run({ now });
       if (limit <= 0) return [];
@@ -187,44 +201,42 @@ export class SqliteStore implements Store {
         claimed.push(...rows);
       }
       return claimed.sort(byClaimOrder);
-    });
-    return run.immediate().map((row) => ({ ...toRecord(row), lockToken: request.lockToken }));
+    };
+    return run().map((row) => ({ ...toRecord(row), lockToken: request.lockToken }));
   }
 
-  async settle(settlements: Settlement[]): Promise<boolean[]> {
-    const run = this.database.transaction((): boolean[] =>
-      settlements.map((s) => {
-        const row = this.stmt('settle.sql').get({
-          id: parseId(s.id),
-          token: s.lockToken,
-          status: s.status,
-          next_run_at: s.nextRunAt ?? null,
-          due_at: s.dueAt ?? null,
-          attempts: s.attempts ?? null,
-          set_result: s.result !== undefined ? 1 : 0,
-          result: jsonText(s.result),
-          set_error: s.lastError !== undefined ? 1 : 0,
-          last_error: s.lastError ?? null,
-          finished_at: s.finishedAt,
-        }) as { status: JobStatus } | undefined;
-        if (!row) return false;
-        if (s.history) {
-          const h = s.history;
-          this.stmt('insert-history.sql').run({
-            job_id: parseId(s.id),
-            status: row.status === 'cancelled' ? 'cancelled' : h.status,
-            attempt: h.attempt,
-            started_at: h.startedAt,
-            completed_at: h.completedAt,
-            error: h.error,
-            result: jsonText(h.result),
-            worker_id: h.workerId,
-          });
-        }
-        return true;
-      }),
-    );
-    return run.immediate();
+  /** Each outcome guarded by its lock token, with its history record; runs inside the caller's transaction. */
+  private settleRows(settlements: Settlement[]): boolean[] {
+    return settlements.map((s) => {
+      const row = this.stmt('settle.sql').get({
+        id: parseId(s.id),
+        token: s.lockToken,
+        status: s.status,
+        next_run_at: s.nextRunAt ?? null,
+        due_at: s.dueAt ?? null,
+        attempts: s.attempts ?? null,
+        set_result: s.result !== undefined ? 1 : 0,
+        result: jsonText(s.result),
+        set_error: s.lastError !== undefined ? 1 : 0,
+        last_error: s.lastError ?? null,
+        finished_at: s.finishedAt,
+      }) as { status: JobStatus } | undefined;
+      if (!row) return false;
+      if (s.history) {
+        const h = s.history;
+        this.stmt('insert-history.sql').run({
+          job_id: parseId(s.id),
+          status: row.status === 'cancelled' ? 'cancelled' : h.status,
+          attempt: h.attempt,
+          started_at: h.startedAt,
+          completed_at: h.completedAt,
+          error: h.error,
+          result: jsonText(h.result),
+          worker_id: h.workerId,
+        });
+      }
+      return true;
+    });
   }
 
   async heartbeat(leases: Lease[], now: number): Promise<LeaseState[]> {
