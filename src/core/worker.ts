@@ -1,6 +1,7 @@
 /**
- * The worker: claims due jobs in batches, runs them, renews their leases, and hands outcomes to the
- * settle batcher.
+ * The worker: claims due jobs in batches (some ahead of free slots: claim-buffer.ts), starts a JobRun for each
+ * (job-run.ts), renews their leases, and stops gracefully. Outcomes reach the store through the settle batcher,
+ * or together with the next claim.
  *
  * Wake-ups: the loop claims whenever it has free slots and there may be work: after a full batch, when this
  * process enqueues due work, when the store hints that another process did (subscribe), when a timer for a
@@ -8,34 +9,18 @@
  * machine catches up soon after it wakes.
  */
 import { randomUUID } from 'node:crypto';
-import { JobCancelledError, JobTimeoutError, LeaseLostError, SchedulerStoppingError } from './errors.js';
-import type { Logger } from './logger.js';
-import { childLogger } from './logger.js';
 import { ClaimBuffer } from './claim-buffer.js';
+import { JobRun } from './job-run.js';
+import type { Logger } from './logger.js';
 import { decide, type RunOutcome } from './outcome.js';
-import type { Registry, ResolvedRun } from './registry.js';
+import type { Registry } from './registry.js';
 import { SettleBatcher } from './settle-batcher.js';
 import type { ClaimRequest, ClaimedJob, Store } from './store.js';
-import type { HandlerContext, Job, Json, SchedulerEvents } from './types.js';
-import { assertJson, toJsonValue } from './validate.js';
+import type { HandlerContext, Job, SchedulerEvents } from './types.js';
 
 const MAX_TIMER_MS = 30_000;
 /** After aborting at the end of a stop, how long handlers get to actually stop before we give up on them. */
 const ABORT_GRACE_MS = 5_000;
-
-type AbortReason = 'cancel' | 'timeout' | 'lost' | 'stop';
-
-interface ActiveRun {
-  job: ClaimedJob;
-  policy: ResolvedRun;
-  controller: AbortController;
-  reason: AbortReason | null;
-  lockedUntil: number;
-  startedAt: number;
-  /** True once the handler returned or threw (the slot is free; the outcome may still be settling). */
-  handlerDone: boolean;
-  done: Promise<void>;
-}
 
 export interface WorkerHost {
   store: Store;
@@ -59,7 +44,7 @@ export interface WorkerHost {
 }
 
 export class Worker {
-  private readonly runs = new Map<string, ActiveRun>();
+  private readonly runs = new Map<string, JobRun>();
   private state: 'stopped' | 'running' | 'stopping' = 'stopped';
   private loopDone: Promise<void> = Promise.resolve();
   private woken = false;
@@ -146,7 +131,7 @@ export class Worker {
     }
     const run = this.runs.get(id);
     if (!run || run.handlerDone) return false;
-    this.abort(run, reason);
+    run.abort(reason);
     return true;
   }
 
@@ -266,189 +251,33 @@ export class Worker {
 
   private startRun(job: ClaimedJob): void {
     const policy = this.host.registry.resolve(job);
-    const startedAt = this.host.now();
-    const run: ActiveRun = {
-      job,
-      policy: policy!,
-      controller: new AbortController(),
-      reason: null,
-      lockedUntil: job.lockedUntil ?? startedAt,
-      startedAt,
-      handlerDone: false,
-      done: Promise.resolve(),
-    };
+    if (!policy) {
+      // Claimed a name this process cannot run (its definition went away): give it back untouched.
+      void this.settleUnstarted(job, 'released');
+      return;
+    }
+    const run = new JobRun(job, policy, {
+      host: this.host,
+      settle: (settlement) => this.settler.submit(settlement),
+      wakeAt: (at) => this.wakeAt(at),
+      handlerDone: (finished) => {
+        this.buffer.recordDuration(this.host.now() - finished.startedAt);
+        // The slot is free: start a job claimed ahead, and claim the next batch while this outcome is being
+        // settled, so the claim's and the settle's round trips overlap instead of following each other.
+        this.dispatch();
+        if (this.moreWork) this.kick();
+      },
+      stopped: () => this.state === 'stopped',
+    });
     this.runs.set(job.id, run);
-    run.done = (policy ? this.execute(run) : this.giveBack(run))
+    run.done = run
+      .execute()
       .catch((error) => this.host.logger.error({ err: error, jobId: job.id }, 'internal error while running a job'))
       .finally(() => {
         this.runs.delete(job.id);
         // A settled job of a capped name frees a global slot (the store counts it as running until now).
         if (this.moreWork || run.reason !== null || this.host.registry.isCapped(job.name)) this.kick();
       });
-  }
-
-  /** Claimed a job this process cannot run (its definition went away): release it untouched. */
-  private async giveBack(run: ActiveRun): Promise<void> {
-    run.handlerDone = true;
-    const decision = decide(run.job, { kind: 'released', reason: 'no handler in this process' }, { maxAttempts: 1, backoff: { type: 'fixed', delay: 0 }, saveResult: false }, run.startedAt, this.host.now(), this.host.workerId);
-    decision.settlement.history = null;
-    await this.settler.submit(decision.settlement);
-  }
-
-  private async execute(run: ActiveRun): Promise<void> {
-    const { job, policy, controller } = run;
-    const logger = childLogger(this.host.logger, { jobId: job.id, jobName: job.name, attempt: job.attempts });
-    const jobView = this.host.publicJob(job);
-    this.host.emit('job:start', jobView);
-    let timeout: NodeJS.Timeout | null = null;
-    if (policy.timeoutMs !== null) {
-      timeout = setTimeout(() => this.abort(run, 'timeout'), policy.timeoutMs);
-    }
-    const ctx: HandlerContext = {
-      ...this.host.extraContext,
-      job: jobView,
-      data: jobView.data,
-      jobId: job.id,
-      jobName: job.name,
-      attempt: job.attempts,
-      signal: controller.signal,
-      logger,
-      scheduler: this.host.scheduler,
-      progress: (value: Json) => this.saveProgress(run, value),
-    };
-
-    let outcome: RunOutcome;
-    try {
-      const value = await this.raceAbort(run, Promise.resolve().then(() => policy.handler(jobView, ctx)));
-      outcome = run.reason === 'cancel' ? { kind: 'cancelled' } : { kind: 'success', result: this.resultOf(value, logger) };
-    } catch (thrown) {
-      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-      switch (run.reason) {
-        case 'cancel':
-          outcome = { kind: 'cancelled' };
-          break;
-        case 'stop':
-          outcome = { kind: 'released', reason: 'interrupted: the scheduler stopped' };
-          break;
-        case 'timeout':
-          outcome = { kind: 'failure', error: new JobTimeoutError(job.name, job.id, policy.timeoutMs!) };
-          break;
-        default:
-          outcome = { kind: 'failure', error };
-      }
-    } finally {
-      if (timeout) clearTimeout(timeout);
-      run.handlerDone = true;
-      this.buffer.recordDuration(this.host.now() - run.startedAt);
-      // The slot is free: start a job claimed ahead, and claim the next batch while this outcome is being
-      // settled, so the claim's and the settle's round trips overlap instead of following each other.
-      this.dispatch();
-      if (this.moreWork) this.kick();
-    }
-
-    if (run.reason === 'lost') {
-      logger.warn('lease lost while running (lock expired or job deleted): outcome dropped, the new owner decides');
-      return;
-    }
-    if (this.state === 'stopped') {
-      // A handler that ignored its abort and outlived stop(): its lease is no longer renewed and will expire,
-      // and another process will run the job. Writing now could race that process.
-      logger.warn('handler finished after the scheduler stopped: outcome dropped, the job runs again elsewhere');
-      return;
-    }
-    const decision = decide(job, outcome, policy, run.startedAt, this.host.now(), this.host.workerId);
-    const applied = await this.settler.submit(decision.settlement);
-    if (!applied) {
-      logger.warn('this worker no longer holds the job (its lock expired and it was taken over): outcome dropped');
-      return;
-    }
-    this.report(run, decision, outcome, logger);
-  }
-
-  private report(run: ActiveRun, decision: ReturnType<typeof decide>, outcome: RunOutcome, logger: Logger): void {
-    const s = decision.settlement;
-    const finished = this.host.publicJob({
-      ...run.job,
-      status: decision.verdict === 'cancelled' ? 'cancelled' : s.status,
-      nextRunAt: s.nextRunAt ?? run.job.nextRunAt,
-      dueAt: s.dueAt ?? run.job.dueAt,
-      attempts: s.attempts ?? run.job.attempts,
-      result: s.result !== undefined ? s.result : run.job.result,
-      lastError: s.lastError !== undefined ? s.lastError : run.job.lastError,
-      lastFinishedAt: s.finishedAt,
-      lockedBy: null,
-      lockedUntil: null,
-      updatedAt: s.finishedAt,
-    });
-    if (s.status === 'pending' && s.nextRunAt !== undefined) this.wakeAt(s.nextRunAt);
-    switch (decision.verdict) {
-      case 'success':
-        logger.debug('job succeeded');
-        this.host.emit('job:success', finished);
-        this.host.emit('job:complete', finished);
-        break;
-      case 'retry':
-      case 'final-failure': {
-        const error = (outcome as { error: Error }).error;
-        logger.warn({ err: error }, decision.verdict === 'retry' ? 'job failed; will retry' : 'job failed; no attempts left');
-        this.host.emit('job:fail', { job: finished, error });
-        if (decision.verdict === 'retry') this.host.emit('job:retry', finished);
-        else this.host.emit('job:complete', finished);
-        break;
-      }
-      case 'cancelled':
-        logger.info('job cancelled while running');
-        break;
-      case 'released':
-        logger.info('job released for another worker: the scheduler stopped');
-        break;
-    }
-  }
-
-  private resultOf(value: unknown, logger: Logger): Json {
-    const { value: json, ok } = toJsonValue(value);
-    if (!ok) logger.warn('the handler returned a value JSON cannot store; saving null as its result');
-    return json;
-  }
-
-  /**
-   * Cancel, timeout and a lost lease stop waiting for the handler at once (nobody else will run it, or the
-   * outcome is decided without it). A stop waits for the handler to actually stop: releasing a job that still
-   * runs would let another process run it at the same time.
-   */
-  private raceAbort<T>(run: ActiveRun, work: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => {
-        if (run.reason !== 'stop') reject(run.controller.signal.reason);
-      };
-      run.controller.signal.addEventListener('abort', onAbort, { once: true });
-      work.then(resolve, reject).finally(() => run.controller.signal.removeEventListener('abort', onAbort));
-    });
-  }
-
-  private abort(run: ActiveRun, reason: AbortReason): void {
-    if (run.reason !== null || run.handlerDone) return;
-    run.reason = reason;
-    const { name, id } = run.job;
-    const error =
-      reason === 'cancel'
-        ? new JobCancelledError(name, id)
-        : reason === 'timeout'
-          ? new JobTimeoutError(name, id, run.policy.timeoutMs ?? 0)
-          : reason === 'lost'
-            ? new LeaseLostError(name, id)
-            : new SchedulerStoppingError();
-    run.controller.abort(error);
-  }
-
-  private async saveProgress(run: ActiveRun, value: Json): Promise<void> {
-    const progress = assertJson(value, 'progress');
-    if (run.reason === 'lost') throw new LeaseLostError(run.job.name, run.job.id);
-    const saved = await this.host.store.saveProgress(run.job.id, run.job.lockToken, progress, this.host.now());
-    if (!saved) {
-      this.abort(run, 'lost');
-      throw new LeaseLostError(run.job.name, run.job.id);
-    }
   }
 
   private armHeartbeat(): void {
@@ -486,8 +315,8 @@ export class Worker {
       }
       const run = runs[i]!;
       if (state === 'ok') run.lockedUntil = leases[i]!.lockedUntil;
-      else if (state === 'cancelled') this.abort(run, 'cancel');
-      else if (!run.handlerDone) this.abort(run, 'lost');
+      else if (state === 'cancelled') run.abort('cancel');
+      else if (!run.handlerDone) run.abort('lost');
     });
   }
 
@@ -515,7 +344,7 @@ export class Worker {
     }
     const left = pending();
     if (left.length > 0) {
-      for (const run of left) this.abort(run, 'stop');
+      for (const run of left) run.abort('stop');
       await waitFor(Promise.all(left.map((r) => r.done)), ABORT_GRACE_MS);
       const stuck = pending();
       if (stuck.length > 0) {
