@@ -4,21 +4,17 @@
  * so a process may only enqueue and never run jobs.
  */
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { JobNotFoundError, JobStateError, ValidationError } from './errors.js';
 import { toJob } from './job-view.js';
-import { createLogger, type Logger } from './logger.js';
-import { fromEvery, fromSpec, fromWhen, normaliseBackoff, normaliseDefine, assertObject, assertKnownKeys, type NormaliseContext } from './normalise.js';
+import type { Logger } from './logger.js';
+import { fromEvery, fromSpec, fromWhen, normaliseDefine, assertObject, assertKnownKeys, type NormaliseContext } from './normalise.js';
 import { Registry } from './registry.js';
 import type { JobPatch, JobRecord, NewJob, Store } from './store.js';
 import { parseDuration, parsePositiveDuration } from './time/duration.js';
 import { parsePriority } from './time/priority.js';
 import { firstOccurrence, normaliseRepeat } from './time/repeat.js';
-import { assertTimezone } from './time/timezone.js';
 import { parseWhen } from './time/when.js';
 import type {
-  BackoffOptions,
   DefineOptions,
   Duration,
   EveryOptions,
@@ -39,48 +35,9 @@ import type {
 import { JOB_STATUSES } from './types.js';
 import { assertInt, assertJson, assertName } from './validate.js';
 import { Worker } from './worker.js';
+import { resolveOptions, type SchedulerOptions } from './options.js';
+export type { SchedulerOptions } from './options.js';
 
-export interface SchedulerOptions {
-  /** Where jobs live. Default: SqliteStore at ./hourglass.db. */
-  store?: Store;
-  /** Jobs this process runs at once. Default 10. */
-  concurrency?: number;
-  /** Alias of concurrency (as in mongo-job-scheduler). */
-  workers?: number;
-  /** Most jobs this process holds locked at once, running or claimed ahead (Pulse's lockLimit). Default: no limit. */
-  lockLimit?: number;
-  /**
-   * Most jobs claimed ahead of a free slot, so the next job starts at once. The worker holds about 50 ms of
-   * work ahead (fewer the longer jobs take, none once they average 50 ms), so long jobs are never hoarded.
-   * Default: 4 × concurrency; 0 turns it off.
-   */
-  prefetch?: number;
-  /** Fallback poll for due work when no wake-up arrives. Default 1000 ms. */
-  pollInterval?: Duration;
-  /** How long a claimed job stays locked without a heartbeat. Default 30 s; heartbeats renew it every third. */
-  lockLifetime?: Duration;
-  logger?: Logger;
-  /** Runs jobs whose name has no define()d handler. */
-  handler?: JobHandler;
-  /** Defaults for jobs that set nothing themselves and whose definition sets nothing either. */
-  defaults?: {
-    attempts?: number;
-    backoff?: BackoffOptions;
-    timeout?: Duration;
-    priority?: Priority;
-    shouldSaveResult?: boolean;
-  };
-  /** Time zone for cron expressions and English times ('at 5pm'). Default 'UTC'. */
-  timezone?: string;
-  /** Merged into every handler's ctx (a db handle, services). */
-  context?: Record<string, unknown>;
-  /** Identifies this process in locks and history. Default host:pid:random. */
-  workerId?: string;
-  /** Clock, for tests of schedule arithmetic. Default Date.now. */
-  now?: () => number;
-}
-
-const OPTION_KEYS = ['store', 'concurrency', 'workers', 'lockLimit', 'prefetch', 'pollInterval', 'lockLifetime', 'logger', 'handler', 'defaults', 'timezone', 'context', 'workerId', 'now'];
 
 export class Scheduler extends EventEmitter {
   readonly workerId: string;
@@ -102,37 +59,15 @@ export class Scheduler extends EventEmitter {
 
   constructor(options: SchedulerOptions = {}) {
     super();
-    const o = assertObject(options, 'options') as SchedulerOptions;
-    assertKnownKeys(o, OPTION_KEYS, 'options');
-    this.logger = o.logger ?? createLogger({ level: 'warn' });
-    this.timezone = assertTimezone(o.timezone ?? 'UTC', 'options.timezone');
-    this.clock = o.now ?? Date.now;
-    this.workerId = o.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.context = assertObject(o.context, 'options.context');
-    if (o.concurrency !== undefined && o.workers !== undefined) throw new ValidationError('options.workers', o.workers, 'give concurrency or workers, not both');
-    const concurrency = o.concurrency ?? o.workers ?? 10;
-    assertInt(concurrency, o.workers !== undefined ? 'options.workers' : 'options.concurrency', 1);
-    const lockLimit = o.lockLimit === undefined || o.lockLimit === 0 ? Infinity : assertInt(o.lockLimit, 'options.lockLimit', 1);
-    const prefetch = o.prefetch === undefined ? 4 * concurrency : assertInt(o.prefetch, 'options.prefetch', 0);
-    const pollIntervalMs = parsePositiveDuration(o.pollInterval ?? 1000, 'options.pollInterval');
-    const lockLifetimeMs = parsePositiveDuration(o.lockLifetime ?? 30_000, 'options.lockLifetime');
-    if (o.handler !== undefined && typeof o.handler !== 'function') throw new ValidationError('options.handler', o.handler, 'must be a function');
-    const d = assertObject(o.defaults, 'options.defaults') as NonNullable<SchedulerOptions['defaults']>;
-    assertKnownKeys(d, ['attempts', 'backoff', 'timeout', 'priority', 'shouldSaveResult'], 'options.defaults');
-    if (d.shouldSaveResult !== undefined && typeof d.shouldSaveResult !== 'boolean') {
-      throw new ValidationError('options.defaults.shouldSaveResult', d.shouldSaveResult, 'must be true or false');
-    }
-    this.registry = new Registry(
-      {
-        attempts: d.attempts === undefined ? 1 : assertInt(d.attempts, 'options.defaults.attempts', 1),
-        backoff: normaliseBackoff(d.backoff, 'options.defaults.backoff') ?? { type: 'exponential', delay: 1000 },
-        timeoutMs: d.timeout === undefined ? null : parsePositiveDuration(d.timeout, 'options.defaults.timeout'),
-        priority: parsePriority(d.priority, 'options.defaults.priority') ?? 0,
-        shouldSaveResult: d.shouldSaveResult ?? true,
-      },
-      lockLifetimeMs,
-      o.handler ?? null,
-    );
+    const config = resolveOptions(options);
+    const o = config.options;
+    this.logger = config.logger;
+    this.timezone = config.timezone;
+    this.clock = config.clock;
+    this.workerId = config.workerId;
+    this.context = config.context;
+    const { concurrency, lockLimit, prefetch, pollIntervalMs } = config;
+    this.registry = new Registry(config.defaults, config.lockLifetimeMs, o.handler ?? null);
     this.storeInstance = o.store ?? null;
     if (this.storeInstance !== null && (typeof this.storeInstance !== 'object' || typeof this.storeInstance.claim !== 'function')) {
       throw new ValidationError('options.store', o.store, 'must be a store (SqliteStore, PostgresStore, RedisStore)');
