@@ -3,6 +3,10 @@
  * only its own driver. Runs against dist/, which `npm test` builds first.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 function node(script: string): string {
@@ -46,5 +50,27 @@ describe('package', () => {
       console.log(JSON.stringify(Object.entries(pkg.exports).filter(([k]) => k !== './package.json').map(([k, v]) => [k, existsSync(v.types)])));
     `);
     for (const [entry, exists] of JSON.parse(out) as [string, boolean][]) expect(exists, entry).toBe(true);
+  });
+
+  it('new Scheduler() with no store keeps its jobs in ./hourglass.db', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hourglass-default-'));
+    try {
+      const entry = pathToFileURL(join(process.cwd(), 'dist/index.js')).href;
+      const script = `
+        const { Scheduler } = await import(${JSON.stringify(entry)});
+        const s = new Scheduler();
+        const job = await s.schedule('in 1 hour', 'later', { kept: true });
+        await s.stop();
+        const again = new Scheduler();
+        const found = await again.getJob(job.id);
+        await again.stop();
+        console.log(JSON.stringify(found.data));
+      `;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
+      expect(JSON.parse(out)).toEqual({ kept: true });
+      expect(existsSync(join(dir, 'hourglass.db'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
