@@ -5,8 +5,10 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
+import type { ClaimedJob } from '../../src/core/store.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
+import { Statements } from '../../src/stores/postgres/sql.js';
 import { PG_URL, adminQuery, dropSchema, randomSchema, urlFor } from './postgres.factory.js';
 import { T0, newJob, openStore, sleep, waitFor } from './postgres.helpers.js';
 
@@ -40,7 +42,7 @@ export function describePostgresSpecific(skip: boolean): void {
         const rows = await adminQuery<{ version: number; n: string }>(
           `SELECT version, count(*) AS n FROM "${schema}".migrations GROUP BY version ORDER BY version`,
         );
-        expect(rows.map((r) => r.version)).toEqual([1, 2]);
+        expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
         expect(rows.every((r) => r.n === '1')).toBe(true);
       });
 
@@ -50,12 +52,12 @@ export function describePostgresSpecific(skip: boolean): void {
         const before = await old.migrateTo(1);
         await old.close();
         expect(before.applied.map((m) => m.version)).toEqual([1]);
-        expect(before.pending.map((m) => m.version)).toEqual([2]);
+        expect(before.pending.map((m) => m.version)).toEqual([2, 3]);
         expect(await adminQuery(`SELECT to_regclass('"${schema}".locks') AS t`)).toEqual([{ t: null }]);
 
         const store = await open(schema);
         const after = await store.migrationStatus();
-        expect(after.applied.map((m) => m.version)).toEqual([1, 2]);
+        expect(after.applied.map((m) => m.version)).toEqual([1, 2, 3]);
         expect(after.pending).toEqual([]);
         expect(await store.acquireLock('l', 'me', 1000, T0)).toBe(true); // a table from version 2 works
       });
@@ -66,8 +68,22 @@ export function describePostgresSpecific(skip: boolean): void {
         const status = await store.migrationStatus();
         await store.close();
         expect(status.applied).toEqual([]);
-        expect(status.pending.map((m) => m.version)).toEqual([1, 2]);
+        expect(status.pending.map((m) => m.version)).toEqual([1, 2, 3]);
         expect(await adminQuery('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).toEqual([]);
+      });
+
+      it('settle_and_claim() runs settle.sql and claim.sql word for word (a changed file needs a new migration)', async () => {
+        const schema = fresh();
+        await open(schema);
+        const [fn] = await adminQuery<{ src: string }>(
+          `SELECT prosrc AS src FROM pg_proc WHERE proname = 'settle_and_claim' AND pronamespace = $1::regnamespace`,
+          [`"${schema}"`],
+        );
+        const statements = new Statements(`"${schema}"`);
+        const settle = statements.get('settle').replace(/\$([12])\b/g, (_, n: string) => (n === '1' ? '$13' : '$12'));
+        const body = normaliseSql(fn!.src);
+        expect(body).toContain(normaliseSql(settle));
+        expect(body).toContain(normaliseSql(statements.get('claim')));
       });
     });
 
@@ -220,7 +236,7 @@ export function describePostgresSpecific(skip: boolean): void {
     });
 
     describe('races', () => {
-      it('a global per-name cap holds across several stores claiming at once', async () => {
+      it.each(['claim then settle', 'settleAndClaim'] as const)('a global per-name cap holds across several stores claiming at once (%s)', async (mode) => {
         const schema = fresh();
         const cap = 3;
         const total = 60;
@@ -235,8 +251,10 @@ export function describePostgresSpecific(skip: boolean): void {
         const seen = new Set<string>();
         await Promise.all(
           claimers.map(async (store, w) => {
-            while (done < total) {
-              const jobs = await store.claim({
+            let finished: ClaimedJob[] = [];
+            const settlement = (j: ClaimedJob) => ({ id: j.id, lockToken: `t${w}`, status: 'completed' as const, finishedAt: T0 + 2, history: null });
+            while (done < total || finished.length > 0) {
+              const request = {
                 now: T0 + 1,
                 workerId: `w${w}`,
                 lockToken: `t${w}`,
@@ -244,7 +262,18 @@ export function describePostgresSpecific(skip: boolean): void {
                 names: ['capped'],
                 limits: [{ name: 'capped', global: cap }],
                 lockLifetimeMs: 60_000,
-              });
+              };
+              let jobs: ClaimedJob[];
+              if (mode === 'settleAndClaim') {
+                // The last batch is settled in the same call: it stops counting as the call starts.
+                const { settled, claimed } = await store.settleAndClaim(finished.map(settlement), request);
+                expect(settled.every(Boolean)).toBe(true);
+                done += finished.length;
+                finished = [];
+                jobs = claimed;
+              } else {
+                jobs = await store.claim(request);
+              }
               running += jobs.length;
               peak = Math.max(peak, running);
               for (const job of jobs) {
@@ -253,7 +282,8 @@ export function describePostgresSpecific(skip: boolean): void {
               }
               await sleep(jobs.length ? 5 + Math.random() * 10 : 2);
               running -= jobs.length;
-              if (jobs.length) {
+              if (mode === 'settleAndClaim') finished = jobs;
+              else if (jobs.length) {
                 const applied = await store.settle(
                   jobs.map((j) => ({ id: j.id, lockToken: `t${w}`, status: 'completed' as const, finishedAt: T0 + 2, history: null })),
                 );
@@ -310,4 +340,15 @@ export function describePostgresSpecific(skip: boolean): void {
       });
     });
   });
+}
+
+/** SQL without comment lines, a trailing semicolon or layout, for comparing statement texts. */
+function normaliseSql(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !/^\s*--/.test(line))
+    .join(' ')
+    .replace(/;\s*$/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -43,6 +43,7 @@ export type SqlName =
   | 'progress'
   | 'remove'
   | 'settle'
+  | 'settle-and-claim'
   | 'trigger'
   | 'update';
 

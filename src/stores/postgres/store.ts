@@ -1,7 +1,8 @@
 /**
  * PostgresStore: jobs in one PostgreSQL schema, shared by any number of processes. Every Store operation is
- * ONE statement (one round trip) from a file under sql/, except a claim that involves a globally capped
- * name (see claim.sql for why it first takes advisory locks) and batches that repeat a repeat key.
+ * ONE statement (one round trip) from a file under sql/, except batches that repeat a repeat key. Settling
+ * and claiming together, and claims involving a globally capped name (advisory locks first, see claim.sql),
+ * call settle_and_claim() (migration 003): still one round trip.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -27,6 +28,7 @@ import { JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { insertJobs } from './insert.js';
 import { WakeListener } from './listener.js';
 import { migrate, migrationStatus } from './migrate.js';
+import { appliedFlags, claimParams, settleParams } from './params.js';
 import { jsonParam, parseId, toHistory, toRecord, type HistoryRow, type JobRow } from './rows.js';
 import { Statements, channelFor, quoteIdent, validateSchema, type SqlName } from './sql.js';
 
@@ -184,66 +186,34 @@ export class PostgresStore implements Store {
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
-    const allowed = (name: string) => request.names === null || request.names.includes(name);
-    const capped = request.limits.filter((l) => l.localFree !== undefined || l.global !== undefined);
-    const lifetimes = Object.entries(request.lockLifetimes ?? {});
-    const values = [
-      request.now,
-      request.workerId,
-      request.lockToken,
-      Math.max(0, request.limit),
-      request.names,
-      capped.map((l) => l.name),
-      capped.map((l) => (l.localFree === undefined ? null : Math.max(0, l.localFree))),
-      capped.map((l) => (l.global === undefined ? null : l.global)),
-      lifetimes.map(([name]) => name),
-      lifetimes.map(([, ms]) => ms),
-      request.lockLifetimeMs,
-      this.channel,
-    ];
-    const globals = [...new Set(capped.filter((l) => l.global !== undefined && allowed(l.name)).map((l) => l.name))].sort();
-    const rows =
-      globals.length === 0
-        ? await this.run<JobRow & { sort_at: string }>('claim', values)
-        : await this.transaction(async (client) => {
-            // Serialise claimers of these names (see claim.sql); sorted, so two claimers never deadlock.
-            await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext(n)) FROM unnest($2::text[]) AS n', [this.schema, globals]);
-            return this.run<JobRow & { sort_at: string }>('claim', values, client);
-          });
+    const { values, globals } = claimParams(request, this.channel);
+    // A globally capped name needs advisory locks before the claim's snapshot (see claim.sql):
+    // settle_and_claim() with no settlements takes them and claims in one call.
+    if (globals.length > 0) return (await this.settleAndClaim([], request)).claimed;
+    const rows = await this.run<JobRow>('claim', values);
     return rows.filter((row) => row.id !== null).map((row) => ({ ...toRecord(row), lockToken: request.lockToken }));
   }
 
   async settle(settlements: Settlement[]): Promise<boolean[]> {
-    const items = settlements.map((s) => ({ s, id: parseId(s.id) }));
-    const valid = items.filter((i) => i.id !== null);
-    if (valid.length === 0) return settlements.map(() => false);
-    const input = valid.map(({ s, id }) => ({
-      id,
-      lock_token: s.lockToken,
-      status: s.status,
-      next_run_at: s.nextRunAt ?? null,
-      due_at: s.dueAt ?? null,
-      attempts: s.attempts ?? null,
-      set_result: s.result !== undefined,
-      result: s.result ?? null,
-      set_error: s.lastError !== undefined,
-      last_error: s.lastError ?? null,
-      finished_at: s.finishedAt,
-      history: s.history
-        ? {
-            status: s.history.status,
-            attempt: s.history.attempt,
-            started_at: s.history.startedAt,
-            completed_at: s.history.completedAt,
-            error: s.history.error,
-            result: s.history.result ?? null,
-            worker_id: s.history.workerId,
-          }
-        : null,
-    }));
-    const rows = await this.run<{ id: string | null }>('settle', [JSON.stringify(input), this.channel]);
-    const applied = new Set(rows.map((r) => r.id).filter((id) => id !== null));
-    return items.map(({ id }) => id !== null && applied.has(id));
+    const { json, count } = settleParams(settlements);
+    if (count === 0) return settlements.map(() => false);
+    const rows = await this.run<{ i: number | null }>('settle', [json, this.channel]);
+    return appliedFlags(settlements.length, rows.map((r) => r.i));
+  }
+
+  /**
+   * settle() then claim() in one call of settle_and_claim() (migration 003): one round trip, one transaction,
+   * and the claim sees the settlements applied (a retry due now, a capped name's freed slot).
+   */
+  async settleAndClaim(settlements: Settlement[], request: ClaimRequest): Promise<{ settled: boolean[]; claimed: ClaimedJob[] }> {
+    const { values, globals } = claimParams(request, this.channel);
+    const settle = settleParams(settlements);
+    if (settle.count === 0 && globals.length === 0) return { settled: settlements.map(() => false), claimed: await this.claim(request) };
+    const rows = await this.run<JobRow>('settle-and-claim', [...values, settle.json, this.schema, globals]);
+    // Rows with only an id (status NULL) name applied settlements by position; the rest are claim.sql's rows.
+    const applied = rows.flatMap((r) => (r.status === null && r.id !== null ? [r.id] : []));
+    const claimed = rows.filter((row) => row.status !== null).map((row) => ({ ...toRecord(row), lockToken: request.lockToken }));
+    return { settled: appliedFlags(settlements.length, applied), claimed };
   }
 
   async heartbeat(leases: Lease[], now: number): Promise<LeaseState[]> {

@@ -111,7 +111,7 @@ claimed AS (
   FROM chosen c
   LEFT JOIN unnest($9::text[], $10::bigint[]) AS lt(name, ms) ON lt.name = c.name
   WHERE j.id = c.id
-  RETURNING j.*, c.sort_at
+  RETURNING j AS job, c.sort_at
 ),
 released AS (
   UPDATE {{schema}}.jobs j
@@ -135,7 +135,9 @@ wake AS (
 )
 -- `wake` is on the preserved side of a LEFT JOIN so it runs even when nothing is claimed (a plain SELECT
 -- CTE runs only if read); the row of NULLs that then comes back is dropped by the store.
-SELECT c.*
+-- Rows come back as exactly the columns of jobs ((c.job).*), so settle_and_claim() (migration 003) can
+-- return this statement's rows as SETOF jobs.
+SELECT (c.job).*
 FROM wake
 LEFT JOIN claimed c ON true
-ORDER BY c.priority DESC, c.sort_at, c.id;
+ORDER BY (c.job).priority DESC, c.sort_at, (c.job).id;

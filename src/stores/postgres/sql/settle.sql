@@ -1,15 +1,15 @@
 -- Apply the outcomes of many runs in ONE statement. Each item is applied only if the job still carries the
 -- run's lock token (a worker that lost its lease can never overwrite a job). A job cancelled while it ran
 -- stays cancelled (its due times and attempts are left as they were) and its history row says 'cancelled'.
--- Returns the ids that were applied.
+-- Returns the positions (`i`) in the input of the settlements that were applied.
 --
--- $1: a JSON array of {id, lock_token, status, next_run_at, due_at, attempts, set_result, result, set_error,
+-- $1: a JSON array of {i, id, lock_token, status, next_run_at, due_at, attempts, set_result, result, set_error,
 --     last_error, finished_at, history}; NULL next_run_at / due_at / attempts keep the current value.
 -- $2: the NOTIFY channel.
 WITH input AS (
   SELECT *
   FROM jsonb_to_recordset($1::jsonb) AS s(
-    id bigint, lock_token text, status text, next_run_at bigint, due_at bigint, attempts integer,
+    i integer, id bigint, lock_token text, status text, next_run_at bigint, due_at bigint, attempts integer,
     set_result boolean, result jsonb, set_error boolean, last_error text, finished_at bigint, history jsonb)
 ),
 applied AS (
@@ -25,7 +25,7 @@ applied AS (
       updated_at = s.finished_at
   FROM input s
   WHERE j.id = s.id AND j.lock_token = s.lock_token AND j.status IN ('running', 'cancelled')
-  RETURNING j.id, j.status, j.next_run_at, s.finished_at, s.history
+  RETURNING s.i, j.id, j.status, j.next_run_at, s.finished_at, s.history
 ),
 recorded AS (
   INSERT INTO {{schema}}.history (job_id, status, attempt, started_at, completed_at, duration, error, result, worker_id)
@@ -41,6 +41,6 @@ wake AS (
   SELECT count(pg_notify($2, 'retry')) AS n
   FROM (SELECT 1 FROM applied WHERE status = 'pending' AND next_run_at <= finished_at LIMIT 1) r
 )
-SELECT a.id
+SELECT a.i
 FROM wake
 LEFT JOIN applied a ON true;

@@ -1,0 +1,89 @@
+/**
+ * Parameters of the claim and settle statements, shared by claim(), settle() and settleAndClaim() (which
+ * passes both to settle_and_claim(), migration 003).
+ */
+import type { ClaimRequest, Settlement } from '../../core/store.js';
+import { parseId } from './rows.js';
+
+export interface ClaimParams {
+  /** claim.sql's $1..$12. */
+  values: unknown[];
+  /** Globally capped names this claim involves, sorted: the advisory locks it must take (see claim.sql). */
+  globals: string[];
+}
+
+export function claimParams(request: ClaimRequest, channel: string): ClaimParams {
+  const allowed = (name: string) => request.names === null || request.names.includes(name);
+  const capped = request.limits.filter((l) => l.localFree !== undefined || l.global !== undefined);
+  const lifetimes = Object.entries(request.lockLifetimes ?? {});
+  const values = [
+    request.now,
+    request.workerId,
+    request.lockToken,
+    Math.max(0, request.limit),
+    request.names,
+    capped.map((l) => l.name),
+    capped.map((l) => (l.localFree === undefined ? null : Math.max(0, l.localFree))),
+    capped.map((l) => (l.global === undefined ? null : l.global)),
+    lifetimes.map(([name]) => name),
+    lifetimes.map(([, ms]) => ms),
+    request.lockLifetimeMs,
+    channel,
+  ];
+  // Sorted, so two claimers always lock in the same order and never deadlock.
+  const globals = [...new Set(capped.filter((l) => l.global !== undefined && allowed(l.name)).map((l) => l.name))].sort();
+  return { values, globals };
+}
+
+export interface SettleParams {
+  /**
+   * settle.sql's $1: the settlements with a well-formed id (a malformed one can match no job: never applied),
+   * as a JSON array; each carries `i`, its position in the caller's array, which the statement returns when
+   * it applied it (ids would not do: two settlements may name one job, one with a stale lock token).
+   */
+  json: string;
+  /** How many went into `json`. */
+  count: number;
+}
+
+export function settleParams(settlements: Settlement[]): SettleParams {
+  const input = settlements.flatMap((s, i) => {
+    const id = parseId(s.id);
+    if (id === null) return [];
+    return [
+      {
+        i,
+        id,
+        lock_token: s.lockToken,
+        status: s.status,
+        next_run_at: s.nextRunAt ?? null,
+        due_at: s.dueAt ?? null,
+        attempts: s.attempts ?? null,
+        set_result: s.result !== undefined,
+        result: s.result ?? null,
+        set_error: s.lastError !== undefined,
+        last_error: s.lastError ?? null,
+        finished_at: s.finishedAt,
+        history: s.history
+          ? {
+              status: s.history.status,
+              attempt: s.history.attempt,
+              started_at: s.history.startedAt,
+              completed_at: s.history.completedAt,
+              error: s.history.error,
+              result: s.history.result ?? null,
+              worker_id: s.history.workerId,
+            }
+          : null,
+      },
+    ];
+  });
+  return { json: JSON.stringify(input), count: input.length };
+}
+
+/** Per settlement, whether it was applied, from the positions (`i`) the statement returned. */
+export function appliedFlags(count: number, applied: Iterable<number | string | null>): boolean[] {
+  const flags = new Array<boolean>(count).fill(false);
+  for (const i of applied) if (i !== null && Number(i) < count) flags[Number(i)] = true;
+  return flags;
+}
