@@ -3,7 +3,7 @@
  * property (absent = null); JSON values (data, result, progress, backoff, repeat) are stored as the JSON text
  * the client wrote, and Lua never decodes them, so numbers and strings come back exactly as they went in.
  */
-import type { HistoryEntry, JobPatch, JobRecord, NewJob } from '../../core/store.js';
+import type { ClaimRequest, ClaimedJob, HistoryEntry, JobPatch, JobRecord, NewJob } from '../../core/store.js';
 import type { Json, JobStatus } from '../../core/types.js';
 import type { Arg } from './scripts.js';
 
@@ -106,6 +106,10 @@ const json = (v: string | undefined): any => (v === undefined ? null : JSON.pars
 export function decodeJob(flat: string[]): JobRecord & { lockToken: string | null } {
   const f: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
+  return fromFields(f);
+}
+
+function fromFields(f: Record<string, string | undefined>): JobRecord & { lockToken: string | null } {
   return {
     id: f.id!,
     name: f.name!,
@@ -132,6 +136,25 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     createdAt: Number(f.createdAt),
     updatedAt: Number(f.updatedAt),
   };
+}
+
+/**
+ * The fields the claim script reads of each job it claims and returns in this order (scripts.ts hands the list
+ * to the Lua side). status and attempts come back as the claim set them. The fields the claim writes itself
+ * (lastRunAt, lockedBy, lockToken, updatedAt) are not read back: the caller knows them; lockedUntil follows
+ * the listed values.
+ */
+export const CLAIM_FIELDS = [
+  'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
+  'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt',
+] as const;
+
+/** A claimed job from the claim script's reply for it (CLAIM_FIELDS, then lockedUntil; null = absent). */
+export function claimedJob(values: (string | null)[], request: ClaimRequest): ClaimedJob {
+  const f: Record<string, string | undefined> = {};
+  for (let i = 0; i < CLAIM_FIELDS.length; i++) f[CLAIM_FIELDS[i]!] = values[i] ?? undefined;
+  f.lockedUntil = values[CLAIM_FIELDS.length] ?? undefined;
+  return { ...fromFields(f), lastRunAt: request.now, lockedBy: request.workerId, lockToken: request.lockToken, updatedAt: request.now };
 }
 
 /** The public JobRecord: the lock token stays inside the store except for the claimer. */

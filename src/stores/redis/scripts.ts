@@ -1,12 +1,15 @@
 /**
  * The Lua scripts, each in its own file under lua/ and each one atomic state change. They are read once,
- * prefixed with lua/lib.lua (the shared helpers and key layout), and run by EVALSHA; a server that does not
- * know a script yet (after a restart or SCRIPT FLUSH) gets it once by EVAL, which also caches it there.
+ * prefixed with lua/lib.lua (the shared helpers and key layout) and, where an operation is shared, with its
+ * function from lua/shared/ (claim.lua, settle.lua and settle_and_claim.lua call the same claimJobs and
+ * settleJobs), and run by EVALSHA; a server that does not know a script yet (after a restart or SCRIPT FLUSH)
+ * gets it once by EVAL, which also caches it there.
  * We do not use ioredis defineCommand: it would add methods to a client the user may have passed in.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { loadAsset } from '../../core/assets.js';
+import { CLAIM_FIELDS } from './codec.js';
 
 export type Arg = string | number;
 
@@ -35,9 +38,16 @@ export class Script {
   }
 }
 
-function load(file: string): Script {
-  const lib = loadAsset(import.meta.url, 'lua/lib.lua');
-  return new Script(file, `${lib}\n${loadAsset(import.meta.url, `lua/${file}.lua`)}`);
+/** The fields claimJobs reads and returns, in codec.ts's order (one list, so the two cannot drift apart). */
+const CLAIM_FIELDS_LUA = `local CLAIM_FIELDS = { ${CLAIM_FIELDS.map((f) => `'${f}'`).join(', ')} }\nlocal CLAIM_ATTEMPTS = ${CLAIM_FIELDS.indexOf('attempts') + 1}`;
+
+/** lib.lua, then the shared functions the script calls, then the script itself. */
+function load(file: string, shared: ('claim' | 'settle')[] = []): Script {
+  const parts = [loadAsset(import.meta.url, 'lua/lib.lua')];
+  if (shared.includes('claim')) parts.push(CLAIM_FIELDS_LUA);
+  for (const name of shared) parts.push(loadAsset(import.meta.url, `lua/shared/${name}.lua`));
+  parts.push(loadAsset(import.meta.url, `lua/${file}.lua`));
+  return new Script(file, parts.join('\n'));
 }
 
 /** Loaded on first use so importing the module reads no files. */
@@ -45,8 +55,9 @@ let cached: ReturnType<typeof loadAll> | undefined;
 function loadAll() {
   return {
     insert: load('insert'),
-    claim: load('claim'),
-    settle: load('settle'),
+    claim: load('claim', ['claim']),
+    settle: load('settle', ['settle']),
+    settleAndClaim: load('settle_and_claim', ['settle', 'claim']),
     heartbeat: load('heartbeat'),
     progress: load('progress'),
     cancel: load('cancel'),

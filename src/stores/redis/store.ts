@@ -11,7 +11,7 @@ import type {
   LeaseState, MigrationStatus, NewJob, Settlement, Store, StoreInitOptions,
 } from '../../core/store.js';
 import { JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
-import { decodeJob, historyBody, insertedJob, newJobArgs, patchArgs, publicJob, tri } from './codec.js';
+import { claimedJob, historyBody, insertedJob, newJobArgs, patchArgs, publicJob, tri } from './codec.js';
 import { checkServerConfig } from './config-check.js';
 import { openClient, watchConnection } from './connection.js';
 import { DEFAULT_PREFIX, assertPrefix, isJobId, keysFor, type Keys } from './keys.js';
@@ -34,6 +34,32 @@ export interface RedisStoreOptions {
 const PING_TIMEOUT_MS = 2_000;
 
 type HistoryRow = Awaited<ReturnType<Store['history']>>[number];
+
+/** What shared/claim.lua reads after the prefix. */
+function claimArgs(request: ClaimRequest): Arg[] {
+  const args: Arg[] = [request.now, request.workerId, request.lockToken, request.limit, request.lockLifetimeMs];
+  if (request.names === null) args.push(-1);
+  else args.push(request.names.length, ...request.names);
+  args.push(request.limits.length);
+  for (const l of request.limits) args.push(l.name, l.localFree ?? '', l.global ?? '');
+  const lifetimes = Object.entries(request.lockLifetimes ?? {});
+  args.push(lifetimes.length);
+  for (const [name, ms] of lifetimes) args.push(name, ms);
+  return args;
+}
+
+/** What shared/settle.lua reads: the count, then 11 values per settlement. */
+function settleArgs(settlements: Settlement[]): Arg[] {
+  const args: Arg[] = [settlements.length];
+  for (const s of settlements) {
+    args.push(
+      s.id, s.lockToken, s.status, s.nextRunAt ?? '', s.dueAt ?? '', s.attempts ?? '',
+      tri(s.result, JSON.stringify), tri(s.lastError), s.finishedAt,
+      s.history?.status ?? '', s.history ? historyBody(s.history) : '',
+    );
+  }
+  return args;
+}
 
 export class RedisStore implements Store {
   readonly kind = 'redis';
@@ -142,33 +168,23 @@ export class RedisStore implements Store {
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     if (request.limit <= 0) return [];
-    const args: Arg[] = [this.keys.tag, request.now, request.workerId, request.lockToken, request.limit, request.lockLifetimeMs];
-    if (request.names === null) args.push(-1);
-    else args.push(request.names.length, ...request.names);
-    args.push(request.limits.length);
-    for (const l of request.limits) args.push(l.name, l.localFree ?? '', l.global ?? '');
-    const lifetimes = Object.entries(request.lockLifetimes ?? {});
-    args.push(lifetimes.length);
-    for (const [name, ms] of lifetimes) args.push(name, ms);
-    const rows = (await this.run(scripts().claim, args)) as string[][];
-    return rows.map((flat) => {
-      const job = decodeJob(flat);
-      return { ...job, lockToken: job.lockToken ?? request.lockToken };
-    });
+    const rows = (await this.run(scripts().claim, [this.keys.tag, ...claimArgs(request)])) as (string | null)[][];
+    return rows.map((values) => claimedJob(values, request));
   }
 
   async settle(settlements: Settlement[]): Promise<boolean[]> {
     if (settlements.length === 0) return [];
-    const args: Arg[] = [this.keys.tag, settlements.length];
-    for (const s of settlements) {
-      args.push(
-        s.id, s.lockToken, s.status, s.nextRunAt ?? '', s.dueAt ?? '', s.attempts ?? '',
-        tri(s.result, JSON.stringify), tri(s.lastError), s.finishedAt,
-        s.history?.status ?? '', s.history ? historyBody(s.history) : '',
-      );
-    }
-    const rows = (await this.run(scripts().settle, args)) as number[];
+    const rows = (await this.run(scripts().settle, [this.keys.tag, ...settleArgs(settlements)])) as number[];
     return rows.map((applied) => applied === 1);
+  }
+
+  /** Both in one script, so one round trip: the settlements, then a claim that sees them. */
+  async settleAndClaim(settlements: Settlement[], request: ClaimRequest): Promise<{ settled: boolean[]; claimed: ClaimedJob[] }> {
+    if (settlements.length === 0) return { settled: [], claimed: await this.claim(request) };
+    if (request.limit <= 0) return { settled: await this.settle(settlements), claimed: [] };
+    const args = [this.keys.tag, ...settleArgs(settlements), ...claimArgs(request)];
+    const [settled, claimed] = (await this.run(scripts().settleAndClaim, args)) as [number[], (string | null)[][]];
+    return { settled: settled.map((applied) => applied === 1), claimed: claimed.map((values) => claimedJob(values, request)) };
   }
 
   async heartbeat(leases: Lease[], now: number): Promise<LeaseState[]> {

@@ -137,24 +137,31 @@ local function callMany(command, key, items, step)
   end
 end
 
--- Collects index changes of a batch so each index is written once per call, not once per job.
+-- Collects index changes of a batch so each index is written once per call, not once per job:
+-- add(command, key, member) and add2(command, key, score, member); flush() sends one command per key.
 local function batch()
-  local b = { lists = {}, order = {} }
-  function b.add(command, key, ...)
-    local id = command .. ' ' .. key
-    local list = b.lists[id]
-    if not list then
-      list = { command = command, key = key, step = select('#', ...) }
-      b.lists[id] = list
-      b.order[#b.order + 1] = id
+  local b, lists, order = {}, {}, {}
+  local function list(command, key, step)
+    local byKey = lists[command]
+    if not byKey then byKey = {}; lists[command] = byKey end
+    local l = byKey[key]
+    if not l then
+      l = { command = command, key = key, step = step }
+      byKey[key] = l
+      order[#order + 1] = l
     end
-    for _, v in ipairs({ ... }) do list[#list + 1] = v end
+    return l
+  end
+  function b.add(command, key, member)
+    local l = list(command, key, 1)
+    l[#l + 1] = member
+  end
+  function b.add2(command, key, score, member)
+    local l = list(command, key, 2)
+    l[#l + 1] = score; l[#l + 1] = member
   end
   function b.flush()
-    for _, id in ipairs(b.order) do
-      local list = b.lists[id]
-      callMany(list.command, list.key, list, list.step)
-    end
+    for _, l in ipairs(order) do callMany(l.command, l.key, l, l.step) end
   end
   return b
 end
