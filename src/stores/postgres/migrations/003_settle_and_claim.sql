@@ -60,6 +60,7 @@ BEGIN
             updated_at = s.finished_at
         FROM input s
         WHERE j.id = s.id AND j.lock_token = s.lock_token AND j.status IN ('running', 'cancelled')
+          AND j.id = ANY(ARRAY(SELECT id FROM input))
         RETURNING s.i, j.id, j.status, j.next_run_at, s.finished_at, s.history
       ),
       recorded AS (
@@ -169,6 +170,7 @@ BEGIN
     FROM chosen c
     LEFT JOIN unnest($9::text[], $10::bigint[]) AS lt(name, ms) ON lt.name = c.name
     WHERE j.id = c.id
+      AND j.id = ANY(ARRAY(SELECT id FROM chosen))
     RETURNING j AS job, c.sort_at
   ),
   released AS (

@@ -111,6 +111,11 @@ claimed AS (
   FROM chosen c
   LEFT JOIN unnest($9::text[], $10::bigint[]) AS lt(name, ms) ON lt.name = c.name
   WHERE j.id = c.id
+    -- Redundant, but it makes the planner fetch the rows by primary key: the generic plan cannot know that
+    -- `chosen` holds at most $4 rows, and with a few thousand rows in jobs it judged a hash join over a
+    -- sequential scan of the whole table cheaper (measured: 2-6 ms per claim at 20,000 rows, growing with
+    -- the table, against 0.1 ms).
+    AND j.id = ANY(ARRAY(SELECT id FROM chosen))
   RETURNING j AS job, c.sort_at
 ),
 released AS (

@@ -25,6 +25,10 @@ applied AS (
       updated_at = s.finished_at
   FROM input s
   WHERE j.id = s.id AND j.lock_token = s.lock_token AND j.status IN ('running', 'cancelled')
+    -- Redundant, but it makes the planner fetch the rows by primary key. Left to itself it walked
+    -- jobs_status_name over every running and cancelled job (cancelled jobs are kept, so that grows), or, with
+    -- few rows in jobs, hash-joined a sequential scan of the table.
+    AND j.id = ANY(ARRAY(SELECT id FROM input))
   RETURNING s.i, j.id, j.status, j.next_run_at, s.finished_at, s.history
 ),
 recorded AS (
