@@ -249,7 +249,7 @@ export class PostgresStore implements Store {
   }
 
   async countJobs(name?: string): Promise<Record<JobStatus, number>> {
-    const rows = await this.run<{ status: JobStatus; n: number }>('count', [name ?? null]);
+    const rows = await this.run<{ status: JobStatus; n: number }>('count', [name ?? null, JOB_STATUSES]);
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     for (const row of rows) counts[row.status] = row.n;
     return counts;
