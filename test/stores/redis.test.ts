@@ -185,6 +185,32 @@ describe.skipIf(skip)('RedisStore (redis-specific)', () => {
     expect(claimed?.data).toEqual(data);
   });
 
+  it('returns each claimed job exactly as stored (the claim reply is read by position), alone or after a settle', async () => {
+    const store = await open();
+    const full = newJob('full', {
+      data: { deep: [1, { x: 'y' }] }, priority: 3, maxAttempts: 5, backoff: { type: 'exponential', delay: 10 }, timeoutMs: 250,
+      repeat: { every: 1000 }, repeatKey: 'rk', dedupeKey: 'dk',
+    });
+    const [{ job }] = await store.insert([full, newJob('plain')], T0);
+    const request = { now: T0 + 1, workerId: 'w', lockToken: 't1', limit: 1, names: ['full'], limits: [], lockLifetimeMs: 1000, lockLifetimes: { full: 2500 } };
+    const [first] = await store.claim(request);
+    expect(first).toEqual({ ...(await store.getJob(job!.id)), lockToken: 't1' });
+    expect(first).toMatchObject({ status: 'running', attempts: 1, lastRunAt: T0 + 1, lockedBy: 'w', lockedUntil: T0 + 2501, updatedAt: T0 + 1 });
+    await store.saveProgress(job!.id, 't1', { half: true }, T0 + 2);
+    // A retry due at once, claimed again in the same call: result, lastError, lastFinishedAt and progress come back too.
+    const retry = {
+      id: job!.id, lockToken: 't1', status: 'pending' as const, nextRunAt: T0 + 3, result: { partial: 1 }, lastError: 'boom', finishedAt: T0 + 3,
+      history: { status: 'failed' as const, attempt: 1, startedAt: T0 + 1, completedAt: T0 + 3, error: 'boom', result: null, workerId: 'w' },
+    };
+    const { settled, claimed } = await store.settleAndClaim([retry], { ...request, now: T0 + 3, lockToken: 't2' });
+    expect(settled).toEqual([true]);
+    expect(claimed).toEqual([{ ...(await store.getJob(job!.id)), lockToken: 't2' }]);
+    expect(claimed[0]).toMatchObject({ attempts: 2, lastError: 'boom', result: { partial: 1 }, progress: { half: true }, lastFinishedAt: T0 + 3 });
+    expect(await store.history(job!.id)).toEqual([
+      { id: expect.any(String), jobId: job!.id, status: 'failed', attempt: 1, startedAt: T0 + 1, completedAt: T0 + 3, error: 'boom', result: null, workerId: 'w' },
+    ]);
+  });
+
   it('delivers a wake-up over pub/sub when another connection makes work due', async () => {
     const prefix = randomPrefix();
     const listener = await open(prefix);

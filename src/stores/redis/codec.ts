@@ -87,16 +87,10 @@ export function patchArgs(patch: JobPatch): Arg[] {
   ];
 }
 
-/** History body without id, jobId and status (the script adds them). */
+/** History body without id, jobId and status (the script adds them). Built by hand: it is on every settle. */
 export function historyBody(entry: HistoryEntry): string {
-  return JSON.stringify({
-    attempt: entry.attempt,
-    startedAt: entry.startedAt,
-    completedAt: entry.completedAt,
-    error: entry.error,
-    result: entry.result,
-    workerId: entry.workerId,
-  });
+  return `{"attempt":${JSON.stringify(entry.attempt)},"startedAt":${JSON.stringify(entry.startedAt)},"completedAt":${JSON.stringify(entry.completedAt)},` +
+    `"error":${JSON.stringify(entry.error ?? null)},"result":${JSON.stringify(entry.result ?? null)},"workerId":${JSON.stringify(entry.workerId)}}`;
 }
 
 const num = (v: string | undefined): number | null => (v === undefined ? null : Number(v));
@@ -106,10 +100,6 @@ const json = (v: string | undefined): any => (v === undefined ? null : JSON.pars
 export function decodeJob(flat: string[]): JobRecord & { lockToken: string | null } {
   const f: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
-  return fromFields(f);
-}
-
-function fromFields(f: Record<string, string | undefined>): JobRecord & { lockToken: string | null } {
   return {
     id: f.id!,
     name: f.name!,
@@ -148,14 +138,39 @@ export const CLAIM_FIELDS = [
   'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
   'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt',
 ] as const;
+// claimedJob reads the reply by position: keep it in step with this order.
 
 /** A claimed job from the claim script's reply for it (CLAIM_FIELDS, then lockedUntil; null = absent). */
-export function claimedJob(values: (string | null)[], request: ClaimRequest): ClaimedJob {
-  const f: Record<string, string | undefined> = {};
-  for (let i = 0; i < CLAIM_FIELDS.length; i++) f[CLAIM_FIELDS[i]!] = values[i] ?? undefined;
-  f.lockedUntil = values[CLAIM_FIELDS.length] ?? undefined;
-  return { ...fromFields(f), lastRunAt: request.now, lockedBy: request.workerId, lockToken: request.lockToken, updatedAt: request.now };
+export function claimedJob(v: (string | null)[], request: ClaimRequest): ClaimedJob {
+  return {
+    id: v[2]!,
+    name: v[3]!,
+    data: jsonOrNull(v[4]) as Json,
+    status: 'running',
+    priority: Number(v[5] ?? 0),
+    attempts: Number(v[1]),
+    maxAttempts: numOrNull(v[6]),
+    backoff: jsonOrNull(v[7]),
+    timeoutMs: numOrNull(v[8]),
+    repeat: jsonOrNull(v[9]),
+    repeatKey: v[10] ?? null,
+    dedupeKey: v[11] ?? null,
+    dueAt: Number(v[12]),
+    nextRunAt: Number(v[13]),
+    lastRunAt: request.now,
+    lastFinishedAt: numOrNull(v[14]),
+    lastError: v[15] ?? null,
+    result: jsonOrNull(v[16]) as Json | null,
+    progress: jsonOrNull(v[17]) as Json | null,
+    lockedBy: request.workerId,
+    lockedUntil: Number(v[19]),
+    lockToken: request.lockToken,
+    createdAt: Number(v[18]),
+    updatedAt: request.now,
+  };
 }
+const numOrNull = (v: string | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
+const jsonOrNull = (v: string | null | undefined): any => (v === null || v === undefined ? null : JSON.parse(v));
 
 /** The public JobRecord: the lock token stays inside the store except for the claimer. */
 export function publicJob(flat: string[]): JobRecord {

@@ -7,15 +7,17 @@
 -- index of the first ARGV value after the settlements.
 --
 -- Cost per settlement: one HMGET, one HSET, one HDEL, one RPUSH (history), and a share of one variadic
--- command per index touched; the history ids of the whole batch come from one INCRBY.
+-- command per index touched (a retry or repeat also reads two fields and indexes itself as pending); the history ids of the whole batch come from one INCRBY.
 local SETTLE_FIELDS = 11
 
 local function settleJobs(a)
   local count = tonumber(ARGV[a])
   local out = {}
   if count == 0 then return out, a + 1 end
-  local running = {} -- ids leaving P:s:running and P:locked
-  local changes = batch()
+  -- Index changes, written once per key at the end: ids leaving P:s:running and P:locked; per name, the ids
+  -- leaving P:ns:running:<name> and the score/member pairs joining P:ns:<status>:<name>; per finished status,
+  -- the pairs joining P:s:<status>.
+  local running, byName, finished = {}, {}, {}
   -- History ids for the whole batch in one INCRBY (ids need only be unique; unused ones are skipped).
   local hid = redis.call('INCRBY', P .. ':hid', count) - count
 
@@ -23,7 +25,7 @@ local function settleJobs(a)
     local b = a + i * SETTLE_FIELDS
     local id, token = ARGV[b + 1], ARGV[b + 2]
     local key = P .. ':job:' .. id
-    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'priority', 'nextRunAt', 'dedupeKey')
+    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey')
     local current = f[1]
     if f[2] ~= token or (current ~= 'running' and current ~= 'cancelled') then
       out[i + 1] = 0
@@ -53,15 +55,26 @@ local function settleJobs(a)
         if attempts ~= '' then set[#set + 1] = 'attempts'; set[#set + 1] = attempts end
         -- Leaves 'running': those indexes lose it in one command each at the end.
         running[#running + 1] = id
-        changes.add('ZREM', P .. ':ns:running:' .. name, id)
+        local lists = byName[name]
+        if not lists then
+          lists = { running = {} }
+          byName[name] = lists
+        end
+        local l = lists.running
+        l[#l + 1] = id
         if status == 'pending' then
           -- A retry, the next occurrence of a repeat, or a release: indexed as any pending job is.
-          index(id, { status = 'pending', name = name, priority = f[4], nextRunAt = nextRunAt ~= '' and nextRunAt or f[5],
-            dedupeKey = f[6] or nil }, tonumber(finishedAt))
+          local g = redis.call('HMGET', key, 'priority', 'nextRunAt')
+          index(id, { status = 'pending', name = name, priority = g[1], nextRunAt = nextRunAt ~= '' and nextRunAt or g[2],
+            dedupeKey = f[4] or nil }, tonumber(finishedAt))
         else
-          changes.add2('ZADD', P .. ':s:' .. status, id, id)
-          changes.add2('ZADD', P .. ':ns:' .. status .. ':' .. name, id, id)
-          local dedupeKey = f[6]
+          l = lists[status]
+          if not l then l = {}; lists[status] = l end
+          l[#l + 1] = id; l[#l + 1] = id
+          l = finished[status]
+          if not l then l = {}; finished[status] = l end
+          l[#l + 1] = id; l[#l + 1] = id
+          local dedupeKey = f[4]
           if dedupeKey and redis.call('HGET', P .. ':dedupe', dedupeKey) == id then
             redis.call('HDEL', P .. ':dedupe', dedupeKey)
           end
@@ -84,6 +97,12 @@ local function settleJobs(a)
     callMany('ZREM', P .. ':s:running', running)
     callMany('ZREM', P .. ':locked', running)
   end
-  changes.flush()
+  for status, l in pairs(finished) do callMany('ZADD', P .. ':s:' .. status, l, 2) end
+  for name, lists in pairs(byName) do
+    for status, l in pairs(lists) do
+      if status == 'running' then callMany('ZREM', P .. ':ns:running:' .. name, l)
+      else callMany('ZADD', P .. ':ns:' .. status .. ':' .. name, l, 2) end
+    end
+  end
   return out, a + 1 + count * SETTLE_FIELDS
 end
