@@ -6,10 +6,11 @@ import { CONCURRENCY, JOBS, LATENCY_SAMPLES, PG_URL, dropSchema, measureLatency,
 
 const SCHEMA = 'bench_hourglass';
 
-export async function throughput(): Promise<Throughput> {
+/** `prefetch` undefined: the Scheduler's default (claims ahead up to 4 × concurrency while jobs are short). */
+export async function throughput(prefetch?: number): Promise<Throughput> {
   await dropSchema(SCHEMA);
   const store = new PostgresStore({ connectionString: PG_URL, schema: SCHEMA });
-  const scheduler = new Scheduler({ store, concurrency: CONCURRENCY, logger: silentLogger });
+  const scheduler = new Scheduler({ store, concurrency: CONCURRENCY, logger: silentLogger, ...(prefetch === undefined ? {} : { prefetch }) });
   let done = 0;
   scheduler.define('noop', async () => undefined);
   scheduler.on('job:complete', () => done++);
@@ -22,7 +23,8 @@ export async function throughput(): Promise<Throughput> {
     await scheduler.start();
     await until(() => done >= JOBS, 600_000, 'hourglass to finish');
     const processMs = performance.now() - t1;
-    return { contender: 'hourglass', config: `Scheduler concurrency ${CONCURRENCY}`, enqueueMs, processMs };
+    const config = `Scheduler concurrency ${CONCURRENCY}${prefetch === undefined ? ', defaults' : `, prefetch ${prefetch}`}`;
+    return { contender: 'hourglass', config, enqueueMs, processMs };
   } finally {
     await scheduler.stop({ graceful: false, timeoutMs: 1000 });
     await store.close();
