@@ -66,7 +66,7 @@ export class Worker {
       host.logger,
       () => Math.max(host.registry.lockLifetimeMs, 30_000),
       (error) => host.reportStoreError(error),
-      () => this.claimSoon && this.state === 'running' && typeof host.store.settleAndClaim === 'function',
+      () => this.claimSoon && this.state === 'running' && this.combines(),
     );
   }
 
@@ -175,6 +175,12 @@ export class Worker {
     return Math.max(0, Math.min(this.host.holdLimit, this.host.slots + this.buffer.ahead) - held);
   }
 
+  /** Outcomes waiting at claim time travel with the claim (see Store.preferSettleAndClaim). */
+  private combines(): boolean {
+    const store = this.host.store;
+    return store.preferSettleAndClaim === true && typeof store.settleAndClaim === 'function';
+  }
+
   /** Start buffered jobs while slots are free. */
   private dispatch(): void {
     while (this.state === 'running' && this.activeCount < this.host.slots) {
@@ -214,7 +220,7 @@ export class Worker {
       lockLifetimes: shape.lockLifetimes,
     };
     const store = this.host.store;
-    if (waiting.length === 0 || !store.settleAndClaim) {
+    if (waiting.length === 0 || !this.combines() || !store.settleAndClaim) {
       this.settler.giveBack(waiting);
       return store.claim(request);
     }
