@@ -4,7 +4,8 @@
  * Prints one line per event on stdout ("ready", "started <id>", "done <id>") for the parent to follow.
  *   race:  runs 'race' jobs (a few ms each) until SIGTERM, then stops gracefully
  *   crash: runs 'slow' jobs that never finish (the parent SIGKILLs this process mid-job); lock lifetime 1 s
- *   every: calls every('300ms', 'tick') at boot (racing its siblings), runs ticks until SIGTERM
+ *   every: calls every('300ms', 'tick') at boot (racing its siblings), runs ticks until SIGTERM, printing each
+ *          run's due time ("started <id> <dueMs>")
  */
 import { Scheduler } from '../../src/core/scheduler.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
@@ -28,7 +29,8 @@ scheduler.define('slow', async (job) => {
   await new Promise(() => undefined);
 });
 scheduler.define('tick', async (job) => {
-  say(`started ${job.id}`);
+  // A repeating job's nextRunAt, as its handler sees it, is the due time being run.
+  say(`started ${job.id} ${job.nextRunAt!.getTime()}`);
 });
 await scheduler.start();
 if (mode === 'every') await scheduler.every('300ms', 'tick');
