@@ -140,7 +140,7 @@ export class Worker {
     while (this.state === 'running') {
       const wanted = this.wanted();
       this.claimSoon = false;
-      if (wanted === 0) this.settler.giveBack(this.settler.take()); // nothing to claim: outcomes go on their own
+      if (wanted === 0 && this.combines()) this.settler.giveBack(this.settler.take()); // nothing to claim: outcomes go on their own
       if (wanted > 0) {
         try {
           const claimed = await this.claim(wanted);
@@ -204,7 +204,8 @@ export class Worker {
     for (const run of this.runs.values()) if (!run.handlerDone) runningHere.set(run.job.name, (runningHere.get(run.job.name) ?? 0) + 1);
     this.buffer.countByName(runningHere);
     const shape = this.host.registry.claimShape(runningHere);
-    const waiting = this.settler.take();
+    // Outcomes are held back for the claim only when the store combines the two (combines()); take them then.
+    const waiting = this.combines() ? this.settler.take() : [];
     if (shape.names !== null && shape.names.length === 0) {
       this.settler.giveBack(waiting);
       return [];
@@ -220,10 +221,7 @@ export class Worker {
       lockLifetimes: shape.lockLifetimes,
     };
     const store = this.host.store;
-    if (waiting.length === 0 || !this.combines() || !store.settleAndClaim) {
-      this.settler.giveBack(waiting);
-      return store.claim(request);
-    }
+    if (waiting.length === 0 || !store.settleAndClaim) return store.claim(request);
     // Outcomes that ended since the last claim travel with this one: one operation, one round trip.
     try {
       const { settled, claimed } = await store.settleAndClaim(waiting.map((p) => p.settlement), request);

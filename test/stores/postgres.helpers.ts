@@ -1,26 +1,15 @@
 /** Small builders shared by the PostgreSQL store tests. */
 import type { NewJob } from '../../src/core/store.js';
+import { newJob as contractJob } from '../conformance/store-contract.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { PG_URL } from './postgres.factory.js';
 
 export const T0 = 1_700_000_000_000;
 
+/** The conformance suite's job, named, with no data, due at this file's T0. */
 export function newJob(name: string, extra: Partial<NewJob> = {}): NewJob {
-  return {
-    name,
-    data: null,
-    priority: 0,
-    maxAttempts: null,
-    backoff: null,
-    timeoutMs: null,
-    repeat: null,
-    repeatKey: null,
-    dedupeKey: null,
-    dueAt: T0,
-    nextRunAt: T0,
-    ...extra,
-  };
+  return contractJob({ name, data: null, dueAt: T0, nextRunAt: T0, ...extra });
 }
 
 /** A store on `schema` with its own small pool, initialised (migrated). */
