@@ -6,10 +6,10 @@
 import { JobCancelledError, JobTimeoutError, LeaseLostError, SchedulerStoppingError } from './errors.js';
 import type { Logger } from './logger.js';
 import { childLogger } from './logger.js';
-import { decide, type RunOutcome } from './outcome.js';
+import { decide, type Decision, type RunOutcome } from './outcome.js';
 import type { ResolvedRun } from './registry.js';
 import type { ClaimedJob, Settlement } from './store.js';
-import type { HandlerContext, Json } from './types.js';
+import type { HandlerContext, Job, Json } from './types.js';
 import { assertJson, toJsonValue } from './validate.js';
 import type { WorkerHost } from './worker.js';
 
@@ -27,7 +27,13 @@ export interface RunDeps {
 }
 
 export class JobRun {
-  readonly controller = new AbortController();
+  /** Created when the handler first reads ctx.signal: most handlers never do, and an AbortController is not free. */
+  private controller: AbortController | null = null;
+  /** Why the run was aborted, as the error ctx.signal carries. */
+  private abortError: Error | null = null;
+  /** Rejects the wait for the handler (cancel, timeout, lost lease; see raceAbort). */
+  private stopWaiting: ((error: Error) => void) | null = null;
+  private runLogger: Logger | null = null;
   reason: AbortReason | null = null;
   lockedUntil: number;
   readonly startedAt: number;
@@ -44,33 +50,37 @@ export class JobRun {
     this.lockedUntil = job.lockedUntil ?? this.startedAt;
   }
 
+  /** The signal handed to the handler: aborts on cancel, timeout, lost lease or stop. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortError) this.controller.abort(this.abortError);
+    }
+    return this.controller.signal;
+  }
+
+  /** This run's logger (fields jobId, jobName, attempt), built on first use: most successful runs never log. */
+  get logger(): Logger {
+    this.runLogger ??= childLogger(this.deps.host.logger, { jobId: this.job.id, jobName: this.job.name, attempt: this.job.attempts });
+    return this.runLogger;
+  }
+
   /** Run the handler and settle its outcome. */
   async execute(): Promise<void> {
-    const { job, policy, controller } = this;
-    const logger = childLogger(this.deps.host.logger, { jobId: job.id, jobName: job.name, attempt: job.attempts });
-    const jobView = this.deps.host.publicJob(job);
-    this.deps.host.emit('job:start', jobView);
+    const { job, policy } = this;
+    const host = this.deps.host;
+    const jobView = host.publicJob(job);
+    host.emit('job:start', jobView);
     let timeout: NodeJS.Timeout | null = null;
     if (policy.timeoutMs !== null) {
       timeout = setTimeout(() => this.abort('timeout'), policy.timeoutMs);
     }
-    const ctx: HandlerContext = {
-      ...this.deps.host.extraContext,
-      job: jobView,
-      data: jobView.data,
-      jobId: job.id,
-      jobName: job.name,
-      attempt: job.attempts,
-      signal: controller.signal,
-      logger,
-      scheduler: this.deps.host.scheduler,
-      progress: (value: Json) => this.saveProgress(value),
-    };
+    const ctx = this.context(jobView);
 
     let outcome: RunOutcome;
     try {
-      const value = await this.raceAbort(Promise.resolve().then(() => policy.handler(jobView, ctx)));
-      outcome = this.reason === 'cancel' ? { kind: 'cancelled' } : { kind: 'success', result: this.resultOf(value, logger) };
+      const value = await this.raceAbort(policy.handler, jobView, ctx);
+      outcome = this.reason === 'cancel' ? { kind: 'cancelled' } : { kind: 'success', result: this.resultOf(value) };
     } catch (thrown) {
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
       switch (this.reason) {
@@ -89,86 +99,124 @@ export class JobRun {
     } finally {
       if (timeout) clearTimeout(timeout);
       this.handlerDone = true;
+      this.stopWaiting = null;
       this.deps.handlerDone(this);
     }
 
     if (this.reason === 'lost') {
-      logger.warn('lease lost while running (lock expired or job deleted): outcome dropped, the new owner decides');
+      this.logger.warn('lease lost while running (lock expired or job deleted): outcome dropped, the new owner decides');
       return;
     }
     if (this.deps.stopped()) {
       // A handler that ignored its abort and outlived stop(): its lease is no longer renewed and will expire,
       // and another process will run the job. Writing now could race that process.
-      logger.warn('handler finished after the scheduler stopped: outcome dropped, the job runs again elsewhere');
+      this.logger.warn('handler finished after the scheduler stopped: outcome dropped, the job runs again elsewhere');
       return;
     }
-    const decision = decide(job, outcome, policy, this.startedAt, this.deps.host.now(), this.deps.host.workerId);
+    const decision = decide(job, outcome, policy, this.startedAt, host.now(), host.workerId);
     const applied = await this.deps.settle(decision.settlement);
     if (!applied) {
-      logger.warn('this worker no longer holds the job (its lock expired and it was taken over): outcome dropped');
+      this.logger.warn('this worker no longer holds the job (its lock expired and it was taken over): outcome dropped');
       return;
     }
-    this.report(decision, outcome, logger);
+    this.report(decision, outcome, jobView);
   }
 
-  private report(decision: ReturnType<typeof decide>, outcome: RunOutcome, logger: Logger): void {
+  /** The handler's second argument. signal and logger are getters, so a run that never reads them never pays for them. */
+  private context(jobView: Job): HandlerContext {
+    const run = this;
+    const ctx: HandlerContext = {
+      job: jobView,
+      data: jobView.data,
+      jobId: jobView.id,
+      jobName: jobView.name,
+      attempt: jobView.attempts,
+      get signal() {
+        return run.signal;
+      },
+      get logger() {
+        return run.logger;
+      },
+      scheduler: this.deps.host.scheduler,
+      progress: (value: Json) => this.saveProgress(value),
+    };
+    const extra = this.deps.host.extraContext;
+    for (const key in extra) if (!(key in ctx)) ctx[key] = extra[key];
+    return ctx;
+  }
+
+  private report(decision: Decision, outcome: RunOutcome, started: Job): void {
     const s = decision.settlement;
-    const finished = this.deps.host.publicJob({
-      ...this.job,
-      status: decision.verdict === 'cancelled' ? 'cancelled' : s.status,
-      nextRunAt: s.nextRunAt ?? this.job.nextRunAt,
-      dueAt: s.dueAt ?? this.job.dueAt,
-      attempts: s.attempts ?? this.job.attempts,
-      result: s.result !== undefined ? s.result : this.job.result,
-      lastError: s.lastError !== undefined ? s.lastError : this.job.lastError,
-      lastFinishedAt: s.finishedAt,
-      lockedBy: null,
-      lockedUntil: null,
-      updatedAt: s.finishedAt,
-    });
+    const host = this.deps.host;
     if (s.status === 'pending' && s.nextRunAt !== undefined) this.deps.wakeAt(s.nextRunAt);
+    // The job as it is now, for the events; built only when someone listens.
+    const finished = (): Job => {
+      const status = decision.verdict === 'cancelled' ? 'cancelled' : s.status;
+      const nextRunAt = s.nextRunAt ?? this.job.nextRunAt;
+      const at = new Date(s.finishedAt);
+      return {
+        ...started,
+        status,
+        nextRunAt: status === 'pending' ? new Date(nextRunAt) : null, // a finished job has no next run
+        attempts: s.attempts ?? started.attempts,
+        result: s.result !== undefined ? s.result : started.result,
+        lastError: s.lastError !== undefined ? s.lastError : started.lastError,
+        lastFinishedAt: at,
+        lockedBy: null,
+        lockedUntil: null,
+        updatedAt: at,
+      };
+    };
     switch (decision.verdict) {
-      case 'success':
-        logger.debug('job succeeded');
-        this.deps.host.emit('job:success', finished);
-        this.deps.host.emit('job:complete', finished);
+      case 'success': {
+        if (!host.listens('job:success') && !host.listens('job:complete')) break;
+        const job = finished();
+        host.emit('job:success', job);
+        host.emit('job:complete', job);
         break;
+      }
       case 'retry':
       case 'final-failure': {
         const error = (outcome as { error: Error }).error;
-        logger.warn({ err: error }, decision.verdict === 'retry' ? 'job failed; will retry' : 'job failed; no attempts left');
-        this.deps.host.emit('job:fail', { job: finished, error });
-        if (decision.verdict === 'retry') this.deps.host.emit('job:retry', finished);
-        else this.deps.host.emit('job:complete', finished);
+        this.logger.warn({ err: error }, decision.verdict === 'retry' ? 'job failed; will retry' : 'job failed; no attempts left');
+        const job = finished();
+        host.emit('job:fail', { job, error });
+        if (decision.verdict === 'retry') host.emit('job:retry', job);
+        else host.emit('job:complete', job);
         break;
       }
       case 'cancelled':
-        logger.info('job cancelled while running');
+        this.logger.info('job cancelled while running');
         break;
       case 'released':
-        logger.info('job released for another worker: the scheduler stopped');
+        this.logger.info('job released for another worker: the scheduler stopped');
         break;
     }
   }
 
-  private resultOf(value: unknown, logger: Logger): Json {
+  private resultOf(value: unknown): Json {
     const { value: json, ok } = toJsonValue(value);
-    if (!ok) logger.warn('the handler returned a value JSON cannot store; saving null as its result');
+    if (!ok) this.logger.warn('the handler returned a value JSON cannot store; saving null as its result');
     return json;
   }
 
   /**
-   * Cancel, timeout and a lost lease stop waiting for the handler at once (nobody else will run it, or the
-   * outcome is decided without it). A stop waits for the handler to actually stop: releasing a job that still
-   * runs would let another process run it at the same time.
+   * Run the handler and wait for it. Cancel, timeout and a lost lease stop waiting at once (nobody else will
+   * run it, or the outcome is decided without it). A stop waits for the handler to actually stop: releasing a
+   * job that still runs would let another process run it at the same time.
    */
-  private raceAbort<T>(work: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => {
-        if (this.reason !== 'stop') reject(this.controller.signal.reason);
-      };
-      this.controller.signal.addEventListener('abort', onAbort, { once: true });
-      work.then(resolve, reject).finally(() => this.controller.signal.removeEventListener('abort', onAbort));
+  private raceAbort(handler: ResolvedRun['handler'], job: Job, ctx: HandlerContext): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.stopWaiting = reject;
+      // A microtask first: the handler never runs inside the worker's dispatch loop, and a synchronous throw
+      // becomes a rejection like any other.
+      queueMicrotask(() => {
+        try {
+          Promise.resolve(handler(job, ctx)).then(resolve, reject);
+        } catch (error) {
+          reject(error);
+        }
+      });
     });
   }
 
@@ -184,7 +232,9 @@ export class JobRun {
           : reason === 'lost'
             ? new LeaseLostError(name, id)
             : new SchedulerStoppingError();
-    this.controller.abort(error);
+    this.abortError = error;
+    this.controller?.abort(error);
+    if (reason !== 'stop') this.stopWaiting?.(error);
   }
 
   private async saveProgress(value: Json): Promise<void> {

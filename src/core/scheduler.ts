@@ -90,6 +90,7 @@ export class Scheduler extends EventEmitter {
       extraContext: this.context,
       scheduler: this,
       emit: (event, ...args) => this.safeEmit(event, ...args),
+      listens: (event) => this.listenerCount(event) > 0,
       reportStoreError: (error) => {
         this.lastStoreError = { error, at: this.clock() };
         this.safeEmit('scheduler:error', error);

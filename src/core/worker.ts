@@ -39,12 +39,16 @@ export interface WorkerHost {
   extraContext: Record<string, unknown>;
   scheduler: HandlerContext['scheduler'];
   emit<E extends keyof SchedulerEvents>(event: E, ...args: SchedulerEvents[E]): void;
+  /** Whether anyone listens to this event (an event nobody hears is not worth building). */
+  listens(event: keyof SchedulerEvents): boolean;
   reportStoreError(error: Error): void;
   storeRecovered(): void;
 }
 
 export class Worker {
   private readonly runs = new Map<string, JobRun>();
+  /** Runs whose handler has not returned yet (kept as a count: it is read on every dispatch and claim). */
+  private active = 0;
   private state: 'stopped' | 'running' | 'stopping' = 'stopped';
   private loopDone: Promise<void> = Promise.resolve();
   private woken = false;
@@ -76,9 +80,7 @@ export class Worker {
 
   /** Jobs whose handlers run in this process now. */
   get activeCount(): number {
-    let n = 0;
-    for (const run of this.runs.values()) if (!run.handlerDone) n++;
-    return n;
+    return this.active;
   }
 
   async start(): Promise<void> {
@@ -265,6 +267,7 @@ export class Worker {
       settle: (settlement) => this.settler.submit(settlement),
       wakeAt: (at) => this.wakeAt(at),
       handlerDone: (finished) => {
+        this.active--;
         this.buffer.recordDuration(this.host.now() - finished.startedAt);
         // The slot is free: start a job claimed ahead, and claim the next batch while this outcome is being
         // settled, so the claim's and the settle's round trips overlap instead of following each other.
@@ -274,6 +277,7 @@ export class Worker {
       stopped: () => this.state === 'stopped',
     });
     this.runs.set(job.id, run);
+    this.active++;
     run.done = run
       .execute()
       .catch((error) => this.host.logger.error({ err: error, jobId: job.id }, 'internal error while running a job'))

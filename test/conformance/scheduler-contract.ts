@@ -279,6 +279,25 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         expect((await s.getJob(job.id))!.lastError).toMatch(/timed out after 100 ms/);
       });
 
+      it('a handler that first reads ctx.signal after its timeout finds it already aborted', async () => {
+        const s = await h.scheduler();
+        const seen: { aborted: boolean; reason: unknown }[] = [];
+        s.define(
+          'late-reader',
+          async (_job, ctx) => {
+            await new Promise((r) => setTimeout(r, 200));
+            seen.push({ aborted: ctx.signal.aborted, reason: ctx.signal.reason });
+          },
+          { timeout: 50 },
+        );
+        await s.start();
+        await s.now('late-reader');
+        await next(s, 'job:fail');
+        await waitUntil(async () => seen.length === 1);
+        expect(seen[0]!.aborted).toBe(true);
+        expect((seen[0]!.reason as { code?: string }).code).toBe('JOB_TIMEOUT');
+      });
+
       it('cancels a pending job so it never runs, and a running one by aborting its signal', async () => {
         const s = await h.scheduler();
         const started: string[] = [];
