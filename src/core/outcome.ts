@@ -38,73 +38,54 @@ export function errorText(error: Error): string {
 }
 
 export function decide(job: ClaimedJob, outcome: RunOutcome, policy: RunPolicy, startedAt: number, now: number, workerId: string): Decision {
-  const base = { id: job.id, lockToken: job.lockToken, finishedAt: now };
-  const history = (status: 'completed' | 'failed' | 'cancelled', error: string | null, result: Json | null) => ({
-    status,
-    attempt: job.attempts,
-    startedAt,
-    completedAt: now,
-    error,
-    result,
-    workerId,
-  });
-  // A repeating job's cycle ends with success or its last failure: next occurrence, attempts start over.
-  const nextCycle = () => {
-    const next = nextOccurrence(job.repeat!, job.dueAt, now);
-    return { status: 'pending' as const, nextRunAt: next, dueAt: next, attempts: 0 };
-  };
-
+  // Written without spreads or closures: this runs once per job on the worker's hot path.
+  const settlement: Settlement = { id: job.id, lockToken: job.lockToken, status: 'completed', finishedAt: now, history: null };
+  const history = { status: 'completed' as 'completed' | 'failed' | 'cancelled', attempt: job.attempts, startedAt, completedAt: now, error: null as string | null, result: null as Json | null, workerId };
+  settlement.history = history;
   switch (outcome.kind) {
     case 'success': {
       const result = policy.saveResult ? outcome.result : null;
-      return {
-        verdict: 'success',
-        settlement: {
-          ...base,
-          ...(job.repeat ? nextCycle() : { status: 'completed' as const }),
-          result: policy.saveResult ? result : undefined,
-          lastError: null,
-          history: history('completed', null, result),
-        },
-      };
+      if (job.repeat) nextCycle(settlement, job, now);
+      if (policy.saveResult) settlement.result = result;
+      settlement.lastError = null;
+      history.result = result;
+      return { verdict: 'success', settlement };
     }
     case 'failure': {
       const message = errorText(outcome.error);
+      settlement.lastError = message;
+      history.status = 'failed';
+      history.error = message;
       if (job.attempts < policy.maxAttempts) {
-        return {
-          verdict: 'retry',
-          settlement: {
-            ...base,
-            status: 'pending',
-            nextRunAt: now + backoffDelay(policy.backoff, job.attempts),
-            lastError: message,
-            history: history('failed', message, null),
-          },
-        };
+        settlement.status = 'pending';
+        settlement.nextRunAt = now + backoffDelay(policy.backoff, job.attempts);
+        return { verdict: 'retry', settlement };
       }
-      return {
-        verdict: 'final-failure',
-        settlement: {
-          ...base,
-          ...(job.repeat ? nextCycle() : { status: 'failed' as const }),
-          lastError: message,
-          history: history('failed', message, null),
-        },
-      };
+      if (job.repeat) nextCycle(settlement, job, now);
+      else settlement.status = 'failed';
+      return { verdict: 'final-failure', settlement };
     }
     case 'cancelled':
       // The store keeps a cancelled job cancelled; the status sent here is not applied.
-      return { verdict: 'cancelled', settlement: { ...base, status: 'failed', history: history('cancelled', 'cancelled', null) } };
+      settlement.status = 'failed';
+      history.status = 'cancelled';
+      history.error = 'cancelled';
+      return { verdict: 'cancelled', settlement };
     case 'released':
-      return {
-        verdict: 'released',
-        settlement: {
-          ...base,
-          status: 'pending',
-          nextRunAt: now,
-          attempts: Math.max(0, job.attempts - 1),
-          history: history('failed', outcome.reason, null),
-        },
-      };
+      settlement.status = 'pending';
+      settlement.nextRunAt = now;
+      settlement.attempts = Math.max(0, job.attempts - 1);
+      history.status = 'failed';
+      history.error = outcome.reason;
+      return { verdict: 'released', settlement };
   }
+}
+
+/** A repeating job's cycle ends with success or its last failure: next occurrence, attempts start over. */
+function nextCycle(settlement: Settlement, job: ClaimedJob, now: number): void {
+  const next = nextOccurrence(job.repeat!, job.dueAt, now);
+  settlement.status = 'pending';
+  settlement.nextRunAt = next;
+  settlement.dueAt = next;
+  settlement.attempts = 0;
 }

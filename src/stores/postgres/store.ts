@@ -199,7 +199,9 @@ export class PostgresStore implements Store {
     // settle_and_claim() with no settlements takes them and claims in one call.
     if (globals.length > 0) return (await this.settleAndClaim([], request)).claimed;
     const rows = await this.run<JobRow>('claim', values);
-    return rows.filter((row) => row.id !== null).map((row) => ({ ...toRecord(row), lockToken: request.lockToken }));
+    const claimed: ClaimedJob[] = [];
+    for (const row of rows) if (row.id !== null) claimed.push(Object.assign(toRecord(row), { lockToken: request.lockToken }));
+    return claimed;
   }
 
   async settle(settlements: Settlement[]): Promise<boolean[]> {
@@ -220,7 +222,8 @@ export class PostgresStore implements Store {
     const rows = await this.run<JobRow>('settle-and-claim', [...values, settle.json, this.schema, globals]);
     // Rows with only an id (status NULL) name applied settlements by position; the rest are claim.sql's rows.
     const applied = rows.flatMap((r) => (r.status === null && r.id !== null ? [r.id] : []));
-    const claimed = rows.filter((row) => row.status !== null).map((row) => ({ ...toRecord(row), lockToken: request.lockToken }));
+    const claimed: ClaimedJob[] = [];
+    for (const row of rows) if (row.status !== null) claimed.push(Object.assign(toRecord(row), { lockToken: request.lockToken }));
     return { settled: appliedFlags(settlements.length, applied), claimed };
   }
 
