@@ -201,6 +201,24 @@ export class Scheduler extends EventEmitter {
     return this.worker.isRunning;
   }
 
+  /** Jobs this process is running now (metrics, health). */
+  get runningCount(): number {
+    return this.worker.activeCount;
+  }
+
+  /**
+   * Whether this process can run jobs of this name: a define()d handler or the fallback handler. Lets a
+   * producer refuse a name no worker here would run (the HTTP API answers UNKNOWN_JOB_NAME).
+   */
+  canRun(name: string): boolean {
+    return this.registry.fallback !== null || this.registry.definitions.has(name);
+  }
+
+  /** The names this process has define()d handlers for. */
+  definedNames(): string[] {
+    return [...this.registry.definitions.keys()];
+  }
+
   // ---- scheduling -----------------------------------------------------------------------------------------
 
   private normaliseContext(): NormaliseContext {
