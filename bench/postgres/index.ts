@@ -61,9 +61,12 @@ async function main(): Promise<void> {
     if (!hg) continue;
     if (peers.length > 0) {
       const best = peers.reduce((a, b) => (rate(a) >= rate(b) ? a : b));
-      console.log(`hourglass (${hg.config}) / fastest peer (${best.contender}, ${best.config}): ${fmt(rate(hg) / rate(best), 2)}×   goal ≥ 2×`);
+      // The goal (issue 4) is set against each contender's defaults at concurrency 10; the batched pair is
+      // printed so nobody has to take the defaults' ratio on trust.
+      const note = mode ? 'for reference: both tuned to hold 100 jobs ahead' : 'goal ≥ 2×';
+      console.log(`hourglass (${hg.config}) / fastest peer (${best.contender}, ${best.config}): ${fmt(rate(hg) / rate(best), 2)}×   ${note}`);
     }
-    if (ceil) console.log(`hourglass (${hg.config}) / SKIP LOCKED ceiling: ${fmt((100 * rate(hg)) / rate(ceil), 0)} %   goal ≥ 50 %`);
+    if (ceil && !mode) console.log(`hourglass (${hg.config}) / SKIP LOCKED ceiling: ${fmt((100 * rate(hg)) / rate(ceil), 0)} %   goal ≥ 50 %`);
   }
   if (ONLY && !ONLY.includes('latency')) return;
 
