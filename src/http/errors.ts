@@ -1,0 +1,64 @@
+/**
+ * Every failure the API reports, as one shape: `{ error: { code, message, field?, value? } }` with an HTTP status.
+ * Core errors already carry a stable `code`; this file only decides which status each code deserves, so a
+ * client can branch on `code` and never parse a message.
+ */
+import { HourglassError, ValidationError, UnknownJobNameError } from '../core/errors.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: { field?: string; value?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const notFound = (message = 'no such route') => new HttpError(404, 'NOT_FOUND', message);
+
+/** Statuses for core codes that are not plain bad input (bad input is 400, whatever its code). */
+const STATUS_BY_CODE: Record<string, number> = {
+  JOB_NOT_FOUND: 404,
+  UNKNOWN_JOB_NAME: 400,
+  JOB_STATE: 409,
+  STORE_ERROR: 503,
+  SCHEDULER_STOPPING: 503,
+};
+
+/** Any thrown value → the HttpError to send. `internal` tells the caller to log it (it is our fault, or the store's). */
+export function toHttpError(error: unknown): { http: HttpError; internal: boolean } {
+  if (error instanceof HttpError) return { http: error, internal: error.status >= 500 };
+  if (error instanceof ValidationError) {
+    return { http: new HttpError(400, error.code, error.message, { field: error.field, value: jsonSafe(error.value) }), internal: false };
+  }
+  if (error instanceof UnknownJobNameError) {
+    return { http: new HttpError(400, error.code, error.message, { value: error.jobName }), internal: false };
+  }
+  if (error instanceof HourglassError) {
+    const status = STATUS_BY_CODE[error.code] ?? 500;
+    return { http: new HttpError(status, error.code, error.message), internal: status >= 500 };
+  }
+  // A driver error that escaped its store's wrapping (better-sqlite3 throws SqliteError with SQLITE_* codes):
+  // still the store's failure, so still a 503 the client may retry, not a 500.
+  const code = (error as { code?: unknown })?.code;
+  if ((error as Error)?.name === 'SqliteError' || (typeof code === 'string' && code.startsWith('SQLITE_'))) {
+    return { http: new HttpError(503, 'STORE_ERROR', `the store failed: ${(error as Error).message}`), internal: true };
+  }
+  // Anything else is a bug: say so without leaking internals; the log has the stack.
+  return { http: new HttpError(500, 'INTERNAL_ERROR', 'internal error; the server log has the details'), internal: true };
+}
+
+/** The offending value, as far as JSON can echo it back (ValidationError values may be anything). */
+function jsonSafe(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined) return String(value);
+    return text.length > 200 ? `${text.slice(0, 197)}...` : JSON.parse(text);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * createHttpHandler: the whole API as one Node `(req, res)` handler, for `http.createServer` or an existing
+ * app. Order of checks per request: inside basePath? → the dashboard page (no token) → token → route →
+ * body → scheduler. Whatever fails is answered as JSON with a status; nothing a client sends can crash or hang it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ValidationError } from '../core/errors.js';
+import { assertKnownKeys, assertObject } from '../core/normalise.js';
+import type { Scheduler } from '../core/scheduler.js';
+import { assertInt } from '../core/validate.js';
+import { bearerCheck } from './auth.js';
+import { HttpError, notFound, toHttpError } from './errors.js';
+import { MetricsCollector } from './metrics.js';
+import { DEFAULT_BODY_LIMIT, readJson, splitUrl } from './request.js';
+import { send, sendError } from './response.js';
+import { Router, type RouteContext } from './router.js';
+import { dashboardPage } from './routes/dashboard.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { runnerRoutes, STOP_ROUTE } from './routes/runner.js';
+
+export interface HttpHandlerOptions {
+  /** When set, every API request needs `Authorization: Bearer <token>` (the dashboard page itself does not). */
+  token?: string | null;
+  /** Where the API lives, such as '/hourglass'. Default: '' (the root). */
+  basePath?: string;
+  /** Largest request body accepted, in bytes (larger: 413). Default 1 MiB. */
+  bodyLimit?: number;
+  /** How long a request may wait on the store before it is answered 503 STORE_ERROR. Default 15 000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * A Node request handler. Requests outside `basePath` are answered 404, unless the handler is called with a
+ * third argument `next` (express, connect), which then gets them instead.
+ */
+export interface HttpHandler {
+  (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
+  /** Stop listening to the scheduler's events (the metrics counters). The handler keeps answering. */
+  dispose(): void;
+}
+
+const OPTION_KEYS = ['token', 'basePath', 'bodyLimit', 'timeoutMs'];
+
+export function createHttpHandler(scheduler: Scheduler, options: HttpHandlerOptions = {}): HttpHandler {
+  if (!scheduler || typeof scheduler !== 'object' || typeof scheduler.getJob !== 'function') {
+    throw new ValidationError('scheduler', scheduler, 'must be a Scheduler');
+  }
+  const o = assertObject(options, 'options') as HttpHandlerOptions;
+  assertKnownKeys(o, OPTION_KEYS, 'options');
+  const basePath = normaliseBasePath(o.basePath);
+  const authorize = o.token === undefined || o.token === null ? null : bearerCheck(assertToken(o.token));
+  const bodyLimit = o.bodyLimit === undefined ? DEFAULT_BODY_LIMIT : assertInt(o.bodyLimit, 'options.bodyLimit', 1);
+  const timeoutMs = o.timeoutMs === undefined ? 15_000 : assertInt(o.timeoutMs, 'options.timeoutMs', 1);
+
+  const metrics = new MetricsCollector(scheduler);
+  const router = new Router();
+  runnerRoutes(router); // before jobRoutes: /jobs/runner is a literal path, not a job id
+  jobRoutes(router);
+  healthRoutes(router);
+  metricsRoutes(router, metrics);
+
+  async function handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
+    const method = req.method ?? 'GET';
+    try {
+      const { path, query } = splitUrl(req.url);
+      const local = within(basePath, path);
+      if (local === null) {
+        if (next) return next();
+        throw notFound(`no route for ${path}: the API is under ${basePath}/`);
+      }
+      const mountedAt = mountPath(req, basePath, local, path);
+      if (mountedAt !== null) {
+        // The page uses relative URLs, which only resolve under the base when it is loaded with a trailing slash.
+        const search = query.toString();
+        return send(res, { status: 308, text: '', contentType: 'text/plain', headers: { location: `${mountedAt}/${search ? `?${search}` : ''}` } });
+      }
+      if (local === '/' || local === '') {
+        if (method !== 'GET' && method !== 'HEAD') {
+          throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on the dashboard page; use GET`, { headers: { allow: 'GET, HEAD' } });
+        }
+        return send(res, dashboardPage());
+      }
+      authorize?.(req);
+      const { route, params } = router.match(method, local);
+      let body: Promise<unknown> | undefined;
+      const ctx: RouteContext = { req, scheduler, params, query, body: () => (body ??= readJson(req, bodyLimit)) };
+      // Stopping the runner has its own bound (the stop's timeoutMs); everything else is bounded here.
+      const reply = route === STOP_ROUTE ? await route(ctx) : await deadline(route(ctx), timeoutMs);
+      send(res, reply);
+    } catch (error) {
+      const { http, internal } = toHttpError(error);
+      if (internal) scheduler.logger.error({ err: error, method, url: req.url, status: http.status }, 'HTTP request failed');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendError(res, http);
+    }
+  }
+
+  const handler = ((req, res, next) => {
+    void handle(req, res, next);
+  }) as HttpHandler;
+  handler.dispose = () => metrics.dispose();
+  return handler;
+}
+
+/** '' (the root), or '/a/b' without a trailing slash. */
+function normaliseBasePath(value: unknown): string {
+  if (value === undefined || value === null || value === '' || value === '/') return '';
+  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
+    throw new ValidationError('options.basePath', value, "must be a path such as '/hourglass'");
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function assertToken(token: unknown): string {
+  if (typeof token !== 'string' || token === '') throw new ValidationError('options.token', token === '' ? '' : '(hidden)', 'must be a non-empty string');
+  return token;
+}
+
+/** The path relative to basePath ('' for the base itself), or null when the request is not ours. */
+function within(basePath: string, path: string): string | null {
+  if (basePath === '') return path;
+  if (path === basePath) return '';
+  return path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : null;
+}
+
+/**
+ * The URL to redirect the dashboard to when it was asked for without its trailing slash, else null: either our
+ * own basePath, or, mounted in express (`app.use('/jobs-ui', handler)`, which strips the mount from req.url),
+ * the original URL.
+ */
+function mountPath(req: IncomingMessage, basePath: string, local: string, path: string): string | null {
+  if (local === '' && basePath !== '') return path;
+  const original = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl;
+  if (local === '/' && typeof original === 'string') {
+    const originalPath = splitUrl(original).path;
+    if (originalPath !== path && !originalPath.endsWith('/')) return originalPath;
+  }
+  return null;
+}
+
+function deadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HttpError(503, 'STORE_ERROR', `no answer from the store within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,172 @@
+/**
+ * What the API accepts, checked field by field before the scheduler is called. Errors name the field as the
+ * client wrote it (`maxAttempts`, `schedule`, `runAt`), not the core's option names, and unknown fields are
+ * refused: a typo such as `maxAtempts` must not silently fall back to a default.
+ */
+import { ValidationError } from '../core/errors.js';
+import { repeatFromText } from '../core/scheduler.js';
+import { parsePriority } from '../core/time/priority.js';
+import { assertCron } from '../core/time/repeat.js';
+import { assertTimezone } from '../core/time/timezone.js';
+import { parseWhen } from '../core/time/when.js';
+import { JOB_STATUSES, type JobStatus, type Json, type RepeatOptions } from '../core/types.js';
+import { assertInt, assertJson, assertName, assertOptionalString } from '../core/validate.js';
+
+export interface CreateJobInput {
+  /** Display name; for a repeating job also its identity (POSTing it again updates that job). */
+  name: string;
+  /** The define()d handler that runs it: `handler` when given, else `name`. */
+  handler: string;
+  data: Json;
+  repeat: RepeatOptions | null;
+  timezone: string | undefined;
+  maxAttempts: number | undefined;
+  runAt: number | undefined;
+  priority: number | undefined;
+  dedupeKey: string | undefined;
+}
+
+export interface UpdateJobInput {
+  data?: Json;
+  /** null turns a repeating job into a one-off. */
+  repeat?: RepeatOptions | null;
+  attempts?: number;
+  priority?: number;
+  runAt?: number;
+}
+
+export interface ListJobsInput {
+  status: JobStatus[] | undefined;
+  name: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey'];
+const UPDATE_FIELDS = ['schedule', 'timezone', 'data', 'maxAttempts', 'priority', 'runAt'];
+const LIST_PARAMS = ['status', 'name', 'limit', 'offset'];
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 1000;
+
+/** POST /jobs. `defaultTimezone` is the scheduler's (UTC unless configured). */
+export function parseCreateJob(body: unknown, now: number, defaultTimezone: string): CreateJobInput {
+  const b = asObject(body, CREATE_FIELDS);
+  const name = assertName(b.name, 'name');
+  const handler = given(b.handler) ? assertName(b.handler, 'handler') : name;
+  const timezone = given(b.timezone) ? assertTimezone(b.timezone, 'timezone') : undefined;
+  const zone = timezone ?? defaultTimezone;
+  return {
+    name,
+    handler,
+    data: assertJson(b.data, 'data'),
+    repeat: given(b.schedule) ? parseSchedule(b.schedule, zone) : null,
+    timezone,
+    maxAttempts: given(b.maxAttempts) ? assertInt(b.maxAttempts, 'maxAttempts', 1) : undefined,
+    runAt: given(b.runAt) ? parseRunAt(b.runAt, now, zone) : undefined,
+    priority: given(b.priority) ? parsePriority(b.priority as never, 'priority') : undefined,
+    dedupeKey: assertOptionalString(b.dedupeKey, 'dedupeKey'),
+  };
+}
+
+/** PUT /jobs/:id: only the fields given change; `schedule: null` makes a repeating job a one-off. */
+export function parseUpdateJob(body: unknown, now: number, defaultTimezone: string): UpdateJobInput {
+  const b = asObject(body, UPDATE_FIELDS);
+  const timezone = given(b.timezone) ? assertTimezone(b.timezone, 'timezone') : undefined;
+  if (timezone !== undefined && b.schedule === undefined) {
+    throw new ValidationError('timezone', timezone, 'give it with the schedule it applies to');
+  }
+  const zone = timezone ?? defaultTimezone;
+  const patch: UpdateJobInput = {};
+  if (b.data !== undefined) patch.data = assertJson(b.data, 'data');
+  if (b.schedule !== undefined) patch.repeat = b.schedule === null ? null : parseSchedule(b.schedule, zone);
+  if (given(b.maxAttempts)) patch.attempts = assertInt(b.maxAttempts, 'maxAttempts', 1);
+  if (given(b.priority)) patch.priority = parsePriority(b.priority as never, 'priority')!;
+  if (given(b.runAt)) patch.runAt = parseRunAt(b.runAt, now, zone);
+  return patch;
+}
+
+/** GET /jobs?status=pending,failed&name=&limit=&offset= (status may also repeat: ?status=a&status=b). */
+export function parseListQuery(query: URLSearchParams): ListJobsInput {
+  for (const key of new Set(query.keys())) {
+    if (!LIST_PARAMS.includes(key)) {
+      throw new ValidationError(key, query.get(key), `unknown query parameter; expected one of ${LIST_PARAMS.join(', ')}`, 'UNKNOWN_FIELD');
+    }
+  }
+  let status: JobStatus[] | undefined;
+  const statuses = query.getAll('status').flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  if (statuses.length > 0) {
+    for (const s of statuses) {
+      if (!(JOB_STATUSES as readonly string[]).includes(s)) throw new ValidationError('status', s, `must be one of ${JOB_STATUSES.join(', ')}`);
+    }
+    status = [...new Set(statuses)] as JobStatus[];
+  }
+  const name = query.get('name');
+  return {
+    status,
+    name: name === null || name === '' ? undefined : assertName(name, 'name'),
+    limit: queryInt(query, 'limit', 1, MAX_LIMIT) ?? DEFAULT_LIMIT,
+    offset: queryInt(query, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
+  };
+}
+
+/** Optional body for POST /jobs/runner/stop. */
+export function parseStopRunner(body: unknown): { graceful: boolean; timeoutMs: number } {
+  const b = asObject(body ?? {}, ['graceful', 'timeoutMs']);
+  if (b.graceful !== undefined && typeof b.graceful !== 'boolean') throw new ValidationError('graceful', b.graceful, 'must be true or false');
+  return {
+    graceful: b.graceful !== false,
+    timeoutMs: given(b.timeoutMs) ? assertInt(b.timeoutMs, 'timeoutMs', 0) : 30_000,
+  };
+}
+
+/**
+ * A schedule as text: a cron expression (5 or 6 fields, or a nickname such as '@daily') in `timezone`,
+ * or an interval ('5s', '10m', '2h', '1d', '5 minutes', or milliseconds as a number).
+ */
+export function parseSchedule(value: unknown, timezone: string): RepeatOptions {
+  if (typeof value === 'number') return { every: assertInt(value, 'schedule', 1) };
+  if (typeof value !== 'string' || value.trim() === '') throw badSchedule(value);
+  let repeat: RepeatOptions;
+  try {
+    repeat = repeatFromText(value, 'schedule');
+  } catch {
+    throw badSchedule(value);
+  }
+  if ('cron' in repeat) return { cron: assertCron(repeat.cron, 'schedule', timezone), timezone };
+  return repeat;
+}
+
+function badSchedule(value: unknown): ValidationError {
+  return new ValidationError('schedule', value, "must be a cron expression such as '0 9 * * *' or an interval such as '5s', '10m', '2h'", 'INVALID_SCHEDULE');
+}
+
+/** runAt: ISO time, epoch ms, or English ('in 20 minutes', 'tomorrow at 9am' in `timezone`). */
+function parseRunAt(value: unknown, now: number, timezone: string): number {
+  return parseWhen(value, 'runAt', now, timezone);
+}
+
+/** The body must be a JSON object with only the listed fields. */
+function asObject(body: unknown, allowed: string[]): Record<string, unknown> {
+  if (body === undefined) throw new ValidationError('body', body, 'a JSON object is required', 'INVALID_BODY');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('body', body, 'must be a JSON object', 'INVALID_BODY');
+  const b = body as Record<string, unknown>;
+  for (const key of Object.keys(b)) {
+    if (!allowed.includes(key)) throw new ValidationError(key, b[key], `unknown field; expected one of ${allowed.join(', ')}`, 'UNKNOWN_FIELD');
+  }
+  return b;
+}
+
+/** JSON clients often send null for "not set": treat it like a missing field. */
+function given(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function queryInt(query: URLSearchParams, key: string, min: number, max: number): number | undefined {
+  const text = query.get(key);
+  if (text === null || text === '') return undefined;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ValidationError(key, text, `must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`);
+  }
+  return n;
+}

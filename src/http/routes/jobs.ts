@@ -1,0 +1,100 @@
+/** /jobs: create, list, read, update, delete, trigger, cancel, history. */
+import { JobNotFoundError, UnknownJobNameError } from '../../core/errors.js';
+import type { Scheduler } from '../../core/scheduler.js';
+import type { Job, JobStatus } from '../../core/types.js';
+import { parseCreateJob, parseListQuery, parseUpdateJob, type CreateJobInput } from '../input.js';
+import { toHttpJob } from '../job-view.js';
+import type { Reply } from '../response.js';
+import type { RouteContext, Router } from '../router.js';
+
+export function jobRoutes(router: Router): void {
+  router
+    .add('POST', '/jobs', createJob)
+    .add('GET', '/jobs', listJobs)
+    .add('GET', '/jobs/:id', getJob)
+    .add('PUT', '/jobs/:id', updateJob)
+    .add('DELETE', '/jobs/:id', deleteJob)
+    .add('POST', '/jobs/:id/trigger', triggerJob)
+    .add('POST', '/jobs/:id/cancel', cancelJob)
+    .add('GET', '/jobs/:id/history', jobHistory);
+}
+
+async function createJob({ scheduler, body }: RouteContext): Promise<Reply> {
+  const input = parseCreateJob(await body(), Date.now(), scheduler.timezone);
+  // Refuse what no worker here would run, rather than store a job that waits forever.
+  if (!scheduler.canRun(input.handler)) throw new UnknownJobNameError(input.handler);
+  return { status: 201, json: toHttpJob(await create(scheduler, input)) };
+}
+
+function create(scheduler: Scheduler, input: CreateJobInput): Promise<Job> {
+  const options = {
+    attempts: input.maxAttempts,
+    priority: input.priority,
+    dedupeKey: input.dedupeKey,
+  };
+  if (input.repeat) {
+    // One repeating job per display name: the key carries it, so POSTing the same name again updates that
+    // job (every() upserts on its key) instead of adding a second schedule.
+    const interval = 'cron' in input.repeat ? input.repeat.cron : (input.repeat.every as number);
+    return scheduler.every(interval, input.handler, input.data, {
+      ...options,
+      key: input.name,
+      ...('cron' in input.repeat ? { timezone: input.repeat.timezone } : {}),
+      ...(input.runAt !== undefined ? { startAt: input.runAt } : {}),
+    });
+  }
+  // A one-off job has no field for a display name distinct from its handler: it is stored under the handler.
+  if (input.runAt !== undefined) return scheduler.schedule(input.runAt, input.handler, input.data, options);
+  return scheduler.now(input.handler, input.data, options);
+}
+
+async function listJobs({ scheduler, query }: RouteContext): Promise<Reply> {
+  const filter = parseListQuery(query);
+  const [jobs, counts] = await Promise.all([
+    scheduler.listJobs({
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.name !== undefined ? { name: filter.name } : {}),
+      limit: filter.limit,
+      offset: filter.offset,
+    }),
+    scheduler.countJobs(filter.name),
+  ]);
+  const statuses = filter.status ?? (Object.keys(counts) as JobStatus[]);
+  const total = statuses.reduce((sum, s) => sum + counts[s], 0);
+  return { status: 200, json: { data: jobs.map(toHttpJob), total, limit: filter.limit, offset: filter.offset } };
+}
+
+async function getJob({ scheduler, params }: RouteContext): Promise<Reply> {
+  return { status: 200, json: toHttpJob(found(await scheduler.getJob(params.id!), params.id!)) };
+}
+
+async function updateJob({ scheduler, params, body }: RouteContext): Promise<Reply> {
+  const patch = parseUpdateJob(await body(), Date.now(), scheduler.timezone);
+  return { status: 200, json: toHttpJob(found(await scheduler.update(params.id!, patch), params.id!)) };
+}
+
+/** 204 and no body: the job is gone, there is nothing left to show. */
+async function deleteJob({ scheduler, params }: RouteContext): Promise<Reply> {
+  if (!(await scheduler.remove(params.id!))) throw new JobNotFoundError(params.id!);
+  return { status: 204 };
+}
+
+async function triggerJob({ scheduler, params }: RouteContext): Promise<Reply> {
+  return { status: 200, json: toHttpJob(found(await scheduler.trigger(params.id!), params.id!)) };
+}
+
+async function cancelJob({ scheduler, params }: RouteContext): Promise<Reply> {
+  return { status: 200, json: toHttpJob(found(await scheduler.cancel(params.id!), params.id!)) };
+}
+
+/** Oldest run first; `duration` is in milliseconds. An unknown job is a 404, not an empty list. */
+async function jobHistory({ scheduler, params }: RouteContext): Promise<Reply> {
+  const [job, history] = await Promise.all([scheduler.getJob(params.id!), scheduler.history(params.id!)]);
+  found(job, params.id!);
+  return { status: 200, json: { data: history } };
+}
+
+function found<T>(value: T | null, id: string): T {
+  if (value === null) throw new JobNotFoundError(id);
+  return value;
+}
