@@ -1,29 +1,45 @@
 /**
- * hourglass demo: the seeds' examples on the embedded store, logging what runs. Ctrl-C stops gracefully.
- * A recurring job, a flaky job that retries with backoff, a job that spawns another, crons with a time zone,
- * a one-off job for later, and a deduplicated job.
+ * hourglass demo: the seeds' examples on the embedded store, logging what runs, with the dashboard on
+ * http://127.0.0.1:3000/ (--port; another free port when 3000 is taken and no port was asked for).
+ * Ctrl-C stops gracefully. A recurring job, a flaky job that retries with backoff, a job that spawns another,
+ * crons with a time zone, a one-off job for later, and a deduplicated job.
  */
 import type { Scheduler } from '../core/scheduler.js';
+import { serve, type RunningServer } from '../http/serve.js';
 import type { Job } from '../core/types.js';
 import { cliLogger, openScheduler, parseCount, untilSignal } from './shared.js';
 import { redact } from './worker.js';
 
-export async function runDemo(options: { store: string; concurrency: string | undefined }): Promise<number> {
+export async function runDemo(options: { store: string; concurrency: string | undefined; port?: string | undefined; host?: string | undefined }): Promise<number> {
   const logger = cliLogger('info');
   const concurrency = parseCount(options.concurrency, '--concurrency') ?? 5;
+  const port = parseCount(options.port, '--port');
   const scheduler = await openScheduler(options.store, { logger, concurrency });
   defineExamples(scheduler);
   narrate(scheduler, logger);
 
   await scheduler.start();
   await scheduleExamples(scheduler);
-  logger.info(`demo running on ${redact(options.store)}; press Ctrl-C to stop`);
+  const server = await dashboard(scheduler, port, options.host ?? '127.0.0.1', logger);
+  logger.info(`demo running on ${redact(options.store)}; dashboard at ${server.url}; press Ctrl-C to stop`);
 
   const signal = await untilSignal(logger);
   logger.info(`${signal}: stopping gracefully (running jobs get up to 10 s)`);
+  await server.close();
   await scheduler.stop({ graceful: true, timeoutMs: 10_000 });
   logger.info('stopped; every job is still in the store for next time');
   return 0;
+}
+
+/** The dashboard on the port asked for, else on 3000, else (3000 taken) on any free port. */
+async function dashboard(s: Scheduler, port: number | undefined, host: string, logger: ReturnType<typeof cliLogger>): Promise<RunningServer> {
+  try {
+    return await serve(s, { port: port ?? 3000, host });
+  } catch (error) {
+    if (port !== undefined || (error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    logger.info('port 3000 is taken; the dashboard takes another free port');
+    return serve(s, { port: 0, host });
+  }
 }
 
 function defineExamples(s: Scheduler): void {
