@@ -34,7 +34,7 @@ export async function startApi(
     const res = await fetch(new URL(path, server.url), { method, headers, ...(body !== undefined ? { body } : {}) });
     const text = await res.text();
     let parsed: unknown = text;
-    if ((res.headers.get('content-type') ?? '').includes('application/json')) parsed = JSON.parse(text);
+    if (text !== '' && (res.headers.get('content-type') ?? '').includes('application/json')) parsed = JSON.parse(text);
     return { status: res.status, headers: res.headers, body: parsed, text };
   };
   return {

@@ -237,6 +237,24 @@ async function describeSeed003(factory: StoreFactory): Promise<void> {
       expect((await job(res.body.id)).result).toEqual({ report: 'generated' });
     });
 
+    // Not a seed example, but ids are store-specific strings: this store must turn a malformed one into a 404 too.
+    it('answers 404 JOB_NOT_FOUND for unknown and malformed ids', async () => {
+      for (const id of ['987654321', 'abc', '-1', '1e3', '99999999999999999999999999', '%E0%A4%A', 'a:b{c}*']) {
+        for (const [method, path] of [
+          ['GET', `jobs/${id}`],
+          ['DELETE', `jobs/${id}`],
+          ['POST', `jobs/${id}/trigger`],
+          ['POST', `jobs/${id}/cancel`],
+          ['GET', `jobs/${id}/history`],
+        ] as const) {
+          const res = await api.call(method, path);
+          expect([id, method, path, res.status, res.body.error?.code]).toEqual([id, method, path, 404, 'JOB_NOT_FOUND']);
+        }
+        const put = await api.call('PUT', `jobs/${id}`, { data: 1 });
+        expect([id, put.status, put.body.error?.code]).toEqual([id, 404, 'JOB_NOT_FOUND']);
+      }
+    });
+
     it('reports health', async () => {
       const res = await api.call('GET', 'health');
       expect(res.status).toBe(200);
