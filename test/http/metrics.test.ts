@@ -1,0 +1,122 @@
+/** GET /metrics, parsed as Prometheus would, after real jobs ran on a real SQLite store. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CreatedStore } from '../conformance/factory.js';
+import { waitUntil } from '../conformance/helpers.js';
+import { sqliteFileFactory } from '../stores/sqlite.factory.js';
+import { parseMetrics, startApi, type Api } from './helpers.js';
+
+describe('GET /metrics', () => {
+  let created: CreatedStore;
+  let api: Api;
+  let release: () => void = () => undefined;
+
+  beforeAll(async () => {
+    created = await sqliteFileFactory.create();
+    api = await startApi(created.store, {
+      scheduler: { defaults: { backoff: { type: 'fixed', delay: 10 } } },
+      define: (s) => {
+        s.define('ok', async () => 'fine');
+        s.define('bad', async () => {
+          throw new Error('nope');
+        });
+        s.define('hold', () => new Promise<void>((resolve) => (release = resolve)));
+        s.define('idle "quoted" \\ name', async () => undefined);
+      },
+    });
+  });
+  afterAll(async () => {
+    release();
+    await api?.close();
+    await created?.cleanup();
+  });
+
+  const scrape = async () => {
+    const res = await api.call('GET', 'metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    return { ...parseMetrics(res.text), text: res.text };
+  };
+
+  it('counts jobs by status and name, the queue, runs processed and failed, the store and the worker', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await api.call('POST', 'jobs', { name: 'ok' })).body.id);
+    ids.push((await api.call('POST', 'jobs', { name: 'bad', maxAttempts: 2 })).body.id);
+    await api.call('POST', 'jobs', { name: 'ok', runAt: 'in 1 hour' });
+    const cancelled = (await api.call('POST', 'jobs', { name: 'ok', runAt: 'in 2 hours' })).body.id;
+    await api.call('POST', `jobs/${cancelled}/cancel`);
+    await waitUntil(async () => {
+      const statuses = await Promise.all(ids.map(async (id) => (await api.call('GET', `jobs/${id}`)).body.status));
+      return statuses.every((s) => s === 'completed' || s === 'failed');
+    }, 10_000, 'the jobs to finish');
+
+    const { samples, types } = await scrape();
+    expect(samples.get('hourglass_jobs{status="completed"}')).toBe(3);
+    expect(samples.get('hourglass_jobs{status="failed"}')).toBe(1);
+    expect(samples.get('hourglass_jobs{status="pending"}')).toBe(1);
+    expect(samples.get('hourglass_jobs{status="cancelled"}')).toBe(1);
+    expect(samples.get('hourglass_jobs{status="running"}')).toBe(0);
+    expect(samples.get('hourglass_jobs_by_name{name="ok",status="completed"}')).toBe(3);
+    expect(samples.get('hourglass_jobs_by_name{name="ok",status="pending"}')).toBe(1);
+    expect(samples.get('hourglass_jobs_by_name{name="bad",status="failed"}')).toBe(1);
+    expect(samples.get('hourglass_jobs_by_name{name="bad",status="completed"}')).toBe(0);
+    expect(samples.get('hourglass_queue_size')).toBe(1);
+
+    expect(samples.get('hourglass_jobs_processed_total{name="ok"}')).toBe(3);
+    expect(samples.get('hourglass_jobs_processed_total{name="bad"}')).toBe(2);
+    expect(samples.get('hourglass_jobs_failed_total{name="bad"}')).toBe(2);
+    expect(samples.get('hourglass_jobs_failed_total{name="ok"}')).toBe(0);
+    // A defined name that never ran is still there, at 0, with its label escaped.
+    expect(samples.get('hourglass_jobs_processed_total{name="idle \\"quoted\\" \\\\ name"}')).toBe(0);
+
+    expect(samples.get('hourglass_store_up')).toBe(1);
+    const latency = samples.get('hourglass_store_latency_seconds')!;
+    expect(latency).toBeGreaterThanOrEqual(0);
+    expect(latency).toBeLessThan(1);
+    expect(samples.get('hourglass_worker_running')).toBe(1);
+    expect(samples.get('hourglass_jobs_running')).toBe(0);
+
+    expect(types.get('hourglass_jobs')).toBe('gauge');
+    expect(types.get('hourglass_jobs_processed_total')).toBe('counter');
+    expect(types.get('hourglass_jobs_failed_total')).toBe('counter');
+  });
+
+  it('shows a job running in this process, and the worker stopped', async () => {
+    const held = (await api.call('POST', 'jobs', { name: 'hold' })).body.id;
+    await waitUntil(async () => (await api.call('GET', `jobs/${held}`)).body.status === 'running', 5_000, 'the held job to start');
+    let { samples } = await scrape();
+    expect(samples.get('hourglass_jobs_running')).toBe(1);
+    expect(samples.get('hourglass_jobs{status="running"}')).toBe(1);
+    release();
+    await waitUntil(async () => (await api.call('GET', `jobs/${held}`)).body.status === 'completed', 5_000, 'the held job to finish');
+
+    await api.call('POST', 'jobs/runner/stop');
+    ({ samples } = await scrape());
+    expect(samples.get('hourglass_worker_running')).toBe(0);
+    expect(samples.get('hourglass_jobs_running')).toBe(0);
+    expect(samples.get('hourglass_jobs_processed_total{name="hold"}')).toBe(1);
+    await api.call('POST', 'jobs/runner/start');
+    ({ samples } = await scrape());
+    expect(samples.get('hourglass_worker_running')).toBe(1);
+  });
+
+  it('writes HELP and TYPE once per family, before its samples', async () => {
+    const { text } = await scrape();
+    const seen = new Set<string>();
+    let current = '';
+    for (const line of text.trimEnd().split('\n')) {
+      const type = /^# TYPE (\S+)/.exec(line);
+      if (type) {
+        expect(seen.has(type[1]!), `TYPE ${type[1]} twice`).toBe(false);
+        seen.add(type[1]!);
+        current = type[1]!;
+      } else if (!line.startsWith('#')) {
+        expect(line.split(/[{ ]/)[0]).toBe(current);
+      }
+    }
+  });
+
+  it('concurrent scrapes all answer, and agree on everything but the measured latency', async () => {
+    const texts = await Promise.all(Array.from({ length: 5 }, () => api.call('GET', 'metrics').then((r) => r.text)));
+    expect(new Set(texts.map((t) => t.replace(/^hourglass_store_latency_seconds .*$/m, ''))).size).toBe(1);
+  });
+});
