@@ -1,0 +1,61 @@
+/**
+ * At least once across a crash: the process running a @query is SIGKILLed after its first batch is stored
+ * and before the next is read. Another process must run the query again and every item must run; items of
+ * the first batch still pending are matched (dedupeKey), not stored twice.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as decorators from '../../src/decorators/index.js';
+import { Scheduler, silentLogger } from '../../src/index.js';
+import { availability, type CreatedStore, type StoreFactory } from '../conformance/factory.js';
+import { spawnChild, waitUntil } from './helpers.js';
+import { postgresFactory } from '../stores/postgres.factory.js';
+import { redisFactory } from '../stores/redis.factory.js';
+import { sqliteFileFactory } from '../stores/sqlite.factory.js';
+import { loadFixture } from './compile.js';
+import type crashGroup from './fixtures/crash-group.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/crash-group.ts', import.meta.url));
+
+for (const factory of [sqliteFileFactory, postgresFactory, redisFactory] as StoreFactory[]) {
+  describe(`@query crash between batches (${factory.kind})`, async () => {
+    const { skip } = await availability(factory);
+    let created: CreatedStore | null = null;
+    let scheduler: Scheduler | null = null;
+    afterEach(async () => {
+      await scheduler?.stop({ graceful: false });
+      await created?.cleanup();
+      created = null;
+      scheduler = null;
+    });
+
+    it.skipIf(skip)('runs every item at least once after the query process dies mid-way', async () => {
+      created = await factory.create();
+      // Create the schema before two processes race to.
+      await created.store.init({ logger: silentLogger });
+      const child = spawnChild(fileURLToPath(new URL('./crash-child.ts', import.meta.url)), [created.url]);
+      await child.waitFor('stored batch 0');
+      child.process.kill('SIGKILL');
+      await child.exited;
+
+      const build = await loadFixture<typeof crashGroup>(fixture, 'standard', 'esbuild');
+      const processed: number[] = [];
+      const Group = build(decorators, { afterBatch: async () => {}, item: async (id) => void processed.push(id) });
+      // One job at a time, none claimed ahead: the recovered query runs (and matches batch 0) before any item.
+      scheduler = new Scheduler({ store: created.store, concurrency: 1, prefetch: 0, pollInterval: '100ms', logger: silentLogger });
+      await decorators.registerJobs(scheduler, [Group]);
+      const itemName = decorators.itemJobName('crashy');
+      expect(await scheduler.queueSize(itemName) + (await scheduler.countJobs(itemName)).running).toBe(5); // batch 0, stored before the kill
+      await scheduler.start();
+      await waitUntil(() => processed.length >= 15, 20_000, 'all 15 items');
+      expect([...processed].sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+      const items = await scheduler.listJobs({ name: itemName, limit: 100 });
+      expect(items).toHaveLength(15);
+      const query = (await scheduler.listJobs({ name: 'crashy' }))[0]!;
+      const history = await scheduler.history(query.id);
+      expect(history.map((h) => h.status)).toEqual(['failed', 'completed']); // the lost run, then the rerun
+      expect(history[0]!.error).toMatch(/lock expired/);
+      expect(history[1]!.result).toEqual({ batches: 3, items: 15 });
+    });
+  });
+}

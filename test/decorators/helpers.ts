@@ -1,0 +1,40 @@
+/** Shared by the decorator tests: a scheduler on a fresh SQLite database, child processes, waiting. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Scheduler, silentLogger, type SchedulerOptions } from '../../src/index.js';
+import { SqliteStore } from '../../src/stores/sqlite/index.js';
+import { waitUntil } from '../conformance/helpers.js';
+
+export { waitUntil, sleep, memoryLogger } from '../conformance/helpers.js';
+
+export function memoryScheduler(options: SchedulerOptions = {}): Scheduler {
+  return new Scheduler({ store: new SqliteStore({ path: ':memory:' }), pollInterval: '50ms', logger: silentLogger, ...options });
+}
+
+export interface Child {
+  process: ChildProcess;
+  waitFor(line: string): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/** Run a TypeScript file in a real Node process (through tsx) and read its stdout lines. */
+export function spawnChild(script: string, args: string[]): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    lines.push(...stdout.split('\n').slice(0, -1));
+    stdout = stdout.slice(stdout.lastIndexOf('\n') + 1);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    process: child,
+    exited,
+    async waitFor(line) {
+      await waitUntil(() => lines.includes(line) || child.exitCode !== null, 20_000, `child line ${line}`);
+      if (!lines.includes(line)) throw new Error(`child exited (${child.exitCode}) before printing ${line}: ${stderr.slice(-2000)}`);
+    },
+  };
+}
