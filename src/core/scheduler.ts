@@ -324,7 +324,7 @@ export class Scheduler extends EventEmitter {
 
   /** Pending jobs (due now or later), of one name or all. */
   async queueSize(name?: string): Promise<number> {
-    const counts = await (await this.store()).countJobs(name === undefined ? undefined : assertName(name, 'name'));
+    const counts = await (await this.store()).countJobs(name === undefined ? undefined : assertName(name, 'name'), ['pending']);
     return counts.pending;
   }
 
@@ -339,7 +339,7 @@ export class Scheduler extends EventEmitter {
       const store = await withTimeout(this.store(), 5000, 'opening the store');
       await withTimeout(store.ping(), 2000, 'store ping');
       const latency = Date.now() - started;
-      const counts = await withTimeout(store.countJobs(), 5000, 'counting jobs');
+      const counts = await withTimeout(store.countJobs(undefined, ['pending']), 5000, 'counting jobs');
       const recent = this.lastStoreError && this.clock() - this.lastStoreError.at < 60_000 ? { error: `recent store error: ${this.lastStoreError.error.message}` } : {};
       return { healthy: true, queueSize: counts.pending, store: store.kind, storeLatencyMs: latency, ...recent, ...base };
     } catch (error) {

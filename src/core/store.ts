@@ -224,8 +224,12 @@ export interface Store {
 
   getJob(id: string): Promise<JobRecord | null>;
   listJobs(query: JobQuery): Promise<JobRecord[]>;
-  /** Number of jobs by status (all statuses present, zero where none), optionally for one name. */
-  countJobs(name?: string): Promise<Record<JobStatus, number>>;
+  /**
+   * Number of jobs by status (all statuses present, zero where none), optionally for one name. With
+   * `statuses`, only those are counted (the others come back 0): health() and queueSize() ask for 'pending'
+   * alone, so they never count the finished jobs a store keeps, which can be millions.
+   */
+  countJobs(name?: string, statuses?: readonly JobStatus[]): Promise<Record<JobStatus, number>>;
   /** History of one job, oldest first. */
   history(jobId: string): Promise<{ id: string; jobId: string; status: HistoryEntry['status']; attempt: number; startedAt: number; completedAt: number; error: string | null; result: Json | null; workerId: string }[]>;
 

@@ -452,6 +452,10 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect(await store.listJobs({ status: ['running', 'pending'], name: 'y', limit: 10, offset: 0 })).toHaveLength(1);
         expect(await store.countJobs()).toEqual({ pending: 4, running: 1, completed: 0, failed: 0, cancelled: 0 });
         expect(await store.countJobs('x')).toEqual({ pending: 4, running: 0, completed: 0, failed: 0, cancelled: 0 });
+        // Only the statuses asked for are counted; the others come back 0.
+        expect(await store.countJobs(undefined, ['running'])).toEqual({ pending: 0, running: 1, completed: 0, failed: 0, cancelled: 0 });
+        expect(await store.countJobs('x', ['pending'])).toEqual({ pending: 4, running: 0, completed: 0, failed: 0, cancelled: 0 });
+        expect(await store.countJobs('y', ['pending', 'running'])).toEqual({ pending: 0, running: 1, completed: 0, failed: 0, cancelled: 0 });
       });
     });
 

@@ -259,8 +259,8 @@ export class PostgresStore implements Store {
     return rows.map(toRecord);
   }
 
-  async countJobs(name?: string): Promise<Record<JobStatus, number>> {
-    const rows = await this.run<{ status: JobStatus; n: number }>('count', [name ?? null, JOB_STATUSES]);
+  async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {
+    const rows = await this.run<{ status: JobStatus; n: number }>('count', [name ?? null, statuses.filter((s) => JOB_STATUSES.includes(s))]);
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     for (const row of rows) counts[row.status] = row.n;
     return counts;

@@ -220,13 +220,15 @@ export class RedisStore implements Store {
     return rows.map(publicJob);
   }
 
-  async countJobs(name?: string): Promise<Record<JobStatus, number>> {
+  async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {
     const key = (status: JobStatus) => (name === undefined ? this.keys.status(status) : `${this.keys.tag}:ns:${status}:${name}`);
+    const wanted = JOB_STATUSES.filter((s) => statuses.includes(s));
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+    if (wanted.length === 0) return counts;
     const pipeline = this.client.pipeline();
-    for (const status of JOB_STATUSES) pipeline.zcard(key(status));
+    for (const status of wanted) pipeline.zcard(key(status));
     const replies = await this.guard('countJobs', () => pipeline.exec());
-    const counts = {} as Record<JobStatus, number>;
-    JOB_STATUSES.forEach((status, i) => {
+    wanted.forEach((status, i) => {
       const [error, value] = replies?.[i] ?? [new Error('no reply'), 0];
       if (error) throw new StoreError(`redis countJobs failed: ${error.message}`, { cause: error });
       counts[status] = Number(value);

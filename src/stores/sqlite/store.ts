@@ -286,10 +286,16 @@ export class SqliteStore implements Store {
     return (this.stmt(text).all(params) as JobRow[]).map(toRecord);
   }
 
-  async countJobs(name?: string): Promise<Record<JobStatus, number>> {
-    const rows = this.stmt('count.sql').all({ name: name ?? null }) as { status: JobStatus; n: number }[];
+  async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {
+    const want = (s: JobStatus) => (statuses.includes(s) ? 1 : 0);
+    const rows = this.stmt('count.sql').all({
+      name: name ?? null,
+      pending: want('pending'),
+      running: want('running'),
+      finished: want('completed') || want('failed') || want('cancelled'),
+    }) as { status: JobStatus; n: number }[];
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
-    for (const row of rows) counts[row.status] = row.n;
+    for (const row of rows) if (statuses.includes(row.status)) counts[row.status] = row.n;
     return counts;
   }
 
