@@ -3,6 +3,7 @@
  * The hourglass command line. Verbs:
  *   hourglass demo [--store URL]                     example jobs on the embedded store; Ctrl-C stops gracefully
  *   hourglass worker --store URL --jobs DIR          run the jobs that DIR's modules define
+ *   hourglass serve --store URL --port N             the HTTP API and dashboard (and workers, unless --no-workers)
  *   hourglass jobs list|show|cancel|trigger ...      inspect and manage jobs
  *   hourglass migrate --store URL [--status]         bring a store's schema up to date (or show where it stands)
  * Store URLs: sqlite:./file.db, sqlite::memory:, postgres://…?schema=name, redis://…?prefix=name
@@ -13,6 +14,7 @@ import { HourglassError } from '../core/errors.js';
 import { runDemo } from './demo.js';
 import { jobsCommand } from './jobs.js';
 import { migrateCommand } from './migrate.js';
+import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
 
 const USAGE = `usage: hourglass <command> [options]
@@ -20,6 +22,9 @@ const USAGE = `usage: hourglass <command> [options]
 commands:
   demo                          run example jobs on the embedded SQLite store (Ctrl-C to stop)
   worker --jobs DIR             run the jobs defined by the modules in DIR
+  serve [--port N] [--host H] [--token T] [--jobs DIR] [--no-workers]
+                                the HTTP API, /metrics and the dashboard (default 127.0.0.1:3000),
+                                running DIR's jobs unless --no-workers; token also from $HOURGLASS_TOKEN
   jobs list [--status S] [--name N] [--limit N] [--offset N]
   jobs show ID                  a job and its history
   jobs cancel ID | jobs trigger ID
@@ -29,7 +34,8 @@ options:
   --store URL                   sqlite:./hourglass.db (default), sqlite::memory:,
                                 postgres://user@host/db?schema=name, redis://host:6379?prefix=name
   --json                        machine-readable output (jobs, migrate)
-  --concurrency N               jobs run at once (worker, demo)
+  --concurrency N               jobs run at once (worker, serve, demo)
+  --port N, --host H            where to listen (serve, demo)
   -h, --help`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -48,6 +54,10 @@ export async function main(argv: string[]): Promise<number> {
       offset: { type: 'string' },
       json: { type: 'boolean' },
       concurrency: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      'no-workers': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,9 +69,19 @@ export async function main(argv: string[]): Promise<number> {
   const store = values.store ?? process.env.HOURGLASS_STORE ?? 'sqlite:./hourglass.db';
   switch (command) {
     case 'demo':
-      return runDemo({ store: values.store ?? process.env.HOURGLASS_STORE ?? 'sqlite:./hourglass-demo.db', concurrency: values.concurrency });
+      return runDemo({ store: values.store ?? process.env.HOURGLASS_STORE ?? 'sqlite:./hourglass-demo.db', concurrency: values.concurrency, port: values.port, host: values.host });
     case 'worker':
       return workerCommand({ store, jobs: values.jobs, concurrency: values.concurrency });
+    case 'serve':
+      return serveCommand({
+        store,
+        port: values.port,
+        host: values.host,
+        token: values.token ?? process.env.HOURGLASS_TOKEN,
+        jobs: values.jobs,
+        concurrency: values.concurrency,
+        workers: values['no-workers'] !== true,
+      });
     case 'jobs':
       return jobsCommand(rest, { store, json: values.json === true, status: values.status as string | undefined, name: values.name, limit: values.limit, offset: values.offset });
     case 'migrate':
