@@ -57,7 +57,8 @@ async function listJobs({ scheduler, query }: RouteContext): Promise<Reply> {
       limit: filter.limit,
       offset: filter.offset,
     }),
-    scheduler.countJobs(filter.name),
+    // Count only the statuses asked for: the dashboard asks for one status at a time, every few seconds.
+    scheduler.getStore().then((store) => store.countJobs(filter.name, filter.status)),
   ]);
   const statuses = filter.status ?? (Object.keys(counts) as JobStatus[]);
   const total = statuses.reduce((sum, s) => sum + counts[s], 0);
