@@ -27,7 +27,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Answers not sent within this long are abandoned, so a stalled client cannot hold a socket forever. */
+/** A client must send its whole request within this long, so a stalled one cannot hold a socket forever. */
 const REQUEST_TIMEOUT_MS = 60_000;
 /** close() waits this long for requests in flight before cutting their connections. */
 const CLOSE_GRACE_MS = 5_000;

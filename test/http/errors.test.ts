@@ -379,6 +379,31 @@ describe('createHttpHandler inside an existing server', () => {
     expect((await fetch(`${url}/mounted/health`)).status).toBe(200);
   });
 
+  it('uses a body a body parser already read (express.json() style)', async () => {
+    const { createServer } = await import('node:http');
+    const { createHttpHandler } = await import('../../src/http/index.js');
+    const handler = createHttpHandler(scheduler);
+    // Like express.json(): consume the stream, then leave the parsed value on req.body.
+    const server = createServer(async (req, res) => {
+      let text = '';
+      for await (const chunk of req) text += chunk;
+      (req as typeof req & { body?: unknown }).body = text ? JSON.parse(text) : {};
+      handler(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const res = await fetch(`${base}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'report', data: { parsed: true }, runAt: 'in 1 hour' }) });
+      expect(res.status).toBe(201);
+      expect((await res.json()).data).toEqual({ parsed: true });
+      const typo = await fetch(`${base}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'report', maxAtempts: 1 }) });
+      expect((await typo.json()).error.code).toBe('UNKNOWN_FIELD');
+    } finally {
+      handler.dispose();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('refuses bad options', async () => {
     const { createHttpHandler } = await import('../../src/http/index.js');
     expect(() => createHttpHandler(scheduler, { basePath: 'no-slash' })).toThrow(/options.basePath/);
