@@ -118,9 +118,10 @@ describe('HTTP API errors', () => {
 
     it('a handler nobody defined → 400 UNKNOWN_JOB_NAME; the same name with a fallback handler is accepted', async () => {
       const res = await api.call('POST', 'jobs', { name: 'Nightly', handler: 'noSuchHandler' });
-      expectError(res, 400, 'UNKNOWN_JOB_NAME');
+      expectError(res, 400, 'UNKNOWN_JOB_NAME', 'handler');
+      expect(res.body.error.value).toBe('noSuchHandler');
       expect(res.body.error.message).toContain('noSuchHandler');
-      expectError(await api.call('POST', 'jobs', { name: 'noSuchHandler', schedule: '5m' }), 400, 'UNKNOWN_JOB_NAME');
+      expectError(await api.call('POST', 'jobs', { name: 'noSuchHandler', schedule: '5m' }), 400, 'UNKNOWN_JOB_NAME', 'name');
 
       const other = await sqliteFileFactory.create();
       const withFallback = await startApi(other.store, { scheduler: { handler: async () => 'ran' }, start: false });

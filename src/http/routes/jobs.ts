@@ -2,6 +2,7 @@
 import { JobNotFoundError, UnknownJobNameError } from '../../core/errors.js';
 import type { Scheduler } from '../../core/scheduler.js';
 import type { Job, JobStatus } from '../../core/types.js';
+import { HttpError } from '../errors.js';
 import { parseCreateJob, parseListQuery, parseUpdateJob, type CreateJobInput } from '../input.js';
 import { toHttpJob } from '../job-view.js';
 import type { Reply } from '../response.js';
@@ -20,9 +21,14 @@ export function jobRoutes(router: Router): void {
 }
 
 async function createJob({ scheduler, body }: RouteContext): Promise<Reply> {
-  const input = parseCreateJob(await body(), Date.now(), scheduler.timezone);
+  const raw = await body();
+  const input = parseCreateJob(raw, Date.now(), scheduler.timezone);
   // Refuse what no worker here would run, rather than store a job that waits forever.
-  if (!scheduler.canRun(input.handler)) throw new UnknownJobNameError(input.handler);
+  if (!scheduler.canRun(input.handler)) {
+    const field = (raw as { handler?: unknown }).handler == null ? 'name' : 'handler';
+    const error = new UnknownJobNameError(input.handler);
+    throw new HttpError(400, error.code, `${field}: ${error.message}`, { field, value: input.handler });
+  }
   return { status: 201, json: toHttpJob(await create(scheduler, input)) };
 }
 
