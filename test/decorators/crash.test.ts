@@ -6,9 +6,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as decorators from '../../src/decorators/index.js';
-import { Scheduler, silentLogger } from '../../src/index.js';
-import { availability, type CreatedStore, type StoreFactory } from '../conformance/factory.js';
-import { spawnChild, waitUntil } from './helpers.js';
+import { Scheduler, silentLogger, type Job } from '../../src/index.js';
+import type { CreatedStore, StoreFactory } from '../conformance/factory.js';
+import { availableSoon, spawnChild, waitUntil } from './helpers.js';
 import { postgresFactory } from '../stores/postgres.factory.js';
 import { redisFactory } from '../stores/redis.factory.js';
 import { sqliteFileFactory } from '../stores/sqlite.factory.js';
@@ -19,7 +19,7 @@ const fixture = fileURLToPath(new URL('./fixtures/crash-group.ts', import.meta.u
 
 for (const factory of [sqliteFileFactory, postgresFactory, redisFactory] as StoreFactory[]) {
   describe(`@query crash between batches (${factory.kind})`, async () => {
-    const { skip } = await availability(factory);
+    const { skip } = await availableSoon(factory);
     let created: CreatedStore | null = null;
     let scheduler: Scheduler | null = null;
     let child: ReturnType<typeof spawnChild> | null = null;
@@ -47,21 +47,30 @@ for (const factory of [sqliteFileFactory, postgresFactory, redisFactory] as Stor
       const build = await loadFixture<typeof crashGroup>(fixture, 'standard', 'esbuild');
       const processed: number[] = [];
       const Group = build(decorators, { afterBatch: async () => {}, item: async (id) => void processed.push(id) });
-      // One job at a time, none claimed ahead: the recovered query runs (and matches batch 0) before any item.
-      scheduler = new Scheduler({ store: created.store, concurrency: 1, prefetch: 0, pollInterval: '100ms', logger: silentLogger });
+      scheduler = new Scheduler({ store: created.store, pollInterval: '100ms', logger: silentLogger });
       await decorators.registerJobs(scheduler, [Group]);
       const itemName = decorators.itemJobName('crashy');
-      expect(await scheduler.queueSize(itemName) + (await scheduler.countJobs(itemName)).running).toBe(5); // batch 0, stored before the kill
+      const counts = await scheduler.countJobs(itemName);
+      expect(counts.pending + counts.running).toBe(5); // batch 0, stored before the kill
+      // Items wait until the query has run again, whichever lease (the query's or an item's) expires first:
+      // then every batch-0 item is still unfinished when the rerun stores it, and must be matched, not doubled.
+      await scheduler.pause(itemName);
       await scheduler.start();
-      await waitUntil(() => processed.length >= 15, 20_000, 'all 15 items');
-      expect([...processed].sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
-      const items = await scheduler.listJobs({ name: itemName, limit: 100 });
-      expect(items).toHaveLength(15);
-      const query = (await scheduler.listJobs({ name: 'crashy' }))[0]!;
-      const history = await scheduler.history(query.id);
+      let query: Job | undefined;
+      await waitUntil(async () => {
+        query = (await scheduler!.listJobs({ name: 'crashy' }))[0];
+        return !!query?.lastFinishedAt && query.status === 'pending';
+      }, 20_000, 'the query to run again');
+      const history = await scheduler.history(query!.id);
       expect(history.map((h) => h.status)).toEqual(['failed', 'completed']); // the lost run, then the rerun
       expect(history[0]!.error).toMatch(/lock expired/);
       expect(history[1]!.result).toEqual({ batches: 3, items: 15 });
+      expect(await scheduler.listJobs({ name: itemName, limit: 100 })).toHaveLength(15);
+      expect(processed).toEqual([]);
+
+      await scheduler.resume(itemName);
+      await waitUntil(async () => (await scheduler!.countJobs(itemName)).completed === 15, 20_000, 'all 15 items');
+      expect([...processed].sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     });
   });
 }

@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Scheduler, silentLogger, type SchedulerOptions } from '../../src/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
-import { waitUntil } from '../conformance/helpers.js';
+import { availability, type StoreFactory } from '../conformance/factory.js';
+import { sleep, waitUntil } from '../conformance/helpers.js';
 
 export { waitUntil, sleep, memoryLogger } from '../conformance/helpers.js';
 
@@ -37,4 +38,13 @@ export function spawnChild(script: string, args: string[]): Child {
       if (!lines.includes(line)) throw new Error(`child exited (${child.exitCode}) before printing ${line}: ${stderr.slice(-2000)}`);
     },
   };
+}
+
+/**
+ * availability() (skip locally, fail in CI), after giving a server up to 15 s to answer: the store fault
+ * suites restart the shared servers while other files are being collected.
+ */
+export async function availableSoon(factory: StoreFactory): Promise<{ skip: boolean }> {
+  for (let waited = 0; waited < 15_000 && (await factory.unavailable()) !== null; waited += 500) await sleep(500);
+  return availability(factory);
 }

@@ -9,10 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as decorators from '../../src/decorators/index.js';
 import { Scheduler, silentLogger, type Job } from '../../src/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
-import { availability } from '../conformance/factory.js';
 import { postgresFactory } from '../stores/postgres.factory.js';
 import { loadSource } from './compile.js';
-import { memoryScheduler, sleep, waitUntil } from './helpers.js';
+import { availableSoon, memoryScheduler, sleep, waitUntil } from './helpers.js';
 
 type Hooks = { run(ctx: { attempt: number; signal: AbortSignal }): Promise<unknown>; item(item: { id: number }): Promise<void>; items(): unknown };
 const build = await loadSource<(d: typeof decorators, hooks: Hooks, config: object) => Record<string, Function>>(
@@ -174,7 +173,7 @@ describe('ten processes booting at once keep one job per name', () => {
   });
 
   describe('postgres', async () => {
-    const { skip } = await availability(postgresFactory);
+    const { skip } = await availableSoon(postgresFactory);
     // Retried: test/stores/postgres.test.ts restarts the shared server while other files run.
     it.skipIf(skip)('ten schedulers registering together store two jobs', { retry: 2 }, async () => {
       const created = await postgresFactory.create();
