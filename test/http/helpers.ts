@@ -24,18 +24,36 @@ export interface Api {
 
 export async function startApi(
   store: Store,
-  options: { scheduler?: SchedulerOptions; http?: ServeOptions; define?: (s: Scheduler) => void; start?: boolean } = {},
+  options: {
+    scheduler?: SchedulerOptions;
+    http?: ServeOptions;
+    define?: (s: Scheduler) => void;
+    start?: boolean;
+    /**
+     * Retry a 503 for up to 20 s, as a client should. The store fault suites restart the shared Postgres server
+     * while other files run; a request that meets the restart gets 503 STORE_ERROR and is tried again.
+     */
+    retryUnavailable?: boolean;
+  } = {},
 ): Promise<Api> {
   const scheduler = new Scheduler({ store, logger: silentLogger, pollInterval: 50, ...options.scheduler });
   options.define?.(scheduler);
   if (options.start !== false) await scheduler.start();
   const server = await serve(scheduler, { port: 0, ...options.http });
-  const raw = async (method: string, path: string, body: string | Uint8Array | undefined, headers: Record<string, string>): Promise<Reply> => {
+  const once = async (method: string, path: string, body: string | Uint8Array | undefined, headers: Record<string, string>): Promise<Reply> => {
     const res = await fetch(new URL(path, server.url), { method, headers, ...(body !== undefined ? { body } : {}) });
     const text = await res.text();
     let parsed: unknown = text;
     if (text !== '' && (res.headers.get('content-type') ?? '').includes('application/json')) parsed = JSON.parse(text);
     return { status: res.status, headers: res.headers, body: parsed, text };
+  };
+  const raw = async (method: string, path: string, body: string | Uint8Array | undefined, headers: Record<string, string>): Promise<Reply> => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const reply = await once(method, path, body, headers);
+      if (!options.retryUnavailable || reply.status !== 503 || Date.now() > deadline) return reply;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   };
   return {
     scheduler,

@@ -47,6 +47,7 @@ async function describeSeed003(factory: StoreFactory): Promise<void> {
       api = await startApi(created.store, {
         scheduler: { concurrency: 4, defaults: { attempts: 3, backoff: { type: 'fixed', delay: 20 } } },
         define: (s) => defineSeedHandlers(s, calls),
+        retryUnavailable: factory.kind !== 'sqlite',
       });
     });
     afterAll(async () => {
