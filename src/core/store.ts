@@ -169,6 +169,23 @@ export interface StoreInitOptions {
   logger: Logger;
 }
 
+/** What prune() deletes (see Store.prune). Times are epoch ms; a status left out is kept forever. */
+export interface PruneRequest {
+  /** Finished jobs of each status whose lastFinishedAt is before this time go, with their history. */
+  finishedBefore: Partial<Record<'completed' | 'failed' | 'cancelled', number>>;
+  /** History records (of any job) that completed before this time go; null keeps them. */
+  historyBefore: number | null;
+  /** At most this many jobs, and at most this many history records, per call. */
+  limit: number;
+}
+
+export interface PruneResult {
+  /** Jobs deleted. */
+  jobs: number;
+  /** History records deleted on their own (not counting those of the deleted jobs). */
+  history: number;
+}
+
 export interface Store {
   /** 'sqlite' | 'postgres' | 'redis'; shown in health() and logs. */
   readonly kind: string;
@@ -244,6 +261,15 @@ export interface Store {
   update(id: string, patch: JobPatch, now: number): Promise<JobRecord | null>;
   /** Delete a job and its history. */
   remove(id: string): Promise<boolean>;
+  /**
+   * Retention: delete finished jobs older than their status's cutoff (with their history), and history
+   * records older than historyBefore, at most `limit` of each, each part atomically. Pending and running
+   * jobs are never touched (a repeating job is never finished unless cancelled). The cost must stay
+   * proportional to `limit`, not to the number of jobs kept: callers repeat while a count equals `limit`.
+   * History records are taken oldest first by insertion; a store may skip records out of that order (a host
+   * with a clock behind the others) until the ones inserted before them expire.
+   */
+  prune?(request: PruneRequest): Promise<PruneResult>;
 
   /** Paused names are never claimed, by any process. */
   setPaused(name: string, paused: boolean): Promise<void>;

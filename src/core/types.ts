@@ -9,6 +9,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
+/** The statuses a job never leaves by itself (trigger and update may move it back to pending). */
+export const FINISHED_STATUSES = ['completed', 'failed', 'cancelled'] as const;
 
 /** A duration: milliseconds, or a string such as '10s', '5m', '2h', '1d', '5 minutes'. */
 export type Duration = number | string;

@@ -459,6 +459,66 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
       });
     });
 
+    describe('retention (prune)', () => {
+      /** A settlement whose history record completes when the job finishes. */
+      const finish = (job: { id: string; lockToken: string }, status: Settlement['status'], at: number, extra: Partial<Settlement> = {}): Settlement => ({
+        id: job.id,
+        lockToken: job.lockToken,
+        status,
+        finishedAt: at,
+        history: { status: status === 'completed' ? 'completed' : 'failed', attempt: 1, startedAt: T0, completedAt: at, error: null, result: null, workerId: 'w1' },
+        ...extra,
+      });
+
+      it('deletes finished jobs past their status cutoff with their history, and old history of live jobs', async () => {
+        await store.insert([1, 2, 3, 4, 5].map((n) => newJob({ data: { n } })), T0);
+        const jobs = (await store.claim(claimRequest({ limit: 5 }))).sort((a, b) => (a.data as { n: number }).n - (b.data as { n: number }).n);
+        expect(jobs).toHaveLength(5);
+        const [oldDone, newDone, oldFailed, retried, running] = jobs as [typeof jobs[0], typeof jobs[0], typeof jobs[0], typeof jobs[0], typeof jobs[0]];
+        expect(
+          await store.settle([
+            finish(oldDone, 'completed', T0 + 10),
+            finish(newDone, 'completed', T0 + 1000),
+            finish(oldFailed, 'failed', T0 + 10),
+            finish(retried, 'pending', T0 + 10, { nextRunAt: T0 + 100_000 }), // a retry: its old history record goes, it stays
+          ]),
+        ).toEqual([true, true, true, true]);
+        const [{ job: cancelled }] = (await store.insert([newJob({ name: 'other', nextRunAt: T0 + 50_000 })], T0)) as [{ job: { id: string } }];
+        expect(await store.cancel(cancelled.id, T0 + 20)).not.toBeNull();
+
+        // Only completed jobs are subject to retention here: failed and cancelled ones stay.
+        expect(await store.prune({ finishedBefore: { completed: T0 + 500 }, historyBefore: null, limit: 100 })).toEqual({ jobs: 1, history: 0 });
+        expect(await store.getJob(oldDone.id)).toBeNull();
+        expect(await store.history(oldDone.id)).toEqual([]);
+        expect(await store.getJob(oldFailed.id)).not.toBeNull();
+
+        const result = await store.prune({ finishedBefore: { completed: T0 + 500, failed: T0 + 500, cancelled: T0 + 500 }, historyBefore: T0 + 500, limit: 100 });
+        expect(result).toEqual({ jobs: 2, history: 1 });
+        expect(await store.getJob(oldFailed.id)).toBeNull();
+        expect(await store.getJob(cancelled.id)).toBeNull();
+        expect((await store.getJob(newDone.id))?.status).toBe('completed');
+        expect((await store.history(newDone.id)).map((h) => h.completedAt)).toEqual([T0 + 1000]);
+        expect((await store.getJob(retried.id))?.status).toBe('pending');
+        expect(await store.history(retried.id)).toEqual([]);
+        expect((await store.getJob(running.id))?.status).toBe('running');
+        expect(await store.countJobs()).toEqual({ pending: 1, running: 1, completed: 1, failed: 0, cancelled: 0 });
+
+        // Nothing left to delete: a no-op.
+        expect(await store.prune({ finishedBefore: { completed: T0 + 500, failed: T0 + 500, cancelled: T0 + 500 }, historyBefore: T0 + 500, limit: 100 })).toEqual({ jobs: 0, history: 0 });
+      });
+
+      it('deletes at most `limit` per call, oldest first, and keeps what is not yet due', async () => {
+        await store.insert([1, 2, 3, 4].map((n) => newJob({ data: { n } })), T0);
+        const jobs = (await store.claim(claimRequest({ limit: 4 }))).sort((a, b) => (a.data as { n: number }).n - (b.data as { n: number }).n);
+        await store.settle(jobs.map((job, i) => finish(job, 'completed', T0 + 10 * (i + 1))));
+        const request = { finishedBefore: { completed: T0 + 35 }, historyBefore: null, limit: 2 };
+        expect(await store.prune(request)).toEqual({ jobs: 2, history: 0 });
+        expect(await store.prune(request)).toEqual({ jobs: 1, history: 0 });
+        expect(await store.prune(request)).toEqual({ jobs: 0, history: 0 });
+        expect((await store.listJobs({ limit: 10, offset: 0 })).map((j) => j.id)).toEqual([jobs[3]!.id]);
+      });
+    });
+
     describe('locks, migrations, health', () => {
       it('gives a named lock to one owner until it is released or expires', async () => {
         const other = await another();

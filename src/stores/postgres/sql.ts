@@ -36,6 +36,7 @@ export type SqlName =
   | 'cancel'
   | 'claim'
   | 'count'
+  | 'prune'
   | 'heartbeat'
   | 'history'
   | 'insert'

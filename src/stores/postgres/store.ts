@@ -20,11 +20,13 @@ import type {
   LeaseState,
   MigrationStatus,
   NewJob,
+  PruneRequest,
+  PruneResult,
   Settlement,
   Store,
   StoreInitOptions,
 } from '../../core/store.js';
-import { JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
+import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { insertJobs } from './insert.js';
 import { WakeListener } from './listener.js';
 import { migrate, migrationStatus } from './migrate.js';
@@ -257,6 +259,19 @@ export class PostgresStore implements Store {
     const statuses = query.status && query.status.length > 0 ? query.status : null;
     const rows = await this.run<JobRow>('list', [statuses, query.name ?? null, query.limit, query.offset]);
     return rows.map(toRecord);
+  }
+
+  async prune(request: PruneRequest): Promise<PruneResult> {
+    const statuses = FINISHED_STATUSES.filter((s) => request.finishedBefore[s] !== undefined);
+    const limit = Math.max(0, Math.floor(request.limit));
+    if (limit === 0) return { jobs: 0, history: 0 };
+    const [row] = await this.run<{ jobs: number; history: number }>('prune', [
+      statuses,
+      statuses.map((s) => request.finishedBefore[s]),
+      limit,
+      request.historyBefore,
+    ]);
+    return { jobs: row?.jobs ?? 0, history: row?.history ?? 0 };
   }
 
   async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {

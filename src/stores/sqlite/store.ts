@@ -20,12 +20,14 @@ import type {
   LeaseState,
   MigrationStatus,
   NewJob,
+  PruneRequest,
+  PruneResult,
   Settlement,
   Store,
   StoreInitOptions,
 } from '../../core/store.js';
 import type { Json, JobStatus } from '../../core/types.js';
-import { JOB_STATUSES } from '../../core/types.js';
+import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
 import { migrate, migrationStatus } from './migrate.js';
 import { byClaimOrder, json, jsonText, parseId, toRecord, type HistoryRow, type JobRow } from './rows.js';
 
@@ -369,6 +371,25 @@ export class SqliteStore implements Store {
     const run = this.database.transaction((): boolean => {
       this.stmt('DELETE FROM hourglass_history WHERE job_id = ?').run(key);
       return this.stmt('DELETE FROM hourglass_jobs WHERE id = ?').run(key).changes === 1;
+    });
+    return run.immediate();
+  }
+
+  async prune(request: PruneRequest): Promise<PruneResult> {
+    const limit = Math.max(0, Math.floor(request.limit));
+    const run = this.database.transaction((): PruneResult => {
+      let jobs = 0;
+      for (const status of FINISHED_STATUSES) {
+        const before = request.finishedBefore[status];
+        if (before === undefined || jobs >= limit) continue;
+        const ids = (this.stmt('prune-jobs.sql').all({ status, before, limit: limit - jobs }) as { id: number }[]).map((r) => r.id);
+        for (const id of ids) {
+          this.stmt('DELETE FROM hourglass_history WHERE job_id = ?').run(id);
+          jobs += this.stmt('DELETE FROM hourglass_jobs WHERE id = ?').run(id).changes;
+        }
+      }
+      const history = request.historyBefore === null || limit === 0 ? 0 : this.stmt('prune-history.sql').run({ before: request.historyBefore, limit }).changes;
+      return { jobs, history };
     });
     return run.immediate();
   }

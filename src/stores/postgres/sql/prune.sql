@@ -1,0 +1,41 @@
+-- Retention, in ONE statement: delete up to $3 finished jobs past their status's cutoff (with their history),
+-- oldest first, and history records of other jobs that completed before $4, looking only at the $3 oldest
+-- records by id.
+-- $1 finished statuses, $2 their cutoffs (epoch ms, same order), $3 limit, $4 history cutoff (NULL: keep).
+--
+-- Jobs: per status, jobs_finished_at (migration 004) in (status, updated_at) order; the IN list restates the
+-- index's predicate so the planner may use it with a status that is a parameter. SKIP LOCKED: a job another
+-- statement holds (a trigger moving it back to pending) is left for the next sweep.
+-- History: records are inserted when runs end, so id order is completion order up to clock differences
+-- between hosts; a record inserted out of that order waits until those before it expire. No index on
+-- completed_at, and never more than $3 records read. The records of jobs deleted here are left to
+-- `deleted_history` (two deletes of one row in one statement would make the counts unreliable).
+WITH doomed AS MATERIALIZED (
+  SELECT x.id
+  FROM unnest($1::text[], $2::bigint[]) AS c(status, before)
+  CROSS JOIN LATERAL (
+    SELECT j.id
+    FROM {{schema}}.jobs j
+    WHERE j.status IN ('completed', 'failed', 'cancelled') AND j.status = c.status AND j.updated_at < c.before
+    ORDER BY j.updated_at
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+  ) x
+  LIMIT $3
+),
+deleted_history AS (
+  DELETE FROM {{schema}}.history h USING doomed d WHERE h.job_id = d.id
+),
+deleted AS (
+  DELETE FROM {{schema}}.jobs j USING doomed d WHERE j.id = d.id
+  RETURNING j.id
+),
+old_history AS (
+  DELETE FROM {{schema}}.history h
+  WHERE $4::bigint IS NOT NULL
+    AND h.id IN (SELECT o.id
+                 FROM (SELECT id, job_id, completed_at FROM {{schema}}.history ORDER BY id LIMIT $3) o
+                 WHERE o.completed_at < $4::bigint AND o.job_id NOT IN (SELECT id FROM doomed))
+  RETURNING h.id
+)
+SELECT (SELECT count(*) FROM deleted)::integer AS jobs, (SELECT count(*) FROM old_history)::integer AS history;
