@@ -9,6 +9,7 @@ export * from './core/types.js';
 export type * from './core/store.js';
 export { createLogger, silentLogger, childLogger, type Logger, type LogFn, type LogLevel } from './core/logger.js';
 export { storeFromUrl } from './core/store-url.js';
+export type { RetentionOptions } from './core/retention.js';
 export { parseDuration } from './core/time/duration.js';
 export { parseWhen } from './core/time/when.js';
 export { PRIORITIES, parsePriority } from './core/time/priority.js';

@@ -7,6 +7,7 @@ import { ValidationError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { assertKnownKeys, assertObject, normaliseBackoff } from './normalise.js';
 import type { SchedulerDefaults } from './registry.js';
+import { parseRetention, type RetentionOptions, type RetentionPolicy } from './retention.js';
 import type { Store } from './store.js';
 import { parsePositiveDuration } from './time/duration.js';
 import { parsePriority } from './time/priority.js';
@@ -52,9 +53,14 @@ export interface SchedulerOptions {
   workerId?: string;
   /** Clock, for tests of schedule arithmetic. Default Date.now. */
   now?: () => number;
+  /**
+   * How long finished jobs and history are kept, e.g. `{ completed: '1d', failed: '30d', history: '30d' }`.
+   * Default: forever. A running scheduler sweeps every `interval` (see retention.ts).
+   */
+  retention?: RetentionOptions;
 }
 
-const OPTION_KEYS = ['store', 'concurrency', 'workers', 'lockLimit', 'prefetch', 'pollInterval', 'lockLifetime', 'logger', 'handler', 'defaults', 'timezone', 'context', 'workerId', 'now'];
+const OPTION_KEYS = ['store', 'concurrency', 'workers', 'lockLimit', 'prefetch', 'pollInterval', 'lockLifetime', 'logger', 'handler', 'defaults', 'timezone', 'context', 'workerId', 'now', 'retention'];
 
 export interface ResolvedOptions {
   options: SchedulerOptions;
@@ -69,6 +75,7 @@ export interface ResolvedOptions {
   pollIntervalMs: number;
   lockLifetimeMs: number;
   defaults: SchedulerDefaults;
+  retention: RetentionPolicy | null;
 }
 
 export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
@@ -99,6 +106,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     prefetch,
     pollIntervalMs,
     lockLifetimeMs,
+    retention: parseRetention(o.retention),
     defaults: {
       attempts: d.attempts === undefined ? 1 : assertInt(d.attempts, 'options.defaults.attempts', 1),
       backoff: normaliseBackoff(d.backoff, 'options.defaults.backoff') ?? { type: 'exponential', delay: 1000 },

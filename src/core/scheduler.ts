@@ -36,6 +36,7 @@ import { JOB_STATUSES } from './types.js';
 import { assertInt, assertJson, assertName } from './validate.js';
 import { Worker } from './worker.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
+import { parseRetention, RetentionSweeper, sweep, type RetentionOptions, type RetentionPolicy } from './retention.js';
 export type { SchedulerOptions } from './options.js';
 
 
@@ -55,6 +56,9 @@ export class Scheduler extends EventEmitter {
   private readonly clock: () => number;
   private readonly context: Record<string, unknown>;
   private started = false;
+  /** Sweeps old finished jobs and history while workers run; null without the retention option. */
+  private readonly sweeper: RetentionSweeper | null;
+  private readonly retention: RetentionPolicy | null;
   private lastStoreError: { error: Error; at: number } | null = null;
 
   constructor(options: SchedulerOptions = {}) {
@@ -100,6 +104,14 @@ export class Scheduler extends EventEmitter {
         this.logger.info('store reachable again');
       },
     });
+    this.retention = config.retention;
+    this.sweeper =
+      config.retention === null
+        ? null
+        : new RetentionSweeper(config.retention, () => this.store(), this.clock, this.logger, (error) => {
+            this.lastStoreError = { error, at: this.clock() };
+            this.safeEmit('scheduler:error', error);
+          });
     this.locks = {
       acquire: async (name, owner, ttl) => {
         const store = await this.store();
@@ -168,6 +180,7 @@ export class Scheduler extends EventEmitter {
     await this.store();
     this.started = true;
     await this.worker.start();
+    this.sweeper?.start();
     this.safeEmit('scheduler:start');
   }
 
@@ -177,6 +190,7 @@ export class Scheduler extends EventEmitter {
     assertKnownKeys(o, ['graceful', 'timeoutMs'], 'options');
     const timeoutMs = o.timeoutMs === undefined ? 30_000 : assertInt(o.timeoutMs, 'options.timeoutMs', 0);
     await this.worker.stop(o.graceful !== false, timeoutMs);
+    await this.sweeper?.stop();
     const wasStarted = this.started;
     this.started = false;
     if (this.ready) {
@@ -191,10 +205,23 @@ export class Scheduler extends EventEmitter {
   async startWorkers(): Promise<void> {
     await this.store();
     await this.worker.start();
+    this.sweeper?.start();
   }
 
   async stopWorkers(options: StopOptions = {}): Promise<void> {
     await this.worker.stop(options.graceful !== false, options.timeoutMs ?? 30_000);
+    await this.sweeper?.stop();
+  }
+
+  /**
+   * Delete finished jobs and history older than the retention now (the scheduler's `retention` option, or
+   * the one given), whether or not workers run: for a cron-driven cleanup, or a process that never starts.
+   * A backlog larger than one sweep's bound (20 000 jobs) is left for the next call.
+   */
+  async prune(retention?: RetentionOptions): Promise<{ jobs: number; history: number }> {
+    const policy = retention === undefined ? this.retention : parseRetention(retention, 'retention');
+    if (policy === null) throw new ValidationError('retention', retention, 'no retention configured: pass one, such as { completed: "7d" }, or set the scheduler\'s retention option');
+    return sweep(await this.store(), policy, this.clock());
   }
 
   get workersRunning(): boolean {

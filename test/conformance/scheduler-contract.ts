@@ -533,6 +533,35 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         expect((await s.health()).workersRunning).toBe(true);
       });
 
+      it('keeps finished jobs and history only as long as its retention says', async () => {
+        const s = await h.scheduler({ retention: { completed: 300, history: 300, interval: 100 } });
+        s.define('quick', async () => 'ok');
+        s.define('broken', async () => {
+          throw new Error('no');
+        });
+        let ticks = 0;
+        s.define('tick', async () => void ticks++);
+        await s.start();
+        const done = await s.now('quick');
+        const failed = await s.now('broken');
+        const tick = await s.every(50, 'tick');
+        await waitUntil(async () => (await s.getJob(done.id))?.status === 'completed');
+        // Completed: deleted by the sweeper once older than 300 ms, with its history. Failed: no retention, kept.
+        await waitUntil(async () => (await s.getJob(done.id)) === null, 5000, 'the completed job to be pruned');
+        expect(await s.history(done.id)).toEqual([]);
+        expect((await s.getJob(failed.id))?.status).toBe('failed');
+        // The repeating job stays; its history keeps only the recent runs.
+        await waitUntil(() => ticks >= 16, 5000, 'the repeating job to run a while');
+        const records = await s.history(tick.id);
+        expect(records.length).toBeLessThan(ticks);
+        expect(records[0]!.completedAt.getTime()).toBeGreaterThan(Date.now() - 300 - 500);
+        expect((await s.getJob(tick.id))?.status).not.toBe('completed');
+        // On demand, with a policy of its own: the failed job goes too.
+        await new Promise((r) => setTimeout(r, 50));
+        expect((await s.prune({ failed: 1 })).jobs).toBe(1);
+        expect(await s.getJob(failed.id)).toBeNull();
+      });
+
       it('updates a pending job and refuses to update a running one', async () => {
         const s = await h.scheduler();
         const job = await s.schedule('in 1 hour', 'u', { a: 1 });

@@ -77,6 +77,13 @@ describe('validation', () => {
     expect(fine.data).toEqual({ nested: [{ a: null, b: 'two', c: true, d: 1.5 }] });
   });
 
+  it('rejects a retention it cannot use, naming the field', () => {
+    expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: {} })).toThrow(/options\.retention/);
+    expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { completed: 'soon' } })).toThrow(/options\.retention\.completed/);
+    expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { complete: '1d' } as never })).toThrow(/options\.retention\.complete\b.*unknown/);
+    expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { failed: -5 } })).toThrow(/options\.retention\.failed/);
+  });
+
   it('rejects an empty name', async () => {
     const s = scheduler();
     await rejects(s.now(''), ValidationError, 'INVALID_ARGUMENT', 'name', '""');

@@ -1,0 +1,129 @@
+/**
+ * Retention: how long finished jobs and history records are kept, and the sweep that deletes the rest.
+ *
+ * Without it a store keeps every finished job and every run's history record forever (the default: history
+ * is what the dashboard and `history(id)` show). With `retention: { completed: '1d' }` a job that completed
+ * more than a day ago is deleted with its history (pg-boss's deleteAfterDays); `history: '30d'` also trims
+ * the records of jobs that stay, such as a repeating job's one record per run.
+ *
+ * While the scheduler runs, each process sweeps every `interval`: Store.prune deletes at most a batch per
+ * call, oldest first, and the sweep calls it again while batches come back full, up to a bound per sweep so
+ * a backlog is worked off over several sweeps instead of holding the store. Deletes are idempotent, so
+ * several processes sweeping the same store is harmless. `Scheduler.prune()` runs a sweep on demand.
+ */
+import { ValidationError } from './errors.js';
+import type { Logger } from './logger.js';
+import { assertKnownKeys, assertObject } from './normalise.js';
+import type { PruneRequest, PruneResult, Store } from './store.js';
+import { parsePositiveDuration } from './time/duration.js';
+import type { Duration } from './types.js';
+
+export interface RetentionOptions {
+  /** Delete completed jobs this long after they completed. Default: keep. */
+  completed?: Duration;
+  /** Delete failed jobs (no attempts left) this long after they failed. Default: keep. */
+  failed?: Duration;
+  /** Delete cancelled jobs this long after they were cancelled. Default: keep. */
+  cancelled?: Duration;
+  /** Delete history records this long after their run ended, for jobs that stay too. Default: keep. */
+  history?: Duration;
+  /** How often a running scheduler sweeps. Default: a minute, or sooner for a shorter retention. */
+  interval?: Duration;
+}
+
+export interface RetentionPolicy {
+  completed: number | null;
+  failed: number | null;
+  cancelled: number | null;
+  history: number | null;
+  intervalMs: number;
+}
+
+const KEYS = ['completed', 'failed', 'cancelled', 'history', 'interval'] as const;
+/** Jobs (and history records) deleted per store call. */
+export const PRUNE_BATCH = 1000;
+/** Store calls per sweep at most: a backlog larger than this is worked off over several sweeps. */
+const MAX_BATCHES_PER_SWEEP = 20;
+
+export function parseRetention(value: unknown, field = 'options.retention'): RetentionPolicy | null {
+  if (value === undefined || value === null) return null;
+  const o = assertObject(value, field) as RetentionOptions;
+  assertKnownKeys(o, [...KEYS], field);
+  const age = (key: 'completed' | 'failed' | 'cancelled' | 'history') =>
+    o[key] === undefined ? null : parsePositiveDuration(o[key], `${field}.${key}`);
+  const policy = { completed: age('completed'), failed: age('failed'), cancelled: age('cancelled'), history: age('history') };
+  const ages = Object.values(policy).filter((v): v is number => v !== null);
+  if (ages.length === 0) {
+    throw new ValidationError(field, value, 'give at least one of completed, failed, cancelled or history (a duration such as "7d")');
+  }
+  // A sweep well within the shortest retention, never more often than every second.
+  const intervalMs = o.interval === undefined ? Math.max(1000, Math.min(60_000, Math.floor(Math.min(...ages) / 2))) : parsePositiveDuration(o.interval, `${field}.interval`);
+  return { ...policy, intervalMs };
+}
+
+/** The store request for a sweep at `now`. */
+export function pruneRequest(policy: RetentionPolicy, now: number, limit = PRUNE_BATCH): PruneRequest {
+  const finishedBefore: PruneRequest['finishedBefore'] = {};
+  if (policy.completed !== null) finishedBefore.completed = now - policy.completed;
+  if (policy.failed !== null) finishedBefore.failed = now - policy.failed;
+  if (policy.cancelled !== null) finishedBefore.cancelled = now - policy.cancelled;
+  return { finishedBefore, historyBefore: policy.history === null ? null : now - policy.history, limit };
+}
+
+/** One sweep: prune in batches while they come back full, up to MAX_BATCHES_PER_SWEEP. */
+export async function sweep(store: Store, policy: RetentionPolicy, now: number): Promise<PruneResult> {
+  if (typeof store.prune !== 'function') throw new ValidationError('options.retention', policy, `the ${store.kind} store does not support retention`);
+  const total = { jobs: 0, history: 0 };
+  for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
+    const result = await store.prune(pruneRequest(policy, now));
+    total.jobs += result.jobs;
+    total.history += result.history;
+    if (result.jobs < PRUNE_BATCH && result.history < PRUNE_BATCH) break;
+  }
+  return total;
+}
+
+/** Runs sweeps every policy.intervalMs while started. */
+export class RetentionSweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly policy: RetentionPolicy,
+    private readonly store: () => Promise<Store>,
+    private readonly now: () => number,
+    private readonly logger: Logger,
+    private readonly onStoreError: (error: Error) => void,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.running = this.sweepOnce().finally(() => {
+        this.running = null;
+        if (this.timer) this.schedule();
+      });
+    }, this.policy.intervalMs);
+    this.timer.unref?.();
+  }
+
+  private async sweepOnce(): Promise<void> {
+    try {
+      const result = await sweep(await this.store(), this.policy, this.now());
+      if (result.jobs > 0 || result.history > 0) this.logger.info(result, 'retention: deleted old jobs and history');
+    } catch (error) {
+      this.onStoreError(error as Error);
+      this.logger.warn({ err: error }, 'retention sweep failed; trying again at the next interval');
+    }
+  }
+}
