@@ -8,9 +8,12 @@ import { listMigrations } from '../../core/assets.js';
 import { StoreError } from '../../core/errors.js';
 import type { MigrationStatus } from '../../core/store.js';
 import type { Keys } from './keys.js';
-import { migrationScript } from './scripts.js';
+import { migrationScript, scripts } from './scripts.js';
 
-const FILES = ['001_layout.lua'];
+const FILES = ['001_layout.lua', '002_retention_indexes.lua'];
+
+/** Ids visited per backfill call (one atomic script: about 1000 × (HMGET + LINDEX + ZADD), a few ms). */
+const BACKFILL_CHUNK = 1000;
 
 let cached: ReturnType<typeof listMigrations> | undefined;
 const migrations = () => (cached ??= listMigrations(import.meta.url, 'lua/migrations', FILES));
@@ -40,5 +43,20 @@ export async function migrate(client: Redis, keys: Keys, now: number): Promise<M
     if (status.applied.some((a) => a.version === m.version)) continue;
     await migrationScript(m.version, m.name, m.sql).run(client, keys.meta, [keys.tag, now]);
   }
+  await backfill(client, keys);
   return migrationStatus(client, keys);
+}
+
+/**
+ * Migration 002 leaves a range of job ids to add to the retention indexes (jobs written by an older hourglass).
+ * Visit it in chunks, one short script each, so Redis never blocks for long; any process that migrates
+ * continues where another stopped (the cursor lives in {prefix}:meta). Returns the number of calls made.
+ */
+export async function backfill(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK): Promise<number> {
+  let calls = 0;
+  for (;;) {
+    calls += 1;
+    const left = Number(await scripts().backfill.run(client, keys.meta, [keys.tag, chunk]));
+    if (left <= 0) return calls;
+  }
 }

@@ -67,6 +67,8 @@ function loadAll() {
     lockAcquire: load('lock_acquire'),
     lockRelease: load('lock_release'),
     list: load('list'),
+    prune: load('prune'),
+    backfill: load('backfill'),
   };
 }
 export function scripts(): ReturnType<typeof loadAll> {

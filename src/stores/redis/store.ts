@@ -8,7 +8,7 @@ import { HourglassError, StoreError, ValidationError } from '../../core/errors.j
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type {
   CancelResult, ClaimRequest, ClaimedJob, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
-  LeaseState, MigrationStatus, NewJob, Settlement, Store, StoreInitOptions,
+  LeaseState, MigrationStatus, NewJob, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
 } from '../../core/store.js';
 import { JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { claimedJob, historyBody, insertedJob, newJobArgs, patchArgs, publicJob, tri } from './codec.js';
@@ -39,6 +39,9 @@ export interface RedisStoreOptions {
 const PING_TIMEOUT_MS = 2_000;
 
 type HistoryRow = Awaited<ReturnType<Store['history']>>[number];
+
+/** The statuses prune() may delete, in the order their cutoffs are sent. */
+const PRUNABLE = ['completed', 'failed', 'cancelled'] as const;
 
 /** What shared/claim.lua reads after the prefix. */
 function claimArgs(request: ClaimRequest): Arg[] {
@@ -263,6 +266,23 @@ export class RedisStore implements Store {
   async remove(id: string): Promise<boolean> {
     if (!isJobId(id)) return false;
     return (await this.run(scripts().remove, [this.keys.tag, id])) === 1;
+  }
+
+  /** Retention in one script (lua/prune.lua): finished jobs by their finish-time index, then old history records. */
+  async prune(request: PruneRequest): Promise<PruneResult> {
+    const limit = Math.floor(request.limit);
+    if (!(limit > 0)) return { jobs: 0, history: 0 };
+    const time = (field: string, value: unknown): number => {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(field, value, 'must be a finite epoch time in ms');
+      return value;
+    };
+    const args: Arg[] = [this.keys.tag, limit, request.historyBefore === null || request.historyBefore === undefined ? '' : time('historyBefore', request.historyBefore)];
+    for (const status of PRUNABLE) {
+      const cutoff = request.finishedBefore?.[status];
+      if (cutoff !== undefined) args.push(status, time(`finishedBefore.${status}`, cutoff));
+    }
+    const [jobs, history] = (await this.run(scripts().prune, args)) as [number, number];
+    return { jobs, history };
   }
 
   async setPaused(name: string, paused: boolean): Promise<void> {

@@ -8,7 +8,7 @@ local previous = job.status
 if previous == 'pending' or previous == 'running' then
   unindex(id, job)
   save(id, { status = 'cancelled', updatedAt = ARGV[3] })
-  job.status = 'cancelled'
+  job.status, job.updatedAt = 'cancelled', ARGV[3]
   index(id, job, tonumber(ARGV[3]))
 end
 return { previous, redis.call('HGETALL', jobKey(id)) }

@@ -13,6 +13,9 @@
 --   P:locked        zset id by lockedUntil: running jobs, for lock-expiry recovery
 --   P:s:<status>    zset id by id, per status; P:ns:<status>:<name> the same per name (listJobs, countJobs,
 --                   and ZCARD P:ns:running:<name> is the global running count that `limits.global` caps)
+--   P:f:<status>    zset id by updatedAt (the finish time), for completed, failed and cancelled only (prune)
+--   P:hjobs         zset id by the completedAt of the oldest record in P:hist:<id>, for every job with history
+--                   (prune's history part)
 --   P:dedupe        hash dedupeKey -> id of the pending or running job holding it
 --   P:repeat        hash repeatKey -> id
 --   P:paused        set of paused names
@@ -62,7 +65,9 @@ local function index(id, job, now)
   local status, name = job.status, job.name
   redis.call('ZADD', P .. ':s:' .. status, id, id)
   redis.call('ZADD', P .. ':ns:' .. status .. ':' .. name, id, id)
-  if status == 'pending' then
+  if TERMINAL[status] then
+    redis.call('ZADD', P .. ':f:' .. status, job.updatedAt, id)
+  elseif status == 'pending' then
     if tonumber(job.nextRunAt) <= now then
       redis.call('ZADD', P .. ':ready:' .. name, readyScore(job.priority), readyMember(job.nextRunAt, id))
       if not readyNames[name] then
@@ -90,7 +95,9 @@ local function unindex(id, job)
   local status, name = job.status, job.name
   redis.call('ZREM', P .. ':s:' .. status, id)
   redis.call('ZREM', P .. ':ns:' .. status .. ':' .. name, id)
-  if status == 'pending' then
+  if TERMINAL[status] then
+    redis.call('ZREM', P .. ':f:' .. status, id)
+  elseif status == 'pending' then
     redis.call('ZREM', P .. ':scheduled', id)
     redis.call('ZREM', P .. ':ready:' .. name, readyMember(job.nextRunAt, id))
   elseif status == 'running' then
@@ -111,13 +118,33 @@ local function save(id, fields)
   if #del > 0 then redis.call('HDEL', jobKey(id), unpack(del)) end
 end
 
+-- completedAt of a history record (or of the body the client built): the first "completedAt" key. Every
+-- record is written as id, jobId, status, attempt, startedAt, completedAt, then error, result and workerId,
+-- so free text (error, result) always comes after it and cannot fake it.
+local function historyTime(record)
+  return tonumber(string.match(record, '"completedAt":(%-?[%d.eE+]+)'))
+end
+
 -- Append a history entry. `body` is the JSON object the client built, without id, jobId and status.
+-- A job's first record puts it in P:hjobs (scored by that record's completedAt).
 local function addHistory(jobId, status, body)
   local hid = redis.call('INCR', P .. ':hid')
   local head = '{"id":"' .. hid .. '","jobId":"' .. jobId .. '","status":"' .. status .. '"'
   local rest = string.sub(body, 2)
   if rest ~= '}' then head = head .. ',' end
-  redis.call('RPUSH', P .. ':hist:' .. jobId, head .. rest)
+  if redis.call('RPUSH', P .. ':hist:' .. jobId, head .. rest) == 1 then
+    redis.call('ZADD', P .. ':hjobs', historyTime(body) or 0, jobId)
+  end
+end
+
+-- Delete a job with its history and every index entry (remove() and prune()).
+local function removeJob(id, job)
+  unindex(id, job)
+  if job.repeatKey and redis.call('HGET', P .. ':repeat', job.repeatKey) == id then
+    redis.call('HDEL', P .. ':repeat', job.repeatKey)
+  end
+  redis.call('ZREM', P .. ':hjobs', id)
+  redis.call('DEL', jobKey(id), P .. ':hist:' .. id)
 end
 
 -- Tri-state patch values from the client: 'u' leave as is, 'n' null, 'v<text>' set to text.

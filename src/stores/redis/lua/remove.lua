@@ -3,9 +3,5 @@
 local id = ARGV[2]
 local job = load(id)
 if not job then return 0 end
-unindex(id, job)
-if job.repeatKey and redis.call('HGET', P .. ':repeat', job.repeatKey) == id then
-  redis.call('HDEL', P .. ':repeat', job.repeatKey)
-end
-redis.call('DEL', jobKey(id), P .. ':hist:' .. id)
+removeJob(id, job)
 return 1

@@ -8,6 +8,8 @@
 --
 -- Cost per settlement: one HMGET, one HSET, one HDEL, one RPUSH (history), and a share of one variadic
 -- command per index touched (a retry or repeat also reads two fields and indexes itself as pending); the history ids of the whole batch come from one INCRBY.
+-- The retention indexes (see lib.lua): a finished job joins P:f:<status> scored by finishedAt, and a job's
+-- first history record puts it in P:hjobs; both are one variadic ZADD per call.
 local SETTLE_FIELDS = 11
 
 local function settleJobs(a)
@@ -17,7 +19,7 @@ local function settleJobs(a)
   -- Index changes, written once per key at the end: ids leaving P:s:running and P:locked; per name, the ids
   -- leaving P:ns:running:<name> and the score/member pairs joining P:ns:<status>:<name>; per finished status,
   -- the pairs joining P:s:<status>.
-  local running, byName, finished = {}, {}, {}
+  local running, byName, finished, byTime, firstHistory = {}, {}, {}, {}, {}
   -- History ids for the whole batch in one INCRBY (ids need only be unique; unused ones are skipped).
   local hid = redis.call('INCRBY', P .. ':hid', count) - count
 
@@ -46,6 +48,8 @@ local function settleJobs(a)
         -- cancel() won the race: the job stays cancelled (and in its indexes); only the lock goes and the run
         -- is recorded.
         historyStatus = 'cancelled'
+        -- Its updatedAt becomes finishedAt (below), so its place in the finish-time index moves with it.
+        redis.call('ZADD', P .. ':f:cancelled', finishedAt, id)
       else
         local status, name = ARGV[b + 3], f[3]
         local nextRunAt, dueAt, attempts = ARGV[b + 4], ARGV[b + 5], ARGV[b + 6]
@@ -74,6 +78,9 @@ local function settleJobs(a)
           l = finished[status]
           if not l then l = {}; finished[status] = l end
           l[#l + 1] = id; l[#l + 1] = id
+          l = byTime[status]
+          if not l then l = {}; byTime[status] = l end
+          l[#l + 1] = finishedAt; l[#l + 1] = id
           local dedupeKey = f[4]
           if dedupeKey and redis.call('HGET', P .. ':dedupe', dedupeKey) == id then
             redis.call('HDEL', P .. ':dedupe', dedupeKey)
@@ -86,8 +93,10 @@ local function settleJobs(a)
       if body ~= '' then
         -- The client's JSON object, without id, jobId and status: those lead the stored record.
         local rest = string.sub(body, 2)
-        redis.call('RPUSH', P .. ':hist:' .. id, '{"id":"' .. fmt(hid + i + 1) .. '","jobId":"' .. id .. '","status":"'
-          .. historyStatus .. '"' .. (rest == '}' and '' or ',') .. rest)
+        if redis.call('RPUSH', P .. ':hist:' .. id, '{"id":"' .. fmt(hid + i + 1) .. '","jobId":"' .. id .. '","status":"'
+          .. historyStatus .. '"' .. (rest == '}' and '' or ',') .. rest) == 1 then
+          firstHistory[#firstHistory + 1] = historyTime(body) or 0; firstHistory[#firstHistory + 1] = id
+        end
       end
       out[i + 1] = 1
     end
@@ -98,6 +107,8 @@ local function settleJobs(a)
     callMany('ZREM', P .. ':locked', running)
   end
   for status, l in pairs(finished) do callMany('ZADD', P .. ':s:' .. status, l, 2) end
+  for status, l in pairs(byTime) do callMany('ZADD', P .. ':f:' .. status, l, 2) end
+  if #firstHistory > 0 then callMany('ZADD', P .. ':hjobs', firstHistory, 2) end
   for name, lists in pairs(byName) do
     for status, l in pairs(lists) do
       if status == 'running' then callMany('ZREM', P .. ':ns:running:' .. name, l)
