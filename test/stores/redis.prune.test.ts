@@ -1,0 +1,177 @@
+/**
+ * Redis-specific tests of prune(): the two retention indexes it reads (P:f:<status> by finish time, P:hjobs by
+ * oldest history record) must stay in step with every script that moves a job into or out of a finished
+ * status or writes history, and the backfill of migration 002 must index jobs written before it.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
+import type { ClaimedJob, NewJob, Settlement } from '../../src/core/store.js';
+import { RedisStore } from '../../src/stores/redis/index.js';
+import { keysFor } from '../../src/stores/redis/keys.js';
+import { backfill } from '../../src/stores/redis/migrate.js';
+import { availability } from '../conformance/factory.js';
+import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
+
+const { skip } = await availability(redisFactory);
+const T0 = 1_800_000_000_000;
+
+function newJob(name: string, over: Partial<NewJob> = {}): NewJob {
+  return {
+    name, data: { n: 1 }, priority: 0, maxAttempts: null, backoff: null, timeoutMs: null, repeat: null,
+    repeatKey: null, dedupeKey: null, dueAt: T0, nextRunAt: T0, ...over,
+  };
+}
+
+describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
+  const admin = adminClient();
+  const opened: { store: RedisStore; prefix: string }[] = [];
+  async function open(prefix = randomPrefix()): Promise<{ store: RedisStore; tag: string }> {
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    await store.init({ logger: silentLogger });
+    opened.push({ store, prefix });
+    return { store, tag: `{${prefix}}` };
+  }
+  afterAll(async () => {
+    for (const { store, prefix } of opened) {
+      await store.close();
+      await deletePrefix(admin, prefix);
+    }
+    admin.disconnect();
+  });
+
+  const claim = (store: RedisStore, now: number, limit = 10) =>
+    store.claim({ now, workerId: 'w1', lockToken: 'tok', limit, names: null, limits: [], lockLifetimeMs: 60_000 });
+  const done = (job: ClaimedJob, status: Settlement['status'], at: number, extra: Partial<Settlement> = {}): Settlement => ({
+    id: job.id, lockToken: job.lockToken, status, finishedAt: at,
+    history: { status: status === 'completed' ? 'completed' : 'failed', attempt: job.attempts, startedAt: at - 1, completedAt: at, error: null, result: null, workerId: 'w1' },
+    ...extra,
+  });
+  /** Where a job sits in each retention index (null: absent). */
+  async function indexed(tag: string, id: string) {
+    const [completed, failed, cancelled, hjobs] = await Promise.all(
+      ['f:completed', 'f:failed', 'f:cancelled', 'hjobs'].map(async (k) => {
+        const score = await admin.zscore(`${tag}:${k}`, id);
+        return score === null ? null : Number(score);
+      }),
+    );
+    return { completed, failed, cancelled, hjobs };
+  }
+
+  it('keeps the finish-time index in step through settle, trigger, update, cancel and remove', async () => {
+    const { store, tag } = await open();
+    const [{ job: a }, { job: b }] = await store.insert([newJob('x'), newJob('x')], T0);
+    const [ca, cb] = (await claim(store, T0 + 1)).sort((p, q) => Number(p.id) - Number(q.id)) as [ClaimedJob, ClaimedJob];
+    await store.settle([done(ca, 'completed', T0 + 10)]);
+    expect(await indexed(tag, a.id)).toEqual({ completed: T0 + 10, failed: null, cancelled: null, hjobs: T0 + 10 });
+
+    // Cancelled while running: indexed at the cancel time, then at the settle's finishedAt (its updatedAt).
+    await store.cancel(b.id, T0 + 20);
+    expect((await indexed(tag, b.id)).cancelled).toBe(T0 + 20);
+    await store.settle([done(cb, 'completed', T0 + 30)]);
+    expect((await store.getJob(b.id))?.updatedAt).toBe(T0 + 30);
+    expect(await indexed(tag, b.id)).toEqual({ completed: null, failed: null, cancelled: T0 + 30, hjobs: T0 + 30 });
+
+    // update() of a finished job moves its updatedAt, and its place with it.
+    await store.update(a.id, { data: { n: 2 } }, T0 + 40);
+    expect((await indexed(tag, a.id)).completed).toBe(T0 + 40);
+
+    // trigger(): pending again, out of the finished index (its history stays indexed).
+    await store.trigger(a.id, T0 + 50);
+    expect(await indexed(tag, a.id)).toEqual({ completed: null, failed: null, cancelled: null, hjobs: T0 + 10 });
+    const [again] = (await claim(store, T0 + 51)) as [ClaimedJob];
+    await store.settle([done(again, 'failed', T0 + 60, { lastError: 'boom' })]);
+    expect(await indexed(tag, a.id)).toEqual({ completed: null, failed: T0 + 60, cancelled: null, hjobs: T0 + 10 });
+
+    // A pending job cancelled, then the repeat-key upsert reviving a finished job.
+    const [{ job: r }] = await store.insert([newJob('rep', { repeatKey: 'k', nextRunAt: T0 + 1e6 })], T0);
+    await store.cancel(r.id, T0 + 70);
+    expect((await indexed(tag, r.id)).cancelled).toBe(T0 + 70);
+    await store.insert([newJob('rep', { repeatKey: 'k', nextRunAt: T0 + 2e6 })], T0 + 80);
+    expect((await store.getJob(r.id))?.status).toBe('pending');
+    expect((await indexed(tag, r.id)).cancelled).toBeNull();
+
+    // remove() leaves nothing behind in either index.
+    await store.remove(a.id);
+    await store.remove(b.id);
+    expect(await indexed(tag, a.id)).toEqual({ completed: null, failed: null, cancelled: null, hjobs: null });
+    expect(await indexed(tag, b.id)).toEqual({ completed: null, failed: null, cancelled: null, hjobs: null });
+  });
+
+  it('prunes the history of a live job from the head of its list, and re-scores it by the record left', async () => {
+    const { store, tag } = await open();
+    const [{ job }] = await store.insert([newJob('x')], T0);
+    for (const at of [T0 + 10, T0 + 20, T0 + 30]) {
+      const [c] = (await claim(store, at - 5)) as [ClaimedJob];
+      await store.settle([done(c, 'pending', at, { nextRunAt: at })]);
+    }
+    expect((await indexed(tag, job.id)).hjobs).toBe(T0 + 10);
+    // limit bounds the records too: two calls of one record each.
+    expect(await store.prune({ finishedBefore: {}, historyBefore: T0 + 25, limit: 1 })).toEqual({ jobs: 0, history: 1 });
+    expect((await indexed(tag, job.id)).hjobs).toBe(T0 + 20);
+    expect(await store.prune({ finishedBefore: {}, historyBefore: T0 + 25, limit: 1 })).toEqual({ jobs: 0, history: 1 });
+    expect(await store.prune({ finishedBefore: {}, historyBefore: T0 + 25, limit: 1 })).toEqual({ jobs: 0, history: 0 });
+    expect((await store.history(job.id)).map((h) => h.completedAt)).toEqual([T0 + 30]);
+    expect((await indexed(tag, job.id)).hjobs).toBe(T0 + 30);
+    expect(await store.prune({ finishedBefore: {}, historyBefore: T0 + 31, limit: 10 })).toEqual({ jobs: 0, history: 1 });
+    expect((await indexed(tag, job.id)).hjobs).toBeNull();
+    // A lock-expiry recovery writes the next first record, and indexes the job again.
+    await claim(store, T0 + 40);
+    await claim(store, T0 + 200_000);
+    expect((await indexed(tag, job.id)).hjobs).toBe(T0 + 200_000);
+  });
+
+  it('touches only what is due however many finished jobs are kept (oldest first across statuses)', async () => {
+    const { store } = await open();
+    await store.insert(Array.from({ length: 300 }, () => newJob('x')), T0);
+    const claimed = (await claim(store, T0 + 1, 300)).sort((p, q) => Number(p.id) - Number(q.id));
+    // Finish times run backwards against ids: the oldest finished is the newest job.
+    await store.settle(claimed.map((c, i) => done(c, i % 2 ? 'failed' : 'completed', T0 + 1000 - i)));
+    const cutoff = T0 + 1000 - 295; // the last four jobs finished before it (i = 296..299)
+    const request = { finishedBefore: { completed: cutoff, failed: cutoff }, historyBefore: null, limit: 3 };
+    expect(await store.prune(request)).toEqual({ jobs: 3, history: 0 });
+    expect(await store.getJob(claimed[299]!.id)).toBeNull();
+    expect(await store.getJob(claimed[298]!.id)).toBeNull();
+    expect(await store.getJob(claimed[297]!.id)).toBeNull();
+    expect(await store.prune(request)).toEqual({ jobs: 1, history: 0 });
+    expect(await store.prune(request)).toEqual({ jobs: 0, history: 0 });
+    expect((await store.countJobs()).completed + (await store.countJobs()).failed).toBe(296);
+  });
+
+  it('backfills jobs written before migration 002, in chunks, then prunes them', async () => {
+    const { store, tag } = await open();
+    const [{ job: old }, { job: live }, { job: kept }] = await store.insert([newJob('x'), newJob('x'), newJob('x')], T0);
+    const claimed = (await claim(store, T0 + 1)).sort((p, q) => Number(p.id) - Number(q.id)) as ClaimedJob[];
+    await store.settle([done(claimed[0]!, 'completed', T0 + 10), done(claimed[1]!, 'pending', T0 + 10, { nextRunAt: T0 + 1e6 }), done(claimed[2]!, 'completed', T0 + 5000)]);
+    // Make the prefix look as an older hourglass left it: no retention indexes, migration 002 not applied.
+    await admin.del(`${tag}:f:completed`, `${tag}:hjobs`);
+    await admin.hdel(`${tag}:meta`, 'migration:2', 'migration:2:name');
+    await admin.hset(`${tag}:meta`, 'layout', '1');
+    expect(await store.prune({ finishedBefore: { completed: T0 + 100 }, historyBefore: T0 + 100, limit: 10 })).toEqual({ jobs: 0, history: 0 });
+
+    // The migration only records the range; the chunks (2 ids each here) do the work.
+    await admin.hset(`${tag}:meta`, 'migration:2', '1'); // applied, but the backfill not yet run
+    await admin.hset(`${tag}:meta`, 'backfill:next', '1', 'backfill:last', kept.id);
+    expect(await backfill(admin, keysFor(opened.at(-1)!.prefix), 2)).toBe(2);
+    expect(await admin.hmget(`${tag}:meta`, 'backfill:next', 'backfill:last')).toEqual([null, null]);
+    expect(await indexed(tag, old.id)).toEqual({ completed: T0 + 10, failed: null, cancelled: null, hjobs: T0 + 10 });
+    expect(await indexed(tag, live.id)).toEqual({ completed: null, failed: null, cancelled: null, hjobs: T0 + 10 });
+
+    expect(await store.prune({ finishedBefore: { completed: T0 + 100 }, historyBefore: T0 + 100, limit: 10 })).toEqual({ jobs: 1, history: 1 });
+    expect(await store.getJob(old.id)).toBeNull();
+    expect(await store.history(live.id)).toEqual([]);
+    expect((await store.history(kept.id)).length).toBe(1);
+  });
+
+  it('runs migration 002 through migrate(): a fresh prefix has nothing to backfill, an old one is indexed', async () => {
+    const { store, tag } = await open();
+    expect((await store.migrationStatus()).applied.map((m) => m.version)).toEqual([1, 2]);
+    expect(await admin.hget(`${tag}:meta`, 'backfill:next')).toBeNull();
+    await store.insert([newJob('x')], T0);
+    const [c] = (await claim(store, T0 + 1)) as [ClaimedJob];
+    await store.settle([done(c, 'completed', T0 + 10)]);
+    await admin.del(`${tag}:f:completed`, `${tag}:hjobs`);
+    await admin.hdel(`${tag}:meta`, 'migration:2', 'migration:2:name');
+    expect((await store.migrate()).pending).toEqual([]);
+    expect(await indexed(tag, c.id)).toEqual({ completed: T0 + 10, failed: null, cancelled: null, hjobs: T0 + 10 });
+  });
+});
