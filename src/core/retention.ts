@@ -72,7 +72,6 @@ export function pruneRequest(policy: RetentionPolicy, now: number, limit = PRUNE
 
 /** One sweep: prune in batches while they come back full, up to MAX_BATCHES_PER_SWEEP. */
 export async function sweep(store: Store, policy: RetentionPolicy, now: number): Promise<PruneResult> {
-  if (typeof store.prune !== 'function') throw new ValidationError('options.retention', policy, `the ${store.kind} store does not support retention`);
   const total = { jobs: 0, history: 0 };
   for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
     const result = await store.prune(pruneRequest(policy, now));

@@ -269,7 +269,7 @@ export interface Store {
    * History records are taken oldest first by insertion; a store may skip records out of that order (a host
    * with a clock behind the others) until the ones inserted before them expire.
    */
-  prune?(request: PruneRequest): Promise<PruneResult>;
+  prune(request: PruneRequest): Promise<PruneResult>;
 
   /** Paused names are never claimed, by any process. */
   setPaused(name: string, paused: boolean): Promise<void>;

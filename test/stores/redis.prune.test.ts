@@ -1,7 +1,8 @@
 /**
  * Redis-specific tests of prune(): the two retention indexes it reads (P:f:<status> by finish time, P:hjobs by
  * oldest history record) must stay in step with every script that moves a job into or out of a finished
- * status or writes history, and the backfill of migration 002 must index jobs written before it.
+ * status or writes history, once retention is in use; before that settle writes neither (the hot path pays
+ * nothing), and the first prune switches them on and backfills every job written so far.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
@@ -25,10 +26,12 @@ function newJob(name: string, over: Partial<NewJob> = {}): NewJob {
 describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
   const admin = adminClient();
   const opened: { store: RedisStore; prefix: string }[] = [];
-  async function open(prefix = randomPrefix()): Promise<{ store: RedisStore; tag: string }> {
+  /** A store on a new prefix, with retention switched on (by a first prune) unless `retention` is false. */
+  async function open(prefix = randomPrefix(), retention = true): Promise<{ store: RedisStore; tag: string }> {
     const store = new RedisStore({ url: REDIS_URL, prefix });
     await store.init({ logger: silentLogger });
     opened.push({ store, prefix });
+    if (retention) expect(await store.prune({ finishedBefore: {}, historyBefore: null, limit: 1 })).toEqual({ jobs: 0, history: 0 });
     return { store, tag: `{${prefix}}` };
   }
   afterAll(async () => {
@@ -137,41 +140,47 @@ describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
     expect((await store.countJobs()).completed + (await store.countJobs()).failed).toBe(296);
   });
 
-  it('backfills jobs written before migration 002, in chunks, then prunes them', async () => {
-    const { store, tag } = await open();
+  it('writes no retention index until the first prune, which indexes what came before and prunes it', async () => {
+    const { store, tag } = await open(randomPrefix(), false);
     const [{ job: old }, { job: live }, { job: kept }] = await store.insert([newJob('x'), newJob('x'), newJob('x')], T0);
     const claimed = (await claim(store, T0 + 1)).sort((p, q) => Number(p.id) - Number(q.id)) as ClaimedJob[];
     await store.settle([done(claimed[0]!, 'completed', T0 + 10), done(claimed[1]!, 'pending', T0 + 10, { nextRunAt: T0 + 1e6 }), done(claimed[2]!, 'completed', T0 + 5000)]);
-    // Make the prefix look as an older hourglass left it: no retention indexes, migration 002 not applied.
-    await admin.del(`${tag}:f:completed`, `${tag}:hjobs`);
-    await admin.hdel(`${tag}:meta`, 'migration:2', 'migration:2:name');
-    await admin.hset(`${tag}:meta`, 'layout', '1');
-    expect(await store.prune({ finishedBefore: { completed: T0 + 100 }, historyBefore: T0 + 100, limit: 10 })).toEqual({ jobs: 0, history: 0 });
+    // Retention not in use: settle wrote neither index.
+    for (const job of [old, live, kept]) expect(await indexed(tag, job.id)).toEqual({ completed: null, failed: null, cancelled: null, hjobs: null });
+    expect(await admin.hget(`${tag}:meta`, 'retention')).toBeNull();
 
-    // The migration only records the range; the chunks (2 ids each here) do the work.
-    await admin.hset(`${tag}:meta`, 'migration:2', '1'); // applied, but the backfill not yet run
-    await admin.hset(`${tag}:meta`, 'backfill:next', '1', 'backfill:last', kept.id);
-    expect(await backfill(admin, keysFor(opened.at(-1)!.prefix), 2)).toBe(2);
-    expect(await admin.hmget(`${tag}:meta`, 'backfill:next', 'backfill:last')).toEqual([null, null]);
-    expect(await indexed(tag, old.id)).toEqual({ completed: T0 + 10, failed: null, cancelled: null, hjobs: T0 + 10 });
-    expect(await indexed(tag, live.id)).toEqual({ completed: null, failed: null, cancelled: null, hjobs: T0 + 10 });
-
+    // The first prune switches them on, backfills the three jobs, and prunes what is due.
     expect(await store.prune({ finishedBefore: { completed: T0 + 100 }, historyBefore: T0 + 100, limit: 10 })).toEqual({ jobs: 1, history: 1 });
+    expect(await admin.hget(`${tag}:meta`, 'retention')).toBe('1');
+    expect(await admin.hmget(`${tag}:meta`, 'backfill:next', 'backfill:last')).toEqual([null, null]);
     expect(await store.getJob(old.id)).toBeNull();
     expect(await store.history(live.id)).toEqual([]);
-    expect((await store.history(kept.id)).length).toBe(1);
+    expect(await indexed(tag, kept.id)).toEqual({ completed: T0 + 5000, failed: null, cancelled: null, hjobs: T0 + 5000 });
+
+    // From now on settle keeps them itself.
+    const [{ job: later }] = await store.insert([newJob('x')], T0);
+    const [c] = (await claim(store, T0 + 6000)) as [ClaimedJob];
+    await store.settle([done(c, 'failed', T0 + 6001, { lastError: 'no' })]);
+    expect(await indexed(tag, later.id)).toEqual({ completed: null, failed: T0 + 6001, cancelled: null, hjobs: T0 + 6001 });
   });
 
-  it('runs migration 002 through migrate(): a fresh prefix has nothing to backfill, an old one is indexed', async () => {
-    const { store, tag } = await open();
+  it('backfills in chunks, and any process continues where another stopped', async () => {
+    const { store, tag } = await open(randomPrefix(), false);
+    await store.insert([newJob('x'), newJob('x'), newJob('x')], T0);
+    const claimed = (await claim(store, T0 + 1)).sort((p, q) => Number(p.id) - Number(q.id)) as ClaimedJob[];
+    await store.settle(claimed.map((c, i) => done(c, 'completed', T0 + 10 + i)));
+    // What the first prune records, without the client's own backfill: then chunks of 2 ids.
+    await admin.hset(`${tag}:meta`, 'retention', '1', 'backfill:next', '1', 'backfill:last', claimed[2]!.id);
+    expect(await backfill(admin, keysFor(opened.at(-1)!.prefix), 2)).toBe(2);
+    expect(await admin.hmget(`${tag}:meta`, 'backfill:next', 'backfill:last')).toEqual([null, null]);
+    for (const [i, c] of claimed.entries()) expect((await indexed(tag, c.id)).completed).toBe(T0 + 10 + i);
+    expect(await store.prune({ finishedBefore: { completed: T0 + 12 }, historyBefore: null, limit: 10 })).toEqual({ jobs: 2, history: 0 });
+  });
+
+  it('applies migration 002 in O(1): it only moves the layout on', async () => {
+    const { store, tag } = await open(randomPrefix(), false);
     expect((await store.migrationStatus()).applied.map((m) => m.version)).toEqual([1, 2]);
+    expect(await admin.hget(`${tag}:meta`, 'layout')).toBe('2');
     expect(await admin.hget(`${tag}:meta`, 'backfill:next')).toBeNull();
-    await store.insert([newJob('x')], T0);
-    const [c] = (await claim(store, T0 + 1)) as [ClaimedJob];
-    await store.settle([done(c, 'completed', T0 + 10)]);
-    await admin.del(`${tag}:f:completed`, `${tag}:hjobs`);
-    await admin.hdel(`${tag}:meta`, 'migration:2', 'migration:2:name');
-    expect((await store.migrate()).pending).toEqual([]);
-    expect(await indexed(tag, c.id)).toEqual({ completed: T0 + 10, failed: null, cancelled: null, hjobs: T0 + 10 });
   });
 });

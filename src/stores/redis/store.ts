@@ -15,7 +15,7 @@ import { claimedJob, historyBody, insertedJob, newJobArgs, patchArgs, publicJob,
 import { checkServerConfig } from './config-check.js';
 import { openClient, watchConnection } from './connection.js';
 import { DEFAULT_PREFIX, assertPrefix, isJobId, keysFor, type Keys } from './keys.js';
-import { migrate, migrationStatus } from './migrate.js';
+import { backfill, migrate, migrationStatus } from './migrate.js';
 import { scripts, type Arg, type Script } from './scripts.js';
 import { subscribeWake } from './wake.js';
 
@@ -281,7 +281,12 @@ export class RedisStore implements Store {
       const cutoff = request.finishedBefore?.[status];
       if (cutoff !== undefined) args.push(status, time(`finishedBefore.${status}`, cutoff));
     }
-    const [jobs, history] = (await this.run(scripts().prune, args)) as [number, number];
+    let [jobs, history] = (await this.run(scripts().prune, args)) as [number, number];
+    if (jobs === -1) {
+      // The first prune of this prefix switched the retention indexes on: index what came before, then prune.
+      await this.guard('prune', () => backfill(this.client, this.keys));
+      [jobs, history] = (await this.run(scripts().prune, args)) as [number, number];
+    }
     return { jobs, history };
   }
 

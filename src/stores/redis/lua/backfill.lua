@@ -1,4 +1,5 @@
--- backfill: add jobs written before migration 002 to the retention indexes, one chunk of ids per call.
+-- backfill: add jobs written before retention was switched on (the first prune) to the retention indexes, one
+-- chunk of ids per call.
 -- ARGV: P, chunk. Visits ids backfill:next .. backfill:last (P:meta) in order, at most `chunk` per call, and
 -- returns how many ids are left (0 when done; the fields are then deleted).
 -- Each visit reads the job as it is now (atomically, in this script): a finished job joins P:f:<status> by

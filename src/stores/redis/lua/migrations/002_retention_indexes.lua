@@ -1,9 +1,5 @@
 -- 002 retention indexes: P:f:<status> (finished jobs by finish time) and P:hjobs (jobs by their oldest history
--- record), which prune() reads. Scripts of this version keep both in step from now on; jobs written before
--- are added by backfill.lua in bounded chunks (migrate.ts runs it until done): this step only records the
--- range of ids to visit, so it is O(1) however many jobs the prefix holds. A new prefix has nothing to visit.
-local last = tonumber(redis.call('GET', P .. ':id') or '0')
-if last > 0 then
-  redis.call('HSET', P .. ':meta', 'backfill:next', '1', 'backfill:last', fmt(last))
-end
+-- record), which prune() reads. They are switched on by the first prune (prune.lua), which records the range
+-- of ids written before for backfill.lua; until then settle does not write them. So this step changes nothing
+-- but the layout number, and is O(1) however many jobs the prefix holds.
 redis.call('HSET', P .. ':meta', 'layout', '2')

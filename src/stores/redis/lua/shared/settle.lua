@@ -9,7 +9,9 @@
 -- Cost per settlement: one HMGET, one HSET, one HDEL, one RPUSH (history), and a share of one variadic
 -- command per index touched (a retry or repeat also reads two fields and indexes itself as pending); the history ids of the whole batch come from one INCRBY.
 -- The retention indexes (see lib.lua): a finished job joins P:f:<status> scored by finishedAt, and a job's
--- first history record puts it in P:hjobs; both are one variadic ZADD per call.
+-- first history record puts it in P:hjobs; both are one variadic ZADD per call, and only once retention is in
+-- use (P:meta retention = 1, set by the first prune, which backfills what came before): a store that never
+-- prunes does not pay for them on this, the hottest path.
 local SETTLE_FIELDS = 11
 
 local function settleJobs(a)
@@ -22,6 +24,7 @@ local function settleJobs(a)
   local running, byName, finished, byTime, firstHistory = {}, {}, {}, {}, {}
   -- History ids for the whole batch in one INCRBY (ids need only be unique; unused ones are skipped).
   local hid = redis.call('INCRBY', P .. ':hid', count) - count
+  local indexing = redis.call('HGET', P .. ':meta', 'retention') == '1'
 
   for i = 0, count - 1 do
     local b = a + i * SETTLE_FIELDS
@@ -49,7 +52,7 @@ local function settleJobs(a)
         -- is recorded.
         historyStatus = 'cancelled'
         -- Its updatedAt becomes finishedAt (below), so its place in the finish-time index moves with it.
-        redis.call('ZADD', P .. ':f:cancelled', finishedAt, id)
+        if indexing then redis.call('ZADD', P .. ':f:cancelled', finishedAt, id) end
       else
         local status, name = ARGV[b + 3], f[3]
         local nextRunAt, dueAt, attempts = ARGV[b + 4], ARGV[b + 5], ARGV[b + 6]
@@ -78,9 +81,11 @@ local function settleJobs(a)
           l = finished[status]
           if not l then l = {}; finished[status] = l end
           l[#l + 1] = id; l[#l + 1] = id
-          l = byTime[status]
-          if not l then l = {}; byTime[status] = l end
-          l[#l + 1] = finishedAt; l[#l + 1] = id
+          if indexing then
+            l = byTime[status]
+            if not l then l = {}; byTime[status] = l end
+            l[#l + 1] = finishedAt; l[#l + 1] = id
+          end
           local dedupeKey = f[4]
           if dedupeKey and redis.call('HGET', P .. ':dedupe', dedupeKey) == id then
             redis.call('HDEL', P .. ':dedupe', dedupeKey)
@@ -94,7 +99,7 @@ local function settleJobs(a)
         -- The client's JSON object, without id, jobId and status: those lead the stored record.
         local rest = string.sub(body, 2)
         if redis.call('RPUSH', P .. ':hist:' .. id, '{"id":"' .. fmt(hid + i + 1) .. '","jobId":"' .. id .. '","status":"'
-          .. historyStatus .. '"' .. (rest == '}' and '' or ',') .. rest) == 1 then
+          .. historyStatus .. '"' .. (rest == '}' and '' or ',') .. rest) == 1 and indexing then
           firstHistory[#firstHistory + 1] = historyTime(body) or 0; firstHistory[#firstHistory + 1] = id
         end
       end
