@@ -96,6 +96,19 @@ export class LeaseLostError extends HourglassError {
   }
 }
 
+/**
+ * A job whose runs kept being lost (its process died, or stopped renewing its lock) more often than
+ * maxLostRuns allows: failed without running it again, so a job that crashes its worker is not retried forever.
+ */
+export class JobLostError extends HourglassError {
+  constructor(name: string, id: string, lost: number, maxLostRuns: number) {
+    super(
+      'JOB_LOST',
+      `job ${name} (${id}) lost its worker ${lost} times (its lock expired each time); more than maxLostRuns ${maxLostRuns}, so it is failed instead of run again`,
+    );
+  }
+}
+
 /** The scheduler is shutting down; the run is released to be taken again. */
 export class SchedulerStoppingError extends HourglassError {
   constructor() {

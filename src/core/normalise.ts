@@ -22,7 +22,7 @@ export interface NormaliseContext {
 const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey'];
 const SPEC_KEYS = [...JOB_OPTION_KEYS, 'name', 'data', 'runAt', 'delay', 'repeat', 'key'];
 const EVERY_KEYS = [...JOB_OPTION_KEYS, 'timezone', 'key', 'catchUp', 'skipImmediate', 'startAt'];
-const DEFINE_KEYS = ['priority', 'concurrency', 'lockLimit', 'attempts', 'backoff', 'timeout', 'lockLifetime', 'shouldSaveResult'];
+const DEFINE_KEYS = ['priority', 'concurrency', 'lockLimit', 'attempts', 'backoff', 'timeout', 'lockLifetime', 'shouldSaveResult', 'maxLostRuns'];
 
 /** Reject keys we do not know: a typo ('attemps') must not silently fall back to a default. */
 export function assertKnownKeys(value: object, allowed: string[], field: string): void {
@@ -65,6 +65,7 @@ export function normaliseDefine(options: DefineOptions | undefined, field: strin
     timeoutMs: o.timeout === undefined ? undefined : parsePositiveDuration(o.timeout, `${field}.timeout`),
     lockLifetimeMs: o.lockLifetime === undefined ? undefined : parsePositiveDuration(o.lockLifetime, `${field}.lockLifetime`),
     shouldSaveResult: o.shouldSaveResult,
+    maxLostRuns: o.maxLostRuns === undefined ? undefined : assertInt(o.maxLostRuns, `${field}.maxLostRuns`, 0),
   };
 }
 

@@ -44,6 +44,8 @@ export interface SchedulerOptions {
     timeout?: Duration;
     priority?: Priority;
     shouldSaveResult?: boolean;
+    /** See DefineOptions.maxLostRuns. Default 2. */
+    maxLostRuns?: number;
   };
   /** Time zone for cron expressions and English times ('at 5pm'). Default 'UTC'. */
   timezone?: string;
@@ -90,7 +92,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
   const lockLifetimeMs = parsePositiveDuration(o.lockLifetime ?? 30_000, 'options.lockLifetime');
   if (o.handler !== undefined && typeof o.handler !== 'function') throw new ValidationError('options.handler', o.handler, 'must be a function');
   const d = assertObject(o.defaults, 'options.defaults') as NonNullable<SchedulerOptions['defaults']>;
-  assertKnownKeys(d, ['attempts', 'backoff', 'timeout', 'priority', 'shouldSaveResult'], 'options.defaults');
+  assertKnownKeys(d, ['attempts', 'backoff', 'timeout', 'priority', 'shouldSaveResult', 'maxLostRuns'], 'options.defaults');
   if (d.shouldSaveResult !== undefined && typeof d.shouldSaveResult !== 'boolean') {
     throw new ValidationError('options.defaults.shouldSaveResult', d.shouldSaveResult, 'must be true or false');
   }
@@ -113,6 +115,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
       timeoutMs: d.timeout === undefined ? null : parsePositiveDuration(d.timeout, 'options.defaults.timeout'),
       priority: parsePriority(d.priority, 'options.defaults.priority') ?? 0,
       shouldSaveResult: d.shouldSaveResult ?? true,
+      maxLostRuns: d.maxLostRuns === undefined ? 2 : assertInt(d.maxLostRuns, 'options.defaults.maxLostRuns', 0),
     },
   };
 }

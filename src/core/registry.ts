@@ -17,12 +17,14 @@ export interface SchedulerDefaults {
   timeoutMs: number | null;
   priority: number;
   shouldSaveResult: boolean;
+  maxLostRuns: number;
 }
 
 export interface ResolvedRun extends RunPolicy {
   handler: JobHandler;
   timeoutMs: number | null;
   lockLifetimeMs: number;
+  maxLostRuns: number;
 }
 
 export class Registry {
@@ -58,6 +60,7 @@ export class Registry {
       timeoutMs: job.timeoutMs ?? def?.timeoutMs ?? this.defaults.timeoutMs,
       saveResult: def?.shouldSaveResult ?? this.defaults.shouldSaveResult,
       lockLifetimeMs: def?.lockLifetimeMs ?? this.lockLifetimeMs,
+      maxLostRuns: def?.maxLostRuns ?? this.defaults.maxLostRuns,
     };
   }
 

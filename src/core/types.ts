@@ -94,6 +94,12 @@ export interface DefineOptions {
   lockLifetime?: Duration;
   /** Store the handler's return value on the job and in its history. Default true. */
   shouldSaveResult?: boolean;
+  /**
+   * Runs of a job that may be lost (its process died, or stopped renewing the lock) beyond its attempts
+   * before it is failed instead of run again: a job that crashes its worker every time is not re-run forever.
+   * Default 2.
+   */
+  maxLostRuns?: number;
 }
 
 export interface Job<T = unknown> {

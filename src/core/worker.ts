@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ClaimBuffer } from './claim-buffer.js';
+import { JobLostError } from './errors.js';
 import { JobRun } from './job-run.js';
 import type { Logger } from './logger.js';
 import { decide, type RunOutcome } from './outcome.js';
@@ -256,11 +257,19 @@ export class Worker {
   }
 
   private startRun(job: ClaimedJob): void {
-    const policy = this.host.registry.resolve(job);
+    let policy = this.host.registry.resolve(job);
     if (!policy) {
       // Claimed a name this process cannot run (its definition went away): give it back untouched.
       void this.settleUnstarted(job, 'released');
       return;
+    }
+    // Attempts count every claim, and only a lost run (lock expired) ends without settling its attempt, so
+    // the claims beyond maxAttempts are the lost ones. Past the allowance the job fails instead of running
+    // again: through the normal failure path, so history, events and repeats behave as for any final failure.
+    const lost = job.attempts - policy.maxAttempts;
+    if (lost > policy.maxLostRuns) {
+      const error = new JobLostError(job.name, job.id, lost, policy.maxLostRuns);
+      policy = { ...policy, handler: () => Promise.reject(error) };
     }
     const run = new JobRun(job, policy, {
       host: this.host,

@@ -186,6 +186,30 @@ export async function describeSchedulerDurability(factory: StoreFactory): Promis
       expect(history[0]!.error).toMatch(/lock expired/);
     });
 
+    it.skipIf(!shared)('a job that kills its worker every time is failed after maxLostRuns, not run forever', async () => {
+      const s = await h.scheduler();
+      const job = await s.now('slow', { poison: true });
+      // Two real processes take it in turn and are killed mid-run (each after the last one's lock expired).
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const doomed = spawnWorker(h.created.url, 'crash');
+        await doomed.waitFor(`started ${job.id}`, 10_000);
+        doomed.process.kill('SIGKILL');
+        await doomed.exited;
+      }
+      expect((await s.getJob(job.id))!.attempts).toBe(2);
+      let ran = 0;
+      s.define('slow', async () => void ran++, { maxLostRuns: 1 });
+      await s.start();
+      // Third claim: attempts 3 against maxAttempts 1 means two lost runs, one more than allowed.
+      await waitUntil(async () => (await s.getJob(job.id))!.status === 'failed', 10_000, 'the job to be given up');
+      expect(ran).toBe(0);
+      const failed = await s.getJob(job.id);
+      expect(failed!.lastError).toMatch(/lost its worker 2 times/);
+      const history = await s.history(job.id);
+      expect(history.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
+      expect(history.slice(0, 2).every((r) => /lock expired/.test(r.error ?? ''))).toBe(true);
+    });
+
     it.skipIf(!shared)('ten processes booting with every() keep one job, and each due time runs once', async () => {
       const s = await h.scheduler();
       const children = Array.from({ length: 4 }, () => spawnWorker(h.created.url, 'every'));

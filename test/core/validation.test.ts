@@ -77,6 +77,12 @@ describe('validation', () => {
     expect(fine.data).toEqual({ nested: [{ a: null, b: 'two', c: true, d: 1.5 }] });
   });
 
+  it('rejects a negative maxLostRuns, in define and in defaults', () => {
+    const s = new Scheduler({ store: new SqliteStore({ path: ':memory:' }), logger: silentLogger });
+    expect(() => s.define('x', async () => undefined, { maxLostRuns: -1 })).toThrow(/maxLostRuns/);
+    expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), defaults: { maxLostRuns: 1.5 } })).toThrow(/options\.defaults\.maxLostRuns/);
+  });
+
   it('rejects a retention it cannot use, naming the field', () => {
     expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: {} })).toThrow(/options\.retention/);
     expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { completed: 'soon' } })).toThrow(/options\.retention\.completed/);
