@@ -22,6 +22,7 @@ export function toJob<T = unknown>(record: JobRecord, maxAttempts: number): Job<
     repeat: record.repeat,
     key: record.repeatKey,
     dedupeKey: record.dedupeKey,
+    label: record.label,
     progress: record.progress,
     backoff: record.backoff,
     timeout: record.timeoutMs,

@@ -19,7 +19,7 @@ export interface NormaliseContext {
   defaultPriority(name: string): number;
 }
 
-const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey'];
+const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey', 'label'];
 const SPEC_KEYS = [...JOB_OPTION_KEYS, 'name', 'data', 'runAt', 'delay', 'repeat', 'key'];
 const EVERY_KEYS = [...JOB_OPTION_KEYS, 'timezone', 'key', 'catchUp', 'skipImmediate', 'startAt'];
 const DEFINE_KEYS = ['priority', 'concurrency', 'lockLimit', 'attempts', 'backoff', 'timeout', 'lockLifetime', 'shouldSaveResult', 'maxLostRuns'];
@@ -76,7 +76,17 @@ function jobOptions(o: JobOptions, field: string, name: string, ctx: NormaliseCo
     backoff: normaliseBackoff(o.backoff, `${field}.backoff`),
     timeoutMs: o.timeout === undefined ? null : parsePositiveDuration(o.timeout, `${field}.timeout`),
     dedupeKey: assertOptionalString(o.dedupeKey, `${field}.dedupeKey`) ?? null,
+    label: assertLabel(o.label, `${field}.label`),
   };
+}
+
+/** A label is for people (the dashboard, HTTP's display name): any short text, never used to find a job. */
+function assertLabel(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 200) {
+    throw new ValidationError(field, value, 'must be a non-empty string of at most 200 characters');
+  }
+  return value;
 }
 
 /** The object form of schedule() (and each element of scheduleBulk()). */

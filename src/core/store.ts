@@ -28,6 +28,8 @@ export interface JobRecord {
   repeatKey: string | null;
   /** Unique among pending and running jobs. */
   dedupeKey: string | null;
+  /** A name for people (HTTP's display name when it differs from the handler); never used to find a job. */
+  label: string | null;
   /**
    * The due time of the current occurrence. Retries and trigger() move nextRunAt but not dueAt,
    * so the next occurrence of a repeat is computed from dueAt (non-drifting).
@@ -56,6 +58,7 @@ export interface NewJob {
   repeat: RepeatSpec | null;
   repeatKey: string | null;
   dedupeKey: string | null;
+  label: string | null;
   dueAt: number;
   nextRunAt: number;
 }

@@ -53,6 +53,8 @@ export interface JobOptions {
   timeout?: Duration;
   /** While a job with this key is pending or running, scheduling again returns that job. */
   dedupeKey?: string;
+  /** A name for people, shown by the dashboard and the HTTP API (seed 003's job name beside its handler). */
+  label?: string;
 }
 
 export interface EveryOptions extends JobOptions {
@@ -120,6 +122,8 @@ export interface Job<T = unknown> {
   /** Identity of a repeating job created by every() (or schedule with repeat and key). */
   key: string | null;
   dedupeKey: string | null;
+  /** A name for people (JobOptions.label); null when none was given. */
+  label: string | null;
   progress: Json | null;
   backoff: BackoffSpec | null;
   timeout: number | null;

@@ -22,6 +22,7 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     repeat: null,
     repeatKey: null,
     dedupeKey: null,
+    label: null,
     dueAt: T0,
     nextRunAt: T0,
     ...overrides,
@@ -99,6 +100,21 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
           expect(await store.remove(bad)).toBe(false);
           expect(await store.history(bad)).toEqual([]);
         }
+      });
+
+      it('keeps a label: on insert, on claim, and through a repeat-key upsert', async () => {
+        const [plain, labelled] = await store.insert([newJob(), newJob({ label: 'Process Upload', data: { fileId: 'abc123' } })], T0);
+        expect(plain!.job.label).toBeNull();
+        expect(labelled!.job.label).toBe('Process Upload');
+        expect((await store.getJob(labelled!.job.id))?.label).toBe('Process Upload');
+        const claimed = await store.claim(claimRequest({ limit: 5 }));
+        expect(claimed.find((j) => j.id === labelled!.job.id)?.label).toBe('Process Upload');
+        expect(claimed.find((j) => j.id === plain!.job.id)?.label).toBeNull();
+        const repeat = { every: 1000 };
+        const [first] = await store.insert([newJob({ name: 'report', repeat, repeatKey: 'weekly', label: 'Weekly Report' })], T0);
+        const [again] = await store.insert([newJob({ name: 'report', repeat, repeatKey: 'weekly', label: 'Weekly report (renamed)' })], T0 + 1);
+        expect(again!.job.id).toBe(first!.job.id);
+        expect((await store.getJob(first!.job.id))?.label).toBe('Weekly report (renamed)');
       });
 
       it('inserts a thousand jobs in one call, in order', async () => {

@@ -113,10 +113,10 @@ async function describeSeed003(factory: StoreFactory): Promise<void> {
     it('runs a one-off job (no schedule) once, now', async () => {
       const res = await api.call('POST', 'jobs', { name: 'Process Upload', handler: 'processUpload', data: { fileId: 'abc123' } });
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ handler: 'processUpload', repeat: null, data: { fileId: 'abc123' } });
+      expect(res.body).toMatchObject({ name: 'Process Upload', handler: 'processUpload', repeat: null, data: { fileId: 'abc123' } });
       await waitUntil(async () => (await job(res.body.id)).status === 'completed', 10_000, 'the upload job to complete');
       const done = await job(res.body.id);
-      expect(done).toMatchObject({ status: 'completed', result: { fileId: 'abc123' }, attempts: 1, nextRunAt: null });
+      expect(done).toMatchObject({ name: 'Process Upload', handler: 'processUpload', status: 'completed', result: { fileId: 'abc123' }, attempts: 1, nextRunAt: null });
       expect(new Date(done.lastRunAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
       expect(calls.filter((c) => c.name === 'processUpload')).toEqual([{ name: 'processUpload', data: { fileId: 'abc123' } }]);
       jobs.upload = done;
@@ -157,7 +157,7 @@ async function describeSeed003(factory: StoreFactory): Promise<void> {
       const res = await api.call('GET', `jobs/${jobs.upload.id}`);
       expect(res.status).toBe(200);
       const { name, status, lastRunAt } = res.body;
-      expect([name, status, typeof lastRunAt]).toEqual(['processUpload', 'completed', 'string']);
+      expect([name, status, typeof lastRunAt]).toEqual(['Process Upload', 'completed', 'string']);
       expect((await api.call('GET', `jobs/${jobs.daily.id}`)).body).toMatchObject({ name: 'Daily Cleanup', status: 'pending', lastRunAt: null });
     });
 

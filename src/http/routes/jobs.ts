@@ -37,6 +37,8 @@ function create(scheduler: Scheduler, input: CreateJobInput): Promise<Job> {
     attempts: input.maxAttempts,
     priority: input.priority,
     dedupeKey: input.dedupeKey,
+    // The display name, when it is not the handler's: kept on the job as its label.
+    ...(input.name !== input.handler ? { label: input.name } : {}),
   };
   if (input.repeat) {
     // One repeating job per display name: the key carries it, so POSTing the same name again updates that
@@ -49,7 +51,6 @@ function create(scheduler: Scheduler, input: CreateJobInput): Promise<Job> {
       ...(input.runAt !== undefined ? { startAt: input.runAt } : {}),
     });
   }
-  // A one-off job has no field for a display name distinct from its handler: it is stored under the handler.
   if (input.runAt !== undefined) return scheduler.schedule(input.runAt, input.handler, input.data, options);
   return scheduler.now(input.handler, input.data, options);
 }

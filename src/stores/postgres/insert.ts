@@ -51,6 +51,7 @@ function toInput(job: NewJob) {
     repeat: job.repeat,
     repeat_key: job.repeatKey,
     dedupe_key: job.dedupeKey,
+    label: job.label ?? null,
     due_at: job.dueAt,
     next_run_at: job.nextRunAt,
   };

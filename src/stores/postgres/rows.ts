@@ -19,6 +19,8 @@ export interface JobRow {
   repeat: JobRecord['repeat'];
   repeat_key: string | null;
   dedupe_key: string | null;
+  /** Added by migration 005. */
+  label: string | null;
   due_at: string;
   next_run_at: string;
   last_run_at: string | null;
@@ -62,6 +64,7 @@ export function toRecord(row: JobRow): JobRecord {
     repeat: row.repeat ?? null,
     repeatKey: row.repeat_key,
     dedupeKey: row.dedupe_key,
+    label: row.label ?? null,
     dueAt: num(row.due_at),
     nextRunAt: num(row.next_run_at),
     lastRunAt: numOrNull(row.last_run_at),

@@ -19,7 +19,7 @@ export function canonicalJson(value: unknown): string {
 
 const orEmpty = (value: string | number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
 
-/** The 11 values insert.lua reads per job. */
+/** The 12 values insert.lua reads per job. */
 export function newJobArgs(job: NewJob): Arg[] {
   return [
     job.name,
@@ -33,6 +33,7 @@ export function newJobArgs(job: NewJob): Arg[] {
     orEmpty(job.dedupeKey),
     job.dueAt,
     job.nextRunAt,
+    orEmpty(job.label),
   ];
 }
 
@@ -55,6 +56,7 @@ export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
     repeat: job.repeat ? (JSON.parse(canonicalJson(job.repeat)) as JobRecord['repeat']) : null,
     repeatKey: job.repeatKey || null,
     dedupeKey: job.dedupeKey || null,
+    label: job.label || null,
     dueAt: job.dueAt,
     nextRunAt: job.nextRunAt,
     lastRunAt: null,
@@ -113,6 +115,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     repeat: json(f.repeat),
     repeatKey: f.repeatKey ?? null,
     dedupeKey: f.dedupeKey ?? null,
+    label: f.label ?? null,
     dueAt: Number(f.dueAt),
     nextRunAt: Number(f.nextRunAt),
     lastRunAt: num(f.lastRunAt),
@@ -136,7 +139,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
  */
 export const CLAIM_FIELDS = [
   'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
-  'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt',
+  'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt', 'label',
 ] as const;
 // claimedJob reads the reply by position: keep it in step with this order.
 
@@ -155,6 +158,7 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     repeat: jsonOrNull(v[9]),
     repeatKey: v[10] ?? null,
     dedupeKey: v[11] ?? null,
+    label: v[19] ?? null,
     dueAt: Number(v[12]),
     nextRunAt: Number(v[13]),
     lastRunAt: request.now,
@@ -163,7 +167,7 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     result: jsonOrNull(v[16]) as Json | null,
     progress: jsonOrNull(v[17]) as Json | null,
     lockedBy: request.workerId,
-    lockedUntil: Number(v[19]),
+    lockedUntil: Number(v[20]),
     lockToken: request.lockToken,
     createdAt: Number(v[18]),
     updatedAt: request.now,

@@ -15,6 +15,8 @@ export interface JobRow {
   repeat: string | null;
   repeat_key: string | null;
   dedupe_key: string | null;
+  /** Added by migration 003. */
+  label: string | null;
   due_at: number;
   next_run_at: number;
   last_run_at: number | null;
@@ -64,6 +66,7 @@ export function toRecord(row: JobRow): JobRecord {
     repeat: json(row.repeat) as JobRecord['repeat'],
     repeatKey: row.repeat_key,
     dedupeKey: row.dedupe_key,
+    label: row.label ?? null,
     dueAt: row.due_at,
     nextRunAt: row.next_run_at,
     lastRunAt: row.last_run_at,

@@ -127,6 +127,7 @@ export class SqliteStore implements Store {
           repeat: jsonText(job.repeat),
           repeat_key: job.repeatKey,
           dedupe_key: job.dedupeKey,
+          label: job.label ?? null,
           due_at: job.dueAt,
           next_run_at: job.nextRunAt,
           now,

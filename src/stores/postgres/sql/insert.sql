@@ -15,13 +15,13 @@ WITH input AS MATERIALIZED (
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(doc, ord)
   CROSS JOIN LATERAL jsonb_to_record(x.doc) AS r(
     name text, data jsonb, priority integer, max_attempts integer, backoff jsonb, timeout_ms bigint,
-    repeat jsonb, repeat_key text, dedupe_key text, due_at bigint, next_run_at bigint)
+    repeat jsonb, repeat_key text, dedupe_key text, label text, due_at bigint, next_run_at bigint)
 ),
 plain AS (
   INSERT INTO {{schema}}.jobs (id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
-                               due_at, next_run_at, created_at, updated_at)
+                               label, due_at, next_run_at, created_at, updated_at)
   SELECT id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
-         due_at, next_run_at, $2, $2
+         label, due_at, next_run_at, $2, $2
   FROM input WHERE repeat_key IS NULL
   ORDER BY ord
   ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'running') DO NOTHING
@@ -29,15 +29,15 @@ plain AS (
 ),
 repeating AS (
   INSERT INTO {{schema}}.jobs AS j (id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key,
-                                    dedupe_key, due_at, next_run_at, created_at, updated_at)
+                                    dedupe_key, label, due_at, next_run_at, created_at, updated_at)
   SELECT id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key,
-         dedupe_key, due_at, next_run_at, $2, $2
+         dedupe_key, label, due_at, next_run_at, $2, $2
   FROM input WHERE repeat_key IS NOT NULL
   ORDER BY ord
   ON CONFLICT (repeat_key) WHERE repeat_key IS NOT NULL DO UPDATE
   SET name = excluded.name, data = excluded.data, priority = excluded.priority,
       max_attempts = excluded.max_attempts, backoff = excluded.backoff, timeout_ms = excluded.timeout_ms,
-      dedupe_key = excluded.dedupe_key,
+      dedupe_key = excluded.dedupe_key, label = excluded.label,
       next_run_at = CASE WHEN j.repeat IS DISTINCT FROM excluded.repeat OR j.status IN ('completed', 'failed', 'cancelled')
                          THEN excluded.next_run_at ELSE j.next_run_at END,
       due_at      = CASE WHEN j.repeat IS DISTINCT FROM excluded.repeat OR j.status IN ('completed', 'failed', 'cancelled')

@@ -1,12 +1,12 @@
 -- insert: add jobs in order, in one atomic step.
--- ARGV: P, now, count, then per job 11 values:
---   name, data, priority, maxAttempts, backoff, timeoutMs, repeat, repeatKey, dedupeKey, dueAt, nextRunAt
+-- ARGV: P, now, count, then per job 12 values:
+--   name, data, priority, maxAttempts, backoff, timeoutMs, repeat, repeatKey, dedupeKey, dueAt, nextRunAt, label
 --   ('' stands for null in the nullable ones).
 -- Returns per job { 1, id } for a new job (the client knows every other field), or { 0, HGETALL } for an
 -- existing one (dedupe or repeat key).
 local now = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
-local FIELDS = 11
+local FIELDS = 12
 local out = {}
 
 local function nullable(v) if v == '' then return false end return v end
@@ -17,6 +17,7 @@ for i = 0, count - 1 do
     name = ARGV[a + 1], data = ARGV[a + 2], priority = ARGV[a + 3], maxAttempts = nullable(ARGV[a + 4]),
     backoff = nullable(ARGV[a + 5]), timeoutMs = nullable(ARGV[a + 6]), ['repeat'] = nullable(ARGV[a + 7]),
     repeatKey = nullable(ARGV[a + 8]), dedupeKey = nullable(ARGV[a + 9]), dueAt = ARGV[a + 10], nextRunAt = ARGV[a + 11],
+    label = nullable(ARGV[a + 12]),
   }
   local id = nil
 
@@ -32,7 +33,7 @@ for i = 0, count - 1 do
         local fields = {
           name = spec.name, data = spec.data, priority = spec.priority, maxAttempts = spec.maxAttempts,
           backoff = spec.backoff, timeoutMs = spec.timeoutMs, ['repeat'] = spec['repeat'],
-          dedupeKey = spec.dedupeKey, updatedAt = ARGV[2],
+          dedupeKey = spec.dedupeKey, label = spec.label, updatedAt = ARGV[2],
         }
         -- Due times change only when the repeat changed or the job had finished (a fresh cycle then).
         if changed or TERMINAL[job.status] then
@@ -59,7 +60,7 @@ for i = 0, count - 1 do
     local job = {
       id = id, name = spec.name, data = spec.data, status = 'pending', priority = spec.priority, attempts = '0',
       maxAttempts = spec.maxAttempts, backoff = spec.backoff, timeoutMs = spec.timeoutMs, ['repeat'] = spec['repeat'],
-      repeatKey = spec.repeatKey, dedupeKey = spec.dedupeKey, dueAt = spec.dueAt, nextRunAt = spec.nextRunAt,
+      repeatKey = spec.repeatKey, dedupeKey = spec.dedupeKey, label = spec.label, dueAt = spec.dueAt, nextRunAt = spec.nextRunAt,
       createdAt = ARGV[2], updatedAt = ARGV[2],
     }
     for k, v in pairs(job) do if v == false then job[k] = nil end end

@@ -2,7 +2,7 @@
 -- the repeat itself changed or the job had finished (then it is pending again, a fresh cycle).
 UPDATE hourglass_jobs
 SET name = @name, data = @data, priority = @priority, max_attempts = @max_attempts, backoff = @backoff,
-    timeout_ms = @timeout_ms, dedupe_key = @dedupe_key,
+    timeout_ms = @timeout_ms, dedupe_key = @dedupe_key, label = @label,
     next_run_at = CASE WHEN repeat IS NOT @repeat OR status IN ('completed', 'failed', 'cancelled')
                        THEN @next_run_at ELSE next_run_at END,
     due_at      = CASE WHEN repeat IS NOT @repeat OR status IN ('completed', 'failed', 'cancelled')
