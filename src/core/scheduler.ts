@@ -355,8 +355,12 @@ export class Scheduler extends EventEmitter {
     return counts.pending;
   }
 
-  async countJobs(name?: string): Promise<Record<JobStatus, number>> {
-    return (await this.store()).countJobs(name === undefined ? undefined : assertName(name, 'name'));
+  /** Jobs by status, of one name or all; with `statuses`, only those are counted (the others are 0). */
+  async countJobs(name?: string, statuses?: readonly JobStatus[]): Promise<Record<JobStatus, number>> {
+    if (statuses !== undefined && (!Array.isArray(statuses) || statuses.some((s) => !(JOB_STATUSES as readonly string[]).includes(s)))) {
+      throw new ValidationError('statuses', statuses, `must be a list of ${JOB_STATUSES.join(', ')}`);
+    }
+    return (await this.store()).countJobs(name === undefined ? undefined : assertName(name, 'name'), statuses);
   }
 
   async health(): Promise<HealthReport> {

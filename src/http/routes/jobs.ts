@@ -65,7 +65,7 @@ async function listJobs({ scheduler, query }: RouteContext): Promise<Reply> {
       offset: filter.offset,
     }),
     // Count only the statuses asked for: the dashboard asks for one status at a time, every few seconds.
-    scheduler.getStore().then((store) => store.countJobs(filter.name, filter.status)),
+    scheduler.countJobs(filter.name, filter.status),
   ]);
   const statuses = filter.status ?? (Object.keys(counts) as JobStatus[]);
   const total = statuses.reduce((sum, s) => sum + counts[s], 0);
