@@ -46,8 +46,11 @@ export function decide(job: ClaimedJob, outcome: RunOutcome, policy: RunPolicy, 
     case 'success': {
       const result = policy.saveResult ? outcome.result : null;
       if (job.repeat) nextCycle(settlement, job, now);
-      if (policy.saveResult) settlement.result = result;
-      settlement.lastError = null;
+      // A null that is already null is left alone (undefined): a write fewer per job for stores that delete a
+      // field to null it, and the same result, since nothing else writes these fields while this run holds the lock.
+      if (policy.saveResult && (result !== null || job.result !== null)) settlement.result = result;
+      // Clear an earlier attempt's (or cycle's) error.
+      if (job.lastError !== null) settlement.lastError = null;
       history.result = result;
       return { verdict: 'success', settlement };
     }

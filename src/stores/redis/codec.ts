@@ -123,9 +123,10 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     lastError: f.lastError ?? null,
     result: json(f.result) as Json | null,
     progress: json(f.progress) as Json | null,
-    lockedBy: f.lockedBy ?? null,
-    lockedUntil: num(f.lockedUntil),
-    lockToken: f.lockToken ?? null,
+    // Settle blanks the lock fields instead of deleting them (one command fewer per job): '' is no lock.
+    lockedBy: f.lockedBy || null,
+    lockedUntil: f.lockedUntil ? Number(f.lockedUntil) : null,
+    lockToken: f.lockToken || null,
     createdAt: Number(f.createdAt),
     updatedAt: Number(f.updatedAt),
   };

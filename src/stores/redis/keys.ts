@@ -32,7 +32,9 @@ export interface Keys {
   readonly meta: string;
   readonly wake: string;
   job(id: string): string;
+  /** A job's history after its first record; the first records of all jobs share one hash (firstHistory). */
   history(id: string): string;
+  readonly firstHistory: string;
   status(status: string): string;
   /** Pattern matching every key of the prefix (for tests and cleanup tools only; hourglass never SCANs). */
   readonly pattern: string;
@@ -46,6 +48,7 @@ export function keysFor(prefix: string): Keys {
     wake: `${tag}:wake`,
     job: (id) => `${tag}:job:${id}`,
     history: (id) => `${tag}:hist:${id}`,
+    firstHistory: `${tag}:hist1`,
     status: (status) => `${tag}:s:${status}`,
     pattern: `${tag}:*`,
   };

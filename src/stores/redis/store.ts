@@ -241,8 +241,21 @@ export class RedisStore implements Store {
 
   async history(jobId: string): Promise<HistoryRow[]> {
     if (!isJobId(jobId)) return [];
-    const items = await this.guard('history', () => this.client.lrange(this.keys.history(jobId), 0, -1));
-    return items.map((text) => JSON.parse(text) as HistoryRow);
+    // The first record sits in P:hist1, later ones in the job's list (lua/lib.lua). Both are read in one MULTI,
+    // so a prune in between cannot be seen halfway, and merged by id (ids grow with time).
+    const replies = await this.guard('history', () =>
+      this.client.multi().hget(this.keys.firstHistory, jobId).lrange(this.keys.history(jobId), 0, -1).exec(),
+    );
+    const [[firstError, first], [listError, list]] = replies as [[Error | null, string | null], [Error | null, string[]]];
+    const error = firstError ?? listError;
+    if (error) throw new StoreError(`redis history failed: ${error.message}`, { cause: error });
+    const rows = list.map((text) => JSON.parse(text) as HistoryRow);
+    if (first) {
+      const row = JSON.parse(first) as HistoryRow;
+      const at = rows.findIndex((r) => Number(r.id) > Number(row.id));
+      rows.splice(at === -1 ? rows.length : at, 0, row);
+    }
+    return rows;
   }
 
   async cancel(id: string, now: number): Promise<CancelResult | null> {

@@ -17,8 +17,8 @@ for n = first, stop do
   if f[1] and TERMINAL[f[1]] then
     redis.call('ZADD', P .. ':f:' .. f[1], f[2] or '0', id)
   end
-  local head = redis.call('LINDEX', P .. ':hist:' .. id, 0)
-  if head then redis.call('ZADD', P .. ':hjobs', historyTime(head) or 0, id) end
+  local oldest = oldestHistory(id)
+  if oldest then redis.call('ZADD', P .. ':hjobs', historyTime(oldest) or 0, id) end
 end
 if stop >= last then
   redis.call('HDEL', P .. ':meta', 'backfill:next', 'backfill:last')

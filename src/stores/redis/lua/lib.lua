@@ -5,7 +5,11 @@
 -- routes the call to the slot). Key layout (see docs/stores/redis.md):
 --   P:id            INCR counter for job ids          P:hid          INCR counter for history ids
 --   P:job:<id>      hash, one field per JobRecord property (absent field = null)
---   P:hist:<id>     list of history entries (JSON), oldest first
+--   P:hist1         hash id -> the job's first history record (JSON). Most jobs run once, and one variadic HSET
+--                   per settle call costs far less than a list key per job. The job hash's field `histed` = 1
+--                   says its first record was written there (and stays when prune removes it).
+--   P:hist:<id>     list of the job's later history records (JSON), in the order written. Record ids grow
+--                   with time, so readers order the union of the two by id.
 --   P:scheduled     zset id by nextRunAt: pending jobs not yet due when they were indexed
 --   P:ready:<name>  zset of due pending jobs of one name: score -priority, member "<nextRunAt>:<id>" (padded),
 --                   so ZRANGE 0 0 is the next job to run: highest priority, then earliest, then oldest
@@ -14,7 +18,7 @@
 --   P:s:<status>    zset id by id, per status; P:ns:<status>:<name> the same per name (listJobs, countJobs,
 --                   and ZCARD P:ns:running:<name> is the global running count that `limits.global` caps)
 --   P:f:<status>    zset id by updatedAt (the finish time), for completed, failed and cancelled only (prune)
---   P:hjobs         zset id by the completedAt of the oldest record in P:hist:<id>, for every job with history
+--   P:hjobs         zset id by the completedAt of the job's oldest history record, for every job with history
 --                   (prune's history part)
 --   P:dedupe        hash dedupeKey -> id of the pending or running job holding it
 --   P:repeat        hash repeatKey -> id
@@ -125,16 +129,35 @@ local function historyTime(record)
   return tonumber(string.match(record, '"completedAt":(%-?[%d.eE+]+)'))
 end
 
--- Append a history entry. `body` is the JSON object the client built, without id, jobId and status.
--- A job's first record puts it in P:hjobs (scored by that record's completedAt).
+-- The id of a history record (its first key, as every record is written).
+local function historyId(record)
+  return tonumber(string.match(record, '^{"id":"(%d+)"'))
+end
+
+-- Append a history entry (the rare paths: lock recovery, cancel; settle batches its own). `body` is the JSON
+-- object the client built, without id, jobId and status. A job's first record goes to P:hist1, later ones to
+-- its list. A job that had no record joins P:hjobs (NX: one already there keeps its older record's score).
 local function addHistory(jobId, status, body)
   local hid = redis.call('INCR', P .. ':hid')
   local head = '{"id":"' .. hid .. '","jobId":"' .. jobId .. '","status":"' .. status .. '"'
   local rest = string.sub(body, 2)
   if rest ~= '}' then head = head .. ',' end
-  if redis.call('RPUSH', P .. ':hist:' .. jobId, head .. rest) == 1 then
-    redis.call('ZADD', P .. ':hjobs', historyTime(body) or 0, jobId)
+  local first
+  if redis.call('HSETNX', jobKey(jobId), 'histed', '1') == 1 then
+    first = redis.call('HSETNX', P .. ':hist1', jobId, head .. rest) == 1
+  else
+    first = redis.call('RPUSH', P .. ':hist:' .. jobId, head .. rest) == 1
   end
+  if first then redis.call('ZADD', P .. ':hjobs', 'NX', historyTime(body) or 0, jobId) end
+end
+
+-- The job's oldest history record, and where it is: 'first' (P:hist1) or 'list' (the head of its list).
+local function oldestHistory(id)
+  local first = redis.call('HGET', P .. ':hist1', id)
+  local head = redis.call('LINDEX', P .. ':hist:' .. id, 0)
+  if first and (not head or historyId(first) < historyId(head)) then return first, 'first' end
+  if head then return head, 'list' end
+  return nil, nil
 end
 
 -- Delete a job with its history and every index entry (remove() and prune()).
@@ -144,6 +167,7 @@ local function removeJob(id, job)
     redis.call('HDEL', P .. ':repeat', job.repeatKey)
   end
   redis.call('ZREM', P .. ':hjobs', id)
+  redis.call('HDEL', P .. ':hist1', id)
   redis.call('DEL', jobKey(id), P .. ':hist:' .. id)
 end
 
@@ -161,6 +185,14 @@ local function callMany(command, key, items, step)
   local chunk = 512 * (step or 1)
   for i = 1, #items, chunk do
     redis.call(command, key, unpack(items, i, math.min(#items, i + chunk - 1)))
+  end
+end
+
+-- callMany with a flag (NX, XX, ...) repeated at the head of every chunk.
+local function callManyFlagged(command, key, flag, items, step)
+  local chunk = 512 * (step or 1)
+  for i = 1, #items, chunk do
+    redis.call(command, key, flag, unpack(items, i, math.min(#items, i + chunk - 1)))
   end
 end
 

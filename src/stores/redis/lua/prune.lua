@@ -7,7 +7,8 @@
 --   jobs:    the first `limit` members of each P:f:<status> below its cutoff (scored by finish time), merged
 --            oldest first; each deleted exactly as remove() deletes it (removeJob in lib.lua).
 --   history: the first `limit` jobs of P:hjobs whose oldest record completed before historyBefore; from each,
---            records leave the head of its list while they are older (at most `limit` in all), and the job is
+--            its oldest records (its P:hist1 entry or its list's head, whichever has the smaller id)
+--            go while they are older (at most `limit` in all), and the job is
 --            re-scored by its new oldest record, or leaves P:hjobs when none is left. A record older than one
 --            before it in the same list waits until the ones before it go (the interface allows that).
 local limit = tonumber(ARGV[2])
@@ -58,19 +59,18 @@ if historyBefore ~= '' then
   local ids = redis.call('ZRANGEBYSCORE', P .. ':hjobs', '-inf', '(' .. historyBefore, 'LIMIT', 0, limit)
   for _, id in ipairs(ids) do
     if history >= limit then break end
-    local key = P .. ':hist:' .. id
-    local head = redis.call('LINDEX', key, 0)
-    while head do
-      local at = historyTime(head) or 0
+    local oldest, where = oldestHistory(id)
+    while oldest do
+      local at = historyTime(oldest) or 0
       if at >= cutoff or history >= limit then
         redis.call('ZADD', P .. ':hjobs', at, id)
         break
       end
-      redis.call('LPOP', key)
+      if where == 'first' then redis.call('HDEL', P .. ':hist1', id) else redis.call('LPOP', P .. ':hist:' .. id) end
       history = history + 1
-      head = redis.call('LINDEX', key, 0)
+      oldest, where = oldestHistory(id)
     end
-    if not head then redis.call('ZREM', P .. ':hjobs', id) end
+    if not oldest then redis.call('ZREM', P .. ':hjobs', id) end
   end
 end
 

@@ -6,8 +6,13 @@
 -- Returns per settlement 1 (applied) or 0 (the lease was lost: another token, or the job is gone), and the
 -- index of the first ARGV value after the settlements.
 --
--- Cost per settlement: one HMGET, one HSET, one HDEL, one RPUSH (history), and a share of one variadic
--- command per index touched (a retry or repeat also reads two fields and indexes itself as pending); the history ids of the whole batch come from one INCRBY.
+-- Cost per settlement: one HMGET and one HSET, and a share of one variadic command per index touched (a retry
+-- or repeat also reads two fields and indexes itself as pending); the history ids of the whole batch come from
+-- one INCRBY. Each redis.call from Lua costs about as much again as the command itself, so the common case is
+-- kept to those two: the lock fields are blanked ('' = none, see codec.ts) rather than deleted, and a job's
+-- first history record goes into P:hist1 (one HSET for the batch, see lib.lua) rather than into a list key
+-- of its own. An HDEL happens only when a result or an error must go, an RPUSH only from a job's second
+-- history record on.
 -- The retention indexes (see lib.lua): a finished job joins P:f:<status> scored by finishedAt, and a job's
 -- first history record puts it in P:hjobs; both are one variadic ZADD per call, and only once retention is in
 -- use (P:meta retention = 1, set by the first prune, which backfills what came before): a store that never
@@ -21,7 +26,7 @@ local function settleJobs(a)
   -- Index changes, written once per key at the end: ids leaving P:s:running and P:locked; per name, the ids
   -- leaving P:ns:running:<name> and the score/member pairs joining P:ns:<status>:<name>; per finished status,
   -- the pairs joining P:s:<status>.
-  local running, byName, finished, byTime, firstHistory = {}, {}, {}, {}, {}
+  local running, byName, finished, byTime, firstHistory, firstRecords = {}, {}, {}, {}, {}, {}
   -- History ids for the whole batch in one INCRBY (ids need only be unique; unused ones are skipped).
   local hid = redis.call('INCRBY', P .. ':hid', count) - count
   local indexing = redis.call('HGET', P .. ':meta', 'retention') == '1'
@@ -30,14 +35,15 @@ local function settleJobs(a)
     local b = a + i * SETTLE_FIELDS
     local id, token = ARGV[b + 1], ARGV[b + 2]
     local key = P .. ':job:' .. id
-    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey')
+    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed')
     local current = f[1]
     if f[2] ~= token or (current ~= 'running' and current ~= 'cancelled') then
       out[i + 1] = 0
     else
       local finishedAt = ARGV[b + 9]
-      local set = { 'HSET', key, 'lastFinishedAt', finishedAt, 'updatedAt', finishedAt }
-      local del = { 'HDEL', key, 'lockedBy', 'lockedUntil', 'lockToken' }
+      local set = { 'HSET', key, 'lastFinishedAt', finishedAt, 'updatedAt', finishedAt,
+        'lockedBy', '', 'lockedUntil', '', 'lockToken', '' }
+      local del = { 'HDEL', key }
       -- result and lastError are tri-state: 'u' keep, 'n' null (delete the field), 'v<text>' set.
       local result, lastError = ARGV[b + 7], ARGV[b + 8]
       local tag = string.byte(result)
@@ -92,28 +98,39 @@ local function settleJobs(a)
           end
         end
       end
-      redis.call(unpack(set))
-      redis.call(unpack(del))
       local body = ARGV[b + 11]
+      local first = false -- whether this record may be the job's oldest (P:hjobs, below)
       if body ~= '' then
         -- The client's JSON object, without id, jobId and status: those lead the stored record.
         local rest = string.sub(body, 2)
-        if redis.call('RPUSH', P .. ':hist:' .. id, '{"id":"' .. fmt(hid + i + 1) .. '","jobId":"' .. id .. '","status":"'
-          .. historyStatus .. '"' .. (rest == '}' and '' or ',') .. rest) == 1 and indexing then
-          firstHistory[#firstHistory + 1] = historyTime(body) or 0; firstHistory[#firstHistory + 1] = id
+        local record = '{"id":"' .. fmt(hid + i + 1) .. '","jobId":"' .. id .. '","status":"' .. historyStatus .. '"'
+          .. (rest == '}' and '' or ',') .. rest
+        if f[5] then
+          first = redis.call('RPUSH', P .. ':hist:' .. id, record) == 1
+        else
+          set[#set + 1] = 'histed'; set[#set + 1] = '1'
+          firstRecords[#firstRecords + 1] = id; firstRecords[#firstRecords + 1] = record
+          first = true
         end
+      end
+      redis.call(unpack(set))
+      if #del > 2 then redis.call(unpack(del)) end
+      if first and indexing then
+        -- NX: a job already indexed keeps its score, which is that of an older record.
+        firstHistory[#firstHistory + 1] = historyTime(body) or 0; firstHistory[#firstHistory + 1] = id
       end
       out[i + 1] = 1
     end
   end
 
+  if #firstRecords > 0 then callMany('HSET', P .. ':hist1', firstRecords, 2) end
   if #running > 0 then
     callMany('ZREM', P .. ':s:running', running)
     callMany('ZREM', P .. ':locked', running)
   end
   for status, l in pairs(finished) do callMany('ZADD', P .. ':s:' .. status, l, 2) end
   for status, l in pairs(byTime) do callMany('ZADD', P .. ':f:' .. status, l, 2) end
-  if #firstHistory > 0 then callMany('ZADD', P .. ':hjobs', firstHistory, 2) end
+  if #firstHistory > 0 then callManyFlagged('ZADD', P .. ':hjobs', 'NX', firstHistory, 2) end
   for name, lists in pairs(byName) do
     for status, l in pairs(lists) do
       if status == 'running' then callMany('ZREM', P .. ':ns:running:' .. name, l)
