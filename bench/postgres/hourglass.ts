@@ -6,7 +6,7 @@ import { CONCURRENCY, JOBS, LATENCY_SAMPLES, PG_URL, dropSchema, measureLatency,
 
 const SCHEMA = 'bench_hourglass';
 
-/** `prefetch` undefined: the Scheduler's default (claims ahead up to 4 × concurrency while jobs are short). */
+/** `prefetch` undefined: the Scheduler's default (claims ahead up to 10 × concurrency while jobs are short). */
 export async function throughput(prefetch?: number): Promise<Throughput> {
   await dropSchema(SCHEMA);
   const store = new PostgresStore({ connectionString: PG_URL, schema: SCHEMA });

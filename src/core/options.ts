@@ -27,7 +27,7 @@ export interface SchedulerOptions {
   /**
    * Most jobs claimed ahead of a free slot, so the next job starts at once. The worker holds about 50 ms of
    * work ahead (fewer the longer jobs take, none once they average 50 ms), so long jobs are never hoarded.
-   * Default: 4 × concurrency; 0 turns it off.
+   * Default: 10 × concurrency (so jobs of 5 ms and up get their full 50 ms); 0 turns it off.
    */
   prefetch?: number;
   /** Fallback poll for due work when no wake-up arrives. Default 1000 ms. */
@@ -87,7 +87,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
   const concurrency = o.concurrency ?? o.workers ?? 10;
   assertInt(concurrency, o.workers !== undefined ? 'options.workers' : 'options.concurrency', 1);
   const lockLimit = o.lockLimit === undefined || o.lockLimit === 0 ? Infinity : assertInt(o.lockLimit, 'options.lockLimit', 1);
-  const prefetch = o.prefetch === undefined ? 4 * concurrency : assertInt(o.prefetch, 'options.prefetch', 0);
+  const prefetch = o.prefetch === undefined ? 10 * concurrency : assertInt(o.prefetch, 'options.prefetch', 0);
   const pollIntervalMs = parsePositiveDuration(o.pollInterval ?? 1000, 'options.pollInterval');
   const lockLifetimeMs = parsePositiveDuration(o.lockLifetime ?? 30_000, 'options.lockLifetime');
   if (o.handler !== undefined && typeof o.handler !== 'function') throw new ValidationError('options.handler', o.handler, 'must be a function');
