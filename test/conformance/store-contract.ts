@@ -473,6 +473,26 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect(await store.countJobs('x', ['pending'])).toEqual({ pending: 4, running: 0, completed: 0, failed: 0, cancelled: 0 });
         expect(await store.countJobs('y', ['pending', 'running'])).toEqual({ pending: 0, running: 1, completed: 0, failed: 0, cancelled: 0 });
       });
+
+      it('lists running jobs newest first and pages them, whatever their lock expiry', async () => {
+        const rows = await store.insert([newJob({ name: 'a' }), newJob({ name: 'b' }), newJob({ name: 'a' }), newJob({ name: 'b' })], T0);
+        const ids = rows.map((r) => r.job.id);
+        // Claimed oldest first with lock lifetimes that run the other way, so lock order is not id order.
+        for (const [i, id] of ids.entries()) {
+          const [c] = await store.claim(claimRequest({ limit: 1, lockLifetimeMs: 60_000 - i * 1000 }));
+          expect(c!.id).toBe(id);
+        }
+        const newestFirst = [...ids].reverse();
+        const running = (q: Partial<Parameters<Store['listJobs']>[0]>) => store.listJobs({ status: ['running'], limit: 10, offset: 0, ...q });
+        expect((await running({})).map((j) => j.id)).toEqual(newestFirst);
+        expect((await running({ limit: 2, offset: 1 })).map((j) => j.id)).toEqual(newestFirst.slice(1, 3));
+        expect((await running({ name: 'a' })).map((j) => j.id)).toEqual([ids[2], ids[0]]);
+        // Cancelled while running: listed and counted as cancelled, no longer as running.
+        await store.cancel(ids[3]!, T0 + 1);
+        expect((await running({})).map((j) => j.id)).toEqual(newestFirst.slice(1));
+        expect((await store.listJobs({ status: ['running', 'cancelled'], limit: 10, offset: 0 })).map((j) => j.id)).toEqual(newestFirst);
+        expect(await store.countJobs(undefined, ['running', 'cancelled'])).toMatchObject({ running: 3, cancelled: 1 });
+      });
     });
 
     describe('retention (prune)', () => {

@@ -179,8 +179,8 @@ describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
 
   it('applies migration 002 in O(1): it only moves the layout on', async () => {
     const { store, tag } = await open(randomPrefix(), false);
-    expect((await store.migrationStatus()).applied.map((m) => m.version)).toEqual([1, 2]);
-    expect(await admin.hget(`${tag}:meta`, 'layout')).toBe('2');
+    expect((await store.migrationStatus()).applied.map((m) => m.version)).toEqual([1, 2, 3]);
+    expect(await admin.hget(`${tag}:meta`, 'layout')).toBe('3');
     expect(await admin.hget(`${tag}:meta`, 'backfill:next')).toBeNull();
   });
 });

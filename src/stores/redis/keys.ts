@@ -49,7 +49,8 @@ export function keysFor(prefix: string): Keys {
     job: (id) => `${tag}:job:${id}`,
     history: (id) => `${tag}:hist:${id}`,
     firstHistory: `${tag}:hist1`,
-    status: (status) => `${tag}:s:${status}`,
+    // Running jobs are exactly P:locked (lua/lib.lua), which doubles as their status index.
+    status: (status) => (status === 'running' ? `${tag}:locked` : `${tag}:s:${status}`),
     pattern: `${tag}:*`,
   };
 }

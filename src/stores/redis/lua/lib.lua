@@ -14,9 +14,11 @@
 --   P:ready:<name>  zset of due pending jobs of one name: score -priority, member "<nextRunAt>:<id>" (padded),
 --                   so ZRANGE 0 0 is the next job to run: highest priority, then earliest, then oldest
 --   P:readynames    set of names that may have ready jobs (pruned lazily by claim)
---   P:locked        zset id by lockedUntil: running jobs, for lock-expiry recovery
---   P:s:<status>    zset id by id, per status; P:ns:<status>:<name> the same per name (listJobs, countJobs,
---                   and ZCARD P:ns:running:<name> is the global running count that `limits.global` caps)
+--   P:locked        zset id by lockedUntil: exactly the running jobs (lock-expiry recovery; it is also the
+--                   status index of `running`, so there is no P:s:running to write twice per run)
+--   P:s:<status>    zset id by id, per status but running; P:ns:<status>:<name> the same per name, running
+--                   included (listJobs, countJobs, and ZCARD P:ns:running:<name> is the global running count
+--                   that `limits.global` caps)
 --   P:f:<status>    zset id by updatedAt (the finish time), for completed, failed and cancelled only (prune)
 --   P:hjobs         zset id by the completedAt of the job's oldest history record, for every job with history
 --                   (prune's history part)
@@ -67,7 +69,7 @@ end
 -- Add a job to the indexes its fields call for. `now` decides ready (due) versus scheduled.
 local function index(id, job, now)
   local status, name = job.status, job.name
-  redis.call('ZADD', P .. ':s:' .. status, id, id)
+  if status ~= 'running' then redis.call('ZADD', P .. ':s:' .. status, id, id) end
   redis.call('ZADD', P .. ':ns:' .. status .. ':' .. name, id, id)
   if TERMINAL[status] then
     redis.call('ZADD', P .. ':f:' .. status, job.updatedAt, id)
@@ -97,7 +99,7 @@ end
 -- Remove a job from every index its current fields put it in.
 local function unindex(id, job)
   local status, name = job.status, job.name
-  redis.call('ZREM', P .. ':s:' .. status, id)
+  if status ~= 'running' then redis.call('ZREM', P .. ':s:' .. status, id) end
   redis.call('ZREM', P .. ':ns:' .. status .. ':' .. name, id)
   if TERMINAL[status] then
     redis.call('ZREM', P .. ':f:' .. status, id)

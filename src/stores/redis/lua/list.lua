@@ -7,18 +7,24 @@ for i = 5, #ARGV do statuses[#statuses + 1] = ARGV[i] end
 if #statuses == 0 then statuses = { 'pending', 'running', 'completed', 'failed', 'cancelled' } end
 if limit <= 0 then return {} end
 
-local function setKey(status)
-  if name == '' then return P .. ':s:' .. status end
-  return P .. ':ns:' .. status .. ':' .. name
+-- The first `count` ids of one status, newest first. Running jobs of any name are P:locked, scored by lock
+-- expiry rather than id: there are only as many as run at once, so they are read whole and sorted.
+local function newest(status, count)
+  if name ~= '' then return redis.call('ZREVRANGE', P .. ':ns:' .. status .. ':' .. name, 0, count - 1) end
+  if status ~= 'running' then return redis.call('ZREVRANGE', P .. ':s:' .. status, 0, count - 1) end
+  local running = redis.call('ZRANGE', P .. ':locked', 0, -1)
+  table.sort(running, function(x, y) return tonumber(x) > tonumber(y) end)
+  return { unpack(running, 1, math.min(#running, count)) }
 end
 
 local ids
-if #statuses == 1 then
-  ids = redis.call('ZREVRANGE', setKey(statuses[1]), offset, offset + limit - 1)
+if #statuses == 1 and not (statuses[1] == 'running' and name == '') then
+  local key = name == '' and P .. ':s:' .. statuses[1] or P .. ':ns:' .. statuses[1] .. ':' .. name
+  ids = redis.call('ZREVRANGE', key, offset, offset + limit - 1)
 else
   local all = {}
   for _, status in ipairs(statuses) do
-    for _, id in ipairs(redis.call('ZREVRANGE', setKey(status), 0, offset + limit - 1)) do all[#all + 1] = tonumber(id) end
+    for _, id in ipairs(newest(status, offset + limit)) do all[#all + 1] = tonumber(id) end
   end
   table.sort(all, function(x, y) return x > y end)
   ids = {}

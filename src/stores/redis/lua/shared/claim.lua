@@ -118,7 +118,7 @@ local function claimJobs(a)
   -- 4. Merge the candidates' heads, best first, until the limit is reached or they run out. The members a
   --    candidate gives up are always a prefix of its heads, so its ready zset loses them by rank at the end.
   local out = {}
-  local ids, idPairs, lockPairs = {}, {}, {}
+  local ids, lockPairs = {}, {}
   local single = #candidates == 1 and candidates[1] or nil
   while #out < limit do
     local best, bestMember = single, nil
@@ -150,7 +150,6 @@ local function claimJobs(a)
       f[1], f[CLAIM_ATTEMPTS], f[#CLAIM_FIELDS + 1] = 'running', attempts, lockedUntil
       out[#out + 1] = f
       ids[#ids + 1] = id
-      idPairs[#idPairs + 1] = id; idPairs[#idPairs + 1] = id
       lockPairs[#lockPairs + 1] = lockedUntil; lockPairs[#lockPairs + 1] = id
       local c = best.ids
       c[#c + 1] = id
@@ -171,8 +170,7 @@ local function claimJobs(a)
   end
   if #ids > 0 then
     callMany('ZREM', P .. ':s:pending', ids)
-    callMany('ZADD', P .. ':s:running', idPairs, 2)
-    callMany('ZADD', P .. ':locked', lockPairs, 2)
+    callMany('ZADD', P .. ':locked', lockPairs, 2) -- also the index of status running (lib.lua)
   end
   return out
 end

@@ -23,7 +23,7 @@ local function settleJobs(a)
   local count = tonumber(ARGV[a])
   local out = {}
   if count == 0 then return out, a + 1 end
-  -- Index changes, written once per key at the end: ids leaving P:s:running and P:locked; per name, the ids
+  -- Index changes, written once per key at the end: ids leaving P:locked (running); per name, the ids
   -- leaving P:ns:running:<name> and the score/member pairs joining P:ns:<status>:<name>; per finished status,
   -- the pairs joining P:s:<status>.
   local running, byName, finished, byTime, firstHistory, firstRecords = {}, {}, {}, {}, {}, {}
@@ -125,8 +125,7 @@ local function settleJobs(a)
 
   if #firstRecords > 0 then callMany('HSET', P .. ':hist1', firstRecords, 2) end
   if #running > 0 then
-    callMany('ZREM', P .. ':s:running', running)
-    callMany('ZREM', P .. ':locked', running)
+    callMany('ZREM', P .. ':locked', running) -- also the index of status running (lib.lua)
   end
   for status, l in pairs(finished) do callMany('ZADD', P .. ':s:' .. status, l, 2) end
   for status, l in pairs(byTime) do callMany('ZADD', P .. ':f:' .. status, l, 2) end
