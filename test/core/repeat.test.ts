@@ -57,6 +57,15 @@ describe('cron', () => {
     expect(iso(occurrenceAfter(semi, t('2026-06-02T00:00:00Z')))).toBe('2026-06-15T02:30:00.000Z');
   });
 
+  it('supports the advanced forms: last day (L), nth weekday (5#2), last weekday of month (1L), nearest weekday (W)', () => {
+    const at = (cron: string, from: string, timezone = 'UTC') => iso(occurrenceAfter(normaliseRepeat({ cron, timezone }, 'repeat', 'UTC')!, t(from)));
+    expect(at('0 9 L * *', '2026-02-10T00:00:00Z')).toBe('2026-02-28T09:00:00.000Z');
+    expect(at('0 9 * * 5#2', '2026-12-01T00:00:00Z')).toBe('2026-12-11T09:00:00.000Z'); // second Friday
+    expect(at('0 9 * * 1L', '2026-11-01T00:00:00Z')).toBe('2026-11-30T09:00:00.000Z'); // last Monday
+    expect(at('0 0 15W * *', '2026-08-01T00:00:00Z')).toBe('2026-08-14T00:00:00.000Z'); // the 15th is a Saturday
+    expect(at('0 9 L * *', '2026-02-10T00:00:00Z', 'Europe/Berlin')).toBe('2026-02-28T08:00:00.000Z');
+  });
+
   describe('America/New_York daylight saving', () => {
     it('spring forward (2026-03-08): 02:30 does not exist and runs once, at 03:00 EDT; the day after is normal', () => {
       const spec = normaliseRepeat({ cron: '30 2 * * *', timezone: 'America/New_York' }, 'repeat', 'UTC')!;
