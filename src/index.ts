@@ -10,6 +10,7 @@ export type * from './core/store.js';
 export { createLogger, silentLogger, childLogger, type Logger, type LogFn, type LogLevel } from './core/logger.js';
 export { storeFromUrl } from './core/store-url.js';
 export type { RetentionOptions } from './core/retention.js';
+export { WEBHOOK_JOB, WEBHOOK_EVENTS, type WebhookOptions, type WebhookEvent, type WebhookPayload } from './core/webhooks.js';
 export { parseDuration } from './core/time/duration.js';
 export { parseWhen } from './core/time/when.js';
 export { PRIORITIES, parsePriority } from './core/time/priority.js';

@@ -3,17 +3,19 @@
  * decides the outcome (outcome.ts), hands it to the settle batcher, and reports events once it is applied.
  * The Worker decides when runs start and stop; a JobRun only knows its own job.
  */
-import { JobCancelledError, JobTimeoutError, LeaseLostError, SchedulerStoppingError } from './errors.js';
+import { JobCancelledError, JobTimeoutError, LeaseLostError, SchedulerStoppingError, ValidationError } from './errors.js';
 import type { Logger } from './logger.js';
 import { childLogger } from './logger.js';
 import { decide, type Decision, type RunOutcome } from './outcome.js';
 import type { ResolvedRun } from './registry.js';
-import type { ClaimedJob, Settlement } from './store.js';
-import type { HandlerContext, Job, Json } from './types.js';
+import type { ClaimedJob, NewJob, Settlement } from './store.js';
+import type { FollowUpOptions, HandlerContext, Job, Json } from './types.js';
 import { assertJson, toJsonValue } from './validate.js';
 import type { WorkerHost } from './worker.js';
 
 export type AbortReason = 'cancel' | 'timeout' | 'lost' | 'stop';
+
+const NO_JOBS: NewJob[] = [];
 
 export interface RunDeps {
   host: WorkerHost;
@@ -34,6 +36,8 @@ export class JobRun {
   /** Rejects the wait for the handler (cancel, timeout, lost lease; see raceAbort). */
   private stopWaiting: ((error: Error) => void) | null = null;
   private runLogger: Logger | null = null;
+  /** Jobs the handler asked for with ctx.followUp(), enqueued only if the run succeeds. */
+  private followUps: NewJob[] | null = null;
   reason: AbortReason | null = null;
   lockedUntil: number;
   readonly startedAt: number;
@@ -114,6 +118,11 @@ export class JobRun {
       return;
     }
     const decision = decide(job, outcome, policy, this.startedAt, host.now(), host.workerId);
+    const followUps = this.followUpJobs(decision, outcome, jobView);
+    // Follow-ups go in before the outcome is recorded: a crash between the two runs the job again (and they
+    // dedupe while still pending) rather than losing them. If they cannot be enqueued, the run is not settled:
+    // its lock expires and it runs again.
+    if (followUps.length > 0 && !(await this.enqueueFollowUps(followUps))) return;
     const applied = await this.deps.settle(decision.settlement);
     if (!applied) {
       this.logger.warn('this worker no longer holds the job (its lock expired and it was taken over): outcome dropped');
@@ -139,34 +148,89 @@ export class JobRun {
       },
       scheduler: this.deps.host.scheduler,
       progress: (value: Json) => this.saveProgress(value),
+      followUp: (name: string, data?: unknown, options?: FollowUpOptions) => {
+        if (options !== undefined && (typeof options !== 'object' || options === null)) throw new ValidationError('options', options, 'must be an object');
+        const spec = { ...options, name, data } as Parameters<RunDeps['host']['followUpJob']>[0];
+        (this.followUps ??= []).push(this.deps.host.followUpJob(spec, 'followUp'));
+      },
     };
     const extra = this.deps.host.extraContext;
     for (const key in extra) if (!(key in ctx)) ctx[key] = extra[key];
     return ctx;
   }
 
+  /** The job as the outcome leaves it, for events and webhooks (built only when one of them wants it). */
+  private finishedView(decision: Decision, started: Job): Job {
+    const s = decision.settlement;
+    const status = decision.verdict === 'cancelled' ? 'cancelled' : s.status;
+    const nextRunAt = s.nextRunAt ?? this.job.nextRunAt;
+    const at = new Date(s.finishedAt);
+    return {
+      ...started,
+      status,
+      nextRunAt: status === 'pending' ? new Date(nextRunAt) : null, // a finished job has no next run
+      attempts: s.attempts ?? started.attempts,
+      result: s.result !== undefined ? s.result : started.result,
+      lastError: s.lastError !== undefined ? s.lastError : started.lastError,
+      lastFinishedAt: at,
+      lockedBy: null,
+      lockedUntil: null,
+      updatedAt: at,
+    };
+  }
+
+  /**
+   * The jobs this run's outcome asks for: on success, the definition's `then` (the result as data) and the
+   * handler's ctx.followUp()s; on success or failure, webhook deliveries. Each gets a dedupe key from the job
+   * and its due time unless it has its own, so a run repeated after a crash does not enqueue them twice while
+   * the first ones are still pending.
+   */
+  private followUpJobs(decision: Decision, outcome: RunOutcome, started: Job): NewJob[] {
+    const verdict = decision.verdict;
+    const webhooks = this.deps.host.webhooks;
+    const success = verdict === 'success';
+    if (!success && (webhooks === null || (verdict !== 'retry' && verdict !== 'final-failure'))) return NO_JOBS;
+    if (success && webhooks === null && this.policy.then.length === 0 && this.followUps === null) return NO_JOBS;
+    const host = this.deps.host;
+    const runKey = `${this.job.id}:${this.job.dueAt}`;
+    const jobs: NewJob[] = [];
+    if (success) {
+      const result = (outcome as { result: Json }).result;
+      for (const name of this.policy.then) jobs.push(host.followUpJob({ name, data: result }, 'then'));
+      if (this.followUps) jobs.push(...this.followUps);
+      jobs.forEach((job, i) => (job.dedupeKey ??= `then:${runKey}:${i}`));
+    }
+    if (webhooks !== null) {
+      const error = success ? null : (decision.settlement.lastError ?? null);
+      const specs = webhooks.deliveriesFor(verdict, this.job.name, () => this.finishedView(decision, started), error, runKey, this.job.attempts);
+      for (const spec of specs) jobs.push(host.followUpJob(spec, 'webhook'));
+    }
+    return jobs;
+  }
+
+  /** Insert the follow-ups, retrying a failing store a few times while this run still holds the job. */
+  private async enqueueFollowUps(jobs: NewJob[]): Promise<boolean> {
+    const host = this.deps.host;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await host.enqueue(jobs);
+        return true;
+      } catch (error) {
+        host.reportStoreError(error as Error);
+        if (attempt >= 4 || this.deps.stopped()) {
+          this.logger.error({ err: error }, 'could not enqueue the follow-up jobs: the run is not recorded, and runs again once its lock expires');
+          return false;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+  }
+
   private report(decision: Decision, outcome: RunOutcome, started: Job): void {
     const s = decision.settlement;
     const host = this.deps.host;
     if (s.status === 'pending' && s.nextRunAt !== undefined) this.deps.wakeAt(s.nextRunAt);
-    // The job as it is now, for the events; built only when someone listens.
-    const finished = (): Job => {
-      const status = decision.verdict === 'cancelled' ? 'cancelled' : s.status;
-      const nextRunAt = s.nextRunAt ?? this.job.nextRunAt;
-      const at = new Date(s.finishedAt);
-      return {
-        ...started,
-        status,
-        nextRunAt: status === 'pending' ? new Date(nextRunAt) : null, // a finished job has no next run
-        attempts: s.attempts ?? started.attempts,
-        result: s.result !== undefined ? s.result : started.result,
-        lastError: s.lastError !== undefined ? s.lastError : started.lastError,
-        lastFinishedAt: at,
-        lockedBy: null,
-        lockedUntil: null,
-        updatedAt: at,
-      };
-    };
+    const finished = (): Job => this.finishedView(decision, started);
     switch (decision.verdict) {
       case 'success': {
         if (!host.listens('job:success') && !host.listens('job:complete')) break;

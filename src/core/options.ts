@@ -14,6 +14,7 @@ import { parsePriority } from './time/priority.js';
 import { assertTimezone } from './time/timezone.js';
 import type { BackoffOptions, Duration, JobHandler, Priority } from './types.js';
 import { assertInt } from './validate.js';
+import { Webhooks, type WebhookOptions } from './webhooks.js';
 
 export interface SchedulerOptions {
   /** Where jobs live. Default: SqliteStore at ./hourglass.db. */
@@ -60,9 +61,14 @@ export interface SchedulerOptions {
    * Default: forever. A running scheduler sweeps every `interval` (see retention.ts).
    */
   retention?: RetentionOptions;
+  /**
+   * HTTP POSTs when jobs succeed, fail or complete, delivered as durable jobs with retries (see webhooks.ts).
+   * Every process that runs jobs should be given the same list.
+   */
+  webhooks?: WebhookOptions[];
 }
 
-const OPTION_KEYS = ['store', 'concurrency', 'workers', 'lockLimit', 'prefetch', 'pollInterval', 'lockLifetime', 'logger', 'handler', 'defaults', 'timezone', 'context', 'workerId', 'now', 'retention'];
+const OPTION_KEYS = ['store', 'concurrency', 'workers', 'lockLimit', 'prefetch', 'pollInterval', 'lockLifetime', 'logger', 'handler', 'defaults', 'timezone', 'context', 'workerId', 'now', 'retention', 'webhooks'];
 
 export interface ResolvedOptions {
   options: SchedulerOptions;
@@ -78,6 +84,7 @@ export interface ResolvedOptions {
   lockLifetimeMs: number;
   defaults: SchedulerDefaults;
   retention: RetentionPolicy | null;
+  webhooks: Webhooks | null;
 }
 
 export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
@@ -109,6 +116,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     pollIntervalMs,
     lockLifetimeMs,
     retention: parseRetention(o.retention),
+    webhooks: o.webhooks === undefined ? null : new Webhooks(o.webhooks, 'options.webhooks'),
     defaults: {
       attempts: d.attempts === undefined ? 1 : assertInt(d.attempts, 'options.defaults.attempts', 1),
       backoff: normaliseBackoff(d.backoff, 'options.defaults.backoff') ?? { type: 'exponential', delay: 1000 },

@@ -25,7 +25,11 @@ export interface ResolvedRun extends RunPolicy {
   timeoutMs: number | null;
   lockLifetimeMs: number;
   maxLostRuns: number;
+  /** Jobs to enqueue after each success (DefineOptions.then). */
+  then: readonly string[];
 }
+
+const NONE: readonly string[] = [];
 
 export class Registry {
   readonly definitions = new Map<string, Definition>();
@@ -61,6 +65,7 @@ export class Registry {
       saveResult: def?.shouldSaveResult ?? this.defaults.shouldSaveResult,
       lockLifetimeMs: def?.lockLifetimeMs ?? this.lockLifetimeMs,
       maxLostRuns: def?.maxLostRuns ?? this.defaults.maxLostRuns,
+      then: def?.then ?? NONE,
     };
   }
 

@@ -37,6 +37,7 @@ import { assertInt, assertJson, assertName } from './validate.js';
 import { Worker } from './worker.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { parseRetention, RetentionSweeper, sweep, type RetentionOptions, type RetentionPolicy } from './retention.js';
+import { WEBHOOK_JOB } from './webhooks.js';
 export type { SchedulerOptions } from './options.js';
 
 
@@ -103,7 +104,16 @@ export class Scheduler extends EventEmitter {
         this.lastStoreError = null;
         this.logger.info('store reachable again');
       },
+      followUpJob: (spec, field) => fromSpec(spec, field, this.normaliseContext()),
+      enqueue: async (jobs) => {
+        await this.insert(jobs);
+      },
+      webhooks: config.webhooks,
     });
+    if (config.webhooks !== null) {
+      // Deliveries are jobs like any other; each carries its hook's attempts, backoff and timeout.
+      this.define(WEBHOOK_JOB, config.webhooks.deliver);
+    }
     this.retention = config.retention;
     this.sweeper =
       config.retention === null

@@ -102,7 +102,16 @@ export interface DefineOptions {
    * Default 2.
    */
   maxLostRuns?: number;
+  /**
+   * Job dependencies: the names of jobs to enqueue after each successful run, each with the run's result as
+   * its data (fetch → parse → store). They are enqueued before the run is recorded as done, so none is lost
+   * to a crash (one may be enqueued again if the run is retried after one). See also ctx.followUp().
+   */
+  then?: string | string[];
 }
+
+/** Options of ctx.followUp(): those of schedule()'s object form, so a follow-up may wait (runAt, delay). */
+export type FollowUpOptions = Omit<ScheduleSpec, 'name' | 'data'>;
 
 export interface Job<T = unknown> {
   id: string;
@@ -171,6 +180,12 @@ export interface HandlerContext<T = unknown> {
   logger: Logger;
   /** Persist progress (any JSON value); rejects with LeaseLostError if this run no longer owns the job. */
   progress(value: Json): Promise<void>;
+  /**
+   * Run another job once this run succeeds ("run B after A"): enqueued together with the run's outcome,
+   * before it is recorded, so a crash cannot lose it. Dropped if this run fails or is cancelled (a retry
+   * asks again). Validated at once: bad input throws here.
+   */
+  followUp(name: string, data?: unknown, options?: FollowUpOptions): void;
   scheduler: import('./scheduler.js').Scheduler;
   /** Anything passed as the scheduler's `context` option is merged in here (a db handle, services). */
   [extra: string]: unknown;

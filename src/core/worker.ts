@@ -16,8 +16,9 @@ import type { Logger } from './logger.js';
 import { decide, type RunOutcome } from './outcome.js';
 import type { Registry } from './registry.js';
 import { SettleBatcher } from './settle-batcher.js';
-import type { ClaimRequest, ClaimedJob, Store } from './store.js';
-import type { HandlerContext, Job, SchedulerEvents } from './types.js';
+import type { ClaimRequest, ClaimedJob, NewJob, Store } from './store.js';
+import type { HandlerContext, Job, ScheduleSpec, SchedulerEvents } from './types.js';
+import type { Webhooks } from './webhooks.js';
 
 const MAX_TIMER_MS = 30_000;
 /** After aborting at the end of a stop, how long handlers get to actually stop before we give up on them. */
@@ -44,6 +45,12 @@ export interface WorkerHost {
   listens(event: keyof SchedulerEvents): boolean;
   reportStoreError(error: Error): void;
   storeRecovered(): void;
+  /** A follow-up's spec as a job to insert (validated; throws ValidationError). */
+  followUpJob(spec: ScheduleSpec, field: string): NewJob;
+  /** Insert follow-up jobs (one store operation). */
+  enqueue(jobs: NewJob[]): Promise<void>;
+  /** Webhook deliveries to enqueue after runs; null without the webhooks option. */
+  webhooks: Webhooks | null;
 }
 
 export class Worker {

@@ -589,5 +589,107 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         expect(await s.locks.acquire('critical-job', 'proc-3', 50)).toBe(true);
       });
     });
+
+    describe('job dependencies and webhooks', () => {
+      it('runs the jobs a success asks for (define then, ctx.followUp), and none after a failure', async () => {
+        const s = await h.scheduler();
+        const ran: string[] = [];
+        s.define('fetch', async (job, ctx) => {
+          const { url, fail } = job.data as { url: string; fail?: boolean };
+          ctx.followUp('notify', { about: url }, { priority: 'high' });
+          if (fail) throw new Error('unreachable');
+          return { body: `<${url}>` };
+        }, { then: ['parse'] });
+        s.define('parse', async (job) => void ran.push(`parse ${JSON.stringify(job.data)}`));
+        s.define('notify', async (job) => void ran.push(`notify ${JSON.stringify(job.data)}`));
+        // When a fetch is reported done (after its outcome is recorded), its follow-ups are already stored.
+        const storedAtSuccess: Promise<number>[] = [];
+        s.on('job:success', (job) => {
+          if (job.name !== 'fetch') return;
+          storedAtSuccess.push(h.created.store.countJobs('parse').then((c) => c.pending + c.running + c.completed));
+        });
+        await s.start();
+        const ok = await s.now('fetch', { url: 'a' });
+        const bad = await s.now('fetch', { url: 'b', fail: true });
+        await waitUntil(() => ran.length >= 2, 10_000, 'the follow-ups to run');
+        await sleep(150);
+        expect(ran.sort()).toEqual(['notify {"about":"a"}', 'parse {"body":"<a>"}']);
+        expect((await s.getJob(bad.id))?.status).toBe('failed');
+        expect(await Promise.all(storedAtSuccess)).toEqual([1]);
+        // Each follow-up is keyed to the run that asked for it (a re-run after a crash dedupes against it).
+        const children = await s.listJobs({ status: 'completed', name: 'parse' });
+        expect(children).toHaveLength(1);
+        expect(children[0]!.dedupeKey).toMatch(new RegExp(`^then:${ok.id}:`));
+        expect((await s.listJobs({ name: 'notify' }))[0]!.priority).toBe(10);
+      });
+
+      it('refuses a bad follow-up in the handler with a typed error, failing that run', async () => {
+        const s = await h.scheduler();
+        s.define('a', async (_job, ctx) => ctx.followUp('', null));
+        await s.start();
+        const job = await s.now('a');
+        const failed = await next<{ job: Job; error: Error }>(s, 'job:fail');
+        expect(failed.job.id).toBe(job.id);
+        expect(failed.error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'followUp.name' });
+        expect(() => new Scheduler({ store: h.created.store, logger: silentLogger }).define('x', async () => 1, { then: [''] })).toThrow(/options\.then\[0\]/);
+      });
+
+      it('posts webhooks for completions and failures, signed, and retries a receiver that fails', async () => {
+        const { createServer } = await import('node:http');
+        const { createHmac } = await import('node:crypto');
+        const received: { headers: Record<string, unknown>; body: string }[] = [];
+        let refuse = 1; // the first delivery gets a 500 and must be retried
+        const server = createServer((req, res) => {
+          let body = '';
+          req.on('data', (c) => (body += c));
+          req.on('end', () => {
+            if (refuse-- > 0) return void res.writeHead(500).end();
+            received.push({ headers: req.headers, body });
+            res.writeHead(204).end();
+          });
+        });
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+        try {
+          const hook = { url, secret: 's3cret', events: ['job:complete', 'job:retry'] as const, names: ['work'], backoff: { type: 'fixed' as const, delay: 10 } };
+          const s = await h.scheduler({ webhooks: [{ ...hook, events: [...hook.events] }] });
+          s.define('work', async (job) => {
+            if ((job.data as { fail: boolean }).fail && job.attempts < 2) throw new Error('flaky');
+            return 'done';
+          }, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+          s.define('other', async () => 'quiet');
+          await s.start();
+          const ok = await s.now('work', { fail: false });
+          const flaky = await s.now('work', { fail: true });
+          await s.now('other');
+          await waitUntil(() => received.length >= 3, 15_000, 'three webhook deliveries');
+          await sleep(200);
+          const bodies = received.map((r) => JSON.parse(r.body) as { event: string; deliveryId: string; job: Job; error: string | null });
+          const summary = bodies.map((b) => `${b.event} ${b.job.id} ${b.job.status}`).sort();
+          expect(summary).toEqual([`job:complete ${flaky.id} completed`, `job:complete ${ok.id} completed`, `job:retry ${flaky.id} pending`].sort());
+          const retry = bodies.find((b) => b.event === 'job:retry')!;
+          expect(retry.error).toBe('flaky');
+          for (const r of received) {
+            expect(r.headers['x-hourglass-signature']).toBe(`sha256=${createHmac('sha256', 's3cret').update(r.body).digest('hex')}`);
+            expect(r.headers['content-type']).toBe('application/json');
+            expect(r.headers['x-hourglass-delivery']).toBe(JSON.parse(r.body).deliveryId);
+          }
+          // Deliveries are jobs: the refused one shows its failed attempt in its history.
+          const deliveries = await s.listJobs({ name: 'hourglass:webhook', status: 'completed' });
+          expect(deliveries).toHaveLength(3);
+          expect(Math.max(...deliveries.map((d) => d.attempts))).toBe(2);
+        } finally {
+          server.close();
+        }
+      });
+
+      it('rejects bad webhook options with a typed error naming the field', () => {
+        const make = (webhooks: unknown) => () => new Scheduler({ store: h.created.store, logger: silentLogger, webhooks: webhooks as never });
+        expect(make([{ url: 'ftp://x' }])).toThrow(/options\.webhooks\[0\]\.url/);
+        expect(make([{ url: 'http://x', events: ['job:done'] }])).toThrow(/options\.webhooks\[0\]\.events\[0\]/);
+        expect(make([{ url: 'http://x' }, { url: 'http://x' }])).toThrow(/options\.webhooks\[1\]\.id/);
+        expect(make({ url: 'http://x' })).toThrow(/options\.webhooks/);
+      });
+    });
   });
 }
