@@ -22,7 +22,7 @@ export interface NormaliseContext {
 const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey', 'label'];
 const SPEC_KEYS = [...JOB_OPTION_KEYS, 'name', 'data', 'runAt', 'delay', 'repeat', 'key'];
 const EVERY_KEYS = [...JOB_OPTION_KEYS, 'timezone', 'key', 'catchUp', 'skipImmediate', 'startAt'];
-const DEFINE_KEYS = ['priority', 'concurrency', 'lockLimit', 'attempts', 'backoff', 'timeout', 'lockLifetime', 'shouldSaveResult', 'maxLostRuns', 'then'];
+const DEFINE_KEYS = ['priority', 'concurrency', 'lockLimit', 'attempts', 'backoff', 'timeout', 'lockLifetime', 'shouldSaveResult', 'maxLostRuns', 'then', 'rateLimit'];
 
 /** Reject keys we do not know: a typo ('attemps') must not silently fall back to a default. */
 export function assertKnownKeys(value: object, allowed: string[], field: string): void {
@@ -66,8 +66,16 @@ export function normaliseDefine(options: DefineOptions | undefined, field: strin
     lockLifetimeMs: o.lockLifetime === undefined ? undefined : parsePositiveDuration(o.lockLifetime, `${field}.lockLifetime`),
     shouldSaveResult: o.shouldSaveResult,
     maxLostRuns: o.maxLostRuns === undefined ? undefined : assertInt(o.maxLostRuns, `${field}.maxLostRuns`, 0),
+    rateLimit: o.rateLimit === undefined ? undefined : parseRateLimit(o.rateLimit, `${field}.rateLimit`),
     then: o.then === undefined ? undefined : (Array.isArray(o.then) ? o.then : [o.then]).map((name, i) => assertName(name, Array.isArray(o.then) ? `${field}.then[${i}]` : `${field}.then`)),
   };
+}
+
+function parseRateLimit(value: unknown, field: string): { max: number; perMs: number } {
+  const r = assertObject(value, field) as { max?: unknown; per?: unknown };
+  assertKnownKeys(r, ['max', 'per'], field);
+  if (r.max === undefined || r.per === undefined) throw new ValidationError(field, value, "must be { max, per }, such as { max: 10, per: '1s' }");
+  return { max: assertInt(r.max, `${field}.max`, 1), perMs: parsePositiveDuration(r.per as Duration, `${field}.per`) };
 }
 
 function jobOptions(o: JobOptions, field: string, name: string, ctx: NormaliseContext) {

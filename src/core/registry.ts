@@ -27,6 +27,8 @@ export interface ResolvedRun extends RunPolicy {
   maxLostRuns: number;
   /** Jobs to enqueue after each success (DefineOptions.then). */
   then: readonly string[];
+  /** Whether DefineOptions.rateLimit throttles this name in this process. */
+  rateLimited: boolean;
 }
 
 const NONE: readonly string[] = [];
@@ -66,6 +68,7 @@ export class Registry {
       lockLifetimeMs: def?.lockLifetimeMs ?? this.lockLifetimeMs,
       maxLostRuns: def?.maxLostRuns ?? this.defaults.maxLostRuns,
       then: def?.then ?? NONE,
+      rateLimited: def?.rateLimit !== undefined,
     };
   }
 

@@ -108,6 +108,11 @@ export interface DefineOptions {
    * to a crash (one may be enqueued again if the run is retried after one). See also ctx.followUp().
    */
   then?: string | string[];
+  /**
+   * Throttle: at most `max` runs of this name start in any window of `per` ('1s', '1m', ms), in this process
+   * (N processes start up to N × max; `concurrency` is the cap that holds across processes).
+   */
+  rateLimit?: { max: number; per: Duration };
 }
 
 /** Options of ctx.followUp(): those of schedule()'s object form, so a follow-up may wait (runAt, delay). */

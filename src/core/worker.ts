@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ClaimBuffer } from './claim-buffer.js';
+import { RateLimiter } from './rate-limit.js';
 import { JobLostError } from './errors.js';
 import { JobRun } from './job-run.js';
 import type { Logger } from './logger.js';
@@ -68,11 +69,14 @@ export class Worker {
   private readonly settler: SettleBatcher;
   private unsubscribe: (() => Promise<void>) | null = null;
   private readonly buffer: ClaimBuffer;
+  /** Throttled names (DefineOptions.rateLimit): their starts in the window, which shape each claim. */
+  private readonly limiter: RateLimiter;
   /** Set by kick() while running: a claim is coming, so outcomes may wait to travel with it. */
   private claimSoon = false;
 
   constructor(private readonly host: WorkerHost) {
     this.buffer = new ClaimBuffer(host.prefetch, host.slots);
+    this.limiter = new RateLimiter((name) => host.registry.definitions.get(name)?.rateLimit);
     this.settler = new SettleBatcher(
       () => host.store,
       host.logger,
@@ -214,6 +218,7 @@ export class Worker {
     for (const run of this.runs.values()) if (!run.handlerDone) runningHere.set(run.job.name, (runningHere.get(run.job.name) ?? 0) + 1);
     this.buffer.countByName(runningHere);
     const shape = this.host.registry.claimShape(runningHere);
+    this.throttle(shape.limits);
     // Outcomes are held back for the claim only when the store combines the two (combines()); take them then.
     const waiting = this.combines() ? this.settler.take() : [];
     if (shape.names !== null && shape.names.length === 0) {
@@ -240,6 +245,27 @@ export class Worker {
     } catch (error) {
       this.settler.giveBack(waiting); // neither happened: settle them on their own (with retries)
       throw error;
+    }
+  }
+
+  /**
+   * A throttled name is claimed only as often as it may start now, less what is already claimed ahead; one
+   * with no room wakes the worker when its oldest start leaves the window.
+   */
+  private throttle(limits: ClaimRequest['limits']): void {
+    const now = this.host.now();
+    for (const [name, def] of this.host.registry.definitions) {
+      if (!def.rateLimit) continue;
+      let buffered = 0;
+      for (const job of this.buffer.all()) if (job.name === name) buffered++;
+      const room = Math.max(0, this.limiter.room(name, now) - buffered);
+      let limit = limits.find((l) => l.name === name);
+      if (!limit) limits.push((limit = { name }));
+      limit.localFree = Math.min(limit.localFree ?? Infinity, room);
+      if (room === 0) {
+        const free = this.limiter.nextFree(name, now);
+        if (free !== null) this.wakeAt(free);
+      }
     }
   }
 
@@ -294,6 +320,15 @@ export class Worker {
     });
     this.runs.set(job.id, run);
     this.active++;
+    if (policy.rateLimited) {
+      // The claim counted this job as claimed ahead; now it counts in the window. Claim again when the window
+      // has room (at once if it still has), or waiting jobs of this name would wait for the next poll.
+      const now = this.host.now();
+      this.limiter.record(job.name, now);
+      const free = this.limiter.nextFree(job.name, now);
+      if (free === null) this.kick();
+      else this.wakeAt(free);
+    }
     run.done = run
       .execute()
       .catch((error) => this.host.logger.error({ err: error, jobId: job.id }, 'internal error while running a job'))

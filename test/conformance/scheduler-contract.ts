@@ -590,7 +590,7 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
       });
     });
 
-    describe('job dependencies and webhooks', () => {
+    describe('job dependencies, throttling and webhooks', () => {
       it('runs the jobs a success asks for (define then, ctx.followUp), and none after a failure', async () => {
         const s = await h.scheduler();
         const ran: string[] = [];
@@ -681,6 +681,27 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         } finally {
           server.close();
         }
+      });
+
+      it('throttles a name to rateLimit starts per window, and keeps others running meanwhile', async () => {
+        const s = await h.scheduler({ pollInterval: 5000 }); // so only the window's own wake-up can be in time
+        const starts: number[] = [];
+        let others = 0;
+        s.define('api', async () => void starts.push(Date.now()), { rateLimit: { max: 3, per: 400 } });
+        s.define('free', async () => void others++);
+        await s.start();
+        const t0 = Date.now();
+        await s.scheduleBulk(Array.from({ length: 8 }, (_, i) => ({ name: 'api', data: { i } })));
+        await s.scheduleBulk(Array.from({ length: 20 }, () => ({ name: 'free' })));
+        await waitUntil(() => others === 20, 5000, 'the unthrottled jobs');
+        expect(starts.length).toBeLessThanOrEqual(3); // the throttled name did not hold the others back, nor run ahead
+        await waitUntil(() => starts.length === 8, 10_000, 'all throttled jobs');
+        // Sliding window: no 400 ms span holds more than 3 starts; 8 starts need at least two full windows.
+        for (let i = 3; i < starts.length; i++) expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(400);
+        expect(starts[7]! - t0).toBeGreaterThanOrEqual(800);
+        expect(starts[7]! - t0).toBeLessThan(2500); // woken when the window frees, not a poll much later
+        expect(() => s.define('x', async () => 1, { rateLimit: { max: 0, per: '1s' } })).toThrow(/options\.rateLimit\.max/);
+        expect(() => s.define('x', async () => 1, { rateLimit: { max: 1 } as never })).toThrow(/options\.rateLimit/);
       });
 
       it('rejects bad webhook options with a typed error naming the field', () => {
