@@ -410,6 +410,24 @@ export class Scheduler extends EventEmitter {
     return this.view(record);
   }
 
+  /**
+   * The dead-letter queue, emptied: every failed job (of one name, or all) runs again with its attempts starting
+   * over, as trigger() does. Failed jobs are kept until retention deletes them, so they are the dead letters;
+   * this sends them back. Returns how many were requeued. One store call per job: an admin path.
+   */
+  async requeueFailed(name?: string): Promise<number> {
+    if (name !== undefined) assertName(name, 'name');
+    let count = 0;
+    for (;;) {
+      // A triggered job leaves 'failed', so each page starts at offset 0 again.
+      const failed = await this.listJobs({ status: 'failed', limit: 500, ...(name !== undefined ? { name } : {}) });
+      let moved = 0;
+      for (const job of failed) if ((await this.trigger(job.id))?.status === 'pending') moved++;
+      count += moved;
+      if (moved === 0) return count;
+    }
+  }
+
   /** Change a job that is not running: data, priority, attempts, its repeat, or when it next runs. */
   async update(
     id: string,

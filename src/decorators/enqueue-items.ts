@@ -106,15 +106,5 @@ function dedupeKey(name: string, text: string, batch: number, index: number): st
 
 /** The seed's RedisQueue.requeue(): failed jobs of `name` run again (attempts start over). Returns how many. */
 export async function requeueFailed(scheduler: Scheduler, name: string): Promise<number> {
-  assertName(name, 'name');
-  let count = 0;
-  for (;;) {
-    // A triggered job leaves 'failed', so the next page starts at offset 0 again.
-    const failed = await scheduler.listJobs({ name, status: 'failed', limit: 500 });
-    if (failed.length === 0) return count;
-    let moved = 0;
-    for (const job of failed) if ((await scheduler.trigger(job.id))?.status === 'pending') moved++;
-    count += moved;
-    if (moved === 0) return count;
-  }
+  return scheduler.requeueFailed(assertName(name, 'name'));
 }

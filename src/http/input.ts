@@ -110,6 +110,14 @@ export function parseListQuery(query: URLSearchParams): ListJobsInput {
 }
 
 /** Optional body for POST /jobs/runner/stop. */
+/** POST /jobs/requeue-failed: an optional name, in the body ({ name }) or the query (?name=). */
+export function parseRequeueFailed(body: unknown, query: URLSearchParams): string | undefined {
+  const b = body === undefined ? {} : asObject(body, ['name']);
+  const name = given(b.name) ? b.name : (query.get('name') ?? undefined);
+  if (name !== undefined && (typeof name !== 'string' || name === '')) throw new ValidationError('name', name, 'must be a non-empty job name');
+  return name as string | undefined;
+}
+
 export function parseStopRunner(body: unknown): { graceful: boolean; timeoutMs: number } {
   const b = asObject(body ?? {}, ['graceful', 'timeoutMs']);
   if (b.graceful !== undefined && typeof b.graceful !== 'boolean') throw new ValidationError('graceful', b.graceful, 'must be true or false');

@@ -204,6 +204,19 @@ async function describeSeed003(factory: StoreFactory): Promise<void> {
       expect(failureRate).toBe(100);
     });
 
+    it('sends the dead letters (failed jobs) back to work: POST /jobs/requeue-failed', async () => {
+      const failed = (await api.call('GET', 'jobs?status=failed&name=processPayments')).body.data;
+      expect(failed.length).toBeGreaterThan(0);
+      expect((await api.call('POST', 'jobs/requeue-failed', { name: 42 })).body.error).toMatchObject({ field: 'name' });
+      expect((await api.call('POST', 'jobs/requeue-failed', { nme: 'x' })).status).toBe(400);
+      const res = await api.call('POST', 'jobs/requeue-failed?name=processPayments');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ requeued: failed.length });
+      // They run again (attempts start over) and, the gateway still down, end failed again.
+      await waitUntil(async () => (await job(failed[0].id)).attempts === 2 && (await job(failed[0].id)).status === 'failed', 10_000, 'the requeued job to fail again');
+      expect((await api.call('GET', `jobs/${failed[0].id}/history`)).body.data).toHaveLength(4);
+    });
+
     it('cancels a job that is waiting', async () => {
       const later = await api.call('POST', 'jobs', { name: 'processUpload', data: { fileId: 'later' }, runAt: 'in 1 hour' });
       expect(later.status).toBe(201);

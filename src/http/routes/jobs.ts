@@ -3,7 +3,7 @@ import { JobNotFoundError, UnknownJobNameError } from '../../core/errors.js';
 import type { Scheduler } from '../../core/scheduler.js';
 import type { Job, JobStatus } from '../../core/types.js';
 import { HttpError } from '../errors.js';
-import { parseCreateJob, parseListQuery, parseUpdateJob, type CreateJobInput } from '../input.js';
+import { parseCreateJob, parseListQuery, parseRequeueFailed, parseUpdateJob, type CreateJobInput } from '../input.js';
 import { toHttpJob } from '../job-view.js';
 import type { Reply } from '../response.js';
 import type { RouteContext, Router } from '../router.js';
@@ -11,6 +11,7 @@ import type { RouteContext, Router } from '../router.js';
 export function jobRoutes(router: Router): void {
   router
     .add('POST', '/jobs', createJob)
+    .add('POST', '/jobs/requeue-failed', requeueFailed)
     .add('GET', '/jobs', listJobs)
     .add('GET', '/jobs/:id', getJob)
     .add('PUT', '/jobs/:id', updateJob)
@@ -70,6 +71,12 @@ async function listJobs({ scheduler, query }: RouteContext): Promise<Reply> {
   const statuses = filter.status ?? (Object.keys(counts) as JobStatus[]);
   const total = statuses.reduce((sum, s) => sum + counts[s], 0);
   return { status: 200, json: { data: jobs.map(toHttpJob), total, limit: filter.limit, offset: filter.offset } };
+}
+
+/** The dead-letter queue back to work: failed jobs (of ?name= or a body { name }, else all) run again. */
+async function requeueFailed({ scheduler, query, body }: RouteContext): Promise<Reply> {
+  const name = parseRequeueFailed(await body(), query);
+  return { status: 200, json: { requeued: await scheduler.requeueFailed(name) } };
 }
 
 async function getJob({ scheduler, params }: RouteContext): Promise<Reply> {
