@@ -9,7 +9,7 @@ import { childLogger } from './logger.js';
 import { decide, type Decision, type RunOutcome } from './outcome.js';
 import type { ResolvedRun } from './registry.js';
 import type { ClaimedJob, NewJob, Settlement } from './store.js';
-import type { FollowUpOptions, HandlerContext, Job, Json } from './types.js';
+import type { FollowUpOptions, HandlerContext, Job, Json, ScheduleSpec } from './types.js';
 import { assertJson, toJsonValue } from './validate.js';
 import type { WorkerHost } from './worker.js';
 
@@ -150,7 +150,7 @@ export class JobRun {
       progress: (value: Json) => this.saveProgress(value),
       followUp: (name: string, data?: unknown, options?: FollowUpOptions) => {
         if (options !== undefined && (typeof options !== 'object' || options === null)) throw new ValidationError('options', options, 'must be an object');
-        const spec = { ...options, name, data } as Parameters<RunDeps['host']['followUpJob']>[0];
+        const spec = { ...options, name, data } as ScheduleSpec;
         (this.followUps ??= []).push(this.deps.host.followUpJob(spec, 'followUp'));
       },
     };

@@ -38,6 +38,7 @@ import { Worker } from './worker.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { parseRetention, RetentionSweeper, sweep, type RetentionOptions, type RetentionPolicy } from './retention.js';
 import { WEBHOOK_JOB } from './webhooks.js';
+import { InsertBatcher } from './insert-batcher.js';
 export type { SchedulerOptions } from './options.js';
 
 
@@ -78,6 +79,7 @@ export class Scheduler extends EventEmitter {
       throw new ValidationError('options.store', o.store, 'must be a store (SqliteStore, PostgresStore, RedisStore)');
     }
     const self = this;
+    const followUps = new InsertBatcher(async (jobs) => this.insert(jobs));
     this.worker = new Worker({
       // A getter: the default store is created lazily, on first use.
       get store(): Store {
@@ -105,9 +107,7 @@ export class Scheduler extends EventEmitter {
         this.logger.info('store reachable again');
       },
       followUpJob: (spec, field) => fromSpec(spec, field, this.normaliseContext()),
-      enqueue: async (jobs) => {
-        await this.insert(jobs);
-      },
+      enqueue: (jobs) => followUps.add(jobs),
       webhooks: config.webhooks,
     });
     if (config.webhooks !== null) {

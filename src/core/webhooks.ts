@@ -94,13 +94,8 @@ export class Webhooks {
     }
   }
 
-  get size(): number {
-    return this.hooks.length;
-  }
-
-  /** Delivery jobs for one run's outcome; `job` is built only when some hook wants this run. */
   /**
-   * `runKey` names the run's cycle (job id and due time); a failure event adds the attempt. So deliveryId is
+   * Delivery jobs for one run's outcome; `job` is built only when some hook wants this run. `runKey` names the run's cycle (job id and due time); a failure event adds the attempt. So deliveryId is
    * the same when a crash makes the same outcome happen again, and differs between the failures of a cycle.
    */
   deliveriesFor(verdict: RunVerdict, name: string, job: () => Job, error: string | null, runKey: string, attempt: number): ScheduleSpec[] {

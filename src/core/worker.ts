@@ -48,7 +48,7 @@ export interface WorkerHost {
   storeRecovered(): void;
   /** A follow-up's spec as a job to insert (validated; throws ValidationError). */
   followUpJob(spec: ScheduleSpec, field: string): NewJob;
-  /** Insert follow-up jobs (one store operation). */
+  /** Insert follow-up jobs (those of runs ending together share one store operation: insert-batcher.ts). */
   enqueue(jobs: NewJob[]): Promise<void>;
   /** Webhook deliveries to enqueue after runs; null without the webhooks option. */
   webhooks: Webhooks | null;
