@@ -183,18 +183,12 @@ end
 
 -- Variadic commands over many members, in chunks (Lua's stack limits how many values unpack() may pass).
 -- `items` is a flat list; `step` keeps pairs (score, member) together for ZADD.
-local function callMany(command, key, items, step)
+-- `flag` (NX, XX, ...), when given, heads every chunk.
+local function callMany(command, key, items, step, flag)
   local chunk = 512 * (step or 1)
   for i = 1, #items, chunk do
-    redis.call(command, key, unpack(items, i, math.min(#items, i + chunk - 1)))
-  end
-end
-
--- callMany with a flag (NX, XX, ...) repeated at the head of every chunk.
-local function callManyFlagged(command, key, flag, items, step)
-  local chunk = 512 * (step or 1)
-  for i = 1, #items, chunk do
-    redis.call(command, key, flag, unpack(items, i, math.min(#items, i + chunk - 1)))
+    if flag then redis.call(command, key, flag, unpack(items, i, math.min(#items, i + chunk - 1)))
+    else redis.call(command, key, unpack(items, i, math.min(#items, i + chunk - 1))) end
   end
 end
 

@@ -129,7 +129,7 @@ local function settleJobs(a)
   end
   for status, l in pairs(finished) do callMany('ZADD', P .. ':s:' .. status, l, 2) end
   for status, l in pairs(byTime) do callMany('ZADD', P .. ':f:' .. status, l, 2) end
-  if #firstHistory > 0 then callManyFlagged('ZADD', P .. ':hjobs', 'NX', firstHistory, 2) end
+  if #firstHistory > 0 then callMany('ZADD', P .. ':hjobs', firstHistory, 2, 'NX') end
   for name, lists in pairs(byName) do
     for status, l in pairs(lists) do
       if status == 'running' then callMany('ZREM', P .. ':ns:running:' .. name, l)
