@@ -3,9 +3,46 @@
  * on `code` without knowing which store is behind the scheduler.
  */
 
+/**
+ * Every code an hourglass error can carry: the registry. Callers (and the HTTP layer, which maps each to a
+ * status) branch on these; a store never lets a driver's own error out, it wraps it as STORE_ERROR.
+ */
+export const ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'INVALID_CRON',
+  'INVALID_TIMEZONE',
+  'INVALID_TIME',
+  'INVALID_DURATION',
+  'INVALID_DATA',
+  'INVALID_INTERVAL',
+  'INVALID_PRIORITY',
+  'INVALID_SCHEDULE',
+  'UNKNOWN_FIELD',
+  'INVALID_BODY',
+  // decorators (hourglass/decorators)
+  'INVALID_DECORATOR',
+  'NOT_A_JOB_GROUP',
+  'DUPLICATE_JOB_NAME',
+  'DUPLICATE_GROUP',
+  'UNPAIRED_QUERY',
+  'UNKNOWN_JOB_NAME',
+  'JOB_NOT_FOUND',
+  'JOB_STATE',
+  'DEDUPE_CONFLICT',
+  'JOB_TIMEOUT',
+  'JOB_CANCELLED',
+  'LEASE_LOST',
+  'JOB_LOST',
+  'SCHEDULER_STOPPING',
+  'SCHEDULER_CLOSED',
+  'STORE_ERROR',
+  'REDIS_EVICTION_POLICY',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 export class HourglassError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -16,7 +53,7 @@ export class HourglassError extends Error {
 export class ValidationError extends HourglassError {
   readonly field: string;
   readonly value: unknown;
-  constructor(field: string, value: unknown, reason: string, code = 'INVALID_ARGUMENT') {
+  constructor(field: string, value: unknown, reason: string, code: ErrorCode = 'INVALID_ARGUMENT') {
     super(code, `${field}: ${reason} (got ${describe(value)})`);
     this.field = field;
     this.value = value;
@@ -71,8 +108,27 @@ export class JobNotFoundError extends HourglassError {
 
 /** The job is in a state that does not allow the operation (update of a running job, say). */
 export class JobStateError extends HourglassError {
-  constructor(message: string) {
-    super('JOB_STATE', message);
+  constructor(message: string, code: 'JOB_STATE' | 'DEDUPE_CONFLICT' = 'JOB_STATE') {
+    super(code, message);
+  }
+}
+
+/**
+ * trigger() (or requeueFailed) would bring a finished job back while another pending or running job holds its
+ * dedupe key: two live holders of one key are never allowed, so nothing changes and this names the holder.
+ */
+export class DedupeConflictError extends JobStateError {
+  readonly jobId: string;
+  readonly dedupeKey: string;
+  readonly holderId: string;
+  constructor(jobId: string, dedupeKey: string, holderId: string) {
+    super(
+      `job ${jobId} cannot run again: job ${holderId} is pending or running with the same dedupe key ${JSON.stringify(dedupeKey)}`,
+      'DEDUPE_CONFLICT',
+    );
+    this.jobId = jobId;
+    this.dedupeKey = dedupeKey;
+    this.holderId = holderId;
   }
 }
 
@@ -116,11 +172,29 @@ export class SchedulerStoppingError extends HourglassError {
   }
 }
 
+/** close() was called: this scheduler is finished and opens no connection again. */
+export class SchedulerClosedError extends HourglassError {
+  constructor() {
+    super('SCHEDULER_CLOSED', 'the scheduler was closed (close()); create a new one to use the store again');
+  }
+}
+
 /** The store did not answer or refused the operation. */
 export class StoreError extends HourglassError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('STORE_ERROR', message, options);
   }
+}
+
+/**
+ * How every store lets an error out: our own typed errors pass through unchanged; anything else (a driver's
+ * error, a closed connection) becomes a StoreError naming the store and the operation, with the original as
+ * `cause`. One function, so the three stores wrap alike.
+ */
+export function storeError(kind: string, operation: string, error: unknown): HourglassError {
+  if (error instanceof HourglassError) return error;
+  const message = (error as Error | null)?.message ?? String(error);
+  return new StoreError(`${kind} ${operation} failed: ${message}`, { cause: error });
 }
 
 /** Short, safe rendering of an offending value for an error message. */

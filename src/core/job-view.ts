@@ -18,6 +18,7 @@ export function toJob<T = unknown>(record: JobRecord, maxAttempts: number): Job<
     lastRunAt: date(record.lastRunAt),
     lastFinishedAt: date(record.lastFinishedAt),
     lastError: record.lastError,
+    lastErrorStack: record.lastErrorStack,
     result: record.result,
     repeat: record.repeat,
     key: record.repeatKey,

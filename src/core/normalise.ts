@@ -17,6 +17,11 @@ export interface NormaliseContext {
   timezone: string;
   /** Priority for a name when the job does not give one (its definition's, or the default). */
   defaultPriority(name: string): number;
+  /**
+   * maxAttempts for a name when the job does not give one: its definition's where this process defines it,
+   * else null (the first run writes the value it used; see JobRecord.maxAttempts).
+   */
+  defaultMaxAttempts(name: string): number | null;
 }
 
 const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey', 'label'];
@@ -81,7 +86,7 @@ function parseRateLimit(value: unknown, field: string): { max: number; perMs: nu
 function jobOptions(o: JobOptions, field: string, name: string, ctx: NormaliseContext) {
   return {
     priority: parsePriority(o.priority, `${field}.priority`) ?? ctx.defaultPriority(name),
-    maxAttempts: o.attempts === undefined ? null : assertInt(o.attempts, `${field}.attempts`, 1),
+    maxAttempts: o.attempts === undefined ? ctx.defaultMaxAttempts(name) : assertInt(o.attempts, `${field}.attempts`, 1),
     backoff: normaliseBackoff(o.backoff, `${field}.backoff`),
     timeoutMs: o.timeout === undefined ? null : parsePositiveDuration(o.timeout, `${field}.timeout`),
     dedupeKey: assertOptionalString(o.dedupeKey, `${field}.dedupeKey`) ?? null,

@@ -37,11 +37,27 @@ export function errorText(error: Error): string {
   return text.length > 4000 ? `${text.slice(0, 3997)}...` : text;
 }
 
+/** Most lines and characters of a stack kept with a failure: where it failed, not a megabyte per retry. */
+export const MAX_STACK_LINES = 50;
+export const MAX_STACK_CHARS = 8000;
+
+/** The error's stack, bounded (MAX_STACK_LINES, MAX_STACK_CHARS); null when it has none. */
+export function errorStack(error: Error): string | null {
+  const stack = typeof error.stack === 'string' ? error.stack : null;
+  if (!stack) return null;
+  let text = stack;
+  const lines = text.split('\n');
+  if (lines.length > MAX_STACK_LINES) text = `${lines.slice(0, MAX_STACK_LINES).join('\n')}\n    ... ${lines.length - MAX_STACK_LINES} more lines`;
+  return text.length > MAX_STACK_CHARS ? `${text.slice(0, MAX_STACK_CHARS - 3)}...` : text;
+}
+
 export function decide(job: ClaimedJob, outcome: RunOutcome, policy: RunPolicy, startedAt: number, now: number, workerId: string): Decision {
   // Written without spreads or closures: this runs once per job on the worker's hot path.
   const settlement: Settlement = { id: job.id, lockToken: job.lockToken, status: 'completed', finishedAt: now, history: null };
-  const history = { status: 'completed' as 'completed' | 'failed' | 'cancelled', attempt: job.attempts, startedAt, completedAt: now, error: null as string | null, result: null as Json | null, workerId };
+  const history = { status: 'completed' as 'completed' | 'failed' | 'cancelled', attempt: job.attempts, startedAt, completedAt: now, error: null as string | null, stack: null as string | null, result: null as Json | null, workerId };
   settlement.history = history;
+  // What ran is what every reader sees: a job stored without maxAttempts takes the one this run used.
+  if (job.maxAttempts === null) settlement.maxAttempts = policy.maxAttempts;
   switch (outcome.kind) {
     case 'success': {
       const result = policy.saveResult ? outcome.result : null;
@@ -50,15 +66,21 @@ export function decide(job: ClaimedJob, outcome: RunOutcome, policy: RunPolicy, 
       // field to null it, and the same result, since nothing else writes these fields while this run holds the lock.
       if (policy.saveResult && (result !== null || job.result !== null)) settlement.result = result;
       // Clear an earlier attempt's (or cycle's) error.
-      if (job.lastError !== null) settlement.lastError = null;
+      if (job.lastError !== null || job.lastErrorStack !== null) {
+        settlement.lastError = null;
+        settlement.lastErrorStack = null;
+      }
       history.result = result;
       return { verdict: 'success', settlement };
     }
     case 'failure': {
       const message = errorText(outcome.error);
+      const stack = errorStack(outcome.error);
       settlement.lastError = message;
+      settlement.lastErrorStack = stack;
       history.status = 'failed';
       history.error = message;
+      history.stack = stack;
       if (job.attempts < policy.maxAttempts) {
         settlement.status = 'pending';
         settlement.nextRunAt = now + backoffDelay(policy.backoff, job.attempts);

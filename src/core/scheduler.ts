@@ -4,7 +4,7 @@
  * so a process may only enqueue and never run jobs.
  */
 import { EventEmitter } from 'node:events';
-import { JobNotFoundError, JobStateError, ValidationError } from './errors.js';
+import { DedupeConflictError, JobNotFoundError, JobStateError, SchedulerClosedError, ValidationError } from './errors.js';
 import { toJob } from './job-view.js';
 import type { Logger } from './logger.js';
 import { fromEvery, fromSpec, fromWhen, normaliseDefine, assertObject, assertKnownKeys, type NormaliseContext } from './normalise.js';
@@ -62,6 +62,7 @@ export class Scheduler extends EventEmitter {
   private readonly sweeper: RetentionSweeper | null;
   private readonly retention: RetentionPolicy | null;
   private lastStoreError: { error: Error; at: number } | null = null;
+  private closed = false;
 
   constructor(options: SchedulerOptions = {}) {
     super();
@@ -145,9 +146,12 @@ export class Scheduler extends EventEmitter {
     return super.once(event, listener);
   }
 
-  /** A listener that throws must never break the worker loop: it is logged and the others still run. */
+  /**
+   * A listener that throws must never break the worker loop: it is logged and the others still run.
+   * rawListeners(), not listeners(): the raw list keeps once()'s wrappers, so calling one removes it.
+   */
   private safeEmit<E extends SchedulerEventName>(event: E, ...args: SchedulerEvents[E]): void {
-    for (const listener of this.listeners(event)) {
+    for (const listener of this.rawListeners(event)) {
       try {
         (listener as (...a: unknown[]) => void)(...args);
       } catch (error) {
@@ -158,19 +162,25 @@ export class Scheduler extends EventEmitter {
 
   // ---- lifecycle ------------------------------------------------------------------------------------------
 
-  /** The store, opened and migrated on first use. */
+  /**
+   * The store, opened and migrated on first use, and opened again on the first use after stop() (which
+   * releases the connections so a process can exit). After close() it throws SchedulerClosedError.
+   */
   private store(): Promise<Store> {
+    if (this.closed) return Promise.reject(new SchedulerClosedError());
     if (!this.ready) {
-      this.ready = (async () => {
-        if (!this.storeInstance) {
+      const opening = (async (): Promise<Store> => {
+        let store = this.storeInstance;
+        if (!store) {
           const { SqliteStore } = await import('../stores/sqlite/index.js');
-          this.storeInstance = new SqliteStore({ path: './hourglass.db' });
+          store = this.storeInstance = new SqliteStore({ path: './hourglass.db' });
         }
-        await this.storeInstance.init({ logger: this.logger });
-        return this.storeInstance;
+        await store.init({ logger: this.logger });
+        return store;
       })();
-      this.ready.catch(() => {
-        this.ready = null;
+      this.ready = opening;
+      opening.catch(() => {
+        if (this.ready === opening) this.ready = null;
       });
     }
     return this.ready;
@@ -194,7 +204,11 @@ export class Scheduler extends EventEmitter {
     this.safeEmit('scheduler:start');
   }
 
-  /** Stop claiming, drain or abort running jobs (see StopOptions), then close the store. */
+  /**
+   * Stop claiming, drain or abort running jobs (see StopOptions), then release the store's connections so the
+   * process can exit. The scheduler stays usable: a later call (now, getJob, listJobs, start...) opens them
+   * again. close() is the final step.
+   */
   async stop(options: StopOptions = {}): Promise<void> {
     const o = assertObject(options, 'options') as StopOptions;
     assertKnownKeys(o, ['graceful', 'timeoutMs'], 'options');
@@ -209,6 +223,16 @@ export class Scheduler extends EventEmitter {
       await store?.close();
     }
     if (wasStarted) this.safeEmit('scheduler:stop');
+  }
+
+  /**
+   * stop() (gracefully, with its options), then close the store for good: every later call throws
+   * SchedulerClosedError. The connections a store was given (a pg Pool, an ioredis client) stay the caller's.
+   */
+  async close(options: StopOptions = {}): Promise<void> {
+    if (this.closed) return;
+    await this.stop(options);
+    this.closed = true;
   }
 
   /** Start or stop only this process's workers; the store stays open (HTTP runner start/stop). */
@@ -259,7 +283,12 @@ export class Scheduler extends EventEmitter {
   // ---- scheduling -----------------------------------------------------------------------------------------
 
   private normaliseContext(): NormaliseContext {
-    return { now: this.clock(), timezone: this.timezone, defaultPriority: (name) => this.registry.priorityFor(name) };
+    return {
+      now: this.clock(),
+      timezone: this.timezone,
+      defaultPriority: (name) => this.registry.priorityFor(name),
+      defaultMaxAttempts: (name) => this.registry.definitions.get(name)?.attempts ?? null,
+    };
   }
 
   /** Run as soon as possible. */
@@ -352,10 +381,17 @@ export class Scheduler extends EventEmitter {
   async history(id: string): Promise<HistoryRecord[]> {
     const rows = await (await this.store()).history(String(id));
     return rows.map((r) => ({
-      ...r,
+      id: r.id,
+      jobId: r.jobId,
+      status: r.status,
+      attempt: r.attempt,
       startedAt: new Date(r.startedAt),
       completedAt: new Date(r.completedAt),
       duration: r.completedAt - r.startedAt,
+      error: r.error,
+      stack: r.stack ?? null,
+      result: r.result,
+      workerId: r.workerId,
     }));
   }
 
@@ -418,13 +454,21 @@ export class Scheduler extends EventEmitter {
   async requeueFailed(name?: string): Promise<number> {
     if (name !== undefined) assertName(name, 'name');
     let count = 0;
+    // A triggered job leaves 'failed', so the next page starts past only the jobs that stayed (their dedupe
+    // key is held by a live job: DedupeConflictError; running them too would make two live holders).
+    let stayed = 0;
     for (;;) {
-      // A triggered job leaves 'failed', so each page starts at offset 0 again.
-      const failed = await this.listJobs({ status: 'failed', limit: 500, ...(name !== undefined ? { name } : {}) });
-      let moved = 0;
-      for (const job of failed) if ((await this.trigger(job.id))?.status === 'pending') moved++;
-      count += moved;
-      if (moved === 0) return count;
+      const failed = await this.listJobs({ status: 'failed', limit: 500, offset: stayed, ...(name !== undefined ? { name } : {}) });
+      if (failed.length === 0) return count;
+      for (const job of failed) {
+        try {
+          if ((await this.trigger(job.id))?.status === 'pending') count++;
+          else stayed++;
+        } catch (error) {
+          if (!(error instanceof DedupeConflictError)) throw error;
+          stayed++;
+        }
+      }
     }
   }
 

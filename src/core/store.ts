@@ -19,7 +19,11 @@ export interface JobRecord {
   priority: number;
   /** Runs started in the current cycle; a claim increments it. */
   attempts: number;
-  /** null: the worker resolves it from its definition or the scheduler's defaults at run time. */
+  /**
+   * Runs allowed per cycle. Set at insert from the job's options or, where the inserting process defines the
+   * name, its definition; null only until the first run settles, which writes the value that run used. So
+   * every reader sees what ran, whatever it defines itself.
+   */
   maxAttempts: number | null;
   backoff: BackoffSpec | null;
   timeoutMs: number | null;
@@ -39,6 +43,8 @@ export interface JobRecord {
   lastRunAt: number | null;
   lastFinishedAt: number | null;
   lastError: string | null;
+  /** The stack of the error behind lastError (bounded: see outcome.ts), null when there is none. */
+  lastErrorStack: string | null;
   result: Json | null;
   progress: Json | null;
   lockedBy: string | null;
@@ -104,8 +110,16 @@ export interface HistoryEntry {
   startedAt: number;
   completedAt: number;
   error: string | null;
+  /** The error's stack (bounded), null when there is none. */
+  stack: string | null;
   result: Json | null;
   workerId: string;
+}
+
+/** A stored history record: a HistoryEntry with its id (insertion order) and job. */
+export interface HistoryRow extends HistoryEntry {
+  id: string;
+  jobId: string;
 }
 
 /**
@@ -126,6 +140,10 @@ export interface Settlement {
   result?: Json | null;
   /** Stored on the job when defined (null clears). */
   lastError?: string | null;
+  /** Stored on the job when defined (null clears); always given together with lastError. */
+  lastErrorStack?: string | null;
+  /** Stored on the job when defined: the maxAttempts this run used (written when the record had none). */
+  maxAttempts?: number;
   finishedAt: number;
   /** One history record for the run; null writes none. */
   history: HistoryEntry | null;
@@ -193,9 +211,12 @@ export interface Store {
   /** 'sqlite' | 'postgres' | 'redis'; shown in health() and logs. */
   readonly kind: string;
 
-  /** Connect and bring the schema up to date (runs migrate()). Idempotent. */
+  /** Connect and bring the schema up to date (runs migrate()). Idempotent; after close() it connects again. */
   init(options: StoreInitOptions): Promise<void>;
-  /** Release what the store owns (never a pool or client the user passed in). */
+  /**
+   * Release what the store owns (never a pool or client the user passed in). The store may be init()ed again
+   * afterwards: a stopped Scheduler reopens it on its next call.
+   */
   close(): Promise<void>;
   /** Apply pending migrations once, safe with many processes racing. */
   migrate(): Promise<MigrationStatus>;
@@ -251,13 +272,14 @@ export interface Store {
    */
   countJobs(name?: string, statuses?: readonly JobStatus[]): Promise<Record<JobStatus, number>>;
   /** History of one job, oldest first. */
-  history(jobId: string): Promise<{ id: string; jobId: string; status: HistoryEntry['status']; attempt: number; startedAt: number; completedAt: number; error: string | null; result: Json | null; workerId: string }[]>;
+  history(jobId: string): Promise<HistoryRow[]>;
 
   /** Pending → cancelled; running → cancelled (lock kept so the running worker still settles it). */
   cancel(id: string, now: number): Promise<CancelResult | null>;
   /**
    * Run now: pending → nextRunAt = now; completed/failed/cancelled → pending, attempts 0, nextRunAt = now;
-   * running is left as it is.
+   * running is left as it is. A finished job whose dedupeKey is held by another pending or running job is
+   * left as it is and the call throws DedupeConflictError (never two live holders of one key).
    */
   trigger(id: string, now: number): Promise<JobRecord | null>;
   /** Change fields of a job that is not running. Returns null when the id is unknown. */

@@ -131,6 +131,8 @@ export interface Job<T = unknown> {
   lastRunAt: Date | null;
   lastFinishedAt: Date | null;
   lastError: string | null;
+  /** Where lastError was thrown: its stack, bounded to a few KB; null when there is none. */
+  lastErrorStack: string | null;
   result: Json | null;
   repeat: RepeatSpec | null;
   /** Identity of a repeating job created by every() (or schedule with repeat and key). */
@@ -162,6 +164,8 @@ export interface HistoryRecord {
   completedAt: Date;
   duration: number;
   error: string | null;
+  /** The error's stack, bounded to a few KB; null when there is none. */
+  stack: string | null;
   result: Json | null;
   workerId: string;
 }

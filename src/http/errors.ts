@@ -3,7 +3,7 @@
  * Core errors already carry a stable `code`; this file only decides which status each code deserves, so a
  * client can branch on `code` and never parse a message.
  */
-import { HourglassError, ValidationError, UnknownJobNameError } from '../core/errors.js';
+import { HourglassError, ValidationError, UnknownJobNameError, type ErrorCode } from '../core/errors.js';
 
 export class HttpError extends Error {
   constructor(
@@ -20,12 +20,36 @@ export class HttpError extends Error {
 export const notFound = (message = 'no such route') => new HttpError(404, 'NOT_FOUND', message);
 
 /** Statuses for core codes that are not plain bad input (bad input is 400, whatever its code). */
-const STATUS_BY_CODE: Record<string, number> = {
-  JOB_NOT_FOUND: 404,
+/** Every code in the registry has its status (a new code that is not listed here fails to compile). */
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  INVALID_CRON: 400,
+  INVALID_TIMEZONE: 400,
+  INVALID_TIME: 400,
+  INVALID_DURATION: 400,
+  INVALID_DATA: 400,
+  INVALID_INTERVAL: 400,
+  INVALID_PRIORITY: 400,
+  INVALID_SCHEDULE: 400,
+  UNKNOWN_FIELD: 400,
+  INVALID_BODY: 400,
+  INVALID_DECORATOR: 400,
+  NOT_A_JOB_GROUP: 400,
+  DUPLICATE_JOB_NAME: 400,
+  DUPLICATE_GROUP: 400,
+  UNPAIRED_QUERY: 400,
   UNKNOWN_JOB_NAME: 400,
+  JOB_NOT_FOUND: 404,
   JOB_STATE: 409,
-  STORE_ERROR: 503,
+  DEDUPE_CONFLICT: 409,
+  JOB_TIMEOUT: 500,
+  JOB_CANCELLED: 409,
+  LEASE_LOST: 409,
+  JOB_LOST: 500,
   SCHEDULER_STOPPING: 503,
+  SCHEDULER_CLOSED: 503,
+  STORE_ERROR: 503,
+  REDIS_EVICTION_POLICY: 503,
 };
 
 /** Any thrown value → the HttpError to send. `internal` tells the caller to log it (it is our fault, or the store's). */

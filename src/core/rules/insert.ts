@@ -1,0 +1,86 @@
+/**
+ * The rules of insert, written once (see claim.ts for how stores use them). For each job of a batch, in
+ * order (a job sees the ones inserted before it in the same batch):
+ *   1. dedupe: a `dedupeKey` held by a live job (pending or running) other than the job's own repeating job
+ *      returns that holder unchanged (created false). Never two live holders of one key.
+ *   2. repeat upsert: a `repeatKey` that exists updates that job (upsertedRecord), created false.
+ *   3. otherwise a new pending job (newRecord), created true.
+ */
+import type { JobRecord, NewJob } from '../store.js';
+
+export const FINISHED: ReadonlySet<JobRecord['status']> = new Set(['completed', 'failed', 'cancelled']);
+export const LIVE: ReadonlySet<JobRecord['status']> = new Set(['pending', 'running']);
+
+export type InsertDecision =
+  | { kind: 'existing'; job: JobRecord }
+  | { kind: 'upsert'; job: JobRecord }
+  | { kind: 'insert' };
+
+/**
+ * What happens to `job`, given the job holding its repeat key (if any) and the live job holding its dedupe
+ * key (if any).
+ */
+export function decideInsert(job: NewJob, repeatHolder: JobRecord | null, dedupeHolder: JobRecord | null): InsertDecision {
+  if (dedupeHolder !== null && dedupeHolder.id !== repeatHolder?.id) return { kind: 'existing', job: dedupeHolder };
+  if (repeatHolder !== null) return { kind: 'upsert', job: repeatHolder };
+  return { kind: 'insert' };
+}
+
+/** A new job as stored. */
+export function newRecord(id: string, job: NewJob, now: number): JobRecord {
+  return {
+    id,
+    name: job.name,
+    data: job.data ?? null,
+    status: 'pending',
+    priority: job.priority,
+    attempts: 0,
+    maxAttempts: job.maxAttempts,
+    backoff: job.backoff,
+    timeoutMs: job.timeoutMs,
+    repeat: job.repeat,
+    repeatKey: job.repeatKey,
+    dedupeKey: job.dedupeKey,
+    label: job.label ?? null,
+    dueAt: job.dueAt,
+    nextRunAt: job.nextRunAt,
+    lastRunAt: null,
+    lastFinishedAt: null,
+    lastError: null,
+    lastErrorStack: null,
+    result: null,
+    progress: null,
+    lockedBy: null,
+    lockedUntil: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * every() (or a repeat with a key) called again: the job takes the new name, data and options. Its due times
+ * change only when the repeat changed or the job had finished; a finished job becomes pending again with a
+ * fresh cycle (attempts 0). A running job stays running (its run settles as usual).
+ */
+export function upsertedRecord(existing: JobRecord, job: NewJob, now: number): JobRecord {
+  const finished = FINISHED.has(existing.status);
+  const repeatChanged = JSON.stringify(existing.repeat) !== JSON.stringify(job.repeat);
+  const moveDue = repeatChanged || finished;
+  return {
+    ...existing,
+    name: job.name,
+    data: job.data ?? null,
+    priority: job.priority,
+    maxAttempts: job.maxAttempts,
+    backoff: job.backoff,
+    timeoutMs: job.timeoutMs,
+    dedupeKey: job.dedupeKey,
+    label: job.label ?? null,
+    nextRunAt: moveDue ? job.nextRunAt : existing.nextRunAt,
+    dueAt: moveDue ? job.dueAt : existing.dueAt,
+    attempts: finished ? 0 : existing.attempts,
+    status: finished ? 'pending' : existing.status,
+    repeat: job.repeat,
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The calls a differential sequence is made of, as plain data (so fast-check can shrink a failing sequence
+ * to a minimal one), and their generators. A job is referred to by `pick`, an index into the jobs the
+ * sequence has seen (taken modulo their number when the command runs), so every generated sequence is valid
+ * whatever the earlier commands did.
+ */
+import fc from 'fast-check';
+import type { Json } from '../../src/core/types.js';
+
+export const NAMES = ['a', 'b', 'c'] as const;
+const KEYS = ['k1', 'k2'] as const;
+const REPEAT_KEYS = ['r1', 'r2'] as const;
+
+export interface JobSpec {
+  name: string;
+  data: Json;
+  priority: number;
+  maxAttempts: number | null;
+  dedupeKey: string | null;
+  /** With a repeat key: repeats every `every` ms. */
+  repeatKey: string | null;
+  every: number;
+  delay: number;
+  label: string | null;
+  timeoutMs: number | null;
+}
+
+export type Outcome = 'success' | 'failure' | 'release' | 'success-no-save';
+
+export type Command =
+  | { kind: 'insert'; jobs: JobSpec[] }
+  | { kind: 'claim'; limit: number; names: string[] | null; caps: { name: string; localFree?: number; global?: number }[]; lifetime: number; combine: boolean }
+  | { kind: 'settle'; picks: { pick: number; outcome: Outcome; maxAttempts: number; stale: boolean }[] }
+  | { kind: 'heartbeat'; picks: number[]; extend: number }
+  | { kind: 'progress'; pick: number; value: Json }
+  | { kind: 'cancel'; pick: number }
+  | { kind: 'trigger'; pick: number }
+  | { kind: 'update'; pick: number; data?: Json; priority?: number; maxAttempts?: number | null; delay?: number }
+  | { kind: 'remove'; pick: number }
+  | { kind: 'pause'; name: string; paused: boolean }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'prune'; completed?: number; failed?: number; cancelled?: number; history: number | null; limit: number }
+  | { kind: 'count'; name?: string; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled')[] }
+  | { kind: 'list'; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled')[]; name?: string; limit: number; offset: number }
+  | { kind: 'lock'; name: string; owner: string; ttl: number; release: boolean };
+
+/** Objects whose keys come in a random order: stores must give them back in that order. */
+const data: fc.Arbitrary<Json> = fc.oneof(
+  fc.constant(null),
+  fc.integer({ min: -1000, max: 1000 }),
+  fc.string({ maxLength: 8 }),
+  fc.dictionary(fc.constantFrom('z', 'b', 'a', 'y', 'c', '10', '2'), fc.oneof(fc.integer(), fc.string({ maxLength: 4 }), fc.boolean(), fc.constant(null)), {
+    maxKeys: 4,
+  }),
+  fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 3 }),
+);
+
+const name = fc.constantFrom(...NAMES);
+const statuses = fc.subarray(['pending', 'running', 'completed', 'failed', 'cancelled'] as const, { minLength: 1 });
+
+const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
+  name,
+  data,
+  priority: fc.constantFrom(0, 0, 5, -5),
+  maxAttempts: fc.constantFrom(null, 1, 2, 3),
+  dedupeKey: fc.constantFrom(null, null, ...KEYS),
+  repeatKey: fc.constantFrom(null, null, null, ...REPEAT_KEYS),
+  every: fc.constantFrom(1000, 5000),
+  delay: fc.constantFrom(0, 0, 500, 5000),
+  label: fc.constantFrom(null, null, 'people'),
+  timeoutMs: fc.constantFrom(null, null, 2000),
+});
+
+const pick = fc.nat({ max: 19 });
+
+export const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('insert' as const), jobs: fc.array(jobSpec, { minLength: 1, maxLength: 3 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('claim' as const),
+      limit: fc.constantFrom(0, 1, 2, 4, 4),
+      names: fc.option(fc.subarray([...NAMES], { minLength: 1 }), { nil: null }),
+      caps: fc.uniqueArray(
+        fc.record({ name, localFree: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }), global: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }) }, { requiredKeys: ['name'] }),
+        { selector: (c) => c.name, maxLength: 2 },
+      ),
+      lifetime: fc.constantFrom(1000, 30_000),
+      combine: fc.boolean(),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('settle' as const),
+      picks: fc.array(
+        fc.record({ pick, outcome: fc.constantFrom<Outcome>('success', 'success', 'failure', 'failure', 'release', 'success-no-save'), maxAttempts: fc.constantFrom(1, 1, 2, 3), stale: fc.constantFrom(false, false, false, true) }),
+        { minLength: 1, maxLength: 3 },
+      ),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('heartbeat' as const), picks: fc.array(pick, { minLength: 1, maxLength: 3 }), extend: fc.constantFrom(1000, 30_000) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('progress' as const), pick, value: data }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('trigger' as const), pick }) },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      {
+        kind: fc.constant('update' as const),
+        pick,
+        data,
+        priority: fc.constantFrom(0, 7),
+        maxAttempts: fc.constantFrom(null, 2),
+        delay: fc.constantFrom(0, 3000),
+      },
+      { requiredKeys: ['kind', 'pick'] },
+    ),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('pause' as const), name, paused: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(1, 100, 1000, 10_000, 40_000) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      {
+        kind: fc.constant('prune' as const),
+        completed: fc.constantFrom(0, 5000),
+        failed: fc.constantFrom(0, 5000),
+        cancelled: fc.constantFrom(0, 5000),
+        history: fc.constantFrom(null, 0, 5000),
+        limit: fc.integer({ min: 0, max: 3 }),
+      },
+      { requiredKeys: ['kind', 'history', 'limit'] },
+    ),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('count' as const), name, statuses }, { requiredKeys: ['kind'] }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('list' as const), statuses, name, limit: fc.integer({ min: 1, max: 5 }), offset: fc.integer({ min: 0, max: 2 }) }, { requiredKeys: ['kind', 'limit', 'offset'] }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('lock' as const), name: fc.constantFrom('L1', 'L2'), owner: fc.constantFrom('o1', 'o2'), ttl: fc.constantFrom(500, 5000), release: fc.boolean() }),
+  },
+);
+
+/** Long enough for jobs to be claimed, fail for good, be triggered and pruned within one sequence. */
+export const sequence = fc.array(command, { minLength: 1, maxLength: 40, size: 'max' });

@@ -1,0 +1,264 @@
+/**
+ * Runs one sequence of commands against the model (MemoryStore) and a real store side by side, and checks
+ * after every command that both answered alike and hold the same jobs; at the end, the same history.
+ * Ids differ between stores, so they are translated: the n-th job either store created is the same job.
+ * The clock is fake: every `now` a store sees comes from here, as the Store contract says.
+ */
+import { expect } from 'vitest';
+import { HourglassError } from '../../src/core/errors.js';
+import { decide, type RunOutcome } from '../../src/core/outcome.js';
+import type { ClaimedJob, JobRecord, NewJob, Settlement, Store } from '../../src/core/store.js';
+import type { Command, JobSpec } from './commands.js';
+import { NAMES } from './commands.js';
+
+const UNKNOWN_ID = '987654321';
+let epoch = 1_800_000_000_000;
+
+interface Claim {
+  modelId: string;
+  token: string;
+  /** The job as the model's claim returned it (the worker decides outcomes from this). */
+  job: ClaimedJob;
+  at: number;
+}
+
+export class Pair {
+  private now: number;
+  private readonly toModel = new Map<string, string>();
+  private readonly toReal = new Map<string, string>();
+  /** Model ids in creation order. */
+  private readonly ids: string[] = [];
+  private readonly claims: Claim[] = [];
+  private tokens = 0;
+  readonly log: string[] = [];
+
+  constructor(
+    private readonly model: Store,
+    private readonly real: Store,
+  ) {
+    epoch += 100_000_000; // every sequence on a fresh stretch of time: nothing left from the last one is due
+    this.now = epoch;
+  }
+
+  async run(commands: Command[]): Promise<void> {
+    for (const [i, command] of commands.entries()) {
+      this.log.push(JSON.stringify(command));
+      // Inputs are decided once, from the model's state before the command, then given to both stores.
+      const operation = await this.prepare(command);
+      const expected = await attempt(() => operation(this.model, (id) => id));
+      const actual = await attempt(() => operation(this.real, (id) => this.realId(id)));
+      this.learn(expected, actual, command);
+      expect(this.translate(actual), `command #${i} ${command.kind}: answers differ\n${this.log.join('\n')}`).toEqual(expected);
+      await this.compareJobs(`after command #${i} ${command.kind}`);
+      if (command.kind === 'advance') this.now += command.ms;
+      else this.now += 1;
+    }
+    await this.compareHistory();
+  }
+
+  /** Empty the real store through its API (cheaper than a new schema per sequence). */
+  async reset(): Promise<void> {
+    for (const id of this.toModel.keys()) await this.real.remove(id);
+    for (const name of NAMES) await this.real.setPaused(name, false);
+    for (const lock of ['L1', 'L2']) for (const owner of ['o1', 'o2']) await this.real.releaseLock(lock, owner);
+  }
+
+  private realId(modelId: string): string {
+    return this.toReal.get(modelId) ?? UNKNOWN_ID;
+  }
+
+  private pickId(pick: number): string {
+    if (this.ids.length === 0 || pick === 19) return UNKNOWN_ID;
+    return this.ids[pick % this.ids.length]!;
+  }
+
+  /** A claim to act for: among those still holding their job in the model unless `stale`. */
+  private async pickClaim(pick: number, stale: boolean): Promise<Claim | null> {
+    let pool = this.claims;
+    if (!stale) {
+      const current: Claim[] = [];
+      for (const claim of this.claims) {
+        const job = await this.model.getJob(claim.modelId);
+        if (job && (job.status === 'running' || job.status === 'cancelled') && job.lockedBy !== null && job.lastRunAt === claim.at) current.push(claim);
+      }
+      pool = current;
+    }
+    return pool.length === 0 ? null : pool[pick % pool.length]!;
+  }
+
+  /** The command as one call with concrete inputs: (store, id in that store) → answer. */
+  private async prepare(command: Command): Promise<(store: Store, id: (modelId: string) => string) => Promise<unknown>> {
+    const now = this.now;
+    switch (command.kind) {
+      case 'insert':
+        return (store) => store.insert(command.jobs.map((spec) => newJob(spec, now)), now);
+      case 'claim': {
+        const request = {
+          now,
+          workerId: `w${this.tokens % 2}`,
+          lockToken: `t${this.tokens++}`,
+          limit: command.limit,
+          names: command.names,
+          limits: command.caps.map((c) => ({ ...c })),
+          lockLifetimeMs: command.lifetime,
+          lockLifetimes: { c: 2000 },
+        };
+        return async (store) => (command.combine && store.settleAndClaim ? (await store.settleAndClaim([], request)).claimed : store.claim(request));
+      }
+      case 'settle': {
+        const settlements: Settlement[] = [];
+        for (const p of command.picks) {
+          const claim = await this.pickClaim(p.pick, p.stale);
+          if (claim) settlements.push(settlementFor(claim, p.outcome, p.maxAttempts, now));
+        }
+        return (store, id) => store.settle(settlements.map((s) => ({ ...s, id: id(s.id) })));
+      }
+      case 'heartbeat': {
+        const leases: { modelId: string; lockToken: string; lockedUntil: number }[] = [];
+        for (const p of command.picks) {
+          const claim = await this.pickClaim(p, true);
+          if (claim) leases.push({ modelId: claim.modelId, lockToken: claim.token, lockedUntil: now + command.extend });
+        }
+        return (store, id) => store.heartbeat(leases.map((l) => ({ id: id(l.modelId), lockToken: l.lockToken, lockedUntil: l.lockedUntil })), now);
+      }
+      case 'progress': {
+        const claim = await this.pickClaim(command.pick, true);
+        return async (store, id) => (claim ? store.saveProgress(id(claim.modelId), claim.token, command.value, now) : 'no claim');
+      }
+      case 'cancel': {
+        const target = this.pickId(command.pick);
+        return (store, id) => store.cancel(id(target), now);
+      }
+      case 'trigger': {
+        const target = this.pickId(command.pick);
+        return (store, id) => store.trigger(id(target), now);
+      }
+      case 'update': {
+        const target = this.pickId(command.pick);
+        const patch: Record<string, unknown> = {};
+        if (command.data !== undefined) patch.data = command.data;
+        if (command.priority !== undefined) patch.priority = command.priority;
+        if (command.maxAttempts !== undefined) patch.maxAttempts = command.maxAttempts;
+        if (command.delay !== undefined) patch.nextRunAt = patch.dueAt = now + command.delay;
+        return (store, id) => store.update(id(target), patch, now);
+      }
+      case 'remove': {
+        const target = this.pickId(command.pick);
+        return (store, id) => store.remove(id(target));
+      }
+      case 'pause':
+        return async (store) => {
+          await store.setPaused(command.name, command.paused);
+          return store.pausedNames();
+        };
+      case 'advance':
+        return async () => null;
+      case 'prune': {
+        const finishedBefore: Record<string, number> = {};
+        for (const status of ['completed', 'failed', 'cancelled'] as const) {
+          const age = command[status];
+          if (age !== undefined) finishedBefore[status] = now - age;
+        }
+        const request = { finishedBefore, historyBefore: command.history === null ? null : now - command.history, limit: command.limit };
+        return (store) => store.prune(request);
+      }
+      case 'count':
+        return (store) => store.countJobs(command.name, command.statuses);
+      case 'list': {
+        const query = { ...(command.statuses ? { status: command.statuses } : {}), ...(command.name ? { name: command.name } : {}), limit: command.limit, offset: command.offset };
+        return (store) => store.listJobs(query);
+      }
+      case 'lock':
+        return (store) => (command.release ? store.releaseLock(command.name, command.owner) : store.acquireLock(command.name, command.owner, command.ttl, now));
+    }
+  }
+
+  /** Record ids and claims from both answers, then express the real answer in model ids. */
+  private translate(value: unknown): unknown {
+    return mapIds(value, (realId) => this.toModel.get(realId) ?? `unmapped:${realId}`);
+  }
+
+  /** Learn id pairs from an insert's answers, and the claims a settle may act for. */
+  private learn(modelAnswer: unknown, realAnswer: unknown, command: Command): void {
+    const at = this.now;
+    if (command.kind === 'insert' && Array.isArray(modelAnswer) && Array.isArray(realAnswer)) {
+      modelAnswer.forEach((m: { job: JobRecord; created: boolean }, i) => {
+        const r = realAnswer[i] as { job: JobRecord; created: boolean } | undefined;
+        if (m.created && r?.created && !this.toModel.has(r.job.id)) {
+          this.toModel.set(r.job.id, m.job.id);
+          this.toReal.set(m.job.id, r.job.id);
+          this.ids.push(m.job.id);
+        }
+      });
+    }
+    if (command.kind === 'claim' && Array.isArray(modelAnswer)) {
+      for (const job of modelAnswer as ClaimedJob[]) this.claims.push({ modelId: job.id, token: job.lockToken, job, at });
+    }
+  }
+
+  private async compareJobs(when: string): Promise<void> {
+    const [expected, actual] = await Promise.all([this.model.listJobs({ limit: 1000, offset: 0 }), this.real.listJobs({ limit: 1000, offset: 0 })]);
+    expect(this.translate(actual), `jobs differ ${when}\n${this.log.join('\n')}`).toEqual(expected);
+  }
+
+  private async compareHistory(): Promise<void> {
+    for (const modelId of this.ids) {
+      const [expected, actual] = await Promise.all([this.model.history(modelId), this.real.history(this.realId(modelId))]);
+      const strip = (rows: { id: string }[]) => rows.map(({ id: _id, ...rest }) => rest);
+      expect(strip(this.translate(actual) as { id: string }[]), `history of job ${modelId} differs\n${this.log.join('\n')}`).toEqual(strip(expected as { id: string }[]));
+    }
+  }
+}
+
+/** The answer, or the error's code (an untyped error is a failure of its own: stores throw typed errors). */
+async function attempt(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await call();
+  } catch (error) {
+    return { error: error instanceof HourglassError ? error.code : `untyped: ${(error as Error)?.message ?? String(error)}` };
+  }
+}
+
+function newJob(spec: JobSpec, now: number): NewJob {
+  const due = now + spec.delay;
+  return {
+    name: spec.name,
+    data: spec.data,
+    priority: spec.priority,
+    maxAttempts: spec.maxAttempts,
+    backoff: null,
+    timeoutMs: spec.timeoutMs,
+    repeat: spec.repeatKey === null ? null : { every: spec.every },
+    repeatKey: spec.repeatKey,
+    dedupeKey: spec.dedupeKey,
+    label: spec.label,
+    dueAt: due,
+    nextRunAt: due,
+  };
+}
+
+/** The settlement a worker would send for this claim and outcome (decided by the core, as in production). */
+function settlementFor(claim: Claim, outcome: string, maxAttempts: number, now: number): Settlement {
+  let run: RunOutcome;
+  if (outcome === 'failure') {
+    const error = new Error(`boom ${claim.job.attempts}`);
+    error.stack = `Error: boom ${claim.job.attempts}\n    at handler (jobs.ts:1:1)`;
+    run = { kind: 'failure', error };
+  } else if (outcome === 'release') run = { kind: 'released', reason: 'released' };
+  else run = { kind: 'success', result: claim.job.data };
+  const policy = { maxAttempts, backoff: { type: 'fixed' as const, delay: 700 }, saveResult: outcome !== 'success-no-save' };
+  return decide(claim.job, run, policy, claim.at, now, 'w-settle').settlement;
+}
+
+/** Replace every job id in an answer (fields named id or jobId of job-shaped objects). */
+function mapIds(value: unknown, map: (id: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((v) => mapIds(v, map));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if ((key === 'id' && 'name' in value && 'status' in value) || key === 'jobId') out[key] = typeof v === 'string' ? map(v) : v;
+    else if (key === 'job' || key === 'data' || key === 'result' || key === 'progress') out[key] = key === 'job' ? mapIds(v, map) : v;
+    else out[key] = Array.isArray(v) || (v !== null && typeof v === 'object' && key !== 'repeat' && key !== 'backoff') ? mapIds(v, map) : v;
+  }
+  return out;
+}
