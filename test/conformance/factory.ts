@@ -10,6 +10,11 @@ export interface CreatedStore {
   url: string;
   /** Drop the file/schema/keys. The suite closes the store first. */
   cleanup(): Promise<void>;
+  /**
+   * Another handle on the same data, as another process would open it (not yet init()ed). Default:
+   * storeFromUrl(url). An in-process store (MemoryStore) hands out the same instance.
+   */
+  open?(): Promise<Store>;
 }
 
 export interface StoreFactory {

@@ -27,16 +27,18 @@ export function useHarness(factory: StoreFactory): SchedulerHarness {
     harness.created = await factory.create();
     let first = true;
     harness.scheduler = async (options = {}) => {
-      const store = first ? harness.created.store : await storeFromUrl(harness.created.url);
+      const created = harness.created;
+      const store = first ? created.store : created.open ? await created.open() : await storeFromUrl(created.url);
       first = false;
       const s = new Scheduler({ pollInterval: 50, logger: silentLogger, ...options, store });
       schedulers.push(s);
       return s;
     };
     harness.otherStore = async () => {
-      const s = await storeFromUrl(harness.created.url);
+      const created = harness.created;
+      const s = created.open ? await created.open() : await storeFromUrl(created.url);
       await s.init({ logger: silentLogger });
-      stores.push(s);
+      if (s !== created.store) stores.push(s);
       return s;
     };
   });

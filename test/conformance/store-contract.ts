@@ -65,9 +65,9 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
 
     /** Another connection to the same data, as another process would open it. */
     async function another(): Promise<Store> {
-      const s = await storeFromUrl(created.url);
+      const s = created.open ? await created.open() : await storeFromUrl(created.url);
       await s.init({ logger: silentLogger });
-      extra.push(s);
+      if (s !== created.store) extra.push(s);
       return s;
     }
 

@@ -14,8 +14,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Store } from '../../src/core/store.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
+import { memoryFactory } from '../stores/memory.factory.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { availability, type CreatedStore, type StoreFactory } from '../conformance/factory.js';
+import { availability, type CreatedStore } from '../conformance/factory.js';
 import { postgresFactory } from '../stores/postgres.factory.js';
 import { redisFactory } from '../stores/redis.factory.js';
 import { sqliteFileFactory } from '../stores/sqlite.factory.js';
@@ -25,12 +26,6 @@ import { Pair } from './runner.js';
 const RUNS = Number(process.env.HOURGLASS_DIFF_RUNS ?? 1000);
 const ONLY = process.env.HOURGLASS_DIFF_STORES?.split(',');
 const SEED = process.env.HOURGLASS_DIFF_SEED === undefined ? undefined : Number(process.env.HOURGLASS_DIFF_SEED);
-
-const memoryFactory: StoreFactory = {
-  kind: 'memory',
-  unavailable: async () => null,
-  create: async () => ({ store: new MemoryStore(), url: 'memory:', cleanup: async () => undefined }),
-};
 
 for (const factory of [memoryFactory, sqliteFileFactory, postgresFactory, redisFactory]) {
   if (ONLY && !ONLY.includes(factory.kind)) continue;

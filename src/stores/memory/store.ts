@@ -56,7 +56,8 @@ interface HistoryItem {
   text: string;
 }
 
-const NO_MIGRATIONS: MigrationStatus = { applied: [], pending: [] };
+/** Nothing to migrate: the layout is this file's, version 1 for as long as the process lives. */
+const LAYOUT: MigrationStatus = { applied: [{ version: 1, name: 'in-memory layout', appliedAt: null }], pending: [] };
 
 export class MemoryStore implements Store {
   readonly kind = 'memory';
@@ -72,10 +73,10 @@ export class MemoryStore implements Store {
   async init(_options: StoreInitOptions): Promise<void> {}
   async close(): Promise<void> {}
   async migrate(): Promise<MigrationStatus> {
-    return NO_MIGRATIONS;
+    return LAYOUT;
   }
   async migrationStatus(): Promise<MigrationStatus> {
-    return NO_MIGRATIONS;
+    return LAYOUT;
   }
   async ping(): Promise<void> {}
 

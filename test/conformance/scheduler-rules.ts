@@ -1,0 +1,161 @@
+/**
+ * Where the stores used to differ (issue "One set of rules"): each test here failed on at least one store
+ * before the rules were written once. Every store runs this file unchanged.
+ */
+import { describe, expect, it } from 'vitest';
+import { DedupeConflictError, SchedulerClosedError } from '../../src/core/errors.js';
+import type { Job } from '../../src/core/types.js';
+import { availability, type StoreFactory } from './factory.js';
+import { waitUntil } from './helpers.js';
+import { useHarness } from './scheduler-contract.js';
+
+/** Keys in an order no sorted or hashed layout would keep; integer-like keys are ordered by JS itself. */
+const DATA = { zeta: 1, beta: { yankee: [3, { delta: true, alpha: null }], alpha: 'x' }, '10': 'ten', '2': 'two', mid: 'ü €' };
+
+export async function describeSchedulerRules(factory: StoreFactory): Promise<void> {
+  const { skip } = await availability(factory);
+
+  describe.skipIf(skip)(`${factory.kind}: one set of rules`, () => {
+    const h = useHarness(factory);
+
+    it('gives data, results and progress back exactly as given, key order included', async () => {
+      const s = await h.scheduler();
+      const text = JSON.stringify(DATA);
+      let seen = '';
+      s.define('echo', async (job, ctx) => {
+        seen = JSON.stringify(job.data);
+        await ctx.progress({ zulu: 1, alpha: 2 });
+        return { zz: job.data, aa: 1 };
+      });
+      const job = await s.now('echo', DATA);
+      expect(JSON.stringify(job.data)).toBe(text);
+      expect(JSON.stringify((await s.getJob(job.id))!.data)).toBe(text);
+      expect(JSON.stringify((await s.listJobs({ name: 'echo' }))[0]!.data)).toBe(text);
+      await s.start();
+      await waitUntil(async () => (await s.getJob(job.id))!.status === 'completed');
+      expect(seen).toBe(text);
+      const done = (await s.getJob(job.id))!;
+      expect(JSON.stringify(done.result)).toBe(JSON.stringify({ zz: DATA, aa: 1 }));
+      expect(JSON.stringify(done.progress)).toBe('{"zulu":1,"alpha":2}');
+      expect(JSON.stringify((await s.history(job.id))[0]!.result)).toBe(JSON.stringify({ zz: DATA, aa: 1 }));
+    });
+
+    it('stays usable as a producer and reader after stop(), runs jobs again after start(), and refuses every call after close()', async () => {
+      const s = await h.scheduler();
+      s.define('work', async (job) => job.data);
+      await s.start();
+      const first = await s.now('work', 1);
+      await waitUntil(async () => (await s.getJob(first.id))!.status === 'completed');
+      await s.stop();
+      expect((await s.getJob(first.id))!.status).toBe('completed');
+      expect((await s.listJobs({ name: 'work' })).map((j) => j.id)).toEqual([first.id]);
+      expect(await s.history(first.id)).toHaveLength(1);
+      const second = await s.now('work', 2);
+      expect((await s.getJob(second.id))!.status).toBe('pending');
+      await s.start();
+      await waitUntil(async () => (await s.getJob(second.id))!.status === 'completed');
+      await s.close();
+      await expect(s.getJob(first.id)).rejects.toBeInstanceOf(SchedulerClosedError);
+      await expect(s.now('work')).rejects.toMatchObject({ code: 'SCHEDULER_CLOSED' });
+      await s.close(); // a second close is a no-op
+    });
+
+    it('refuses to trigger a finished job while another live job holds its dedupe key, changing nothing', async () => {
+      const s = await h.scheduler();
+      s.define('report', async () => 'done');
+      await s.start();
+      const old = await s.now('report', null, { dedupeKey: 'daily' });
+      await waitUntil(async () => (await s.getJob(old.id))!.status === 'completed');
+      await s.stop();
+      const holder = await s.schedule('in 1 hour', 'report', null, { dedupeKey: 'daily' });
+      expect(holder.id).not.toBe(old.id);
+      const error = await s.trigger(old.id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DedupeConflictError);
+      expect(error).toMatchObject({ code: 'DEDUPE_CONFLICT', holderId: holder.id, dedupeKey: 'daily', jobId: old.id });
+      expect((await s.getJob(old.id))!.status).toBe('completed');
+      const live = await s.listJobs({ status: ['pending', 'running'] });
+      expect(live.filter((j) => j.dedupeKey === 'daily').map((j) => j.id)).toEqual([holder.id]);
+      // Once the holder is gone, the old job may run again.
+      await s.cancel(holder.id);
+      expect((await s.trigger(old.id))!.status).toBe('pending');
+    });
+
+    it('requeueFailed sends back every failed job it can and skips one whose dedupe key is held', async () => {
+      const s = await h.scheduler();
+      s.define('flaky', async () => {
+        throw new Error('no');
+      });
+      await s.start();
+      const a = await s.now('flaky', 'a', { dedupeKey: 'A' });
+      const b = await s.now('flaky', 'b');
+      await waitUntil(async () => (await s.countJobs('flaky', ['failed'])).failed === 2);
+      await s.stop();
+      const holder = await s.schedule('in 1 hour', 'flaky', 'a2', { dedupeKey: 'A' });
+      expect(await s.requeueFailed('flaky')).toBe(1);
+      expect((await s.getJob(a.id))!.status).toBe('failed');
+      expect((await s.getJob(b.id))!.status).toBe('pending');
+      expect((await s.getJob(holder.id))!.status).toBe('pending');
+    });
+
+    it('calls a once() listener once and then removes it', async () => {
+      const s = await h.scheduler();
+      s.define('twice', async () => 'ok');
+      const calls: string[] = [];
+      s.once('job:success', (job: Job) => calls.push(job.id));
+      await s.start();
+      const a = await s.now('twice');
+      const b = await s.now('twice');
+      await waitUntil(async () => (await s.countJobs('twice', ['completed'])).completed === 2);
+      expect(calls).toHaveLength(1);
+      expect([a.id, b.id]).toContain(calls[0]);
+      expect(s.listenerCount('job:success')).toBe(0);
+    });
+
+    it('keeps the stack of a failure on the job and in its history, and clears it on success', async () => {
+      const s = await h.scheduler();
+      let runs = 0;
+      s.define(
+        'fragile',
+        async function fragileHandler() {
+          runs++;
+          if (runs === 1) throw new TypeError('bad input from upstream');
+          return 'fine';
+        },
+        { attempts: 2, backoff: { type: 'fixed', delay: 0 } },
+      );
+      let failed: Job | null = null;
+      s.on('job:fail', ({ job }) => (failed = job));
+      await s.start();
+      const job = await s.now('fragile');
+      await waitUntil(async () => (await s.getJob(job.id))!.status === 'completed');
+      expect(failed!.lastError).toBe('bad input from upstream');
+      expect(failed!.lastErrorStack).toMatch(/^TypeError: bad input from upstream\n\s+at (\S+\.)?fragileHandler/);
+      const history = await s.history(job.id);
+      expect(history.map((r) => r.status)).toEqual(['failed', 'completed']);
+      expect(history[0]!.error).toBe('bad input from upstream');
+      expect(history[0]!.stack).toBe(failed!.lastErrorStack);
+      expect(history[1]!.stack).toBeNull();
+      const done = (await s.getJob(job.id))!;
+      expect(done.lastError).toBeNull();
+      expect(done.lastErrorStack).toBeNull();
+    });
+
+    it('shows every reader the maxAttempts a job ran under, whatever the reader defines', async () => {
+      const worker = await h.scheduler();
+      worker.define('retrying', async () => {
+        throw new Error('always');
+      }, { attempts: 3, backoff: { type: 'fixed', delay: 60_000 } });
+      // A producer that does not define the name stores no maxAttempts; the first run writes the one it used.
+      const producer = await h.scheduler();
+      const job = await producer.now('retrying');
+      await worker.start();
+      await waitUntil(async () => (await worker.getJob(job.id))!.attempts === 1 && (await worker.getJob(job.id))!.status === 'pending');
+      const reader = await h.scheduler({ defaults: { attempts: 1 } });
+      expect((await reader.getJob(job.id))!.maxAttempts).toBe(3);
+      expect((await reader.listJobs({ name: 'retrying' }))[0]!.maxAttempts).toBe(3);
+      // A producer that defines the name stores its definition's value at once.
+      const defined = await worker.now('retrying');
+      expect((await reader.getJob(defined.id))!.maxAttempts).toBe(3);
+    });
+  });
+}
