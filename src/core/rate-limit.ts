@@ -7,6 +7,8 @@
  * woken when the oldest start leaves the window. Per process by design: each scheduler throttles its own
  * starts (N processes run up to N × max); `concurrency` is the cap that holds across processes.
  */
+import type { NameLimit } from './store.js';
+
 export interface RateLimit {
   max: number;
   perMs: number;
@@ -40,6 +42,28 @@ export class RateLimiter {
     if (!limit) return null;
     const recent = this.recent(name, limit, now);
     return recent.length < limit.max ? null : recent[recent.length - limit.max]! + limit.perMs;
+  }
+
+  /**
+   * Shape a claim: each throttled name among `names` is claimed at most as often as it may start now, less its
+   * jobs already claimed ahead (`held`). Returns the earliest time a name with no room may start again (the
+   * worker wakes then), or null.
+   */
+  limitClaim(names: Iterable<string>, limits: NameLimit[], held: readonly { name: string }[], now: number): number | null {
+    let wakeAt: number | null = null;
+    for (const name of names) {
+      if (!this.limitOf(name)) continue;
+      let ahead = 0;
+      for (const job of held) if (job.name === name) ahead++;
+      const room = Math.max(0, this.room(name, now) - ahead);
+      let limit = limits.find((l) => l.name === name);
+      if (!limit) limits.push((limit = { name }));
+      limit.localFree = Math.min(limit.localFree ?? Infinity, room);
+      if (room > 0) continue;
+      const free = this.nextFree(name, now);
+      if (free !== null && (wakeAt === null || free < wakeAt)) wakeAt = free;
+    }
+    return wakeAt;
   }
 
   private recent(name: string, limit: RateLimit, now: number): number[] {

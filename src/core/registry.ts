@@ -72,15 +72,27 @@ export class Registry {
     };
   }
 
-  /** What this process may claim now, given how many jobs of each name it runs. */
-  claimShape(runningHere: Map<string, number>): { names: string[] | null; limits: NameLimit[]; lockLifetimes: Record<string, number> } {
+  /**
+   * What this process may claim now, given how many jobs of each name it holds (`runningHere`), and how many of
+   * those still run although the store no longer counts them as running (`uncounted`: a cancelled or deleted
+   * job whose handler has not returned yet, see job-run.ts). The store enforces `concurrency` by counting its
+   * running rows, so those runs are taken off this process's share here.
+   */
+  claimShape(
+    runningHere: Map<string, number>,
+    uncounted?: Map<string, number>,
+  ): { names: string[] | null; limits: NameLimit[]; lockLifetimes: Record<string, number> } {
     const limits: NameLimit[] = [];
     const lockLifetimes: Record<string, number> = {};
     for (const [name, def] of this.definitions) {
       if (def.lockLimit !== undefined || def.concurrency !== undefined) {
         const limit: NameLimit = { name };
         if (def.lockLimit !== undefined) limit.localFree = Math.max(0, def.lockLimit - (runningHere.get(name) ?? 0));
-        if (def.concurrency !== undefined) limit.global = def.concurrency;
+        if (def.concurrency !== undefined) {
+          limit.global = def.concurrency;
+          const hidden = uncounted?.get(name);
+          if (hidden) limit.localFree = Math.max(0, Math.min(limit.localFree ?? Infinity, def.concurrency - hidden));
+        }
         limits.push(limit);
       }
       if (def.lockLifetimeMs !== undefined) lockLifetimes[name] = def.lockLifetimeMs;

@@ -23,6 +23,7 @@ import type {
   Job,
   JobHandler,
   JobOptions,
+  JobsClient,
   JobStatus,
   ListJobsFilter,
   Priority,
@@ -42,7 +43,7 @@ import { InsertBatcher } from './insert-batcher.js';
 export type { SchedulerOptions } from './options.js';
 
 
-export class Scheduler extends EventEmitter {
+export class Scheduler extends EventEmitter implements JobsClient {
   readonly workerId: string;
   readonly logger: Logger;
   readonly timezone: string;
@@ -82,34 +83,33 @@ export class Scheduler extends EventEmitter {
     const self = this;
     const followUps = new InsertBatcher(async (jobs) => this.insert(jobs));
     this.worker = new Worker({
-      // A getter: the default store is created lazily, on first use.
-      get store(): Store {
-        return self.storeInstance!;
-      },
-      registry: this.registry,
-      logger: this.logger,
       workerId: this.workerId,
-      slots: Math.min(concurrency, lockLimit),
-      holdLimit: Math.min(concurrency + prefetch, lockLimit),
-      prefetch,
-      pollIntervalMs,
+      logger: this.logger,
       now: this.clock,
-      publicJob: (record) => this.view(record),
-      extraContext: this.context,
-      scheduler: this,
-      emit: (event, ...args) => this.safeEmit(event, ...args),
-      listens: (event) => this.listenerCount(event) > 0,
-      reportStoreError: (error) => {
-        this.lastStoreError = { error, at: this.clock() };
-        this.safeEmit('scheduler:error', error);
+      // A function: the default store is created lazily, on first use.
+      store: () => self.storeInstance!,
+      registry: this.registry,
+      limits: { slots: Math.min(concurrency, lockLimit), holdLimit: Math.min(concurrency + prefetch, lockLimit), prefetch, pollIntervalMs },
+      events: { emit: (event, ...args) => this.safeEmit(event, ...args), listens: (event) => this.listenerCount(event) > 0 },
+      storeHealth: {
+        failed: (error) => {
+          this.lastStoreError = { error, at: this.clock() };
+          this.safeEmit('scheduler:error', error);
+        },
+        recovered: () => {
+          this.lastStoreError = null;
+          this.logger.info('store reachable again');
+        },
       },
-      storeRecovered: () => {
-        this.lastStoreError = null;
-        this.logger.info('store reachable again');
+      jobs: {
+        view: (record) => this.view(record),
+        // The Scheduler is the JobsClient handlers get as ctx.scheduler (checked here, structurally).
+        client: this,
+        extras: this.context,
+        followUpJob: (spec, field) => fromSpec(spec, field, this.normaliseContext()),
+        enqueue: (jobs) => followUps.add(jobs),
+        webhooks: config.webhooks,
       },
-      followUpJob: (spec, field) => fromSpec(spec, field, this.normaliseContext()),
-      enqueue: (jobs) => followUps.add(jobs),
-      webhooks: config.webhooks,
     });
     if (config.webhooks !== null) {
       // Deliveries are jobs like any other; each carries its hook's attempts, backoff and timeout.

@@ -195,9 +195,52 @@ export interface HandlerContext<T = unknown> {
    * asks again). Validated at once: bad input throws here.
    */
   followUp(name: string, data?: unknown, options?: FollowUpOptions): void;
-  scheduler: import('./scheduler.js').Scheduler;
+  /** The scheduler running this job, for handlers that schedule or inspect other jobs. */
+  scheduler: JobsClient;
   /** Anything passed as the scheduler's `context` option is merged in here (a db handle, services). */
   [extra: string]: unknown;
+}
+
+/** A change to a job that is not running (Scheduler.update). */
+export interface JobUpdate {
+  data?: unknown;
+  priority?: Priority;
+  attempts?: number;
+  /** A repeat, its text form ('5m', a cron expression), or null to stop repeating. */
+  repeat?: RepeatOptions | string | null;
+  runAt?: Date | number | string;
+}
+
+/**
+ * What a handler may do with jobs through ctx.scheduler: the Scheduler's producer, reader and admin methods. Declared
+ * here rather than as the Scheduler class so that the core's types do not depend on the scheduler's module
+ * (which depends on nearly everything); the Scheduler implements it.
+ */
+export interface JobsClient {
+  now<T = unknown>(name: string, data?: T, options?: JobOptions): Promise<Job<T>>;
+  schedule<T = unknown>(spec: ScheduleSpec): Promise<Job<T>>;
+  schedule<T = unknown>(when: Date | number | string, name: string, data?: T, options?: JobOptions): Promise<Job<T>>;
+  schedule<T = unknown>(name: string, data?: T, options?: Omit<ScheduleSpec, 'name' | 'data'>): Promise<Job<T>>;
+  every<T = unknown>(interval: Duration, name: string, data?: T, options?: EveryOptions): Promise<Job<T>>;
+  scheduleBulk(specs: ScheduleSpec[]): Promise<Job[]>;
+  getJob<T = unknown>(id: string): Promise<Job<T> | null>;
+  listJobs(filter?: ListJobsFilter): Promise<Job[]>;
+  history(id: string): Promise<HistoryRecord[]>;
+  cancel(id: string): Promise<Job | null>;
+  trigger(id: string): Promise<Job | null>;
+  update(id: string, patch: JobUpdate): Promise<Job | null>;
+  remove(id: string): Promise<boolean>;
+  queueSize(name?: string): Promise<number>;
+  countJobs(name?: string, statuses?: readonly JobStatus[]): Promise<Record<JobStatus, number>>;
+  requeueFailed(name?: string): Promise<number>;
+  pause(name: string): Promise<void>;
+  resume(name: string): Promise<void>;
+  pausedNames(): Promise<string[]>;
+  /** Distributed locks on the store: acquire(name, owner, ttl) / release(name, owner). */
+  readonly locks: {
+    acquire(name: string, owner: string, ttl: Duration): Promise<boolean>;
+    release(name: string, owner: string): Promise<boolean>;
+  };
 }
 
 export type JobHandler<T = any, R = unknown> = (job: Job<T>, ctx: HandlerContext<T>) => Promise<R> | R;

@@ -1,58 +1,27 @@
 /**
  * The worker: claims due jobs in batches (some ahead of free slots: claim-buffer.ts), starts a JobRun for each
- * (job-run.ts), renews their leases, and stops gracefully. Outcomes reach the store through the settle batcher,
- * or together with the next claim.
+ * (job-run.ts), renews the leases of every job it holds, hands each outcome to the RunFinisher (finish-run.ts),
+ * and stops gracefully. When it claims is wakeup.ts; outcomes reach the store through the settle batcher, or
+ * together with the next claim.
  *
- * Wake-ups: the loop claims whenever it has free slots and there may be work: after a full batch, when this
- * process enqueues due work, when the store hints that another process did (subscribe), when a timer for a
- * known due time fires, and, as the fallback, every pollInterval. No timer is longer than 30 s, so a suspended
- * machine catches up soon after it wakes.
+ * A slot is a handler executing. It is taken when a run starts and freed only when the handler returns, even
+ * long after a timeout, cancel or lost lease aborted it: never more handlers at once than the limits allow.
  */
 import { randomUUID } from 'node:crypto';
 import { ClaimBuffer } from './claim-buffer.js';
-import { RateLimiter } from './rate-limit.js';
+import { clockWith } from './clock.js';
 import { JobLostError } from './errors.js';
-import { JobRun } from './job-run.js';
-import type { Logger } from './logger.js';
-import { decide, type RunOutcome } from './outcome.js';
-import type { Registry } from './registry.js';
+import { RunFinisher } from './finish-run.js';
+import { JobRun, type RunContext } from './job-run.js';
+import type { RunOutcome } from './outcome.js';
+import { RateLimiter } from './rate-limit.js';
 import { SettleBatcher } from './settle-batcher.js';
-import type { ClaimRequest, ClaimedJob, NewJob, Store } from './store.js';
-import type { HandlerContext, Job, ScheduleSpec, SchedulerEvents } from './types.js';
-import type { Webhooks } from './webhooks.js';
+import type { ClaimRequest, ClaimedJob } from './store.js';
+import { MAX_TIMER_MS, Wakeup } from './wakeup.js';
+import type { WorkerOptions } from './worker-options.js';
 
-const MAX_TIMER_MS = 30_000;
 /** After aborting at the end of a stop, how long handlers get to actually stop before we give up on them. */
 const ABORT_GRACE_MS = 5_000;
-
-export interface WorkerHost {
-  store: Store;
-  registry: Registry;
-  logger: Logger;
-  workerId: string;
-  /** Handlers running at once. */
-  slots: number;
-  /** Most jobs held locked at once: running plus claimed ahead (lockLimit). */
-  holdLimit: number;
-  /** Most jobs claimed ahead of a free slot, used only while jobs are short (see ClaimBuffer). */
-  prefetch: number;
-  pollIntervalMs: number;
-  now(): number;
-  publicJob(record: ClaimedJob | import('./store.js').JobRecord): Job;
-  extraContext: Record<string, unknown>;
-  scheduler: HandlerContext['scheduler'];
-  emit<E extends keyof SchedulerEvents>(event: E, ...args: SchedulerEvents[E]): void;
-  /** Whether anyone listens to this event (an event nobody hears is not worth building). */
-  listens(event: keyof SchedulerEvents): boolean;
-  reportStoreError(error: Error): void;
-  storeRecovered(): void;
-  /** A follow-up's spec as a job to insert (validated; throws ValidationError). */
-  followUpJob(spec: ScheduleSpec, field: string): NewJob;
-  /** Insert follow-up jobs (those of runs ending together share one store operation: insert-batcher.ts). */
-  enqueue(jobs: NewJob[]): Promise<void>;
-  /** Webhook deliveries to enqueue after runs; null without the webhooks option. */
-  webhooks: Webhooks | null;
-}
 
 export class Worker {
   private readonly runs = new Map<string, JobRun>();
@@ -60,37 +29,60 @@ export class Worker {
   private active = 0;
   private state: 'stopped' | 'running' | 'stopping' = 'stopped';
   private loopDone: Promise<void> = Promise.resolve();
-  private woken = false;
-  private wake: (() => void) | null = null;
+  /** The last claim was full: there is probably more due work, so a freed slot claims again at once. */
   private moreWork = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  private dueTimer: NodeJS.Timeout | null = null;
-  private dueAt = Infinity;
-  private readonly settler: SettleBatcher;
   private unsubscribe: (() => Promise<void>) | null = null;
+  /** Outcomes waiting at claim time travel with the claim (Store.preferSettleAndClaim); read at start(). */
+  private combined = false;
+  private readonly wakeup: Wakeup;
   private readonly buffer: ClaimBuffer;
   /** Throttled names (DefineOptions.rateLimit): their starts in the window, which shape each claim. */
   private readonly limiter: RateLimiter;
-  /** Set by kick() while running: a claim is coming, so outcomes may wait to travel with it. */
-  private claimSoon = false;
+  private readonly settler: SettleBatcher;
+  private readonly finisher: RunFinisher;
+  /** Shared by every run (see RunContext). */
+  private readonly runContext: RunContext;
 
-  constructor(private readonly host: WorkerHost) {
-    this.buffer = new ClaimBuffer(host.prefetch, host.slots);
-    this.limiter = new RateLimiter((name) => host.registry.definitions.get(name)?.rateLimit);
-    this.settler = new SettleBatcher(
-      () => host.store,
-      host.logger,
-      () => Math.max(host.registry.lockLifetimeMs, 30_000),
-      (error) => host.reportStoreError(error),
-      () => this.claimSoon && this.state === 'running' && this.combines(),
-    );
+  constructor(private readonly o: WorkerOptions) {
+    const { registry, jobs, storeHealth } = o;
+    this.wakeup = new Wakeup(clockWith(o.now));
+    this.buffer = new ClaimBuffer(o.limits.prefetch, o.limits.slots);
+    this.limiter = new RateLimiter((name) => registry.definitions.get(name)?.rateLimit);
+    this.settler = new SettleBatcher({
+      settle: (batch) => o.store().settle(batch),
+      logger: o.logger,
+      giveUpAfterMs: Math.max(registry.lockLifetimeMs, 30_000),
+      storeFailed: (error) => storeHealth.failed(error),
+      deferToClaim: () => this.combined && this.wakeup.claimExpected,
+    });
+    this.runContext = {
+      now: o.now,
+      logger: o.logger,
+      client: jobs.client,
+      extras: jobs.extras,
+      saveProgress: (job, progress, now) => o.store().saveProgress(job.id, job.lockToken, progress, now),
+      followUpJob: (spec, field) => jobs.followUpJob(spec, field),
+    };
+    this.finisher = new RunFinisher({
+      workerId: o.workerId,
+      now: o.now,
+      events: o.events,
+      followUpJob: (spec, field) => jobs.followUpJob(spec, field),
+      enqueue: (list) => jobs.enqueue(list),
+      webhooks: jobs.webhooks,
+      storeFailed: (error) => storeHealth.failed(error),
+      settle: (settlement) => this.settler.submit(settlement),
+      wakeAt: (at) => this.wakeup.wakeAt(at),
+      stopped: () => this.state === 'stopped',
+    });
   }
 
   get isRunning(): boolean {
     return this.state === 'running';
   }
 
-  /** Jobs whose handlers run in this process now. */
+  /** Jobs whose handlers run in this process now (overdue ones included: they hold their slots). */
   get activeCount(): number {
     return this.active;
   }
@@ -98,49 +90,37 @@ export class Worker {
   async start(): Promise<void> {
     if (this.state !== 'stopped') return;
     this.state = 'running';
-    if (this.host.store.subscribe) {
+    const store = this.o.store();
+    this.combined = store.preferSettleAndClaim === true && typeof store.settleAndClaim === 'function';
+    this.wakeup.start();
+    if (store.subscribe) {
       try {
-        this.unsubscribe = await this.host.store.subscribe(() => this.kick());
+        this.unsubscribe = await store.subscribe(() => this.wakeup.kick());
       } catch (error) {
-        this.host.logger.warn({ err: error }, 'store wake-ups unavailable; relying on polling');
+        this.o.logger.warn({ err: error }, 'store wake-ups unavailable; relying on polling');
       }
     }
     this.loopDone = this.loop();
     this.armHeartbeat();
-    this.host.emit('worker:start', this.host.workerId);
+    this.o.events.emit('worker:start', this.o.workerId);
   }
 
   /** Claim soon: there may be due work. */
   kick(): void {
-    if (this.state === 'running') this.claimSoon = true;
-    this.woken = true;
-    this.wake?.();
+    this.wakeup.kick();
   }
 
   /** A job becomes due at `at` (this process scheduled it): claim then, not a poll interval later. */
   wakeAt(at: number): void {
-    if (this.state !== 'running') return;
-    const delay = at - this.host.now();
-    if (delay <= 0) return this.kick();
-    if (at >= this.dueAt) return;
-    this.dueAt = at;
-    if (this.dueTimer) clearTimeout(this.dueTimer);
-    this.dueTimer = setTimeout(() => {
-      this.dueTimer = null;
-      const target = this.dueAt;
-      this.dueAt = Infinity;
-      if (this.host.now() >= target) this.kick();
-      else this.wakeAt(target); // capped timer fired early: re-arm
-    }, Math.min(delay + 1, MAX_TIMER_MS));
-    this.dueTimer.unref?.();
+    this.wakeup.wakeAt(at);
   }
 
-  /** Abort a job of this process that was cancelled (its store row is already cancelled). */
+  /** Abort a job of this process that was cancelled or deleted (its store row already says so). */
   abortLocal(id: string, reason: 'cancel' | 'lost'): boolean {
     const buffered = this.buffer.remove(id);
     if (buffered) {
       // Never started: a cancelled one is settled as cancelled at once; a deleted one is simply dropped.
-      if (reason === 'cancel') void this.settleUnstarted(buffered, 'cancelled');
+      if (reason === 'cancel') void this.finisher.releaseUnstarted(buffered, 'cancelled');
       return true;
     }
     const run = this.runs.get(id);
@@ -151,18 +131,19 @@ export class Worker {
 
   private async loop(): Promise<void> {
     let failures = 0;
+    const { limits, storeHealth } = this.o;
     while (this.state === 'running') {
       const wanted = this.wanted();
-      this.claimSoon = false;
-      if (wanted === 0 && this.combines()) this.settler.giveBack(this.settler.take()); // nothing to claim: outcomes go on their own
+      this.wakeup.beginPass();
+      if (wanted === 0 && this.combined) this.settler.giveBack(this.settler.take()); // nothing to claim: outcomes go on their own
       if (wanted > 0) {
         try {
           const claimed = await this.claim(wanted);
-          if (failures > 0) this.host.storeRecovered();
+          if (failures > 0) storeHealth.recovered();
           failures = 0;
           if (this.state !== 'running') {
             // stop() began while this claim was on its way: give the jobs straight back.
-            await Promise.all(claimed.map((job) => this.settleUnstarted(job, 'released')));
+            await Promise.all(claimed.map((job) => this.finisher.releaseUnstarted(job, 'released')));
             break;
           }
           this.buffer.push(claimed);
@@ -171,13 +152,13 @@ export class Worker {
           if (this.moreWork && this.wanted() > 0) continue;
         } catch (error) {
           failures++;
-          this.host.reportStoreError(error as Error);
-          this.host.logger.error({ err: error }, 'claiming jobs failed; retrying');
-          await this.sleep(Math.min(MAX_TIMER_MS, this.host.pollIntervalMs, 100 * 2 ** failures));
+          storeHealth.failed(error as Error);
+          this.o.logger.error({ err: error }, 'claiming jobs failed; retrying');
+          await this.wakeup.sleep(Math.min(MAX_TIMER_MS, limits.pollIntervalMs, 100 * 2 ** failures));
           continue;
         }
       }
-      await this.sleep(Math.min(this.host.pollIntervalMs, MAX_TIMER_MS));
+      await this.wakeup.sleep(Math.min(limits.pollIntervalMs, MAX_TIMER_MS));
       // Let every run that ends in this turn free its slot first, so one claim fills them all.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -185,57 +166,52 @@ export class Worker {
 
   /** How many jobs to claim now: enough to fill the free slots plus the jobs held ahead, within the hold limit. */
   private wanted(): number {
-    const held = this.activeCount + this.buffer.size;
-    return Math.max(0, Math.min(this.host.holdLimit, this.host.slots + this.buffer.ahead) - held);
-  }
-
-  /** Outcomes waiting at claim time travel with the claim (see Store.preferSettleAndClaim). */
-  private combines(): boolean {
-    const store = this.host.store;
-    return store.preferSettleAndClaim === true && typeof store.settleAndClaim === 'function';
+    const held = this.active + this.buffer.size;
+    const { slots, holdLimit } = this.o.limits;
+    return Math.max(0, Math.min(holdLimit, slots + this.buffer.ahead) - held);
   }
 
   /** Start buffered jobs while slots are free. */
   private dispatch(): void {
-    while (this.state === 'running' && this.activeCount < this.host.slots) {
+    while (this.state === 'running' && this.active < this.o.limits.slots) {
       const job = this.buffer.shift();
       if (!job) return;
       this.startRun(job);
     }
   }
 
-  /** Settle a job that never started: cancelled, or released for another worker (attempt not counted). */
-  private async settleUnstarted(job: ClaimedJob, kind: 'cancelled' | 'released'): Promise<void> {
-    const now = this.host.now();
-    const outcome: RunOutcome = kind === 'cancelled' ? { kind: 'cancelled' } : { kind: 'released', reason: 'released before it started' };
-    const decision = decide(job, outcome, { maxAttempts: 1, backoff: { type: 'fixed', delay: 0 }, saveResult: false }, now, now, this.host.workerId);
-    if (kind === 'released') decision.settlement.history = null;
-    await this.settler.submit(decision.settlement);
-  }
-
-  private async claim(free: number): Promise<ClaimedJob[]> {
+  private async claim(limit: number): Promise<ClaimedJob[]> {
+    const { registry } = this.o;
     const runningHere = new Map<string, number>();
-    for (const run of this.runs.values()) if (!run.handlerDone) runningHere.set(run.job.name, (runningHere.get(run.job.name) ?? 0) + 1);
+    let uncounted: Map<string, number> | undefined;
+    for (const run of this.runs.values()) {
+      if (run.handlerDone) continue;
+      const name = run.job.name;
+      runningHere.set(name, (runningHere.get(name) ?? 0) + 1);
+      // Its store row is cancelled or gone, so the store's count of running jobs misses it: see claimShape.
+      if (run.reason === 'cancel' || run.reason === 'lost') (uncounted ??= new Map()).set(name, (uncounted.get(name) ?? 0) + 1);
+    }
     this.buffer.countByName(runningHere);
-    const shape = this.host.registry.claimShape(runningHere);
-    this.throttle(shape.limits);
-    // Outcomes are held back for the claim only when the store combines the two (combines()); take them then.
-    const waiting = this.combines() ? this.settler.take() : [];
+    const shape = registry.claimShape(runningHere, uncounted);
+    const throttledUntil = this.limiter.limitClaim(registry.definitions.keys(), shape.limits, this.buffer.all(), this.o.now());
+    if (throttledUntil !== null) this.wakeup.wakeAt(throttledUntil);
+    // Outcomes are held back for the claim only when the store combines the two; take them then.
+    const waiting = this.combined ? this.settler.take() : [];
     if (shape.names !== null && shape.names.length === 0) {
       this.settler.giveBack(waiting);
       return [];
     }
     const request: ClaimRequest = {
-      now: this.host.now(),
-      workerId: this.host.workerId,
+      now: this.o.now(),
+      workerId: this.o.workerId,
       lockToken: randomUUID(),
-      limit: free,
+      limit,
       names: shape.names,
       limits: shape.limits,
-      lockLifetimeMs: this.host.registry.lockLifetimeMs,
+      lockLifetimeMs: registry.lockLifetimeMs,
       lockLifetimes: shape.lockLifetimes,
     };
-    const store = this.host.store;
+    const store = this.o.store();
     if (waiting.length === 0 || !store.settleAndClaim) return store.claim(request);
     // Outcomes that ended since the last claim travel with this one: one operation, one round trip.
     try {
@@ -248,52 +224,12 @@ export class Worker {
     }
   }
 
-  /**
-   * A throttled name is claimed only as often as it may start now, less what is already claimed ahead; one
-   * with no room wakes the worker when its oldest start leaves the window.
-   */
-  private throttle(limits: ClaimRequest['limits']): void {
-    const now = this.host.now();
-    for (const [name, def] of this.host.registry.definitions) {
-      if (!def.rateLimit) continue;
-      let buffered = 0;
-      for (const job of this.buffer.all()) if (job.name === name) buffered++;
-      const room = Math.max(0, this.limiter.room(name, now) - buffered);
-      let limit = limits.find((l) => l.name === name);
-      if (!limit) limits.push((limit = { name }));
-      limit.localFree = Math.min(limit.localFree ?? Infinity, room);
-      if (room === 0) {
-        const free = this.limiter.nextFree(name, now);
-        if (free !== null) this.wakeAt(free);
-      }
-    }
-  }
-
-  /** Wait for a kick or the timeout, whichever comes first. */
-  private sleep(ms: number): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = null;
-        this.woken = false;
-        done();
-      };
-    });
-  }
-
   private startRun(job: ClaimedJob): void {
-    let policy = this.host.registry.resolve(job);
+    const { registry } = this.o;
+    let policy = registry.resolve(job);
     if (!policy) {
       // Claimed a name this process cannot run (its definition went away): give it back untouched.
-      void this.settleUnstarted(job, 'released');
+      void this.finisher.releaseUnstarted(job, 'released');
       return;
     }
     // Attempts count every claim, and only a lost run (lock expired) ends without settling its attempt, so
@@ -304,48 +240,64 @@ export class Worker {
       const error = new JobLostError(job.name, job.id, lost, policy.maxLostRuns);
       policy = { ...policy, handler: () => Promise.reject(error) };
     }
-    const run = new JobRun(job, policy, {
-      host: this.host,
-      settle: (settlement) => this.settler.submit(settlement),
-      wakeAt: (at) => this.wakeAt(at),
-      handlerDone: (finished) => {
-        this.active--;
-        this.buffer.recordDuration(this.host.now() - finished.startedAt);
-        // The slot is free: start a job claimed ahead, and claim the next batch while this outcome is being
-        // settled, so the claim's and the settle's round trips overlap instead of following each other.
-        this.dispatch();
-        if (this.moreWork) this.kick();
-      },
-      stopped: () => this.state === 'stopped',
-    });
+    const run = new JobRun(job, policy, this.o.jobs.view(job), this.runContext);
     this.runs.set(job.id, run);
     this.active++;
     if (policy.rateLimited) {
       // The claim counted this job as claimed ahead; now it counts in the window. Claim again when the window
       // has room (at once if it still has), or waiting jobs of this name would wait for the next poll.
-      const now = this.host.now();
+      const now = this.o.now();
       this.limiter.record(job.name, now);
       const free = this.limiter.nextFree(job.name, now);
-      if (free === null) this.kick();
-      else this.wakeAt(free);
+      if (free === null) this.wakeup.kick();
+      else this.wakeup.wakeAt(free);
     }
-    run.done = run
-      .execute()
-      .catch((error) => this.host.logger.error({ err: error, jobId: job.id }, 'internal error while running a job'))
-      .finally(() => {
-        this.runs.delete(job.id);
-        // A settled job of a capped name frees a global slot (the store counts it as running until now).
-        if (this.moreWork || run.reason !== null || this.host.registry.isCapped(job.name)) this.kick();
-      });
+    this.o.events.emit('job:start', run.view);
+    run.done = this.runToEnd(run);
+  }
+
+  /** Wait for the handler to return (its slot is free only then), then record its outcome. Never rejects. */
+  private async runToEnd(run: JobRun): Promise<void> {
+    try {
+      let outcome: RunOutcome | null;
+      try {
+        outcome = await run.execute();
+      } finally {
+        this.handlerReturned(run);
+      }
+      if (outcome === null) return;
+      if (this.state === 'stopped') {
+        // A handler that ignored its abort and outlived stop(): its lease is no longer renewed and will expire,
+        // and another process will run the job. Writing now could race that process.
+        run.logger.warn('handler finished after the scheduler stopped: outcome dropped, the job runs again elsewhere');
+        return;
+      }
+      await this.finisher.finish(run, outcome);
+    } catch (error) {
+      this.o.logger.error({ err: error, jobId: run.job.id }, 'internal error while running a job');
+    } finally {
+      this.runs.delete(run.job.id);
+      // A settled job of a capped name frees a global slot (the store counts it as running until now).
+      if (this.moreWork || run.reason !== null || this.o.registry.isCapped(run.job.name)) this.wakeup.kick();
+    }
+  }
+
+  private handlerReturned(run: JobRun): void {
+    this.active--;
+    this.buffer.recordDuration(this.o.now() - run.startedAt);
+    // The slot is free: start a job claimed ahead, and claim the next batch while this outcome is being
+    // settled, so the claim's and the settle's round trips overlap instead of following each other.
+    this.dispatch();
+    if (this.moreWork) this.wakeup.kick();
   }
 
   private armHeartbeat(): void {
-    const interval = Math.max(50, Math.min(MAX_TIMER_MS, Math.floor(this.host.registry.shortestLifetime() / 3)));
+    const interval = Math.max(50, Math.min(MAX_TIMER_MS, Math.floor(this.o.registry.shortestLifetime() / 3)));
     this.heartbeatTimer = setTimeout(() => {
       this.heartbeat()
         .catch((error) => {
-          this.host.reportStoreError(error as Error);
-          this.host.logger.warn({ err: error }, 'renewing job locks failed; retrying');
+          this.o.storeHealth.failed(error as Error);
+          this.o.logger.warn({ err: error }, 'renewing job locks failed; retrying');
         })
         .finally(() => {
           if (this.state !== 'stopped') this.armHeartbeat();
@@ -354,28 +306,30 @@ export class Worker {
     this.heartbeatTimer.unref?.();
   }
 
+  /**
+   * Renew the lease of every job held: running (overdue ones too, until their handler returns), settling, and
+   * claimed ahead. A lost run is left out: its lease is gone, only its handler is still waited for.
+   */
   private async heartbeat(): Promise<void> {
-    const runs = [...this.runs.values()];
+    const runs = [...this.runs.values()].filter((run) => run.reason !== 'lost');
     const buffered = [...this.buffer.all()];
     if (runs.length === 0 && buffered.length === 0) return;
-    const now = this.host.now();
-    const lifetime = (job: ClaimedJob) => this.host.registry.resolve(job)?.lockLifetimeMs ?? this.host.registry.lockLifetimeMs;
+    const now = this.o.now();
+    const { registry } = this.o;
+    const lifetime = (job: ClaimedJob) => registry.resolve(job)?.lockLifetimeMs ?? registry.lockLifetimeMs;
     const leases = [
       ...runs.map((run) => ({ id: run.job.id, lockToken: run.job.lockToken, lockedUntil: now + run.policy.lockLifetimeMs })),
       ...buffered.map((job) => ({ id: job.id, lockToken: job.lockToken, lockedUntil: now + lifetime(job) })),
     ];
-    const states = await this.host.store.heartbeat(leases, now);
+    const states = await this.o.store().heartbeat(leases, now);
     states.forEach((state, i) => {
-      if (i >= runs.length) {
-        const job = buffered[i - runs.length]!;
-        if (state === 'ok') job.lockedUntil = leases[i]!.lockedUntil;
-        else if (this.buffer.remove(job.id) && state === 'cancelled') void this.settleUnstarted(job, 'cancelled');
+      if (i < runs.length) {
+        if (state !== 'ok') runs[i]!.abort(state === 'cancelled' ? 'cancel' : 'lost');
         return;
       }
-      const run = runs[i]!;
-      if (state === 'ok') run.lockedUntil = leases[i]!.lockedUntil;
-      else if (state === 'cancelled') run.abort('cancel');
-      else if (!run.handlerDone) run.abort('lost');
+      const job = buffered[i - runs.length]!;
+      if (state === 'ok') job.lockedUntil = leases[i]!.lockedUntil;
+      else if (this.buffer.remove(job.id) && state === 'cancelled') void this.finisher.releaseUnstarted(job, 'cancelled');
     });
   }
 
@@ -388,17 +342,17 @@ export class Worker {
   async stop(graceful: boolean, timeoutMs: number): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopping';
-    this.kick();
-    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.wakeup.stop();
     await this.loopDone;
     // Jobs claimed ahead never started: release them now so other processes take them at once.
-    await Promise.all(this.buffer.takeAll().map((job) => this.settleUnstarted(job, 'released')));
+    await Promise.all(this.buffer.takeAll().map((job) => this.finisher.releaseUnstarted(job, 'released')));
     if (this.unsubscribe) await this.unsubscribe().catch(() => undefined);
     this.unsubscribe = null;
 
+    const { logger } = this.o;
     const pending = () => [...this.runs.values()].filter((r) => !r.handlerDone);
     if (graceful && pending().length > 0) {
-      this.host.logger.info({ running: pending().length, timeoutMs }, 'waiting for running jobs to finish');
+      logger.info({ running: pending().length, timeoutMs }, 'waiting for running jobs to finish');
       await waitFor(Promise.all(pending().map((r) => r.done)), timeoutMs);
     }
     const left = pending();
@@ -407,18 +361,15 @@ export class Worker {
       await waitFor(Promise.all(left.map((r) => r.done)), ABORT_GRACE_MS);
       const stuck = pending();
       if (stuck.length > 0) {
-        this.host.logger.warn(
-          { jobs: stuck.map((r) => r.job.id) },
-          'some handlers ignored their abort signal; their locks are no longer renewed and will expire',
-        );
+        logger.warn({ jobs: stuck.map((r) => r.job.id) }, 'some handlers ignored their abort signal; their locks are no longer renewed and will expire');
       }
     }
-    await Promise.race([Promise.all([...this.runs.values()].filter((r) => r.handlerDone).map((r) => r.done)), delay(ABORT_GRACE_MS)]);
+    await waitFor(Promise.all([...this.runs.values()].filter((r) => r.handlerDone).map((r) => r.done)), ABORT_GRACE_MS);
     await this.settler.drain();
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
     this.state = 'stopped';
-    this.host.emit('worker:stop', this.host.workerId);
+    this.o.events.emit('worker:stop', this.o.workerId);
   }
 }
 

@@ -1,0 +1,170 @@
+/**
+ * What a run's outcome becomes once its handler has returned: the decision (outcome.ts), the jobs it asks for
+ * (the definition's `then`, ctx.followUp(), webhook deliveries), the settlement handed to the settle batcher,
+ * and the events reported once the store applied it. One per worker; it knows nothing of slots or claims.
+ */
+import type { JobRun } from './job-run.js';
+import { decide, type Decision, type RunOutcome } from './outcome.js';
+import type { ClaimedJob, NewJob, Settlement } from './store.js';
+import type { Job, Json, ScheduleSpec, SchedulerEvents } from './types.js';
+import type { Webhooks } from './webhooks.js';
+
+/** The scheduler's events, as the run path emits them. */
+export interface EventSink {
+  emit<E extends keyof SchedulerEvents>(event: E, ...args: SchedulerEvents[E]): void;
+  /** Whether anyone listens to this event (an event nobody hears is not worth building). */
+  listens(event: keyof SchedulerEvents): boolean;
+}
+
+export interface FinishContext {
+  workerId: string;
+  now(): number;
+  events: EventSink;
+  /** A follow-up's spec as a job to insert (validated; throws ValidationError). */
+  followUpJob(spec: ScheduleSpec, field: string): NewJob;
+  /** Insert follow-up jobs (those of runs ending together share one store operation: insert-batcher.ts). */
+  enqueue(jobs: NewJob[]): Promise<void>;
+  /** Webhook deliveries to enqueue after runs; null without the webhooks option. */
+  webhooks: Webhooks | null;
+  storeFailed(error: Error): void;
+  /** Queue a settlement; resolves with whether the store applied it (false: the lease was lost). */
+  settle(settlement: Settlement): Promise<boolean>;
+  /** A job becomes due at this time (a retry, the next occurrence of a repeat). */
+  wakeAt(at: number): void;
+  /** True once the worker has stopped: follow-ups are no longer retried. */
+  stopped(): boolean;
+}
+
+const NO_JOBS: NewJob[] = [];
+/** The policy of a job that never started: nothing of it is used but the shape decide() wants. */
+const UNSTARTED = { maxAttempts: 1, backoff: { type: 'fixed' as const, delay: 0 }, saveResult: false };
+
+export class RunFinisher {
+  constructor(private readonly env: FinishContext) {}
+
+  /** Record a run's outcome (its handler has returned), then report it. */
+  async finish(run: JobRun, outcome: RunOutcome): Promise<void> {
+    const env = this.env;
+    const decision = decide(run.job, outcome, run.policy, run.startedAt, env.now(), env.workerId);
+    const followUps = this.followUpJobs(run, decision, outcome);
+    // Follow-ups go in before the outcome is recorded: a crash between the two runs the job again (and they
+    // dedupe while still pending) rather than losing them. If they cannot be enqueued, the run is not settled:
+    // its lock expires and it runs again.
+    if (followUps.length > 0 && !(await this.enqueueFollowUps(run, followUps))) return;
+    if (!(await env.settle(decision.settlement))) {
+      run.logger.warn('this worker no longer holds the job (its lock expired and it was taken over): outcome dropped');
+      return;
+    }
+    this.report(run, decision, outcome);
+  }
+
+  /** Settle a job that never started: cancelled, or released for another worker (attempt not counted, no history). */
+  async releaseUnstarted(job: ClaimedJob, kind: 'cancelled' | 'released'): Promise<void> {
+    const now = this.env.now();
+    const outcome: RunOutcome = kind === 'cancelled' ? { kind: 'cancelled' } : { kind: 'released', reason: 'released before it started' };
+    const decision = decide(job, outcome, UNSTARTED, now, now, this.env.workerId);
+    if (kind === 'released') decision.settlement.history = null;
+    // A job released unstarted ran under no policy: it must not record the placeholder's maxAttempts.
+    delete decision.settlement.maxAttempts;
+    await this.env.settle(decision.settlement);
+  }
+
+  /**
+   * The jobs this run's outcome asks for: on success, the definition's `then` (the result as data) and the
+   * handler's ctx.followUp()s; on success or failure, webhook deliveries. Each gets a dedupe key from the job
+   * and its due time unless it has its own, so a run repeated after a crash does not enqueue them twice while
+   * the first ones are still pending.
+   */
+  private followUpJobs(run: JobRun, decision: Decision, outcome: RunOutcome): NewJob[] {
+    const verdict = decision.verdict;
+    const webhooks = this.env.webhooks;
+    const success = verdict === 'success';
+    if (!success && (webhooks === null || (verdict !== 'retry' && verdict !== 'final-failure'))) return NO_JOBS;
+    if (success && webhooks === null && run.policy.then.length === 0 && run.followUps === null) return NO_JOBS;
+    const runKey = `${run.job.id}:${run.job.dueAt}`;
+    const jobs: NewJob[] = [];
+    if (success) {
+      const result = (outcome as { result: Json }).result;
+      for (const name of run.policy.then) jobs.push(this.env.followUpJob({ name, data: result }, 'then'));
+      if (run.followUps) jobs.push(...run.followUps);
+      jobs.forEach((job, i) => (job.dedupeKey ??= `then:${runKey}:${i}`));
+    }
+    if (webhooks !== null) {
+      const error = success ? null : (decision.settlement.lastError ?? null);
+      const specs = webhooks.deliveriesFor(verdict, run.job.name, () => finishedView(run, decision), error, runKey, run.job.attempts);
+      for (const spec of specs) jobs.push(this.env.followUpJob(spec, 'webhook'));
+    }
+    return jobs;
+  }
+
+  /** Insert the follow-ups, retrying a failing store a few times while this run still holds the job. */
+  private async enqueueFollowUps(run: JobRun, jobs: NewJob[]): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.env.enqueue(jobs);
+        return true;
+      } catch (error) {
+        this.env.storeFailed(error as Error);
+        if (attempt >= 4 || this.env.stopped()) {
+          run.logger.error({ err: error }, 'could not enqueue the follow-up jobs: the run is not recorded, and runs again once its lock expires');
+          return false;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+  }
+
+  private report(run: JobRun, decision: Decision, outcome: RunOutcome): void {
+    const s = decision.settlement;
+    const events = this.env.events;
+    if (s.status === 'pending' && s.nextRunAt !== undefined) this.env.wakeAt(s.nextRunAt);
+    switch (decision.verdict) {
+      case 'success': {
+        if (!events.listens('job:success') && !events.listens('job:complete')) break;
+        const job = finishedView(run, decision);
+        events.emit('job:success', job);
+        events.emit('job:complete', job);
+        break;
+      }
+      case 'retry':
+      case 'final-failure': {
+        const error = (outcome as { error: Error }).error;
+        run.logger.warn({ err: error }, decision.verdict === 'retry' ? 'job failed; will retry' : 'job failed; no attempts left');
+        const job = finishedView(run, decision);
+        events.emit('job:fail', { job, error });
+        if (decision.verdict === 'retry') events.emit('job:retry', job);
+        else events.emit('job:complete', job);
+        break;
+      }
+      case 'cancelled':
+        run.logger.info('job cancelled while running');
+        break;
+      case 'released':
+        run.logger.info('job released for another worker: the scheduler stopped');
+        break;
+    }
+  }
+}
+
+/** The job as the outcome leaves it, for events and webhooks (built only when one of them wants it). */
+function finishedView(run: JobRun, decision: Decision): Job {
+  const started = run.view;
+  const s = decision.settlement;
+  const status = decision.verdict === 'cancelled' ? 'cancelled' : s.status;
+  const nextRunAt = s.nextRunAt ?? run.job.nextRunAt;
+  const at = new Date(s.finishedAt);
+  return {
+    ...started,
+    status,
+    nextRunAt: status === 'pending' ? new Date(nextRunAt) : null, // a finished job has no next run
+    attempts: s.attempts ?? started.attempts,
+    maxAttempts: s.maxAttempts ?? started.maxAttempts,
+    result: s.result !== undefined ? s.result : started.result,
+    lastError: s.lastError !== undefined ? s.lastError : started.lastError,
+    lastErrorStack: s.lastErrorStack !== undefined ? s.lastErrorStack : started.lastErrorStack,
+    lastFinishedAt: at,
+    lockedBy: null,
+    lockedUntil: null,
+    updatedAt: at,
+  };
+}
