@@ -182,7 +182,9 @@ export class JobRun {
       },
     };
     const extras = this.env.extras;
-    for (const key in extras) if (!(key in ctx)) ctx[key] = extras[key];
+    // The scheduler's `context` option: its fields join the base ones (never replacing them).
+    const target = ctx as unknown as Record<string, unknown>;
+    for (const key in extras) if (!(key in target)) target[key] = extras[key];
     return ctx;
   }
 

@@ -16,7 +16,7 @@ import type { BackoffOptions, Duration, JobHandler, Priority } from './types.js'
 import { assertInt } from './validate.js';
 import { Webhooks, type WebhookOptions } from './webhooks.js';
 
-export interface SchedulerOptions {
+export interface SchedulerOptions<C extends object = {}> {
   /** Where jobs live. Default: SqliteStore at ./hourglass.db. */
   store?: Store;
   /** Jobs this process runs at once. Default 10. */
@@ -37,7 +37,7 @@ export interface SchedulerOptions {
   lockLifetime?: Duration;
   logger?: Logger;
   /** Runs jobs whose name has no define()d handler. */
-  handler?: JobHandler;
+  handler?: JobHandler<unknown, unknown, C>;
   /** Defaults for jobs that set nothing themselves and whose definition sets nothing either. */
   defaults?: {
     attempts?: number;
@@ -51,7 +51,7 @@ export interface SchedulerOptions {
   /** Time zone for cron expressions and English times ('at 5pm'). Default 'UTC'. */
   timezone?: string;
   /** Merged into every handler's ctx (a db handle, services). */
-  context?: Record<string, unknown>;
+  context?: C;
   /** Identifies this process in locks and history. Default host:pid:random. */
   workerId?: string;
   /** Clock, for tests of schedule arithmetic. Default Date.now. */

@@ -22,8 +22,13 @@ import type {
   HistoryRecord,
   Job,
   JobHandler,
+  AnyJobs,
+  DataArgs,
+  JobName,
+  JobOf,
   JobOptions,
   JobsClient,
+  SpecOf,
   JobStatus,
   ListJobsFilter,
   Priority,
@@ -43,7 +48,11 @@ import { InsertBatcher } from './insert-batcher.js';
 export type { SchedulerOptions } from './options.js';
 
 
-export class Scheduler extends EventEmitter implements JobsClient {
+/**
+ * J: the job map (names and their data types; see AnyJobs), C: the fields the `context` option adds to every
+ * handler's ctx (inferred from the option).
+ */
+export class Scheduler<J extends object = AnyJobs, C extends object = {}> extends EventEmitter implements JobsClient<J> {
   readonly workerId: string;
   readonly logger: Logger;
   readonly timezone: string;
@@ -65,7 +74,7 @@ export class Scheduler extends EventEmitter implements JobsClient {
   private lastStoreError: { error: Error; at: number } | null = null;
   private closed = false;
 
-  constructor(options: SchedulerOptions = {}) {
+  constructor(options: SchedulerOptions<C> = {}) {
     super();
     const config = resolveOptions(options);
     const o = config.options;
@@ -103,8 +112,8 @@ export class Scheduler extends EventEmitter implements JobsClient {
       },
       jobs: {
         view: (record) => this.view(record),
-        // The Scheduler is the JobsClient handlers get as ctx.scheduler (checked here, structurally).
-        client: this,
+        // The Scheduler is the JobsClient handlers get as ctx.scheduler (its job map is not carried into ctx).
+        client: this as unknown as JobsClient,
         extras: this.context,
         followUpJob: (spec, field) => fromSpec(spec, field, this.normaliseContext()),
         enqueue: (jobs) => followUps.add(jobs),
@@ -113,7 +122,7 @@ export class Scheduler extends EventEmitter implements JobsClient {
     });
     if (config.webhooks !== null) {
       // Deliveries are jobs like any other; each carries its hook's attempts, backoff and timeout.
-      this.define(WEBHOOK_JOB, config.webhooks.deliver);
+      (this as unknown as Scheduler).define(WEBHOOK_JOB, config.webhooks.deliver as JobHandler);
     }
     this.retention = config.retention;
     this.sweeper =
@@ -134,15 +143,14 @@ export class Scheduler extends EventEmitter implements JobsClient {
 
   // ---- events ---------------------------------------------------------------------------------------------
 
+  // Only the scheduler's own events: a misspelt one ('job:finished') is a compile error, not a silent listener.
   override on<E extends SchedulerEventName>(event: E, listener: (...args: SchedulerEvents[E]) => void): this;
-  override on(event: string | symbol, listener: (...args: any[]) => void): this;
-  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+  override on(event: SchedulerEventName, listener: (...args: any[]) => void): this {
     return super.on(event, listener);
   }
 
   override once<E extends SchedulerEventName>(event: E, listener: (...args: SchedulerEvents[E]) => void): this;
-  override once(event: string | symbol, listener: (...args: any[]) => void): this;
-  override once(event: string | symbol, listener: (...args: any[]) => void): this {
+  override once(event: SchedulerEventName, listener: (...args: any[]) => void): this {
     return super.once(event, listener);
   }
 
@@ -186,7 +194,7 @@ export class Scheduler extends EventEmitter implements JobsClient {
     return this.ready;
   }
 
-  define<T = any>(name: string, handler: JobHandler<T>, options?: DefineOptions): this {
+  define<N extends JobName<J>, R = unknown>(name: N, handler: JobHandler<J[N], R, C>, options?: DefineOptions): this {
     assertName(name, 'name');
     if (typeof handler !== 'function') throw new ValidationError('handler', handler, 'must be a function');
     this.registry.define(name, { ...normaliseDefine(options, 'options'), handler: handler as JobHandler });
@@ -292,8 +300,9 @@ export class Scheduler extends EventEmitter implements JobsClient {
   }
 
   /** Run as soon as possible. */
-  async now<T = unknown>(name: string, data?: T, options?: JobOptions): Promise<Job<T>> {
-    return (await this.insert([fromWhen(this.clock(), name, data, options, this.normaliseContext())]))[0] as Job<T>;
+  async now<N extends JobName<J>>(name: N, ...args: DataArgs<J[N], JobOptions>): Promise<Job<J[N]>> {
+    const [data, options] = args;
+    return (await this.insert([fromWhen(this.clock(), name, data, options, this.normaliseContext())]))[0] as Job<J[N]>;
   }
 
   /**
@@ -301,10 +310,10 @@ export class Scheduler extends EventEmitter implements JobsClient {
    * schedule({ name, data, runAt | delay, repeat, key, dedupeKey, priority, attempts, backoff, timeout })
    * schedule(name, data?, { runAt, delay, repeat, ... })   (as mongo-job-scheduler writes it)
    */
-  async schedule<T = unknown>(spec: ScheduleSpec): Promise<Job<T>>;
-  async schedule<T = unknown>(when: Date | number | string, name: string, data?: T, options?: JobOptions): Promise<Job<T>>;
-  async schedule<T = unknown>(name: string, data?: T, options?: Omit<ScheduleSpec, 'name' | 'data'>): Promise<Job<T>>;
-  async schedule(first: unknown, second?: unknown, third?: unknown, fourth?: unknown): Promise<Job> {
+  async schedule(spec: SpecOf<J>): Promise<JobOf<J>>;
+  async schedule<N extends JobName<J>>(when: Date | number | string, name: N, ...args: DataArgs<J[N], JobOptions>): Promise<Job<J[N]>>;
+  async schedule<N extends JobName<J>>(name: N, ...args: DataArgs<J[N], Omit<ScheduleSpec, 'name' | 'data'>>): Promise<Job<J[N]>>;
+  async schedule(first: unknown, second?: unknown, third?: unknown, fourth?: unknown): Promise<any> {
     const ctx = this.normaliseContext();
     let job: NewJob;
     if (typeof first === 'object' && first !== null && !(first instanceof Date)) {
@@ -323,15 +332,16 @@ export class Scheduler extends EventEmitter implements JobsClient {
   }
 
   /** Repeat on an interval ('5 minutes', '5m', ms) or a cron expression; one job per name (or options.key). */
-  async every<T = unknown>(interval: Duration, name: string, data?: T, options?: EveryOptions): Promise<Job<T>> {
-    return (await this.insert([fromEvery(interval, name, data, options, this.normaliseContext())]))[0] as Job<T>;
+  async every<N extends JobName<J>>(interval: Duration, name: N, ...args: DataArgs<J[N], EveryOptions>): Promise<Job<J[N]>> {
+    const [data, options] = args;
+    return (await this.insert([fromEvery(interval, name, data, options, this.normaliseContext())]))[0] as Job<J[N]>;
   }
 
   /** Many jobs in one store operation. */
-  async scheduleBulk(specs: ScheduleSpec[]): Promise<Job[]> {
+  async scheduleBulk(specs: SpecOf<J>[]): Promise<JobOf<J>[]> {
     if (!Array.isArray(specs)) throw new ValidationError('specs', specs, 'must be an array of job specs');
     const ctx = this.normaliseContext();
-    return this.insert(specs.map((spec, i) => fromSpec(spec, `specs[${i}]`, ctx)));
+    return (await this.insert(specs.map((spec, i) => fromSpec(spec as ScheduleSpec, `specs[${i}]`, ctx)))) as JobOf<J>[];
   }
 
   private async insert(jobs: NewJob[]): Promise<Job[]> {
@@ -351,17 +361,20 @@ export class Scheduler extends EventEmitter implements JobsClient {
 
   // ---- reading --------------------------------------------------------------------------------------------
 
-  private view(record: JobRecord): Job {
-    return toJob(record, this.registry.maxAttemptsFor(record.name));
+  private view(record: JobRecord): JobOf<J> {
+    return toJob(record, this.registry.maxAttemptsFor(record.name)) as JobOf<J>;
   }
 
-  async getJob<T = unknown>(id: string): Promise<Job<T> | null> {
+
+  async getJob(id: string): Promise<JobOf<J> | null>;
+  async getJob<T>(id: string): Promise<Job<T> | null>;
+  async getJob(id: string): Promise<any> {
     if (typeof id !== 'string' && typeof id !== 'number') throw new ValidationError('id', id, 'must be a job id string');
     const record = await (await this.store()).getJob(String(id));
-    return record ? (this.view(record) as Job<T>) : null;
+    return record ? this.view(record) : null;
   }
 
-  async listJobs(filter: ListJobsFilter = {}): Promise<Job[]> {
+  async listJobs(filter: ListJobsFilter = {}): Promise<JobOf<J>[]> {
     const f = assertObject(filter, 'filter') as ListJobsFilter;
     assertKnownKeys(f, ['status', 'name', 'limit', 'offset'], 'filter');
     const statuses = f.status === undefined ? undefined : Array.isArray(f.status) ? f.status : [f.status];
@@ -374,7 +387,7 @@ export class Scheduler extends EventEmitter implements JobsClient {
       limit: f.limit === undefined ? 100 : assertInt(f.limit, 'filter.limit', 1),
       offset: f.offset === undefined ? 0 : assertInt(f.offset, 'filter.offset', 0),
     });
-    return records.map((r) => this.view(r));
+    return records.map((r) => this.view(r) as JobOf<J>);
   }
 
   /** One record per attempt, oldest first. */
@@ -427,7 +440,7 @@ export class Scheduler extends EventEmitter implements JobsClient {
   // ---- changing jobs --------------------------------------------------------------------------------------
 
   /** Pending: it never runs. Running: its ctx.signal aborts and it ends cancelled. Finished: left as it is. */
-  async cancel(id: string): Promise<Job | null> {
+  async cancel(id: string): Promise<JobOf<J> | null> {
     const result = await (await this.store()).cancel(String(id), this.clock());
     if (!result) return null;
     const view = this.view(result.job);
@@ -439,7 +452,7 @@ export class Scheduler extends EventEmitter implements JobsClient {
   }
 
   /** Run now, whatever its schedule. A finished job runs again; a running one is left alone. */
-  async trigger(id: string): Promise<Job | null> {
+  async trigger(id: string): Promise<JobOf<J> | null> {
     const record = await (await this.store()).trigger(String(id), this.clock());
     if (!record) return null;
     if (record.status === 'pending') this.worker.wakeAt(record.nextRunAt);
@@ -476,7 +489,7 @@ export class Scheduler extends EventEmitter implements JobsClient {
   async update(
     id: string,
     patch: { data?: unknown; priority?: Priority; attempts?: number; repeat?: RepeatOptions | string | null; runAt?: Date | number | string },
-  ): Promise<Job | null> {
+  ): Promise<JobOf<J> | null> {
     const p = assertObject(patch, 'patch') as Record<string, unknown>;
     assertKnownKeys(p, ['data', 'priority', 'attempts', 'repeat', 'runAt'], 'patch');
     const now = this.clock();

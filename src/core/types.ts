@@ -177,7 +177,8 @@ export interface ListJobsFilter {
   offset?: number;
 }
 
-export interface HandlerContext<T = unknown> {
+/** What every handler's context has; the scheduler's `context` option adds its own fields (HandlerContext). */
+export interface BaseContext<T = unknown> {
   job: Job<T>;
   data: T;
   jobId: string;
@@ -197,9 +198,32 @@ export interface HandlerContext<T = unknown> {
   followUp(name: string, data?: unknown, options?: FollowUpOptions): void;
   /** The scheduler running this job, for handlers that schedule or inspect other jobs. */
   scheduler: JobsClient;
-  /** Anything passed as the scheduler's `context` option is merged in here (a db handle, services). */
-  [extra: string]: unknown;
 }
+
+/**
+ * A handler's second argument: the base context plus what the scheduler's `context` option holds (C), typed
+ * as given: `new Scheduler({ context: { db } })` gives every handler `ctx.db`, and a misspelt field is an error.
+ */
+export type HandlerContext<T = unknown, C extends object = {}> = BaseContext<T> & C;
+
+/**
+ * The names a scheduler runs and the type of each one's data, as its first type parameter:
+ *   new Scheduler<{ 'send email': { to: string }; 'nightly report': undefined }>()
+ * then now(), schedule(), every(), scheduleBulk() and define() accept only those names, each with its data,
+ * and handlers receive that data typed. Without one (AnyJobs) any name is accepted and data is unknown.
+ */
+export interface AnyJobs {
+  [name: string]: unknown;
+}
+export type JobName<J> = Extract<keyof J, string>;
+/** A job of the map, discriminated by its name: narrowing `job.name` narrows `job.data`. */
+export type JobOf<J> = { [N in JobName<J>]: Job<J[N]> & { name: N } }[JobName<J>];
+/** The data and options arguments: the data may be left out only where the map allows undefined. */
+export type DataArgs<D, O> = undefined extends D ? [data?: D, options?: O] : [data: D, options?: O];
+/** The object form of schedule() and scheduleBulk() for a job map: name and data checked together. */
+export type SpecOf<J> = {
+  [N in JobName<J>]: Omit<ScheduleSpec, 'name' | 'data'> & { name: N } & (undefined extends J[N] ? { data?: J[N] } : { data: J[N] });
+}[JobName<J>];
 
 /** A change to a job that is not running (Scheduler.update). */
 export interface JobUpdate {
@@ -216,19 +240,21 @@ export interface JobUpdate {
  * here rather than as the Scheduler class so that the core's types do not depend on the scheduler's module
  * (which depends on nearly everything); the Scheduler implements it.
  */
-export interface JobsClient {
-  now<T = unknown>(name: string, data?: T, options?: JobOptions): Promise<Job<T>>;
-  schedule<T = unknown>(spec: ScheduleSpec): Promise<Job<T>>;
-  schedule<T = unknown>(when: Date | number | string, name: string, data?: T, options?: JobOptions): Promise<Job<T>>;
-  schedule<T = unknown>(name: string, data?: T, options?: Omit<ScheduleSpec, 'name' | 'data'>): Promise<Job<T>>;
-  every<T = unknown>(interval: Duration, name: string, data?: T, options?: EveryOptions): Promise<Job<T>>;
-  scheduleBulk(specs: ScheduleSpec[]): Promise<Job[]>;
-  getJob<T = unknown>(id: string): Promise<Job<T> | null>;
-  listJobs(filter?: ListJobsFilter): Promise<Job[]>;
+export interface JobsClient<J extends object = AnyJobs> {
+  now<N extends JobName<J>>(name: N, ...args: DataArgs<J[N], JobOptions>): Promise<Job<J[N]>>;
+  schedule(spec: SpecOf<J>): Promise<JobOf<J>>;
+  schedule<N extends JobName<J>>(when: Date | number | string, name: N, ...args: DataArgs<J[N], JobOptions>): Promise<Job<J[N]>>;
+  schedule<N extends JobName<J>>(name: N, ...args: DataArgs<J[N], Omit<ScheduleSpec, 'name' | 'data'>>): Promise<Job<J[N]>>;
+  every<N extends JobName<J>>(interval: Duration, name: N, ...args: DataArgs<J[N], EveryOptions>): Promise<Job<J[N]>>;
+  scheduleBulk(specs: SpecOf<J>[]): Promise<JobOf<J>[]>;
+  getJob(id: string): Promise<JobOf<J> | null>;
+  /** With the data type given, for a scheduler without a job map. */
+  getJob<T>(id: string): Promise<Job<T> | null>;
+  listJobs(filter?: ListJobsFilter): Promise<JobOf<J>[]>;
   history(id: string): Promise<HistoryRecord[]>;
-  cancel(id: string): Promise<Job | null>;
-  trigger(id: string): Promise<Job | null>;
-  update(id: string, patch: JobUpdate): Promise<Job | null>;
+  cancel(id: string): Promise<JobOf<J> | null>;
+  trigger(id: string): Promise<JobOf<J> | null>;
+  update(id: string, patch: JobUpdate): Promise<JobOf<J> | null>;
   remove(id: string): Promise<boolean>;
   queueSize(name?: string): Promise<number>;
   countJobs(name?: string, statuses?: readonly JobStatus[]): Promise<Record<JobStatus, number>>;
@@ -243,7 +269,13 @@ export interface JobsClient {
   };
 }
 
-export type JobHandler<T = any, R = unknown> = (job: Job<T>, ctx: HandlerContext<T>) => Promise<R> | R;
+/**
+ * A job's handler. Declared as a method's type so that, without a job map, a handler may annotate its job's
+ * data (`async (job: Job<{ to: string }>) => ...`); with one, the data comes from the map.
+ */
+export type JobHandler<T = unknown, R = unknown, C extends object = {}> = {
+  handle(job: Job<T>, ctx: HandlerContext<T, C>): Promise<R> | R;
+}['handle'];
 
 export interface HealthReport {
   healthy: boolean;

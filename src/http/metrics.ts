@@ -4,7 +4,7 @@
  * an index. Concurrent scrapes share one collection.
  */
 import type { Scheduler } from '../core/scheduler.js';
-import { JOB_STATUSES, type JobStatus } from '../core/types.js';
+import { JOB_STATUSES, type JobStatus, type SchedulerEventName } from '../core/types.js';
 
 const STORE_TIMEOUT_MS = 5_000;
 
@@ -26,7 +26,7 @@ export class MetricsCollector {
         },
       ],
     ];
-    for (const [event, listener] of this.listeners) scheduler.on(event, listener);
+    for (const [event, listener] of this.listeners) scheduler.on(event as SchedulerEventName, listener);
   }
 
   /** Stop counting (the scheduler outlives the handler in an app that remounts it). */
