@@ -1,14 +1,14 @@
 /**
- * hourglass: persistent background jobs and schedules for Node.js.
- * This entry point loads no database driver; stores come from hourglass/sqlite, hourglass/postgres,
- * hourglass/redis, or storeFromUrl() (which loads only the driver its URL needs).
+ * hourglass-jobs: persistent background jobs and schedules for Node.js.
+ * This entry point loads no database driver; stores come from hourglass-jobs/sqlite, hourglass-jobs/postgres,
+ * hourglass-jobs/redis, hourglass-jobs/memory, or storeFromUrl() (which loads only the driver its URL needs).
  */
 export { Scheduler, repeatFromText, type SchedulerOptions } from './core/scheduler.js';
 export * from './core/errors.js';
 export * from './core/types.js';
 export type * from './core/store.js';
 export { createLogger, silentLogger, childLogger, type Logger, type LogFn, type LogLevel } from './core/logger.js';
-export { storeFromUrl } from './core/store-url.js';
+export { storeFromUrl, DriverMissingError, type DriverName } from './core/store-url.js';
 export type { RetentionOptions } from './core/retention.js';
 export { WEBHOOK_JOB, WEBHOOK_EVENTS, type WebhookOptions, type WebhookEvent, type WebhookPayload } from './core/webhooks.js';
 export { parseDuration } from './core/time/duration.js';

@@ -7,8 +7,7 @@
 import type { Scheduler } from '../core/scheduler.js';
 import { serve, type RunningServer } from '../http/serve.js';
 import type { Job } from '../core/types.js';
-import { cliLogger, openScheduler, parseCount, untilSignal } from './shared.js';
-import { redact } from './worker.js';
+import { cliLogger, openScheduler, parseCount, redact, untilSignal } from './shared.js';
 
 export async function runDemo(options: { store: string; concurrency: string | undefined; port?: string | undefined; host?: string | undefined }): Promise<number> {
   const logger = cliLogger('info');

@@ -1,71 +1,167 @@
-/** hourglass jobs list|show|cancel|trigger: look at and manage jobs in any store. */
-import { ValidationError } from '../core/errors.js';
-import type { Job, JobStatus } from '../core/types.js';
-import { openScheduler, parseCount } from './shared.js';
+/**
+ * hourglass jobs list|show|add|cancel|trigger|remove|requeue-failed, and hourglass pause|resume NAME: look at
+ * and manage jobs in any store. list and show only read, so they never migrate (see openReader).
+ */
+import { InvalidDataError, ValidationError } from '../core/errors.js';
+import type { Scheduler } from '../core/scheduler.js';
+import { JOB_STATUSES, type EveryOptions, type Job, type JobStatus, type ScheduleSpec } from '../core/types.js';
+import { COMMAND_USAGE } from './help.js';
+import { openReader, openScheduler, parseCount, UsageError } from './shared.js';
 
-interface JobsOptions {
+export interface JobsOptions {
   store: string;
   json: boolean;
   status?: string | undefined;
   name?: string | undefined;
   limit?: string | undefined;
   offset?: string | undefined;
+  data?: string | undefined;
+  at?: string | undefined;
+  in?: string | undefined;
+  every?: string | undefined;
+  timezone?: string | undefined;
+  priority?: string | undefined;
+  attempts?: string | undefined;
+  'dedupe-key'?: string | undefined;
+  label?: string | undefined;
 }
 
+const VERBS = ['list', 'show', 'add', 'cancel', 'trigger', 'remove', 'requeue-failed'];
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
 export async function jobsCommand(args: string[], options: JobsOptions): Promise<number> {
-  const [action, id] = args;
-  const scheduler = await openScheduler(options.store);
-  const out = (text: string) => process.stdout.write(`${text}\n`);
-  try {
-    switch (action) {
-      case 'list': {
-        const jobs = await scheduler.listJobs({
-          ...(options.status ? { status: options.status.split(',') as JobStatus[] } : {}),
-          ...(options.name ? { name: options.name } : {}),
-          limit: parseCount(options.limit, '--limit') ?? 50,
-          offset: parseCount(options.offset, '--offset') ?? 0,
-        });
-        if (options.json) out(JSON.stringify(jobs, null, 2));
-        else out(table(jobs));
-        return 0;
-      }
-      case 'show': {
-        const job = await scheduler.getJob(requireId(id));
-        if (!job) return notFound(id!);
-        const history = await scheduler.history(job.id);
-        if (options.json) out(JSON.stringify({ job, history }, null, 2));
-        else {
-          out(JSON.stringify(job, null, 2));
-          out(`history (${history.length}):`);
-          for (const h of history) {
-            out(`  #${h.attempt} ${h.status.padEnd(9)} ${h.startedAt.toISOString()} ${String(h.duration).padStart(6)} ms  ${h.workerId}${h.error ? `  ${h.error}` : ''}`);
-          }
-        }
-        return 0;
-      }
-      case 'cancel':
-      case 'trigger': {
-        const job = action === 'cancel' ? await scheduler.cancel(requireId(id)) : await scheduler.trigger(requireId(id));
-        if (!job) return notFound(id!);
-        out(options.json ? JSON.stringify(job, null, 2) : `${action === 'cancel' ? 'cancel' : 'trigger'}: job ${job.id} (${job.name}) is ${job.status}`);
-        return 0;
-      }
-      default:
-        throw new ValidationError('jobs', action ?? '', 'expected list, show ID, cancel ID or trigger ID');
+  const [verb, arg, ...extra] = args;
+  if (verb === undefined) throw new UsageError('jobs: which verb?', COMMAND_USAGE.jobs!);
+  if (!VERBS.includes(verb)) throw new UsageError(`jobs: unknown verb "${verb}" (expected ${VERBS.join(', ')})`, COMMAND_USAGE.jobs!);
+  if (extra.length > 0) throw new UsageError(`jobs ${verb}: unexpected ${extra.map((e) => JSON.stringify(e)).join(' ')}`, COMMAND_USAGE.jobs!);
+  switch (verb) {
+    case 'list':
+      return list(options);
+    case 'show':
+      return show(requireArg(arg, 'ID'), options);
+    case 'add':
+      return add(requireArg(arg, 'NAME'), options);
+    case 'requeue-failed': {
+      const name = arg ?? options.name;
+      const scheduler = await openScheduler(options.store);
+      const count = await scheduler.requeueFailed(name);
+      out(options.json ? JSON.stringify({ requeued: count }) : `requeued ${count} failed job(s)${name ? ` of ${name}` : ''}`);
+      return 0;
     }
-  } finally {
-    await scheduler.stop();
+    default: {
+      const id = requireArg(arg, 'ID');
+      const scheduler = await openScheduler(options.store);
+      if (verb === 'remove') {
+        if (!(await scheduler.remove(id))) return notFound(id);
+        out(options.json ? JSON.stringify({ removed: id }) : `removed job ${id}`);
+        return 0;
+      }
+      const job = verb === 'cancel' ? await scheduler.cancel(id) : await scheduler.trigger(id);
+      if (!job) return notFound(id);
+      out(options.json ? JSON.stringify(job, null, 2) : `${verb}: job ${job.id} (${job.name}) is ${job.status}`);
+      return 0;
+    }
   }
 }
 
-function requireId(id: string | undefined): string {
-  if (!id) throw new ValidationError('id', id, 'give the job id');
-  return id;
+/** hourglass pause NAME / resume NAME: across every process sharing the store. */
+export async function pauseCommand(verb: 'pause' | 'resume', args: string[], options: { store: string; json: boolean }): Promise<number> {
+  const [name, ...extra] = args;
+  if (name === undefined || extra.length > 0) throw new UsageError(`${verb}: give one job name`, COMMAND_USAGE[verb]!);
+  const scheduler = await openScheduler(options.store);
+  await (verb === 'pause' ? scheduler.pause(name) : scheduler.resume(name));
+  const paused = await scheduler.pausedNames();
+  out(options.json ? JSON.stringify({ [verb === 'pause' ? 'paused' : 'resumed']: name, pausedNames: paused }) : `${verb === 'pause' ? 'paused' : 'resumed'} ${name}; paused now: ${paused.length ? paused.join(', ') : 'none'}`);
+  return 0;
+}
+
+async function list(options: JobsOptions): Promise<number> {
+  const statuses = options.status?.split(',').map((s) => s.trim());
+  for (const s of statuses ?? []) {
+    if (!(JOB_STATUSES as readonly string[]).includes(s)) throw new ValidationError('--status', s, `must be one of ${JOB_STATUSES.join(', ')}`);
+  }
+  const filter = {
+    ...(statuses ? { status: statuses as JobStatus[] } : {}),
+    ...(options.name ? { name: options.name } : {}),
+    limit: parseCount(options.limit, '--limit') ?? 50,
+    offset: parseCount(options.offset, '--offset') ?? 0,
+  };
+  const scheduler = await openReader(options.store);
+  const jobs = scheduler ? await scheduler.listJobs(filter) : [];
+  if (options.json) out(JSON.stringify(jobs, null, 2));
+  else out(scheduler ? table(jobs) : '(no jobs: this store has no hourglass schema yet)');
+  return 0;
+}
+
+async function show(id: string, options: JobsOptions): Promise<number> {
+  const scheduler = await openReader(options.store);
+  const job = scheduler ? await scheduler.getJob(id) : null;
+  if (!scheduler || !job) return notFound(id);
+  const history = await scheduler.history(job.id);
+  if (options.json) out(JSON.stringify({ job, history }, null, 2));
+  else {
+    out(JSON.stringify(job, null, 2));
+    out(`history (${history.length}):`);
+    for (const h of history) {
+      out(`  #${h.attempt} ${h.status.padEnd(9)} ${h.startedAt.toISOString()} ${String(h.duration).padStart(6)} ms  ${h.workerId}${h.error ? `  ${h.error}` : ''}`);
+    }
+  }
+  return 0;
+}
+
+/** jobs add NAME [--data JSON] [--at WHEN | --in DURATION | --every INTERVAL] [--timezone TZ] ... */
+async function add(name: string, options: JobsOptions): Promise<number> {
+  const when = [options.at && '--at', options.in && '--in', options.every && '--every'].filter(Boolean);
+  if (when.length > 1) throw new UsageError(`jobs add: give one of --at, --in and --every (got ${when.join(' and ')})`, COMMAND_USAGE.jobs!);
+  if (options.timezone && !options.every) throw new UsageError('jobs add: --timezone goes with --every (a cron expression)', COMMAND_USAGE.jobs!);
+  const data = parseData(options.data);
+  const common = {
+    ...(options.priority !== undefined ? { priority: /^-?\d+$/.test(options.priority) ? Number(options.priority) : options.priority } : {}),
+    ...(options.attempts !== undefined ? { attempts: parseCount(options.attempts, '--attempts')! } : {}),
+    ...(options['dedupe-key'] !== undefined ? { dedupeKey: options['dedupe-key'] } : {}),
+    ...(options.label !== undefined ? { label: options.label } : {}),
+  } as ScheduleSpec;
+  const scheduler: Scheduler = await openScheduler(options.store);
+  let job: Job;
+  if (options.every) {
+    const every: EveryOptions = { ...common, ...(options.timezone ? { timezone: options.timezone } : {}) };
+    job = await scheduler.every(/^\d+$/.test(options.every) ? Number(options.every) : options.every, name, data, every);
+  } else {
+    job = await scheduler.schedule({
+      ...common,
+      name,
+      data,
+      ...(options.at ? { runAt: options.at } : {}),
+      ...(options.in ? { delay: /^\d+$/.test(options.in) ? Number(options.in) : options.in } : {}),
+    });
+  }
+  if (options.json) out(JSON.stringify(job, null, 2));
+  else out(`added job ${job.id} (${job.name}): ${job.status}${job.nextRunAt ? `, next run ${job.nextRunAt.toISOString()}` : ''}${job.repeat ? `, ${describeRepeat(job)}` : ''}`);
+  return 0;
+}
+
+function parseData(text: string | undefined): unknown {
+  if (text === undefined) return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidDataError('--data', text, `must be JSON, such as '{"to":"a@example.com"}' (${(error as Error).message})`);
+  }
+}
+
+function requireArg(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new UsageError(`jobs: give the job's ${what}`, COMMAND_USAGE.jobs!);
+  return value;
 }
 
 function notFound(id: string): number {
   process.stderr.write(`hourglass: no job with id ${JSON.stringify(id)} [JOB_NOT_FOUND]\n`);
   return 1;
+}
+
+function describeRepeat(j: Job): string {
+  if (!j.repeat) return '-';
+  return 'cron' in j.repeat ? `cron ${j.repeat.cron} ${j.repeat.timezone}` : `every ${j.repeat.every} ms`;
 }
 
 function table(jobs: Job[]): string {
@@ -77,7 +173,7 @@ function table(jobs: Job[]): string {
     String(j.priority),
     `${j.attempts}/${j.maxAttempts}`,
     j.nextRunAt ? j.nextRunAt.toISOString() : '-',
-    j.repeat ? ('cron' in j.repeat ? `cron ${j.repeat.cron} ${j.repeat.timezone}` : `every ${j.repeat.every} ms`) : '-',
+    describeRepeat(j),
     j.lastError ? j.lastError.slice(0, 40) : '',
   ]);
   const header = ['ID', 'NAME', 'STATUS', 'PRI', 'TRIES', 'NEXT RUN', 'REPEAT', 'LAST ERROR'];

@@ -1,105 +1,174 @@
 #!/usr/bin/env node
 /**
- * The hourglass command line. Verbs:
- *   hourglass demo [--store URL]                     example jobs on the embedded store; Ctrl-C stops gracefully
- *   hourglass worker --store URL --jobs DIR          run the jobs that DIR's modules define
- *   hourglass serve --store URL --port N             the HTTP API and dashboard (and workers, unless --no-workers)
- *   hourglass jobs list|show|cancel|trigger ...      inspect and manage jobs
- *   hourglass migrate --store URL [--status]         bring a store's schema up to date (or show where it stands)
- * Store URLs: sqlite:./file.db, sqlite::memory:, postgres://…?schema=name, redis://…?prefix=name
- * (default: $HOURGLASS_STORE, else sqlite:./hourglass.db).
+ * The hourglass command line (help texts in help.ts). Each command parses its own options, so a flag means one
+ * thing per command (--status takes a value for `jobs list` and none for `migrate`) and a misspelt flag is
+ * refused. Exit codes: 0 done, 1 failed (the message names the cause and its code), 2 bad usage.
  */
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HourglassError } from '../core/errors.js';
-import { runDemo } from './demo.js';
-import { jobsCommand } from './jobs.js';
-import { migrateCommand } from './migrate.js';
-import { serveCommand } from './serve.js';
-import { workerCommand } from './worker.js';
+import { COMMAND_USAGE, USAGE, UsageError } from './help.js';
 
-const USAGE = `usage: hourglass <command> [options]
+type Options = NonNullable<ParseArgsConfig['options']>;
 
-commands:
-  demo                          run example jobs on the embedded SQLite store (Ctrl-C to stop)
-  worker --jobs DIR             run the jobs defined by the modules in DIR
-  serve [--port N] [--host H] [--token T] [--jobs DIR] [--no-workers]
-                                the HTTP API, /metrics and the dashboard (default 127.0.0.1:3000),
-                                running DIR's jobs unless --no-workers; token also from $HOURGLASS_TOKEN
-  jobs list [--status S] [--name N] [--limit N] [--offset N]
-  jobs show ID                  a job and its history
-  jobs cancel ID | jobs trigger ID
-  migrate [--status]            apply pending schema migrations (or list applied and pending ones)
-
-options:
-  --store URL                   sqlite:./hourglass.db (default), sqlite::memory:,
-                                postgres://user@host/db?schema=name, redis://host:6379?prefix=name
-  --json                        machine-readable output (jobs, migrate)
-  --concurrency N               jobs run at once (worker, serve, demo)
-  --port N, --host H            where to listen (serve, demo)
-  -h, --help`;
+const STORE: Options = { store: { type: 'string' }, json: { type: 'boolean' } };
+const OPTIONS: Record<string, Options> = {
+  demo: { store: { type: 'string' }, concurrency: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+  worker: { store: { type: 'string' }, jobs: { type: 'string' }, concurrency: { type: 'string' } },
+  serve: {
+    store: { type: 'string' },
+    jobs: { type: 'string' },
+    concurrency: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    token: { type: 'string' },
+    'no-workers': { type: 'boolean' },
+  },
+  jobs: {
+    ...STORE,
+    status: { type: 'string' },
+    name: { type: 'string' },
+    limit: { type: 'string' },
+    offset: { type: 'string' },
+    data: { type: 'string' },
+    at: { type: 'string' },
+    in: { type: 'string' },
+    every: { type: 'string' },
+    timezone: { type: 'string' },
+    priority: { type: 'string' },
+    attempts: { type: 'string' },
+    'dedupe-key': { type: 'string' },
+    label: { type: 'string' },
+  },
+  pause: STORE,
+  resume: STORE,
+  migrate: { ...STORE, status: { type: 'boolean' } },
+  help: {},
+};
+const COMMON: Options = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } };
+/** Options that take a value, so `hourglass --store URL jobs list` finds the command after URL. */
+const VALUED = new Set(Object.values(OPTIONS).flatMap((o) => Object.entries(o).filter(([k, v]) => v.type === 'string' && k !== 'status').map(([k]) => `--${k}`)));
 
 export async function main(argv: string[]): Promise<number> {
-  // --status is a flag for migrate and takes a value for jobs list: each verb gets its own option table.
-  const verb = argv.find((a) => !a.startsWith('-'));
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      store: { type: 'string' },
-      jobs: { type: 'string' },
-      status: { type: verb === 'migrate' ? 'boolean' : 'string' },
-      name: { type: 'string' },
-      limit: { type: 'string' },
-      offset: { type: 'string' },
-      json: { type: 'boolean' },
-      concurrency: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      token: { type: 'string' },
-      'no-workers': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
+  const command = findCommand(argv);
+  if (command === undefined || !(command in OPTIONS)) {
+    const { values } = parse(argv, COMMON, true);
+    if (values.version) return print(version());
+    if (values.help) return print(USAGE);
+    if (command === undefined) {
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`hourglass: unknown command "${command}"\n\n${USAGE}\n`);
+    return 2;
   }
-  const store = values.store ?? process.env.HOURGLASS_STORE ?? 'sqlite:./hourglass.db';
+  const { values, positionals } = parse(argv, { ...COMMON, ...OPTIONS[command] }, false);
+  const rest = positionals.slice(1);
+  if (values.version) return print(version());
+  if (values.help) return print(COMMAND_USAGE[command]!);
+  const v = values as Record<string, string | boolean | undefined>;
+  const str = (key: string) => v[key] as string | undefined;
+  const store = str('store') ?? (process.env.HOURGLASS_STORE || 'sqlite:./hourglass.db');
   switch (command) {
+    case 'help':
+      if (rest[0] !== undefined && !(rest[0] in COMMAND_USAGE)) throw new UsageError(`no command "${rest[0]}"`, USAGE);
+      return print(rest[0] === undefined ? USAGE : COMMAND_USAGE[rest[0]]!);
     case 'demo':
-      return runDemo({ store: values.store ?? process.env.HOURGLASS_STORE ?? 'sqlite:./hourglass-demo.db', concurrency: values.concurrency, port: values.port, host: values.host });
+      return (await load(() => import('./demo.js'))).runDemo({ store: str('store') ?? (process.env.HOURGLASS_STORE || 'sqlite:./hourglass-demo.db'), concurrency: str('concurrency'), port: str('port'), host: str('host') });
     case 'worker':
-      return workerCommand({ store, jobs: values.jobs, concurrency: values.concurrency });
+      return (await load(() => import('./worker.js'))).workerCommand({ store, jobs: str('jobs'), concurrency: str('concurrency') });
     case 'serve':
-      return serveCommand({
+      return (await load(() => import('./serve.js'))).serveCommand({
         store,
-        port: values.port,
-        host: values.host,
-        token: values.token ?? process.env.HOURGLASS_TOKEN,
-        jobs: values.jobs,
-        concurrency: values.concurrency,
-        workers: values['no-workers'] !== true,
+        port: str('port'),
+        host: str('host'),
+        token: str('token') ?? (process.env.HOURGLASS_TOKEN || undefined),
+        jobs: str('jobs'),
+        concurrency: str('concurrency'),
+        workers: v['no-workers'] !== true,
       });
     case 'jobs':
-      return jobsCommand(rest, { store, json: values.json === true, status: values.status as string | undefined, name: values.name, limit: values.limit, offset: values.offset });
+      return (await load(() => import('./jobs.js'))).jobsCommand(rest, { ...(v as Record<string, string | undefined>), store, json: v.json === true });
+    case 'pause':
+    case 'resume':
+      return (await load(() => import('./jobs.js'))).pauseCommand(command, rest, { store, json: v.json === true });
     case 'migrate':
-      return migrateCommand({ store, status: values.status === true || rest[0] === 'status', json: values.json === true });
-    default:
-      process.stderr.write(`hourglass: unknown command "${command}"\n\n${USAGE}\n`);
-      return 2;
+      return (await load(() => import('./migrate.js'))).migrateCommand({ store, status: v.status === true || rest[0] === 'status', json: v.json === true });
   }
+  return 2;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof HourglassError) process.stderr.write(`hourglass: ${error.message} [${error.code}]\n`);
-    else if (error instanceof Error && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`hourglass: ${error.message}\n\n${USAGE}\n`);
-    else process.stderr.write(`hourglass: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
-  },
-);
+/** Set once a command module is loaded: shared.ts then knows what the command opened, to close it. */
+let shared: typeof import('./shared.js') | undefined;
+
+/** Commands load on demand, so --version and --help answer without loading the scheduler. */
+async function load<T>(command: () => Promise<T>): Promise<T> {
+  const module = await command();
+  shared = await import('./shared.js');
+  return module;
+}
+
+/** The first argument that is neither an option nor an option's value. */
+function findCommand(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return argv[i + 1];
+    if (!arg.startsWith('-')) return arg;
+    if (VALUED.has(arg)) i++;
+  }
+  return undefined;
+}
+
+function parse(argv: string[], options: Options, loose: boolean) {
+  return parseArgs({ args: argv, allowPositionals: true, strict: !loose, options });
+}
+
+function print(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return `${pkg.name} ${pkg.version}`;
+}
+
+function report(error: unknown): number {
+  const e = error as { code?: unknown; message?: unknown; usage?: string } | null;
+  if (error instanceof UsageError) {
+    process.stderr.write(`hourglass: ${error.message}\n\n${error.usage}\n`);
+    return 2;
+  }
+  if (typeof e?.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) {
+    const command = findCommand(process.argv.slice(2));
+    process.stderr.write(`hourglass: ${String(e.message)}\n\n${(command && COMMAND_USAGE[command]) || USAGE}\n`);
+    return 2;
+  }
+  if (error instanceof HourglassError) process.stderr.write(`hourglass: ${error.message} [${error.code}]\n`);
+  else process.stderr.write(`hourglass: ${(error as Error)?.stack ?? String(error)}\n`);
+  return 1;
+}
+
+/**
+ * Run, then release every store and scheduler the command opened, whether it succeeded or not, so the process
+ * exits by itself. Should a driver still hold a handle a few seconds later, exit anyway and say so: a command
+ * that has finished never hangs.
+ */
+async function run(): Promise<void> {
+  let code: number;
+  try {
+    code = await main(process.argv.slice(2));
+  } catch (error) {
+    code = report(error);
+  }
+  await shared?.closeEverything().catch((error: unknown) => {
+    process.stderr.write(`hourglass: closing the store failed: ${(error as Error)?.message ?? String(error)}\n`);
+  });
+  process.exitCode = code;
+  setTimeout(() => {
+    process.stderr.write('hourglass: a connection was still open 3 s after the command finished; exiting anyway\n');
+    process.exit(code);
+  }, 3_000).unref();
+}
+
+void run();

@@ -6,8 +6,8 @@
  */
 import { ValidationError } from '../core/errors.js';
 import { serve } from '../http/serve.js';
-import { cliLogger, openScheduler, parseCount, untilSignal } from './shared.js';
-import { jobModuleFiles, loadJobModules, redact } from './worker.js';
+import { cliLogger, openScheduler, parseCount, redact, untilSignal } from './shared.js';
+import { jobModuleFiles, loadJobModules } from './worker.js';
 
 export interface ServeCommandOptions {
   store: string;

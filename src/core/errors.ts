@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'SCHEDULER_STOPPING',
   'SCHEDULER_CLOSED',
   'STORE_ERROR',
+  'DRIVER_MISSING',
   'REDIS_EVICTION_POLICY',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -107,3 +107,12 @@ function safeJson(value: unknown): string {
     return '"[unserialisable]"';
   }
 }
+
+/**
+ * The logger a Scheduler uses when given none: in a terminal, info and up, readable (so a handler's
+ * ctx.logger.info shows while trying things out); otherwise warn and up as JSON lines, for log collectors.
+ */
+export function defaultLogger(stream: { write(chunk: string): unknown; isTTY?: boolean } = process.stderr): Logger {
+  const tty = stream.isTTY === true;
+  return createLogger({ level: tty ? 'info' : 'warn', pretty: tty, stream });
+}

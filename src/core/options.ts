@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ValidationError } from './errors.js';
-import { createLogger, type Logger } from './logger.js';
+import { defaultLogger, type Logger } from './logger.js';
 import { assertKnownKeys, assertObject, normaliseBackoff } from './normalise.js';
 import type { SchedulerDefaults } from './registry.js';
 import { parseRetention, type RetentionOptions, type RetentionPolicy } from './retention.js';
@@ -105,7 +105,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
   }
   return {
     options: o,
-    logger: o.logger ?? createLogger({ level: 'warn' }),
+    logger: o.logger ?? defaultLogger(),
     timezone: assertTimezone(o.timezone ?? 'UTC', 'options.timezone'),
     clock: o.now ?? Date.now,
     workerId: o.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,

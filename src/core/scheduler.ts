@@ -183,7 +183,13 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
           const { SqliteStore } = await import('../stores/sqlite/index.js');
           store = this.storeInstance = new SqliteStore({ path: './hourglass.db' });
         }
-        await store.init({ logger: this.logger });
+        try {
+          await store.init({ logger: this.logger });
+        } catch (error) {
+          // A half-open store (a client still retrying its connection) would keep the process alive.
+          await store.close().catch(() => undefined);
+          throw error;
+        }
         return store;
       })();
       this.ready = opening;

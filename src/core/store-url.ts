@@ -1,31 +1,102 @@
 /**
  * storeFromUrl: open a store from a URL, loading only the driver that store needs.
  *   sqlite:./file.db   sqlite::memory:   postgres://user@host/db?schema=name   redis://host:6379?prefix=name
+ * A driver that is not installed gives a DriverMissingError naming the package to install, never Node's bare
+ * ERR_MODULE_NOT_FOUND.
  */
-import { ValidationError } from './errors.js';
+import { createRequire } from 'node:module';
+import { HourglassError, ValidationError } from './errors.js';
 import type { Store } from './store.js';
+
+/** The database drivers hourglass loads, each only through the entry point of its store. */
+export type DriverName = 'better-sqlite3' | 'pg' | 'ioredis';
+
+const ENTRY: Record<DriverName, string> = {
+  'better-sqlite3': 'hourglass-jobs/sqlite',
+  pg: 'hourglass-jobs/postgres',
+  ioredis: 'hourglass-jobs/redis',
+};
+
+const INSTALL: Record<DriverName, string> = {
+  'better-sqlite3': 'npm install better-sqlite3',
+  pg: 'npm install pg (and npm install -D @types/pg for TypeScript)',
+  ioredis: 'npm install ioredis',
+};
+
+/** A store's driver package is not installed. `driver` is the package to install; code DRIVER_MISSING. */
+export class DriverMissingError extends HourglassError {
+  readonly driver: DriverName;
+  constructor(driver: DriverName, options?: { cause?: unknown }) {
+    super('DRIVER_MISSING', `${ENTRY[driver]} needs the "${driver}" package, which is not installed: ${INSTALL[driver]}`, options);
+    this.driver = driver;
+  }
+}
+
+/**
+ * Run `load` (a dynamic import of the driver, or of a store module that imports it) and turn "Cannot find
+ * package '<driver>'" into a DriverMissingError. Any other failure passes through unchanged.
+ */
+export async function importDriver<T>(driver: DriverName, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (missingPackage(error) === driver) throw new DriverMissingError(driver, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * The driver package itself, loaded synchronously (the three drivers are CommonJS), or a DriverMissingError.
+ * For a store's entry point: `const pg = requireDriver<typeof import('pg')>('pg')` in place of `import pg from
+ * 'pg'` makes `import 'hourglass-jobs/postgres'` without pg throw the typed error, where a static import fails
+ * with ERR_MODULE_NOT_FOUND before any of our code runs. Synchronous, so no top-level await: the entry points
+ * stay loadable by require() from CommonJS (Node 20.19+).
+ */
+export function requireDriver<T>(driver: DriverName): T {
+  try {
+    return createRequire(import.meta.url)(driver) as T;
+  } catch (error) {
+    if (missingPackage(error) === driver) throw new DriverMissingError(driver, { cause: error });
+    throw error;
+  }
+}
+
+/** The package an ERR_MODULE_NOT_FOUND (ESM) or MODULE_NOT_FOUND (require) error says is missing. */
+function missingPackage(error: unknown): string | null {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if ((code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') || typeof message !== 'string') return null;
+  return /Cannot find (?:package|module) '((?:@[^/']+\/)?[^/']+)/.exec(message)?.[1] ?? null;
+}
 
 export async function storeFromUrl(url: string): Promise<Store> {
   if (typeof url !== 'string' || url === '') throw new ValidationError('store', url, 'must be a store URL such as sqlite:./hourglass.db');
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (path === '') throw new ValidationError('store', url, 'sqlite: needs a file path or :memory:');
-    const { SqliteStore } = await import('../stores/sqlite/index.js');
+    const { SqliteStore } = await importDriver('better-sqlite3', () => import('../stores/sqlite/index.js'));
     return new SqliteStore({ path });
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const parsed = new URL(url);
+    const parsed = parse(url);
     const schema = parsed.searchParams.get('schema') ?? undefined;
     parsed.searchParams.delete('schema');
-    const { PostgresStore } = await import('../stores/postgres/index.js');
+    const { PostgresStore } = await importDriver('pg', () => import('../stores/postgres/index.js'));
     return new PostgresStore({ connectionString: parsed.toString(), ...(schema ? { schema } : {}) });
   }
   if (/^rediss?:\/\//.test(url)) {
-    const parsed = new URL(url);
+    const parsed = parse(url);
     const prefix = parsed.searchParams.get('prefix') ?? undefined;
     parsed.searchParams.delete('prefix');
-    const { RedisStore } = await import('../stores/redis/index.js');
+    const { RedisStore } = await importDriver('ioredis', () => import('../stores/redis/index.js'));
     return new RedisStore({ url: parsed.toString(), ...(prefix ? { prefix } : {}) });
   }
   throw new ValidationError('store', url, 'unknown store URL scheme: use sqlite:, postgres:// or redis://');
+}
+
+function parse(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new ValidationError('store', url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@'), 'is not a valid URL');
+  }
 }

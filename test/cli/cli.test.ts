@@ -1,6 +1,7 @@
 /** The hourglass command, run for real from dist/ (built by npm test) against a SQLite file. */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,21 +15,35 @@ const BIN = join(process.cwd(), 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'hourglass-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now();
+  const { HOURGLASS_STORE: _ignored, ...inherited } = process.env;
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: dir });
-    return { code: 0, stdout, stderr };
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: dir, env: { ...inherited, ...env }, timeout: 60_000 });
+    return { code: 0, stdout, stderr, ms: Date.now() - started };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr, ms: Date.now() - started };
   }
+}
+
+/** A port nothing listens on (just released by the OS). */
+function deadPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 describe('hourglass CLI', () => {
   const url = `sqlite:${join(dir, 'cli.db')}`;
 
   it('migrates, then reports nothing pending', async () => {
-    const before = await cli(['migrate', '--status', '--store', url]);
+    const before = await cli(['migrate', '--status'], { HOURGLASS_STORE: url });
     expect(before.stdout).toMatch(/pending\s+001_init/);
     const applied = await cli(['migrate', '--store', url]);
     expect(applied.stdout).toMatch(/applied\s+001_init/);
@@ -77,5 +92,141 @@ describe('hourglass CLI', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toMatch(/stopped/);
+  });
+});
+
+// Each test starts node several times: generous time limits, since a loaded CI machine starts node slowly.
+describe('hourglass CLI: the first hour (issue 12)', { timeout: 120_000 }, () => {
+  const url = `sqlite:${join(dir, 'first-hour.db')}`;
+
+  it('prints its version, and each command its own help, naming $HOURGLASS_STORE', async () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { name: string; version: string };
+    const helps = [['jobs', '--help'], ['help', 'jobs'], ['jobs', 'list', '-h']];
+    const [version, short, help, pause, noVerb, badVerb, wrongFlag, ...jobs] = await Promise.all(
+      [['--version'], ['-v'], ['--help'], ['pause', '--help'], ['jobs'], ['jobs', 'frob'], ['pause', 'x', '--port', '3'], ...helps].map((args) => cli(args)),
+    );
+    for (const v of [version!, short!]) {
+      expect(v.code).toBe(0);
+      expect(v.stdout.trim()).toBe(`${pkg.name} ${pkg.version}`);
+    }
+    expect(help!.stdout).toMatch(/HOURGLASS_STORE/);
+    jobs.forEach((result, i) => {
+      const args = helps[i]!.join(' ');
+      expect(result.code, args).toBe(0);
+      expect(result.stdout, args).toMatch(/^usage: hourglass jobs <verb>/);
+      for (const verb of ['list', 'show', 'add', 'cancel', 'trigger', 'remove', 'requeue-failed']) expect(result.stdout).toContain(verb);
+      expect(result.stdout, args).toMatch(/\$HOURGLASS_STORE/);
+    });
+    expect(pause!.stdout).toMatch(/^usage: hourglass pause NAME/);
+    expect(noVerb!.code).toBe(2);
+    expect(noVerb!.stderr).toMatch(/usage: hourglass jobs <verb>/);
+    expect(badVerb!.code).toBe(2);
+    expect(badVerb!.stderr).toMatch(/unknown verb "frob"/);
+    // A flag of another command is refused with this command's help.
+    expect(wrongFlag!.code).toBe(2);
+    expect(wrongFlag!.stderr).toMatch(/usage: hourglass pause NAME/);
+  });
+
+  it('adds, pauses, resumes, requeues and removes jobs; $HOURGLASS_STORE is the default --store', async () => {
+    const env = { HOURGLASS_STORE: url };
+    const added = await cli(['jobs', 'add', 'send email', '--data', '{"to":"a@example.com"}', '--in', '1h', '--priority', 'high', '--attempts', '3', '--json'], env);
+    expect(added.code, added.stderr).toBe(0);
+    const job = JSON.parse(added.stdout);
+    expect(job).toMatchObject({ name: 'send email', data: { to: 'a@example.com' }, status: 'pending', priority: 10, maxAttempts: 3 });
+    expect(new Date(job.nextRunAt).getTime() - Date.now()).toBeGreaterThan(50 * 60_000);
+
+    const cron = await cli(['jobs', 'add', 'daily report', '--every', '0 9 * * *', '--timezone', 'Asia/Kolkata'], env);
+    expect(cron.stdout).toMatch(/added job \d+ \(daily report\): pending, next run .*cron 0 9 \* \* \* Asia\/Kolkata/);
+    const again = await cli(['jobs', 'add', 'daily report', '--every', '0 9 * * *', '--timezone', 'Asia/Kolkata', '--json'], env);
+    expect(JSON.parse(again.stdout).id).toBe(/added job (\d+)/.exec(cron.stdout)![1]); // every() keeps one job per name
+
+    const [badData, twoWhens, paused] = await Promise.all([
+      cli(['jobs', 'add', 'x', '--data', '{nope'], env),
+      cli(['jobs', 'add', 'x', '--at', 'tomorrow at 9am', '--in', '5m'], env),
+      cli(['pause', 'send email'], env),
+    ]);
+    expect(badData.code).toBe(1);
+    expect(badData.stderr).toMatch(/--data: must be JSON.*\[INVALID_DATA\]/);
+    expect(twoWhens.code).toBe(2);
+    expect(paused.stdout).toMatch(/paused send email; paused now: send email/);
+    expect(JSON.parse((await cli(['resume', 'send email', '--json'], env)).stdout)).toEqual({ resumed: 'send email', pausedNames: [] });
+
+    // A failed job, sent back by requeue-failed.
+    const s = new Scheduler({ store: new SqliteStore({ path: join(dir, 'first-hour.db') }), logger: silentLogger, pollInterval: 20 });
+    s.define('flaky', async () => {
+      throw new Error('down');
+    });
+    const failing = await s.now('flaky', {});
+    await s.start();
+    const deadline = Date.now() + 10_000;
+    while ((await s.getJob(failing.id))?.status !== 'failed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await s.stop();
+    expect((await cli(['jobs', 'list', '--status', 'failed'], env)).stdout).toMatch(/flaky\s+failed/);
+    expect((await cli(['jobs', 'requeue-failed', 'flaky'], env)).stdout).toMatch(/requeued 1 failed job\(s\) of flaky/);
+    expect((await cli(['jobs', 'show', failing.id, '--json'], env)).stdout).toMatch(/"status": "pending"/);
+
+    expect((await cli(['jobs', 'remove', job.id], env)).stdout).toBe(`removed job ${job.id}\n`);
+    const gone = await cli(['jobs', 'remove', job.id], env);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/JOB_NOT_FOUND/);
+  });
+
+  it('names the file and line of a syntax error in a --jobs module', async () => {
+    const jobs = join(dir, 'broken-jobs');
+    mkdirSync(join(jobs, 'lib'), { recursive: true });
+    const helpers = join(jobs, 'lib', 'helpers.mjs');
+    writeFileSync(join(jobs, 'mail.mjs'), "import './lib/helpers.mjs';\nexport default (s) => s.define('mail', async () => 1);\n");
+    writeFileSync(helpers, 'export const retry = 3;\nexport const wait = (ms) => new Promise((r) => setTimeout(r, ms);\n');
+    const result = await cli(['worker', '--jobs', jobs, '--store', `sqlite:${join(dir, 'broken.db')}`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`--jobs: cannot load ${join(jobs, 'mail.mjs')}: SyntaxError`);
+    expect(result.stderr).toContain(`at ${helpers}:2 (\`export const wait`);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+
+    writeFileSync(helpers, 'export const retry = 3;\n');
+    writeFileSync(join(jobs, 'mail.mjs'), "export default (s) => {\n  s.define('mail', async () => 1);\n  s.defnie('other', async () => 2);\n};\n");
+    const thrown = await cli(['worker', '--jobs', jobs, '--store', `sqlite:${join(dir, 'broken.db')}`]);
+    expect(thrown.code).toBe(1);
+    expect(thrown.stderr).toContain(`--jobs: ${join(jobs, 'mail.mjs')}:3`);
+    expect(thrown.stderr).toMatch(/TypeError: s\.defnie is not a function/);
+  });
+
+  it('list and show only read: they never migrate, nor create a SQLite file', async () => {
+    const missing = await cli(['jobs', 'list', '--store', `sqlite:${join(dir, 'typo.db')}`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no such SQLite file/);
+    expect(() => readFileSync(join(dir, 'typo.db'))).toThrow();
+
+    const blank = join(dir, 'blank.db');
+    writeFileSync(blank, '');
+    const empty = await cli(['jobs', 'list', '--store', `sqlite:${blank}`]);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toMatch(/no hourglass schema yet/);
+    expect((await cli(['jobs', 'show', '1', '--store', `sqlite:${blank}`])).stderr).toMatch(/JOB_NOT_FOUND/);
+    expect((await cli(['migrate', '--status', '--store', `sqlite:${blank}`])).stdout).toMatch(/pending\s+001_init/); // still unmigrated
+  });
+
+  it('a store that cannot be reached: one clear line and exit 1 within seconds, nothing left open', async () => {
+    const port = await deadPort();
+    const redis = `redis://127.0.0.1:${port}`;
+    const postgres = `postgres://postgres@127.0.0.1:${port}/test`;
+    const runs = [
+      ['jobs', 'list', '--store', redis], // read-only: never a migrate error
+      ['jobs', 'add', 'x', '--store', redis],
+      ['worker', '--jobs', join(dir, 'broken-jobs'), '--store', redis],
+      ['jobs', 'show', '1', '--store', postgres],
+      ['migrate', '--store', postgres],
+    ];
+    await Promise.all(
+      runs.map(async (args) => {
+        const result = await cli(args);
+        const what = args.join(' ');
+        expect(result.code, what).toBe(1);
+        expect(result.stderr, what).toMatch(new RegExp(`^hourglass: cannot reach (redis|postgres) at 127\\.0\\.0\\.1:${port}: connect ECONNREFUSED.*\\[STORE_ERROR\\]\\n$`));
+        // One line and nothing else: had a connection stayed open, the CLI would have added that it forced the
+        // exit (3 s after the command ended). Seconds, not minutes, even on a loaded machine.
+        expect(result.ms, what).toBeLessThan(20_000);
+      }),
+    );
   });
 });
