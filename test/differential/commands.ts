@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import type { Json } from '../../src/core/types.js';
 
-export const NAMES = ['a', 'b', 'c'] as const;
+/** 'constructor' is there to catch a store (or the model) reading a plain object's inherited properties. */
+export const NAMES = ['a', 'b', 'constructor'] as const;
 const KEYS = ['k1', 'k2'] as const;
 const REPEAT_KEYS = ['r1', 'r2'] as const;
 

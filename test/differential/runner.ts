@@ -101,7 +101,7 @@ export class Pair {
           names: command.names,
           limits: command.caps.map((c) => ({ ...c })),
           lockLifetimeMs: command.lifetime,
-          lockLifetimes: { c: 2000 },
+          lockLifetimes: { b: 2000 },
         };
         return async (store) => (command.combine && store.settleAndClaim ? (await store.settleAndClaim([], request)).claimed : store.claim(request));
       }

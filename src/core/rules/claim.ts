@@ -75,7 +75,9 @@ export class NameAllowance {
 
 /** The lock lifetime a job of this name is claimed for. */
 export function lockLifetimeFor(name: string, request: Pick<ClaimRequest, 'lockLifetimeMs' | 'lockLifetimes'>): number {
-  return request.lockLifetimes?.[name] ?? request.lockLifetimeMs;
+  // Own properties only: a job named 'constructor' must not find Object.prototype's.
+  const lifetimes = request.lockLifetimes;
+  return lifetimes !== undefined && Object.hasOwn(lifetimes, name) ? lifetimes[name]! : request.lockLifetimeMs;
 }
 
 /** Step 3: the job as the claim leaves it. */

@@ -1,5 +1,5 @@
 /** Mapping between SQLite rows (snake_case, JSON as TEXT) and the store's JobRecord. */
-import type { JobRecord } from '../../core/store.js';
+import type { HistoryRow as HistoryRecord, JobRecord } from '../../core/store.js';
 import type { Json, JobStatus } from '../../core/types.js';
 
 export interface JobRow {
@@ -22,6 +22,8 @@ export interface JobRow {
   last_run_at: number | null;
   last_finished_at: number | null;
   last_error: string | null;
+  /** Added by migration 004. */
+  last_error_stack: string | null;
   result: string | null;
   progress: string | null;
   lock_token: string | null;
@@ -40,6 +42,8 @@ export interface HistoryRow {
   completed_at: number;
   duration: number;
   error: string | null;
+  /** Added by migration 004. */
+  stack: string | null;
   result: string | null;
   worker_id: string;
 }
@@ -72,6 +76,7 @@ export function toRecord(row: JobRow): JobRecord {
     lastRunAt: row.last_run_at,
     lastFinishedAt: row.last_finished_at,
     lastError: row.last_error,
+    lastErrorStack: row.last_error_stack,
     result: json(row.result),
     progress: json(row.progress),
     lockedBy: row.locked_by,
@@ -81,13 +86,30 @@ export function toRecord(row: JobRow): JobRecord {
   };
 }
 
+export function toHistory(row: HistoryRow): HistoryRecord {
+  return {
+    id: String(row.id),
+    jobId: String(row.job_id),
+    status: row.status,
+    attempt: row.attempt,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    error: row.error,
+    stack: row.stack,
+    result: json(row.result),
+    workerId: row.worker_id,
+  };
+}
+
 /** Ids are INTEGER rowids; anything else (malformed, out of range) matches no job. */
 export function parseId(id: string): number | null {
   if (typeof id !== 'string' || !/^\d{1,15}$/.test(id)) return null;
   return Number(id);
 }
 
+type ClaimOrder = Pick<JobRow, 'id' | 'priority' | 'next_run_at'>;
+
 /** Claim results come back in storage order: restore claim order (priority, due time, id). */
-export function byClaimOrder(a: JobRow, b: JobRow): number {
+export function byClaimOrder(a: ClaimOrder, b: ClaimOrder): number {
   return b.priority - a.priority || a.next_run_at - b.next_run_at || a.id - b.id;
 }

@@ -1,6 +1,6 @@
--- Claim a batch of due jobs in one statement. Names are filtered by JSON arrays:
+-- Claim a batch of due jobs in one statement, when no allowed name has a cap (the common case; with caps,
+-- see claim-capped.sql). Names are filtered by a JSON array:
 --   @names   the names this worker runs (ignored when @any_name = 1, a fallback handler exists)
---   @skip    names claimed separately under a cap, or at their local limit
 -- @lifetimes is a JSON object name -> lock lifetime in ms; others get @lifetime.
 UPDATE hourglass_jobs
 SET status = 'running',
@@ -15,7 +15,6 @@ WHERE id IN (
   SELECT id FROM hourglass_jobs INDEXED BY hourglass_jobs_claim
   WHERE status = 'pending' AND next_run_at <= @now
     AND (@any_name = 1 OR name IN (SELECT value FROM json_each(@names)))
-    AND name NOT IN (SELECT value FROM json_each(@skip))
     AND name NOT IN (SELECT name FROM hourglass_paused)
   ORDER BY priority DESC, next_run_at, id
   LIMIT @limit

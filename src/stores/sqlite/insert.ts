@@ -1,0 +1,43 @@
+/**
+ * Insert, inside the caller's write transaction, job by job in order (a later job sees an earlier one).
+ *
+ * A dedupe key held by another live job wins over everything: that holder comes back unchanged (created
+ * false), even when the new job's repeat key names an existing repeating job, which is then left alone too
+ * (updating it would give the key a second live holder). Otherwise a repeat key upserts its job
+ * (upsert-repeat.sql), and anything else is a new row.
+ */
+import type Database from 'better-sqlite3';
+import type { InsertResult, NewJob } from '../../core/store.js';
+import { jsonText, toRecord, type JobRow } from './rows.js';
+
+type Prepare = (file: string) => Database.Statement;
+
+export function insertRows(stmt: Prepare, jobs: NewJob[], now: number): InsertResult[] {
+  return jobs.map((job) => {
+    if (job.dedupeKey !== null) {
+      const holder = stmt('find-dedupe.sql').get({ dedupe_key: job.dedupeKey }) as JobRow | undefined;
+      // The repeating job holding its own key is no conflict: it is updated below.
+      if (holder && (job.repeatKey === null || holder.repeat_key !== job.repeatKey)) return { job: toRecord(holder), created: false };
+    }
+    const params = {
+      name: job.name,
+      data: JSON.stringify(job.data ?? null),
+      priority: job.priority,
+      max_attempts: job.maxAttempts,
+      backoff: jsonText(job.backoff),
+      timeout_ms: job.timeoutMs,
+      repeat: jsonText(job.repeat),
+      repeat_key: job.repeatKey,
+      dedupe_key: job.dedupeKey,
+      label: job.label ?? null,
+      due_at: job.dueAt,
+      next_run_at: job.nextRunAt,
+      now,
+    };
+    if (job.repeatKey !== null) {
+      const updated = stmt('upsert-repeat.sql').get(params) as JobRow | undefined;
+      if (updated) return { job: toRecord(updated), created: false };
+    }
+    return { job: toRecord(stmt('insert.sql').get(params) as JobRow), created: true };
+  });
+}

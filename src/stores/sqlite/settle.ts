@@ -1,0 +1,48 @@
+/**
+ * Settle, inside the caller's write transaction: each outcome guarded by its lock token (settle.sql), with its
+ * history record. A job cancelled while it ran stays cancelled, and its record says so.
+ */
+import type Database from 'better-sqlite3';
+import type { Settlement } from '../../core/store.js';
+import type { JobStatus } from '../../core/types.js';
+import { jsonText, parseId } from './rows.js';
+
+type Prepare = (file: string) => Database.Statement;
+
+export function settleRows(stmt: Prepare, settlements: Settlement[]): boolean[] {
+  return settlements.map((s) => {
+    const id = parseId(s.id);
+    const row = stmt('settle.sql').get({
+      id,
+      token: s.lockToken,
+      status: s.status,
+      next_run_at: s.nextRunAt ?? null,
+      due_at: s.dueAt ?? null,
+      attempts: s.attempts ?? null,
+      max_attempts: s.maxAttempts ?? null,
+      set_result: s.result !== undefined ? 1 : 0,
+      result: jsonText(s.result),
+      set_error: s.lastError !== undefined ? 1 : 0,
+      last_error: s.lastError ?? null,
+      set_stack: s.lastErrorStack !== undefined ? 1 : 0,
+      last_error_stack: s.lastErrorStack ?? null,
+      finished_at: s.finishedAt,
+    }) as { status: JobStatus } | undefined;
+    if (!row) return false;
+    const h = s.history;
+    if (h) {
+      stmt('insert-history.sql').run({
+        job_id: id,
+        status: row.status === 'cancelled' ? 'cancelled' : h.status,
+        attempt: h.attempt,
+        started_at: h.startedAt,
+        completed_at: h.completedAt,
+        error: h.error,
+        stack: h.stack ?? null,
+        result: jsonText(h.result),
+        worker_id: h.workerId,
+      });
+    }
+    return true;
+  });
+}

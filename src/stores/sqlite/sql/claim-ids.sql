@@ -1,0 +1,13 @@
+-- Claim the jobs the caller chose (@ids, a JSON array) from the candidates of claim-capped.sql and
+-- claim-uncapped.sql, in the same transaction, so they are still pending and due.
+-- @lifetimes is a JSON object name -> lock lifetime in ms; others get @lifetime.
+UPDATE hourglass_jobs
+SET status = 'running',
+    attempts = attempts + 1,
+    lock_token = @token,
+    locked_by = @worker,
+    locked_until = @now + COALESCE((SELECT value FROM json_each(@lifetimes) WHERE key = hourglass_jobs.name), @lifetime),
+    last_run_at = @now,
+    updated_at = @now
+WHERE id IN (SELECT value FROM json_each(@ids))
+RETURNING *;

@@ -1,0 +1,56 @@
+/** Shared by the SQLite-specific test files: a store on a fresh file, and the records the tests send it. */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../src/core/logger.js';
+import type { ClaimRequest, HistoryEntry, NewJob, Settlement } from '../../src/core/store.js';
+import { SqliteStore } from '../../src/stores/sqlite/index.js';
+
+export const T0 = 1_800_000_000_000;
+
+export function newJob(overrides: Partial<NewJob> = {}): NewJob {
+  return {
+    name: 'work',
+    data: { n: 1 },
+    priority: 0,
+    maxAttempts: null,
+    backoff: null,
+    timeoutMs: null,
+    repeat: null,
+    repeatKey: null,
+    dedupeKey: null,
+    label: null,
+    dueAt: T0,
+    nextRunAt: T0,
+    ...overrides,
+  };
+}
+
+export function claimRequest(overrides: Partial<ClaimRequest> = {}): ClaimRequest {
+  return { now: T0, workerId: 'w1', lockToken: randomUUID(), limit: 10, names: null, limits: [], lockLifetimeMs: 30_000, ...overrides };
+}
+
+export function historyEntry(overrides: Partial<HistoryEntry> = {}): HistoryEntry {
+  return { status: 'completed', attempt: 1, startedAt: T0, completedAt: T0 + 10, error: null, stack: null, result: null, workerId: 'w1', ...overrides };
+}
+
+export function settlement(id: string, lockToken: string, overrides: Partial<Settlement> = {}): Settlement {
+  return { id, lockToken, status: 'completed', finishedAt: T0 + 10, history: historyEntry(), ...overrides };
+}
+
+/** A store on its own file in a fresh directory; `dispose` closes it and removes the directory. */
+export async function fileStore(): Promise<{ store: SqliteStore; path: string; dispose(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hourglass-sqlite-'));
+  const path = join(dir, 'jobs.db');
+  const store = new SqliteStore({ path });
+  await store.init({ logger: silentLogger });
+  return {
+    store,
+    path,
+    async dispose() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
