@@ -246,6 +246,26 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect(batches.flat()).toHaveLength(5);
       });
 
+      it('counts a job cancelled while running against its global cap until it settles or its lease ends', async () => {
+        await store.insert([newJob({ name: 'single' }), newJob({ name: 'single' })], T0);
+        const cap = { limits: [{ name: 'single', global: 1 }], lockLifetimeMs: 1000 };
+        const [first] = await store.claim(claimRequest(cap));
+        await store.cancel(first!.id, T0 + 1);
+        // Its handler may still run: the second job waits, here and in any other process.
+        expect(await store.claim(claimRequest({ ...cap, now: T0 + 2, workerId: 'w2' }))).toEqual([]);
+        expect(await store.heartbeat([{ id: first!.id, lockToken: first!.lockToken, lockedUntil: T0 + 2000 }], T0 + 500)).toEqual(['cancelled']);
+        expect(await store.claim(claimRequest({ ...cap, now: T0 + 1500, workerId: 'w2' }))).toEqual([]);
+        // Settled (as cancelled): the slot is free.
+        expect(await store.settle([done(first!.id, first!.lockToken, { finishedAt: T0 + 1600 })])).toEqual([true]);
+        const [second] = await store.claim(claimRequest({ ...cap, now: T0 + 1601, workerId: 'w2' }));
+        expect(second).toBeDefined();
+        // A run whose process died after the cancel frees it when its lease ends.
+        await store.insert([newJob({ name: 'single' })], T0 + 1602);
+        await store.cancel(second!.id, T0 + 1603);
+        expect(await store.claim(claimRequest({ ...cap, now: T0 + 2601 }))).toEqual([]);
+        expect(await store.claim(claimRequest({ ...cap, now: T0 + 2602 }))).toHaveLength(1);
+      });
+
       it('never hands one job to two claimers racing', async () => {
         await store.insert(Array.from({ length: 300 }, (_, i) => newJob({ data: i })), T0);
         const stores = [store, await another(), await another(), await another()];

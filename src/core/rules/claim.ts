@@ -43,8 +43,17 @@ export function claimable(job: Pick<JobRecord, 'status' | 'nextRunAt' | 'name'>,
 }
 
 /**
+ * Whether a job takes one of its name's `global` slots: it is running, or it was cancelled while running and
+ * its handler may still be executing (its lease, still renewed by that run, has not ended). A cancel must not
+ * let a second run of a concurrency-1 name start beside a handler that has not returned yet.
+ */
+export function takesSlot(job: Pick<JobRecord, 'status' | 'lockedUntil'>, now: number): boolean {
+  return job.status === 'running' || (job.status === 'cancelled' && job.lockedUntil !== null && job.lockedUntil >= now);
+}
+
+/**
  * How many more jobs of each capped name this claim may take: the least of its `localFree` (this worker's
- * free slots for it) and `global` minus the jobs of that name running now in the store (after recovery).
+ * free slots for it) and `global` minus the jobs of that name taking a slot now (takesSlot, after recovery).
  * Names without a NameLimit are unlimited (only `limit` bounds them).
  */
 export class NameAllowance {

@@ -8,7 +8,7 @@
  * caller never shares an object with the store and gets back exactly what JSON gives back.
  */
 import { storeError } from '../../core/errors.js';
-import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord } from '../../core/rules/claim.js';
+import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
 import { decideInsert, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
 import {
   cancelledRecord,
@@ -20,6 +20,7 @@ import {
   type HeldJob,
 } from '../../core/rules/lifecycle.js';
 import { historyToPrune, jobsToPrune } from '../../core/rules/prune.js';
+import { matchesText } from '../../core/rules/query.js';
 import type {
   CancelResult,
   ClaimRequest,
@@ -34,6 +35,7 @@ import type {
   LeaseState,
   MigrationStatus,
   NewJob,
+  ProcessRecord,
   PruneRequest,
   PruneResult,
   Settlement,
@@ -67,6 +69,7 @@ export class MemoryStore implements Store {
   private readonly paused = new Set<string>();
   private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
   private readonly listeners = new Set<() => void>();
+  private readonly processes = new Map<string, string>();
   private nextJobId = 1;
   private nextHistoryId = 1;
 
@@ -158,7 +161,7 @@ export class MemoryStore implements Store {
     const candidates: (JobRecord & { seq: number })[] = [];
     for (const row of this.jobs.values()) {
       const record = this.read(row);
-      if (record.status === 'running') running.set(record.name, (running.get(record.name) ?? 0) + 1);
+      if (takesSlot(record, now)) running.set(record.name, (running.get(record.name) ?? 0) + 1);
       if (claimable(record, request, this.paused)) candidates.push({ ...record, seq: row.seq });
     }
     candidates.sort(compareClaimOrder);
@@ -281,6 +284,16 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  async putProcess(record: ProcessRecord, forgetBefore: number): Promise<void> {
+    this.processes.set(record.id, JSON.stringify(record));
+    for (const [id, text] of this.processes) if ((JSON.parse(text) as ProcessRecord).lastSeenAt < forgetBefore) this.processes.delete(id);
+  }
+
+  async listProcesses(): Promise<ProcessRecord[]> {
+    const all = [...this.processes.values()].map((text) => JSON.parse(text) as ProcessRecord);
+    return all.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   async subscribe(onWake: () => void): Promise<() => Promise<void>> {
     this.listeners.add(onWake);
     return async () => {
@@ -302,6 +315,7 @@ export class MemoryStore implements Store {
       const record = this.read(row);
       if (query.status && query.status.length > 0 && !query.status.includes(record.status)) continue;
       if (query.name !== undefined && record.name !== query.name) continue;
+      if (query.text !== undefined && !matchesText(record, query.text)) continue;
       matches.push(record);
     }
     return matches.slice(query.offset, query.offset + query.limit);

@@ -63,7 +63,7 @@ function chooseCapped(stmt: Prepare, request: ClaimRequest, caps: Map<string, Na
   const globals = [...caps.values()].filter((c) => c.global !== undefined).map((c) => c.name);
   const running = new Map<string, number>();
   if (globals.length > 0) {
-    for (const row of stmt('running-by-name.sql').all({ names: JSON.stringify(globals) }) as { name: string; running: number }[]) {
+    for (const row of stmt('running-by-name.sql').all({ names: JSON.stringify(globals), now }) as { name: string; running: number }[]) {
       running.set(row.name, row.running);
     }
   }
