@@ -74,9 +74,10 @@ export class Registry {
 
   /**
    * What this process may claim now, given how many jobs of each name it holds (`runningHere`), and how many of
-   * those still run although the store no longer counts them as running (`uncounted`: a cancelled or deleted
-   * job whose handler has not returned yet, see job-run.ts). The store enforces `concurrency` by counting its
-   * running rows, so those runs are taken off this process's share here.
+   * those still run although the store may no longer count them (`uncounted`: a deleted job, or one whose
+   * lease was lost, whose handler has not returned yet, see job-run.ts; a cancelled one the store counts while
+   * its lease holds, rules/claim.ts takesSlot, and is taken off here too, which is the same cap, not a second).
+   * The store enforces `concurrency` by counting its rows, so those runs are taken off this process's share.
    */
   claimShape(
     runningHere: Map<string, number>,
