@@ -162,8 +162,45 @@ export type LeaseState = 'ok' | 'lost' | 'cancelled';
 export interface JobQuery {
   status?: JobStatus[];
   name?: string;
+  /**
+   * Only jobs whose name, label, data (its JSON text) or lastError contains this text, ignoring the case of
+   * ASCII letters (rules/query.ts: matchesText). A store may scan to answer it: the dashboard's search, bounded
+   * by `limit`.
+   */
+  text?: string;
   limit: number;
   offset: number;
+}
+
+/** A scheduler's runs of one name in one minute, as its process reports them (ProcessRecord.activity). */
+export interface ActivityBucket {
+  /** The minute's start, epoch ms. */
+  minute: number;
+  name: string;
+  completed: number;
+  failed: number;
+  /** Failures that will be retried (counted in `failed` too). */
+  retried: number;
+  /** How many runs took at most each of RUN_TIME_BOUNDS_MS (core/activity.ts), the last one any longer. */
+  runTimes: number[];
+}
+
+/** One scheduler process sharing the store, as its last heartbeat wrote it (Scheduler.processes()). */
+export interface ProcessRecord {
+  /** The scheduler's workerId. */
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: number;
+  lastSeenAt: number;
+  /** When it stopped; null while it runs. A stopped or silent process is listed for a while, then forgotten. */
+  stoppedAt: number | null;
+  concurrency: number;
+  running: number;
+  /** Names it has handlers for; null when a fallback handler runs any name. */
+  names: string[] | null;
+  /** Its runs by minute and name over the last hour. */
+  activity: ActivityBucket[];
 }
 
 export interface JobPatch {
@@ -295,6 +332,14 @@ export interface Store {
    * with a clock behind the others) until the ones inserted before them expire.
    */
   prune(request: PruneRequest): Promise<PruneResult>;
+
+  /**
+   * Write this process's record (insert or replace by id), and forget every record last seen before
+   * `forgetBefore`. Called every few seconds by each running scheduler.
+   */
+  putProcess?(record: ProcessRecord, forgetBefore: number): Promise<void>;
+  /** Every process record kept, oldest start first (then by id). */
+  listProcesses?(): Promise<ProcessRecord[]>;
 
   /** Paused names are never claimed, by any process. */
   setPaused(name: string, paused: boolean): Promise<void>;
