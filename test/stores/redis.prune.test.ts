@@ -1,6 +1,6 @@
 /**
- * Redis-specific tests of prune(): the two retention indexes it reads (P:f:<status> by finish time, P:hjobs by
- * oldest history record) must stay in step with every script that moves a job into or out of a finished
+ * Redis-specific tests of prune(): the two retention indexes it reads (P:f:<status> by finish time, P:hheads by
+ * the id of each job's oldest history record) must stay in step with every script that moves a job into or out of a finished
  * status or writes history, once retention is in use; before that settle writes neither (the hot path pays
  * nothing), and the first prune switches them on and backfills every job written so far.
  */
@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { ClaimedJob, NewJob, Settlement } from '../../src/core/store.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { keysFor } from '../../src/stores/redis/keys.js';
-import { backfill } from '../../src/stores/redis/migrate.js';
+import { backfill, migrate } from '../../src/stores/redis/migrate.js';
 import { availability } from '../conformance/factory.js';
 import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
 
@@ -46,17 +46,26 @@ describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
     store.claim({ now, workerId: 'w1', lockToken: 'tok', limit, names: null, limits: [], lockLifetimeMs: 60_000 });
   const done = (job: ClaimedJob, status: Settlement['status'], at: number, extra: Partial<Settlement> = {}): Settlement => ({
     id: job.id, lockToken: job.lockToken, status, finishedAt: at,
-    history: { status: status === 'completed' ? 'completed' : 'failed', attempt: job.attempts, startedAt: at - 1, completedAt: at, error: null, result: null, workerId: 'w1' },
+    history: { status: status === 'completed' ? 'completed' : 'failed', attempt: job.attempts, startedAt: at - 1, completedAt: at, error: null, stack: null, result: null, workerId: 'w1' },
     ...extra,
   });
-  /** Where a job sits in each retention index (null: absent). */
+  /**
+   * Where a job sits in each retention index (null: absent). P:hheads is scored by a record id: `hjobs` is the
+   * completedAt of that record, which must be the job's oldest ('not its oldest record' otherwise).
+   */
   async function indexed(tag: string, id: string) {
-    const [completed, failed, cancelled, hjobs] = await Promise.all(
-      ['f:completed', 'f:failed', 'f:cancelled', 'hjobs'].map(async (k) => {
+    const [completed, failed, cancelled, head] = await Promise.all(
+      ['f:completed', 'f:failed', 'f:cancelled', 'hheads'].map(async (k) => {
         const score = await admin.zscore(`${tag}:${k}`, id);
         return score === null ? null : Number(score);
       }),
     );
+    const records = [await admin.hget(`${tag}:hist1`, id), ...(await admin.lrange(`${tag}:hist:${id}`, 0, -1))]
+      .filter((r): r is string => r !== null)
+      .map((r) => JSON.parse(r) as { id: string; completedAt: number })
+      .sort((x, y) => Number(x.id) - Number(y.id));
+    let hjobs: number | string | null = null;
+    if (head !== null) hjobs = Number(records[0]?.id) === head ? records[0]!.completedAt : 'not its oldest record';
     return { completed, failed, cancelled, hjobs };
   }
 
@@ -70,7 +79,10 @@ describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
     // Cancelled while running: indexed at the cancel time, then at the settle's finishedAt (its updatedAt).
     await store.cancel(b.id, T0 + 20);
     expect((await indexed(tag, b.id)).cancelled).toBe(T0 + 20);
+    // Its run may still be executing: it holds a slot of its name until it settles (P:held:<name>).
+    expect(Number(await admin.zscore(`${tag}:held:x`, b.id))).toBe(cb.lockedUntil);
     await store.settle([done(cb, 'completed', T0 + 30)]);
+    expect(await admin.zscore(`${tag}:held:x`, b.id)).toBeNull();
     expect((await store.getJob(b.id))?.updatedAt).toBe(T0 + 30);
     expect(await indexed(tag, b.id)).toEqual({ completed: null, failed: null, cancelled: T0 + 30, hjobs: T0 + 30 });
 
@@ -123,7 +135,7 @@ describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
     expect((await indexed(tag, job.id)).hjobs).toBe(T0 + 200_000);
   });
 
-  it('touches only what is due however many finished jobs are kept (oldest first across statuses)', async () => {
+  it('touches only what is due however many finished jobs are kept (status by status, oldest first)', async () => {
     const { store } = await open();
     await store.insert(Array.from({ length: 300 }, () => newJob('x')), T0);
     const claimed = (await claim(store, T0 + 1, 300)).sort((p, q) => Number(p.id) - Number(q.id));
@@ -131,10 +143,10 @@ describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
     await store.settle(claimed.map((c, i) => done(c, i % 2 ? 'failed' : 'completed', T0 + 1000 - i)));
     const cutoff = T0 + 1000 - 295; // the last four jobs finished before it (i = 296..299)
     const request = { finishedBefore: { completed: cutoff, failed: cutoff }, historyBefore: null, limit: 3 };
+    // Completed ones first (core/rules/prune.ts), then failed: 298 and 296, then 299; 297 waits.
     expect(await store.prune(request)).toEqual({ jobs: 3, history: 0 });
-    expect(await store.getJob(claimed[299]!.id)).toBeNull();
-    expect(await store.getJob(claimed[298]!.id)).toBeNull();
-    expect(await store.getJob(claimed[297]!.id)).toBeNull();
+    for (const i of [298, 296, 299]) expect(await store.getJob(claimed[i]!.id)).toBeNull();
+    expect(await store.getJob(claimed[297]!.id)).not.toBeNull();
     expect(await store.prune(request)).toEqual({ jobs: 1, history: 0 });
     expect(await store.prune(request)).toEqual({ jobs: 0, history: 0 });
     expect((await store.countJobs()).completed + (await store.countJobs()).failed).toBe(296);
@@ -177,10 +189,58 @@ describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
     expect(await store.prune({ finishedBefore: { completed: T0 + 12 }, historyBefore: null, limit: 10 })).toEqual({ jobs: 2, history: 0 });
   });
 
-  it('applies migration 002 in O(1): it only moves the layout on', async () => {
+  it('applies migrations 002 and 004 in O(1): they only move the layout on', async () => {
     const { store, tag } = await open(randomPrefix(), false);
-    expect((await store.migrationStatus()).applied.map((m) => m.version)).toEqual([1, 2, 3]);
-    expect(await admin.hget(`${tag}:meta`, 'layout')).toBe('3');
+    expect((await store.migrationStatus()).applied.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(await admin.hget(`${tag}:meta`, 'layout')).toBe('4');
     expect(await admin.hget(`${tag}:meta`, 'backfill:next')).toBeNull();
+  });
+
+  it('moves the history index of layout 3 (P:hjobs, by completedAt) to P:hheads (by record id) when it starts', async () => {
+    const { store, tag } = await open();
+    const [{ job: a }, { job: b }] = await store.insert([newJob('x'), newJob('x')], T0);
+    const claimed = (await claim(store, T0 + 1)).sort((p, q) => Number(p.id) - Number(q.id)) as ClaimedJob[];
+    await store.settle(claimed.map((c, i) => done(c, 'completed', T0 + 10 + i)));
+    // As a process of layout 3 left it: P:hjobs scored by completedAt, no P:hheads.
+    await admin.del(`${tag}:hheads`);
+    await admin.zadd(`${tag}:hjobs`, T0 + 10, a.id, T0 + 11, b.id, T0, '999999');
+    expect(await migrate(admin, keysFor(opened.at(-1)!.prefix), T0)).toMatchObject({ pending: [] });
+    expect(await admin.exists(`${tag}:hjobs`)).toBe(0);
+    expect((await indexed(tag, a.id)).hjobs).toBe(T0 + 10);
+    expect((await indexed(tag, b.id)).hjobs).toBe(T0 + 11);
+    expect(await admin.zcard(`${tag}:hheads`)).toBe(2); // the stray entry (no such job) is dropped
+  });
+
+  it('takes history records oldest first by insertion across jobs, and finished jobs by number at one time', async () => {
+    const { store } = await open();
+    const inserted = await store.insert(Array.from({ length: 10 }, () => newJob('x')), T0);
+    const ids = inserted.map((r) => r.job.id);
+    const claimed = new Map((await claim(store, T0 + 1)).map((c) => [c.id, c]));
+    const at = (i: number) => claimed.get(ids[i]!)!;
+    // One batch, written in the order 10th job, 9th job: the 10th's record is the older by insertion.
+    await store.settle([done(at(9), 'pending', T0 + 5, { nextRunAt: T0 + 6 }), done(at(8), 'pending', T0 + 5, { nextRunAt: T0 + 6 })]);
+    expect(await store.prune({ finishedBefore: {}, historyBefore: T0 + 100, limit: 1 })).toEqual({ jobs: 0, history: 1 });
+    expect(await store.history(ids[9]!)).toEqual([]);
+    expect(await store.history(ids[8]!)).toHaveLength(1);
+
+    // Job 1 has records at T0+10 and T0+30, job 2 one at T0+20 between them: two records go, 10 and 20.
+    await store.settle([done(at(0), 'pending', T0 + 10, { nextRunAt: T0 + 1e6 })]);
+    await store.settle([done(at(1), 'pending', T0 + 20, { nextRunAt: T0 + 1e6 })]);
+    await store.update(ids[0]!, { nextRunAt: T0 + 21 }, T0 + 21);
+    const [again] = (await claim(store, T0 + 25)).filter((c) => c.id === ids[0]);
+    await store.settle([done(again!, 'pending', T0 + 30, { nextRunAt: T0 + 1e6 })]);
+    await store.prune({ finishedBefore: {}, historyBefore: T0 + 100, limit: 1 }); // the 9th job's record
+    expect(await store.prune({ finishedBefore: {}, historyBefore: T0 + 100, limit: 2 })).toEqual({ jobs: 0, history: 2 });
+    expect((await store.history(ids[0]!)).map((h) => h.completedAt)).toEqual([T0 + 30]);
+    expect(await store.history(ids[1]!)).toEqual([]);
+
+    // Jobs 3 to 8 finish together; ids "10" and up sort before "9" as text, but prune goes by number.
+    const more = await store.insert(Array.from({ length: 3 }, () => newJob('y')), T0);
+    const late = (await store.claim({ now: T0 + 40, workerId: 'w1', lockToken: 'tok', limit: 10, names: ['y'], limits: [], lockLifetimeMs: 60_000 }));
+    await store.settle([...late, ...[2, 3, 4, 5, 6, 7].map(at)].map((c) => done(c, 'completed', T0 + 50)));
+    expect(await store.prune({ finishedBefore: { completed: T0 + 100 }, historyBefore: null, limit: 7 })).toEqual({ jobs: 7, history: 0 });
+    for (const i of [2, 3, 4, 5, 6, 7]) expect(await store.getJob(ids[i]!)).toBeNull();
+    expect(await store.getJob(more[0]!.job.id)).toBeNull();
+    expect(await store.getJob(more[1]!.job.id)).not.toBeNull();
   });
 });

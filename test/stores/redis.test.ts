@@ -199,15 +199,15 @@ describe.skipIf(skip)('RedisStore (redis-specific)', () => {
     await store.saveProgress(job!.id, 't1', { half: true }, T0 + 2);
     // A retry due at once, claimed again in the same call: result, lastError, lastFinishedAt and progress come back too.
     const retry = {
-      id: job!.id, lockToken: 't1', status: 'pending' as const, nextRunAt: T0 + 3, result: { partial: 1 }, lastError: 'boom', finishedAt: T0 + 3,
-      history: { status: 'failed' as const, attempt: 1, startedAt: T0 + 1, completedAt: T0 + 3, error: 'boom', result: null, workerId: 'w' },
+      id: job!.id, lockToken: 't1', status: 'pending' as const, nextRunAt: T0 + 3, result: { partial: 1 }, lastError: 'boom', lastErrorStack: null, finishedAt: T0 + 3,
+      history: { status: 'failed' as const, attempt: 1, startedAt: T0 + 1, completedAt: T0 + 3, error: 'boom', stack: null, result: null, workerId: 'w' },
     };
     const { settled, claimed } = await store.settleAndClaim([retry], { ...request, now: T0 + 3, lockToken: 't2' });
     expect(settled).toEqual([true]);
     expect(claimed).toEqual([{ ...(await store.getJob(job!.id)), lockToken: 't2' }]);
     expect(claimed[0]).toMatchObject({ attempts: 2, lastError: 'boom', result: { partial: 1 }, progress: { half: true }, lastFinishedAt: T0 + 3 });
     expect(await store.history(job!.id)).toEqual([
-      { id: expect.any(String), jobId: job!.id, status: 'failed', attempt: 1, startedAt: T0 + 1, completedAt: T0 + 3, error: 'boom', result: null, workerId: 'w' },
+      { id: expect.any(String), jobId: job!.id, status: 'failed', attempt: 1, startedAt: T0 + 1, completedAt: T0 + 3, error: 'boom', stack: null, result: null, workerId: 'w' },
     ]);
   });
 

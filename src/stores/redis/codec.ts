@@ -3,7 +3,7 @@
  * property (absent = null); JSON values (data, result, progress, backoff, repeat) are stored as the JSON text
  * the client wrote, and Lua never decodes them, so numbers and strings come back exactly as they went in.
  */
-import type { ClaimRequest, ClaimedJob, HistoryEntry, JobPatch, JobRecord, NewJob } from '../../core/store.js';
+import type { ClaimRequest, ClaimedJob, HistoryEntry, HistoryRow, JobPatch, JobRecord, NewJob } from '../../core/store.js';
 import type { Json, JobStatus } from '../../core/types.js';
 import type { Arg } from './scripts.js';
 
@@ -62,6 +62,7 @@ export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
     lastRunAt: null,
     lastFinishedAt: null,
     lastError: null,
+    lastErrorStack: null,
     result: null,
     progress: null,
     lockedBy: null,
@@ -89,10 +90,21 @@ export function patchArgs(patch: JobPatch): Arg[] {
   ];
 }
 
-/** History body without id, jobId and status (the script adds them). Built by hand: it is on every settle. */
+/**
+ * History body without id, jobId and status (the script adds them). Built by hand: it is on every settle.
+ * completedAt must come before any free text (error, stack, result): lib.lua's historyTime reads the first one.
+ */
 export function historyBody(entry: HistoryEntry): string {
   return `{"attempt":${JSON.stringify(entry.attempt)},"startedAt":${JSON.stringify(entry.startedAt)},"completedAt":${JSON.stringify(entry.completedAt)},` +
-    `"error":${JSON.stringify(entry.error ?? null)},"result":${JSON.stringify(entry.result ?? null)},"workerId":${JSON.stringify(entry.workerId)}}`;
+    `"error":${JSON.stringify(entry.error ?? null)},"stack":${JSON.stringify(entry.stack ?? null)},"result":${JSON.stringify(entry.result ?? null)},` +
+    `"workerId":${JSON.stringify(entry.workerId)}}`;
+}
+
+/** A stored history record. Records written before stacks were kept have no "stack": null. */
+export function historyRow(text: string): HistoryRow {
+  const row = JSON.parse(text) as HistoryRow;
+  row.stack ??= null;
+  return row;
 }
 
 const num = (v: string | undefined): number | null => (v === undefined ? null : Number(v));
@@ -121,6 +133,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     lastRunAt: num(f.lastRunAt),
     lastFinishedAt: num(f.lastFinishedAt),
     lastError: f.lastError ?? null,
+    lastErrorStack: f.lastErrorStack ?? null,
     result: json(f.result) as Json | null,
     progress: json(f.progress) as Json | null,
     // Settle blanks the lock fields instead of deleting them (one command fewer per job): '' is no lock.
@@ -141,6 +154,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
 export const CLAIM_FIELDS = [
   'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
   'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt', 'label',
+  'lastErrorStack',
 ] as const;
 // claimedJob reads the reply by position: keep it in step with this order.
 
@@ -165,10 +179,11 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     lastRunAt: request.now,
     lastFinishedAt: numOrNull(v[14]),
     lastError: v[15] ?? null,
+    lastErrorStack: v[20] ?? null,
     result: jsonOrNull(v[16]) as Json | null,
     progress: jsonOrNull(v[17]) as Json | null,
     lockedBy: request.workerId,
-    lockedUntil: Number(v[20]),
+    lockedUntil: Number(v[21]),
     lockToken: request.lockToken,
     createdAt: Number(v[18]),
     updatedAt: request.now,

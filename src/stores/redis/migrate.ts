@@ -10,7 +10,7 @@ import type { MigrationStatus } from '../../core/store.js';
 import type { Keys } from './keys.js';
 import { migrationScript, scripts } from './scripts.js';
 
-const FILES = ['001_layout.lua', '002_retention_indexes.lua', '003_running_index.lua'];
+const FILES = ['001_layout.lua', '002_retention_indexes.lua', '003_running_index.lua', '004_history_by_id.lua'];
 
 /** Ids visited per backfill call (one atomic script: about 1000 × (HMGET + LINDEX + ZADD), a few ms). */
 const BACKFILL_CHUNK = 1000;
@@ -44,6 +44,7 @@ export async function migrate(client: Redis, keys: Keys, now: number): Promise<M
     await migrationScript(m.version, m.name, m.sql).run(client, keys.meta, [keys.tag, now]);
   }
   await backfill(client, keys);
+  await moveHistoryIndex(client, keys);
   return migrationStatus(client, keys);
 }
 
@@ -57,6 +58,20 @@ export async function backfill(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK
   for (;;) {
     calls += 1;
     const left = Number(await scripts().backfill.run(client, keys.meta, [keys.tag, chunk]));
+    if (left <= 0) return calls;
+  }
+}
+
+/**
+ * Migration 004 replaces P:hjobs (jobs with history by completedAt) with P:hheads (by record id): move what is
+ * left of the old index in chunks. Run on every start, so jobs an older process indexed during a rolling
+ * upgrade are moved too. Returns the number of calls made.
+ */
+export async function moveHistoryIndex(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK): Promise<number> {
+  let calls = 0;
+  for (;;) {
+    calls += 1;
+    const left = Number(await scripts().historyIndex.run(client, keys.meta, [keys.tag, chunk]));
     if (left <= 0) return calls;
   }
 }

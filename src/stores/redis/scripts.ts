@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { loadAsset } from '../../core/assets.js';
+import { lostRunMessage } from '../../core/rules/claim.js';
 import { CLAIM_FIELDS } from './codec.js';
 
 export type Arg = string | number;
@@ -38,13 +39,24 @@ export class Script {
   }
 }
 
-/** The fields claimJobs reads and returns, in codec.ts's order (one list, so the two cannot drift apart). */
-const CLAIM_FIELDS_LUA = `local CLAIM_FIELDS = { ${CLAIM_FIELDS.map((f) => `'${f}'`).join(', ')} }\nlocal CLAIM_ATTEMPTS = ${CLAIM_FIELDS.indexOf('attempts') + 1}`;
+/**
+ * What claimJobs takes from TypeScript: the fields it reads and returns, in codec.ts's order, and the text of a
+ * lost run's error from core's rules (one source each, so they cannot drift apart). The error text is split
+ * around the worker id, which the script fills in (or whole, for a job with no worker recorded).
+ */
+const [LOST_BEFORE, LOST_AFTER] = lostRunMessage('\u0000').split('\u0000') as [string, string];
+const CLAIM_LUA = [
+  `local CLAIM_FIELDS = { ${CLAIM_FIELDS.map((f) => `'${f}'`).join(', ')} }`,
+  `local CLAIM_ATTEMPTS = ${CLAIM_FIELDS.indexOf('attempts') + 1}`,
+  // JSON string literals are Lua string literals too, for this ASCII text.
+  `local LOST_RUN_BEFORE, LOST_RUN_AFTER = ${JSON.stringify(LOST_BEFORE)}, ${JSON.stringify(LOST_AFTER)}`,
+  `local LOST_RUN_UNKNOWN = ${JSON.stringify(lostRunMessage(null))}`,
+].join('\n');
 
 /** lib.lua, then the shared functions the script calls, then the script itself. */
 function load(file: string, shared: ('claim' | 'settle')[] = []): Script {
   const parts = [loadAsset(import.meta.url, 'lua/lib.lua')];
-  if (shared.includes('claim')) parts.push(CLAIM_FIELDS_LUA);
+  if (shared.includes('claim')) parts.push(CLAIM_LUA);
   for (const name of shared) parts.push(loadAsset(import.meta.url, `lua/shared/${name}.lua`));
   parts.push(loadAsset(import.meta.url, `lua/${file}.lua`));
   return new Script(file, parts.join('\n'));
@@ -69,6 +81,7 @@ function loadAll() {
     list: load('list'),
     prune: load('prune'),
     backfill: load('backfill'),
+    historyIndex: load('history_index'),
   };
 }
 export function scripts(): ReturnType<typeof loadAll> {

@@ -4,14 +4,15 @@
  * layout, durability settings and the cost of each operation.
  */
 import type { Redis } from 'ioredis';
-import { HourglassError, StoreError, ValidationError } from '../../core/errors.js';
+import { DedupeConflictError, StoreError, ValidationError, storeError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type {
-  CancelResult, ClaimRequest, ClaimedJob, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
+  CancelResult, ClaimRequest, ClaimedJob, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
   LeaseState, MigrationStatus, NewJob, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
 } from '../../core/store.js';
-import { JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
-import { claimedJob, historyBody, insertedJob, newJobArgs, patchArgs, publicJob, tri } from './codec.js';
+import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
+import { claimArgs, settleArgs } from './args.js';
+import { claimedJob, historyRow, insertedJob, newJobArgs, patchArgs, publicJob } from './codec.js';
 import { checkServerConfig } from './config-check.js';
 import { openClient, watchConnection } from './connection.js';
 import { DEFAULT_PREFIX, assertPrefix, isJobId, keysFor, type Keys } from './keys.js';
@@ -38,44 +39,17 @@ export interface RedisStoreOptions {
 /** How long ping() waits for PONG before calling the server unresponsive. */
 const PING_TIMEOUT_MS = 2_000;
 
-type HistoryRow = Awaited<ReturnType<Store['history']>>[number];
-
-/** The statuses prune() may delete, in the order their cutoffs are sent. */
-const PRUNABLE = ['completed', 'failed', 'cancelled'] as const;
-
-/** What shared/claim.lua reads after the prefix. */
-function claimArgs(request: ClaimRequest): Arg[] {
-  const args: Arg[] = [request.now, request.workerId, request.lockToken, request.limit, request.lockLifetimeMs];
-  if (request.names === null) args.push(-1);
-  else args.push(request.names.length, ...request.names);
-  args.push(request.limits.length);
-  for (const l of request.limits) args.push(l.name, l.localFree ?? '', l.global ?? '');
-  const lifetimes = Object.entries(request.lockLifetimes ?? {});
-  args.push(lifetimes.length);
-  for (const [name, ms] of lifetimes) args.push(name, ms);
-  return args;
-}
-
-/** What shared/settle.lua reads: the count, then 11 values per settlement. */
-function settleArgs(settlements: Settlement[]): Arg[] {
-  const args: Arg[] = [settlements.length];
-  for (const s of settlements) {
-    args.push(
-      s.id, s.lockToken, s.status, s.nextRunAt ?? '', s.dueAt ?? '', s.attempts ?? '',
-      tri(s.result, JSON.stringify), tri(s.lastError), s.finishedAt,
-      s.history?.status ?? '', s.history ? historyBody(s.history) : '',
-    );
-  }
-  return args;
-}
-
 export class RedisStore implements Store {
   readonly kind = 'redis';
   readonly preferSettleAndClaim: boolean;
   readonly prefix: string;
   private readonly keys: Keys;
-  private readonly client: Redis;
-  private readonly owned: boolean;
+  /** The connection in use. An owned one is replaced by a new one on the first init() after close(). */
+  private client: Redis;
+  /** Set when the store opened the connection from a url (and so quits it in close()). */
+  private readonly url: string | null;
+  /** close() quit the owned connection: the next init() opens a new one (a quit ioredis client stays ended). */
+  private reopen = false;
   private readonly allowEvictionPolicy: boolean;
   private logger: Logger = silentLogger;
   private initialised?: Promise<void>;
@@ -94,13 +68,14 @@ export class RedisStore implements Store {
         throw new ValidationError('client.options.keyPrefix', options.client.options.keyPrefix, 'is not supported: pass prefix to RedisStore instead');
       }
       this.client = options.client;
-      this.owned = false;
+      this.url = null;
     } else {
       if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
         throw new ValidationError('url', options.url, 'must be a redis:// or rediss:// URL (or pass client)');
       }
+      // Lazy: no socket until init().
       this.client = openClient(options.url);
-      this.owned = true;
+      this.url = options.url;
     }
   }
 
@@ -115,13 +90,19 @@ export class RedisStore implements Store {
   private async start(logger: Logger): Promise<void> {
     this.logger = logger;
     scripts(); // read the Lua files now, so a broken install fails at start rather than at first claim
-    if (this.owned) {
+    if (this.url !== null) {
+      if (this.reopen) {
+        // Opened here rather than in close(): a lazy client connects on its first command, and a stray call
+        // after close() must fail rather than open a connection nobody closes.
+        this.reopen = false;
+        this.client = openClient(this.url);
+      }
       this.unwatch ??= watchConnection(this.client, logger, 'connection');
       if (this.client.status === 'wait') {
         try {
           await this.client.connect();
         } catch (error) {
-          throw new StoreError(`could not connect to redis: ${(error as Error).message}`, { cause: error });
+          throw storeError(this.kind, 'connect', error);
         }
       }
     }
@@ -129,19 +110,30 @@ export class RedisStore implements Store {
     await this.migrate();
   }
 
+  /**
+   * Quit what the store opened (the wake-up subscriptions, and the connection when it came from a url); a
+   * client passed in is left open. Everything is captured first, so an init() that starts meanwhile (a
+   * stopped Scheduler used again at once) opens its own connection and is not undone by this one.
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.unsubscribers].map((unsubscribe) => unsubscribe()));
+    const client = this.client;
+    const unwatch = this.unwatch;
+    const unsubscribers = [...this.unsubscribers];
     this.unsubscribers.clear();
-    if (this.owned && this.client.status !== 'end') {
-      try {
-        await this.client.quit();
-      } catch {
-        this.client.disconnect();
-      }
-    }
-    this.unwatch?.();
     this.unwatch = undefined;
     this.initialised = undefined;
+    if (this.url !== null) this.reopen = true;
+    await Promise.all(unsubscribers.map((unsubscribe) => unsubscribe()));
+    if (this.url !== null && client.status === 'wait') {
+      client.disconnect(); // never connected: QUIT would connect first just to send it
+    } else if (this.url !== null && client.status !== 'end') {
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    }
+    unwatch?.();
   }
 
   migrate(): Promise<MigrationStatus> {
@@ -168,59 +160,64 @@ export class RedisStore implements Store {
 
   async insert(jobs: NewJob[], now: number): Promise<InsertResult[]> {
     if (jobs.length === 0) return [];
-    const args: Arg[] = [this.keys.tag, now, jobs.length];
-    for (const job of jobs) for (const arg of newJobArgs(job)) args.push(arg);
-    const rows = (await this.run(scripts().insert, args)) as [number, string | string[]][];
-    return rows.map(([created, reply], i) =>
-      created === 1 ? { job: insertedJob(reply as string, jobs[i]!, now), created: true } : { job: publicJob(reply as string[]), created: false },
+    const args = (): Arg[] => {
+      const list: Arg[] = [this.keys.tag, now, jobs.length];
+      for (const job of jobs) for (const arg of newJobArgs(job)) list.push(arg);
+      return list;
+    };
+    return this.run('insert', scripts().insert, args, (rows: [number, string | string[]][]) =>
+      rows.map(([created, reply], i) =>
+        created === 1 ? { job: insertedJob(reply as string, jobs[i]!, now), created: true } : { job: publicJob(reply as string[]), created: false },
+      ),
     );
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
-    if (request.limit <= 0) return [];
-    const rows = (await this.run(scripts().claim, [this.keys.tag, ...claimArgs(request)])) as (string | null)[][];
-    return rows.map((values) => claimedJob(values, request));
+    // Even with limit 0 the script runs: a claim recovers expired locks first, whatever it then takes.
+    return this.run('claim', scripts().claim, [this.keys.tag, ...claimArgs(request)], (rows: (string | null)[][]) =>
+      rows.map((values) => claimedJob(values, request)),
+    );
   }
 
   async settle(settlements: Settlement[]): Promise<boolean[]> {
     if (settlements.length === 0) return [];
-    const rows = (await this.run(scripts().settle, [this.keys.tag, ...settleArgs(settlements)])) as number[];
-    return rows.map((applied) => applied === 1);
+    return this.run('settle', scripts().settle, () => [this.keys.tag, ...settleArgs(settlements)], (rows: number[]) => rows.map((applied) => applied === 1));
   }
 
   /** Both in one script, so one round trip: the settlements, then a claim that sees them. */
   async settleAndClaim(settlements: Settlement[], request: ClaimRequest): Promise<{ settled: boolean[]; claimed: ClaimedJob[] }> {
     if (settlements.length === 0) return { settled: [], claimed: await this.claim(request) };
-    if (request.limit <= 0) return { settled: await this.settle(settlements), claimed: [] };
-    const args = [this.keys.tag, ...settleArgs(settlements), ...claimArgs(request)];
-    const [settled, claimed] = (await this.run(scripts().settleAndClaim, args)) as [number[], (string | null)[][]];
-    return { settled: settled.map((applied) => applied === 1), claimed: claimed.map((values) => claimedJob(values, request)) };
+    const args = () => [this.keys.tag, ...settleArgs(settlements), ...claimArgs(request)];
+    return this.run('settleAndClaim', scripts().settleAndClaim, args, ([settled, claimed]: [number[], (string | null)[][]]) => ({
+      settled: settled.map((applied) => applied === 1),
+      claimed: claimed.map((values) => claimedJob(values, request)),
+    }));
   }
 
   async heartbeat(leases: Lease[], now: number): Promise<LeaseState[]> {
     if (leases.length === 0) return [];
     const args: Arg[] = [this.keys.tag, now, leases.length];
     for (const l of leases) args.push(l.id, l.lockToken, l.lockedUntil);
-    return (await this.run(scripts().heartbeat, args)) as LeaseState[];
+    return this.run('heartbeat', scripts().heartbeat, args, (states: LeaseState[]) => states);
   }
 
   async saveProgress(id: string, lockToken: string, progress: Json, now: number): Promise<boolean> {
     if (!isJobId(id)) return false;
-    const saved = await this.run(scripts().progress, [this.keys.tag, id, lockToken, JSON.stringify(progress ?? null), now]);
-    return saved === 1;
+    return this.run('saveProgress', scripts().progress, () => [this.keys.tag, id, lockToken, JSON.stringify(progress ?? null), now], (saved) => saved === 1);
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
     if (!isJobId(id)) return null;
-    const flat = await this.guard('getJob', () => this.client.call('HGETALL', this.keys.job(id)) as Promise<string[]>);
-    return flat.length === 0 ? null : publicJob(flat);
+    return this.guard('getJob', async () => {
+      const flat = (await this.client.call('HGETALL', this.keys.job(id))) as string[];
+      return flat.length === 0 ? null : publicJob(flat);
+    });
   }
 
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
     const statuses = [...new Set(query.status ?? [])];
     const args: Arg[] = [this.keys.tag, query.name ?? '', Math.max(0, query.offset | 0), Math.max(0, query.limit | 0), ...statuses];
-    const rows = (await this.run(scripts().list, args)) as string[][];
-    return rows.map(publicJob);
+    return this.run('listJobs', scripts().list, args, (rows: string[][]) => rows.map(publicJob));
   }
 
   async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {
@@ -228,57 +225,63 @@ export class RedisStore implements Store {
     const wanted = JOB_STATUSES.filter((s) => statuses.includes(s));
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     if (wanted.length === 0) return counts;
-    const pipeline = this.client.pipeline();
-    for (const status of wanted) pipeline.zcard(key(status));
-    const replies = await this.guard('countJobs', () => pipeline.exec());
-    wanted.forEach((status, i) => {
-      const [error, value] = replies?.[i] ?? [new Error('no reply'), 0];
-      if (error) throw new StoreError(`redis countJobs failed: ${error.message}`, { cause: error });
-      counts[status] = Number(value);
+    return this.guard('countJobs', async () => {
+      const pipeline = this.client.pipeline();
+      for (const status of wanted) pipeline.zcard(key(status));
+      const replies = await pipeline.exec();
+      wanted.forEach((status, i) => {
+        const [error, value] = replies?.[i] ?? [new Error('no reply'), 0];
+        if (error) throw error;
+        counts[status] = Number(value);
+      });
+      return counts;
     });
-    return counts;
   }
 
   async history(jobId: string): Promise<HistoryRow[]> {
     if (!isJobId(jobId)) return [];
     // The first record sits in P:hist1, later ones in the job's list (lua/lib.lua). Both are read in one MULTI,
     // so a prune in between cannot be seen halfway, and merged by id (ids grow with time).
-    const replies = await this.guard('history', () =>
-      this.client.multi().hget(this.keys.firstHistory, jobId).lrange(this.keys.history(jobId), 0, -1).exec(),
-    );
-    const [[firstError, first], [listError, list]] = replies as [[Error | null, string | null], [Error | null, string[]]];
-    const error = firstError ?? listError;
-    if (error) throw new StoreError(`redis history failed: ${error.message}`, { cause: error });
-    const rows = list.map((text) => JSON.parse(text) as HistoryRow);
-    if (first) {
-      const row = JSON.parse(first) as HistoryRow;
-      const at = rows.findIndex((r) => Number(r.id) > Number(row.id));
-      rows.splice(at === -1 ? rows.length : at, 0, row);
-    }
-    return rows;
+    return this.guard('history', async () => {
+      const replies = await this.client.multi().hget(this.keys.firstHistory, jobId).lrange(this.keys.history(jobId), 0, -1).exec();
+      const [[firstError, first], [listError, list]] = replies as [[Error | null, string | null], [Error | null, string[]]];
+      const error = firstError ?? listError;
+      if (error) throw error;
+      const rows = list.map(historyRow);
+      if (first) {
+        const row = historyRow(first);
+        const at = rows.findIndex((r) => Number(r.id) > Number(row.id));
+        rows.splice(at === -1 ? rows.length : at, 0, row);
+      }
+      return rows;
+    });
   }
 
   async cancel(id: string, now: number): Promise<CancelResult | null> {
     if (!isJobId(id)) return null;
-    const reply = (await this.run(scripts().cancel, [this.keys.tag, id, now])) as [JobStatus, string[]] | null;
-    return reply ? { previous: reply[0], job: publicJob(reply[1]) } : null;
+    return this.run('cancel', scripts().cancel, [this.keys.tag, id, now], (reply: [JobStatus, string[]] | null) =>
+      reply ? { previous: reply[0], job: publicJob(reply[1]) } : null,
+    );
   }
 
   async trigger(id: string, now: number): Promise<JobRecord | null> {
     if (!isJobId(id)) return null;
-    const flat = (await this.run(scripts().trigger, [this.keys.tag, id, now])) as string[] | null;
-    return flat ? publicJob(flat) : null;
+    // trigger.lua answers nil (unknown id), { 'job', HGETALL } or { 'conflict', holder id, dedupe key }.
+    return this.run('trigger', scripts().trigger, [this.keys.tag, id, now], (reply: [string, string[] | string, string?] | null) => {
+      if (reply === null) return null;
+      if (reply[0] === 'conflict') throw new DedupeConflictError(id, reply[2]!, reply[1] as string);
+      return publicJob(reply[1] as string[]);
+    });
   }
 
   async update(id: string, patch: JobPatch, now: number): Promise<JobRecord | null> {
     if (!isJobId(id)) return null;
-    const flat = (await this.run(scripts().update, [this.keys.tag, id, now, ...patchArgs(patch)])) as string[] | null;
-    return flat ? publicJob(flat) : null;
+    return this.run('update', scripts().update, () => [this.keys.tag, id, now, ...patchArgs(patch)], (flat: string[] | null) => (flat ? publicJob(flat) : null));
   }
 
   async remove(id: string): Promise<boolean> {
     if (!isJobId(id)) return false;
-    return (await this.run(scripts().remove, [this.keys.tag, id])) === 1;
+    return this.run('remove', scripts().remove, [this.keys.tag, id], (removed) => removed === 1);
   }
 
   /** Retention in one script (lua/prune.lua): finished jobs by their finish-time index, then old history records. */
@@ -290,17 +293,21 @@ export class RedisStore implements Store {
       return value;
     };
     const args: Arg[] = [this.keys.tag, limit, request.historyBefore === null || request.historyBefore === undefined ? '' : time('historyBefore', request.historyBefore)];
-    for (const status of PRUNABLE) {
+    // In core's order: prune.lua takes the statuses in the order their cutoffs come (core/rules/prune.ts).
+    for (const status of FINISHED_STATUSES) {
       const cutoff = request.finishedBefore?.[status];
       if (cutoff !== undefined) args.push(status, time(`finishedBefore.${status}`, cutoff));
     }
-    let [jobs, history] = (await this.run(scripts().prune, args)) as [number, number];
-    if (jobs === -1) {
-      // The first prune of this prefix switched the retention indexes on: index what came before, then prune.
-      await this.guard('prune', () => backfill(this.client, this.keys));
-      [jobs, history] = (await this.run(scripts().prune, args)) as [number, number];
-    }
-    return { jobs, history };
+    return this.guard('prune', async () => {
+      const prune = scripts().prune;
+      let [jobs, history] = (await prune.run(this.client, this.keys.meta, args)) as [number, number];
+      if (jobs === -1) {
+        // The first prune of this prefix switched the retention indexes on: index what came before, then prune.
+        await backfill(this.client, this.keys);
+        [jobs, history] = (await prune.run(this.client, this.keys.meta, args)) as [number, number];
+      }
+      return { jobs, history };
+    });
   }
 
   async setPaused(name: string, paused: boolean): Promise<void> {
@@ -315,11 +322,11 @@ export class RedisStore implements Store {
 
   async acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
     const ttl = Math.max(1, Math.ceil(ttlMs));
-    return (await this.run(scripts().lockAcquire, [this.keys.tag, name, owner, ttl, now])) === 1;
+    return this.run('acquireLock', scripts().lockAcquire, [this.keys.tag, name, owner, ttl, now], (acquired) => acquired === 1);
   }
 
   async releaseLock(name: string, owner: string): Promise<boolean> {
-    return (await this.run(scripts().lockRelease, [this.keys.tag, name, owner])) === 1;
+    return this.run('releaseLock', scripts().lockRelease, [this.keys.tag, name, owner], (released) => released === 1);
   }
 
   async subscribe(onWake: () => void): Promise<() => Promise<void>> {
@@ -332,17 +339,26 @@ export class RedisStore implements Store {
     return tracked;
   }
 
-  private run(script: Script, args: Arg[]): Promise<unknown> {
-    return this.guard(script.name, () => script.run(this.client, this.keys.meta, args));
+  /**
+   * One script for one Store operation. Its arguments are encoded (JSON of data, results, progress) and its
+   * reply decoded inside the guard: a value JSON cannot hold, or a job that does not decode, is a store error too.
+   */
+  private run<R, T>(operation: string, script: Script, args: Arg[] | (() => Arg[]), decode: (reply: R) => T): Promise<T> {
+    return this.guard(operation, async () => {
+      const argv = typeof args === 'function' ? args() : args;
+      return decode((await script.run(this.client, this.keys.meta, argv)) as R);
+    });
   }
 
-  /** Redis and connection failures become StoreError (code STORE_ERROR); our own typed errors pass through. */
-  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * How every error leaves the store (storeError): a Redis, connection or decoding failure becomes StoreError
+   * (code STORE_ERROR) naming the operation, with the original as cause; our own typed errors pass through.
+   */
+  private async guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      if (error instanceof HourglassError) throw error;
-      throw new StoreError(`redis ${what} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      throw storeError(this.kind, operation, error);
     }
   }
 }

@@ -3,7 +3,7 @@
 -- ARGV: P, chunk. Visits ids backfill:next .. backfill:last (P:meta) in order, at most `chunk` per call, and
 -- returns how many ids are left (0 when done; the fields are then deleted).
 -- Each visit reads the job as it is now (atomically, in this script): a finished job joins P:f:<status> by
--- its updatedAt, a job with history joins P:hjobs by its oldest record. Jobs created after the migration,
+-- its updatedAt, a job with history joins P:hheads by the id of its oldest record. Jobs created after the migration,
 -- and every change after a job's visit, are indexed by the scripts themselves, so visiting each id once is
 -- enough; a job that changes before its visit is read in its new state. Several processes may run it at
 -- once: each call takes the next chunk.
@@ -18,7 +18,7 @@ for n = first, stop do
     redis.call('ZADD', P .. ':f:' .. f[1], f[2] or '0', id)
   end
   local oldest = oldestHistory(id)
-  if oldest then redis.call('ZADD', P .. ':hjobs', historyTime(oldest) or 0, id) end
+  if oldest then redis.call('ZADD', P .. ':hheads', historyId(oldest), id) end
 end
 if stop >= last then
   redis.call('HDEL', P .. ':meta', 'backfill:next', 'backfill:last')

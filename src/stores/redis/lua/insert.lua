@@ -21,38 +21,43 @@ for i = 0, count - 1 do
   }
   local id = nil
 
-  -- A repeat key names one job forever: update it in place (every() from many processes converges here).
+  -- The job holding the repeat key, if any: a repeat key names one job forever.
+  local repeatId, repeatJob = nil, nil
   if spec.repeatKey then
-    local existing = redis.call('HGET', P .. ':repeat', spec.repeatKey)
-    if existing then
-      local job = load(existing)
-      if job then
-        id = existing
-        unindex(id, job)
-        local changed = job['repeat'] ~= (spec['repeat'] or nil)
-        local fields = {
-          name = spec.name, data = spec.data, priority = spec.priority, maxAttempts = spec.maxAttempts,
-          backoff = spec.backoff, timeoutMs = spec.timeoutMs, ['repeat'] = spec['repeat'],
-          dedupeKey = spec.dedupeKey, label = spec.label, updatedAt = ARGV[2],
-        }
-        -- Due times change only when the repeat changed or the job had finished (a fresh cycle then).
-        if changed or TERMINAL[job.status] then
-          fields.nextRunAt = spec.nextRunAt; fields.dueAt = spec.dueAt
-        end
-        if TERMINAL[job.status] then fields.status = 'pending'; fields.attempts = '0' end
-        save(id, fields)
-        for k, v in pairs(fields) do job[k] = v or nil end
-        index(id, job, now)
-      else
+    repeatId = redis.call('HGET', P .. ':repeat', spec.repeatKey)
+    if repeatId then
+      repeatJob = load(repeatId)
+      if not repeatJob then
         redis.call('HDEL', P .. ':repeat', spec.repeatKey)
+        repeatId = nil
       end
     end
   end
+  local holder = spec.dedupeKey and liveDedupeHolder(spec.dedupeKey) or nil
 
-  -- A dedupe key held by a pending or running job returns that job unchanged.
-  if not id and spec.dedupeKey then
-    local holder = redis.call('HGET', P .. ':dedupe', spec.dedupeKey)
-    if holder and isLive(holder) then id = holder end
+  if holder and holder ~= repeatId then
+    -- A dedupe key held by another pending or running job returns that job unchanged (the repeating job,
+    -- if any, is not touched either: updating it would make a second live holder of the key).
+    id = holder
+  elseif repeatId then
+    -- Update the repeating job in place (every() from many processes converges here).
+    id = repeatId
+    local job = repeatJob
+    unindex(id, job)
+    local changed = job['repeat'] ~= (spec['repeat'] or nil)
+    local fields = {
+      name = spec.name, data = spec.data, priority = spec.priority, maxAttempts = spec.maxAttempts,
+      backoff = spec.backoff, timeoutMs = spec.timeoutMs, ['repeat'] = spec['repeat'],
+      dedupeKey = spec.dedupeKey, label = spec.label, updatedAt = ARGV[2],
+    }
+    -- Due times change only when the repeat changed or the job had finished (a fresh cycle then).
+    if changed or TERMINAL[job.status] then
+      fields.nextRunAt = spec.nextRunAt; fields.dueAt = spec.dueAt
+    end
+    if TERMINAL[job.status] then fields.status = 'pending'; fields.attempts = '0' end
+    save(id, fields)
+    for k, v in pairs(fields) do job[k] = v or nil end
+    index(id, job, now)
   end
 
   if not id then

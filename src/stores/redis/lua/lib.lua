@@ -20,8 +20,12 @@
 --                   included (listJobs, countJobs, and ZCARD P:ns:running:<name> is the global running count
 --                   that `limits.global` caps)
 --   P:f:<status>    zset id by updatedAt (the finish time), for completed, failed and cancelled only (prune)
---   P:hjobs         zset id by the completedAt of the job's oldest history record, for every job with history
---                   (prune's history part)
+--   P:held:<name>   zset id by lockedUntil: jobs cancelled while running that still hold their lock (their
+--                   handler may still run), so a global cap counts the ones whose lease has not ended
+--                   (core's takesSlot); an entry goes when the job settles or leaves cancelled
+--   P:hheads        zset id by the id of the job's oldest history record, for every job with history: its
+--                   first members hold the oldest records of all (prune's history part). Layouts before 4
+--                   had P:hjobs, scored by completedAt; migrate.ts moves it here (history_index.lua).
 --   P:dedupe        hash dedupeKey -> id of the pending or running job holding it
 --   P:repeat        hash repeatKey -> id
 --   P:paused        set of paused names
@@ -61,9 +65,20 @@ end
 local function idOfMember(member) return fmt(tonumber(string.sub(member, 18))) end
 local function readyScore(priority) return fmt(-tonumber(priority)) end
 
+-- A job cancelled while it ran keeps that run's lock until it settles: it may still hold a slot (P:held:<name>).
+local function holdsLock(job) return job.lockToken and job.lockToken ~= '' and job.lockedUntil and job.lockedUntil ~= '' end
+
 local function isLive(id)
   local status = redis.call('HGET', jobKey(id), 'status')
   return status == 'pending' or status == 'running'
+end
+
+-- The id of the pending or running job holding a dedupe key, or nil. P:dedupe may still name a job that has
+-- since finished (settle and cancel drop the entry, but a job is checked rather than trusted).
+local function liveDedupeHolder(key)
+  local holder = redis.call('HGET', P .. ':dedupe', key)
+  if holder and isLive(holder) then return holder end
+  return nil
 end
 
 -- Add a job to the indexes its fields call for. `now` decides ready (due) versus scheduled.
@@ -73,6 +88,7 @@ local function index(id, job, now)
   redis.call('ZADD', P .. ':ns:' .. status .. ':' .. name, id, id)
   if TERMINAL[status] then
     redis.call('ZADD', P .. ':f:' .. status, job.updatedAt, id)
+    if status == 'cancelled' and holdsLock(job) then redis.call('ZADD', P .. ':held:' .. name, job.lockedUntil, id) end
   elseif status == 'pending' then
     if tonumber(job.nextRunAt) <= now then
       redis.call('ZADD', P .. ':ready:' .. name, readyScore(job.priority), readyMember(job.nextRunAt, id))
@@ -88,11 +104,10 @@ local function index(id, job, now)
     redis.call('ZADD', P .. ':locked', job.lockedUntil, id)
   end
   if job.dedupeKey and not TERMINAL[status] then
-    local holder = redis.call('HGET', P .. ':dedupe', job.dedupeKey)
-    -- Never steal a key another live job holds (a trigger can revive a job whose key was reused).
-    if not holder or holder == id or not isLive(holder) then
-      redis.call('HSET', P .. ':dedupe', job.dedupeKey, id)
-    end
+    -- Never steal a key another live job holds. The callers that make a job live (insert, trigger) refuse
+    -- that case first; this keeps the index right even so.
+    local holder = liveDedupeHolder(job.dedupeKey)
+    if not holder then redis.call('HSET', P .. ':dedupe', job.dedupeKey, id) end
   end
 end
 
@@ -103,6 +118,7 @@ local function unindex(id, job)
   redis.call('ZREM', P .. ':ns:' .. status .. ':' .. name, id)
   if TERMINAL[status] then
     redis.call('ZREM', P .. ':f:' .. status, id)
+    if status == 'cancelled' and holdsLock(job) then redis.call('ZREM', P .. ':held:' .. name, id) end
   elseif status == 'pending' then
     redis.call('ZREM', P .. ':scheduled', id)
     redis.call('ZREM', P .. ':ready:' .. name, readyMember(job.nextRunAt, id))
@@ -138,7 +154,7 @@ end
 
 -- Append a history entry (the rare paths: lock recovery, cancel; settle batches its own). `body` is the JSON
 -- object the client built, without id, jobId and status. A job's first record goes to P:hist1, later ones to
--- its list. A job that had no record joins P:hjobs (NX: one already there keeps its older record's score).
+-- its list. A job that had no record joins P:hheads (NX: one already there keeps its older record's id).
 local function addHistory(jobId, status, body)
   local hid = redis.call('INCR', P .. ':hid')
   local head = '{"id":"' .. hid .. '","jobId":"' .. jobId .. '","status":"' .. status .. '"'
@@ -150,7 +166,7 @@ local function addHistory(jobId, status, body)
   else
     first = redis.call('RPUSH', P .. ':hist:' .. jobId, head .. rest) == 1
   end
-  if first then redis.call('ZADD', P .. ':hjobs', 'NX', historyTime(body) or 0, jobId) end
+  if first then redis.call('ZADD', P .. ':hheads', 'NX', hid, jobId) end
 end
 
 -- The job's oldest history record, and where it is: 'first' (P:hist1) or 'list' (the head of its list).
@@ -168,7 +184,7 @@ local function removeJob(id, job)
   if job.repeatKey and redis.call('HGET', P .. ':repeat', job.repeatKey) == id then
     redis.call('HDEL', P .. ':repeat', job.repeatKey)
   end
-  redis.call('ZREM', P .. ':hjobs', id)
+  redis.call('ZREM', P .. ':hheads', id)
   redis.call('HDEL', P .. ':hist1', id)
   redis.call('DEL', jobKey(id), P .. ':hist:' .. id)
 end

@@ -1,16 +1,19 @@
--- prune: retention. Deletes finished jobs older than their status's cutoff (with their history), then history
--- records older than historyBefore, at most `limit` of each, in one atomic step.
--- ARGV: P, limit, historyBefore ('' = keep history), then pairs: status (completed|failed|cancelled), cutoff.
+-- prune: retention, as core/rules/prune.ts decides it. Deletes finished jobs older than their status's cutoff
+-- (with their history), then history records older than historyBefore, at most `limit` of each, in one atomic
+-- step.
+-- ARGV: P, limit, historyBefore ('' = keep history), then pairs: status (completed|failed|cancelled), cutoff,
+-- in core's FINISHED_STATUSES order (the order jobs are taken in).
 -- Returns { jobs deleted, history records deleted on their own }.
 --
 -- Cost: O(S · limit · log N) for S statuses, whatever the number of jobs kept:
---   jobs:    the first `limit` members of each P:f:<status> below its cutoff (scored by finish time), merged
---            oldest first; each deleted exactly as remove() deletes it (removeJob in lib.lua).
---   history: the first `limit` jobs of P:hjobs whose oldest record completed before historyBefore; from each,
---            its oldest records (its P:hist1 entry or its list's head, whichever has the smaller id)
---            go while they are older (at most `limit` in all), and the job is
---            re-scored by its new oldest record, or leaves P:hjobs when none is left. A record older than one
---            before it in the same list waits until the ones before it go (the interface allows that).
+--   jobs:    status by status in the order given, the members of P:f:<status> below its cutoff
+--            (scored by finish time), oldest first and, at one finish time, in insertion (id) order, until
+--            `limit` in all; each deleted exactly as remove() deletes it (removeJob in lib.lua).
+--   history: the `limit` oldest records by insertion (id), of which those completed before historyBefore go.
+--            P:hheads scores each job with history by its oldest record's id, so those records are among the
+--            records of its first `limit` jobs: a merge of those jobs' records by id (a heap), reading each
+--            job's records one at a time. A record that stays holds back its job's later ones (a host whose
+--            clock was behind wrote them), which the interface allows.
 local limit = tonumber(ARGV[2])
 local historyBefore = ARGV[3]
 
@@ -24,53 +27,112 @@ if redis.call('HGET', P .. ':meta', 'retention') ~= '1' then
   return { -1, -1 }
 end
 
+-- The first `need` members of a zset below `cutoff`, by score then numeric id. A zset orders equal scores by
+-- text ("10" before "9"), so when the read stops inside a run of equal scores, that whole run is read (jobs
+-- settled in one batch share a finish time: at most a batch) and ordered by number.
+local function oldest(key, cutoff, need)
+  local found = redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. cutoff, 'WITHSCORES', 'LIMIT', 0, need)
+  local out = {}
+  local top = found[#found]
+  local full = #found / 2 == need
+  for i = 1, #found, 2 do
+    if not full or tonumber(found[i + 1]) < tonumber(top) then out[#out + 1] = { id = found[i], at = tonumber(found[i + 1]) } end
+  end
+  if full then
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', key, top, top)) do out[#out + 1] = { id = id, at = tonumber(top) } end
+  end
+  table.sort(out, function(x, y)
+    if x.at ~= y.at then return x.at < y.at end
+    return tonumber(x.id) < tonumber(y.id)
+  end)
+  return { unpack(out, 1, math.min(#out, need)) }
+end
+
 -- 1. Finished jobs.
-local candidates = {}
+local jobs = 0
 for a = 4, #ARGV, 2 do
   local status, cutoff = ARGV[a], ARGV[a + 1]
-  if TERMINAL[status] then
-    local found = redis.call('ZRANGEBYSCORE', P .. ':f:' .. status, '-inf', '(' .. cutoff, 'WITHSCORES', 'LIMIT', 0, limit)
-    for i = 1, #found, 2 do
-      candidates[#candidates + 1] = { id = found[i], at = tonumber(found[i + 1]), status = status }
+  if TERMINAL[status] and jobs < limit then
+    for _, c in ipairs(oldest(P .. ':f:' .. status, cutoff, limit - jobs)) do
+      local job = load(c.id)
+      if job and job.status == status then
+        removeJob(c.id, job)
+        jobs = jobs + 1
+      else
+        -- Not in step (cannot happen through hourglass's scripts): drop the stray entry.
+        redis.call('ZREM', P .. ':f:' .. status, c.id)
+      end
     end
-  end
-end
-table.sort(candidates, function(x, y)
-  if x.at ~= y.at then return x.at < y.at end
-  return tonumber(x.id) < tonumber(y.id)
-end)
-local jobs = 0
-for i = 1, math.min(limit, #candidates) do
-  local c = candidates[i]
-  local job = load(c.id)
-  if job and job.status == c.status then
-    removeJob(c.id, job)
-    jobs = jobs + 1
-  else
-    -- Not in step (cannot happen through hourglass's scripts): drop the stray entry.
-    redis.call('ZREM', P .. ':f:' .. c.status, c.id)
   end
 end
 
 -- 2. History records of the jobs that stay.
 local history = 0
-if historyBefore ~= '' then
+if historyBefore ~= '' and limit > 0 then
   local cutoff = tonumber(historyBefore)
-  local ids = redis.call('ZRANGEBYSCORE', P .. ':hjobs', '-inf', '(' .. historyBefore, 'LIMIT', 0, limit)
-  for _, id in ipairs(ids) do
-    if history >= limit then break end
-    local oldest, where = oldestHistory(id)
-    while oldest do
-      local at = historyTime(oldest) or 0
-      if at >= cutoff or history >= limit then
-        redis.call('ZADD', P .. ':hjobs', at, id)
-        break
-      end
-      if where == 'first' then redis.call('HDEL', P .. ':hist1', id) else redis.call('LPOP', P .. ':hist:' .. id) end
-      history = history + 1
-      oldest, where = oldestHistory(id)
+  -- A job's records in id order: its P:hist1 entry (if any) merged with its list (in id order already). Records
+  -- only ever go from the front, so the next one is the older of the P:hist1 entry and the list's head.
+  local function advance(c)
+    local head = redis.call('LINDEX', P .. ':hist:' .. c.id, 0) or nil -- false when the list is empty
+    if c.first and (not head or historyId(c.first) < historyId(head)) then
+      c.record, c.inFirst = c.first, true
+    else
+      c.record, c.inFirst = head, false
     end
-    if not oldest then redis.call('ZREM', P .. ':hjobs', id) end
+    if c.record then c.rid = historyId(c.record) end
+    return c.record ~= nil
+  end
+  -- A binary min-heap of jobs by the id of their next record.
+  local heap = {}
+  local function push(c)
+    heap[#heap + 1] = c
+    local i = #heap
+    while i > 1 and heap[math.floor(i / 2)].rid > heap[i].rid do
+      local p = math.floor(i / 2)
+      heap[p], heap[i] = heap[i], heap[p]
+      i = p
+    end
+  end
+  local function pop()
+    local top = heap[1]
+    heap[1] = heap[#heap]
+    heap[#heap] = nil
+    local i = 1
+    while true do
+      local l, r, m = 2 * i, 2 * i + 1, i
+      if heap[l] and heap[l].rid < heap[m].rid then m = l end
+      if heap[r] and heap[r].rid < heap[m].rid then m = r end
+      if m == i then break end
+      heap[m], heap[i] = heap[i], heap[m]
+      i = m
+    end
+    return top
+  end
+
+  for _, id in ipairs(redis.call('ZRANGE', P .. ':hheads', 0, limit - 1)) do
+    local c = { id = id, first = redis.call('HGET', P .. ':hist1', id) or nil }
+    if advance(c) then push(c) else redis.call('ZREM', P .. ':hheads', id) end
+  end
+  local changed = {}
+  for _ = 1, limit do
+    local c = pop()
+    if not c then break end
+    -- A record that stays counts among the `limit` oldest, and its job's later records wait for it.
+    if (historyTime(c.record) or 0) < cutoff then
+      if c.inFirst then
+        redis.call('HDEL', P .. ':hist1', c.id)
+        c.first = nil
+      else
+        redis.call('LPOP', P .. ':hist:' .. c.id)
+      end
+      history = history + 1
+      if not changed[c] then changed[c] = true; changed[#changed + 1] = c end
+      if advance(c) then push(c) end
+    end
+  end
+  -- A job that lost records is re-scored by the oldest one left (its cursor), or leaves when none is left.
+  for _, c in ipairs(changed) do
+    if c.record then redis.call('ZADD', P .. ':hheads', c.rid, c.id) else redis.call('ZREM', P .. ':hheads', c.id) end
   end
 end
 

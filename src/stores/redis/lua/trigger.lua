@@ -1,19 +1,24 @@
 -- trigger: run now. pending -> nextRunAt = now; completed/failed/cancelled -> pending with attempts 0;
--- running is left as it is. dueAt is kept, so a repeat's next occurrence does not drift.
--- ARGV: P, id, now. Returns nil for an unknown id, else HGETALL of the job.
+-- running is left as it is. dueAt is kept, so a repeat's next occurrence does not drift. The lock fields go
+-- (a job cancelled while it ran still carries that run's token, which must not settle the new run).
+-- A finished job whose dedupe key another live job holds is left as it is: never two live holders.
+-- ARGV: P, id, now. Returns nil for an unknown id, { 'conflict', holder id, dedupe key } (the client raises
+-- DedupeConflictError), else { 'job', HGETALL of the job }.
 local id, nowText = ARGV[2], ARGV[3]
 local job = load(id)
 if not job then return nil end
+if TERMINAL[job.status] and job.dedupeKey then
+  local holder = liveDedupeHolder(job.dedupeKey)
+  if holder and holder ~= id then return { 'conflict', holder, job.dedupeKey } end
+end
 if job.status ~= 'running' then
   unindex(id, job)
   local fields = { status = 'pending', nextRunAt = nowText, updatedAt = nowText }
-  if job.status ~= 'pending' then
-    fields.attempts = '0'
-    fields.lockedBy, fields.lockedUntil, fields.lockToken = false, false, false
-  end
+  if job.status ~= 'pending' then fields.attempts = '0' end
+  fields.lockedBy, fields.lockedUntil, fields.lockToken = false, false, false
   save(id, fields)
   for k, v in pairs(fields) do job[k] = v or nil end
   index(id, job, tonumber(nowText))
 end
 wake()
-return redis.call('HGETALL', jobKey(id))
+return { 'job', redis.call('HGETALL', jobKey(id)) }

@@ -20,16 +20,21 @@ local PROMOTE_MAX = 1000
 -- 1. Expired locks: the worker is gone (or stalled); put the job back and record the lost run.
 local function recoverExpired(nowText, now)
   local expired = redis.call('ZRANGEBYSCORE', P .. ':locked', '-inf', '(' .. nowText, 'LIMIT', 0, RECOVER_MAX)
+  -- In job insertion (id) order, as core's model writes their history records, not in lock-expiry order:
+  -- prune takes history oldest first by insertion. (Beyond RECOVER_MAX, the earliest expiries come first.)
+  table.sort(expired, function(x, y) return tonumber(x) < tonumber(y) end)
   for _, id in ipairs(expired) do
     local job = load(id)
     if job and job.status == 'running' then
       unindex(id, job)
       local lockedBy = job.lockedBy or '?'
-      local reason = 'lock expired: worker ' .. lockedBy .. ' stopped renewing it'
+      -- core's lostRunMessage (scripts.ts)
+      local reason = job.lockedBy and (LOST_RUN_BEFORE .. job.lockedBy .. LOST_RUN_AFTER) or LOST_RUN_UNKNOWN
       addHistory(id, 'failed', '{"attempt":' .. (job.attempts or '0') .. ',"startedAt":' .. (job.lastRunAt or nowText)
-        .. ',"completedAt":' .. nowText .. ',"error":' .. cjson.encode(reason) .. ',"result":null,"workerId":'
+        .. ',"completedAt":' .. nowText .. ',"error":' .. cjson.encode(reason) .. ',"stack":null,"result":null,"workerId":'
         .. cjson.encode(lockedBy) .. '}')
-      save(id, { status = 'pending', nextRunAt = nowText, lastError = reason, updatedAt = nowText,
+      -- The lost run's error has no stack: an earlier attempt's goes with its message (one HDEL with the lock).
+      save(id, { status = 'pending', nextRunAt = nowText, lastError = reason, lastErrorStack = false, updatedAt = nowText,
         lockedBy = false, lockedUntil = false, lockToken = false })
       job.status, job.nextRunAt = 'pending', nowText
       job.lockedBy, job.lockedUntil, job.lockToken = nil, nil, nil
@@ -96,7 +101,9 @@ local function claimJobs(a)
       if cap then
         if cap.localFree and cap.localFree < room then room = cap.localFree end
         if cap.global then
+          -- Running jobs, and jobs cancelled while running whose lease has not ended (core's takesSlot).
           local left = cap.global - redis.call('ZCARD', P .. ':ns:running:' .. name)
+            - redis.call('ZCOUNT', P .. ':held:' .. name, nowText, '+inf')
           if left < room then room = left end
         end
       end

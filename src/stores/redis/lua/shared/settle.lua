@@ -2,7 +2,8 @@
 -- settle_and_claim.lua (scripts.ts prepends this file to both).
 -- ARGV from a: count, then per settlement SETTLE_FIELDS values:
 --   id, lockToken, status (pending|completed|failed), nextRunAt, dueAt, attempts ('' = keep),
---   result, lastError (tri-state, see patchValue), finishedAt, historyStatus, historyBody ('' = no history)
+--   result, lastError, lastErrorStack (tri-state, see patchValue), maxAttempts ('' = keep), finishedAt,
+--   historyStatus, historyBody ('' = no history)
 -- Returns per settlement 1 (applied) or 0 (the lease was lost: another token, or the job is gone), and the
 -- index of the first ARGV value after the settlements.
 --
@@ -11,13 +12,13 @@
 -- one INCRBY. Each redis.call from Lua costs about as much again as the command itself, so the common case is
 -- kept to those two: the lock fields are blanked ('' = none, see codec.ts) rather than deleted, and a job's
 -- first history record goes into P:hist1 (one HSET for the batch, see lib.lua) rather than into a list key
--- of its own. An HDEL happens only when a result or an error must go, an RPUSH only from a job's second
--- history record on.
+-- of its own. An HDEL happens only when a result or an error must go (the error and its stack go in the same
+-- HDEL), an RPUSH only from a job's second history record on; lastErrorStack and maxAttempts ride in the HSET.
 -- The retention indexes (see lib.lua): a finished job joins P:f:<status> scored by finishedAt, and a job's
--- first history record puts it in P:hjobs; both are one variadic ZADD per call, and only once retention is in
+-- first history record puts it in P:hheads; both are one variadic ZADD per call, and only once retention is in
 -- use (P:meta retention = 1, set by the first prune, which backfills what came before): a store that never
 -- prunes does not pay for them on this, the hottest path.
-local SETTLE_FIELDS = 11
+local SETTLE_FIELDS = 13
 
 local function settleJobs(a)
   local count = tonumber(ARGV[a])
@@ -40,32 +41,42 @@ local function settleJobs(a)
     if f[2] ~= token or (current ~= 'running' and current ~= 'cancelled') then
       out[i + 1] = 0
     else
-      local finishedAt = ARGV[b + 9]
+      local finishedAt = ARGV[b + 11]
       local set = { 'HSET', key, 'lastFinishedAt', finishedAt, 'updatedAt', finishedAt,
         'lockedBy', '', 'lockedUntil', '', 'lockToken', '' }
       local del = { 'HDEL', key }
-      -- result and lastError are tri-state: 'u' keep, 'n' null (delete the field), 'v<text>' set.
-      local result, lastError = ARGV[b + 7], ARGV[b + 8]
+      -- result, lastError and lastErrorStack are tri-state: 'u' keep, 'n' null (delete the field), 'v<text>' set.
+      local result, lastError, stack = ARGV[b + 7], ARGV[b + 8], ARGV[b + 9]
       local tag = string.byte(result)
       if tag == 118 then set[#set + 1] = 'result'; set[#set + 1] = string.sub(result, 2)
       elseif tag == 110 then del[#del + 1] = 'result' end
       tag = string.byte(lastError)
       if tag == 118 then set[#set + 1] = 'lastError'; set[#set + 1] = string.sub(lastError, 2)
       elseif tag == 110 then del[#del + 1] = 'lastError' end
-      local historyStatus = ARGV[b + 10]
+      tag = string.byte(stack)
+      if tag == 118 then set[#set + 1] = 'lastErrorStack'; set[#set + 1] = string.sub(stack, 2)
+      elseif tag == 110 then del[#del + 1] = 'lastErrorStack' end
+      -- The maxAttempts the run used, written where the job had none (see JobRecord.maxAttempts).
+      local maxAttempts = ARGV[b + 10]
+      if maxAttempts ~= '' then set[#set + 1] = 'maxAttempts'; set[#set + 1] = maxAttempts end
+      local historyStatus = ARGV[b + 12]
+      -- Due times and attempts are the outcome's even for a job cancelled meanwhile (as in every store):
+      -- trigger() starts such a job over from them.
+      local nextRunAt, dueAt, attempts = ARGV[b + 4], ARGV[b + 5], ARGV[b + 6]
+      if nextRunAt ~= '' then set[#set + 1] = 'nextRunAt'; set[#set + 1] = nextRunAt end
+      if dueAt ~= '' then set[#set + 1] = 'dueAt'; set[#set + 1] = dueAt end
+      if attempts ~= '' then set[#set + 1] = 'attempts'; set[#set + 1] = attempts end
       if current == 'cancelled' then
         -- cancel() won the race: the job stays cancelled (and in its indexes); only the lock goes and the run
         -- is recorded.
         historyStatus = 'cancelled'
-        -- Its updatedAt becomes finishedAt (below), so its place in the finish-time index moves with it.
+        -- Its updatedAt becomes finishedAt (below), so its place in the finish-time index moves with it; its
+        -- run is over, so it no longer holds a slot of its name.
         if indexing then redis.call('ZADD', P .. ':f:cancelled', finishedAt, id) end
+        redis.call('ZREM', P .. ':held:' .. f[3], id)
       else
         local status, name = ARGV[b + 3], f[3]
-        local nextRunAt, dueAt, attempts = ARGV[b + 4], ARGV[b + 5], ARGV[b + 6]
         set[#set + 1] = 'status'; set[#set + 1] = status
-        if nextRunAt ~= '' then set[#set + 1] = 'nextRunAt'; set[#set + 1] = nextRunAt end
-        if dueAt ~= '' then set[#set + 1] = 'dueAt'; set[#set + 1] = dueAt end
-        if attempts ~= '' then set[#set + 1] = 'attempts'; set[#set + 1] = attempts end
         -- Leaves 'running': those indexes lose it in one command each at the end.
         running[#running + 1] = id
         local lists = byName[name]
@@ -98,12 +109,13 @@ local function settleJobs(a)
           end
         end
       end
-      local body = ARGV[b + 11]
-      local first = false -- whether this record may be the job's oldest (P:hjobs, below)
+      local body = ARGV[b + 13]
       if body ~= '' then
         -- The client's JSON object, without id, jobId and status: those lead the stored record.
         local rest = string.sub(body, 2)
-        local record = '{"id":"' .. fmt(hid + i + 1) .. '","jobId":"' .. id .. '","status":"' .. historyStatus .. '"'
+        local recordId = fmt(hid + i + 1)
+        local first -- whether this record may be the job's oldest (P:hheads)
+        local record = '{"id":"' .. recordId .. '","jobId":"' .. id .. '","status":"' .. historyStatus .. '"'
           .. (rest == '}' and '' or ',') .. rest
         if f[5] then
           first = redis.call('RPUSH', P .. ':hist:' .. id, record) == 1
@@ -112,13 +124,13 @@ local function settleJobs(a)
           firstRecords[#firstRecords + 1] = id; firstRecords[#firstRecords + 1] = record
           first = true
         end
+        if first and indexing then
+          -- NX: a job already indexed keeps its score, the id of an older record.
+          firstHistory[#firstHistory + 1] = recordId; firstHistory[#firstHistory + 1] = id
+        end
       end
       redis.call(unpack(set))
       if #del > 2 then redis.call(unpack(del)) end
-      if first and indexing then
-        -- NX: a job already indexed keeps its score, which is that of an older record.
-        firstHistory[#firstHistory + 1] = historyTime(body) or 0; firstHistory[#firstHistory + 1] = id
-      end
       out[i + 1] = 1
     end
   end
@@ -129,7 +141,7 @@ local function settleJobs(a)
   end
   for status, l in pairs(finished) do callMany('ZADD', P .. ':s:' .. status, l, 2) end
   for status, l in pairs(byTime) do callMany('ZADD', P .. ':f:' .. status, l, 2) end
-  if #firstHistory > 0 then callMany('ZADD', P .. ':hjobs', firstHistory, 2, 'NX') end
+  if #firstHistory > 0 then callMany('ZADD', P .. ':hheads', firstHistory, 2, 'NX') end
   for name, lists in pairs(byName) do
     for status, l in pairs(lists) do
       if status == 'running' then callMany('ZREM', P .. ':ns:running:' .. name, l)
