@@ -42,7 +42,8 @@ export type Command =
   | { kind: 'advance'; ms: number }
   | { kind: 'prune'; completed?: number; failed?: number; cancelled?: number; history: number | null; limit: number }
   | { kind: 'count'; name?: string; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled')[] }
-  | { kind: 'list'; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled')[]; name?: string; limit: number; offset: number }
+  | { kind: 'list'; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled')[]; name?: string; text?: string; limit: number; offset: number }
+  | { kind: 'process'; id: string; running: number; stopped: boolean; keepMs: number }
   | { kind: 'lock'; name: string; owner: string; ttl: number; release: boolean };
 
 /** Objects whose keys come in a random order: stores must give them back in that order. */
@@ -138,7 +139,22 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('count' as const), name, statuses }, { requiredKeys: ['kind'] }) },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('list' as const), statuses, name, limit: fc.integer({ min: 1, max: 5 }), offset: fc.integer({ min: 0, max: 2 }) }, { requiredKeys: ['kind', 'limit', 'offset'] }),
+    arbitrary: fc.record(
+      {
+        kind: fc.constant('list' as const),
+        statuses,
+        name,
+        // Matches in names, labels (people), data text (quotes, keys, digits) and errors (boom), any ASCII case.
+        text: fc.constantFrom('A', 'B', 'Peop', 'boom', '"', 'z', '1', 'CONSTRUCTOR', '%', '_'),
+        limit: fc.integer({ min: 1, max: 5 }),
+        offset: fc.integer({ min: 0, max: 2 }),
+      },
+      { requiredKeys: ['kind', 'limit', 'offset'] },
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('process' as const), id: fc.constantFrom('p1', 'p2'), running: fc.nat({ max: 3 }), stopped: fc.boolean(), keepMs: fc.constantFrom(500, 60_000) }),
   },
   {
     weight: 1,

@@ -61,6 +61,13 @@ export class Pair {
     for (const id of this.toModel.keys()) await this.real.remove(id);
     for (const name of NAMES) await this.real.setPaused(name, false);
     for (const lock of ['L1', 'L2']) for (const owner of ['o1', 'o2']) await this.real.releaseLock(lock, owner);
+    // Process records are forgotten by age: forgetting everything seen before a time later than the record
+    // written forgets that one too.
+    if (this.real.putProcess) {
+      const far = this.now + 10 * 365 * 86_400_000;
+      const blank = { id: 'reset', host: '', pid: 0, startedAt: far, lastSeenAt: far, stoppedAt: far, concurrency: 0, running: 0, names: null, activity: [] };
+      await this.real.putProcess(blank, far + 1);
+    }
   }
 
   private realId(modelId: string): string {
@@ -165,8 +172,33 @@ export class Pair {
       case 'count':
         return (store) => store.countJobs(command.name, command.statuses);
       case 'list': {
-        const query = { ...(command.statuses ? { status: command.statuses } : {}), ...(command.name ? { name: command.name } : {}), limit: command.limit, offset: command.offset };
+        const query = {
+          ...(command.statuses ? { status: command.statuses } : {}),
+          ...(command.name ? { name: command.name } : {}),
+          ...(command.text !== undefined ? { text: command.text } : {}),
+          limit: command.limit,
+          offset: command.offset,
+        };
         return (store) => store.listJobs(query);
+      }
+      case 'process': {
+        const record = {
+          id: command.id,
+          host: 'host-1',
+          pid: command.id === 'p1' ? 101 : 102,
+          startedAt: epoch,
+          lastSeenAt: now,
+          stoppedAt: command.stopped ? now : null,
+          concurrency: 4,
+          running: command.running,
+          names: command.id === 'p1' ? ['a', 'b'] : null,
+          activity: [{ minute: now - (now % 60_000), name: 'a', completed: command.running, failed: 1, retried: 0, runTimes: [command.running, 0, 1] }],
+        };
+        return async (store) => {
+          if (!store.putProcess || !store.listProcesses) return 'no process registry';
+          await store.putProcess(record, now - command.keepMs);
+          return store.listProcesses();
+        };
       }
       case 'lock':
         return (store) => (command.release ? store.releaseLock(command.name, command.owner) : store.acquireLock(command.name, command.owner, command.ttl, now));
