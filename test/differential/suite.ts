@@ -6,6 +6,7 @@
  * and every job must match, and every job's history at the end. A failing sequence is shrunk by fast-check
  * to a minimal one and printed.
  *
+ * One file per store (differential.<store>.test.ts), so the stores run in parallel.
  *   HOURGLASS_DIFF_RUNS=5000 npx vitest run test/differential          # more sequences per store
  *   HOURGLASS_DIFF_STORES=sqlite,redis npx vitest run test/differential  # some stores only
  *   HOURGLASS_DIFF_SEED=123 ...                                          # replay a reported seed
@@ -14,12 +15,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Store } from '../../src/core/store.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
-import { memoryFactory } from '../stores/memory.factory.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { availability, type CreatedStore } from '../conformance/factory.js';
-import { postgresFactory } from '../stores/postgres.factory.js';
-import { redisFactory } from '../stores/redis.factory.js';
-import { sqliteFileFactory } from '../stores/sqlite.factory.js';
+import { availability, type CreatedStore, type StoreFactory } from '../conformance/factory.js';
 import { sequence } from './commands.js';
 import { Pair } from './runner.js';
 
@@ -27,8 +24,8 @@ const RUNS = Number(process.env.HOURGLASS_DIFF_RUNS ?? 1000);
 const ONLY = process.env.HOURGLASS_DIFF_STORES?.split(',');
 const SEED = process.env.HOURGLASS_DIFF_SEED === undefined ? undefined : Number(process.env.HOURGLASS_DIFF_SEED);
 
-for (const factory of [memoryFactory, sqliteFileFactory, postgresFactory, redisFactory]) {
-  if (ONLY && !ONLY.includes(factory.kind)) continue;
+export async function describeDifferential(factory: StoreFactory): Promise<void> {
+  if (ONLY && !ONLY.includes(factory.kind)) return;
   const { skip } = await availability(factory);
   describe.skipIf(skip)(`differential: ${factory.kind} against the model`, () => {
     let created: CreatedStore;
