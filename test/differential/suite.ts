@@ -25,8 +25,8 @@ const ONLY = process.env.HOURGLASS_DIFF_STORES?.split(',');
 const SEED = process.env.HOURGLASS_DIFF_SEED === undefined ? undefined : Number(process.env.HOURGLASS_DIFF_SEED);
 
 export async function describeDifferential(factory: StoreFactory): Promise<void> {
-  if (ONLY && !ONLY.includes(factory.kind)) return;
-  const { skip } = await availability(factory);
+  // A store left out by HOURGLASS_DIFF_STORES is skipped (a file without any suite would fail).
+  const { skip } = ONLY && !ONLY.includes(factory.kind) ? { skip: true } : await availability(factory);
   describe.skipIf(skip)(`differential: ${factory.kind} against the model`, () => {
     let created: CreatedStore;
     let store: Store;

@@ -7,9 +7,10 @@
  * Every method runs through run(), so a driver error (a constraint, a closed or busy database) leaves as a
  * StoreError naming the operation, with the driver's error as its cause; our own typed errors pass through.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { loadAsset } from '../../core/assets.js';
 import { DedupeConflictError, StoreError, storeError } from '../../core/errors.js';
+import { requireDriver } from '../../core/store-url.js';
 import type {
   CancelResult,
   ClaimRequest,
@@ -23,6 +24,7 @@ import type {
   MigrationStatus,
   HistoryRow,
   NewJob,
+  ProcessRecord,
   PruneRequest,
   PruneResult,
   Settlement,
@@ -33,7 +35,9 @@ import type { Json, JobStatus } from '../../core/types.js';
 import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
 import { claimRows } from './claim.js';
 import { insertRows } from './insert.js';
+import { listStatement } from './list.js';
 import { migrate, migrationStatus } from './migrate.js';
+import { listProcessRows, putProcessRow } from './processes.js';
 import { jsonText, parseId, toHistory, toRecord, type HistoryRow as HistoryRowData, type JobRow } from './rows.js';
 import { settleRows } from './settle.js';
 
@@ -48,6 +52,13 @@ export interface SqliteStoreOptions {
   /** How long a writer waits for another process's write lock. Default 5000 ms. */
   busyTimeoutMs?: number;
 }
+
+/**
+ * The driver, loaded when this module is: without better-sqlite3 installed, `import 'hourglass-jobs/sqlite'`
+ * throws DriverMissingError (DRIVER_MISSING, naming the package to install) rather than Node's bare
+ * ERR_MODULE_NOT_FOUND, which a static import would raise before any of our code runs.
+ */
+const Driver = requireDriver<typeof Database>('better-sqlite3');
 
 const sql = (file: string) => loadAsset(import.meta.url, `sql/${file}`);
 
@@ -89,7 +100,7 @@ export class SqliteStore implements Store {
     if (this.db) return this.db;
     let db: Database.Database | undefined;
     try {
-      db = new Database(this.path);
+      db = new Driver(this.path);
       db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
       if (this.path !== ':memory:') db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
@@ -201,18 +212,7 @@ export class SqliteStore implements Store {
   }
 
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: query.limit, offset: query.offset };
-    if (query.status && query.status.length > 0) {
-      where.push('status IN (SELECT value FROM json_each(@statuses))');
-      params.statuses = JSON.stringify(query.status);
-    }
-    if (query.name !== undefined) {
-      where.push('name = @name');
-      params.name = query.name;
-    }
-    const text = `SELECT * FROM hourglass_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY id DESC LIMIT @limit OFFSET @offset`;
+    const { text, params } = listStatement(query);
     return this.run('listJobs', () => (this.stmt(text).all(params) as JobRow[]).map(toRecord));
   }
 
@@ -331,6 +331,14 @@ export class SqliteStore implements Store {
         })
         .immediate(),
     );
+  }
+
+  async putProcess(record: ProcessRecord, forgetBefore: number): Promise<void> {
+    this.run('putProcess', (db) => db.transaction(() => putProcessRow(this.stmt, record, forgetBefore)).immediate());
+  }
+
+  async listProcesses(): Promise<ProcessRecord[]> {
+    return this.run('listProcesses', () => listProcessRows(this.stmt));
   }
 
   async setPaused(name: string, paused: boolean): Promise<void> {
