@@ -36,6 +36,9 @@ export interface Keys {
   history(id: string): string;
   readonly firstHistory: string;
   status(status: string): string;
+  /** Scheduler processes: a hash id -> ProcessRecord JSON, and a zset id by lastSeenAt (process_put.lua). */
+  readonly processes: string;
+  readonly processesSeen: string;
   /** Pattern matching every key of the prefix (for tests and cleanup tools only; hourglass never SCANs). */
   readonly pattern: string;
 }
@@ -51,6 +54,8 @@ export function keysFor(prefix: string): Keys {
     firstHistory: `${tag}:hist1`,
     // Running jobs are exactly P:locked (lua/lib.lua), which doubles as their status index.
     status: (status) => (status === 'running' ? `${tag}:locked` : `${tag}:s:${status}`),
+    processes: `${tag}:processes`,
+    processesSeen: `${tag}:processes:seen`,
     pattern: `${tag}:*`,
   };
 }

@@ -79,6 +79,8 @@ function loadAll() {
     lockAcquire: load('lock_acquire'),
     lockRelease: load('lock_release'),
     list: load('list'),
+    search: load('search'),
+    processPut: load('process_put'),
     prune: load('prune'),
     backfill: load('backfill'),
     historyIndex: load('history_index'),

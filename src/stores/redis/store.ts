@@ -8,16 +8,18 @@ import { DedupeConflictError, StoreError, ValidationError, storeError } from '..
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type {
   CancelResult, ClaimRequest, ClaimedJob, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
-  LeaseState, MigrationStatus, NewJob, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
+  LeaseState, MigrationStatus, NewJob, ProcessRecord, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
 } from '../../core/store.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { claimArgs, settleArgs } from './args.js';
 import { claimedJob, historyRow, insertedJob, newJobArgs, patchArgs, publicJob } from './codec.js';
 import { checkServerConfig } from './config-check.js';
-import { openClient, watchConnection } from './connection.js';
+import { connectOwned, openClient, watchConnection } from './connection.js';
 import { DEFAULT_PREFIX, assertPrefix, isJobId, keysFor, type Keys } from './keys.js';
 import { backfill, migrate, migrationStatus } from './migrate.js';
+import { listProcesses, putProcess } from './processes.js';
 import { scripts, type Arg, type Script } from './scripts.js';
+import { searchJobs } from './search.js';
 import { subscribeWake } from './wake.js';
 
 export interface RedisStoreOptions {
@@ -91,20 +93,23 @@ export class RedisStore implements Store {
     this.logger = logger;
     scripts(); // read the Lua files now, so a broken install fails at start rather than at first claim
     if (this.url !== null) {
-      if (this.reopen) {
+      if (this.reopen || this.client.status === 'end') {
         // Opened here rather than in close(): a lazy client connects on its first command, and a stray call
-        // after close() must fail rather than open a connection nobody closes.
+        // after close() must fail rather than open a connection nobody closes. 'end': a failed first connect.
         this.reopen = false;
+        this.unwatch?.();
+        this.unwatch = undefined;
         this.client = openClient(this.url);
       }
-      this.unwatch ??= watchConnection(this.client, logger, 'connection');
       if (this.client.status === 'wait') {
         try {
-          await this.client.connect();
+          // On failure the client has ended: no socket, no reconnect timer (connection.ts).
+          await connectOwned(this.client);
         } catch (error) {
           throw storeError(this.kind, 'connect', error);
         }
       }
+      this.unwatch ??= watchConnection(this.client, logger, 'connection');
     }
     await checkServerConfig(this.client, logger, this.allowEvictionPolicy);
     await this.migrate();
@@ -216,7 +221,15 @@ export class RedisStore implements Store {
 
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
     const statuses = [...new Set(query.status ?? [])];
-    const args: Arg[] = [this.keys.tag, query.name ?? '', Math.max(0, query.offset | 0), Math.max(0, query.limit | 0), ...statuses];
+    const offset = Math.max(0, query.offset | 0);
+    const limit = Math.max(0, query.limit | 0);
+    // An empty text matches every job (matchesText), so only a non-empty one needs the walk of search.ts.
+    if (typeof query.text === 'string' && query.text !== '') {
+      if (limit === 0) return [];
+      const text = { name: query.name ?? '', text: query.text, statuses, offset, limit };
+      return this.guard('listJobs', () => searchJobs(this.client, this.keys, text));
+    }
+    const args: Arg[] = [this.keys.tag, query.name ?? '', offset, limit, ...statuses];
     return this.run('listJobs', scripts().list, args, (rows: string[][]) => rows.map(publicJob));
   }
 
@@ -308,6 +321,15 @@ export class RedisStore implements Store {
       }
       return { jobs, history };
     });
+  }
+
+  /** One script: the record written and the silent ones forgotten together (processes.ts). */
+  async putProcess(record: ProcessRecord, forgetBefore: number): Promise<void> {
+    await this.guard('putProcess', () => putProcess(this.client, this.keys, record, forgetBefore));
+  }
+
+  async listProcesses(): Promise<ProcessRecord[]> {
+    return this.guard('listProcesses', () => listProcesses(this.client, this.keys));
   }
 
   async setPaused(name: string, paused: boolean): Promise<void> {

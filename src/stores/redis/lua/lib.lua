@@ -31,6 +31,8 @@
 --   P:paused        set of paused names
 --   P:lock:<name>   string owner, PX ttl (named distributed locks)
 --   P:meta          hash of applied layout migrations
+--   P:processes     hash scheduler id -> its ProcessRecord (JSON, as written); P:processes:seen zset id by
+--                   lastSeenAt, so putProcess forgets the silent ones by range (process_put.lua)
 --   P:wake          pub/sub channel: published when work becomes due now
 local P = ARGV[1]
 local TERMINAL = { completed = true, failed = true, cancelled = true }

@@ -1,0 +1,190 @@
+/**
+ * listJobs with `text` on Redis (lua/search.lua, search.ts): the rule is core's matchesText (name, label, data's
+ * JSON text, lastError; A-Z folded, every other byte compared exactly, no Lua patterns), answered by a walk of
+ * the status indexes newest first in bounded chunks. Each case is checked against the model (MemoryStore) given
+ * the same calls; the chunked walk is also run with tiny chunks and byte budgets, so every chunk boundary,
+ * offset carried across chunks and early stop is exercised on a few jobs.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
+import type { JobQuery, JobRecord, NewJob, Store } from '../../src/core/store.js';
+import type { JobStatus } from '../../src/core/types.js';
+import { MemoryStore } from '../../src/stores/memory/index.js';
+import { RedisStore } from '../../src/stores/redis/index.js';
+import { keysFor } from '../../src/stores/redis/keys.js';
+import { searchJobs } from '../../src/stores/redis/search.js';
+import { availability } from '../conformance/factory.js';
+import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
+import { T0, claimRequest, newJob } from './redis.rules.helpers.js';
+
+const { skip } = await availability(redisFactory);
+
+/** The connection the store uses (private: only the test looks). */
+const clientOf = (store: RedisStore) => (store as unknown as { client: Parameters<typeof searchJobs>[0] }).client;
+
+/** Ids differ between stores only by numbering; both number from 1 on a fresh store, so they compare as is. */
+const ids = (jobs: JobRecord[]) => jobs.map((j) => j.id);
+
+describe.skipIf(skip)('RedisStore listJobs with text (redis-specific)', () => {
+  const admin = adminClient();
+  const opened: { store: RedisStore; prefix: string }[] = [];
+  async function open(): Promise<{ store: RedisStore; prefix: string }> {
+    const prefix = randomPrefix();
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    await store.init({ logger: silentLogger });
+    opened.push({ store, prefix });
+    return { store, prefix };
+  }
+  afterAll(async () => {
+    for (const { store, prefix } of opened) {
+      await store.close();
+      await deletePrefix(admin, prefix);
+    }
+    admin.disconnect();
+  });
+
+  /** The same calls on the model and on Redis: inserts, then a claim, then settles that fail some with an error. */
+  async function both(jobs: NewJob[], setup?: (store: Store) => Promise<void>): Promise<{ model: MemoryStore; redis: RedisStore; prefix: string }> {
+    const model = new MemoryStore();
+    const { store: redis, prefix } = await open();
+    for (const store of [model, redis]) {
+      await store.insert(jobs, T0);
+      await setup?.(store);
+    }
+    return { model, redis, prefix };
+  }
+
+  it('folds A-Z only, compares every other byte exactly, treats % . - [ ( as text, and never matches across two fields', async () => {
+    const jobs = [
+      newJob('Straße'), // 1
+      newJob('ÉCOLE'), // 2: É is not A-Z: 'école' must not find it, 'COLE' and 'cole' must
+      newJob('x', { data: { pct: '100%', dot: 'a.b', dash: 'a-b' } }), // 3
+      newJob('x', { data: 'axb' }), // 4: found by no pattern: '.', '%a', '[ab]' are text
+      newJob('İstanbul'), // 5: dotted capital I, not A-Z
+      newJob('x', { data: '[ab](c)' }), // 6
+      newJob('ABC'), // 7
+      newJob('ab', { label: 'cd', data: null }), // 8: fields are searched one by one: 'bc' spans two, no match
+      newJob('x\u0000y', { data: null }), // 9: a NUL in a field, and in the text
+    ];
+    const { model, redis } = await both(jobs);
+    const cases = ['é', 'école', 'COLE', 'cole', 'STRASSE', 'straße', 'STRAßE', '%', '0%', '.', 'a.b', '-', '%a', '[ab]', '(c)', 'i̇stanbul', 'İST', 'ist', 'abc', 'aBc', 'Ü', 'bc', 'b\u0000c', 'B\u0000C', '\u0000', 'X\u0000Y', 'null'];
+    for (const text of cases) {
+      const query = { text, limit: 10, offset: 0 };
+      expect(ids(await redis.listJobs(query)), text).toEqual(ids(await model.listJobs(query)));
+    }
+    // Pinned, so the model agreeing with a wrong answer would not pass unnoticed.
+    const find = async (text: string) => ids(await redis.listJobs({ text, limit: 10, offset: 0 }));
+    expect(await find('école')).toEqual([]);
+    expect(await find('cole')).toEqual(['2']);
+    expect(await find('STRAßE')).toEqual(['1']);
+    expect(await find('%')).toEqual(['3']);
+    expect(await find('.')).toEqual(['3']);
+    expect(await find('[ab]')).toEqual(['6']);
+    expect(await find('ist')).toEqual([]);
+    expect(await find('STANBUL')).toEqual(['5']);
+    expect(await find('aBc')).toEqual(['7']);
+    expect(await find('bc')).toEqual(['7']);
+    expect(await find('b\u0000c')).toEqual([]);
+    expect(await find('X\u0000Y')).toEqual(['9']);
+  });
+
+  it('looks in the name, the label, the JSON text of data (quotes, keys, escapes) and lastError, nowhere else', async () => {
+    const jobs = [
+      newJob('send-mail', { label: 'Weekly Digest' }), // 1
+      newJob('x', { data: { User: 'Ann', n: 12 } }), // 2: JSON text {"User":"Ann","n":12}
+      newJob('x', { data: 'say "hi"\n' }), // 3: JSON text "say \"hi\"\n"
+      newJob('fails'), // 4: lastError after a failed run
+      newJob('x', { dedupeKey: 'secret-key', repeatKey: null }), // 5: the dedupe key is not searched
+    ];
+    const { model, redis } = await both(jobs, async (store) => {
+      const [claimed] = await store.claim(claimRequest(T0, 't1', { names: ['fails'] }));
+      await store.settle([{ id: claimed!.id, lockToken: 't1', status: 'failed', lastError: 'Boom: DB down', lastErrorStack: 'Error: stack-only', finishedAt: T0 + 1, history: null }]);
+    });
+    const cases = ['digest', 'WEEKLY', 'send-', '"user":"ann"', 'n":1', '\\"hi\\"', '\\n', 'db DOWN', 'stack-only', 'secret', 'pending', '"'];
+    for (const text of cases) {
+      const query = { text, limit: 10, offset: 0 };
+      expect(ids(await redis.listJobs(query)), text).toEqual(ids(await model.listJobs(query)));
+    }
+    const find = async (text: string) => ids(await redis.listJobs({ text, limit: 10, offset: 0 }));
+    expect(await find('digest')).toEqual(['1']);
+    expect(await find('"user":"ann"')).toEqual(['2']);
+    expect(await find('\\"hi\\"')).toEqual(['3']);
+    expect(await find('db DOWN')).toEqual(['4']);
+    expect(await find('stack-only')).toEqual([]);
+    expect(await find('secret')).toEqual([]);
+    // The whole job comes back, as getJob has it.
+    expect((await redis.listJobs({ text: 'boom', limit: 1, offset: 0 }))[0]).toEqual(await redis.getJob('4'));
+  });
+
+  it('newest first with limit and offset, within statuses (running included) and a name, the walk in chunks of any size', async () => {
+    const names = ['a', 'b', 'constructor'];
+    const jobs = Array.from({ length: 40 }, (_, i) =>
+      newJob(names[i % 3]!, { data: i % 4 === 0 ? { tag: 'Hit' } : { tag: 'miss', i }, label: i % 5 === 0 ? 'HIT label' : null }),
+    );
+    const { model, redis, prefix } = await both(jobs, async (store) => {
+      // Some running (P:locked, scored by lock expiry, not by id), some completed, some failed, one cancelled.
+      const claimed = await store.claim(claimRequest(T0, 't1', { limit: 20 }));
+      const settle = claimed.slice(0, 12).map((job, i) => ({
+        id: job.id, lockToken: 't1', status: (i % 2 ? 'completed' : 'failed') as 'completed' | 'failed',
+        lastError: i % 2 ? null : `hit error ${i}`, lastErrorStack: null, finishedAt: T0 + 1, history: null,
+      }));
+      await store.settle(settle);
+      await store.cancel(claimed[15]!.id, T0 + 2);
+    });
+    const statusSets: (JobStatus[] | undefined)[] = [undefined, ['running'], ['pending'], ['failed', 'running'], ['completed', 'cancelled', 'pending'], ['cancelled']];
+    const queries: JobQuery[] = [];
+    for (const status of statusSets) {
+      for (const name of [undefined, 'a', 'constructor']) {
+        for (const [limit, offset] of [[1, 0], [3, 2], [5, 7], [50, 0], [2, 30]] as const) {
+          for (const text of ['hit', 'HIT L', 'miss', 'nothing']) queries.push({ ...(status ? { status } : {}), ...(name ? { name } : {}), text, limit, offset });
+        }
+      }
+    }
+    const client = clientOf(redis);
+    const keys = keysFor(prefix);
+    for (const query of queries) {
+      const expected = ids(await model.listJobs(query));
+      const label = JSON.stringify(query);
+      expect(ids(await redis.listJobs(query)), label).toEqual(expected);
+      const text = { name: query.name ?? '', text: query.text!, statuses: query.status ?? [], offset: query.offset, limit: query.limit };
+      // One job per call, two per call, and a byte budget so small that every call stops after its first job.
+      expect(ids(await searchJobs(client, keys, text, 1)), `${label} chunk 1`).toEqual(expected);
+      expect(ids(await searchJobs(client, keys, text, 2)), `${label} chunk 2`).toEqual(expected);
+      expect(ids(await searchJobs(client, keys, text, 1000, 1)), `${label} 1 byte`).toEqual(expected);
+    }
+  });
+
+  it('stops walking once offset + limit matches are found, and takes one call per chunk otherwise', async () => {
+    const { store, prefix } = await open();
+    // 30 jobs, the newest 5 match.
+    await store.insert(Array.from({ length: 30 }, (_, i) => newJob('n', { data: i >= 25 ? 'needle' : 'hay' })), T0);
+    const keys = keysFor(prefix);
+    const client = clientOf(store);
+    const calls = async (query: Omit<Parameters<typeof searchJobs>[2], 'name' | 'statuses'>, chunk: number): Promise<number> => {
+      const script = (await import('../../src/stores/redis/scripts.js')).scripts().search;
+      const run = script.run;
+      let n = 0;
+      script.run = (...args) => {
+        n += 1;
+        return run.apply(script, args);
+      };
+      try {
+        await searchJobs(client, keys, { name: '', statuses: [], ...query }, chunk);
+      } finally {
+        script.run = run;
+      }
+      return n;
+    };
+    expect(await calls({ text: 'needle', offset: 0, limit: 5 }, 5)).toBe(1); // found in the first chunk
+    expect(await calls({ text: 'needle', offset: 2, limit: 2 }, 2)).toBe(2); // 2 skipped, then 2 found
+    expect(await calls({ text: 'needle', offset: 0, limit: 6 }, 10)).toBe(3); // none left to find: the walk ends
+    expect(await calls({ text: 'absent', offset: 0, limit: 1 }, 1000)).toBe(1);
+  });
+
+  it('an empty text lists as no text does, and limit 0 answers nothing', async () => {
+    const { model, redis } = await both([newJob('a'), newJob('b')]);
+    for (const query of [{ text: '', limit: 10, offset: 0 }, { text: '', limit: 1, offset: 1 }, { text: 'a', limit: 0, offset: 0 }]) {
+      expect(ids(await redis.listJobs(query))).toEqual(ids(await model.listJobs(query)));
+    }
+  });
+});
