@@ -1,6 +1,7 @@
 /**
- * PostgresStore on a real server, in one file so its parts run in this order and never overlap:
- * the shared conformance suites, the postgres-specific tests, then the fault test that restarts the server.
+ * PostgresStore on a real server, in one file so its parts run in this order and never overlap: the shared
+ * conformance suites, the postgres-specific tests (functions, the rules of issue 10, the differences from the
+ * model that test/differential found), then the fault test that restarts the server.
  * Without a server a developer gets one skip line; in CI (CI=true) the run fails instead.
  */
 import { availability } from '../conformance/factory.js';
@@ -9,6 +10,9 @@ import { describeSchedulerDurability } from '../conformance/scheduler-durability
 import { describeStoreContract } from '../conformance/store-contract.js';
 import { postgresFactory } from './postgres.factory.js';
 import { describePostgresFault } from './postgres.fault.js';
+import { describePostgresFunctions } from './postgres.functions.js';
+import { describePostgresModel } from './postgres.model.js';
+import { describePostgresRules } from './postgres.rules.js';
 import { describePostgresSpecific } from './postgres.specific.js';
 
 const { skip } = await availability(postgresFactory);
@@ -17,4 +21,7 @@ await describeStoreContract(postgresFactory);
 await describeSchedulerContract(postgresFactory);
 await describeSchedulerDurability(postgresFactory);
 describePostgresSpecific(skip);
+describePostgresRules(skip);
+describePostgresFunctions(skip);
+describePostgresModel(skip);
 describePostgresFault(skip);

@@ -1,26 +1,35 @@
 /**
- * Insert: one statement (sql/insert.sql) for the whole batch in the common case. Two situations need more:
- *   * a batch naming the same repeat key twice: one upsert statement may not touch a row twice, so the batch
- *     is cut into runs without repeats, applied in order inside one transaction;
+ * Insert: one statement (sql/insert.sql) for the whole batch in the common case. Some situations need more:
+ *   * a batch where a repeating job's upsert meets a later job on its repeat or dedupe key (see splitRuns): it
+ *     is cut into runs, applied in order inside one transaction (each statement sees the runs before it);
  *   * a dedupe hit on a job another transaction committed after our statement began: invisible to that
- *     statement, so those rows are asked again (a new statement sees it, or inserts if it has finished since).
+ *     statement, so those rows are asked again (a new statement sees it, or inserts if it has finished since);
+ *   * the same race met by a repeating job's upsert, which fails on jobs_dedupe: the whole call is applied
+ *     again (the failed statement changed nothing), and the new statement returns that holder.
  */
 import { StoreError } from '../../core/errors.js';
 import type { InsertResult, NewJob } from '../../core/store.js';
-import { toRecord, type JobRow } from './rows.js';
+import { isDedupeRace } from './errors.js';
+import { jsonParam, toRecord, type JobRow } from './rows.js';
 import type { PostgresStore, Queryable } from './store.js';
 
 const MAX_ROUNDS = 5;
 
 export async function insertJobs(store: PostgresStore, jobs: NewJob[], now: number): Promise<InsertResult[]> {
   if (jobs.length === 0) return [];
-  const runs = splitOnRepeatedKeys(jobs);
-  if (runs.length === 1) return insertRun(store, jobs, now);
-  return store.transaction(async (client) => {
-    const results: InsertResult[] = [];
-    for (const run of runs) results.push(...(await insertRun(store, run, now, client)));
-    return results;
-  });
+  const runs = splitRuns(jobs);
+  for (let round = 1; ; round++) {
+    try {
+      if (runs.length === 1) return await insertRun(store, jobs, now);
+      return await store.transaction(async (client) => {
+        const results: InsertResult[] = [];
+        for (const run of runs) results.push(...(await insertRun(store, run, now, client)));
+        return results;
+      });
+    } catch (error) {
+      if (round >= MAX_ROUNDS || !isDedupeRace(error)) throw error;
+    }
+  }
 }
 
 async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?: Queryable): Promise<InsertResult[]> {
@@ -36,14 +45,14 @@ async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?
     }
     todo = todo.filter((i) => results[i] === undefined);
   }
-  if (todo.length > 0) throw new StoreError(`postgres insert: ${todo.length} job(s) kept racing a concurrent insert of the same dedupe key`);
+  if (todo.length > 0) throw new StoreError(`postgres insert failed: ${todo.length} job(s) kept racing a concurrent insert of the same dedupe key`);
   return results as InsertResult[];
 }
 
 function toInput(job: NewJob) {
   return {
     name: job.name,
-    data: job.data ?? null,
+    data: jsonParam(job.data),
     priority: job.priority,
     max_attempts: job.maxAttempts,
     backoff: job.backoff,
@@ -57,16 +66,31 @@ function toInput(job: NewJob) {
   };
 }
 
-/** Cut the batch before any job whose repeat key already appeared in the current run. */
-function splitOnRepeatedKeys(jobs: NewJob[]): NewJob[][] {
+/**
+ * Cut the batch where one statement could not apply it as the jobs in order would (each job sees the ones
+ * before it, src/core/rules/insert.ts): before a job whose repeat key already appeared in the current run (an
+ * upsert may not touch a row twice); before a job with a dedupe key once the run holds a repeating job (its
+ * upsert may take, free or revive a dedupe key, which the same statement would not see); and before a
+ * repeating job whose dedupe key a plain job of the run may have just taken. Plain jobs sharing a dedupe key
+ * stay in one statement (insert.sql returns the first one's job for the others), and so do repeating jobs
+ * without dedupe keys (every() at startup).
+ */
+function splitRuns(jobs: NewJob[]): NewJob[][] {
   const runs: NewJob[][] = [[]];
-  let seen = new Set<string>();
+  let repeats = new Set<string>();
+  let dedupes = new Set<string>();
   for (const job of jobs) {
-    if (job.repeatKey !== null && seen.has(job.repeatKey)) {
+    const cut =
+      (job.repeatKey !== null && repeats.has(job.repeatKey)) ||
+      (job.dedupeKey !== null && repeats.size > 0) ||
+      (job.dedupeKey !== null && job.repeatKey !== null && dedupes.has(job.dedupeKey));
+    if (cut) {
       runs.push([]);
-      seen = new Set();
+      repeats = new Set();
+      dedupes = new Set();
     }
-    if (job.repeatKey !== null) seen.add(job.repeatKey);
+    if (job.repeatKey !== null) repeats.add(job.repeatKey);
+    if (job.dedupeKey !== null) dedupes.add(job.dedupeKey);
     runs[runs.length - 1]!.push(job);
   }
   return runs;

@@ -4,12 +4,15 @@
  * once queue on that lock, and each reads the migrations table only after it holds it (READ COMMITTED gives
  * that read a fresh snapshot), so the first applies every version and the others find nothing left to do.
  * DDL is transactional in PostgreSQL: a failing version leaves the schema exactly as it was.
+ * Once every version is applied, the same transaction (re)installs the functions built from functions/ whose
+ * text changed (functions.ts), so they always match this code's statement files.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { listMigrations } from '../../core/assets.js';
 import type { MigrationStatus } from '../../core/store.js';
+import { installFunctions } from './functions.js';
 import { substitute } from './sql.js';
 
 export const MIGRATIONS = listMigrations(
@@ -17,6 +20,7 @@ export const MIGRATIONS = listMigrations(
   'migrations',
   readdirSync(fileURLToPath(new URL('migrations/', import.meta.url))).filter((f) => f.endsWith('.sql')),
 );
+const LATEST = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
 
 /** First key of the two-key advisory lock space used for migrations (the second is hashtext(schema)). */
 const MIGRATION_LOCK_CLASS = 0x686f7572; // 'hour'
@@ -36,7 +40,10 @@ export async function migrationStatus(pool: pg.Pool, quoted: string): Promise<Mi
   return statusOf(rows);
 }
 
-/** Apply every pending version up to `upTo` (tests stop early to build an old schema). */
+/**
+ * Apply every pending version up to `upTo` (tests stop early to build an old schema: the functions are then
+ * left as those versions made them, since this code's statements presume the latest schema).
+ */
 export async function migrate(pool: pg.Pool, schema: string, quoted: string, upTo = Infinity): Promise<MigrationStatus> {
   const client = await pool.connect();
   let failed: Error | undefined;
@@ -58,6 +65,9 @@ export async function migrate(pool: pg.Pool, schema: string, quoted: string, upT
         Date.now(),
       ]);
     }
+    // A version we do not know was applied by a newer hourglass: its functions are newer than ours.
+    const ahead = [...done].some((v) => v > LATEST);
+    if (upTo >= LATEST && !ahead) await installFunctions(client, quoted, Date.now());
     const rows = (await client.query<AppliedRow>(`SELECT version, name, applied_at FROM ${quoted}.migrations ORDER BY version`)).rows;
     await client.query('COMMIT');
     return statusOf(rows);

@@ -1,9 +1,9 @@
 /**
  * Parameters of the claim and settle statements, shared by claim(), settle() and settleAndClaim() (which
- * passes both to settle_and_claim(), migration 003).
+ * passes both to settle_and_claim(), functions/settle_and_claim.sql).
  */
 import type { ClaimRequest, Settlement } from '../../core/store.js';
-import { parseId } from './rows.js';
+import { jsonParam, parseId } from './rows.js';
 
 export interface ClaimParams {
   /** claim.sql's $1..$12. */
@@ -47,9 +47,13 @@ export interface SettleParams {
 }
 
 export function settleParams(settlements: Settlement[]): SettleParams {
+  // Only the first settlement of a run (job and token) can apply: it clears the lock. One UPDATE would apply
+  // an arbitrary one of two, so the others are not sent (never applied).
+  const runs = new Set<string>();
   const input = settlements.flatMap((s, i) => {
     const id = parseId(s.id);
-    if (id === null) return [];
+    if (id === null || runs.has(`${id} ${s.lockToken}`)) return [];
+    runs.add(`${id} ${s.lockToken}`);
     return [
       {
         i,
@@ -60,10 +64,14 @@ export function settleParams(settlements: Settlement[]): SettleParams {
         due_at: s.dueAt ?? null,
         attempts: s.attempts ?? null,
         set_result: s.result !== undefined,
-        result: s.result ?? null,
+        result: jsonParam(s.result),
         set_error: s.lastError !== undefined,
         last_error: s.lastError ?? null,
+        set_stack: s.lastErrorStack !== undefined,
+        last_error_stack: s.lastErrorStack ?? null,
+        max_attempts: s.maxAttempts ?? null,
         finished_at: s.finishedAt,
+        texts: true,
         history: s.history
           ? {
               status: s.history.status,
@@ -71,7 +79,8 @@ export function settleParams(settlements: Settlement[]): SettleParams {
               started_at: s.history.startedAt,
               completed_at: s.history.completedAt,
               error: s.history.error,
-              result: s.history.result ?? null,
+              stack: s.history.stack ?? null,
+              result: jsonParam(s.history.result),
               worker_id: s.history.workerId,
             }
           : null,

@@ -3,7 +3,7 @@
  * keeps ids exact; times are epoch ms and fit a double, so they become numbers here. We never install global
  * type parsers: the pool may be the user's, and its other queries must see what they always saw.
  */
-import type { HistoryEntry, JobRecord } from '../../core/store.js';
+import type { HistoryEntry, HistoryRow, JobRecord } from '../../core/store.js';
 import type { Json, JobStatus } from '../../core/types.js';
 
 export interface JobRow {
@@ -26,6 +26,8 @@ export interface JobRow {
   last_run_at: string | null;
   last_finished_at: string | null;
   last_error: string | null;
+  /** Added by migration 007. */
+  last_error_stack: string | null;
   result: Json | null;
   progress: Json | null;
   lock_token: string | null;
@@ -35,7 +37,7 @@ export interface JobRow {
   updated_at: string;
 }
 
-export interface HistoryRow {
+export interface HistoryDbRow {
   id: string;
   job_id: string;
   status: HistoryEntry['status'];
@@ -43,6 +45,8 @@ export interface HistoryRow {
   started_at: string;
   completed_at: string;
   error: string | null;
+  /** Added by migration 007. */
+  stack: string | null;
   result: Json | null;
   worker_id: string;
 }
@@ -70,6 +74,7 @@ export function toRecord(row: JobRow): JobRecord {
     lastRunAt: numOrNull(row.last_run_at),
     lastFinishedAt: numOrNull(row.last_finished_at),
     lastError: row.last_error,
+    lastErrorStack: row.last_error_stack ?? null,
     result: row.result ?? null,
     progress: row.progress ?? null,
     lockedBy: row.locked_by,
@@ -79,7 +84,7 @@ export function toRecord(row: JobRow): JobRecord {
   };
 }
 
-export function toHistory(row: HistoryRow) {
+export function toHistory(row: HistoryDbRow): HistoryRow {
   return {
     id: String(row.id),
     jobId: String(row.job_id),
@@ -88,6 +93,7 @@ export function toHistory(row: HistoryRow) {
     startedAt: num(row.started_at),
     completedAt: num(row.completed_at),
     error: row.error,
+    stack: row.stack ?? null,
     result: row.result ?? null,
     workerId: row.worker_id,
   };
@@ -106,8 +112,13 @@ export function parseId(id: unknown): string | null {
 }
 
 /**
- * jsonb parameters always go in as JSON text we wrote ourselves: pg would turn a JS array into a Postgres
- * array literal and a string into bare text, neither of which is the JSON the user gave.
+ * A JSON value as its JSON text, for a json parameter (update's data, progress) or embedded as a string in a
+ * statement's JSON payload (insert's data, settle's results), which the statement casts to json. pg would
+ * turn a JS array into a Postgres array literal and a string into bare text; and a value embedded as JSON
+ * rather than as its text would be parsed with the payload: as jsonb its keys would be reordered, and each of
+ * its strings would become text, which cannot hold U+0000 or a lone surrogate (one job's value would fail
+ * the whole batch).
+ * Embedded as text, any JSON value is kept exactly. null stays null (SQL NULL, read back as null).
  */
 export function jsonParam(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);

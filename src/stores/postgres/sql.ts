@@ -41,12 +41,35 @@ export type SqlName =
   | 'history'
   | 'insert'
   | 'list'
+  | 'list-processes'
   | 'progress'
+  | 'put-process'
   | 'remove'
   | 'settle'
   | 'settle-and-claim'
   | 'trigger'
   | 'update';
+
+/** The Store method each file serves: what an error names (storeError's `operation`). */
+export const OPERATION_OF: Record<SqlName, string> = {
+  'acquire-lock': 'acquireLock',
+  cancel: 'cancel',
+  claim: 'claim',
+  count: 'countJobs',
+  prune: 'prune',
+  heartbeat: 'heartbeat',
+  history: 'history',
+  insert: 'insert',
+  list: 'listJobs',
+  'list-processes': 'listProcesses',
+  progress: 'saveProgress',
+  'put-process': 'putProcess',
+  remove: 'remove',
+  settle: 'settle',
+  'settle-and-claim': 'settleAndClaim',
+  trigger: 'trigger',
+  update: 'update',
+};
 
 /** Statement texts of one schema, built on first use. */
 export class Statements {

@@ -2,16 +2,19 @@
  * PostgresStore: jobs in one PostgreSQL schema, shared by any number of processes. Every Store operation is
  * ONE statement (one round trip) from a file under sql/, except batches that repeat a repeat key. Settling
  * and claiming together, and claims involving a globally capped name (advisory locks first, see claim.sql),
- * call settle_and_claim() (migration 003): still one round trip.
+ * call settle_and_claim() (functions/settle_and_claim.sql, built from settle.sql and claim.sql): still one
+ * round trip.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { HourglassError, InvalidDataError, JobStateError, StoreError, ValidationError } from '../../core/errors.js';
+import { DedupeConflictError, ValidationError } from '../../core/errors.js';
 import { childLogger, silentLogger, type Logger } from '../../core/logger.js';
+import { lowerAscii } from '../../core/rules/query.js';
 import type {
   CancelResult,
   ClaimRequest,
   ClaimedJob,
+  HistoryRow,
   InsertResult,
   JobPatch,
   JobQuery,
@@ -20,6 +23,7 @@ import type {
   LeaseState,
   MigrationStatus,
   NewJob,
+  ProcessRecord,
   PruneRequest,
   PruneResult,
   Settlement,
@@ -27,12 +31,14 @@ import type {
   StoreInitOptions,
 } from '../../core/store.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
+import { isDedupeRace, pgError } from './errors.js';
 import { insertJobs } from './insert.js';
 import { WakeListener } from './listener.js';
 import { migrate, migrationStatus } from './migrate.js';
+import { listProcesses, putProcess } from './processes.js';
 import { appliedFlags, claimParams, settleParams } from './params.js';
-import { jsonParam, parseId, toHistory, toRecord, type HistoryRow, type JobRow } from './rows.js';
-import { Statements, channelFor, quoteIdent, validateSchema, type SqlName } from './sql.js';
+import { jsonParam, parseId, toHistory, toRecord, type HistoryDbRow, type JobRow } from './rows.js';
+import { OPERATION_OF, Statements, channelFor, quoteIdent, validateSchema, type SqlName } from './sql.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:pass@host:port/db — the store creates a pool it owns and ends in close(). */
@@ -111,6 +117,7 @@ export class PostgresStore implements Store {
     return pool;
   }
 
+  /** init() may follow: the pool we own is created again on first use; a pool you gave stays yours. */
   async close(): Promise<void> {
     this.wakeHandlers.clear();
     const listener = this.listener;
@@ -119,7 +126,7 @@ export class PostgresStore implements Store {
     if (this.ownsPool && this.pool) {
       const pool = this.pool;
       this.pool = null;
-      await pool.end();
+      await this.guard('close', () => pool.end());
     }
   }
 
@@ -139,7 +146,7 @@ export class PostgresStore implements Store {
   async ping(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreError('postgres did not answer within 5 s')), 5_000);
+      timer = setTimeout(() => reject(pgError('ping', new Error('no answer within 5 s'))), 5_000);
     });
     try {
       await Promise.race([this.guard('ping', () => this.db().query('SELECT 1')), timeout]);
@@ -148,8 +155,11 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Run one statement file with its values, as a named prepared statement (parsed and planned once per connection). */
-  async run<R extends pg.QueryResultRow>(name: SqlName, values: unknown[], via: Queryable = this.db()): Promise<R[]> {
+  /**
+   * Run one statement file with its values, as a named prepared statement (parsed and planned once per
+   * connection). An error names `operation`: by default the Store method the file serves.
+   */
+  async run<R extends pg.QueryResultRow>(name: SqlName, values: unknown[], via: Queryable = this.db(), operation = OPERATION_OF[name]): Promise<R[]> {
     const text = this.sql.get(name);
     let statement = this.statementNames.get(name);
     if (statement === undefined) {
@@ -158,7 +168,7 @@ export class PostgresStore implements Store {
       statement = `hg_${name}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
       this.statementNames.set(name, statement);
     }
-    return this.guard(name, async () => (await via.query<R>({ name: statement, text, values })).rows);
+    return this.guard(operation, async () => (await via.query<R>({ name: statement, text, values })).rows);
   }
 
   /** Run `fn` in a transaction on one client; a failed client is discarded rather than returned to the pool. */
@@ -173,7 +183,7 @@ export class PostgresStore implements Store {
     } catch (error) {
       failed = error as Error;
       await client.query('ROLLBACK').catch(() => undefined);
-      throw wrap('transaction', error);
+      throw pgError('transaction', error);
     } finally {
       client.release(failed);
     }
@@ -183,7 +193,7 @@ export class PostgresStore implements Store {
     try {
       return await fn();
     } catch (error) {
-      throw wrap(operation, error);
+      throw pgError(operation, error);
     }
   }
 
@@ -199,7 +209,7 @@ export class PostgresStore implements Store {
     const { values, globals } = claimParams(request, this.channel);
     // A globally capped name needs advisory locks before the claim's snapshot (see claim.sql):
     // settle_and_claim() with no settlements takes them and claims in one call.
-    if (globals.length > 0) return (await this.settleAndClaim([], request)).claimed;
+    if (globals.length > 0) return (await this.combined([], request, 'claim')).claimed;
     const rows = await this.run<JobRow>('claim', values);
     const claimed: ClaimedJob[] = [];
     for (const row of rows) if (row.id !== null) claimed.push(Object.assign(toRecord(row), { lockToken: request.lockToken }));
@@ -214,14 +224,18 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * settle() then claim() in one call of settle_and_claim() (migration 003): one round trip, one transaction,
+   * settle() then claim() in one call of settle_and_claim(): one round trip, one transaction,
    * and the claim sees the settlements applied (a retry due now, a capped name's freed slot).
    */
   async settleAndClaim(settlements: Settlement[], request: ClaimRequest): Promise<{ settled: boolean[]; claimed: ClaimedJob[] }> {
+    return this.combined(settlements, request, 'settleAndClaim');
+  }
+
+  private async combined(settlements: Settlement[], request: ClaimRequest, operation: string): Promise<{ settled: boolean[]; claimed: ClaimedJob[] }> {
     const { values, globals } = claimParams(request, this.channel);
     const settle = settleParams(settlements);
     if (settle.count === 0 && globals.length === 0) return { settled: settlements.map(() => false), claimed: await this.claim(request) };
-    const rows = await this.run<JobRow>('settle-and-claim', [...values, settle.json, this.schema, globals]);
+    const rows = await this.run<JobRow>('settle-and-claim', [...values, settle.json, this.schema, globals], this.db(), operation);
     // Rows with only an id (status NULL) name applied settlements by position; the rest are claim.sql's rows.
     const applied = rows.flatMap((r) => (r.status === null && r.id !== null ? [r.id] : []));
     const claimed: ClaimedJob[] = [];
@@ -232,14 +246,16 @@ export class PostgresStore implements Store {
   async heartbeat(leases: Lease[], now: number): Promise<LeaseState[]> {
     const valid = leases.filter((l) => parseId(l.id) !== null);
     if (valid.length === 0) return leases.map(() => 'lost');
-    const rows = await this.run<{ id: string; status: JobStatus }>('heartbeat', [
+    const rows = await this.run<{ id: string; lock_token: string; status: JobStatus }>('heartbeat', [
       valid.map((l) => parseId(l.id)),
       valid.map((l) => l.lockToken),
       valid.map((l) => l.lockedUntil),
       now,
     ]);
-    const states = new Map(rows.map((r) => [r.id, r.status === 'cancelled' ? ('cancelled' as const) : ('ok' as const)]));
-    return leases.map((l) => states.get(parseId(l.id) ?? '') ?? 'lost');
+    // By job and token: a batch may hold a stale lease and the current one of the same job.
+    const key = (id: string, token: string) => `${id} ${token}`;
+    const states = new Map(rows.map((r) => [key(r.id, r.lock_token), r.status === 'cancelled' ? ('cancelled' as const) : ('ok' as const)]));
+    return leases.map((l) => states.get(key(parseId(l.id) ?? '', l.lockToken)) ?? 'lost');
   }
 
   async saveProgress(id: string, lockToken: string, progress: Json, now: number): Promise<boolean> {
@@ -257,7 +273,8 @@ export class PostgresStore implements Store {
 
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
     const statuses = query.status && query.status.length > 0 ? query.status : null;
-    const rows = await this.run<JobRow>('list', [statuses, query.name ?? null, query.limit, query.offset]);
+    const text = query.text === undefined ? null : lowerAscii(query.text);
+    const rows = await this.run<JobRow>('list', [statuses, query.name ?? null, query.limit, query.offset, text]);
     return rows.map(toRecord);
   }
 
@@ -281,10 +298,10 @@ export class PostgresStore implements Store {
     return counts;
   }
 
-  async history(jobId: string) {
+  async history(jobId: string): Promise<HistoryRow[]> {
     const key = parseId(jobId);
     if (key === null) return [];
-    return (await this.run<HistoryRow>('history', [key])).map(toHistory);
+    return (await this.run<HistoryDbRow>('history', [key])).map(toHistory);
   }
 
   async cancel(id: string, now: number): Promise<CancelResult | null> {
@@ -297,11 +314,18 @@ export class PostgresStore implements Store {
   async trigger(id: string, now: number): Promise<JobRecord | null> {
     const key = parseId(id);
     if (key === null) return null;
-    try {
-      const [row] = await this.run<JobRow>('trigger', [key, now, this.channel]);
-      return row ? toRecord(row) : null;
-    } catch (error) {
-      throw dedupeConflict(error, id) ?? error;
+    for (let round = 1; ; round++) {
+      let row: (JobRow & { holder_id: string | null }) | undefined;
+      try {
+        [row] = await this.run<JobRow & { holder_id: string | null }>('trigger', [key, now, this.channel]);
+      } catch (error) {
+        // A holder committed after the statement began (see trigger.sql): the next statement sees it.
+        if (round < 5 && isDedupeRace(error)) continue;
+        throw error;
+      }
+      if (!row) return null;
+      if (row.holder_id !== null) throw new DedupeConflictError(String(row.id), row.dedupe_key!, String(row.holder_id));
+      return toRecord(row);
     }
   }
 
@@ -330,6 +354,14 @@ export class PostgresStore implements Store {
     const key = parseId(id);
     if (key === null) return false;
     return (await this.run('remove', [key])).length === 1;
+  }
+
+  async putProcess(record: ProcessRecord, forgetBefore: number): Promise<void> {
+    return putProcess(this, record, forgetBefore);
+  }
+
+  async listProcesses(): Promise<ProcessRecord[]> {
+    return listProcesses(this);
   }
 
   async setPaused(name: string, paused: boolean): Promise<void> {
@@ -387,25 +419,4 @@ export class PostgresStore implements Store {
     const base: pg.ClientConfig = this.options.pool ? { ...this.options.pool.options } : { connectionString: this.options.connectionString };
     return { ...base, keepAlive: true, connectionTimeoutMillis: 10_000, application_name: `hourglass listen ${this.schema}`.slice(0, 63) };
   }
-}
-
-/** Errors leave the store as HourglassErrors: StoreError (code STORE_ERROR) with the driver's error as cause. */
-function wrap(operation: string, error: unknown): Error {
-  if (error instanceof HourglassError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  // Valid JSON that jsonb refuses: U+0000 in a string (22P05), a lone UTF-16 surrogate (22P02). Bad input, not
-  // a store failure: say so with the same error class the core uses for data it cannot store.
-  const code = (error as { code?: string } | null)?.code;
-  if (code === '22P05' || (code === '22P02' && /json/i.test(message))) {
-    const reason = code === '22P05' ? 'PostgreSQL cannot store the character U+0000 inside JSON strings' : `PostgreSQL rejected the JSON (${message})`;
-    return new InvalidDataError(`${operation} data`, '[a JSON value]', reason);
-  }
-  return new StoreError(`postgres ${operation}: ${message}`, { cause: error });
-}
-
-/** A job revived while another live job holds its dedupe key violates jobs_dedupe: say so plainly. */
-function dedupeConflict(error: unknown, id: string): Error | null {
-  const cause = error instanceof StoreError ? (error.cause as { code?: string; constraint?: string } | undefined) : undefined;
-  if (cause?.code !== '23505' || cause.constraint !== 'jobs_dedupe') return null;
-  return new JobStateError(`job ${id} cannot run again: another pending or running job has the same dedupe key`);
 }

@@ -6,6 +6,8 @@
 --      holds (FOR UPDATE SKIP LOCKED) and paused names, at most each name's allowance (per-name limits);
 --   3. take: the best `limit` of those become running with this worker's lock token.
 -- Rows locked in step 2 but not taken in step 3 are unlocked when the statement's transaction ends.
+-- Also the second half of settle_and_claim() (functions/settle_and_claim.sql includes this file): a change
+-- here reinstalls that function at the next migrate().
 --
 -- Global per-name caps (define(name, { concurrency })) need the count of running jobs of that name to be
 -- exact when we decide. A statement's snapshot is taken when it starts, so two claimers could both count
@@ -37,13 +39,18 @@ WITH expired AS MATERIALIZED (
 paused AS MATERIALIZED (
   SELECT ARRAY(SELECT name FROM {{schema}}.paused) AS names
 ),
--- Per-name allowance: local free slots, and the global cap minus what runs now (least() ignores NULLs).
+-- Per-name allowance: local free slots, and the global cap minus the slots taken now (least() ignores NULLs):
+-- running jobs, and jobs cancelled while running whose run still holds its lease (src/core/rules/claim.ts,
+-- takesSlot; counted on jobs_cancelled_held, migration 010, which holds only those).
 caps AS MATERIALIZED (
   SELECT c.name,
          coalesce(least(c.local_free,
                         c.global_cap - CASE WHEN c.global_cap IS NULL THEN NULL ELSE (
                           SELECT count(*) FROM {{schema}}.jobs j
-                          WHERE j.status = 'running' AND j.name = c.name AND j.locked_until >= $1) END),
+                          WHERE j.status = 'running' AND j.name = c.name AND j.locked_until >= $1) + (
+                          SELECT count(*) FROM {{schema}}.jobs j
+                          WHERE j.status = 'cancelled' AND j.lock_token IS NOT NULL AND j.name = c.name
+                            AND j.locked_until >= $1) END),
                   $4) AS cap
   FROM unnest($6::text[], $7::int[], $8::int[]) AS c(name, local_free, global_cap)
   WHERE $5::text[] IS NULL OR c.name = ANY($5::text[])
@@ -107,6 +114,10 @@ claimed AS (
       lock_token = $3,
       locked_by = $2,
       locked_until = $1 + coalesce(lt.ms, $11::bigint),
+      -- A recovered job re-claimed at once was still recovered first: it says why its last run ended.
+      last_error = CASE WHEN c.was_expired THEN 'lock expired: worker ' || coalesce(j.locked_by, '?') || ' stopped renewing it'
+                        ELSE j.last_error END,
+      last_error_stack = CASE WHEN c.was_expired THEN NULL ELSE j.last_error_stack END,
       updated_at = $1
   FROM chosen c
   LEFT JOIN unnest($9::text[], $10::bigint[]) AS lt(name, ms) ON lt.name = c.name
@@ -122,6 +133,7 @@ released AS (
   UPDATE {{schema}}.jobs j
   SET status = 'pending', next_run_at = $1, lock_token = NULL, locked_by = NULL, locked_until = NULL,
       last_error = 'lock expired: worker ' || coalesce(e.locked_by, '?') || ' stopped renewing it',
+      last_error_stack = NULL,
       updated_at = $1
   FROM expired e
   WHERE j.id = e.id AND e.id NOT IN (SELECT id FROM chosen)
@@ -140,7 +152,7 @@ wake AS (
 )
 -- `wake` is on the preserved side of a LEFT JOIN so it runs even when nothing is claimed (a plain SELECT
 -- CTE runs only if read); the row of NULLs that then comes back is dropped by the store.
--- Rows come back as exactly the columns of jobs ((c.job).*), so settle_and_claim() (migration 003) can
+-- Rows come back as exactly the columns of jobs ((c.job).*), so settle_and_claim() can
 -- return this statement's rows as SETOF jobs.
 SELECT (c.job).*
 FROM wake

@@ -8,4 +8,5 @@ UPDATE {{schema}}.jobs j
 SET locked_until = l.locked_until, updated_at = $4
 FROM input l
 WHERE j.id = l.id AND j.lock_token = l.lock_token AND j.status IN ('running', 'cancelled')
-RETURNING j.id, j.status;
+-- The token comes back too: one batch may hold two leases of one job (a stale one and the current one).
+RETURNING j.id, j.lock_token, j.status;

@@ -9,13 +9,34 @@
 --   * Jobs with a repeat key upsert on jobs_repeat_key (every() from many processes keeps one job): the
 --     definition is updated; due times are replaced only when the repeat changed or the job had finished,
 --     and a finished job starts a fresh cycle. (xmax = 0) tells a fresh insert from an update.
--- $1 JSON array of new jobs (NewJob fields, snake_case), $2 now, $3 NOTIFY channel.
+--   * The dedupe rule comes first, for repeating jobs too: one whose dedupe key another live job holds (not the
+--     job of its own repeat key) is `blocked`: that holder is returned and the repeating job is not touched.
+--     The store never sends a job with a dedupe key after a repeating job, nor a repeating job after a plain
+--     job with its dedupe key, in one statement (splitRuns in insert.ts), so `blocked` need only look at stored
+--     jobs. A holder committed after this statement
+--     began makes the upsert fail on jobs_dedupe; the store then asks again, and the new statement sees it.
+-- $1 JSON array of new jobs (NewJob fields, snake_case), with `data` as its JSON text in a string (see
+-- jsonParam() in rows.ts: it keeps its key order, and reading it as text never unescapes \u0000); $2 now,
+-- $3 NOTIFY channel.
 WITH input AS MATERIALIZED (
-  SELECT x.ord, nextval('{{schema}}.jobs_id_seq') AS id, r.*
-  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(doc, ord)
-  CROSS JOIN LATERAL jsonb_to_record(x.doc) AS r(
-    name text, data jsonb, priority integer, max_attempts integer, backoff jsonb, timeout_ms bigint,
+  SELECT r.ord, nextval('{{schema}}.jobs_id_seq') AS id, r.name, r.data::json AS data, r.priority, r.max_attempts, r.backoff,
+         r.timeout_ms, r.repeat, r.repeat_key, r.dedupe_key, r.label, r.due_at, r.next_run_at
+  FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
+    name text, data text, priority integer, max_attempts integer, backoff jsonb, timeout_ms bigint,
     repeat jsonb, repeat_key text, dedupe_key text, label text, due_at bigint, next_run_at bigint)
+  ) WITH ORDINALITY AS r(name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key, dedupe_key,
+                         label, due_at, next_run_at, ord)
+),
+blocked AS MATERIALIZED (
+  SELECT i.ord, h.id AS holder
+  FROM input i
+  CROSS JOIN LATERAL (
+    SELECT t.id FROM {{schema}}.jobs t
+    WHERE t.dedupe_key = i.dedupe_key AND t.status IN ('pending', 'running')
+      AND t.repeat_key IS DISTINCT FROM i.repeat_key
+    LIMIT 1
+  ) h
+  WHERE i.repeat_key IS NOT NULL AND i.dedupe_key IS NOT NULL
 ),
 plain AS (
   INSERT INTO {{schema}}.jobs (id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
@@ -32,7 +53,7 @@ repeating AS (
                                     dedupe_key, label, due_at, next_run_at, created_at, updated_at)
   SELECT id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key,
          dedupe_key, label, due_at, next_run_at, $2, $2
-  FROM input WHERE repeat_key IS NOT NULL
+  FROM input WHERE repeat_key IS NOT NULL AND ord NOT IN (SELECT ord FROM blocked)
   ORDER BY ord
   ON CONFLICT (repeat_key) WHERE repeat_key IS NOT NULL DO UPDATE
   SET name = excluded.name, data = excluded.data, priority = excluded.priority,
@@ -63,6 +84,9 @@ existing AS (
   ) e
   WHERE i.repeat_key IS NULL AND i.dedupe_key IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM plain p WHERE p.id = i.id)
+  UNION ALL
+  SELECT b.ord, t.*, false AS created
+  FROM blocked b JOIN {{schema}}.jobs t ON t.id = b.holder
 ),
 -- Work due now wakes the other processes (one notification per statement; a hint, they poll anyway).
 wake AS (

@@ -8,19 +8,22 @@
 -- statement holds (a trigger moving it back to pending) is left for the next sweep.
 -- History: records are inserted when runs end, so id order is completion order up to clock differences
 -- between hosts; a record inserted out of that order waits until those before it expire. No index on
--- completed_at, and never more than $3 records read. The records of jobs deleted here are left to
--- `deleted_history` (two deletes of one row in one statement would make the counts unreliable).
+-- completed_at, and never more than $3 records read besides those of the jobs deleted here, which are left
+-- to `deleted_history` (two deletes of one row in one statement would make the counts unreliable) and do not
+-- count among the $3 looked at (src/core/rules/prune.ts: the window is over the records left).
+-- Order: statuses as given ($1 is in FINISHED_STATUSES order), then oldest first, ties in insertion order.
 WITH doomed AS MATERIALIZED (
   SELECT x.id
-  FROM unnest($1::text[], $2::bigint[]) AS c(status, before)
+  FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS c(status, before, ord)
   CROSS JOIN LATERAL (
-    SELECT j.id
+    SELECT j.id, j.updated_at
     FROM {{schema}}.jobs j
     WHERE j.status IN ('completed', 'failed', 'cancelled') AND j.status = c.status AND j.updated_at < c.before
-    ORDER BY j.updated_at
+    ORDER BY j.updated_at, j.id
     LIMIT $3
     FOR UPDATE SKIP LOCKED
   ) x
+  ORDER BY c.ord, x.updated_at, x.id
   LIMIT $3
 ),
 deleted_history AS (
@@ -34,8 +37,9 @@ old_history AS (
   DELETE FROM {{schema}}.history h
   WHERE $4::bigint IS NOT NULL
     AND h.id IN (SELECT o.id
-                 FROM (SELECT id, job_id, completed_at FROM {{schema}}.history ORDER BY id LIMIT $3) o
-                 WHERE o.completed_at < $4::bigint AND o.job_id NOT IN (SELECT id FROM doomed))
+                 FROM (SELECT id, completed_at FROM {{schema}}.history
+                       WHERE job_id NOT IN (SELECT id FROM doomed) ORDER BY id LIMIT $3) o
+                 WHERE o.completed_at < $4::bigint)
   RETURNING h.id
 )
 SELECT (SELECT count(*) FROM deleted)::integer AS jobs, (SELECT count(*) FROM old_history)::integer AS history;

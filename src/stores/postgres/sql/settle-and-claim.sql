@@ -1,4 +1,4 @@
--- Settle a batch and claim the next in one call: see settle_and_claim() in migrations/003_settle_and_claim.sql
+-- Settle a batch and claim the next in one call: see functions/settle_and_claim.sql
 -- (why a function, what it returns). Also runs claims that involve a globally capped name with no
 -- settlements: the advisory locks and the claim in one round trip instead of BEGIN / lock / claim / COMMIT.
 -- $1..$12 as claim.sql, $13 the settlements as settle.sql's $1, $14 the schema name, $15 the capped names

@@ -1,25 +1,40 @@
 -- Apply the outcomes of many runs in ONE statement. Each item is applied only if the job still carries the
 -- run's lock token (a worker that lost its lease can never overwrite a job). A job cancelled while it ran
--- stays cancelled (its due times and attempts are left as they were) and its history row says 'cancelled'.
+-- stays cancelled (its other fields still take the outcome, as src/core/rules/lifecycle.ts settledRecord says)
+-- and its history row says 'cancelled'.
 -- Returns the positions (`i`) in the input of the settlements that were applied.
+-- Also the first half of settle_and_claim() (functions/settle_and_claim.sql includes this file, $1 and $2
+-- renumbered): a change here reinstalls that function at the next migrate().
 --
 -- $1: a JSON array of {i, id, lock_token, status, next_run_at, due_at, attempts, set_result, result, set_error,
---     last_error, finished_at, history}; NULL next_run_at / due_at / attempts keep the current value.
+--     last_error, set_stack, last_error_stack, max_attempts, finished_at, history, texts}; NULL next_run_at /
+--     due_at / attempts / max_attempts keep the current value. With `texts` true, each result (history's too)
+--     is its JSON text in a string (see jsonParam() in rows.ts), stored as that text: it keeps its key order,
+--     which a trip through jsonb as a value would lose, and may hold any JSON, \u0000 included. Without it (a
+--     process of a version before 6 calling settle_and_claim() during an upgrade) a result is the value itself.
+--     The payload is read as jsonb: parsed once, and the history objects are then read from the parsed form
+--     (measured: reading it as json, which parses each history object again, made a settle of 100 about
+--     10-20% slower).
 -- $2: the NOTIFY channel.
 WITH input AS (
   SELECT *
   FROM jsonb_to_recordset($1::jsonb) AS s(
     i integer, id bigint, lock_token text, status text, next_run_at bigint, due_at bigint, attempts integer,
-    set_result boolean, result jsonb, set_error boolean, last_error text, finished_at bigint, history jsonb)
+    set_result boolean, result jsonb, set_error boolean, last_error text, set_stack boolean, last_error_stack text,
+    max_attempts integer, finished_at bigint, history jsonb, texts boolean)
 ),
 applied AS (
   UPDATE {{schema}}.jobs j
   SET status      = CASE WHEN j.status = 'cancelled' THEN 'cancelled' ELSE s.status END,
-      next_run_at = CASE WHEN j.status = 'cancelled' THEN j.next_run_at ELSE coalesce(s.next_run_at, j.next_run_at) END,
-      due_at      = CASE WHEN j.status = 'cancelled' THEN j.due_at ELSE coalesce(s.due_at, j.due_at) END,
-      attempts    = CASE WHEN j.status = 'cancelled' THEN j.attempts ELSE coalesce(s.attempts, j.attempts) END,
-      result      = CASE WHEN s.set_result THEN s.result ELSE j.result END,
+      next_run_at = coalesce(s.next_run_at, j.next_run_at),
+      due_at      = coalesce(s.due_at, j.due_at),
+      attempts    = coalesce(s.attempts, j.attempts),
+      result      = CASE WHEN NOT s.set_result THEN j.result
+                         WHEN s.texts THEN (s.result #>> '{}')::json ELSE s.result::json END,
       last_error  = CASE WHEN s.set_error THEN s.last_error ELSE j.last_error END,
+      last_error_stack = CASE WHEN s.set_stack THEN s.last_error_stack ELSE j.last_error_stack END,
+      -- What ran is what every reader sees: the maxAttempts this run used, when the core sends it.
+      max_attempts = coalesce(s.max_attempts, j.max_attempts),
       last_finished_at = s.finished_at,
       lock_token = NULL, locked_by = NULL, locked_until = NULL,
       updated_at = s.finished_at
@@ -29,15 +44,16 @@ applied AS (
     -- jobs_status_name over every running and cancelled job (cancelled jobs are kept, so that grows), or, with
     -- few rows in jobs, hash-joined a sequential scan of the table.
     AND j.id = ANY(ARRAY(SELECT id FROM input))
-  RETURNING s.i, j.id, j.status, j.next_run_at, s.finished_at, s.history
+  RETURNING s.i, j.id, j.status, j.next_run_at, s.finished_at, s.history, s.texts
 ),
 recorded AS (
-  INSERT INTO {{schema}}.history (job_id, status, attempt, started_at, completed_at, duration, error, result, worker_id)
+  INSERT INTO {{schema}}.history (job_id, status, attempt, started_at, completed_at, duration, error, stack, result, worker_id)
   SELECT a.id, CASE WHEN a.status = 'cancelled' THEN 'cancelled' ELSE h.status END, h.attempt, h.started_at,
-         h.completed_at, h.completed_at - h.started_at, h.error, h.result, h.worker_id
+         h.completed_at, h.completed_at - h.started_at, h.error, h.stack,
+         CASE WHEN a.texts THEN (h.result #>> '{}')::json ELSE h.result::json END, h.worker_id
   FROM applied a
   CROSS JOIN LATERAL jsonb_to_record(a.history) AS h(
-    status text, attempt integer, started_at bigint, completed_at bigint, error text, result jsonb, worker_id text)
+    status text, attempt integer, started_at bigint, completed_at bigint, error text, stack text, result jsonb, worker_id text)
   WHERE jsonb_typeof(a.history) = 'object'
 ),
 -- A retry due at once (or a release on shutdown) is work another process can take now: wake it.

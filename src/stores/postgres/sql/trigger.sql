@@ -1,8 +1,21 @@
 -- Run now, whatever the schedule. Pending: due now. Finished (completed, failed, cancelled): a fresh cycle,
 -- attempts 0, and any lock left by a run cancelled mid-way is dropped, so that run can no longer settle it.
 -- Running: left as it is. Moves next_run_at only, never due_at (repeats continue from their due time).
+-- A finished job whose dedupe key another pending or running job holds is left as it is, and the row comes
+-- back with that job's id as `holder_id` (the store throws DedupeConflictError): never two live holders.
+-- A holder committed after this statement began is not seen here; the revival then fails on jobs_dedupe and
+-- the store asks again.
 -- $1 id, $2 now, $3 NOTIFY channel.
-WITH changed AS (
+WITH target AS MATERIALIZED (
+  SELECT id, status, dedupe_key FROM {{schema}}.jobs WHERE id = $1 FOR UPDATE
+),
+holder AS MATERIALIZED (
+  SELECT h.id
+  FROM target t JOIN {{schema}}.jobs h ON h.dedupe_key = t.dedupe_key
+  WHERE t.status IN ('completed', 'failed', 'cancelled') AND h.status IN ('pending', 'running') AND h.id <> t.id
+  LIMIT 1
+),
+changed AS (
   UPDATE {{schema}}.jobs
   SET next_run_at = $2,
       attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END,
@@ -11,12 +24,12 @@ WITH changed AS (
       locked_until = CASE WHEN status = 'pending' THEN locked_until END,
       status = 'pending',
       updated_at = $2
-  WHERE id = $1 AND status <> 'running'
+  WHERE id = $1 AND status <> 'running' AND NOT EXISTS (SELECT 1 FROM holder)
   RETURNING *
 ),
 wake AS (
   SELECT count(pg_notify($3, 'trigger')) AS n FROM (SELECT 1 FROM changed LIMIT 1) c
 )
-SELECT c.* FROM wake JOIN changed c ON true
+SELECT NULL::bigint AS holder_id, c.* FROM wake JOIN changed c ON true
 UNION ALL
-SELECT j.* FROM {{schema}}.jobs j WHERE j.id = $1 AND NOT EXISTS (SELECT 1 FROM changed);
+SELECT (SELECT id FROM holder), j.* FROM {{schema}}.jobs j WHERE j.id = $1 AND NOT EXISTS (SELECT 1 FROM changed);

@@ -4,7 +4,7 @@
 -- $11 next_run_at (NULL keeps), $12 due_at (NULL keeps), $13 NOTIFY channel.
 WITH changed AS (
   UPDATE {{schema}}.jobs
-  SET data         = CASE WHEN $3::boolean THEN $4::jsonb ELSE data END,
+  SET data         = CASE WHEN $3::boolean THEN $4::json ELSE data END,
       priority     = CASE WHEN $5::boolean THEN $6::integer ELSE priority END,
       max_attempts = CASE WHEN $7::boolean THEN $8::integer ELSE max_attempts END,
       repeat       = CASE WHEN $9::boolean THEN $10::jsonb ELSE repeat END,

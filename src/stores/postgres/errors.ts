@@ -1,0 +1,30 @@
+/**
+ * How errors leave the PostgreSQL store: through core's storeError() like every store's (our typed errors
+ * pass through; a driver error becomes StoreError "postgres <operation> failed: …" with it as `cause`), except
+ * JSON that PostgreSQL refuses, which is bad input (INVALID_DATA), not a store failure.
+ */
+import { InvalidDataError, storeError, type HourglassError } from '../../core/errors.js';
+
+export function pgError(operation: string, error: unknown): HourglassError {
+  // Valid JSON that PostgreSQL's JSON functions refuse: U+0000 in a string (22P05), a lone UTF-16 surrogate
+  // (22P02). They turn every string they read into text, which holds neither. data, result and progress travel
+  // as JSON text and never meet this (see jsonParam() in rows.ts); repeat, backoff and the text fields (name,
+  // keys, label, error texts) still can.
+  const code = (error as { code?: string } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === '22P05' || (code === '22P02' && /json|unicode/i.test(message))) {
+    const reason = code === '22P05' ? 'PostgreSQL cannot store the character U+0000 inside JSON strings' : `PostgreSQL rejected the JSON (${message})`;
+    return new InvalidDataError(`${operation} data`, '[a JSON value]', reason);
+  }
+  return storeError('postgres', operation, error);
+}
+
+/**
+ * A unique violation of jobs_dedupe: a job became live with a dedupe key that a job committed after our
+ * statement's snapshot holds. The statements that can revive a job (insert's repeat upsert, trigger) check
+ * for holders first; this is their race with another transaction, answered by asking again.
+ */
+export function isDedupeRace(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string; constraint?: string } } | null)?.cause;
+  return cause?.code === '23505' && cause.constraint === 'jobs_dedupe';
+}
