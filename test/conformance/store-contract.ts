@@ -266,6 +266,19 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect(await store.claim(claimRequest({ ...cap, now: T0 + 2602 }))).toHaveLength(1);
       });
 
+      it('starts a new cycle without the lease of a run cancelled while it ran when a repeating job is upserted', async () => {
+        const repeating = { name: 'tick', repeat: { every: 1000 }, repeatKey: 'tick' };
+        await store.insert([newJob(repeating)], T0);
+        const [old] = await store.claim(claimRequest());
+        await store.cancel(old!.id, T0 + 1);
+        const [{ job: again }] = await store.insert([newJob({ ...repeating, dueAt: T0 + 5, nextRunAt: T0 + 5 })], T0 + 2);
+        expect(again).toMatchObject({ id: old!.id, status: 'pending', attempts: 0, lockedBy: null, lockedUntil: null });
+        await store.cancel(old!.id, T0 + 3);
+        // The old run cannot settle (or learn of) the new cycle.
+        expect(await store.heartbeat([{ id: old!.id, lockToken: old!.lockToken, lockedUntil: T0 + 9000 }], T0 + 4)).toEqual(['lost']);
+        expect(await store.settle([done(old!.id, old!.lockToken, { finishedAt: T0 + 5 })])).toEqual([false]);
+      });
+
       it('never hands one job to two claimers racing', async () => {
         await store.insert(Array.from({ length: 300 }, (_, i) => newJob({ data: i })), T0);
         const stores = [store, await another(), await another(), await another()];

@@ -60,7 +60,8 @@ export function newRecord(id: string, job: NewJob, now: number): JobRecord {
 /**
  * every() (or a repeat with a key) called again: the job takes the new name, data and options. Its due times
  * change only when the repeat changed or the job had finished; a finished job becomes pending again with a
- * fresh cycle (attempts 0). A running job stays running (its run settles as usual).
+ * fresh cycle (attempts 0) and without a lock (a job cancelled while it ran still carries that run's lease,
+ * which must not settle the new cycle, as for trigger). A running job stays running (its run settles as usual).
  */
 export function upsertedRecord(existing: JobRecord, job: NewJob, now: number): JobRecord {
   const finished = FINISHED.has(existing.status);
@@ -80,6 +81,8 @@ export function upsertedRecord(existing: JobRecord, job: NewJob, now: number): J
     dueAt: moveDue ? job.dueAt : existing.dueAt,
     attempts: finished ? 0 : existing.attempts,
     status: finished ? 'pending' : existing.status,
+    lockedBy: finished ? null : existing.lockedBy,
+    lockedUntil: finished ? null : existing.lockedUntil,
     repeat: job.repeat,
     updatedAt: now,
   };

@@ -135,7 +135,9 @@ export class MemoryStore implements Store {
       if (decision.kind === 'existing') return { job: decision.job, created: false };
       if (decision.kind === 'upsert') {
         const record = upsertedRecord(decision.job, copy, now);
-        this.write(record, this.jobs.get(record.id)!.lockToken);
+        // A finished job starts a new cycle without its old run's lease (rules/insert.ts).
+        const keepsLock = record.lockedBy !== null;
+        this.write(record, keepsLock ? this.jobs.get(record.id)!.lockToken : null);
         return { job: this.read(this.jobs.get(record.id)!), created: false };
       }
       const seq = this.nextJobId++;

@@ -54,7 +54,11 @@ for i = 0, count - 1 do
     if changed or TERMINAL[job.status] then
       fields.nextRunAt = spec.nextRunAt; fields.dueAt = spec.dueAt
     end
-    if TERMINAL[job.status] then fields.status = 'pending'; fields.attempts = '0' end
+    if TERMINAL[job.status] then
+      -- A fresh cycle: without the lease of a run cancelled while it ran (rules/insert.ts upsertedRecord).
+      fields.status = 'pending'; fields.attempts = '0'
+      fields.lockedBy, fields.lockedUntil, fields.lockToken = false, false, false
+    end
     save(id, fields)
     for k, v in pairs(fields) do job[k] = v or nil end
     index(id, job, now)
