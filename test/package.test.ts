@@ -319,11 +319,10 @@ export const all = [${ENTRY_POINTS.map((_, i) => `m${i}`).join(', ')}, job];
   });
 });
 
-// `import 'hourglass-jobs/postgres'` without pg fails inside node's linker (ERR_MODULE_NOT_FOUND) before any of
-// our code runs. It gives the typed error once each store loads its driver through requireDriver()
-// (src/core/store-url.ts) instead of a static import; until src/stores/* do, this is expected to fail.
+// A static `import pg from 'pg'` would fail inside node's linker (ERR_MODULE_NOT_FOUND) before any of our code
+// runs; each store loads its driver through requireDriver() (src/core/store-url.ts) instead.
 describe('package (installed): importing a store entry point without its driver', () => {
-  it.fails('throws DriverMissingError naming the package', () => {
+  it('throws DriverMissingError naming the package', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hourglass-nodriver-'));
     try {
       // The built package, linked without pg beside it: node resolves pg from dist/ upwards and finds none.

@@ -5,7 +5,8 @@
  * network), it reconnects by itself with capped exponential backoff and then wakes its subscribers once,
  * since notifications sent while it was away are lost. Wake-ups are hints: the scheduler polls regardless.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pg as driver } from './driver.js';
 import type { Logger } from '../../core/logger.js';
 
 export interface ListenerOptions {
@@ -48,7 +49,7 @@ export class WakeListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client(this.options.clientConfig);
+    const client = new driver.Client(this.options.clientConfig);
     // Every event handler checks it still belongs to the current client: a dead client's late events are ignored.
     client.on('notification', (message) => {
       if (this.client === client && message.channel === this.options.channel) this.options.onWake();

@@ -6,7 +6,8 @@
  * round trip.
  */
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { pg as driver } from './driver.js';
 import { DedupeConflictError, ValidationError } from '../../core/errors.js';
 import { childLogger, silentLogger, type Logger } from '../../core/logger.js';
 import { lowerAscii } from '../../core/rules/query.js';
@@ -100,7 +101,7 @@ export class PostgresStore implements Store {
   /** The pool, created on first use (migrate() and migrationStatus() may run without init()). */
   private db(): pg.Pool {
     if (this.pool) return this.pool;
-    const pool = new pg.Pool({
+    const pool = new driver.Pool({
       connectionString: this.options.connectionString,
       max: this.options.poolSize ?? 10,
       connectionTimeoutMillis: 10_000,
