@@ -33,8 +33,16 @@ export function backoffDelay(backoff: BackoffSpec, retry: number): number {
 }
 
 export function errorText(error: Error): string {
-  const text = error.message || error.name || String(error);
+  const text = storable(error.message || error.name || String(error));
   return text.length > 4000 ? `${text.slice(0, 3997)}...` : text;
+}
+
+/**
+ * Error texts go into text columns, and PostgreSQL's cannot hold U+0000: one such byte in a message would
+ * refuse the whole settle batch (and the jobs would run again). It becomes U+FFFD on every store alike.
+ */
+function storable(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
 }
 
 /** Most lines and characters of a stack kept with a failure: where it failed, not a megabyte per retry. */
@@ -45,7 +53,7 @@ export const MAX_STACK_CHARS = 8000;
 export function errorStack(error: Error): string | null {
   const stack = typeof error.stack === 'string' ? error.stack : null;
   if (!stack) return null;
-  let text = stack;
+  let text = storable(stack);
   const lines = text.split('\n');
   if (lines.length > MAX_STACK_LINES) text = `${lines.slice(0, MAX_STACK_LINES).join('\n')}\n    ... ${lines.length - MAX_STACK_LINES} more lines`;
   return text.length > MAX_STACK_CHARS ? `${text.slice(0, MAX_STACK_CHARS - 3)}...` : text;

@@ -337,9 +337,9 @@ export interface Store {
    * Write this process's record (insert or replace by id), and forget every record last seen before
    * `forgetBefore`. Called every few seconds by each running scheduler.
    */
-  putProcess?(record: ProcessRecord, forgetBefore: number): Promise<void>;
+  putProcess(record: ProcessRecord, forgetBefore: number): Promise<void>;
   /** Every process record kept, oldest start first (then by id). */
-  listProcesses?(): Promise<ProcessRecord[]>;
+  listProcesses(): Promise<ProcessRecord[]>;
 
   /** Paused names are never claimed, by any process. */
   setPaused(name: string, paused: boolean): Promise<void>;

@@ -140,6 +140,18 @@ export async function describeSchedulerRules(factory: StoreFactory): Promise<voi
       expect(done.lastErrorStack).toBeNull();
     });
 
+    it('records a failure whose message holds a NUL character (stored as U+FFFD) instead of refusing it', async () => {
+      const s = await h.scheduler();
+      s.define('nul', async () => {
+        throw new Error('bad \u0000 byte');
+      });
+      await s.start();
+      const job = await s.now('nul');
+      await waitUntil(async () => (await s.getJob(job.id))!.status === 'failed');
+      expect((await s.getJob(job.id))!.lastError).toBe('bad \uFFFD byte');
+      expect((await s.history(job.id)).map((r) => r.error)).toEqual(['bad \uFFFD byte']);
+    });
+
     it('shows every reader the maxAttempts a job ran under, whatever the reader defines', async () => {
       const worker = await h.scheduler();
       worker.define('retrying', async () => {
