@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { loadAsset } from '../../core/assets.js';
 import { ValidationError } from '../../core/errors.js';
+import { lostRunMessage } from '../../core/rules/claim.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
 
@@ -86,6 +87,17 @@ export class Statements {
   }
 }
 
+/**
+ * The lost run's error text from core's rules (one source: rules/claim.ts lostRunMessage), split around the
+ * worker id the statement fills in, as SQL string literals.
+ */
+const [LOST_BEFORE, LOST_AFTER] = lostRunMessage('\u0000').split('\u0000') as [string, string];
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** The schema, and the texts core owns, into a statement's text. */
 export function substitute(text: string, quotedSchema: string): string {
-  return text.replaceAll('{{schema}}', quotedSchema);
+  return text
+    .replaceAll('{{schema}}', quotedSchema)
+    .replaceAll('{{lost_run_before}}', literal(LOST_BEFORE))
+    .replaceAll('{{lost_run_after}}', literal(LOST_AFTER));
 }

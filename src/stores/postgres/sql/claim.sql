@@ -115,7 +115,7 @@ claimed AS (
       locked_by = $2,
       locked_until = $1 + coalesce(lt.ms, $11::bigint),
       -- A recovered job re-claimed at once was still recovered first: it says why its last run ended.
-      last_error = CASE WHEN c.was_expired THEN 'lock expired: worker ' || coalesce(j.locked_by, '?') || ' stopped renewing it'
+      last_error = CASE WHEN c.was_expired THEN {{lost_run_before}} || coalesce(j.locked_by, '?') || {{lost_run_after}}
                         ELSE j.last_error END,
       last_error_stack = CASE WHEN c.was_expired THEN NULL ELSE j.last_error_stack END,
       updated_at = $1
@@ -132,7 +132,7 @@ claimed AS (
 released AS (
   UPDATE {{schema}}.jobs j
   SET status = 'pending', next_run_at = $1, lock_token = NULL, locked_by = NULL, locked_until = NULL,
-      last_error = 'lock expired: worker ' || coalesce(e.locked_by, '?') || ' stopped renewing it',
+      last_error = {{lost_run_before}} || coalesce(e.locked_by, '?') || {{lost_run_after}},
       last_error_stack = NULL,
       updated_at = $1
   FROM expired e
@@ -142,7 +142,7 @@ released AS (
 lost AS (
   INSERT INTO {{schema}}.history (job_id, status, attempt, started_at, completed_at, duration, error, result, worker_id)
   SELECT e.id, 'failed', e.attempts, coalesce(e.last_run_at, $1), $1, $1 - coalesce(e.last_run_at, $1),
-         'lock expired: worker ' || coalesce(e.locked_by, '?') || ' stopped renewing it', NULL, coalesce(e.locked_by, '?')
+         {{lost_run_before}} || coalesce(e.locked_by, '?') || {{lost_run_after}}, NULL, coalesce(e.locked_by, '?')
   FROM expired e
 ),
 -- Released jobs are due now: wake the other processes (a hint; they poll anyway).
