@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Restarts the shared server: run alone afterwards (vitest.faults.config.ts).
+    exclude: ['test/stores/postgres.fault.test.ts', '**/node_modules/**'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
