@@ -1,13 +1,27 @@
 /**
  * hourglass demo: the seeds' examples on the embedded store, logging what runs, with the dashboard on
  * http://127.0.0.1:3000/ (--port; another free port when 3000 is taken and no port was asked for).
- * Ctrl-C stops gracefully. A recurring job, a flaky job that retries with backoff, a job that spawns another,
- * crons with a time zone, a one-off job for later, and a deduplicated job.
+ *
+ * So that the first look at the dashboard shows the product, the demo also makes traffic: a feed import every
+ * 20 s enqueues image resizes and card charges (some fail and retry, a few fail for good), an export runs for a
+ * while with progress, a backup is cancelled, a newsletter's name is paused. Two helper worker processes share
+ * the store (not with sqlite::memory:), so the Processes view and the charts show several processes.
+ *
+ * Ctrl-C stops gracefully: the helpers are asked to stop too (a terminal sends them the Ctrl-C as well), and
+ * the demo waits for them.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '../core/logger.js';
 import type { Scheduler } from '../core/scheduler.js';
 import { serve, type RunningServer } from '../http/serve.js';
 import type { Job } from '../core/types.js';
-import { cliLogger, openScheduler, parseCount, redact, untilSignal } from './shared.js';
+import { cliLogger, closeEverything, openScheduler, parseCount, redact, untilSignal } from './shared.js';
+
+const HELPER_FLAG = '--hourglass-demo-helper';
+const HELPERS = 2;
+/** Names the demo's traffic runs: not narrated line by line (the dashboard shows them). */
+const TRAFFIC = new Set(['import feed', 'resize image', 'charge card', 'export report']);
 
 export async function runDemo(options: { store: string; concurrency: string | undefined; port?: string | undefined; host?: string | undefined }): Promise<number> {
   const logger = cliLogger('info');
@@ -15,17 +29,19 @@ export async function runDemo(options: { store: string; concurrency: string | un
   const port = parseCount(options.port, '--port');
   const scheduler = await openScheduler(options.store, { logger, concurrency });
   defineExamples(scheduler);
+  defineTraffic(scheduler);
   narrate(scheduler, logger);
 
   await scheduler.start();
   await scheduleExamples(scheduler);
+  await scheduleTraffic(scheduler);
   const server = await dashboard(scheduler, port, options.host ?? '127.0.0.1', logger);
-  logger.info(`demo running on ${redact(options.store)}; dashboard at ${server.url}; press Ctrl-C to stop`);
+  const helpers = sharable(options.store) ? startHelpers(options.store, logger) : [];
+  logger.info(`demo running on ${redact(options.store)}${helpers.length ? ` with ${helpers.length} helper processes` : ''}; dashboard at ${server.url}; press Ctrl-C to stop`);
 
   const signal = await untilSignal(logger);
   logger.info(`${signal}: stopping gracefully (running jobs get up to 10 s)`);
-  await server.close();
-  await scheduler.stop({ graceful: true, timeoutMs: 10_000 });
+  await Promise.all([stopHelpers(helpers), server.close().then(() => scheduler.stop({ graceful: true, timeoutMs: 10_000 }))]);
   logger.info('stopped; every job is still in the store for next time');
   return 0;
 }
@@ -82,6 +98,71 @@ function defineExamples(s: Scheduler): void {
   s.define('daily report', async () => ({ report: 'generated' }));
 
   s.define('cleanup-logs', async () => ({ deleted: Math.floor(Math.random() * 10) }));
+  s.define('nightly backup', async () => ({ backedUp: true }));
+  s.define('newsletter', async () => ({ sent: 0 }));
+}
+
+/** Wait `ms`, or until the run's signal aborts (cancel, timeout, stop). */
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** The traffic: what the helper processes run too. */
+function defineTraffic(s: Scheduler): void {
+  s.define(
+    'resize image',
+    async (job, ctx) => {
+      const { file } = job.data as { file: string };
+      await sleep(20 + Math.random() * 400, ctx.signal);
+      // A corrupt file fails every attempt (failed for good); the others fail now and then, and a retry helps.
+      if (file.startsWith('corrupt')) throw new Error(`cannot decode ${file}: unexpected end of data`);
+      if (Math.random() < 0.06) throw new Error(`storage timeout while writing ${file}`);
+      return { file, sizes: [128, 512, 1024] };
+    },
+    { attempts: 3, backoff: { type: 'fixed', delay: 2000 } },
+  );
+  s.define(
+    'charge card',
+    async (job, ctx) => {
+      const { card, amount } = job.data as { card: string; amount: number };
+      await sleep(80 + Math.random() * 300, ctx.signal);
+      if (card.endsWith('0002')) throw new Error('card declined (do_not_honor)');
+      return { charged: amount, currency: 'EUR' };
+    },
+    { attempts: 2, backoff: { type: 'fixed', delay: 3000 } },
+  );
+  s.define('export report', async (_job, ctx) => {
+    const steps = 15 + Math.floor(Math.random() * 15);
+    for (let i = 1; i <= steps; i++) {
+      await sleep(1000, ctx.signal);
+      await ctx.progress(Math.round((100 * i) / steps));
+    }
+    return { rows: steps * 1000 };
+  }, { timeout: '2m' });
+  // Every 20 s: a batch of images (one in ten corrupt) and a few card charges (one in six declined).
+  let batch = 0;
+  s.define('import feed', async (_job, ctx) => {
+    batch++;
+    const images = 5 + Math.floor(Math.random() * 8);
+    for (let i = 0; i < images; i++) {
+      const file = `${Math.random() < 0.1 ? 'corrupt' : 'photo'}-${batch}-${i}.jpg`;
+      await ctx.scheduler.now('resize image', { file, feed: 'catalogue' });
+    }
+    for (let i = 0; i < 1 + Math.floor(Math.random() * 3); i++) {
+      const card = Math.random() < 1 / 6 ? '4000 0000 0000 0002' : '4242 4242 4242 4242';
+      await ctx.scheduler.now('charge card', { card, amount: Math.round(5 + Math.random() * 95), order: `A-${batch}${i}` });
+    }
+    return { images };
+  });
 }
 
 async function scheduleExamples(s: Scheduler): Promise<void> {
@@ -97,15 +178,89 @@ async function scheduleExamples(s: Scheduler): Promise<void> {
   await s.schedule({ name: 'send email', data: { to: 'once@example.com', subject: 'Once' }, dedupeKey: 'email:once', delay: '5s' });
 }
 
+async function scheduleTraffic(s: Scheduler): Promise<void> {
+  await s.every('20 seconds', 'import feed', { source: 'https://example.com/catalogue.xml' });
+  await s.every('*/2 * * * *', 'export report', { format: 'csv' });
+  await s.every('0 8 * * 1', 'newsletter', { list: 'customers' }, { timezone: 'Europe/Paris' });
+  // A paused name, to show how one looks (resume it on the Schedules view); a cancelled job, once.
+  await s.pause('newsletter');
+  if ((await s.listJobs({ name: 'nightly backup', status: 'cancelled', limit: 1 })).length === 0) {
+    const backup = await s.schedule('tomorrow at 2am', 'nightly backup', { target: 's3://backups' });
+    await s.cancel(backup.id);
+  }
+}
+
 function narrate(s: Scheduler, logger: ReturnType<typeof cliLogger>): void {
   const label = (job: Job) => `${job.name} #${job.id}`;
-  s.on('job:start', (job) => logger.info(`▶ ${label(job)} attempt ${job.attempts}/${job.maxAttempts}`));
+  const told = (job: Job) => !TRAFFIC.has(job.name);
+  s.on('job:start', (job) => told(job) && logger.info(`▶ ${label(job)} attempt ${job.attempts}/${job.maxAttempts}`));
   s.on('job:success', (job) =>
+    told(job) &&
     logger.info(`✓ ${label(job)}${job.result !== null ? ` → ${JSON.stringify(job.result)}` : ''}${job.nextRunAt && job.repeat ? `; next at ${job.nextRunAt.toISOString()}` : ''}`),
   );
-  s.on('job:retry', (job) => logger.warn(`↻ ${label(job)} will retry at ${job.nextRunAt?.toISOString()}`));
+  s.on('job:retry', (job) => told(job) && logger.warn(`↻ ${label(job)} will retry at ${job.nextRunAt?.toISOString()}`));
   s.on('job:complete', (job) => {
     if (job.status === 'failed') logger.warn(`✗ ${label(job)} failed for good: ${job.lastError}`);
   });
   s.on('scheduler:error', (error) => logger.error(`scheduler error: ${error.message}`));
+}
+
+/** Only a store other processes can open too: not sqlite::memory:. */
+function sharable(url: string): boolean {
+  return !/^sqlite::memory:$/.test(url) && !/^memory:/.test(url);
+}
+
+/** Helper worker processes: this module again, run with HELPER_FLAG (see the end of the file). */
+function startHelpers(url: string, logger: ReturnType<typeof cliLogger>): ChildProcess[] {
+  const helpers: ChildProcess[] = [];
+  for (let i = 1; i <= HELPERS; i++) {
+    const child = fork(fileURLToPath(import.meta.url), [HELPER_FLAG, url, String(i)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('error', (error) => logger.warn(`helper process ${i} failed: ${error.message}`));
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && code !== null) logger.warn(`helper process ${i} exited with code ${code}`);
+      else if (signal) logger.warn(`helper process ${i} ended by ${signal}`);
+    });
+    helpers.push(child);
+  }
+  return helpers;
+}
+
+/** Ask each helper to stop (SIGTERM) and wait for it; one that has not stopped in 15 s is killed. */
+async function stopHelpers(helpers: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    helpers.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+}
+
+/** A helper: runs the traffic's names on the shared store until asked to stop (or the demo goes away). */
+async function runHelper(url: string, index: string): Promise<void> {
+  const logger = createLogger({ level: 'error', pretty: true });
+  const scheduler = await openScheduler(url, { logger, concurrency: 3 });
+  defineTraffic(scheduler);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await scheduler.stop({ graceful: true, timeoutMs: 10_000 });
+    await closeEverything();
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop());
+  process.on('disconnect', () => void stop());
+  await scheduler.start();
+  logger.debug(`demo helper ${index} running`);
+}
+
+if (process.argv[2] === HELPER_FLAG) {
+  runHelper(process.argv[3]!, process.argv[4]!).catch((error: Error) => {
+    process.stderr.write(`demo helper failed: ${error.message}\n`);
+    process.exit(1);
+  });
 }

@@ -14,6 +14,11 @@ export interface EventSink {
   emit<E extends keyof SchedulerEvents>(event: E, ...args: SchedulerEvents[E]): void;
   /** Whether anyone listens to this event (an event nobody hears is not worth building). */
   listens(event: keyof SchedulerEvents): boolean;
+  /**
+   * A run's outcome was recorded: success, or a failure retried or final (activity.ts counts them). Called for
+   * every run before any event, with no job view built: keep it to a few increments.
+   */
+  ran?(name: string, verdict: 'success' | 'retry' | 'final-failure', runMs: number, finishedAt: number): void;
 }
 
 export interface FinishContext {
@@ -118,7 +123,9 @@ export class RunFinisher {
     const s = decision.settlement;
     const events = this.env.events;
     if (s.status === 'pending' && s.nextRunAt !== undefined) this.env.wakeAt(s.nextRunAt);
-    switch (decision.verdict) {
+    const verdict = decision.verdict;
+    if (verdict === 'success' || verdict === 'retry' || verdict === 'final-failure') events.ran?.(run.job.name, verdict, s.finishedAt - run.startedAt, s.finishedAt);
+    switch (verdict) {
       case 'success': {
         if (!events.listens('job:success') && !events.listens('job:complete')) break;
         const job = finishedView(run, decision);

@@ -4,12 +4,13 @@
  * so a process may only enqueue and never run jobs.
  */
 import { EventEmitter } from 'node:events';
+import { ActivityLog, summarise, type ActivityReport } from './activity.js';
 import { DedupeConflictError, JobNotFoundError, JobStateError, SchedulerClosedError, ValidationError } from './errors.js';
 import { toJob } from './job-view.js';
 import type { Logger } from './logger.js';
 import { fromEvery, fromSpec, fromWhen, normaliseDefine, assertObject, assertKnownKeys, type NormaliseContext } from './normalise.js';
 import { Registry } from './registry.js';
-import type { JobPatch, JobRecord, NewJob, Store } from './store.js';
+import type { JobPatch, JobRecord, NewJob, ProcessRecord, Store } from './store.js';
 import { parseDuration, parsePositiveDuration } from './time/duration.js';
 import { parsePriority } from './time/priority.js';
 import { firstOccurrence, normaliseRepeat } from './time/repeat.js';
@@ -45,6 +46,7 @@ import { resolveOptions, type SchedulerOptions } from './options.js';
 import { parseRetention, RetentionSweeper, sweep, type RetentionOptions, type RetentionPolicy } from './retention.js';
 import { WEBHOOK_JOB } from './webhooks.js';
 import { InsertBatcher } from './insert-batcher.js';
+import { ProcessHeartbeat, toProcessInfo, type ProcessInfo } from './processes.js';
 export type { SchedulerOptions } from './options.js';
 
 
@@ -73,6 +75,11 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   private readonly retention: RetentionPolicy | null;
   private lastStoreError: { error: Error; at: number } | null = null;
   private closed = false;
+  /** This process's runs per minute and name (activity()), fed by the worker for every recorded outcome. */
+  private readonly activityLog = new ActivityLog();
+  /** Writes this process's record to the store while it runs (processes()). */
+  private readonly heartbeat: ProcessHeartbeat;
+  private readingProcesses: Promise<ProcessRecord[]> | null = null;
 
   constructor(options: SchedulerOptions<C> = {}) {
     super();
@@ -99,7 +106,11 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
       store: () => self.storeInstance!,
       registry: this.registry,
       limits: { slots: Math.min(concurrency, lockLimit), holdLimit: Math.min(concurrency + prefetch, lockLimit), prefetch, pollIntervalMs },
-      events: { emit: (event, ...args) => this.safeEmit(event, ...args), listens: (event) => this.listenerCount(event) > 0 },
+      events: {
+        emit: (event, ...args) => this.safeEmit(event, ...args),
+        listens: (event) => this.listenerCount(event) > 0,
+        ran: (name, verdict, runMs, at) => this.activityLog.record(name, verdict, runMs, at),
+      },
       storeHealth: {
         failed: (error) => {
           this.lastStoreError = { error, at: this.clock() };
@@ -124,6 +135,16 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
       // Deliveries are jobs like any other; each carries its hook's attempts, backoff and timeout.
       (this as unknown as Scheduler).define(WEBHOOK_JOB, config.webhooks.deliver as JobHandler);
     }
+    this.heartbeat = new ProcessHeartbeat({
+      workerId: this.workerId,
+      concurrency,
+      logger: this.logger,
+      activity: this.activityLog,
+      now: this.clock,
+      running: () => this.worker.activeCount,
+      names: () => (this.registry.fallback !== null ? null : [...this.registry.definitions.keys()]),
+      store: () => this.store(),
+    });
     this.retention = config.retention;
     this.sweeper =
       config.retention === null
@@ -215,6 +236,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     this.started = true;
     await this.worker.start();
     this.sweeper?.start();
+    this.heartbeat.start();
     this.safeEmit('scheduler:start');
   }
 
@@ -229,6 +251,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     const timeoutMs = o.timeoutMs === undefined ? 30_000 : assertInt(o.timeoutMs, 'options.timeoutMs', 0);
     await this.worker.stop(o.graceful !== false, timeoutMs);
     await this.sweeper?.stop();
+    await this.heartbeat.stop();
     const wasStarted = this.started;
     this.started = false;
     if (this.ready) {
@@ -254,6 +277,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     await this.store();
     await this.worker.start();
     this.sweeper?.start();
+    this.heartbeat.start();
   }
 
   async stopWorkers(options: StopOptions = {}): Promise<void> {
@@ -382,7 +406,8 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
 
   async listJobs(filter: ListJobsFilter = {}): Promise<JobOf<J>[]> {
     const f = assertObject(filter, 'filter') as ListJobsFilter;
-    assertKnownKeys(f, ['status', 'name', 'limit', 'offset'], 'filter');
+    assertKnownKeys(f, ['status', 'name', 'text', 'limit', 'offset'], 'filter');
+    if (f.text !== undefined && (typeof f.text !== 'string' || f.text.length > 200)) throw new ValidationError('filter.text', f.text, 'must be a string of at most 200 characters');
     const statuses = f.status === undefined ? undefined : Array.isArray(f.status) ? f.status : [f.status];
     for (const status of statuses ?? []) {
       if (!JOB_STATUSES.includes(status)) throw new ValidationError('filter.status', status, `must be one of ${JOB_STATUSES.join(', ')}`);
@@ -390,6 +415,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     const records = await (await this.store()).listJobs({
       ...(statuses ? { status: statuses } : {}),
       ...(f.name !== undefined ? { name: assertName(f.name, 'filter.name') } : {}),
+      ...(f.text !== undefined && f.text !== '' ? { text: f.text } : {}),
       limit: f.limit === undefined ? 100 : assertInt(f.limit, 'filter.limit', 1),
       offset: f.offset === undefined ? 0 : assertInt(f.offset, 'filter.offset', 0),
     });
@@ -412,6 +438,57 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
       result: r.result,
       workerId: r.workerId,
     }));
+  }
+
+  /**
+   * Every scheduler process sharing the store, oldest start first: running ones, and for PROCESS_KEPT_MS those
+   * that stopped (stoppedAt) or fell silent. Each running scheduler writes its record every few seconds; this
+   * process's entry is its live state. A store without a process registry (Store.putProcess) knows only this
+   * process: see processesShared().
+   */
+  async processes(): Promise<ProcessInfo[]> {
+    const stored = await this.processRecords();
+    const now = this.clock();
+    const own = this.heartbeat.record(now);
+    const records = stored.filter((r) => r.id !== this.workerId);
+    if (own) records.push(own);
+    records.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return records.map((r) => toProcessInfo(r, now));
+  }
+
+  /** The stored process records; calls made while one read is in flight share it (a dashboard asks for both). */
+  private processRecords(): Promise<ProcessRecord[]> {
+    this.readingProcesses ??= (async () => {
+      try {
+        const store = await this.store();
+        return store.listProcesses ? await store.listProcesses() : [];
+      } finally {
+        this.readingProcesses = null;
+      }
+    })();
+    return this.readingProcesses;
+  }
+
+  /** Whether processes() and activity() see every process sharing the store (the store keeps a process registry). */
+  async processesShared(): Promise<boolean> {
+    return typeof (await this.store()).listProcesses === 'function';
+  }
+
+  /**
+   * Runs of the last hour, per minute and per name, summed over every process sharing the store (as each last
+   * published them; this process's live), with p50/p95 run times from their histograms.
+   */
+  async activity(): Promise<ActivityReport> {
+    const records = await this.processRecords();
+    const now = this.clock();
+    const buckets = this.activityLog.snapshot(now);
+    let processes = buckets.length > 0 ? 1 : 0;
+    for (const record of records) {
+      if (record.id === this.workerId || record.activity.length === 0) continue;
+      processes++;
+      for (const b of record.activity) buckets.push(b);
+    }
+    return summarise(buckets, now, processes);
   }
 
   /** Pending jobs (due now or later), of one name or all. */

@@ -173,6 +173,11 @@ export interface HistoryRecord {
 export interface ListJobsFilter {
   status?: JobStatus | JobStatus[];
   name?: string;
+  /**
+   * Only jobs whose name, label, data (as JSON text) or last error contains this text, ignoring the case of
+   * A-Z (the dashboard's search). Stores may scan to answer it.
+   */
+  text?: string;
   limit?: number;
   offset?: number;
 }

@@ -1,6 +1,6 @@
 /**
  * createHttpHandler: the whole API as one Node `(req, res)` handler, for `http.createServer` or an existing
- * app. Order of checks per request: inside basePath? → the dashboard page (no token) → token → route →
+ * app. Order of checks per request: inside basePath? → the dashboard page and its assets (no token) → token → route →
  * body → scheduler. Whatever fails is answered as JSON with a status; nothing a client sends can crash or hang it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,11 +14,15 @@ import { MetricsCollector } from './metrics.js';
 import { DEFAULT_BODY_LIMIT, readJson, splitUrl } from './request.js';
 import { send, sendError } from './response.js';
 import { Router, type RouteContext } from './router.js';
-import { dashboardPage } from './routes/dashboard.js';
+import { bulkRoutes } from './routes/bulk.js';
+import { ASSETS_PREFIX, dashboardAsset, dashboardPage } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { overviewRoutes } from './routes/overview.js';
+import { processRoutes } from './routes/processes.js';
 import { runnerRoutes, STOP_ROUTE } from './routes/runner.js';
+import { scheduleRoutes } from './routes/schedules.js';
 
 export interface HttpHandlerOptions {
   /** When set, every API request needs `Authorization: Bearer <token>` (the dashboard page itself does not). */
@@ -56,8 +60,12 @@ export function createHttpHandler(scheduler: Scheduler, options: HttpHandlerOpti
 
   const metrics = new MetricsCollector(scheduler);
   const router = new Router();
-  runnerRoutes(router); // before jobRoutes: /jobs/runner is a literal path, not a job id
+  runnerRoutes(router); // before jobRoutes: /jobs/runner and /jobs/bulk are literal paths, not job ids
+  bulkRoutes(router);
   jobRoutes(router);
+  overviewRoutes(router);
+  scheduleRoutes(router);
+  processRoutes(router);
   healthRoutes(router);
   metricsRoutes(router, metrics);
 
@@ -80,7 +88,13 @@ export function createHttpHandler(scheduler: Scheduler, options: HttpHandlerOpti
         if (method !== 'GET' && method !== 'HEAD') {
           throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on the dashboard page; use GET`, { headers: { allow: 'GET, HEAD' } });
         }
-        return send(res, dashboardPage());
+        return send(res, dashboardPage(req));
+      }
+      if (local.startsWith(ASSETS_PREFIX)) {
+        if (method !== 'GET' && method !== 'HEAD') {
+          throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${local}; use GET`, { headers: { allow: 'GET, HEAD' } });
+        }
+        return send(res, dashboardAsset(req, local.slice(ASSETS_PREFIX.length)));
       }
       authorize?.(req);
       const { route, params } = router.match(method, local);

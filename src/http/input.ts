@@ -38,13 +38,25 @@ export interface UpdateJobInput {
 export interface ListJobsInput {
   status: JobStatus[] | undefined;
   name: string | undefined;
+  /** ?q=: a substring of the name, label, data or last error, ignoring the case of A-Z. */
+  text: string | undefined;
+  /** ?counts=true: also count every status (for the same name). */
+  counts: boolean;
   limit: number;
   offset: number;
 }
 
+/** What POST /jobs/bulk does to each job it is given. */
+export const BULK_ACTIONS = ['retry', 'cancel', 'delete'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+/** Most ids one POST /jobs/bulk takes. */
+export const MAX_BULK_IDS = 1000;
+/** Longest ?q= search text. */
+export const MAX_SEARCH_LENGTH = 200;
+
 const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey'];
 const UPDATE_FIELDS = ['schedule', 'timezone', 'data', 'maxAttempts', 'priority', 'runAt'];
-const LIST_PARAMS = ['status', 'name', 'limit', 'offset'];
+const LIST_PARAMS = ['status', 'name', 'q', 'counts', 'limit', 'offset'];
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
@@ -85,7 +97,7 @@ export function parseUpdateJob(body: unknown, now: number, defaultTimezone: stri
   return patch;
 }
 
-/** GET /jobs?status=pending,failed&name=&limit=&offset= (status may also repeat: ?status=a&status=b). */
+/** GET /jobs?status=pending,failed&name=&q=&counts=&limit=&offset= (status may also repeat: ?status=a&status=b). */
 export function parseListQuery(query: URLSearchParams): ListJobsInput {
   for (const key of new Set(query.keys())) {
     if (!LIST_PARAMS.includes(key)) {
@@ -101,15 +113,32 @@ export function parseListQuery(query: URLSearchParams): ListJobsInput {
     status = [...new Set(statuses)] as JobStatus[];
   }
   const name = query.get('name');
+  const text = query.get('q');
+  if (text !== null && text.length > MAX_SEARCH_LENGTH) throw new ValidationError('q', text, `must be at most ${MAX_SEARCH_LENGTH} characters`);
   return {
     status,
     name: name === null || name === '' ? undefined : assertName(name, 'name'),
+    text: text === null || text.trim() === '' ? undefined : text.trim(),
+    counts: queryBoolean(query, 'counts'),
     limit: queryInt(query, 'limit', 1, MAX_LIMIT) ?? DEFAULT_LIMIT,
     offset: queryInt(query, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
   };
 }
 
-/** Optional body for POST /jobs/runner/stop. */
+/** POST /jobs/bulk: `{ action: 'retry' | 'cancel' | 'delete', ids: [...] }`, 1 to MAX_BULK_IDS distinct ids. */
+export function parseBulk(body: unknown): { action: BulkAction; ids: string[] } {
+  const b = asObject(body, ['action', 'ids']);
+  if (!(BULK_ACTIONS as readonly unknown[]).includes(b.action)) throw new ValidationError('action', b.action, `must be one of ${BULK_ACTIONS.join(', ')}`);
+  if (!Array.isArray(b.ids) || b.ids.length === 0 || b.ids.length > MAX_BULK_IDS) {
+    throw new ValidationError('ids', b.ids, `must be a list of 1 to ${MAX_BULK_IDS} job ids`);
+  }
+  const ids = b.ids.map((id, i) => {
+    if ((typeof id !== 'string' || id === '') && !Number.isSafeInteger(id)) throw new ValidationError(`ids[${i}]`, id, 'must be a job id');
+    return String(id);
+  });
+  return { action: b.action as BulkAction, ids: [...new Set(ids)] };
+}
+
 /** POST /jobs/requeue-failed: an optional name, in the body ({ name }) or the query (?name=). */
 export function parseRequeueFailed(body: unknown, query: URLSearchParams): string | undefined {
   const b = body === undefined ? {} : asObject(body, ['name']);
@@ -118,6 +147,7 @@ export function parseRequeueFailed(body: unknown, query: URLSearchParams): strin
   return name as string | undefined;
 }
 
+/** Optional body for POST /jobs/runner/stop. */
 export function parseStopRunner(body: unknown): { graceful: boolean; timeoutMs: number } {
   const b = asObject(body ?? {}, ['graceful', 'timeoutMs']);
   if (b.graceful !== undefined && typeof b.graceful !== 'boolean') throw new ValidationError('graceful', b.graceful, 'must be true or false');
@@ -167,6 +197,23 @@ function asObject(body: unknown, allowed: string[]): Record<string, unknown> {
 /** JSON clients often send null for "not set": treat it like a missing field. */
 function given(value: unknown): boolean {
   return value !== undefined && value !== null;
+}
+
+/** Routes that take no query parameters refuse any, as the list does an unknown one. */
+export function assertNoQuery(query: URLSearchParams, allowed: readonly string[] = []): void {
+  for (const key of new Set(query.keys())) {
+    if (!allowed.includes(key)) {
+      const expected = allowed.length ? `expected one of ${allowed.join(', ')}` : 'this route takes none';
+      throw new ValidationError(key, query.get(key), `unknown query parameter; ${expected}`, 'UNKNOWN_FIELD');
+    }
+  }
+}
+
+export function queryBoolean(query: URLSearchParams, key: string): boolean {
+  const text = query.get(key);
+  if (text === null || text === '' || text === 'false' || text === '0') return false;
+  if (text === 'true' || text === '1') return true;
+  throw new ValidationError(key, text, 'must be true or false');
 }
 
 function queryInt(query: URLSearchParams, key: string, min: number, max: number): number | undefined {

@@ -1,7 +1,7 @@
-/** /jobs: create, list, read, update, delete, trigger, cancel, history. */
+/** /jobs: create, list (with search), read, update, delete, trigger, cancel, history. Bulk actions: bulk.ts. */
 import { JobNotFoundError, UnknownJobNameError } from '../../core/errors.js';
 import type { Scheduler } from '../../core/scheduler.js';
-import type { Job, JobStatus } from '../../core/types.js';
+import { JOB_STATUSES, type Job, type JobStatus } from '../../core/types.js';
 import { HttpError } from '../errors.js';
 import { parseCreateJob, parseListQuery, parseRequeueFailed, parseUpdateJob, type CreateJobInput } from '../input.js';
 import { toHttpJob } from '../job-view.js';
@@ -56,21 +56,33 @@ function create(scheduler: Scheduler, input: CreateJobInput): Promise<Job> {
   return scheduler.now(input.handler, input.data, options);
 }
 
+/**
+ * A page of jobs, newest first. `total` counts every job matching the filter, except with `q`: a search is a
+ * scan the stores do not count, so `total` is null and `more` says whether another page follows (one job past
+ * the page is read to know). `?counts=true` adds `counts` by status for the same name (the dashboard's tabs),
+ * in the same store call as the total.
+ */
 async function listJobs({ scheduler, query }: RouteContext): Promise<Reply> {
   const filter = parseListQuery(query);
-  const [jobs, counts] = await Promise.all([
+  const search = filter.text !== undefined;
+  const [rows, counts] = await Promise.all([
     scheduler.listJobs({
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.name !== undefined ? { name: filter.name } : {}),
-      limit: filter.limit,
+      ...(search ? { text: filter.text } : {}),
+      limit: search ? filter.limit + 1 : filter.limit,
       offset: filter.offset,
     }),
-    // Count only the statuses asked for: the dashboard asks for one status at a time, every few seconds.
-    scheduler.countJobs(filter.name, filter.status),
+    // Count only the statuses asked for (unless every count is wanted): finished jobs can be millions.
+    search && !filter.counts ? null : scheduler.countJobs(filter.name, filter.counts ? undefined : filter.status),
   ]);
-  const statuses = filter.status ?? (Object.keys(counts) as JobStatus[]);
-  const total = statuses.reduce((sum, s) => sum + counts[s], 0);
-  return { status: 200, json: { data: jobs.map(toHttpJob), total, limit: filter.limit, offset: filter.offset } };
+  const jobs = rows.slice(0, filter.limit);
+  const statuses = filter.status ?? (JOB_STATUSES as readonly JobStatus[]);
+  const total = search || counts === null ? null : statuses.reduce((sum, s) => sum + counts[s], 0);
+  const more = total === null ? rows.length > filter.limit : filter.offset + jobs.length < total;
+  const json: Record<string, unknown> = { data: jobs.map(toHttpJob), total, more, limit: filter.limit, offset: filter.offset };
+  if (filter.counts && counts !== null) json.counts = counts;
+  return { status: 200, json };
 }
 
 /** The dead-letter queue back to work: failed jobs (of ?name= or a body { name }, else all) run again. */
@@ -102,11 +114,13 @@ async function cancelJob({ scheduler, params }: RouteContext): Promise<Reply> {
   return { status: 200, json: toHttpJob(found(await scheduler.cancel(params.id!), params.id!)) };
 }
 
-/** Oldest run first; `duration` is in milliseconds. An unknown job is a 404, not an empty list. */
+/**
+ * Oldest run first; `duration` is in milliseconds. An unknown job is a 404, not an empty list. The job itself
+ * comes along (`job`), read anyway for the 404: the dashboard's job view is this one call.
+ */
 async function jobHistory({ scheduler, params }: RouteContext): Promise<Reply> {
   const [job, history] = await Promise.all([scheduler.getJob(params.id!), scheduler.history(params.id!)]);
-  found(job, params.id!);
-  return { status: 200, json: { data: history } };
+  return { status: 200, json: { data: history, job: toHttpJob(found(job, params.id!)) } };
 }
 
 function found<T>(value: T | null, id: string): T {

@@ -1,0 +1,97 @@
+// Job: its fields, data, result, progress, the last error with its stack, every run (attempt, duration, worker,
+// error and stack), and its actions. One call per poll: GET jobs/:id/history (the job comes with it).
+import { enc } from './api.js';
+import { badge, duration, el, emptyRow, fullTime, json, progress, repeatText, replace, say, table, td, when } from './ui.js';
+
+export default {
+  title: (route) => 'Job ' + route.id,
+  mount(root, route, app) {
+    const id = route.id;
+    let lastText = '';
+    let lastAt = 0;
+    const head = el('div', { class: 'job-head' });
+    const fields = el('dl', { class: 'fields', 'data-testid': 'fields' });
+    const error = el('section', { class: 'panel', hidden: true, 'aria-labelledby': 'error-title', 'data-testid': 'error' });
+    const data = el('pre', { 'data-testid': 'data', id: 'detail-data' });
+    const result = el('pre', { 'data-testid': 'result', id: 'detail-result' });
+    const num = (label) => el('th', { scope: 'col', class: 'num' }, label);
+    const runs = table([num('Run'), num('Attempt'), 'Status', 'Started', num('Duration'), 'Worker', 'Error'], 'history');
+    root.append(
+      el('section', { class: 'panel', 'aria-labelledby': 'job-title', 'data-testid': 'detail' }, head, el('hr', { style: 'border:none;border-top:1px solid var(--line);margin:12px 0' }), fields),
+      error,
+      el('div', { class: 'two' },
+        el('section', { class: 'panel', 'aria-labelledby': 'data-title' }, el('h2', { id: 'data-title' }, 'Data'), data),
+        el('section', { class: 'panel', 'aria-labelledby': 'result-title' }, el('h2', { id: 'result-title' }, 'Result'), result)),
+      el('section', { class: 'panel', 'aria-labelledby': 'runs-title' }, el('h2', { id: 'runs-title' }, 'Runs, oldest first'), runs.node),
+    );
+
+    function render(job, history) {
+      const live = job.status === 'pending' || job.status === 'running';
+      replace(head,
+        el('a', { href: app.lastList, 'data-key': 'back' }, '← Jobs'),
+        el('h1', { id: 'job-title' }, job.name),
+        badge(job.status),
+        el('span', { class: 'mono muted' }, '#' + job.id),
+        el('span', { class: 'grow' }),
+        el('span', { class: 'row' },
+          el('button', { 'data-testid': 'trigger', 'data-key': 'trigger', disabled: job.status === 'running', onclick: () => app.act('POST', 'jobs/' + enc(id) + '/trigger', undefined, 'Triggered ' + job.name) }, job.status === 'pending' ? 'Run now' : 'Run again'),
+          el('button', { 'data-testid': 'cancel', 'data-key': 'cancel', disabled: !live, onclick: () => app.act('POST', 'jobs/' + enc(id) + '/cancel', undefined, 'Cancelled ' + job.name) }, 'Cancel'),
+          el('button', { class: 'danger', 'data-testid': 'delete', 'data-key': 'delete', onclick: () => remove(job) }, 'Delete'),
+          el('button', { 'data-testid': 'close', 'data-key': 'close', 'aria-label': 'Close this job (Escape)', title: 'Close (Escape)', onclick: () => app.go(app.lastList) }, '✕')),
+      );
+      const f = [
+        ['handler', job.handler || job.name], ['status', job.status], ['attempts', job.attempts + ' of ' + (job.maxAttempts ?? '—')],
+        ['priority', job.priority], ['repeat', job.repeat ? repeatText(job.repeat) + (job.repeat.timezone ? ' (' + job.repeat.timezone + ')' : '') : '—'],
+        ['next run', when(job.nextRunAt)], ['last run', when(job.lastRunAt)], ['last finished', when(job.lastFinishedAt)],
+        ['progress', progress(job.progress)], ['created', fullTime(job.createdAt)], ['updated', fullTime(job.updatedAt)],
+        ['dedupe key', job.dedupeKey || '—'], ['locked by', job.lockedBy || '—'],
+      ];
+      replace(fields, f.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', { 'data-field': k }, v))));
+      error.hidden = !job.lastError;
+      replace(error, job.lastError ? [
+        el('h2', { id: 'error-title' }, 'Last error'),
+        el('p', { class: 'error-text', 'data-testid': 'last-error' }, job.lastError),
+        job.lastErrorStack ? el('details', { open: true, 'data-key': 'last-stack' }, el('summary', {}, 'Stack'), el('pre', { class: 'stack', 'data-testid': 'stack' }, job.lastErrorStack)) : el('p', { class: 'muted' }, 'No stack was recorded.'),
+      ] : []);
+      data.textContent = json(job.data);
+      result.textContent = json(job.result);
+      replace(runs.body, history.length ? history.map((h, i) => runRow(h, i + 1)) : [emptyRow(7, 'No runs yet.')]);
+    }
+
+    async function remove(job) {
+      if (!confirm('Delete job ' + job.name + ' (#' + job.id + ') and its history?')) return;
+      if (await app.act('DELETE', 'jobs/' + enc(id), undefined, 'Deleted ' + job.name) !== null) app.go(app.lastList);
+    }
+
+    return {
+      request: () => 'jobs/' + enc(id) + '/history',
+      update(r) {
+        // Leave the page alone while someone selects text in it (copying a stack), and when nothing changed.
+        const selection = window.getSelection();
+        if (selection && !selection.isCollapsed && root.contains(selection.anchorNode)) return;
+        const text = JSON.stringify(r);
+        if (text === lastText && Date.now() - lastAt < 30_000) return;
+        lastText = text;
+        lastAt = Date.now();
+        render(r.job, r.data);
+      },
+      notFound() {
+        say('error', 'Job ' + id + ' does not exist (any more): deleted, or pruned by retention.');
+        root.replaceChildren(el('section', { class: 'panel', 'data-testid': 'detail' },
+          el('div', { class: 'job-head' }, el('a', { href: app.lastList }, '← Jobs'), el('h1', {}, 'Job ' + id + ' not found'))));
+      },
+    };
+  },
+};
+
+function runRow(h, n) {
+  return el('tr', { 'data-testid': 'history-row' },
+    td('Run', { class: 'num' }, '#' + n),
+    td('Attempt', { class: 'num' }, h.attempt),
+    td('Status', {}, badge(h.status)),
+    td('Started', { title: fullTime(h.startedAt) }, fullTime(h.startedAt)),
+    td('Duration', { class: 'num' }, duration(h.duration)),
+    td('Worker', { class: 'mono' }, h.workerId || '—'),
+    td('Error', { class: 'err' }, h.error ? (h.stack ? el('details', { 'data-key': 'stack:' + h.id }, el('summary', {}, el('span', { class: 'error-text' }, h.error)), el('pre', { class: 'stack', 'data-testid': 'run-stack' }, h.stack)) : el('span', {}, h.error)) : ''),
+  );
+}

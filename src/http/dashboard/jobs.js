@@ -1,0 +1,212 @@
+// Jobs: search (name, label, data, error), status tabs with counts, paging, sorting of the page, select several
+// → retry / cancel / delete, and "retry all failed". The filter lives in the address (#/jobs?status=&q=&name=&offset=),
+// so it survives a reload and can be shared. One call per poll: GET jobs?counts=true&…
+import { enc } from './api.js';
+import { createForm } from './create.js';
+import { retryFailed } from './overview.js';
+import { badge, el, emptyRow, number, repeatText, replace, say, shortId, td, when } from './ui.js';
+
+const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+const SIZES = [25, 50, 100];
+const SORTS = {
+  name: (j) => j.name.toLowerCase(),
+  status: (j) => STATUSES.indexOf(j.status),
+  attempts: (j) => j.attempts,
+  next: (j) => (j.nextRunAt ? Date.parse(j.nextRunAt) : Infinity),
+  last: (j) => (j.lastRunAt ? Date.parse(j.lastRunAt) : -Infinity),
+};
+
+function filterOf(params) {
+  const status = STATUSES.includes(params.get('status')) ? params.get('status') : null;
+  const size = Number(params.get('limit'));
+  return {
+    status,
+    name: params.get('name') || null,
+    q: params.get('q') || '',
+    offset: Math.max(0, Number(params.get('offset')) || 0),
+    limit: SIZES.includes(size) ? size : SIZES[0],
+  };
+}
+
+function hashOf(f) {
+  const p = new URLSearchParams();
+  if (f.status) p.set('status', f.status);
+  if (f.name) p.set('name', f.name);
+  if (f.q) p.set('q', f.q);
+  if (f.offset) p.set('offset', String(f.offset));
+  if (f.limit !== SIZES[0]) p.set('limit', String(f.limit));
+  const s = p.toString();
+  return '#/jobs' + (s ? '?' + s : '');
+}
+
+export default {
+  title: (route) => (route.params.get('q') ? 'Jobs matching “' + route.params.get('q') + '”' : 'Jobs'),
+  mount(root, route, app) {
+    let f = filterOf(route.params);
+    let last = null;
+    let sort = null; // { key, dir: 1 | -1 }
+    const selected = new Set();
+    let typing = null;
+    const set = (change, reset = true) => {
+      // Text typed but not applied yet (the short pause after typing) goes with whatever changes now.
+      if (typing !== null && !('q' in change)) change = { ...change, q: search.value.trim() };
+      clearTimeout(typing);
+      typing = null;
+      f = { ...f, ...change, ...(reset && !('offset' in change) ? { offset: 0 } : {}) };
+      selected.clear();
+      app.go(hashOf(f), { replace: true });
+    };
+
+    const search = el('input', { id: 'search', type: 'search', placeholder: 'name, data or error text', 'data-testid': 'search', autocomplete: 'off', value: f.q });
+    search.addEventListener('input', () => {
+      clearTimeout(typing);
+      typing = setTimeout(() => set({ q: search.value.trim() }), 200);
+    });
+    search.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') set({ q: search.value.trim() });
+    });
+    const tabs = el('div', { class: 'segmented', role: 'group', 'aria-label': 'Status', 'data-testid': 'status-tabs' });
+    const nameChip = el('span', { class: 'row' });
+    const retryAll = el('span');
+    const bulk = el('div', { class: 'bulk', 'data-testid': 'bulk', hidden: true, role: 'region', 'aria-label': 'Selected jobs' });
+    const pager = el('div', { class: 'pager' });
+    const size = el('select', { id: 'page-size', 'data-testid': 'page-size' }, SIZES.map((n) => el('option', { value: n, selected: n === f.limit }, n + ' per page')));
+    size.addEventListener('change', () => set({ limit: Number(size.value) }));
+    const all = el('input', { type: 'checkbox', 'aria-label': 'Select every job on this page', 'data-testid': 'select-all', 'data-key': 'select-all' });
+    all.addEventListener('change', () => {
+      for (const j of last?.data ?? []) all.checked ? selected.add(j.id) : selected.delete(j.id);
+      render();
+    });
+    const head = el('tr', {},
+      el('th', { class: 'check', scope: 'col' }, all),
+      sortable('Job', 'name'), sortable('Status', 'status'), sortable('Attempts', 'attempts', 'num'), sortable('Next run', 'next'), sortable('Last run', 'last'),
+      el('th', { scope: 'col' }, 'Last error'));
+    const body = el('tbody', { 'data-testid': 'jobs' });
+    root.append(
+      el('section', { class: 'panel', 'aria-labelledby': 'jobs-title' },
+        el('div', { class: 'panel-head' },
+          el('h1', { id: 'jobs-title', class: 'view-title' }, 'Jobs'),
+          el('span', { class: 'row search-row' }, el('label', { for: 'search', class: 'sr-only' }, 'Search jobs'), search),
+          nameChip, el('span', { class: 'grow' }), retryAll),
+        el('div', { class: 'panel-head' }, tabs),
+        bulk,
+        el('div', { class: 'table-wrap' }, el('table', { class: 'cards-sm' }, el('caption', { class: 'sr-only' }, 'Jobs, newest first'), el('thead', {}, head), body)),
+        pager),
+      createForm(app),
+    );
+
+    function sortable(label, key, className) {
+      const th = el('th', { scope: 'col', 'aria-sort': 'none', class: className });
+      th.append(el('button', { class: 'sort', 'data-key': 'sort:' + key, title: 'Sort this page by ' + label.toLowerCase(), onclick: () => {
+        sort = sort && sort.key === key ? (sort.dir === 1 ? { key, dir: -1 } : null) : { key, dir: 1 };
+        for (const other of head.querySelectorAll('th')) other.setAttribute('aria-sort', 'none');
+        if (sort) th.setAttribute('aria-sort', sort.dir === 1 ? 'ascending' : 'descending');
+        render();
+      } }, label));
+      return th;
+    }
+
+    async function bulkAction(action) {
+      const ids = [...selected];
+      if (action === 'delete' && !confirm('Delete ' + ids.length + ' job' + (ids.length === 1 ? '' : 's') + ' and their history?')) return;
+      const r = await app.act('POST', 'jobs/bulk', { action, ids }, null);
+      if (!r) return;
+      const verb = { retry: 'Retried', cancel: 'Cancelled', delete: 'Deleted' }[action];
+      const problems = r.results.filter((x) => !x.ok).map((x) => x.error.message);
+      say(problems.length ? 'error' : 'info', verb + ' ' + r.done + ' of ' + ids.length + (problems.length ? '. Not done: ' + problems.slice(0, 3).join('; ') + (problems.length > 3 ? '…' : '') : ''));
+      selected.clear();
+      render();
+    }
+
+    function render() {
+      if (!last) return;
+      const counts = last.counts || {};
+      const sum = STATUSES.reduce((n, s) => n + (counts[s] || 0), 0);
+      replace(tabs, [null, ...STATUSES].map((s) => el('button', {
+        'aria-pressed': String(f.status === s), 'data-testid': 'tab-' + (s || 'all'), 'data-key': 'tab:' + s,
+        onclick: () => set({ status: s }),
+      }, s || 'all', f.q ? '' : [' ', el('span', { class: 'n' }, number(s ? counts[s] : sum))])));
+      replace(nameChip, f.name ? [el('span', { class: 'chip' }, 'name: ' + f.name), el('button', { class: 'link', 'data-key': 'clear-name', onclick: () => set({ name: null }), 'aria-label': 'Show every name' }, 'all names')] : []);
+      const failed = counts.failed || 0;
+      // Not while searching: it would retry every failed job of the name, not the ones found.
+      replace(retryAll, failed && !f.q ? el('button', {
+        'data-testid': 'retry-all-failed', 'data-key': 'retry-all',
+        onclick: () => (f.name ? retryFailed(app, f.name, failed) : confirm('Run all ' + failed + ' failed jobs again, attempts starting over?') && app.act('POST', 'jobs/requeue-failed', {}, (r) => 'Requeued ' + r.requeued + ' failed jobs')),
+      }, 'Retry all ' + number(failed) + ' failed' + (f.name ? ' of ' + f.name : '')) : []);
+
+      const rows = last.data.slice();
+      if (sort) rows.sort((a, b) => (SORTS[sort.key](a) < SORTS[sort.key](b) ? -sort.dir : SORTS[sort.key](a) > SORTS[sort.key](b) ? sort.dir : 0));
+      const empty = f.q ? 'No job matches “' + f.q + '”.' : f.offset > 0 ? 'No more jobs.' : 'No jobs here.';
+      replace(body, rows.length ? rows.map((j) => row(j)) : [emptyRow(7, empty)]);
+      all.checked = rows.length > 0 && rows.every((j) => selected.has(j.id));
+
+      bulk.hidden = selected.size === 0;
+      replace(bulk, selected.size ? [
+        el('strong', {}, selected.size + ' selected'),
+        el('button', { 'data-testid': 'bulk-retry', 'data-key': 'bulk-retry', onclick: () => bulkAction('retry') }, 'Retry / run now'),
+        el('button', { 'data-testid': 'bulk-cancel', 'data-key': 'bulk-cancel', onclick: () => bulkAction('cancel') }, 'Cancel'),
+        el('button', { class: 'danger', 'data-testid': 'bulk-delete', 'data-key': 'bulk-delete', onclick: () => bulkAction('delete') }, 'Delete'),
+        el('button', { class: 'link', 'data-key': 'bulk-clear', onclick: () => { selected.clear(); render(); } }, 'Clear selection'),
+      ] : []);
+
+      const from = last.data.length ? f.offset + 1 : 0;
+      const to = f.offset + last.data.length;
+      const of = typeof last.total === 'number' ? ' of ' + number(last.total) : '';
+      replace(pager,
+        el('span', { class: 'muted', 'data-testid': 'page' }, last.data.length ? number(from) + '–' + number(to) + of : ''),
+        el('button', { 'data-testid': 'prev', 'data-key': 'prev', disabled: f.offset === 0, onclick: () => set({ offset: Math.max(0, f.offset - f.limit) }, false) }, '‹ Previous'),
+        el('button', { 'data-testid': 'next', 'data-key': 'next', disabled: !last.more, onclick: () => set({ offset: f.offset + f.limit }, false) }, 'Next ›'),
+        el('label', { class: 'sr-only', for: 'page-size' }, 'Jobs per page'), size);
+    }
+
+    function row(j) {
+      const check = el('input', { type: 'checkbox', 'data-key': 'sel:' + j.id, 'data-testid': 'select', 'aria-label': 'Select ' + j.name + ' (job ' + j.id + ')', checked: selected.has(j.id) });
+      check.addEventListener('change', () => {
+        check.checked ? selected.add(j.id) : selected.delete(j.id);
+        render();
+      });
+      const handler = j.handler && j.handler !== j.name ? '→ ' + j.handler : null;
+      const repeat = j.repeat ? '↻ ' + repeatText(j.repeat) : null;
+      return el('tr', { 'data-testid': 'job-row', 'data-id': j.id, 'data-status': j.status, class: selected.has(j.id) ? 'selected' : '' },
+        td('', { class: 'check' }, check),
+        td('Job', { class: 'name-cell' },
+          el('a', { href: '#/jobs/' + enc(j.id), 'data-testid': 'job-link', 'data-key': 'open:' + j.id }, j.name),
+          el('div', { class: 'muted small' }, el('span', { class: 'mono', title: j.id }, '#' + shortId(j.id)), handler ? ' ' + handler : '', repeat ? ' ' + repeat : ''),
+          j.data === null || j.data === undefined ? null : el('div', { class: 'muted small mono clip1', title: 'data' }, preview(j.data))),
+        td('Status', {}, badge(j.status)),
+        td('Attempts', { class: 'num' }, j.attempts + ' / ' + (j.maxAttempts ?? '—')),
+        td('Next run', { class: j.nextRunAt ? '' : 'blank' }, when(j.nextRunAt)),
+        td('Last run', { class: j.lastRunAt ? '' : 'blank' }, when(j.lastRunAt)),
+        td('Last error', { class: j.lastError ? 'err' : 'err blank' }, j.lastError ? el('span', { class: 'clip', title: j.lastError }, j.lastError) : ''),
+      );
+    }
+
+    return {
+      request: () => {
+        const p = new URLSearchParams({ counts: 'true', limit: String(f.limit), offset: String(f.offset) });
+        if (f.status) p.set('status', f.status);
+        if (f.name) p.set('name', f.name);
+        if (f.q) p.set('q', f.q);
+        return 'jobs?' + p.toString();
+      },
+      update(data) {
+        last = data;
+        // Selected jobs that left the page (another filter, deleted) are dropped from the selection.
+        const onPage = new Set(data.data.map((j) => j.id));
+        for (const id of selected) if (!onPage.has(id)) selected.delete(id);
+        render();
+      },
+      reroute(next) {
+        f = filterOf(next.params);
+        if (document.activeElement !== search && typing === null) search.value = f.q;
+        size.value = String(f.limit);
+      },
+    };
+  },
+};
+
+/** One line of a job's data, for the list (the job view shows it whole). */
+function preview(data) {
+  const text = JSON.stringify(data);
+  return text.length > 90 ? text.slice(0, 89) + '…' : text;
+}

@@ -1,0 +1,98 @@
+/**
+ * GET /stats: everything the dashboard's overview shows, in one call (counts by status and by name, the
+ * oldest waiting job, the last hour's activity, the processes and this process's runner), and GET /activity:
+ * the last hour by minute and name on its own (Scheduler.activity()).
+ *
+ * Cost of one /stats: one count by status, one per name (at most MAX_NAMES), one read of the paused names, one
+ * of the process registry, and one page of pending jobs for the oldest waiting one.
+ */
+import { PROCESS_SILENT_MS } from '../../core/processes.js';
+import type { Scheduler } from '../../core/scheduler.js';
+import type { Job, JobStatus } from '../../core/types.js';
+import { assertNoQuery } from '../input.js';
+import type { Reply } from '../response.js';
+import type { RouteContext, Router } from '../router.js';
+
+/** Names counted one by one, at most. */
+export const MAX_NAMES = 50;
+/** The oldest waiting job is looked for among this many pending jobs, the first inserted. */
+export const OLDEST_WINDOW = 200;
+
+export function overviewRoutes(router: Router): void {
+  router
+    .add('GET', '/stats', stats)
+    .add('GET', '/activity', async ({ scheduler, query }) => {
+      assertNoQuery(query);
+      return { status: 200, json: await scheduler.activity() };
+    });
+}
+
+async function stats({ scheduler, query }: RouteContext): Promise<Reply> {
+  assertNoQuery(query);
+  const [counts, paused, activity, processes, shared] = await Promise.all([
+    scheduler.countJobs(),
+    scheduler.pausedNames(),
+    scheduler.activity(),
+    scheduler.processes(),
+    scheduler.processesShared(),
+  ]);
+  const now = Date.now();
+  const known = new Set<string>(scheduler.definedNames());
+  for (const name of paused) known.add(name);
+  for (const n of activity.names) known.add(n.name);
+  for (const p of processes) if (p.stoppedAt === null) for (const name of p.names ?? []) known.add(name);
+  const names = [...known].sort().slice(0, MAX_NAMES);
+  const [perName, oldest] = await Promise.all([Promise.all(names.map((name) => scheduler.countJobs(name))), oldestWaiting(scheduler, counts.pending, now)]);
+  const lastHour = new Map(activity.names.map((n) => [n.name, n]));
+  const live = processes.filter((p) => p.stoppedAt === null && now - p.lastSeenAt.getTime() <= PROCESS_SILENT_MS);
+  return {
+    status: 200,
+    json: {
+      now: new Date(now),
+      counts,
+      total: sum(counts),
+      oldestWaiting: oldest,
+      names: names.map((name, i) => {
+        const hour = lastHour.get(name);
+        return {
+          name,
+          counts: perName[i],
+          paused: paused.includes(name),
+          lastHour: hour ? { completed: hour.completed, failed: hour.failed, retried: hour.retried, p50Ms: hour.p50Ms, p95Ms: hour.p95Ms } : { completed: 0, failed: 0, retried: 0, p50Ms: null, p95Ms: null },
+        };
+      }),
+      namesTruncated: known.size > MAX_NAMES,
+      paused,
+      activity,
+      processes: {
+        shared,
+        live: live.length,
+        total: processes.length,
+        busy: live.reduce((n, p) => n + p.running, 0),
+        slots: live.reduce((n, p) => n + p.concurrency, 0),
+      },
+      runner: { running: scheduler.workersRunning, activeJobs: scheduler.runningCount, workerId: scheduler.workerId },
+    },
+  };
+}
+
+/**
+ * The pending job that has been due the longest, looked for among the OLDEST_WINDOW pending jobs inserted
+ * first (lists are newest first, so that is the last page): bounded cost whatever the queue's length. A job
+ * inserted later but due earlier (a runAt in the past) is not seen.
+ */
+async function oldestWaiting(scheduler: Scheduler, pending: number, now: number) {
+  if (pending === 0) return null;
+  const page = await scheduler.listJobs({ status: 'pending', limit: OLDEST_WINDOW, offset: Math.max(0, pending - OLDEST_WINDOW) });
+  let oldest: Job | null = null;
+  for (const job of page) {
+    const due = job.nextRunAt?.getTime() ?? Infinity;
+    if (due <= now && (oldest === null || due < oldest.nextRunAt!.getTime())) oldest = job;
+  }
+  if (!oldest) return null;
+  return { id: oldest.id, name: oldest.label ?? oldest.key ?? oldest.name, handler: oldest.name, dueAt: oldest.nextRunAt, ageMs: now - oldest.nextRunAt!.getTime() };
+}
+
+function sum(counts: Record<JobStatus, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
