@@ -20,7 +20,7 @@ import { availability, type CreatedStore, type StoreFactory } from '../conforman
 import { sequence } from './commands.js';
 import { Pair } from './runner.js';
 
-const RUNS = Number(process.env.HOURGLASS_DIFF_RUNS ?? 1000);
+const RUNS = Number(process.env.HOURGLASS_DIFF_RUNS ?? 2000);
 const ONLY = process.env.HOURGLASS_DIFF_STORES?.split(',');
 const SEED = process.env.HOURGLASS_DIFF_SEED === undefined ? undefined : Number(process.env.HOURGLASS_DIFF_SEED);
 
