@@ -4,28 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/core/logger.js';
-import type { ClaimRequest, HistoryEntry, NewJob, Settlement } from '../../src/core/store.js';
+import type { ClaimRequest, HistoryEntry, Settlement } from '../../src/core/store.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 
 export const T0 = 1_800_000_000_000;
 
-export function newJob(overrides: Partial<NewJob> = {}): NewJob {
-  return {
-    name: 'work',
-    data: { n: 1 },
-    priority: 0,
-    maxAttempts: null,
-    backoff: null,
-    timeoutMs: null,
-    repeat: null,
-    repeatKey: null,
-    dedupeKey: null,
-    label: null,
-    dueAt: T0,
-    nextRunAt: T0,
-    ...overrides,
-  };
-}
+/** The store contract's job builder (same T0), so both suites send the same records. */
+export { newJob } from '../conformance/store-contract.js';
 
 export function claimRequest(overrides: Partial<ClaimRequest> = {}): ClaimRequest {
   return { now: T0, workerId: 'w1', lockToken: randomUUID(), limit: 10, names: null, limits: [], lockLifetimeMs: 30_000, ...overrides };
