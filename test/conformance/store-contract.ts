@@ -317,6 +317,20 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect(history[0]!.error).toMatch(/lock expired/);
         expect((await store.getJob(mine!.id))!.status).toBe('completed');
       });
+
+      it('records lost runs in job insertion order, whatever order their locks ended in', async () => {
+        // Later jobs are claimed first (higher priority), one claim each, and their locks end first: prune
+        // (history oldest first by insertion) must still take the first job's records first, as the model
+        // writes them.
+        const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+        const inserted = await store.insert(names.map((name, i) => newJob({ name, priority: i })), T0);
+        const lockLifetimes = Object.fromEntries(names.map((name, i) => [name, 6000 - i * 1000]));
+        for (let i = 0; i < names.length; i++) await store.claim(claimRequest({ limit: 1, lockLifetimes }));
+        expect(await store.claim(claimRequest({ now: T0 + 10_000, limit: 0 }))).toEqual([]);
+        expect(await store.prune({ finishedBefore: {}, historyBefore: T0 + 20_000, limit: 3 })).toEqual({ jobs: 0, history: 3 });
+        const left = await Promise.all(inserted.map(async (r) => (await store.history(r.job.id)).length));
+        expect(left).toEqual([0, 0, 0, 1, 1, 1]);
+      });
     });
 
     describe('settle, heartbeat, progress', () => {

@@ -144,6 +144,9 @@ lost AS (
   SELECT e.id, 'failed', e.attempts, coalesce(e.last_run_at, $1), $1, $1 - coalesce(e.last_run_at, $1),
          {{lost_run_before}} || coalesce(e.locked_by, '?') || {{lost_run_after}}, NULL, coalesce(e.locked_by, '?')
   FROM expired e
+  -- In job insertion (id) order, as core's model writes them (prune takes history oldest first by insertion);
+  -- the ids of the new rows are drawn in this order. `expired` comes in no particular order.
+  ORDER BY e.id
 ),
 -- Released jobs are due now: wake the other processes (a hint; they poll anyway).
 wake AS (

@@ -1,0 +1,24 @@
+/**
+ * Sequences the random search once found failing (shrunk by fast-check), replayed on every store on every run
+ * so a divergence once fixed stays fixed whatever seed the random search draws. Add each new counterexample
+ * here with the fix, with a line on what it caught.
+ */
+import type { Command } from './commands.js';
+
+export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
+  {
+    caught: 'Postgres wrote the history records of lost runs in no particular order (prune takes them by insertion)',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'insert', jobs: [{ name: 'b', data: null, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'cancel', pick: 0 },
+      { kind: 'claim', limit: 1, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'claim', limit: 1, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'advance', ms: 10000 },
+      { kind: 'claim', limit: 0, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'prune', history: 0, limit: 1 },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+    ],
+  },
+];
