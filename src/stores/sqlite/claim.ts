@@ -1,12 +1,19 @@
 /**
  * The claim, inside the caller's write transaction: recover expired locks, then take up to `limit` due jobs.
  *
- * The rule (Store.claim): walk the due, unpaused, allowed jobs by priority, due time and insertion order, and
- * take each whose name still has allowance (localFree, and global less the running jobs) until `limit`.
- * Without a cap among the allowed names that walk is one UPDATE (claim.sql), the hot path. With caps, the
- * walk's result is the first `limit` of: each capped name's first `allowance` candidates plus the first `limit`
- * uncapped ones, merged in claim order. So we select those ids (each select an index walk that stops at its
- * LIMIT), merge them here, and claim the chosen ids in one UPDATE (claim-ids.sql).
+ * The rule (Store.claim, rules/claim.ts): walk the due, unpaused, allowed jobs by priority, due time and
+ * insertion order, and take each whose name still has allowance (localFree, and global less the slots taken)
+ * until `limit`. That walk's result is the first `limit` of: each walked name's first `allowance` due jobs
+ * (uncapped: `limit`), merged in claim order. So we collect those candidates and claim the chosen ids in one
+ * UPDATE (claim-ids.sql).
+ *
+ * Flat at any backlog: a name's due jobs are read one priority at a time (claim-priority.sql finds the next
+ * priority in use with one index seek, claim-level.sql reads that priority's due jobs, a range that ends at the
+ * first job not yet due). An index ordered by priority then due time would otherwise make the claim step over
+ * every not-yet-due job of a higher priority, and an idle claim over every job waiting for later: measured
+ * 19.5 ms per claim with 500,000 jobs due tomorrow, against one seek per priority in use now.
+ * Names are walked one by one when the worker lists them (the usual case), so other names' backlogs cost
+ * nothing; a worker with a fallback handler walks all names at once (claim-*-any.sql), the capped ones apart.
  */
 import type Database from 'better-sqlite3';
 import { lostRunMessage } from '../../core/rules/claim.js';
@@ -27,23 +34,62 @@ export function claimRows(stmt: Prepare, request: ClaimRequest): ClaimedJob[] {
   stmt('recover.sql').run(recovery);
   if (limit <= 0 || (names !== null && names.length === 0)) return [];
 
-  const base = {
+  const ids = choose(stmt, request);
+  if (ids.length === 0) return [];
+  const rows = stmt('claim-ids.sql').all({
     now,
     token: request.lockToken,
     worker: request.workerId,
     lifetime: request.lockLifetimeMs,
     lifetimes: JSON.stringify(request.lockLifetimes ?? {}),
-  };
-  const caps = cappedNames(request);
-  let rows: JobRow[];
-  if (caps.size === 0) {
-    rows = stmt('claim.sql').all({ ...base, limit, any_name: names === null ? 1 : 0, names: JSON.stringify(names ?? []) }) as JobRow[];
-  } else {
-    const ids = chooseCapped(stmt, request, caps);
-    rows = ids.length === 0 ? [] : (stmt('claim-ids.sql').all({ ...base, ids: JSON.stringify(ids) }) as JobRow[]);
-  }
+    ids: JSON.stringify(ids),
+  }) as JobRow[];
   // UPDATE … RETURNING gives rows in storage order: restore claim order.
   return rows.sort(byClaimOrder).map((row) => ({ ...toRecord(row), lockToken: request.lockToken }));
+}
+
+/** The ids the ordered walk takes (see the file's comment). */
+function choose(stmt: Prepare, request: ClaimRequest): number[] {
+  const { now, limit, names } = request;
+  const paused = new Set((stmt('claim-paused.sql').all() as { name: string }[]).map((r) => r.name));
+  const caps = cappedNames(request);
+  const taken = slotsTaken(stmt, caps, now);
+  const candidates: Candidate[] = [];
+  // Walked one by one: every listed name, or (fallback handler) the capped ones.
+  for (const name of new Set(names ?? caps.keys())) {
+    if (paused.has(name)) continue;
+    const cap = caps.get(name);
+    const allowance = cap === undefined ? limit : Math.min(limit, cap.localFree ?? Infinity, cap.global !== undefined ? cap.global - (taken.get(name) ?? 0) : Infinity);
+    if (allowance > 0) walk(stmt, candidates, allowance, now, name);
+  }
+  if (names === null) walk(stmt, candidates, limit, now, null, JSON.stringify([...paused, ...caps.keys()]));
+  return candidates.sort(byClaimOrder).slice(0, limit).map((c) => c.id);
+}
+
+/** Adds up to `allowance` due jobs of `name` (null: any name but `skip`) to `into`, in claim order. */
+function walk(stmt: Prepare, into: Candidate[], allowance: number, now: number, name: string | null, skip?: string): void {
+  const [priorityOf, levelOf] = name === null ? ['claim-priority-any.sql', 'claim-level-any.sql'] : ['claim-priority.sql', 'claim-level.sql'];
+  let found = 0;
+  let atMost = Number.MAX_SAFE_INTEGER;
+  while (found < allowance) {
+    const level = stmt(priorityOf).get({ name, at_most: atMost }) as { priority: number } | undefined;
+    if (level === undefined) return;
+    const rows = stmt(levelOf).all({ name, skip, priority: level.priority, now, limit: allowance - found }) as Candidate[];
+    for (const row of rows) into.push(row);
+    found += rows.length;
+    atMost = level.priority - 1;
+  }
+}
+
+/** Slots taken now by each capped name with a global cap, across every process sharing the file. */
+function slotsTaken(stmt: Prepare, caps: Map<string, NameLimit>, now: number): Map<string, number> {
+  const globals = [...caps.values()].filter((c) => c.global !== undefined).map((c) => c.name);
+  const taken = new Map<string, number>();
+  if (globals.length === 0) return taken;
+  for (const row of stmt('running-by-name.sql').all({ names: JSON.stringify(globals), now }) as { name: string; running: number }[]) {
+    taken.set(row.name, row.running);
+  }
+  return taken;
 }
 
 /** The allowed names with a cap. A name listed twice takes its last entry, as core's NameAllowance does. */
@@ -55,32 +101,4 @@ function cappedNames(request: ClaimRequest): Map<string, NameLimit> {
     else caps.set(cap.name, cap);
   }
   return caps;
-}
-
-/** The ids the ordered walk takes when some names are capped (see the file's comment). */
-function chooseCapped(stmt: Prepare, request: ClaimRequest, caps: Map<string, NameLimit>): number[] {
-  const { now, limit, names } = request;
-  const globals = [...caps.values()].filter((c) => c.global !== undefined).map((c) => c.name);
-  const running = new Map<string, number>();
-  if (globals.length > 0) {
-    for (const row of stmt('running-by-name.sql').all({ names: JSON.stringify(globals), now }) as { name: string; running: number }[]) {
-      running.set(row.name, row.running);
-    }
-  }
-  const candidates: Candidate[] = [];
-  for (const cap of caps.values()) {
-    const allowance = Math.min(limit, cap.localFree ?? Infinity, cap.global !== undefined ? cap.global - (running.get(cap.name) ?? 0) : Infinity);
-    if (allowance <= 0) continue;
-    candidates.push(...(stmt('claim-capped.sql').all({ now, name: cap.name, limit: allowance }) as Candidate[]));
-  }
-  candidates.push(
-    ...(stmt('claim-uncapped.sql').all({
-      now,
-      limit,
-      any_name: names === null ? 1 : 0,
-      names: JSON.stringify(names ?? []),
-      skip: JSON.stringify([...caps.keys()]),
-    }) as Candidate[]),
-  );
-  return candidates.sort(byClaimOrder).slice(0, limit).map((c) => c.id);
 }

@@ -1,5 +1,5 @@
--- Claim the jobs the caller chose (@ids, a JSON array) from the candidates of claim-capped.sql and
--- claim-uncapped.sql, in the same transaction, so they are still pending and due.
+-- Take the jobs the claim chose (@ids, a JSON array, from claim-level*.sql in the same transaction, so they
+-- are still pending and due): running, with this worker's lock.
 -- @lifetimes is a JSON object name -> lock lifetime in ms; others get @lifetime.
 UPDATE hourglass_jobs
 SET status = 'running',
