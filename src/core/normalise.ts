@@ -7,7 +7,7 @@ import { ValidationError } from './errors.js';
 import type { NewJob } from './store.js';
 import { parseDuration, parsePositiveDuration, looksLikeDuration } from './time/duration.js';
 import { parsePriority } from './time/priority.js';
-import { firstOccurrence, looksLikeCron, normaliseRepeat } from './time/repeat.js';
+import { firstOccurrence, jitterOffset, looksLikeCron, normaliseRepeat, parseJitter } from './time/repeat.js';
 import { parseWhen } from './time/when.js';
 import type { BackoffOptions, BackoffSpec, DefineOptions, Duration, EveryOptions, JobOptions, RepeatOptions, ScheduleSpec } from './types.js';
 import { assertInt, assertJson, assertName, assertOptionalString } from './validate.js';
@@ -26,7 +26,7 @@ export interface NormaliseContext {
 
 const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey', 'label'];
 const SPEC_KEYS = [...JOB_OPTION_KEYS, 'name', 'data', 'runAt', 'delay', 'repeat', 'key'];
-const EVERY_KEYS = [...JOB_OPTION_KEYS, 'timezone', 'key', 'catchUp', 'skipImmediate', 'startAt'];
+const EVERY_KEYS = [...JOB_OPTION_KEYS, 'timezone', 'key', 'catchUp', 'skipImmediate', 'startAt', 'jitter'];
 const DEFINE_KEYS = ['priority', 'concurrency', 'lockLimit', 'attempts', 'backoff', 'timeout', 'lockLifetime', 'shouldSaveResult', 'maxLostRuns', 'then', 'rateLimit'];
 
 /** Reject keys we do not know: a typo ('attemps') must not silently fall back to a default. */
@@ -117,7 +117,8 @@ export function fromSpec(spec: ScheduleSpec, field: string, ctx: NormaliseContex
   else runAt = repeat ? firstOccurrence(repeat, ctx.now) : ctx.now;
   const key = assertOptionalString(s.key, `${field}.key`) ?? null;
   if (key !== null && !repeat) throw new ValidationError(`${field}.key`, key, 'is only for repeating jobs (give repeat too), use dedupeKey for one-off jobs');
-  return { name, data, repeat, repeatKey: key, dueAt: runAt, nextRunAt: runAt, ...jobOptions(s, field, name, ctx) };
+  const jittered = repeat && s.runAt === undefined && s.delay === undefined ? runAt + jitterOffset(repeat, key ?? name, runAt) : runAt;
+  return { name, data, repeat, repeatKey: key, dueAt: runAt, nextRunAt: jittered, ...jobOptions(s, field, name, ctx) };
 }
 
 /** schedule(when, name, data?, options?) */
@@ -155,6 +156,7 @@ export function fromEvery(interval: unknown, name: unknown, data: unknown, optio
     throw new ValidationError('interval', interval, "must be milliseconds, a duration ('5 minutes', '5m') or a cron expression", 'INVALID_INTERVAL');
   }
   if (o.catchUp !== undefined) repeatOptions.catchUp = o.catchUp;
+  if (o.jitter !== undefined) repeatOptions.jitter = parseJitter(o.jitter, 'options.jitter');
   if ('every' in repeatOptions && o.timezone !== undefined) {
     // A timezone means nothing to a fixed interval; still reject a bad one rather than ignore it.
     normaliseRepeat({ cron: '* * * * *', timezone: o.timezone }, 'options', ctx.timezone);
@@ -164,13 +166,15 @@ export function fromEvery(interval: unknown, name: unknown, data: unknown, optio
     throw new ValidationError('options.skipImmediate', o.skipImmediate, 'must be true or false');
   }
   const first = o.startAt !== undefined ? parseWhen(o.startAt, 'options.startAt', ctx.now, ctx.timezone) : firstOccurrence(repeat, ctx.now, o.skipImmediate);
+  const repeatKey = assertOptionalString(o.key, 'options.key') ?? jobName;
   return {
     name: jobName,
     data: assertJson(data, 'data'),
     repeat,
-    repeatKey: assertOptionalString(o.key, 'options.key') ?? jobName,
+    repeatKey,
     dueAt: first,
-    nextRunAt: first,
+    // An explicit startAt is when the user asked for; a computed due time gets its jitter.
+    nextRunAt: o.startAt !== undefined ? first : first + jitterOffset(repeat, repeatKey, first),
     ...jobOptions(o, 'options', jobName, ctx),
   };
 }

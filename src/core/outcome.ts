@@ -3,7 +3,7 @@
  * Kept free of I/O so retry, backoff and repeat rules are tested directly.
  */
 import type { ClaimedJob, Settlement } from './store.js';
-import { nextOccurrence } from './time/repeat.js';
+import { jitterOffset, nextOccurrence } from './time/repeat.js';
 import type { BackoffSpec, Json } from './types.js';
 
 export interface RunPolicy {
@@ -118,7 +118,9 @@ export function decide(job: ClaimedJob, outcome: RunOutcome, policy: RunPolicy, 
 function nextCycle(settlement: Settlement, job: ClaimedJob, now: number): void {
   const next = nextOccurrence(job.repeat!, job.dueAt, now);
   settlement.status = 'pending';
-  settlement.nextRunAt = next;
+  // The next due time comes from the last due time (never drifts); only when it runs is jittered. A run
+  // started early (trigger) leaves its due time as it was (nextOccurrence), and so its jittered time.
+  settlement.nextRunAt = next + jitterOffset(job.repeat!, job.repeatKey ?? job.name, next);
   settlement.dueAt = next;
   settlement.attempts = 0;
 }

@@ -13,7 +13,7 @@ import { Registry } from './registry.js';
 import type { JobPatch, JobRecord, NewJob, ProcessRecord, Store } from './store.js';
 import { parseDuration, parsePositiveDuration } from './time/duration.js';
 import { parsePriority } from './time/priority.js';
-import { firstOccurrence, normaliseRepeat } from './time/repeat.js';
+import { firstOccurrence, jitterOffset, normaliseRepeat } from './time/repeat.js';
 import { parseWhen } from './time/when.js';
 import type {
   DefineOptions,
@@ -589,6 +589,8 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     const store = await this.store();
     const before = await store.getJob(String(id));
     if (!before) return null;
+    // A new repeat's first due time gets its jitter, as every() gives it (an explicit runAt is kept as given).
+    if (change.repeat && p.runAt === undefined) change.nextRunAt = change.dueAt! + jitterOffset(change.repeat, before.repeatKey ?? before.name, change.dueAt!);
     if (before.status === 'running') throw new JobStateError(`job ${id} is running; update it after this run ends`);
     const after = await store.update(String(id), change, now);
     if (after && after.status === 'pending') this.worker.wakeAt(after.nextRunAt);

@@ -28,8 +28,8 @@ export interface BackoffOptions {
 
 /** What a repeating job repeats on, as users write it. */
 export type RepeatOptions =
-  | { cron: string; timezone?: string; catchUp?: CatchUp }
-  | { every: Duration; catchUp?: CatchUp };
+  | { cron: string; timezone?: string; catchUp?: CatchUp; jitter?: Duration }
+  | { every: Duration; catchUp?: CatchUp; jitter?: Duration };
 
 /**
  * What happens to due times missed while no process was running:
@@ -39,9 +39,10 @@ export type RepeatOptions =
 export type CatchUp = 'latest' | 'all';
 
 /** A repeat as stored: durations resolved to ms, timezone resolved. */
+/** `jitter` (ms, > 0 when present): each due time runs up to this much later (repeat.ts, jitterOffset). */
 export type RepeatSpec =
-  | { cron: string; timezone: string; catchUp?: CatchUp }
-  | { every: number; catchUp?: CatchUp };
+  | { cron: string; timezone: string; catchUp?: CatchUp; jitter?: number }
+  | { every: number; catchUp?: CatchUp; jitter?: number };
 
 /** Per-job options accepted by now(), schedule() and every(). */
 export interface JobOptions {
@@ -67,6 +68,13 @@ export interface EveryOptions extends JobOptions {
   skipImmediate?: boolean;
   /** First due time; overrides the computed one. */
   startAt?: Date | number | string;
+  /**
+   * Run each due time up to this much later, by an offset that is random-looking but the same in every
+   * process (a hash of the key and the due time): many processes' and tenants' schedules spread out instead
+   * of starting at the same instant. The schedule itself never drifts: each due time is still computed from
+   * the last one, not from when the jittered run happened.
+   */
+  jitter?: Duration;
 }
 
 /** Object form of schedule(), also the element type of scheduleBulk(). */

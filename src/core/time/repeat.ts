@@ -9,8 +9,8 @@
  */
 import { Cron } from 'croner';
 import { InvalidCronError, ValidationError } from '../errors.js';
-import type { RepeatOptions, RepeatSpec } from '../types.js';
-import { looksLikeDuration, parsePositiveDuration } from './duration.js';
+import type { Duration, RepeatOptions, RepeatSpec } from '../types.js';
+import { looksLikeDuration, parseDuration, parsePositiveDuration } from './duration.js';
 import { assertTimezone } from './timezone.js';
 
 /** With catchUp 'all', at most this many missed occurrences are run; older ones are skipped. */
@@ -64,7 +64,8 @@ export function normaliseRepeat(repeat: RepeatOptions | undefined | null, field:
   if (catchUp !== undefined && catchUp !== 'latest' && catchUp !== 'all') {
     throw new ValidationError(`${field}.catchUp`, catchUp, "must be 'latest' or 'all'");
   }
-  const extra = catchUp === 'all' ? { catchUp: 'all' as const } : {};
+  const jitter = parseJitter((repeat as { jitter?: unknown }).jitter, `${field}.jitter`);
+  const extra = { ...(catchUp === 'all' ? { catchUp: 'all' as const } : {}), ...(jitter > 0 ? { jitter } : {}) };
   if ('cron' in repeat && repeat.cron !== undefined) {
     const timezone = assertTimezone(repeat.timezone ?? defaultTimezone, `${field}.timezone`);
     return { cron: assertCron(repeat.cron, `${field}.cron`, timezone), timezone, ...extra };
@@ -76,6 +77,33 @@ export function normaliseRepeat(repeat: RepeatOptions | undefined | null, field:
     return { every: parsePositiveDuration(repeat.every, `${field}.every`), ...extra };
   }
   throw new ValidationError(field, repeat, 'must have a cron or an every property');
+}
+
+/** The largest jitter: offsets come from a 32-bit hash. */
+export const MAX_JITTER = 0xffff_ffff;
+
+/** A repeat's jitter option in ms (0: none). */
+export function parseJitter(value: unknown, field: string): number {
+  if (value === undefined) return 0;
+  const jitter = parseDuration(value as Duration, field);
+  if (jitter > MAX_JITTER) throw new ValidationError(field, value, `must be at most ${MAX_JITTER} ms (about 49 days)`);
+  return jitter;
+}
+
+/**
+ * How much later than its due time `dueAt` a repeating job with this spec and key runs: 0 without jitter,
+ * else a value in [0, jitter] that looks random but every process computes alike (FNV-1a of key and due
+ * time), so ten processes upserting one schedule agree, and one schedule's offsets vary from run to run.
+ */
+export function jitterOffset(spec: RepeatSpec, key: string, dueAt: number): number {
+  if (!spec.jitter) return 0;
+  let hash = 0x811c9dc5;
+  const text = `${key}\u0000${dueAt}`;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % (spec.jitter + 1);
 }
 
 /** The first occurrence strictly after `after`. */
