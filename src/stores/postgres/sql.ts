@@ -36,6 +36,7 @@ export type SqlName =
   | 'acquire-lock'
   | 'cancel'
   | 'claim'
+  | 'claim-jobs'
   | 'count'
   | 'prune'
   | 'heartbeat'
@@ -56,6 +57,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   'acquire-lock': 'acquireLock',
   cancel: 'cancel',
   claim: 'claim',
+  'claim-jobs': 'claim',
   count: 'countJobs',
   prune: 'prune',
   heartbeat: 'heartbeat',

@@ -109,8 +109,10 @@ export class PostgresStore implements Store {
       // Our statements are prepared once per connection. Left to itself, PostgreSQL re-plans claim.sql on
       // every call (custom plans: ~1.2 ms of planning for ~0.3 ms of work), because a plan that knows the
       // LIMIT looks cheaper than the generic one. The generic plan walks the same indexes (see claim.sql), so
-      // the pool we own asks for it outright. A pool you pass in keeps its own settings (see the docs).
-      options: '-c plan_cache_mode=force_generic_plan',
+      // the pool we own asks for it outright. JIT is off for the same reason as in claim_jobs(): our statements
+      // read a few index pages, and a big table's estimates would make every one of them pay for compiling.
+      // A pool you pass in keeps its own settings (see the docs); the claim's functions set both themselves.
+      options: '-c plan_cache_mode=force_generic_plan -c jit=off',
     });
     // An idle client dies when the server restarts; without a listener that error would crash the process.
     pool.on('error', (error) => this.logger.warn({ err: error }, 'postgres pool: an idle connection failed'));
@@ -211,7 +213,7 @@ export class PostgresStore implements Store {
     // A globally capped name needs advisory locks before the claim's snapshot (see claim.sql):
     // settle_and_claim() with no settlements takes them and claims in one call.
     if (globals.length > 0) return (await this.combined([], request, 'claim')).claimed;
-    const rows = await this.run<JobRow>('claim', values);
+    const rows = await this.run<JobRow>('claim-jobs', values);
     const claimed: ClaimedJob[] = [];
     for (const row of rows) if (row.id !== null) claimed.push(Object.assign(toRecord(row), { lockToken: request.lockToken }));
     return claimed;

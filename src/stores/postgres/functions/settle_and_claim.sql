@@ -26,7 +26,11 @@ CREATE OR REPLACE FUNCTION {{schema}}.settle_and_claim(
   bigint, text, text, integer, text[], text[], integer[], integer[], text[], bigint[], bigint, text,
   jsonb, text, text[]
 ) RETURNS SETOF {{schema}}.jobs
-LANGUAGE plpgsql VOLATILE AS $function$
+LANGUAGE plpgsql VOLATILE
+-- As claim_jobs() (functions/claim_jobs.sql: why).
+SET jit = off
+SET plan_cache_mode = force_generic_plan
+AS $function$
 DECLARE
   applied_i integer;
   settled {{schema}}.jobs;
