@@ -33,6 +33,12 @@ export interface HttpHandlerOptions {
   bodyLimit?: number;
   /** How long a request may wait on the store before it is answered 503 STORE_ERROR. Default 15 000 ms. */
   timeoutMs?: number;
+  /**
+   * Whether /metrics includes the store's series (jobs by status and name, the queue size), which every process
+   * sharing the store reports alike. Default true; set false in all but one process, or aggregate them with
+   * max(). This process's series (runs, retries, histograms) are always there, and sum over processes.
+   */
+  storeMetrics?: boolean;
 }
 
 /**
@@ -45,7 +51,7 @@ export interface HttpHandler {
   dispose(): void;
 }
 
-const OPTION_KEYS = ['token', 'basePath', 'bodyLimit', 'timeoutMs'];
+const OPTION_KEYS = ['token', 'basePath', 'bodyLimit', 'timeoutMs', 'storeMetrics'];
 
 export function createHttpHandler(scheduler: Scheduler, options: HttpHandlerOptions = {}): HttpHandler {
   if (!scheduler || typeof scheduler !== 'object' || typeof scheduler.getJob !== 'function') {
@@ -58,7 +64,8 @@ export function createHttpHandler(scheduler: Scheduler, options: HttpHandlerOpti
   const bodyLimit = o.bodyLimit === undefined ? DEFAULT_BODY_LIMIT : assertInt(o.bodyLimit, 'options.bodyLimit', 1);
   const timeoutMs = o.timeoutMs === undefined ? 15_000 : assertInt(o.timeoutMs, 'options.timeoutMs', 1);
 
-  const metrics = new MetricsCollector(scheduler);
+  if (o.storeMetrics !== undefined && typeof o.storeMetrics !== 'boolean') throw new ValidationError('options.storeMetrics', o.storeMetrics, 'must be true or false');
+  const metrics = new MetricsCollector(scheduler, o.storeMetrics !== false);
   const router = new Router();
   runnerRoutes(router); // before jobRoutes: /jobs/runner and /jobs/bulk are literal paths, not job ids
   bulkRoutes(router);

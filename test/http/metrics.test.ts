@@ -1,7 +1,10 @@
 /** GET /metrics, parsed as Prometheus would, after real jobs ran on a real SQLite store. */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedStore } from '../conformance/factory.js';
 import { waitUntil } from '../conformance/helpers.js';
+import { storeFromUrl } from '../../src/core/store-url.js';
 import { sqliteFileFactory } from '../stores/sqlite.factory.js';
 import { parseMetrics, startApi, type Api } from './helpers.js';
 
@@ -80,6 +83,56 @@ describe('GET /metrics', () => {
     expect(types.get('hourglass_jobs_failed_total')).toBe('counter');
   });
 
+  it("histograms of this process's run times and waits, and a retries counter, cumulative as Prometheus reads them", async () => {
+    const { samples, types } = await scrape();
+    expect(types.get('hourglass_job_run_duration_seconds')).toBe('histogram');
+    expect(types.get('hourglass_job_wait_seconds')).toBe('histogram');
+    expect(types.get('hourglass_job_retries_total')).toBe('counter');
+    // The first test ran 3 'ok' runs and 2 'bad' ones (the first retried once).
+    expect(samples.get('hourglass_job_run_duration_seconds_count{name="ok"}')).toBe(3);
+    expect(samples.get('hourglass_job_run_duration_seconds_count{name="bad"}')).toBe(2);
+    expect(samples.get('hourglass_job_retries_total{name="bad"}')).toBe(1);
+    expect(samples.get('hourglass_job_retries_total{name="ok"}')).toBe(0);
+    expect(samples.get('hourglass_job_wait_seconds_count{name="ok"}')).toBe(3);
+    for (const family of ['hourglass_job_run_duration_seconds', 'hourglass_job_wait_seconds']) {
+      const buckets = [...samples.entries()].filter(([k]) => k.startsWith(`${family}_bucket{name="ok",`)).map(([, v]) => v);
+      expect(buckets.length).toBeGreaterThan(10);
+      // Cumulative: never decreasing, and the last (+Inf) is the count.
+      expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+      expect(buckets.at(-1)).toBe(samples.get(`${family}_count{name="ok"}`));
+      expect(samples.get(`${family}_sum{name="ok"}`)).toBeGreaterThanOrEqual(0);
+    }
+    // No-op handlers on an idle worker: every run well under a second.
+    expect(samples.get('hourglass_job_run_duration_seconds_bucket{name="ok",le="1"}')).toBe(3);
+  });
+
+  it('passes promtool check metrics', async () => {
+    const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
+    if (!promtool) {
+      if (process.env.CI === 'true') throw new Error('promtool is missing: scripts/services.sh installs it (Debian package prometheus)');
+      process.stderr.write('[hourglass tests] skipping promtool check: promtool is not installed (scripts/services.sh installs it)\n');
+      return;
+    }
+    const { text } = await scrape();
+    const result = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(result.stderr + result.stdout).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('storeMetrics: false leaves the store-wide series out, and keeps this process\'s', async () => {
+    // Its own handle on the same file: closing it must not close the suite's store.
+    const other = await startApi(await storeFromUrl(created.url), { http: { storeMetrics: false }, start: false });
+    try {
+      const res = await other.call('GET', 'metrics');
+      const { samples } = parseMetrics(res.text);
+      expect([...samples.keys()].filter((k) => /^(hourglass_jobs\{|hourglass_jobs_by_name\{|hourglass_queue_size$)/.test(k))).toEqual([]);
+      expect(samples.get('hourglass_store_up')).toBe(1);
+      expect(samples.has('hourglass_worker_running')).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('shows a job running in this process, and the worker stopped', async () => {
     const held = (await api.call('POST', 'jobs', { name: 'hold' })).body.id;
     await waitUntil(async () => (await api.call('GET', `jobs/${held}`)).body.status === 'running', 5_000, 'the held job to start');
@@ -110,7 +163,8 @@ describe('GET /metrics', () => {
         seen.add(type[1]!);
         current = type[1]!;
       } else if (!line.startsWith('#')) {
-        expect(line.split(/[{ ]/)[0]).toBe(current);
+        // A histogram's samples are its family name with _bucket, _sum or _count.
+        expect(line.split(/[{ ]/)[0]!.replace(/_(bucket|sum|count)$/, (m) => (line.startsWith(current) ? '' : m))).toBe(current);
       }
     }
   });
