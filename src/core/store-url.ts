@@ -1,6 +1,8 @@
 /**
  * storeFromUrl: open a store from a URL, loading only the driver that store needs.
  *   sqlite:./file.db   sqlite::memory:   postgres://user@host/db?schema=name   redis://host:6379?prefix=name
+ *   redis+cluster://host:7000,host:7001?prefix=name   redis+sentinel://host:26379,host:26380/mastername?prefix=name
+ *   postgres://…?poolMode=transaction&listen=<a direct postgres:// URL, encoded>   (behind PgBouncer)
  * A driver that is not installed gives a DriverMissingError naming the package to install, never Node's bare
  * ERR_MODULE_NOT_FOUND.
  */
@@ -78,10 +80,22 @@ export async function storeFromUrl(url: string): Promise<Store> {
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const parsed = parse(url);
-    const schema = parsed.searchParams.get('schema') ?? undefined;
-    parsed.searchParams.delete('schema');
+    // hourglass's own parameters; the rest of the URL is the driver's.
+    const own = (key: string) => {
+      const value = parsed.searchParams.get(key) ?? undefined;
+      parsed.searchParams.delete(key);
+      return value;
+    };
+    const schema = own('schema');
+    const poolMode = own('poolMode') as 'transaction' | 'session' | undefined;
+    const listenConnectionString = own('listen');
     const { PostgresStore } = await importDriver('pg', () => import('../stores/postgres/index.js'));
-    return new PostgresStore({ connectionString: parsed.toString(), ...(schema ? { schema } : {}) });
+    return new PostgresStore({
+      connectionString: parsed.toString(),
+      ...(schema ? { schema } : {}),
+      ...(poolMode !== undefined ? { poolMode } : {}),
+      ...(listenConnectionString !== undefined ? { listenConnectionString } : {}),
+    });
   }
   if (/^rediss?:\/\//.test(url)) {
     const parsed = parse(url);

@@ -16,6 +16,10 @@ export function pgError(operation: string, error: unknown): HourglassError {
     const reason = code === '22P05' ? 'PostgreSQL cannot store the character U+0000 inside JSON strings' : `PostgreSQL rejected the JSON (${message})`;
     return new InvalidDataError(`${operation} data`, '[a JSON value]', reason);
   }
+  if (/unsupported startup parameter: options/.test(message)) {
+    // PgBouncer's answer to the startup settings the pool we own sends on a direct connection.
+    return storeError('postgres', operation, new Error(`${message} (a connection pooler such as PgBouncer: set the store's poolMode option, or ?poolMode=transaction|session in the URL)`, { cause: error }));
+  }
   return storeError('postgres', operation, error);
 }
 

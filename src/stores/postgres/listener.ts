@@ -25,6 +25,7 @@ export class WakeListener {
   private failures = 0;
   private timer: NodeJS.Timeout | null = null;
   private everConnected = false;
+  private readonly probes = new Map<string, () => void>();
 
   constructor(private readonly options: ListenerOptions) {}
 
@@ -42,6 +43,28 @@ export class WakeListener {
     if (client) await client.end().catch(() => undefined);
   }
 
+  /**
+   * Whether a notification sent with `send(payload)` (through the store's pool) comes back to this listener
+   * within `timeoutMs`. A pooler in transaction mode between the two, or a LISTEN connection that reaches
+   * another server, answers false: wake-ups would be silently lost.
+   */
+  async probe(send: (payload: string) => Promise<unknown>, timeoutMs: number): Promise<boolean> {
+    const payload = `probe:${Math.random().toString(36).slice(2)}`;
+    let timer: NodeJS.Timeout | undefined;
+    const heard = new Promise<boolean>((resolve) => {
+      this.probes.set(payload, () => resolve(true));
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+    });
+    try {
+      await send(payload);
+      return await heard;
+    } finally {
+      clearTimeout(timer);
+      this.probes.delete(payload);
+    }
+  }
+
   /** Whether the LISTEN connection is up right now. */
   get connected(): boolean {
     return this.client !== null;
@@ -52,7 +75,10 @@ export class WakeListener {
     const client = new driver.Client(this.options.clientConfig);
     // Every event handler checks it still belongs to the current client: a dead client's late events are ignored.
     client.on('notification', (message) => {
-      if (this.client === client && message.channel === this.options.channel) this.options.onWake();
+      if (this.client !== client || message.channel !== this.options.channel) return;
+      const probe = message.payload === undefined ? undefined : this.probes.get(message.payload);
+      if (probe) probe();
+      else this.options.onWake();
     });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('connection ended')));

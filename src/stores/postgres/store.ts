@@ -56,6 +56,20 @@ export interface PostgresStoreOptions {
    * the database is long.
    */
   combineSettleWithClaim?: boolean;
+  /**
+   * The pool mode of a connection pooler between the store and PostgreSQL (PgBouncer, and others that speak
+   * its rules), when connectionString or pool points at one. Either mode: no startup `options` (PgBouncer
+   * refuses them). 'transaction': no named prepared statements either (a statement prepared on one server
+   * connection is missing, or already there, on the next), and LISTEN cannot work through the pooler, so
+   * cross-process wake-ups need `listenConnectionString`; without it jobs start on the next poll, and the store
+   * says so once at start. Default: none (a direct connection).
+   */
+  poolMode?: 'transaction' | 'session';
+  /**
+   * A direct connection to PostgreSQL for the one LISTEN connection of each store (wake-ups), when the pool
+   * goes through a pooler in transaction mode. Default: the pool's own settings.
+   */
+  listenConnectionString?: string;
 }
 
 /** Something that runs queries: the pool, or one client inside a transaction. */
@@ -75,6 +89,7 @@ export class PostgresStore implements Store {
   private listener: WakeListener | null = null;
   private readonly wakeHandlers = new Set<() => void>();
   private readonly statementNames = new Map<SqlName, string>();
+  private warnedNoWakeUps = false;
 
   constructor(options: PostgresStoreOptions) {
     if (!options || (options.connectionString === undefined) === (options.pool === undefined)) {
@@ -89,6 +104,12 @@ export class PostgresStore implements Store {
     this.quoted = quoteIdent(this.schema);
     this.channel = channelFor(this.schema);
     this.sql = new Statements(this.quoted);
+    if (options.poolMode !== undefined && options.poolMode !== 'transaction' && options.poolMode !== 'session') {
+      throw new ValidationError('poolMode', options.poolMode, "must be 'transaction' or 'session' (a pooler's pool mode), or left out");
+    }
+    if (options.listenConnectionString !== undefined && (typeof options.listenConnectionString !== 'string' || options.listenConnectionString === '')) {
+      throw new ValidationError('listenConnectionString', options.listenConnectionString, 'must be a postgres:// connection string');
+    }
     this.ownsPool = options.pool === undefined;
     this.pool = options.pool ?? null;
   }
@@ -112,7 +133,8 @@ export class PostgresStore implements Store {
       // the pool we own asks for it outright. JIT is off for the same reason as in claim_jobs(): our statements
       // read a few index pages, and a big table's estimates would make every one of them pay for compiling.
       // A pool you pass in keeps its own settings (see the docs); the claim's functions set both themselves.
-      options: '-c plan_cache_mode=force_generic_plan -c jit=off',
+      // A pooler refuses startup options: the claim's functions set both for themselves anyway.
+      ...(this.options.poolMode === undefined ? { options: '-c plan_cache_mode=force_generic_plan -c jit=off' } : {}),
     });
     // An idle client dies when the server restarts; without a listener that error would crash the process.
     pool.on('error', (error) => this.logger.warn({ err: error }, 'postgres pool: an idle connection failed'));
@@ -171,7 +193,10 @@ export class PostgresStore implements Store {
       statement = `hg_${name}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
       this.statementNames.set(name, statement);
     }
-    return this.guard(operation, async () => (await via.query<R>({ name: statement, text, values })).rows);
+    // Behind a pooler in transaction mode each statement may reach another server connection: unnamed
+    // statements are parsed on every call (the claim's plan stays cached inside its function).
+    const query = this.options.poolMode === 'transaction' ? { text, values } : { name: statement, text, values };
+    return this.guard(operation, async () => (await via.query<R>(query)).rows);
   }
 
   /** Run `fn` in a transaction on one client; a failed client is discarded rather than returned to the pool. */
@@ -396,7 +421,15 @@ export class PostgresStore implements Store {
 
   async subscribe(onWake: () => void): Promise<() => Promise<void>> {
     this.wakeHandlers.add(onWake);
-    if (!this.listener) {
+    if (!this.listener && this.options.poolMode === 'transaction' && this.options.listenConnectionString === undefined) {
+      if (!this.warnedNoWakeUps) {
+        this.warnedNoWakeUps = true;
+        this.logger.warn(
+          { schema: this.schema },
+          "postgres wake-ups are off: poolMode 'transaction' cannot LISTEN through the pooler; jobs start on the next poll. Give listenConnectionString (a direct connection) to wake other processes at once",
+        );
+      }
+    } else if (!this.listener) {
       this.listener = new WakeListener({
         clientConfig: this.listenerConfig(),
         channel: this.channel,
@@ -406,6 +439,7 @@ export class PostgresStore implements Store {
         },
       });
       await this.listener.start();
+      void this.probeWakeUps(this.listener);
     }
     return async () => {
       this.wakeHandlers.delete(onWake);
@@ -417,9 +451,31 @@ export class PostgresStore implements Store {
     };
   }
 
+  /**
+   * Check once that a NOTIFY sent through the pool reaches our LISTEN connection, and warn when it does not
+   * (a pooler in transaction mode not declared as poolMode, a listener reaching another server): without
+   * wake-ups, jobs still run, but only on the next poll.
+   */
+  private async probeWakeUps(listener: WakeListener): Promise<void> {
+    if (!listener.connected) return; // it reconnects and logs on its own
+    const heard = await listener
+      .probe((payload) => this.db().query('SELECT pg_notify($1, $2)', [this.channel, payload]), 5_000)
+      .catch(() => true); // the pool failing is reported by the calls that need it
+    if (!heard && this.listener === listener) {
+      this.logger.warn(
+        { schema: this.schema, channel: this.channel },
+        'postgres wake-ups are not arriving: a NOTIFY sent through the pool did not reach the LISTEN connection within 5 s (a pooler in transaction mode? set poolMode and listenConnectionString); jobs start on the next poll',
+      );
+    }
+  }
+
   /** The LISTEN connection's settings: those of the pool (ours or the user's), named so it shows in pg_stat_activity. */
   private listenerConfig(): pg.ClientConfig {
-    const base: pg.ClientConfig = this.options.pool ? { ...this.options.pool.options } : { connectionString: this.options.connectionString };
+    const base: pg.ClientConfig = this.options.listenConnectionString
+      ? { connectionString: this.options.listenConnectionString }
+      : this.options.pool
+        ? { ...this.options.pool.options }
+        : { connectionString: this.options.connectionString };
     return { ...base, keepAlive: true, connectionTimeoutMillis: 10_000, application_name: `hourglass listen ${this.schema}`.slice(0, 63) };
   }
 }
