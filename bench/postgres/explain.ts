@@ -9,6 +9,7 @@ import pg from 'pg';
 import { loadAsset } from '../../src/core/assets.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
+import { quoteIdent, substitute } from '../../src/stores/postgres/sql.js';
 import { PG_URL, dropSchema } from './common.js';
 
 const SCHEMA = 'bench_explain';
@@ -36,7 +37,7 @@ try {
     [now, pending],
   );
   await client.query(`VACUUM ANALYZE ${SCHEMA}.jobs`);
-  const text = loadAsset(new URL('../../src/stores/postgres/store.ts', import.meta.url).href, 'sql/claim.sql').replaceAll('{{schema}}', SCHEMA);
+  const text = substitute(loadAsset(new URL('../../src/stores/postgres/store.ts', import.meta.url).href, 'sql/claim.sql'), quoteIdent(SCHEMA));
   const explain = async () => {
     await client.query('BEGIN');
     const result = await client.query({
