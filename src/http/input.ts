@@ -4,11 +4,13 @@
  * refused: a typo such as `maxAtempts` must not silently fall back to a default.
  */
 import { ValidationError } from '../core/errors.js';
+import { JOB_ORDER_FIELDS } from '../core/rules/query.js';
 import { repeatFromText } from '../core/scheduler.js';
 import { parsePriority } from '../core/time/priority.js';
 import { assertCron } from '../core/time/repeat.js';
 import { assertTimezone } from '../core/time/timezone.js';
 import { parseWhen } from '../core/time/when.js';
+import type { JobOrder, JobOrderField } from '../core/store.js';
 import { JOB_STATUSES, type JobStatus, type Json, type RepeatOptions } from '../core/types.js';
 import { assertInt, assertJson, assertName, assertOptionalString } from '../core/validate.js';
 
@@ -42,9 +44,14 @@ export interface ListJobsInput {
   text: string | undefined;
   /** ?counts=true: also count every status (for the same name). */
   counts: boolean;
+  /** ?sort=&dir=: the order across pages; undefined is newest first. */
+  order: JobOrder | undefined;
   limit: number;
   offset: number;
 }
+
+/** ?sort= values: the store's order fields (rules/query.ts JOB_ORDER_FIELDS). */
+export const SORT_FIELDS = JOB_ORDER_FIELDS;
 
 /** What POST /jobs/bulk does to each job it is given. */
 export const BULK_ACTIONS = ['retry', 'cancel', 'delete'] as const;
@@ -56,7 +63,7 @@ export const MAX_SEARCH_LENGTH = 200;
 
 const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey'];
 const UPDATE_FIELDS = ['schedule', 'timezone', 'data', 'maxAttempts', 'priority', 'runAt'];
-const LIST_PARAMS = ['status', 'name', 'q', 'counts', 'limit', 'offset'];
+const LIST_PARAMS = ['status', 'name', 'q', 'counts', 'sort', 'dir', 'limit', 'offset'];
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
@@ -120,9 +127,30 @@ export function parseListQuery(query: URLSearchParams): ListJobsInput {
     name: name === null || name === '' ? undefined : assertName(name, 'name'),
     text: text === null || text.trim() === '' ? undefined : text.trim(),
     counts: queryBoolean(query, 'counts'),
+    order: parseSort(query),
     limit: queryInt(query, 'limit', 1, MAX_LIMIT) ?? DEFAULT_LIMIT,
     offset: queryInt(query, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
   };
+}
+
+/**
+ * ?sort=<field>&dir=asc|desc. A sort alone is ascending; a dir alone orders by createdAt (dir=asc: oldest first).
+ * Neither: undefined, newest first.
+ */
+export function parseSort(query: URLSearchParams): JobOrder | undefined {
+  const by = query.get('sort');
+  const dir = query.get('dir');
+  if (by !== null && by !== '' && !(SORT_FIELDS as readonly string[]).includes(by)) throw new ValidationError('sort', by, `must be one of ${SORT_FIELDS.join(', ')}`);
+  if (dir !== null && dir !== '' && dir !== 'asc' && dir !== 'desc') throw new ValidationError('dir', dir, 'must be asc or desc');
+  const field = by === null || by === '' ? undefined : (by as JobOrderField);
+  const direction = dir === null || dir === '' ? undefined : (dir as 'asc' | 'desc');
+  if (field === undefined && direction === undefined) return undefined;
+  return { by: field ?? 'createdAt', dir: direction ?? (field === undefined ? 'desc' : 'asc') };
+}
+
+/** ?limit=&offset= of a paged route other than GET /jobs (GET /schedules). */
+export function pageOf(query: URLSearchParams, defaultLimit: number, maxLimit: number): { limit: number; offset: number } {
+  return { limit: queryInt(query, 'limit', 1, maxLimit) ?? defaultLimit, offset: queryInt(query, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0 };
 }
 
 /** POST /jobs/bulk: `{ action: 'retry' | 'cancel' | 'delete', ids: [...] }`, 1 to MAX_BULK_IDS distinct ids. */

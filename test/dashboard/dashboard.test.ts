@@ -249,6 +249,49 @@ describe.skipIf(!available)('dashboard (chromium)', () => {
     await p.close();
   });
 
+  it('jobs: a column header sorts every job on the server, across pages, both ways, then back to newest first', async () => {
+    const { scheduler, server } = await start();
+    const at = Date.now() + 3_600_000;
+    // 30 jobs inserted in an order unrelated to their due times: the first page by due time holds older and newer ones.
+    const jobs = await scheduler.scheduleBulk(Array.from({ length: 30 }, (_, i) => ({ name: 'report', runAt: at + ((i * 7) % 30) * 60_000 })));
+    const byDue = [...jobs].sort((a, b) => a.nextRunAt!.getTime() - b.nextRunAt!.getTime()).map((j) => j.id);
+    const p = await page(server.url + '#/jobs');
+    const ids = () => rows(p).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id')));
+    await expect.poll(ids).toEqual([...jobs].reverse().slice(0, 25).map((j) => j.id));
+
+    await p.click('[data-testid="sort-nextRunAt"]');
+    await expect.poll(ids).toEqual(byDue.slice(0, 25));
+    expect(p.url()).toMatch(/#\/jobs\?sort=nextRunAt&dir=asc$/);
+    expect(await p.locator('th[data-sort="nextRunAt"]').getAttribute('aria-sort')).toBe('ascending');
+    await p.click('[data-testid="next"]');
+    await expect.poll(ids).toEqual(byDue.slice(25));
+    // The other way starts again from the first page.
+    await p.click('[data-testid="sort-nextRunAt"]');
+    await expect.poll(ids).toEqual([...byDue].reverse().slice(0, 25));
+    expect(await p.locator('th[data-sort="nextRunAt"]').getAttribute('aria-sort')).toBe('descending');
+    await p.click('[data-testid="sort-nextRunAt"]');
+    await expect.poll(ids).toEqual([...jobs].reverse().slice(0, 25).map((j) => j.id));
+    expect(await p.locator('th[data-sort="nextRunAt"]').getAttribute('aria-sort')).toBe('none');
+    await p.close();
+  });
+
+  it('schedules: pages through every repeating job', async () => {
+    const { scheduler, server } = await start();
+    // 60 schedules, due one minute apart: the first page shows the 50 due soonest.
+    const made = [];
+    for (let i = 0; i < 60; i++) made.push(await scheduler.schedule({ name: 'report', key: `every-${i}`, repeat: { every: '1h' }, runAt: Date.now() + (i + 1) * 60_000 }));
+    const p = await page(server.url + '#/schedules');
+    const ids = () => p.locator('[data-testid="schedule-row"]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id')));
+    await expect.poll(ids).toEqual(made.slice(0, 50).map((j) => j.id));
+    expect(await p.locator('[data-testid="schedules-count"]').textContent()).toContain('1–50');
+    await p.click('[data-testid="next"]');
+    await expect.poll(ids).toEqual(made.slice(50).map((j) => j.id));
+    expect(await p.locator('[data-testid="next"]').isDisabled()).toBe(true);
+    await p.click('[data-testid="prev"]');
+    await expect.poll(ids).toEqual(made.slice(0, 50).map((j) => j.id));
+    await p.close();
+  });
+
   it('schedules: every repeating job with its next five runs and time zone; pause and resume a name; run now', async () => {
     const { scheduler, server } = await start();
     const ran: string[] = [];

@@ -116,7 +116,65 @@ describe('POST /jobs/bulk', () => {
   });
 });
 
+describe('GET /jobs?sort=&dir=', () => {
+  it('orders across pages on the server, with filters, ties by insertion; a bad field or direction is a 400 naming it', async () => {
+    const api = await start({ start: false });
+    const at = Date.now() + 3_600_000;
+    // Inserted in one order, due in another; two tie on their due time.
+    const jobs = await api.scheduler.scheduleBulk([
+      { name: 'b', runAt: at + 3000 },
+      { name: 'a', runAt: at + 1000 },
+      { name: 'c', runAt: at + 2000 },
+      { name: 'a', runAt: at + 1000, priority: 'high' },
+      { name: 'd', runAt: at },
+    ]);
+    const ids = jobs.map((j) => j.id);
+    const page = async (query: string) => (await api.call('GET', `jobs?${query}`)).body.data.map((j: any) => j.id);
+    const byDue = [ids[4], ids[1], ids[3], ids[2], ids[0]];
+    expect([...(await page('sort=nextRunAt&limit=2')), ...(await page('sort=nextRunAt&limit=2&offset=2')), ...(await page('sort=nextRunAt&limit=2&offset=4'))]).toEqual(byDue);
+    expect(await page('sort=nextRunAt&dir=desc')).toEqual([...byDue].reverse());
+    expect(await page('sort=name&dir=asc')).toEqual([ids[1], ids[3], ids[0], ids[2], ids[4]]);
+    expect(await page('sort=priority&dir=desc&limit=1')).toEqual([ids[3]]);
+    expect(await page('sort=nextRunAt&name=a')).toEqual([ids[1], ids[3]]);
+    expect(await page('dir=asc')).toEqual(ids);
+    expect(await page('')).toEqual([...ids].reverse());
+    expect((await api.call('GET', 'jobs?sort=name&limit=1')).body).toMatchObject({ order: { by: 'name', dir: 'asc' }, total: 5, more: true });
+
+    for (const [query, field, value] of [['sort=color', 'sort', 'color'], ['sort=nextRunAt&dir=up', 'dir', 'up'], ['sort=status', 'sort', 'status']] as const) {
+      const bad = await api.call('GET', `jobs?${query}`);
+      expect(bad.status, query).toBe(400);
+      expect(bad.body.error, query).toMatchObject({ code: 'INVALID_ARGUMENT', field, value });
+      expect(bad.body.error.message, query).toContain(value);
+    }
+    // The same checks in scheduler.listJobs, naming the filter's field.
+    await expect(api.scheduler.listJobs({ order: { by: 'color' } } as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'filter.order.by', value: 'color' });
+    await expect(api.scheduler.listJobs({ order: { by: 'name', dir: 'up' } } as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'filter.order.dir', value: 'up' });
+    await expect(api.scheduler.listJobs({ order: { by: 'name', then: 'id' } } as never)).rejects.toMatchObject({ field: 'filter.order.then' });
+    await expect(api.scheduler.listJobs({ repeating: false } as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'filter.repeating', value: false });
+  });
+});
+
 describe('GET /schedules and pause/resume', () => {
+  it('pages through every repeating job, however many one-off jobs are newer', async () => {
+    const api = await start({ start: false });
+    await api.scheduler.every('1 hour', 'hourly', null);
+    await api.scheduler.schedule({ name: 'yearly', repeat: { cron: '0 0 1 1 *' } });
+    // 20,001 one-off jobs inserted after them: more than the route ever looked through before it had an index.
+    for (let i = 0; i < 20_001; i += 5000) {
+      await api.scheduler.scheduleBulk(Array.from({ length: Math.min(5000, 20_001 - i) }, () => ({ name: 'one-off', runAt: Date.now() + 86_400_000 })));
+    }
+    const first = await api.call('GET', 'schedules?limit=1');
+    expect(first.body).toMatchObject({ more: true, limit: 1, offset: 0 });
+    const second = await api.call('GET', 'schedules?limit=1&offset=1');
+    expect(second.body).toMatchObject({ more: false, offset: 1 });
+    // Soonest first: the hourly job (within the hour) before the yearly one.
+    expect([...first.body.data, ...second.body.data].map((s: any) => s.name)).toEqual(['hourly', 'yearly']);
+    expect((await api.call('GET', 'schedules?sort=name&dir=desc')).body.data.map((s: any) => s.name)).toEqual(['yearly', 'hourly']);
+    expect((await api.call('GET', 'schedules?limit=0')).body.error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'limit', value: '0' });
+    expect((await api.call('GET', 'schedules?page=2')).body.error).toMatchObject({ code: 'UNKNOWN_FIELD', field: 'page' });
+  }, 30_000);
+
+
   it('lists every repeating job with its next five runs, time zone, last outcome and paused name', async () => {
     const api = await start({ define: failing });
     await api.scheduler.every('0 9 * * 1', 'report', null, { key: 'Weekly report', timezone: 'Europe/Paris' });
@@ -126,7 +184,7 @@ describe('GET /schedules and pause/resume', () => {
 
     expect((await api.call('POST', 'names/report/pause')).body).toEqual({ name: 'report', paused: true });
     const r = await api.call('GET', 'schedules');
-    expect(r.body).toMatchObject({ complete: true, paused: ['report'] });
+    expect(r.body).toMatchObject({ more: false, paused: ['report'], limit: 100, offset: 0, order: { by: 'nextRunAt', dir: 'asc' } });
     // Soonest first; which one that is depends on the day and hour the test runs.
     const first = r.body.data.find((x: any) => x.name === 'thumbnail');
     const second = r.body.data.find((x: any) => x.name === 'Weekly report');
@@ -172,6 +230,20 @@ describe('GET /stats, /activity, /processes', () => {
     expect(s.runner).toEqual({ running: false, activeJobs: 0, workerId: api.scheduler.workerId });
     expect((await api.call('GET', 'activity')).body).toMatchObject({ completed: 2, failed: 1 });
     expect((await api.call('GET', 'stats?x=1')).body.error.code).toBe('UNKNOWN_FIELD');
+  });
+
+  it('finds the oldest waiting job by due time, behind any number of pending jobs inserted before it', async () => {
+    const api = await start({ start: false });
+    // 300 pending jobs first, due later, the first of them due already; then one inserted last but due earliest.
+    await api.scheduler.scheduleBulk(Array.from({ length: 300 }, (_, i) => ({ name: 'report', runAt: i === 0 ? Date.now() - 60_000 : Date.now() + 3_600_000 })));
+    const earliest = await api.scheduler.schedule({ name: 'report', runAt: Date.now() - 600_000, priority: 'lowest' });
+    const s = (await api.call('GET', 'stats')).body;
+    expect(s.oldestWaiting).toMatchObject({ id: earliest.id, name: 'report' });
+    expect(s.oldestWaiting.ageMs).toBeGreaterThanOrEqual(600_000);
+    // Nothing due yet: nothing is waiting.
+    await api.scheduler.remove(earliest.id);
+    await api.scheduler.remove((await api.scheduler.listJobs({ status: 'pending', order: { by: 'nextRunAt' }, limit: 1 }))[0]!.id);
+    expect((await api.call('GET', 'stats')).body.oldestWaiting).toBeNull();
   });
 
   it('lists the processes sharing the store; a store without a registry gets this process and a note', async () => {

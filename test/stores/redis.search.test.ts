@@ -3,7 +3,9 @@
  * JSON text, lastError; A-Z folded, every other byte compared exactly, no Lua patterns), answered by a walk of
  * the status indexes newest first in bounded chunks. Each case is checked against the model (MemoryStore) given
  * the same calls; the chunked walk is also run with tiny chunks and byte budgets, so every chunk boundary,
- * offset carried across chunks and early stop is exercised on a few jobs.
+ * offset carried across chunks and early stop is exercised on a few jobs. The same walk answers `repeating`
+ * (from P:rep) and the orders no index serves (sortedJobs), also checked here chunk by chunk; and the index of
+ * repeating jobs is built for a prefix written before it (migration 005).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
@@ -12,7 +14,9 @@ import type { JobStatus } from '../../src/core/types.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { keysFor } from '../../src/stores/redis/keys.js';
-import { searchJobs } from '../../src/stores/redis/search.js';
+import { indexRepeating } from '../../src/stores/redis/migrate.js';
+import { searchJobs, sortedJobs } from '../../src/stores/redis/search.js';
+import { JOB_ORDER_FIELDS } from '../../src/core/rules/query.js';
 import { availability } from '../conformance/factory.js';
 import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
 import { T0, claimRequest, newJob } from './redis.rules.helpers.js';
@@ -22,8 +26,13 @@ const { skip } = await availability(redisFactory);
 /** The connection the store uses (private: only the test looks). */
 const clientOf = (store: RedisStore) => (store as unknown as { client: Parameters<typeof searchJobs>[0] }).client;
 
-/** Ids differ between stores only by numbering; both number from 1 on a fresh store, so they compare as is. */
-const ids = (jobs: JobRecord[]) => jobs.map((j) => j.id);
+/**
+ * Ids differ between stores only by numbering: the model counts from 1, Redis from its clock (lua/lib.lua
+ * reserveIds), both in insertion order. both() records which model id each Redis id stands for (the n-th job
+ * inserted); ids() answers in model ids, so the two compare as they are.
+ */
+const asModel = new Map<string, string>();
+const ids = (jobs: JobRecord[]) => jobs.map((j) => asModel.get(j.id) ?? j.id);
 
 describe.skipIf(skip)('RedisStore listJobs with text (redis-specific)', () => {
   const admin = adminClient();
@@ -44,14 +53,26 @@ describe.skipIf(skip)('RedisStore listJobs with text (redis-specific)', () => {
   });
 
   /** The same calls on the model and on Redis: inserts, then a claim, then settles that fail some with an error. */
-  async function both(jobs: NewJob[], setup?: (store: Store) => Promise<void>): Promise<{ model: MemoryStore; redis: RedisStore; prefix: string }> {
+  async function both(
+    jobs: NewJob[],
+    setup?: (store: Store, id: (modelId: string) => string) => Promise<void>,
+  ): Promise<{ model: MemoryStore; redis: RedisStore; prefix: string; id: (modelId: string) => string }> {
     const model = new MemoryStore();
     const { store: redis, prefix } = await open();
+    asModel.clear();
+    const toRedis = new Map<string, string>();
+    const id = (modelId: string) => toRedis.get(modelId) ?? modelId;
     for (const store of [model, redis]) {
-      await store.insert(jobs, T0);
-      await setup?.(store);
+      const rows = await store.insert(jobs, T0);
+      if (store === redis) {
+        rows.forEach((row, i) => {
+          asModel.set(row.job.id, String(i + 1));
+          toRedis.set(String(i + 1), row.job.id);
+        });
+      }
+      await setup?.(store, store === redis ? id : (modelId) => modelId);
     }
-    return { model, redis, prefix };
+    return { model, redis, prefix, id };
   }
 
   it('folds A-Z only, compares every other byte exactly, treats % . - [ ( as text, and never matches across two fields', async () => {
@@ -96,7 +117,7 @@ describe.skipIf(skip)('RedisStore listJobs with text (redis-specific)', () => {
       newJob('fails'), // 4: lastError after a failed run
       newJob('x', { dedupeKey: 'secret-key', repeatKey: null }), // 5: the dedupe key is not searched
     ];
-    const { model, redis } = await both(jobs, async (store) => {
+    const { model, redis, id } = await both(jobs, async (store) => {
       const [claimed] = await store.claim(claimRequest(T0, 't1', { names: ['fails'] }));
       await store.settle([{ id: claimed!.id, lockToken: 't1', status: 'failed', lastError: 'Boom: DB down', lastErrorStack: 'Error: stack-only', finishedAt: T0 + 1, history: null }]);
     });
@@ -113,7 +134,7 @@ describe.skipIf(skip)('RedisStore listJobs with text (redis-specific)', () => {
     expect(await find('stack-only')).toEqual([]);
     expect(await find('secret')).toEqual([]);
     // The whole job comes back, as getJob has it.
-    expect((await redis.listJobs({ text: 'boom', limit: 1, offset: 0 }))[0]).toEqual(await redis.getJob('4'));
+    expect((await redis.listJobs({ text: 'boom', limit: 1, offset: 0 }))[0]).toEqual(await redis.getJob(id('4')));
   });
 
   it('newest first with limit and offset, within statuses (running included) and a name, the walk in chunks of any size', async () => {
@@ -179,6 +200,69 @@ describe.skipIf(skip)('RedisStore listJobs with text (redis-specific)', () => {
     expect(await calls({ text: 'needle', offset: 2, limit: 2 }, 2)).toBe(2); // 2 skipped, then 2 found
     expect(await calls({ text: 'needle', offset: 0, limit: 6 }, 10)).toBe(3); // none left to find: the walk ends
     expect(await calls({ text: 'absent', offset: 0, limit: 1 }, 1000)).toBe(1);
+  });
+
+  it('orders by any field and lists repeating jobs as the model does, the walk in chunks of any size', async () => {
+    const jobs = Array.from({ length: 24 }, (_, i) =>
+      newJob(['b', 'a', 'é', 'Z'][i % 4]!, {
+        priority: [0, 5, -5][i % 3]!,
+        nextRunAt: T0 - ((i * 7) % 11) * 1000,
+        data: i % 3 === 0 ? { tag: 'Hit' } : { i },
+        ...(i % 5 === 0 ? { repeat: { every: 60_000 } } : {}),
+      }),
+    );
+    const { model, redis, prefix } = await both(jobs, async (store, id) => {
+      const claimed = await store.claim(claimRequest(T0, 't1', { limit: 8 }));
+      await store.settle(claimed.slice(0, 5).map((job, i) => ({
+        id: job.id, lockToken: 't1', status: (i % 2 ? 'completed' : 'failed') as 'completed' | 'failed',
+        lastError: i % 2 ? null : 'hit', lastErrorStack: null, finishedAt: T0 + 1 + i, history: null,
+      })));
+      await store.update(id('3'), { repeat: { every: 1000 } }, T0 + 10);
+      await store.update(id('6'), { repeat: null }, T0 + 10);
+    });
+    const client = clientOf(redis);
+    const keys = keysFor(prefix);
+    const queries: JobQuery[] = [];
+    for (const by of JOB_ORDER_FIELDS) {
+      for (const dir of ['asc', 'desc'] as const) {
+        for (const filter of [{}, { status: ['pending'] as JobStatus[] }, { status: ['pending', 'failed'] as JobStatus[], name: 'a' }, { repeating: true as const }, { text: 'hit' }]) {
+          for (const [limit, offset] of [[3, 0], [4, 5], [50, 0]] as const) queries.push({ ...filter, order: { by, dir }, limit, offset });
+        }
+      }
+    }
+    for (const query of queries) {
+      const expected = ids(await model.listJobs(query));
+      const label = JSON.stringify(query);
+      expect(ids(await redis.listJobs(query)), label).toEqual(expected);
+      if (query.order!.by !== 'createdAt') {
+        for (const chunk of [1, 2, 5]) expect(ids(await sortedJobs(client, keys, query, query.order!, chunk)), `${label} chunk ${chunk}`).toEqual(expected);
+      }
+    }
+  });
+
+  it('answers pending jobs by due time through the walk when one due time is shared by more jobs than it reads at once', async () => {
+    const { store } = await open();
+    // 10,001 jobs due at one future time (P:scheduled ties on one score), and two due earlier.
+    const [{ job: first }] = await store.insert(Array.from({ length: 10_001 }, () => newJob('bulk', { nextRunAt: T0 + 60_000 })), T0);
+    const [{ job: early }, { job: earlier }] = await store.insert([newJob('x', { nextRunAt: T0 - 5 }), newJob('x', { nextRunAt: T0 - 9, priority: -3 })], T0);
+    const page = await store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'desc' }, limit: 3, offset: 10_000 });
+    expect(page.map((j) => j.id)).toEqual([first.id, early.id, earlier.id]);
+    expect((await store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 3, offset: 0 })).map((j) => j.id)).toEqual([earlier.id, early.id, first.id]);
+  }, 30_000);
+
+  it('indexes the repeating jobs of a prefix written before layout 5, in chunks, any process continuing', async () => {
+    const { store, prefix } = await open();
+    const tag = keysFor(prefix).tag;
+    const rows = await store.insert([newJob('a', { repeat: { every: 1000 } }), newJob('a'), newJob('b', { repeat: { cron: '* * * * *', timezone: 'UTC' } }), newJob('c'), newJob('d', { repeat: { every: 5 } })], T0);
+    const expected = rows.filter((r) => r.job.repeat).map((r) => r.job.id).reverse();
+    // As a prefix of layout 4 left it: no P:rep; migration 005 records the ids to visit.
+    await admin.del(`${tag}:rep`);
+    expect(ids(await store.listJobs({ repeating: true, limit: 10, offset: 0 }))).toEqual([]);
+    // One insert's ids are consecutive numbers (lua/insert.lua).
+    await admin.hset(`${tag}:meta`, 'rep:next', rows[0]!.job.id, 'rep:last', rows.at(-1)!.job.id);
+    expect(await indexRepeating(admin, keysFor(prefix), 2)).toBe(3);
+    expect(await admin.hmget(`${tag}:meta`, 'rep:next', 'rep:last')).toEqual([null, null]);
+    expect(ids(await store.listJobs({ repeating: true, limit: 10, offset: 0 }))).toEqual(expected);
   });
 
   it('an empty text lists as no text does, and limit 0 answers nothing', async () => {

@@ -1,6 +1,7 @@
-// Jobs: search (name, label, data, error), status tabs with counts, paging, sorting of the page, select several
-// → retry / cancel / delete, and "retry all failed". The filter lives in the address (#/jobs?status=&q=&name=&offset=),
-// so it survives a reload and can be shared. One call per poll: GET jobs?counts=true&…
+// Jobs: search (name, label, data, error), status tabs with counts, paging, sorting by the server (across pages),
+// select several → retry / cancel / delete, and "retry all failed". The filter lives in the address
+// (#/jobs?status=&q=&name=&sort=&dir=&offset=), so it survives a reload and can be shared. One call per poll:
+// GET jobs?counts=true&…
 import { enc } from './api.js';
 import { createForm } from './create.js';
 import { retryFailed } from './overview.js';
@@ -8,13 +9,9 @@ import { badge, el, emptyRow, number, repeatText, replace, say, shortId, td, whe
 
 const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'];
 const SIZES = [25, 50, 100];
-const SORTS = {
-  name: (j) => j.name.toLowerCase(),
-  status: (j) => STATUSES.indexOf(j.status),
-  attempts: (j) => j.attempts,
-  next: (j) => (j.nextRunAt ? Date.parse(j.nextRunAt) : Infinity),
-  last: (j) => (j.lastRunAt ? Date.parse(j.lastRunAt) : -Infinity),
-};
+// Columns the server sorts by (GET /jobs?sort=: the store's order fields), and the direction of a first click.
+const SORTS = { name: 'asc', attempts: 'desc', nextRunAt: 'asc', lastRunAt: 'desc' };
+const SORT_WORDS = { name: 'name', attempts: 'attempts', nextRunAt: 'next run', lastRunAt: 'last run' };
 
 function filterOf(params) {
   const status = STATUSES.includes(params.get('status')) ? params.get('status') : null;
@@ -25,6 +22,8 @@ function filterOf(params) {
     q: params.get('q') || '',
     offset: Math.max(0, Number(params.get('offset')) || 0),
     limit: SIZES.includes(size) ? size : SIZES[0],
+    sort: Object.hasOwn(SORTS, params.get('sort')) ? params.get('sort') : null,
+    dir: params.get('dir') === 'asc' || params.get('dir') === 'desc' ? params.get('dir') : null,
   };
 }
 
@@ -33,6 +32,8 @@ function hashOf(f) {
   if (f.status) p.set('status', f.status);
   if (f.name) p.set('name', f.name);
   if (f.q) p.set('q', f.q);
+  if (f.sort) p.set('sort', f.sort);
+  if (f.sort && f.dir) p.set('dir', f.dir);
   if (f.offset) p.set('offset', String(f.offset));
   if (f.limit !== SIZES[0]) p.set('limit', String(f.limit));
   const s = p.toString();
@@ -44,7 +45,6 @@ export default {
   mount(root, route, app) {
     let f = filterOf(route.params);
     let last = null;
-    let sort = null; // { key, dir: 1 | -1 }
     const selected = new Set();
     let typing = null;
     const set = (change, reset = true) => {
@@ -79,8 +79,9 @@ export default {
     });
     const head = el('tr', {},
       el('th', { class: 'check', scope: 'col' }, all),
-      sortable('Job', 'name'), sortable('Status', 'status'), sortable('Attempts', 'attempts', 'num'), sortable('Next run', 'next'), sortable('Last run', 'last'),
+      sortable('Job', 'name'), el('th', { scope: 'col' }, 'Status'), sortable('Attempts', 'attempts', 'num'), sortable('Next run', 'nextRunAt'), sortable('Last run', 'lastRunAt'),
       el('th', { scope: 'col' }, 'Last error'));
+    const caption = el('caption', { class: 'sr-only' });
     const body = el('tbody', { 'data-testid': 'jobs' });
     root.append(
       el('section', { class: 'panel', 'aria-labelledby': 'jobs-title' },
@@ -90,20 +91,30 @@ export default {
           nameChip, el('span', { class: 'grow' }), retryAll),
         el('div', { class: 'panel-head' }, tabs),
         bulk,
-        el('div', { class: 'table-wrap' }, el('table', { class: 'cards-sm' }, el('caption', { class: 'sr-only' }, 'Jobs, newest first'), el('thead', {}, head), body)),
+        el('div', { class: 'table-wrap' }, el('table', { class: 'cards-sm' }, caption, el('thead', {}, head), body)),
         pager),
       createForm(app),
     );
 
+    // A click sorts every job matching the filter on the server, from the first page: first in the column's
+    // natural direction, then the other way, then back to newest first.
     function sortable(label, key, className) {
-      const th = el('th', { scope: 'col', 'aria-sort': 'none', class: className });
-      th.append(el('button', { class: 'sort', 'data-key': 'sort:' + key, title: 'Sort this page by ' + label.toLowerCase(), onclick: () => {
-        sort = sort && sort.key === key ? (sort.dir === 1 ? { key, dir: -1 } : null) : { key, dir: 1 };
-        for (const other of head.querySelectorAll('th')) other.setAttribute('aria-sort', 'none');
-        if (sort) th.setAttribute('aria-sort', sort.dir === 1 ? 'ascending' : 'descending');
-        render();
+      const th = el('th', { scope: 'col', 'aria-sort': 'none', class: className, 'data-sort': key });
+      th.append(el('button', { class: 'sort', 'data-key': 'sort:' + key, 'data-testid': 'sort-' + key, title: 'Sort by ' + label.toLowerCase(), onclick: () => {
+        const first = SORTS[key];
+        const other = first === 'asc' ? 'desc' : 'asc';
+        const dir = f.sort === key ? f.dir || 'asc' : null;
+        set(dir === null ? { sort: key, dir: first } : dir === first ? { sort: key, dir: other } : { sort: null, dir: null });
       } }, label));
       return th;
+    }
+
+    function showSort() {
+      for (const th of head.querySelectorAll('th[data-sort]')) {
+        const on = th.getAttribute('data-sort') === f.sort;
+        th.setAttribute('aria-sort', on ? ((f.dir || 'asc') === 'asc' ? 'ascending' : 'descending') : 'none');
+      }
+      caption.textContent = f.sort ? 'Jobs by ' + SORT_WORDS[f.sort] + ((f.dir || 'asc') === 'asc' ? ', ascending' : ', descending') : 'Jobs, newest first';
     }
 
     async function bulkAction(action) {
@@ -134,8 +145,8 @@ export default {
         onclick: () => (f.name ? retryFailed(app, f.name, failed) : confirm('Run all ' + failed + ' failed jobs again, attempts starting over?') && app.act('POST', 'jobs/requeue-failed', {}, (r) => 'Requeued ' + r.requeued + ' failed jobs')),
       }, 'Retry all ' + number(failed) + ' failed' + (f.name ? ' of ' + f.name : '')) : []);
 
-      const rows = last.data.slice();
-      if (sort) rows.sort((a, b) => (SORTS[sort.key](a) < SORTS[sort.key](b) ? -sort.dir : SORTS[sort.key](a) > SORTS[sort.key](b) ? sort.dir : 0));
+      showSort();
+      const rows = last.data;
       const empty = f.q ? 'No job matches “' + f.q + '”.' : f.offset > 0 ? 'No more jobs.' : 'No jobs here.';
       replace(body, rows.length ? rows.map((j) => row(j)) : [emptyRow(7, empty)]);
       all.checked = rows.length > 0 && rows.every((j) => selected.has(j.id));
@@ -187,6 +198,10 @@ export default {
         if (f.status) p.set('status', f.status);
         if (f.name) p.set('name', f.name);
         if (f.q) p.set('q', f.q);
+        if (f.sort) {
+          p.set('sort', f.sort);
+          p.set('dir', f.dir || 'asc');
+        }
         return 'jobs?' + p.toString();
       },
       update(data) {

@@ -1,25 +1,39 @@
-// Schedules: every repeating job (cron or interval), its time zone, its next 5 runs, how its last run ended,
-// and per name pause/resume; run now per job. One call per poll: GET schedules.
+// Schedules: every repeating job (cron or interval), a page at a time, soonest due first: its time zone, its next
+// 5 runs, how its last run ended, and per name pause/resume; run now per job. The page lives in the address
+// (#/schedules?offset=). One call per poll: GET schedules?limit=&offset=
 import { enc } from './api.js';
 import { pauseButton } from './overview.js';
 import { badge, el, emptyRow, fullTime, number, repeatText, replace, table, td, when } from './ui.js';
 
+const PAGE = 50;
+const offsetOf = (params) => Math.max(0, Math.floor(Number(params.get('offset'))) || 0);
+
 export default {
   title: () => 'Schedules',
-  mount(root, _route, app) {
-    const note = el('p', { class: 'muted small', hidden: true, 'data-testid': 'schedules-note' });
+  mount(root, route, app) {
+    let offset = offsetOf(route.params);
     const t = table(['Schedule', 'Repeats', 'Time zone', 'Next runs', 'Last run', 'State', ''], 'schedules');
-    const count = el('span', { class: 'muted small' });
+    const count = el('span', { class: 'muted small', 'data-testid': 'schedules-count' });
+    const pager = el('div', { class: 'pager' });
+    const go = (to) => app.go('#/schedules' + (to ? '?offset=' + to : ''), { replace: true });
     root.append(el('section', { class: 'panel', 'aria-labelledby': 'schedules-title' },
       el('div', { class: 'panel-head' }, el('h1', { id: 'schedules-title', class: 'view-title' }, 'Schedules'), count),
-      note, t.node));
+      t.node, pager));
     return {
-      request: () => 'schedules',
+      request: () => 'schedules?limit=' + PAGE + (offset ? '&offset=' + offset : ''),
       update(r) {
-        count.textContent = number(r.data.length) + ' repeating job' + (r.data.length === 1 ? '' : 's') + (r.paused.length ? ' · paused: ' + r.paused.join(', ') : '');
-        note.hidden = r.complete;
-        note.textContent = r.complete ? '' : 'Only the newest ' + number(r.scanned) + ' jobs were searched for schedules: older ones may be missing.';
-        replace(t.body, r.data.length ? r.data.map((s) => row(s, app)) : [emptyRow(7, 'No repeating jobs. every() or a POST /jobs with a schedule adds one.')]);
+        const shown = r.data.length ? number(r.offset + 1) + '–' + number(r.offset + r.data.length) : '';
+        const paged = r.offset > 0 || r.more;
+        count.textContent = (paged ? 'repeating jobs ' + shown : number(r.data.length) + ' repeating job' + (r.data.length === 1 ? '' : 's')) + ', soonest first' + (r.paused.length ? ' · paused: ' + r.paused.join(', ') : '');
+        const empty = r.offset > 0 ? 'No more repeating jobs.' : 'No repeating jobs. every() or a POST /jobs with a schedule adds one.';
+        replace(t.body, r.data.length ? r.data.map((s) => row(s, app)) : [emptyRow(7, empty)]);
+        replace(pager, paged ? [
+          el('button', { 'data-testid': 'prev', 'data-key': 'prev', disabled: r.offset === 0, onclick: () => go(Math.max(0, r.offset - PAGE)) }, '‹ Previous'),
+          el('button', { 'data-testid': 'next', 'data-key': 'next', disabled: !r.more, onclick: () => go(r.offset + PAGE) }, 'Next ›'),
+        ] : []);
+      },
+      reroute(next) {
+        offset = offsetOf(next.params);
       },
     };
   },

@@ -1,5 +1,6 @@
 /** /jobs: create, list (with search), read, update, delete, trigger, cancel, history. Bulk actions: bulk.ts. */
 import { JobNotFoundError, UnknownJobNameError } from '../../core/errors.js';
+import { DEFAULT_ORDER } from '../../core/rules/query.js';
 import type { Scheduler } from '../../core/scheduler.js';
 import { JOB_STATUSES, type Job, type JobStatus } from '../../core/types.js';
 import { HttpError } from '../errors.js';
@@ -57,7 +58,7 @@ function create(scheduler: Scheduler, input: CreateJobInput): Promise<Job> {
 }
 
 /**
- * A page of jobs, newest first. `total` counts every job matching the filter, except with `q`: a search is a
+ * A page of jobs, newest first or in the order of `?sort=&dir=` (across pages). `total` counts every job matching the filter, except with `q`: a search is a
  * scan the stores do not count, so `total` is null and `more` says whether another page follows (one job past
  * the page is read to know). `?counts=true` adds `counts` by status for the same name (the dashboard's tabs),
  * in the same store call as the total.
@@ -70,6 +71,7 @@ async function listJobs({ scheduler, query }: RouteContext): Promise<Reply> {
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.name !== undefined ? { name: filter.name } : {}),
       ...(search ? { text: filter.text } : {}),
+      ...(filter.order ? { order: filter.order } : {}),
       limit: search ? filter.limit + 1 : filter.limit,
       offset: filter.offset,
     }),
@@ -80,7 +82,7 @@ async function listJobs({ scheduler, query }: RouteContext): Promise<Reply> {
   const statuses = filter.status ?? (JOB_STATUSES as readonly JobStatus[]);
   const total = search || counts === null ? null : statuses.reduce((sum, s) => sum + counts[s], 0);
   const more = total === null ? rows.length > filter.limit : filter.offset + jobs.length < total;
-  const json: Record<string, unknown> = { data: jobs.map(toHttpJob), total, more, limit: filter.limit, offset: filter.offset };
+  const json: Record<string, unknown> = { data: jobs.map(toHttpJob), total, more, limit: filter.limit, offset: filter.offset, order: filter.order ?? DEFAULT_ORDER };
   if (filter.counts && counts !== null) json.counts = counts;
   return { status: 200, json };
 }

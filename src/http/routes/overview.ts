@@ -4,19 +4,17 @@
  * the last hour by minute and name on its own (Scheduler.activity()).
  *
  * Cost of one /stats: one count by status, one per name (at most MAX_NAMES), one read of the paused names, one
- * of the process registry, and one page of pending jobs for the oldest waiting one.
+ * of the process registry, and one pending job (the one due earliest) for the oldest waiting one.
  */
 import { PROCESS_SILENT_MS } from '../../core/processes.js';
 import type { Scheduler } from '../../core/scheduler.js';
-import type { Job, JobStatus } from '../../core/types.js';
+import type { JobStatus } from '../../core/types.js';
 import { assertNoQuery } from '../input.js';
 import type { Reply } from '../response.js';
 import type { RouteContext, Router } from '../router.js';
 
 /** Names counted one by one, at most. */
 export const MAX_NAMES = 50;
-/** The oldest waiting job is looked for among this many pending jobs, the first inserted. */
-export const OLDEST_WINDOW = 200;
 
 export function overviewRoutes(router: Router): void {
   router
@@ -77,20 +75,16 @@ async function stats({ scheduler, query }: RouteContext): Promise<Reply> {
 }
 
 /**
- * The pending job that has been due the longest, looked for among the OLDEST_WINDOW pending jobs inserted
- * first (lists are newest first, so that is the last page): bounded cost whatever the queue's length. A job
- * inserted later but due earlier (a runAt in the past) is not seen.
+ * The pending job that has been due the longest: the pending job with the earliest nextRunAt, if that time has
+ * come. One store read of one job, answered from the claim indexes (a seek per distinct priority), whatever the
+ * queue's length (rules/query.ts JOB_ORDER_FIELDS).
  */
 async function oldestWaiting(scheduler: Scheduler, pending: number, now: number) {
   if (pending === 0) return null;
-  const page = await scheduler.listJobs({ status: 'pending', limit: OLDEST_WINDOW, offset: Math.max(0, pending - OLDEST_WINDOW) });
-  let oldest: Job | null = null;
-  for (const job of page) {
-    const due = job.nextRunAt?.getTime() ?? Infinity;
-    if (due <= now && (oldest === null || due < oldest.nextRunAt!.getTime())) oldest = job;
-  }
-  if (!oldest) return null;
-  return { id: oldest.id, name: oldest.label ?? oldest.key ?? oldest.name, handler: oldest.name, dueAt: oldest.nextRunAt, ageMs: now - oldest.nextRunAt!.getTime() };
+  const [oldest] = await scheduler.listJobs({ status: 'pending', order: { by: 'nextRunAt', dir: 'asc' }, limit: 1 });
+  const due = oldest?.nextRunAt?.getTime();
+  if (!oldest || due === undefined || due > now) return null;
+  return { id: oldest.id, name: oldest.label ?? oldest.key ?? oldest.name, handler: oldest.name, dueAt: oldest.nextRunAt, ageMs: now - due };
 }
 
 function sum(counts: Record<JobStatus, number>): number {

@@ -1,36 +1,37 @@
 /**
- * GET /schedules: every repeating job (cron or interval), with its time zone, its next run times, how its last
- * run ended and whether its name is paused: the dashboard's schedules view in one call.
+ * GET /schedules: the repeating jobs (cron or interval), a page at a time, with their time zone, their next run
+ * times, how their last run ended and whether their name is paused: the dashboard's schedules view in one call.
  *
- * The stores have no index of repeating jobs, so this reads live and cancelled jobs page by page (newest
- * first) and keeps the repeating ones, reading at most SCAN_LIMIT jobs: `complete: false` says the scan
- * stopped there (a long queue of one-off jobs), and some older schedules may be missing.
+ * One store read of the page (JobQuery.repeating: the stores keep an index of repeating jobs, so this never
+ * walks the one-off jobs, however many there are), soonest due first by default (`?sort=&dir=` as GET /jobs;
+ * a running job's nextRunAt is its current run's, so it comes first), and one read of the paused names.
  */
-import type { Scheduler } from '../../core/scheduler.js';
+import type { JobOrder } from '../../core/store.js';
 import { occurrenceAfter } from '../../core/time/repeat.js';
-import type { Job, JobStatus, RepeatSpec } from '../../core/types.js';
-import { assertNoQuery } from '../input.js';
+import type { Job, RepeatSpec } from '../../core/types.js';
+import { assertNoQuery, pageOf, parseSort } from '../input.js';
 import { toHttpJob } from '../job-view.js';
 import type { Reply } from '../response.js';
 import type { RouteContext, Router } from '../router.js';
 
 /** Next run times shown per schedule. */
 export const NEXT_RUNS = 5;
-/** Most jobs read to find the repeating ones. */
-export const SCAN_LIMIT = 20_000;
-const PAGE = 1000;
-/** A repeating job is pending between runs, running during one, or cancelled (it then repeats no more). */
-const STATUSES: JobStatus[] = ['pending', 'running', 'cancelled'];
+export const DEFAULT_SCHEDULES_LIMIT = 100;
+export const MAX_SCHEDULES_LIMIT = 1000;
+const DEFAULT_SCHEDULE_ORDER: JobOrder = { by: 'nextRunAt', dir: 'asc' };
 
 export function scheduleRoutes(router: Router): void {
   router.add('GET', '/schedules', listSchedules);
 }
 
 async function listSchedules({ scheduler, query }: RouteContext): Promise<Reply> {
-  assertNoQuery(query);
-  const [{ jobs, complete, scanned }, paused] = await Promise.all([repeatingJobs(scheduler), scheduler.pausedNames()]);
+  assertNoQuery(query, ['limit', 'offset', 'sort', 'dir']);
+  const { limit, offset } = parsePage(query);
+  const order = parseSort(query) ?? DEFAULT_SCHEDULE_ORDER;
+  // One more than the page: whether another page follows, without counting.
+  const [rows, paused] = await Promise.all([scheduler.listJobs({ repeating: true, order, limit: limit + 1, offset }), scheduler.pausedNames()]);
   const now = Date.now();
-  const data = jobs.map((job) => {
+  const data = rows.slice(0, limit).map((job) => {
     const repeat = job.repeat as RepeatSpec;
     return {
       id: job.id,
@@ -49,20 +50,11 @@ async function listSchedules({ scheduler, query }: RouteContext): Promise<Reply>
       job: toHttpJob(job),
     };
   });
-  data.sort((a, b) => (a.next[0]?.getTime() ?? Infinity) - (b.next[0]?.getTime() ?? Infinity) || (a.name < b.name ? -1 : 1));
-  return { status: 200, json: { data, paused, complete, scanned } };
+  return { status: 200, json: { data, paused, more: rows.length > limit, limit, offset, order } };
 }
 
-async function repeatingJobs(scheduler: Scheduler): Promise<{ jobs: Job[]; complete: boolean; scanned: number }> {
-  const jobs: Job[] = [];
-  let scanned = 0;
-  for (let offset = 0; ; offset += PAGE) {
-    const page = await scheduler.listJobs({ status: STATUSES, limit: PAGE, offset });
-    scanned += page.length;
-    for (const job of page) if (job.repeat) jobs.push(job);
-    if (page.length < PAGE) return { jobs, complete: true, scanned };
-    if (scanned >= SCAN_LIMIT) return { jobs, complete: false, scanned };
-  }
+function parsePage(query: URLSearchParams): { limit: number; offset: number } {
+  return pageOf(query, DEFAULT_SCHEDULES_LIMIT, MAX_SCHEDULES_LIMIT);
 }
 
 /**

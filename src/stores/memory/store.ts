@@ -20,7 +20,7 @@ import {
   type HeldJob,
 } from '../../core/rules/lifecycle.js';
 import { historyToPrune, jobsToPrune } from '../../core/rules/prune.js';
-import { matchesText } from '../../core/rules/query.js';
+import { compareJobs, matchesQuery } from '../../core/rules/query.js';
 import type {
   CancelResult,
   ClaimRequest,
@@ -310,17 +310,14 @@ export class MemoryStore implements Store {
     return row ? this.read(row) : null;
   }
 
-  /** Newest first (ids grow with insertion), as every store lists. */
+  /** The jobs matching the query, in its order (rules/query.ts: matchesQuery, compareJobs), one page. */
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
     const matches: JobRecord[] = [];
-    for (const row of [...this.jobs.values()].reverse()) {
+    for (const row of this.jobs.values()) {
       const record = this.read(row);
-      if (query.status && query.status.length > 0 && !query.status.includes(record.status)) continue;
-      if (query.name !== undefined && record.name !== query.name) continue;
-      if (query.text !== undefined && !matchesText(record, query.text)) continue;
-      matches.push(record);
+      if (matchesQuery(record, query)) matches.push(record);
     }
-    return matches.slice(query.offset, query.offset + query.limit);
+    return matches.sort(compareJobs(query.order)).slice(query.offset, query.offset + query.limit);
   }
 
   async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {

@@ -42,7 +42,6 @@ export type SqlName =
   | 'heartbeat'
   | 'history'
   | 'insert'
-  | 'list'
   | 'list-processes'
   | 'progress'
   | 'put-process'
@@ -63,7 +62,6 @@ export const OPERATION_OF: Record<SqlName, string> = {
   heartbeat: 'heartbeat',
   history: 'history',
   insert: 'insert',
-  list: 'listJobs',
   'list-processes': 'listProcesses',
   progress: 'saveProgress',
   'put-process': 'putProcess',

@@ -1,9 +1,21 @@
 /**
- * listJobs' statement for a query (rules/query.ts): newest first (ids grow with insertion), filtered by status,
- * name and text, then limit and offset. One statement text per combination of filters, prepared once.
+ * listJobs (rules/query.ts: matchesQuery, compareJobs). Two plans:
+ * - pending jobs by nextRunAt (status ['pending'] alone, no text, no repeating): a loose index scan of the claim
+ *   index (priority DESC, next_run_at, id) WHERE status = 'pending', or its per-name twin: the distinct
+ *   priorities one seek each, then the first offset + limit entries of each priority, merged here. Reads
+ *   priorities × (offset + limit) entries, never the backlog: the overview's oldest waiting job at a million
+ *   pending jobs. test/stores/sqlite.list-plans.test.ts holds the plans to that.
+ * - every other query: one statement, filtered by status, name, repeat and text, ORDER BY the field (nulls last),
+ *   then id in the same direction, LIMIT and OFFSET. One text per combination, prepared once. Newest first (the
+ *   default) walks ids backwards; an order no index serves is a top-N sort of the jobs the filters keep.
  */
-import { lowerAscii } from '../../core/rules/query.js';
-import type { JobQuery } from '../../core/store.js';
+import type Database from 'better-sqlite3';
+import { compareJobs, DEFAULT_ORDER, lowerAscii } from '../../core/rules/query.js';
+import type { JobOrderField, JobQuery } from '../../core/store.js';
+import { toRecord, type JobRow } from './rows.js';
+import type { JobRecord } from '../../core/store.js';
+
+type Prepare = (text: string) => Database.Statement;
 
 /**
  * matchesText: a substring of the name, label, data's JSON text or last error, with A-Z folded and nothing
@@ -14,6 +26,31 @@ import type { JobQuery } from '../../core/store.js';
  */
 const MATCHES_TEXT =
   '(instr(lower(name), @text) > 0 OR instr(lower(label), @text) > 0 OR instr(lower(data), @text) > 0 OR instr(lower(last_error), @text) > 0)';
+
+/** Columns of the order fields. Names compare by BINARY collation: UTF-8 bytes, core's compareText. */
+const COLUMN: Record<JobOrderField, string> = {
+  createdAt: 'id',
+  updatedAt: 'updated_at',
+  nextRunAt: 'next_run_at',
+  lastRunAt: 'last_run_at',
+  priority: 'priority',
+  attempts: 'attempts',
+  name: 'name',
+};
+
+export function listRows(query: JobQuery, prepare: Prepare): JobRecord[] {
+  const order = query.order ?? DEFAULT_ORDER;
+  if (query.limit <= 0) return [];
+  if (order.by === 'nextRunAt' && isPendingOnly(query) && query.text === undefined && !query.repeating) {
+    return pendingByNextRun(query, order.dir, prepare);
+  }
+  const { text, params } = listStatement(query);
+  return (prepare(text).all(params) as JobRow[]).map(toRecord);
+}
+
+function isPendingOnly(query: JobQuery): boolean {
+  return query.status !== undefined && query.status.length > 0 && query.status.every((s) => s === 'pending');
+}
 
 export function listStatement(query: JobQuery): { text: string; params: Record<string, unknown> } {
   const where: string[] = [];
@@ -26,11 +63,55 @@ export function listStatement(query: JobQuery): { text: string; params: Record<s
     where.push('name = @name');
     params.name = query.name;
   }
+  // Spelled as the partial index's WHERE, so the planner may use hourglass_jobs_repeating (migration 007).
+  if (query.repeating) where.push('repeat IS NOT NULL');
   if (query.text !== undefined) {
     where.push(MATCHES_TEXT);
     params.text = lowerAscii(query.text);
   }
-  const text = `SELECT * FROM hourglass_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY id DESC LIMIT @limit OFFSET @offset`;
+  const order = query.order ?? DEFAULT_ORDER;
+  const dir = order.dir === 'asc' ? 'ASC' : 'DESC';
+  // Only last_run_at can be NULL; rules/query.ts puts nulls last in either direction.
+  const by = order.by === 'createdAt' ? `id ${dir}` : `${COLUMN[order.by]} ${dir}${order.by === 'lastRunAt' ? ' NULLS LAST' : ''}, id ${dir}`;
+  // Repeating jobs are read from their own index (migration 007), whatever else filters them: it holds them alone.
+  const from = query.repeating ? 'hourglass_jobs INDEXED BY hourglass_jobs_repeating' : 'hourglass_jobs';
+  const text = `SELECT * FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ${by} LIMIT @limit OFFSET @offset`;
   return { text, params };
+}
+
+/** The statements of the loose index scan: the next priority below one, and the head of one priority. */
+export function pendingStatements(named: boolean, dir: 'asc' | 'desc'): { nextPriority: string; head: string } {
+  const name = named ? 'AND name = @name ' : '';
+  const d = dir === 'asc' ? 'ASC' : 'DESC';
+  // Pinned, as the claim's statements are: should the planner ever prefer another path, SQLite refuses the
+  // statement instead of silently reading the backlog.
+  const jobs = `hourglass_jobs INDEXED BY ${named ? 'hourglass_jobs_claim_name' : 'hourglass_jobs_claim'}`;
+  return {
+    nextPriority: `SELECT priority FROM ${jobs} WHERE status = 'pending' ${name}AND priority < @below ORDER BY priority DESC LIMIT 1`,
+    head: `SELECT * FROM ${jobs} WHERE status = 'pending' ${name}AND priority = @priority ORDER BY next_run_at ${d}, id ${d} LIMIT @want`,
+  };
+}
+
+/**
+ * Pending jobs by nextRunAt, a page of them: the first offset + limit of each priority (the index holds each
+ * priority's jobs in due order), merged by the rule's comparator. Run inside the caller's read of one snapshot.
+ */
+function pendingByNextRun(query: JobQuery, dir: 'asc' | 'desc', prepare: Prepare): JobRecord[] {
+  const named = query.name !== undefined;
+  const texts = pendingStatements(named, dir);
+  const nextPriority = prepare(texts.nextPriority).pluck();
+  const head = prepare(texts.head);
+  const want = query.offset + query.limit;
+  const base: Record<string, unknown> = named ? { name: query.name } : {};
+  const rows: JobRecord[] = [];
+  // Priorities are whole numbers (normalise.ts), so one above the largest safe integer starts below them all.
+  let below: number | bigint = 2n ** 63n - 1n;
+  for (;;) {
+    const priority = nextPriority.get({ ...base, below }) as number | undefined;
+    if (priority === undefined || priority === null) break;
+    for (const row of head.all({ ...base, priority, want }) as JobRow[]) rows.push(toRecord(row));
+    below = priority;
+  }
+  return rows.sort(compareJobs({ by: 'nextRunAt', dir })).slice(query.offset, query.offset + query.limit);
 }

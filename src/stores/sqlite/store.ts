@@ -35,7 +35,7 @@ import type { Json, JobStatus } from '../../core/types.js';
 import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
 import { claimRows } from './claim.js';
 import { insertRows } from './insert.js';
-import { listStatement } from './list.js';
+import { listRows } from './list.js';
 import { migrate, migrationStatus } from './migrate.js';
 import { listProcessRows, putProcessRow } from './processes.js';
 import { jsonText, parseId, toHistory, toRecord, type HistoryRow as HistoryRowData, type JobRow } from './rows.js';
@@ -211,9 +211,9 @@ export class SqliteStore implements Store {
     return this.stmt('SELECT * FROM hourglass_jobs WHERE id = ?').get(key) as JobRow | undefined;
   }
 
+  /** list.ts; one deferred (read) transaction, so a plan of several statements reads one snapshot. */
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
-    const { text, params } = listStatement(query);
-    return this.run('listJobs', () => (this.stmt(text).all(params) as JobRow[]).map(toRecord));
+    return this.run('listJobs', (db) => db.transaction(() => listRows(query, this.stmt))());
   }
 
   async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {

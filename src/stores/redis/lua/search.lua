@@ -1,18 +1,25 @@
--- search: one chunk of listJobs with `text` (core/rules/query.ts: matchesText). Walks the status indexes newest
--- first below an id and keeps the jobs whose name, label, data (its JSON text, as stored) or lastError contains
--- the text, ignoring the case of A-Z only. Read only; search.ts calls it chunk after chunk until it has
--- offset + limit matches or the walk is done, so one call looks at a bounded number of jobs and bytes.
--- ARGV: P, name ('' = any), needle (lower-cased A-Z by the caller, never ''), below (look at ids below this
---       one; '' = from the newest), skip (matches still to pass over: what is left of the offset), want
---       (matches still wanted, > 0), most (jobs to look at), bytes (field bytes to read before stopping early),
---       statuses... (none = all five).
--- Reply: { next, skipped, HGETALL of each match returned... }: next is the id to continue below, '' when the
--- walk is done (no job left below, or `want` matches found); skipped is how many matches this call passed over.
-local name, needle, below = ARGV[2], ARGV[3], ARGV[4]
+-- search: one chunk of a walk through jobs in insertion order, for the lists no index answers whole
+-- (search.ts): a text (core/rules/query.ts matchesText), repeating jobs (P:rep), or an order other than
+-- insertion (the walk then returns each match's value of that field, and search.ts keeps the page). Walks the
+-- status indexes (or P:rep) past a cursor, newest or oldest first, and keeps the jobs that pass every filter.
+-- Read only; search.ts calls it chunk after chunk, so one call looks at a bounded number of jobs and bytes.
+-- ARGV: P, name ('' = any), needle (lower-cased A-Z by the caller; '' = no text filter), cursor (look at ids
+--       past this one in walk order; '' = from the start), skip (matches still to pass over: what is left of
+--       the offset), want (matches still wanted, > 0), most (jobs to look at), bytes (field bytes to read before
+--       stopping early), dir ('desc' | 'asc'), repeating ('1': only jobs with a repeat, walking P:rep),
+--       field ('' = reply with each match's HGETALL; else reply with its id and this field's value, '' for
+--       none, with skip and want not applied), statuses... (none = all five).
+-- Reply: { next, skipped, match... }: next is the id to continue past, '' when the walk is done (no job left,
+-- or `want` matches found); skipped is how many matches this call passed over; a match is an HGETALL, or an
+-- id followed by its value.
+local name, needle, cursor = ARGV[2], ARGV[3], ARGV[4]
 local skip, want, most, bytes = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local asc, repeating, field = ARGV[9] == 'asc', ARGV[10] == '1', ARGV[11]
 local statuses = {}
-for i = 9, #ARGV do statuses[#statuses + 1] = ARGV[i] end
+for i = 12, #ARGV do statuses[#statuses + 1] = ARGV[i] end
 if #statuses == 0 then statuses = { 'pending', 'running', 'completed', 'failed', 'cancelled' } end
+local wanted = {}
+for _, status in ipairs(statuses) do wanted[status] = true end
 
 -- Lower-case A-Z and nothing else, as core's lowerAscii. string.lower is C's tolower: A-Z only in the C locale
 -- Redis leaves LC_CTYPE at. Should a server fold more bytes, a table of A-Z does it instead (slower, exact).
@@ -35,39 +42,71 @@ local function matches(f)
   return false
 end
 
--- The newest most + 1 ids of each status below `below`, merged newest first: the first `most` are looked
--- at, and one more says whether the walk goes on. Index scores are ids, but those of P:locked (running jobs of
--- any name, scored by lock expiry): there are only as many as run at once, so it is read whole and filtered.
-local max = below == '' and '+inf' or '(' .. below
-local under = below == '' and math.huge or tonumber(below)
+-- The first most + 1 ids past the cursor, in walk order: the first `most` are looked at, and one more says
+-- whether the walk goes on. Index scores are ids, but those of P:locked (running jobs of any name, scored by
+-- lock expiry): there are only as many as run at once, so it is read whole and filtered.
+local bound = cursor == '' and (asc and '-inf' or '+inf') or '(' .. cursor
+local past = cursor == '' and (asc and -math.huge or math.huge) or tonumber(cursor)
+local function range(key)
+  if asc then return redis.call('ZRANGEBYSCORE', key, bound, '+inf', 'LIMIT', 0, most + 1) end
+  return redis.call('ZREVRANGEBYSCORE', key, bound, '-inf', 'LIMIT', 0, most + 1)
+end
 local ids, sorted, sources = {}, true, 0
-for _, status in ipairs(statuses) do
-  local before = #ids
-  if status == 'running' and name == '' then
-    for _, id in ipairs(redis.call('ZRANGE', P .. ':locked', 0, -1)) do
-      if tonumber(id) < under then ids[#ids + 1] = tonumber(id) end
+if repeating then
+  for _, id in ipairs(range(P .. ':rep')) do ids[#ids + 1] = tonumber(id) end
+else
+  for _, status in ipairs(statuses) do
+    local before = #ids
+    if status == 'running' and name == '' then
+      for _, id in ipairs(redis.call('ZRANGE', P .. ':locked', 0, -1)) do
+        local n = tonumber(id)
+        if (asc and n > past) or (not asc and n < past) then ids[#ids + 1] = n end
+      end
+      sorted = false
+    else
+      local key = name == '' and P .. ':s:' .. status or P .. ':ns:' .. status .. ':' .. name
+      for _, id in ipairs(range(key)) do ids[#ids + 1] = tonumber(id) end
     end
-    sorted = false
-  else
-    local key = name == '' and P .. ':s:' .. status or P .. ':ns:' .. status .. ':' .. name
-    for _, id in ipairs(redis.call('ZREVRANGEBYSCORE', key, max, '-inf', 'LIMIT', 0, most + 1)) do ids[#ids + 1] = tonumber(id) end
+    if #ids > before then sources = sources + 1 end
   end
-  if #ids > before then sources = sources + 1 end
 end
 -- One index read by id is in order already.
-if sources > 1 or not sorted then table.sort(ids, function(x, y) return x > y end) end
+if sources > 1 or not sorted then
+  if asc then table.sort(ids) else table.sort(ids, function(x, y) return x > y end) end
+end
 local count = math.min(#ids, most)
 local more = #ids > count
+
+-- The fields each job is read for: name (it exists), the text's four, what P:rep does not filter, the order's.
+local fields = { 'name' }
+local text = needle ~= ''
+if text then fields = { 'name', 'label', 'data', 'lastError' } end
+local at = #fields
+if repeating then
+  fields[at + 1], fields[at + 2] = 'status', 'repeat'
+end
+if field ~= '' then fields[#fields + 1] = field end
 
 local reply, read, skipped = { '', 0 }, 0, 0
 for i = 1, count do
   if i == 1 or ids[i] ~= ids[i - 1] then
     local id = fmt(ids[i])
-    local f = redis.call('HMGET', jobKey(id), 'name', 'label', 'data', 'lastError')
+    local f = redis.call('HMGET', jobKey(id), unpack(fields))
     if f[1] then
-      read = read + #f[1] + #(f[2] or '') + #(f[3] or '') + #(f[4] or '')
-      if matches(f) then
-        if skip > 0 then
+      local keep = true
+      if repeating then
+        -- P:rep may still hold a job whose repeat an update cleared (lib.lua): the field decides.
+        keep = f[at + 2] ~= false and wanted[f[at + 1]] == true and (name == '' or f[1] == name)
+      end
+      if keep and text then
+        read = read + #f[1] + #(f[2] or '') + #(f[3] or '') + #(f[4] or '')
+        keep = matches(f)
+      end
+      if keep then
+        if field ~= '' then
+          reply[#reply + 1] = id
+          reply[#reply + 1] = f[#fields] or ''
+        elseif skip > 0 then
           skip = skip - 1
           skipped = skipped + 1
         else
@@ -79,7 +118,7 @@ for i = 1, count do
         end
       end
     end
-    -- Stop early after `bytes` (large data): the next call goes on below this job.
+    -- Stop early after `bytes` (large data): the next call goes on past this job.
     if read >= bytes and (i < count or more) then
       reply[1], reply[2] = id, skipped
       return reply

@@ -1,0 +1,75 @@
+/**
+ * listJobs' statement for a query (rules/query.ts: matchesQuery, compareJobs): list-pending.sql for pending
+ * jobs by nextRunAt (a loose index scan of the claim index), list.sql for everything else. The texts are
+ * templates whose placeholders take fixed fragments chosen here (an order, a direction, a filter), never input;
+ * values travel as parameters. Each text is prepared once per connection under a name derived from it.
+ */
+import { createHash } from 'node:crypto';
+import { loadAsset } from '../../core/assets.js';
+import { DEFAULT_ORDER, lowerAscii } from '../../core/rules/query.js';
+import type { JobOrderField, JobQuery } from '../../core/store.js';
+import { substitute } from './sql.js';
+
+/** Columns of the order fields. Names compare by "C": UTF-8 bytes, core's compareText, whatever the database's collation. */
+const COLUMN: Record<JobOrderField, string> = {
+  createdAt: 'id',
+  updatedAt: 'updated_at',
+  nextRunAt: 'next_run_at',
+  lastRunAt: 'last_run_at',
+  priority: 'priority',
+  attempts: 'attempts',
+  name: 'name COLLATE "C"',
+};
+
+export interface ListStatement {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
+const templates = new Map<string, string>();
+const template = (file: string) => {
+  let text = templates.get(file);
+  if (text === undefined) templates.set(file, (text = loadAsset(import.meta.url, `sql/${file}`)));
+  return text;
+};
+
+/** Pending jobs alone, by nextRunAt, without text or repeating: the claim indexes answer it. */
+export function isPendingByNextRun(query: JobQuery): boolean {
+  const order = query.order ?? DEFAULT_ORDER;
+  return (
+    order.by === 'nextRunAt' &&
+    query.status !== undefined &&
+    query.status.length > 0 &&
+    query.status.every((s) => s === 'pending') &&
+    query.text === undefined &&
+    !query.repeating
+  );
+}
+
+export function listStatement(query: JobQuery, quotedSchema: string): ListStatement {
+  const order = query.order ?? DEFAULT_ORDER;
+  const dir = order.dir === 'asc' ? 'ASC' : 'DESC';
+  if (isPendingByNextRun(query)) {
+    const named = query.name !== undefined;
+    const text = substitute(template('list-pending.sql'), quotedSchema)
+      .replaceAll('{{name}}', named ? 'AND name = $4::text' : '')
+      .replaceAll('{{dir}}', dir);
+    const values: unknown[] = [query.offset + query.limit, query.limit, query.offset];
+    if (named) values.push(query.name);
+    return { name: nameOf('list-pending', text), text, values };
+  }
+  // Only last_run_at can be NULL; rules/query.ts puts nulls last in either direction.
+  const by = order.by === 'createdAt' ? `id ${dir}` : `${COLUMN[order.by]} ${dir}${order.by === 'lastRunAt' ? ' NULLS LAST' : ''}, id ${dir}`;
+  const text = substitute(template('list.sql'), quotedSchema)
+    .replaceAll('{{repeating}}', query.repeating ? 'AND repeat IS NOT NULL' : '')
+    .replaceAll('{{order}}', by);
+  const statuses = query.status && query.status.length > 0 ? query.status : null;
+  const values = [statuses, query.name ?? null, query.limit, query.offset, query.text === undefined ? null : lowerAscii(query.text)];
+  return { name: nameOf('list', text), text, values };
+}
+
+/** The name covers schema and text: one pool may serve several schemas, and each variant is its own statement. */
+function nameOf(file: string, text: string): string {
+  return `hg_${file}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+}

@@ -1,0 +1,65 @@
+-- list_pending: one page of pending jobs by nextRunAt (rules/query.ts compareJobs: then id, in the same
+-- direction), of every name. Read only. Pending jobs are exactly the members of the ready zsets (due when
+-- indexed; P:ready:<name>, score -priority, member "<nextRunAt>:<id>" padded, so within one priority the members
+-- are in due order) and of P:scheduled (score nextRunAt). So the page is among:
+--   - per ready name (P:readynames), per distinct priority (found by seeking past the last score, one
+--     O(log N) call each), the first `want` = offset + limit members of that priority;
+--   - the first `want` of P:scheduled, with every member tied on the last score (members of one score sort
+--     as text there, not as numbers: "10" before "9").
+-- At most names × priorities × want + want (+ ties) jobs are read, never the backlog: the overview's oldest
+-- waiting job at a million pending jobs. A tie on one due time larger than TIE_MAX (a bulk insert of that many
+-- jobs at one time) is not read here: the reply is { 'walk' } and store.ts pages through search.lua instead.
+-- Run times before 1970 are clamped to 0 in ready members (lib.lua): among those the order may differ.
+-- ARGV: P, offset, limit, dir ('asc' | 'desc'). Reply: { 'rows', HGETALL... } or { 'walk' }.
+local TIE_MAX = 10000
+local offset, limit, dir = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local want = offset + limit
+local asc = dir == 'asc'
+local found = {}
+
+-- Ready jobs: every distinct score of each name's zset, lowest first, and the due end of each.
+for _, name in ipairs(redis.call('SMEMBERS', P .. ':readynames')) do
+  local key = P .. ':ready:' .. name
+  local head = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  while #head > 0 do
+    local score = head[2]
+    local members = asc and redis.call('ZRANGEBYSCORE', key, score, score, 'LIMIT', 0, want)
+      or redis.call('ZREVRANGEBYSCORE', key, score, score, 'LIMIT', 0, want)
+    for _, member in ipairs(members) do found[#found + 1] = idOfMember(member) end
+    head = redis.call('ZRANGEBYSCORE', key, '(' .. score, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  end
+end
+
+-- Scheduled jobs: the first `want` by due time, then the rest of the last due time's tie.
+local range = asc and redis.call('ZRANGE', P .. ':scheduled', 0, want - 1, 'WITHSCORES')
+  or redis.call('ZREVRANGE', P .. ':scheduled', 0, want - 1, 'WITHSCORES')
+for i = 1, #range, 2 do found[#found + 1] = range[i] end
+if #range > 0 then
+  local last = range[#range]
+  local tie = redis.call('ZCOUNT', P .. ':scheduled', last, last)
+  if tie > TIE_MAX then return { 'walk' } end
+  if tie > 1 then
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ':scheduled', last, last)) do found[#found + 1] = id end
+  end
+end
+
+-- The exact due times from the jobs themselves, then the rule's order; an id seen twice counts once.
+local jobs, seen = {}, {}
+for _, id in ipairs(found) do
+  if not seen[id] then
+    seen[id] = true
+    local at = redis.call('HGET', jobKey(id), 'nextRunAt')
+    if at then jobs[#jobs + 1] = { id = tonumber(id), at = tonumber(at) } end
+  end
+end
+table.sort(jobs, function(x, y)
+  if x.at ~= y.at then
+    if asc then return x.at < y.at end
+    return x.at > y.at
+  end
+  if asc then return x.id < y.id end
+  return x.id > y.id
+end)
+local out = { 'rows' }
+for i = offset + 1, math.min(#jobs, want) do out[#out + 1] = redis.call('HGETALL', jobKey(fmt(jobs[i].id))) end
+return out

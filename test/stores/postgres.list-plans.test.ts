@@ -1,0 +1,116 @@
+/**
+ * Two lists stay cheap at any backlog, pinned by EXPLAIN (ANALYZE) on a table of 100,000 jobs (after ANALYZE)
+ * and by their answers on it:
+ * - pending jobs by nextRunAt (the overview's oldest waiting job): list-pending.sql, a loose index scan of the
+ *   claim index, one seek per distinct priority: no sequential scan, and every scan node together reads a few
+ *   hundred index entries, not the backlog;
+ * - repeating jobs (the schedules view): the partial index of migration 011, which holds them alone.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
+import type { JobQuery } from '../../src/core/store.js';
+import { PostgresStore } from '../../src/stores/postgres/index.js';
+import { listStatement } from '../../src/stores/postgres/list.js';
+import { availability } from '../conformance/factory.js';
+import { dropSchema, PG_URL, postgresFactory, randomSchema } from './postgres.factory.js';
+
+const JOBS = 100_000;
+const T0 = 1_800_000_000_000;
+const { skip } = await availability(postgresFactory);
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  Plans?: PlanNode[];
+}
+
+function nodes(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(nodes)];
+}
+
+describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
+  const schema = randomSchema();
+  let store: PostgresStore;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    store = new PostgresStore({ connectionString: PG_URL, schema });
+    await store.init({ logger: silentLogger });
+    client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    // Five priorities, ten names, due times spread over a day either side of T0, one in five finished, one in
+    // 2,000 repeating; the job due earliest is the last inserted, at the lowest priority.
+    await client.query(`INSERT INTO "${schema}".jobs (name, data, status, priority, repeat, due_at, next_run_at, created_at, updated_at)
+      SELECT 'job-' || (i % 10), '{}', CASE WHEN i % 5 = 0 THEN 'completed' ELSE 'pending' END, ((i % 5) - 2) * 10,
+             CASE WHEN i % 2000 = 7 THEN '{"every":60000}'::jsonb END,
+             ${T0} + ((i::bigint * 7919) % 172800000) - 86400000, ${T0} + ((i::bigint * 7919) % 172800000) - 86400000, ${T0}, ${T0}
+      FROM generate_series(1, ${JOBS}) AS i`);
+    await client.query(`INSERT INTO "${schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
+      VALUES ('job-3', '{}', 'pending', -20, $1, $1, $2, $2)`, [T0 - 10 * 86_400_000, T0]);
+    await client.query(`ANALYZE "${schema}".jobs`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await client?.end();
+    await store?.close();
+    await dropSchema(schema);
+  });
+
+  async function explain(query: JobQuery): Promise<PlanNode[]> {
+    const { text, values } = listStatement(query, `"${schema}"`);
+    const rows = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
+    return nodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
+  }
+
+  /** Rows every scan node produced, over all its loops: what the statement read from the table or an index. */
+  const scanned = (plan: PlanNode[]) => plan.filter((n) => n['Node Type'].includes('Scan')).reduce((sum, n) => sum + n['Actual Rows'] * n['Actual Loops'], 0);
+
+  async function pendingByDue(dir: 'ASC' | 'DESC', name: string | null, limit: number, offset: number): Promise<string[]> {
+    const rows = await client.query<{ id: string }>(
+      `SELECT id FROM "${schema}".jobs WHERE status = 'pending' AND ($1::text IS NULL OR name = $1) ORDER BY next_run_at ${dir}, id ${dir} LIMIT $2 OFFSET $3`,
+      [name, limit, offset],
+    );
+    return rows.rows.map((r) => String(r.id));
+  }
+
+  it('finds the pending job due earliest, and pages pending jobs by due time both ways, with and without a name', async () => {
+    const list = (q: Partial<JobQuery>) => store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 1, offset: 0, ...q }).then((js) => js.map((j) => j.id));
+    const [oldest] = await store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 1, offset: 0 });
+    expect(oldest!.nextRunAt).toBe(T0 - 10 * 86_400_000);
+    expect(await list({ limit: 25, offset: 40 })).toEqual(await pendingByDue('ASC', null, 25, 40));
+    expect(await list({ order: { by: 'nextRunAt', dir: 'desc' }, limit: 25, offset: 7 })).toEqual(await pendingByDue('DESC', null, 25, 7));
+    expect(await list({ name: 'job-3', limit: 25, offset: 3 })).toEqual(await pendingByDue('ASC', 'job-3', 25, 3));
+    expect(await list({ name: 'job-4', order: { by: 'nextRunAt', dir: 'desc' }, limit: 5, offset: 0 })).toEqual(await pendingByDue('DESC', 'job-4', 5, 0));
+  });
+
+  it.each([
+    [undefined, 'asc'],
+    [undefined, 'desc'],
+    ['job-3', 'asc'],
+    ['job-3', 'desc'],
+  ] as const)('reaches pending jobs by due time through index seeks alone (name %s, %s)', async (name, dir) => {
+    const plan = await explain({ status: ['pending'], order: { by: 'nextRunAt', dir }, limit: 10, offset: 20, ...(name ? { name } : {}) });
+    const types = plan.map((n) => n['Node Type']);
+    expect(types, types.join(', ')).not.toContain('Seq Scan');
+    const index = name ? 'jobs_claim_name' : 'jobs_claim';
+    expect(plan.filter((n) => n['Node Type'].includes('Scan')).every((n) => n['Index Name'] === index || n['Node Type'] === 'CTE Scan' || n['Node Type'] === 'WorkTable Scan')).toBe(true);
+    // Five priorities: a seek each for the next one, and 30 (offset + limit) entries each, not 80,000.
+    expect(scanned(plan)).toBeLessThan(500);
+  });
+
+  it('lists repeating jobs from their partial index, whatever the order, all of them', async () => {
+    const all = await store.listJobs({ repeating: true, limit: 1000, offset: 0 });
+    expect(all).toHaveLength(JOBS / 2000);
+    expect(all.every((j) => j.repeat !== null)).toBe(true);
+    for (const order of [{ by: 'createdAt', dir: 'desc' }, { by: 'createdAt', dir: 'asc' }, { by: 'name', dir: 'asc' }, { by: 'nextRunAt', dir: 'desc' }] as const) {
+      const plan = await explain({ repeating: true, order, limit: 20, offset: 0 });
+      const types = plan.map((n) => n['Node Type']);
+      expect(types, `${order.by}: ${types.join(', ')}`).not.toContain('Seq Scan');
+      expect(plan.some((n) => n['Index Name'] === 'jobs_repeating'), order.by).toBe(true);
+      expect(scanned(plan)).toBeLessThanOrEqual(JOBS / 2000);
+    }
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Two lists stay cheap at any backlog, pinned by EXPLAIN QUERY PLAN on a table of 100,000 jobs (after ANALYZE)
+ * and by their answers on it:
+ * - pending jobs by nextRunAt (the overview's oldest waiting job): a loose index scan of the claim index, one
+ *   seek per distinct priority, never a scan of the backlog or a sort of it (list.ts pendingStatements);
+ * - repeating jobs (the schedules view): the partial index of migration 007, which holds them alone.
+ */
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobQuery } from '../../src/core/store.js';
+import type { SqliteStore } from '../../src/stores/sqlite/index.js';
+import { listStatement, pendingStatements } from '../../src/stores/sqlite/list.js';
+import { fileStore, T0 } from './sqlite.helpers.js';
+
+const JOBS = 100_000;
+
+let store: SqliteStore;
+let path: string;
+let dispose: () => Promise<void>;
+let db: Database.Database;
+
+beforeAll(async () => {
+  ({ store, path, dispose } = await fileStore());
+  db = new Database(path);
+  // 100,000 jobs in one statement: five priorities, ten names, due times spread over a day either side of T0,
+  // one in five finished, one in 2,000 repeating. The job due earliest is the last inserted, at the lowest priority.
+  db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${JOBS})
+    INSERT INTO hourglass_jobs (name, data, status, priority, repeat, due_at, next_run_at, created_at, updated_at)
+    SELECT 'job-' || (i % 10), '{}', CASE WHEN i % 5 = 0 THEN 'completed' ELSE 'pending' END, ((i % 5) - 2) * 10,
+           CASE WHEN i % 2000 = 7 THEN '{"every":60000}' END,
+           ${T0} + ((i * 7919) % 172800000) - 86400000, ${T0} + ((i * 7919) % 172800000) - 86400000, ${T0}, ${T0}
+    FROM n`);
+  db.prepare(`INSERT INTO hourglass_jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
+    VALUES ('job-3', '{}', 'pending', -20, ?, ?, ?, ?)`).run(T0 - 10 * 86_400_000, T0 - 10 * 86_400_000, T0, T0);
+  db.exec('ANALYZE');
+}, 120_000);
+
+afterAll(async () => {
+  db?.close();
+  await dispose();
+});
+
+function plan(text: string, params: Record<string, unknown>): string[] {
+  return (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((r) => r.detail);
+}
+
+/** What the whole table says, the slow way: every pending row sorted. */
+function pendingByDue(dir: 'ASC' | 'DESC', name: string | null, limit: number, offset: number): string[] {
+  const ids = db
+    .prepare(`SELECT id FROM hourglass_jobs NOT INDEXED WHERE status = 'pending' AND (@name IS NULL OR name = @name)
+      ORDER BY next_run_at ${dir}, id ${dir} LIMIT @limit OFFSET @offset`)
+    .pluck()
+    .all({ name, limit, offset }) as number[];
+  return ids.map(String);
+}
+
+describe('sqlite: lists that stay cheap at 100,000 jobs', () => {
+  it('finds the pending job due earliest, and pages pending jobs by due time both ways, with and without a name', async () => {
+    const list = (q: Partial<JobQuery>) => store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 1, offset: 0, ...q }).then((js) => js.map((j) => j.id));
+    const [oldest] = await store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 1, offset: 0 });
+    expect(oldest!.nextRunAt).toBe(T0 - 10 * 86_400_000);
+    expect(await list({ limit: 25, offset: 40 })).toEqual(pendingByDue('ASC', null, 25, 40));
+    expect(await list({ order: { by: 'nextRunAt', dir: 'desc' }, limit: 25, offset: 7 })).toEqual(pendingByDue('DESC', null, 25, 7));
+    expect(await list({ name: 'job-3', limit: 25, offset: 3 })).toEqual(pendingByDue('ASC', 'job-3', 25, 3));
+    expect(await list({ name: 'job-4', order: { by: 'nextRunAt', dir: 'desc' }, limit: 5, offset: 0 })).toEqual(pendingByDue('DESC', 'job-4', 5, 0));
+  });
+
+  it.each([
+    [false, 'asc'],
+    [false, 'desc'],
+    [true, 'asc'],
+    [true, 'desc'],
+  ] as const)('reaches pending jobs by due time through index seeks alone (named %s, %s)', (named, dir) => {
+    const texts = pendingStatements(named, dir);
+    const index = named ? 'hourglass_jobs_claim_name' : 'hourglass_jobs_claim';
+    const name = named ? { name: 'job-3' } : {};
+    const keys = named ? 'name=\\? AND ' : '';
+    expect(plan(texts.nextPriority, { ...name, below: 0 })).toEqual([expect.stringMatching(new RegExp(`^SEARCH hourglass_jobs USING COVERING INDEX ${index} \\(${keys}priority<\\?\\)$`))]);
+    // One priority's head: a seek and a walk in index order, stopped at the limit (no temporary B-tree: no sort).
+    expect(plan(texts.head, { ...name, priority: 0, want: 10 })).toEqual([expect.stringMatching(new RegExp(`^SEARCH hourglass_jobs USING INDEX ${index} \\(${keys}priority=\\?\\)$`))]);
+  });
+
+  it('lists repeating jobs from their partial index, in insertion order without a sort, all of them', async () => {
+    const all = await store.listJobs({ repeating: true, limit: 1000, offset: 0 });
+    expect(all).toHaveLength(JOBS / 2000);
+    expect(all.every((j) => j.repeat !== null)).toBe(true);
+    for (const dir of ['asc', 'desc'] as const) {
+      const { text, params } = listStatement({ repeating: true, order: { by: 'createdAt', dir }, limit: 50, offset: 0 });
+      const steps = plan(text, params);
+      expect(steps, steps.join('\n')).toEqual([expect.stringMatching(/^SCAN hourglass_jobs USING INDEX hourglass_jobs_repeating$/)]);
+    }
+    // Any other order sorts the repeating jobs only: still read through the partial index.
+    const { text, params } = listStatement({ repeating: true, order: { by: 'name', dir: 'asc' }, limit: 50, offset: 0 });
+    expect(plan(text, params)[0]).toMatch(/USING INDEX hourglass_jobs_repeating/);
+  });
+});
