@@ -4,6 +4,9 @@
  *    We refuse to start unless the user opted in with allowEvictionPolicy.
  *  - persistence: without AOF, or with appendfsync no, a crash or restart loses recent (or all) jobs.
  *    We warn with the exact setting to change; the user may have reasons (a cache-only deployment, replicas).
+ *  - waitForReplicas without min-replicas-to-write: WAIT keeps a write that no replica has from being
+ *    acknowledged, but the master still applies it, so a partitioned old master goes on changing jobs that the
+ *    failover then throws away. We warn with the setting (docs/stores/redis.md, Replication and failover).
  * Managed services often disable CONFIG: then we say we could not check and go on.
  */
 import type { Redis } from 'ioredis';
@@ -15,8 +18,9 @@ async function configGet(client: Redis, name: string): Promise<string | null> {
   return Array.isArray(reply) && reply.length >= 2 ? String(reply[1]) : null;
 }
 
-export async function checkServerConfig(client: Redis, logger: Logger, allowEvictionPolicy: boolean): Promise<void> {
+export async function checkServerConfig(client: Redis, logger: Logger, allowEvictionPolicy: boolean, waitsForReplicas = false): Promise<void> {
   let policy: string | null;
+  let minReplicas: string | null = null;
   let appendonly: string | null;
   let appendfsync: string | null;
   let save: string | null;
@@ -25,6 +29,7 @@ export async function checkServerConfig(client: Redis, logger: Logger, allowEvic
     appendonly = await configGet(client, 'appendonly');
     appendfsync = await configGet(client, 'appendfsync');
     save = await configGet(client, 'save');
+    if (waitsForReplicas) minReplicas = await configGet(client, 'min-replicas-to-write');
   } catch (error) {
     logger.warn(
       { err: error },
@@ -54,5 +59,13 @@ export async function checkServerConfig(client: Redis, logger: Logger, allowEvic
     logger.warn({ appendfsync }, 'redis appendfsync is "no": the OS decides when the AOF reaches disk (often 30 s), and that much work can be lost on a crash; set "appendfsync everysec" (or "always")');
   } else if (appendonly === 'yes') {
     logger.debug({ appendfsync }, 'redis persistence: AOF on');
+  }
+
+  if (minReplicas === '0') {
+    logger.warn(
+      { minReplicasToWrite: minReplicas },
+      'redis min-replicas-to-write is 0 while waitForReplicas is on: a master cut off from its replicas still applies writes ' +
+        'that a failover then loses; set "min-replicas-to-write 1" on every node that may become master',
+    );
   }
 }

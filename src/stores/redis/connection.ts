@@ -19,9 +19,21 @@
  * other files import its types only), so `import 'hourglass-jobs/redis'` without it installed throws a
  * DriverMissingError naming the package rather than Node's bare ERR_MODULE_NOT_FOUND.
  */
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { requireDriver } from '../../core/store-url.js';
+
+/**
+ * What the store talks to: one Redis (plain, or found through Sentinel) or an ioredis Cluster. The store sends
+ * both the same commands: every script and every read names keys of one prefix, all in one hash slot (keys.ts),
+ * so a Cluster routes each to the node serving that slot and follows MOVED/ASK itself.
+ */
+export type RedisClient = Redis | Cluster;
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}
 
 const ioredis = requireDriver<typeof import('ioredis')>('ioredis');
 
@@ -36,14 +48,85 @@ const ownedClientOptions: RedisOptions = {
   connectTimeout: 5_000,
 };
 
+/** Where an owned connection goes, from the store's `url` (parseRedisUrl). */
+export type RedisTarget =
+  | { kind: 'single'; url: string }
+  | { kind: 'cluster'; nodes: { host: string; port: number }[]; tls: boolean; username?: string; password?: string }
+  | { kind: 'sentinel'; sentinels: { host: string; port: number }[]; name: string; tls: boolean; username?: string; password?: string };
+
+const PLUS_URL = /^(rediss?)\+(cluster|sentinel):\/\/(?:([^@/?#]*)@)?([^/?#]+)(?:\/([^?#]*))?(?:\?[^#]*)?(?:#.*)?$/;
+
+/** The URL with its password masked, for error messages. */
+const masked = (url: string) => url.replace(/\/\/([^:/@]*):([^@]+)@/, '//$1:***@');
+
+/**
+ * `redis://` / `rediss://` (one server), `redis+cluster://host:port,host:port` (startup nodes of a Cluster) or
+ * `redis+sentinel://host:port,host:port/<master name>` (the sentinels and the name they monitor), each with an
+ * optional `user:password@`, and `rediss+…` for TLS. Query parameters of the plus forms are not passed on
+ * (`prefix` is read by storeFromUrl).
+ */
+export function parseRedisUrl(url: unknown): RedisTarget {
+  const forms = 'a redis://, rediss://, redis+cluster://host:port,… or redis+sentinel://host:port,…/name URL (or pass client)';
+  if (typeof url !== 'string') throw new ValidationError('url', url, `must be ${forms}`);
+  if (/^rediss?:\/\//.test(url)) return { kind: 'single', url };
+  const match = PLUS_URL.exec(url);
+  if (!match) throw new ValidationError('url', masked(url), `must be ${forms}`);
+  const [, scheme, kind, userinfo, hostList, path] = match as unknown as [string, string, 'cluster' | 'sentinel', string | undefined, string, string | undefined];
+  const hosts = hostList.split(',').map((entry) => {
+    const hostPort = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(entry);
+    const port = Number(hostPort?.[2] ?? (kind === 'sentinel' ? 26379 : 6379));
+    if (!hostPort || port < 1 || port > 65535) throw new ValidationError('url', masked(url), `has a bad host:port "${entry}"`);
+    return { host: hostPort[1]!.replace(/^\[|\]$/g, ''), port };
+  });
+  const auth: { username?: string; password?: string } = {};
+  if (userinfo) {
+    const colon = userinfo.indexOf(':');
+    const user = decodeURIComponent(colon === -1 ? userinfo : userinfo.slice(0, colon));
+    if (user !== '') auth.username = user;
+    if (colon !== -1) auth.password = decodeURIComponent(userinfo.slice(colon + 1));
+  }
+  const tls = scheme === 'rediss';
+  if (kind === 'cluster') return { kind, nodes: hosts, tls, ...auth };
+  const name = decodeURIComponent(path ?? '');
+  if (name === '') throw new ValidationError('url', masked(url), 'must name the monitored master after the sentinels: redis+sentinel://host:port,…/<name>');
+  return { kind, sentinels: hosts, name, tls, ...auth };
+}
+
 /**
  * A lazy client (no socket until connectOwned). It reconnects for ever once it has been ready, but not before:
  * a first connect that fails ends the client (status 'end', no reconnect timer), so a failed start leaves
  * nothing running and a stray command on it fails at once instead of waiting in the offline queue.
  */
-export function openClient(url: string): Redis {
+export function openClient(target: RedisTarget): RedisClient {
   let connected = false;
-  const client = new ioredis.Redis(url, { ...ownedClientOptions, retryStrategy: (times: number) => (connected ? reconnectDelay(times) : null) });
+  const retry = (times: number) => (connected ? reconnectDelay(times) : null);
+  let client: RedisClient;
+  if (target.kind === 'single') {
+    client = new ioredis.Redis(target.url, { ...ownedClientOptions, retryStrategy: retry });
+  } else if (target.kind === 'sentinel') {
+    const { sentinels, name, tls, username, password } = target;
+    client = new ioredis.Redis({
+      ...ownedClientOptions, sentinels, name, username, password, retryStrategy: retry,
+      ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+      // Sentinel announces a new master on +switch-master: reconnect to it then, not only when the old one drops.
+      failoverDetector: true,
+      // A demoted master answers writes with READONLY until the sentinels reconfigure it: reconnect (to the new
+      // master, asked of the sentinels) and resend, since a refused command changed nothing.
+      reconnectOnError: (error: Error) => (error.message.startsWith('READONLY') ? 2 : false),
+    });
+  } else {
+    const { nodes, tls, username, password } = target;
+    const options: ClusterOptions = {
+      lazyConnect: true,
+      enableOfflineQueue: true,
+      clusterRetryStrategy: retry,
+      redisOptions: {
+        connectionName: ownedClientOptions.connectionName, maxRetriesPerRequest: ownedClientOptions.maxRetriesPerRequest,
+        connectTimeout: ownedClientOptions.connectTimeout, username, password, ...(tls ? { tls: {} } : {}),
+      },
+    };
+    client = new ioredis.Cluster(nodes, options);
+  }
   client.once('ready', () => {
     connected = true;
   });
@@ -56,7 +139,7 @@ export function openClient(url: string): Redis {
  * such as `connect ECONNREFUSED 127.0.0.1:6390`, rather than ioredis's "Connection is closed." that the promise
  * rejects with. An ended client is not reused: the store opens a new one on its next init().
  */
-export async function connectOwned(client: Redis): Promise<void> {
+export async function connectOwned(client: RedisClient): Promise<void> {
   let first: unknown;
   // Also keeps ioredis from printing "Unhandled error event" for the failed attempt. Left on a failed client,
   // which is dropped, so a late error of its closing socket is swallowed too.
@@ -79,7 +162,7 @@ export async function connectOwned(client: Redis): Promise<void> {
  * Log an outage once when it starts and once when it ends (ioredis emits an error per reconnect attempt).
  * Also keeps ioredis from printing "Unhandled error event" for connections we own.
  */
-export function watchConnection(client: Redis, logger: Logger, what: string): () => void {
+export function watchConnection(client: RedisClient, logger: Logger, what: string): () => void {
   let down = false;
   const onError = (error: Error) => {
     if (down) return;

@@ -18,7 +18,10 @@ export function assertPrefix(value: unknown): string {
   return value;
 }
 
-/** Job ids are decimal strings from INCR; anything else cannot name a job. */
+/**
+ * Job ids are decimal strings of whole numbers (lua/lib.lua reserveIds: at least the server's clock in ms x 1024,
+ * so 16 digits today, below 2^53 until 2248); anything else cannot name a job.
+ */
 const JOB_ID = /^[1-9][0-9]{0,15}$/;
 
 export function isJobId(id: unknown): id is string {

@@ -28,8 +28,8 @@ local function settleJobs(a)
   -- leaving P:ns:running:<name> and the score/member pairs joining P:ns:<status>:<name>; per finished status,
   -- the pairs joining P:s:<status>.
   local running, byName, finished, byTime, firstHistory, firstRecords = {}, {}, {}, {}, {}, {}
-  -- History ids for the whole batch in one INCRBY (ids need only be unique; unused ones are skipped).
-  local hid = redis.call('INCRBY', P .. ':hid', count) - count
+  -- History ids for the whole batch in one reservation (ids need only be unique; unused ones are skipped).
+  local hid = reserveIds(P .. ':hid', count) - 1
   local indexing = redis.call('HGET', P .. ':meta', 'retention') == '1'
 
   for i = 0, count - 1 do

@@ -1,0 +1,7 @@
+/** The shared store and scheduler contracts, unchanged, on a 3-master Redis Cluster (a fresh prefix per test). */
+import { describeSchedulerContract } from '../conformance/scheduler-contract.js';
+import { describeStoreContract } from '../conformance/store-contract.js';
+import { redisClusterFactory } from './redis.cluster.factory.js';
+
+await describeStoreContract(redisClusterFactory);
+await describeSchedulerContract(redisClusterFactory);
