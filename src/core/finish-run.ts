@@ -2,10 +2,14 @@
  * What a run's outcome becomes once its handler has returned: the decision (outcome.ts), the jobs it asks for
  * (the definition's `then`, ctx.followUp(), webhook deliveries), the settlement handed to the settle batcher,
  * and the events reported once the store applied it. One per worker; it knows nothing of slots or claims.
+ *
+ * A run without follow-ups goes through without a promise of its own: the run is its settle request
+ * (JobRun implements Pending), the batcher calls back settled(), and ended() tells the worker the run is over.
  */
 import type { JobRun } from './job-run.js';
 import { decide, type Decision, type RunOutcome } from './outcome.js';
-import type { ClaimedJob, NewJob, Settlement } from './store.js';
+import type { Pending } from './settle-batcher.js';
+import type { ClaimedJob, NewJob } from './store.js';
 import type { Job, Json, ScheduleSpec, SchedulerEvents } from './types.js';
 import type { Webhooks } from './webhooks.js';
 
@@ -32,8 +36,10 @@ export interface FinishContext {
   /** Webhook deliveries to enqueue after runs; null without the webhooks option. */
   webhooks: Webhooks | null;
   storeFailed(error: Error): void;
-  /** Queue a settlement; resolves with whether the store applied it (false: the lease was lost). */
-  settle(settlement: Settlement): Promise<boolean>;
+  /** Queue a settlement; `pending.settled(applied)` follows once the store applied it (or not: the lease was lost). */
+  settle(pending: Pending): void;
+  /** The run is over: its outcome was recorded and reported, or dropped. Called once per finish(). */
+  ended(run: JobRun): void;
   /** A job becomes due at this time (a retry, the next occurrence of a repeat). */
   wakeAt(at: number): void;
   /** True once the worker has stopped: follow-ups are no longer retried. */
@@ -47,20 +53,39 @@ const UNSTARTED = { maxAttempts: 1, backoff: { type: 'fixed' as const, delay: 0 
 export class RunFinisher {
   constructor(private readonly env: FinishContext) {}
 
-  /** Record a run's outcome (its handler has returned), then report it. */
-  async finish(run: JobRun, outcome: RunOutcome): Promise<void> {
+  /**
+   * Record a run's outcome (its handler has returned), then report it; env.ended(run) follows once that is
+   * done or given up. `now`: when the handler returned, if the caller has it at hand.
+   */
+  finish(run: JobRun, outcome: RunOutcome, now: number = this.env.now()): void {
     const env = this.env;
-    const decision = decide(run.job, outcome, run.policy, run.startedAt, env.now(), env.workerId);
+    const decision = decide(run.job, outcome, run.policy, run.startedAt, now, env.workerId);
+    run.decision = decision;
+    run.outcome = outcome;
+    run.settlement = decision.settlement;
     const followUps = this.followUpJobs(run, decision, outcome);
-    // Follow-ups go in before the outcome is recorded: a crash between the two runs the job again (and they
-    // dedupe while still pending) rather than losing them. If they cannot be enqueued, the run is not settled:
-    // its lock expires and it runs again.
-    if (followUps.length > 0 && !(await this.enqueueFollowUps(run, followUps))) return;
-    if (!(await env.settle(decision.settlement))) {
-      run.logger.warn('this worker no longer holds the job (its lock expired and it was taken over): outcome dropped');
-      return;
+    if (followUps.length === 0) return env.settle(run);
+    void this.settleAfterFollowUps(run, followUps);
+  }
+
+  /**
+   * Follow-ups go in before the outcome is recorded: a crash between the two runs the job again (and they
+   * dedupe while still pending) rather than losing them. If they cannot be enqueued, the run is not settled:
+   * its lock expires and it runs again.
+   */
+  private async settleAfterFollowUps(run: JobRun, jobs: NewJob[]): Promise<void> {
+    if (await this.enqueueFollowUps(run, jobs)) this.env.settle(run);
+    else this.env.ended(run);
+  }
+
+  /** The store answered for this run's settlement (the run, as its Pending, passes it on). */
+  settled(run: JobRun, applied: boolean): void {
+    try {
+      if (applied) this.report(run, run.decision!, run.outcome!);
+      else run.logger.warn('this worker no longer holds the job (its lock expired and it was taken over): outcome dropped');
+    } finally {
+      this.env.ended(run);
     }
-    this.report(run, decision, outcome);
   }
 
   /** Settle a job that never started: cancelled, or released for another worker (attempt not counted, no history). */
@@ -71,7 +96,7 @@ export class RunFinisher {
     if (kind === 'released') decision.settlement.history = null;
     // A job released unstarted ran under no policy: it must not record the placeholder's maxAttempts.
     delete decision.settlement.maxAttempts;
-    await this.env.settle(decision.settlement);
+    await new Promise<boolean>((settled) => this.env.settle({ settlement: decision.settlement, settled }));
   }
 
   /**

@@ -8,9 +8,13 @@ import { systemClock, type Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { Settlement } from './store.js';
 
+/**
+ * A settlement waiting for the store, and whom to tell whether it was applied. A callback, not a promise: on the
+ * hot path the JobRun itself is the Pending (job-run.ts), so settling a run allocates nothing of its own.
+ */
 export interface Pending {
   settlement: Settlement;
-  resolve(applied: boolean): void;
+  settled(applied: boolean): void;
 }
 
 export interface SettleBatcherOptions {
@@ -46,11 +50,15 @@ export class SettleBatcher {
     this.clock = options.clock ?? systemClock;
   }
 
+  /** Queue a settlement; resolves with whether the store applied it (false: the lease was lost). */
   submit(settlement: Settlement): Promise<boolean> {
-    return new Promise((resolve) => {
-      this.queue.push({ settlement, resolve });
-      this.schedule();
-    });
+    return new Promise((resolve) => this.add({ settlement, settled: resolve }));
+  }
+
+  /** Queue a settlement; `pending.settled(applied)` is called once the store applied it or it was given up. */
+  add(pending: Pending): void {
+    this.queue.push(pending);
+    this.schedule();
   }
 
   /** Resolves when everything submitted so far has been applied or given up. */
@@ -61,9 +69,13 @@ export class SettleBatcher {
     return done;
   }
 
-  /** Hand the waiting outcomes to a combined settle-and-claim; the caller resolves them (or gives them back). */
+  /**
+   * Hand every waiting outcome to a combined settle-and-claim; the caller tells them (or gives them back). All
+   * of them, not MAX_BATCH: a claim of more than MAX_BATCH jobs (a large prefetch) would otherwise leave more
+   * outcomes behind than it takes, and the queue would grow with every claim while they wait for the next.
+   */
   take(): Pending[] {
-    return this.queue.splice(0, MAX_BATCH);
+    return this.queue.splice(0);
   }
 
   /** Outcomes taken but not applied (the combined call failed, or there was no claim): settle them on their own. */
@@ -100,22 +112,41 @@ export class SettleBatcher {
 
   private async flush(): Promise<void> {
     const batch = this.queue.splice(0, MAX_BATCH);
+    const settlements = new Array<Settlement>(batch.length);
+    for (let i = 0; i < batch.length; i++) settlements[i] = batch[i]!.settlement;
     const { clock, options } = this;
     const started = clock.now();
     for (let attempt = 0; ; attempt++) {
+      let applied: boolean[];
       try {
-        const applied = await options.settle(batch.map((p) => p.settlement));
-        batch.forEach((p, i) => p.resolve(applied[i] === true));
-        return;
+        applied = await options.settle(settlements);
       } catch (error) {
         options.storeFailed(error as Error);
         if (clock.now() - started > options.giveUpAfterMs) {
-          options.logger.error({ err: error, jobs: batch.map((p) => p.settlement.id) }, 'could not record job outcomes; their locks expire and they will run again');
-          batch.forEach((p) => p.resolve(false));
+          options.logger.error({ err: error, jobs: settlements.map((s) => s.id) }, 'could not record job outcomes; their locks expire and they will run again');
+          settledAll(batch, null, options.logger);
           return;
         }
         await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** attempt)));
+        continue;
       }
+      // Outside the try: only the store's failure is retried.
+      settledAll(batch, applied, options.logger);
+      return;
+    }
+  }
+}
+
+/**
+ * Tell each waiting caller whether its settlement was applied (`applied` null: none was). A callback should
+ * not throw; one that does is logged, and the others still learn theirs.
+ */
+export function settledAll(batch: readonly Pending[], applied: readonly boolean[] | null, logger: Logger): void {
+  for (let i = 0; i < batch.length; i++) {
+    try {
+      batch[i]!.settled(applied !== null && applied[i] === true);
+    } catch (error) {
+      logger.error({ err: error, jobId: batch[i]!.settlement.id }, 'internal error after recording a job outcome');
     }
   }
 }

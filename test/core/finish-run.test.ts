@@ -1,11 +1,14 @@
-/** What an outcome becomes once the handler returned: follow-ups first, then the settlement, then events. */
+/**
+ * What an outcome becomes once the handler returned: follow-ups first, then the settlement, then events, then
+ * ended(): the worker's cue that the run is over.
+ */
 import { describe, expect, it } from 'vitest';
 import { RunFinisher, type FinishContext } from '../../src/core/finish-run.js';
 import { JobRun, type RunContext } from '../../src/core/job-run.js';
 import type { ResolvedRun } from '../../src/core/registry.js';
 import type { ClaimedJob, NewJob, Settlement } from '../../src/core/store.js';
 import type { Job, SchedulerEvents } from '../../src/core/types.js';
-import { recordingLogger } from './helpers.js';
+import { deferred, recordingLogger } from './helpers.js';
 
 const NOW = 1_700_000_000_000;
 const job = (patch: Partial<ClaimedJob> = {}) =>
@@ -13,6 +16,8 @@ const job = (patch: Partial<ClaimedJob> = {}) =>
 
 function setup(applied = true) {
   const steps: string[] = [];
+  const ended = new Map<JobRun, ReturnType<typeof deferred>>();
+  const endOf = (run: JobRun) => ended.get(run) ?? ended.set(run, deferred()).get(run)!;
   const settled: Settlement[] = [];
   const events: [keyof SchedulerEvents, unknown][] = [];
   const logger = recordingLogger();
@@ -24,42 +29,53 @@ function setup(applied = true) {
     enqueue: async (jobs) => void steps.push(`enqueue ${jobs.map((j) => j.name).join(',')}`),
     webhooks: null,
     storeFailed: () => undefined,
-    settle: async (s) => {
-      steps.push(`settle ${s.status}`);
-      settled.push(s);
-      return applied;
+    // The store answers in a later turn, as a real one does.
+    settle: (pending) => {
+      steps.push(`settle ${pending.settlement.status}`);
+      settled.push(pending.settlement);
+      setImmediate(() => pending.settled(applied));
+    },
+    ended: (run) => {
+      steps.push('ended');
+      endOf(run).resolve();
     },
     wakeAt: (at) => void steps.push(`wake ${at - NOW}`),
     stopped: () => false,
   };
-  const runContext = { now: () => NOW - 100, logger } as unknown as RunContext;
+  const runContext = { now: () => NOW - 100, logger, settled: (run: JobRun, ok: boolean) => finisher.settled(run, ok) } as unknown as RunContext;
   const runOf = (claimed: ClaimedJob, then: string[] = []) =>
     new JobRun(claimed, { maxAttempts: 2, backoff: { type: 'fixed', delay: 500 }, saveResult: true, then, timeoutMs: null } as unknown as ResolvedRun, { id: claimed.id, attempts: claimed.attempts } as Job, runContext);
-  return { finisher: new RunFinisher(env), steps, settled, events, logger, runOf };
+  const finisher = new RunFinisher(env);
+  /** finish() and wait for the run to be over. */
+  const finish = async (run: JobRun, outcome: Parameters<RunFinisher['finish']>[1]) => {
+    finisher.finish(run, outcome);
+    await endOf(run).promise;
+  };
+  return { finisher, finish, steps, settled, events, logger, runOf };
 }
 
 describe('RunFinisher', () => {
   it('enqueues a success’s follow-ups before settling it, then reports it', async () => {
-    const { finisher, steps, events, runOf } = setup();
+    const { finish, steps, events, runOf } = setup();
     const run = runOf(job(), ['next']);
-    await finisher.finish(run, { kind: 'success', result: { n: 1 } });
-    expect(steps).toEqual(['enqueue next', 'settle completed']);
+    await finish(run, { kind: 'success', result: { n: 1 } });
+    expect(steps).toEqual(['enqueue next', 'settle completed', 'ended']);
     expect(events.map(([e]) => e)).toEqual(['job:success', 'job:complete']);
     expect(events[0]![1]).toMatchObject({ id: '4', status: 'completed', result: { n: 1 }, maxAttempts: 2 });
   });
 
   it('schedules the wake-up for a retry and reports the failure', async () => {
-    const { finisher, steps, events, runOf } = setup();
+    const { finish, steps, events, runOf } = setup();
     const error = new Error('boom');
-    await finisher.finish(runOf(job()), { kind: 'failure', error });
-    expect(steps).toEqual(['settle pending', 'wake 500']);
+    await finish(runOf(job()), { kind: 'failure', error });
+    expect(steps).toEqual(['settle pending', 'wake 500', 'ended']);
     expect(events.map(([e]) => e)).toEqual(['job:fail', 'job:retry']);
     expect(events[0]![1]).toMatchObject({ error, job: { status: 'pending', lastError: 'boom' } });
   });
 
   it('reports nothing when the store did not apply the outcome (the lease was lost)', async () => {
-    const { finisher, events, logger, runOf } = setup(false);
-    await finisher.finish(runOf(job()), { kind: 'success', result: null });
+    const { finish, events, logger, runOf } = setup(false);
+    await finish(runOf(job()), { kind: 'success', result: null });
     expect(events).toEqual([]);
     expect(logger.records.map((r) => r.msg)).toEqual([expect.stringMatching(/outcome dropped/)]);
   });

@@ -26,6 +26,7 @@ function run(handler: JobHandler, options: { timeoutMs?: number | null; progress
       return options.progress !== false;
     },
     followUpJob: (spec) => ({ name: spec.name, data: spec.data }) as NewJob,
+    settled: () => undefined,
   };
   const policy = { handler, timeoutMs: options.timeoutMs ?? null, maxAttempts: 3, backoff: { type: 'fixed', delay: 0 }, saveResult: true } as ResolvedRun;
   return { run: new JobRun(job, policy, view, env), logger, saved };
@@ -54,6 +55,37 @@ describe('JobRun', () => {
     expect(saved).toEqual([{ half: true }]);
     expect(r.followUps).toEqual([{ name: 'next', data: { n: 2 } }]);
     expect(r.handlerDone).toBe(true);
+  });
+
+  it('gives a ctx that spreads and destructures as a plain object would, its functions working unbound', async () => {
+    const { run: r, saved } = run(
+      async (_job, ctx) => {
+        const copy = { ...ctx };
+        const { progress, followUp, signal, logger } = ctx;
+        await progress(5);
+        followUp('next');
+        return {
+          keys: Object.keys(copy).sort(),
+          signal: copy.signal instanceof AbortSignal && signal === ctx.signal,
+          logger: typeof logger.info,
+          functions: [typeof copy.progress, typeof copy.followUp],
+          stable: ctx.progress === progress,
+        };
+      },
+      { extras: { db: 'the-db' } },
+    );
+    expect(await r.execute()).toEqual({
+      kind: 'success',
+      result: {
+        keys: ['attempt', 'data', 'db', 'followUp', 'job', 'jobId', 'jobName', 'logger', 'progress', 'scheduler', 'signal'],
+        signal: true,
+        logger: 'function',
+        functions: ['function', 'function'],
+        stable: true,
+      },
+    });
+    expect(saved).toEqual([5]);
+    expect(r.followUps).toEqual([{ name: 'next', data: undefined }]);
   });
 
   it('turns a throw, synchronous or not, into a failure', async () => {

@@ -108,6 +108,23 @@ describe('SettleBatcher', () => {
     expect(calls).toEqual([['1']]);
   });
 
+  it(`hands every outcome held for a claim to it, more than ${MAX_BATCH} too, so none is left to wait for the next`, async () => {
+    const asked = deferred();
+    const { batcher, calls } = setup({
+      deferToClaim: () => {
+        asked.resolve();
+        return true;
+      },
+    });
+    const applied = Array.from({ length: MAX_BATCH + 20 }, (_, i) => batcher.submit(settlement(String(i))));
+    await asked.promise;
+    const taken = batcher.take();
+    expect(taken).toHaveLength(MAX_BATCH + 20);
+    taken.forEach((p, i) => p.settled(i % 2 === 0));
+    expect(await Promise.all(applied)).toEqual(taken.map((_, i) => i % 2 === 0));
+    expect(calls).toEqual([]);
+  });
+
   it('drain() resolves once everything submitted so far is applied, even outcomes held for a claim', async () => {
     const settle = vi.fn(async (batch: Settlement[]) => batch.map(() => true));
     const { batcher } = setup({ settle, deferToClaim: () => true });

@@ -1,0 +1,185 @@
+/**
+ * bench/core/node-cost: what the worker costs per job in Node, through the public Scheduler API.
+ *
+ * N no-op jobs are bulk-enqueued (not measured), then the scheduler starts and runs them all; the measured
+ * span ends when stop() returns (every outcome settled). For each store it prints jobs/s, the process's CPU
+ * per job (process.cpuUsage: user + system), and how much of that was spent inside the store's own calls
+ * (CPU measured around each store method's synchronous part: SQLite and the memory model do all their work
+ * before they return a promise), so "core" = CPU − store is the scheduler's own cost.
+ *
+ * Stores: `null` (bench/core/null-store.ts: a claim is an array slice, a settle is forgotten: the core alone),
+ * `memory` (the reference model; its claim reads every row, so it runs at most --memory-jobs jobs), and
+ * `sqlite` (a temp file, WAL, synchronous FULL as by default; or `--sqlite memory` for ':memory:').
+ *
+ * Run: node --import tsx bench/core/node-cost.ts [--jobs 200000] [--concurrency 10] [--stores null,sqlite,memory]
+ *      [--prefetch N] (the scheduler's option; default 10 × concurrency) [--events] (count completions with a job:complete listener, as bench/sqlite does, which builds a job
+ *      view per run) [--rounds 3] (best of)
+ * Profile: --cpu-prof <dir> / --heap-prof <dir> write a .cpuprofile / .heapprofile of the measured span only
+ *          (the last round of each store; not the enqueue), as node's flags of the same names would for the whole
+ *          process. Open them in Chrome DevTools, or summarise a CPU profile with bench/core/profile-top.ts.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Scheduler, silentLogger, type Store } from '../../src/index.js';
+import { MemoryStore } from '../../src/stores/memory/index.js';
+import { SqliteStore } from '../../src/stores/sqlite/index.js';
+import { NullStore } from './null-store.js';
+
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '200000' },
+    'memory-jobs': { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '10' },
+    prefetch: { type: 'string' },
+    stores: { type: 'string', default: 'null,sqlite,memory' },
+    sqlite: { type: 'string', default: 'file' },
+    rounds: { type: 'string', default: '3' },
+    events: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+    'heap-prof': { type: 'string' },
+  },
+});
+const CONCURRENCY = Number(values.concurrency);
+const ROUNDS = Number(values.rounds);
+const dir = mkdtempSync(join(tmpdir(), 'hourglass-node-cost-'));
+
+/** Store methods whose synchronous part is timed (all the work, for the in-process stores). */
+const TIMED = ['claim', 'settle', 'settleAndClaim', 'heartbeat', 'insert'] as const;
+
+/** CPU (µs) spent inside the store's synchronous calls; CPU, not wall time: the machine may be shared. */
+function timeStore(store: Store): { us: () => number; calls: Record<string, [calls: number, items: number]> } {
+  let us = 0;
+  const calls: Record<string, [number, number]> = {};
+  const target = store as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const method of TIMED) {
+    const original = target[method];
+    if (typeof original !== 'function') continue;
+    const count = (calls[method] = [0, 0]);
+    target[method] = function (this: unknown, ...args: unknown[]) {
+      count[0]++;
+      count[1] += Array.isArray(args[0]) ? args[0].length : 0;
+      const t0 = process.cpuUsage();
+      try {
+        return original.apply(store, args);
+      } finally {
+        const t = process.cpuUsage(t0);
+        us += t.user + t.system;
+      }
+    };
+  }
+  return { us: () => us, calls };
+}
+
+interface Result {
+  jobs: number;
+  wallMs: number;
+  cpuUs: number;
+  storeUs: number;
+  batches: string;
+}
+
+async function once(kind: string, jobs: number, round: number): Promise<Result> {
+  const store: Store =
+    kind === 'null' ? new NullStore() : kind === 'memory' ? new MemoryStore() : new SqliteStore({ path: values.sqlite === 'memory' ? ':memory:' : join(dir, `${round}.db`) });
+  const prefetch = values.prefetch === undefined ? {} : { prefetch: Number(values.prefetch) };
+  const scheduler = new Scheduler({ store, concurrency: CONCURRENCY, logger: silentLogger, ...prefetch });
+  let done = 0;
+  let finished!: () => void;
+  const all = new Promise<void>((resolve) => (finished = resolve));
+  if (values.events) {
+    scheduler.define('noop', async () => undefined);
+    scheduler.on('job:complete', () => {
+      if (++done === jobs) finished();
+    });
+  } else {
+    // The last handler to run ends the wait; stop() then settles every outcome still on its way.
+    scheduler.define('noop', async () => {
+      if (++done === jobs) finished();
+    });
+  }
+  const CHUNK = 50_000;
+  for (let i = 0; i < jobs; i += CHUNK) {
+    await scheduler.scheduleBulk(Array.from({ length: Math.min(CHUNK, jobs - i) }, (_, k) => ({ name: 'noop', data: { i: i + k } })));
+  }
+  const timer = timeStore(store);
+  const profiling = round === ROUNDS - 1 ? await startProfiles() : null;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await scheduler.start();
+  await all;
+  await scheduler.stop();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const storeUs = timer.us();
+  await profiling?.(kind);
+  if (done !== jobs) throw new Error(`${kind}: ${done} of ${jobs} handlers ran`);
+  // A ':memory:' database goes with stop(): only a file can be checked afterwards.
+  if (kind === 'memory' || (kind === 'sqlite' && values.sqlite !== 'memory')) {
+    const counts = await scheduler.countJobs();
+    if (counts.completed !== jobs) throw new Error(`${kind}: ${counts.completed} of ${jobs} jobs completed`);
+    await scheduler.stop();
+  }
+  await scheduler.close();
+  // Store calls and their average batch (settles per settle call, settles per combined settle-and-claim).
+  const batches = Object.entries(timer.calls)
+    .filter(([, [n]]) => n > 0)
+    .map(([method, [n, items]]) => `${method} ${n}${items > 0 ? ` (${(items / n).toFixed(1)}/call)` : ''}`)
+    .join(', ');
+  return { jobs, wallMs, cpuUs: cpu.user + cpu.system, storeUs, batches };
+}
+
+/** Start the profilers asked for; the function returned stops them and writes their files. */
+async function startProfiles(): Promise<((kind: string) => Promise<void>) | null> {
+  const cpuDir = values['cpu-prof'];
+  const heapDir = values['heap-prof'];
+  if (!cpuDir && !heapDir) return null;
+  const session = new Session();
+  session.connect();
+  if (cpuDir) {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+  }
+  if (heapDir) {
+    await session.post('HeapProfiler.enable');
+    // Count what was allocated, collected or not: the cost is the allocation, not what stays.
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
+  return async (kind) => {
+    if (cpuDir) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(join(cpuDir, `node-cost-${kind}.cpuprofile`), JSON.stringify(profile));
+    }
+    if (heapDir) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(join(heapDir, `node-cost-${kind}.heapprofile`), JSON.stringify(profile));
+    }
+    session.disconnect();
+  };
+}
+
+const line = (label: string, r: Result) => {
+  const per = (us: number) => (us / r.jobs).toFixed(1).padStart(6);
+  return `${label.padEnd(8)} ${String(r.jobs).padStart(7)} jobs  ${String(Math.round((r.jobs / r.wallMs) * 1000)).padStart(7)} jobs/s   CPU ${per(r.cpuUs)} µs/job = store ${per(r.storeUs)} + core ${per(r.cpuUs - r.storeUs)}\n         ${r.batches}`;
+};
+
+try {
+  process.stdout.write(
+    `node ${process.version}, concurrency ${CONCURRENCY}, prefetch ${values.prefetch ?? 'default'}, ${values.events ? 'job:complete listener' : 'no event listener'}, best of ${ROUNDS} (by CPU per job)\n`,
+  );
+  for (const kind of values.stores!.split(',')) {
+    const jobs = kind === 'memory' ? Math.min(Number(values.jobs), Number(values['memory-jobs'])) : Number(values.jobs);
+    await once(kind, Math.min(jobs, 5_000), -1); // warm up the JIT
+    let best: Result | null = null;
+    for (let round = 0; round < ROUNDS; round++) {
+      const r = await once(kind, jobs, round);
+      if (!best || r.cpuUs < best.cpuUs) best = r;
+    }
+    process.stdout.write(`${line(kind === 'sqlite' ? `sqlite${values.sqlite === 'memory' ? ':mem' : ''}` : kind, best!)}\n`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
