@@ -10,7 +10,9 @@ import { toJob } from './job-view.js';
 import type { Logger } from './logger.js';
 import { fromEvery, fromSpec, fromWhen, normaliseDefine, assertObject, assertKnownKeys, type NormaliseContext } from './normalise.js';
 import { Registry } from './registry.js';
-import type { JobPatch, JobRecord, NewJob, ProcessRecord, Store } from './store.js';
+import { JOB_ORDER_FIELDS } from './rules/query.js';
+import type { InsertResult, JobOrder, JobOrderField, JobPatch, JobRecord, NewJob, ProcessRecord, Store } from './store.js';
+import { tracing } from './tracing.js';
 import { parseDuration, parsePositiveDuration } from './time/duration.js';
 import { parsePriority } from './time/priority.js';
 import { firstOccurrence, jitterOffset, normaliseRepeat } from './time/repeat.js';
@@ -180,6 +182,8 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
    * rawListeners(), not listeners(): the raw list keeps once()'s wrappers, so calling one removes it.
    */
   private safeEmit<E extends SchedulerEventName>(event: E, ...args: SchedulerEvents[E]): void {
+    // The worker emits job:start for every run: with nobody listening, skip the copy rawListeners() makes.
+    if (this.listenerCount(event) === 0) return;
     for (const listener of this.rawListeners(event)) {
       try {
         (listener as (...a: unknown[]) => void)(...args);
@@ -377,7 +381,17 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   private async insert(jobs: NewJob[]): Promise<Job[]> {
     if (jobs.length === 0) return [];
     const store = await this.store();
-    const results = await store.insert(jobs, this.clock());
+    // With OpenTelemetry present, the enqueue is a span and its context goes with each job (tracing.ts).
+    const span = (await tracing())?.enqueue(jobs.map((j) => j.name));
+    if (span?.trace) for (const job of jobs) job.trace ??= span.trace;
+    let results: InsertResult[];
+    try {
+      results = await store.insert(jobs, this.clock());
+      span?.end();
+    } catch (error) {
+      span?.end(error);
+      throw error;
+    }
     let earliest = Infinity;
     const views = results.map(({ job, created }) => {
       const view = this.view(job);
@@ -406,7 +420,9 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
 
   async listJobs(filter: ListJobsFilter = {}): Promise<JobOf<J>[]> {
     const f = assertObject(filter, 'filter') as ListJobsFilter;
-    assertKnownKeys(f, ['status', 'name', 'text', 'limit', 'offset'], 'filter');
+    assertKnownKeys(f, ['status', 'name', 'text', 'repeating', 'order', 'limit', 'offset'], 'filter');
+    if (f.repeating !== undefined && f.repeating !== true) throw new ValidationError('filter.repeating', f.repeating, 'must be true (or left out for every job)');
+    const order = f.order === undefined ? undefined : listOrder(f.order);
     if (f.text !== undefined && (typeof f.text !== 'string' || f.text.length > 200)) throw new ValidationError('filter.text', f.text, 'must be a string of at most 200 characters');
     const statuses = f.status === undefined ? undefined : Array.isArray(f.status) ? f.status : [f.status];
     for (const status of statuses ?? []) {
@@ -416,6 +432,8 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
       ...(statuses ? { status: statuses } : {}),
       ...(f.name !== undefined ? { name: assertName(f.name, 'filter.name') } : {}),
       ...(f.text !== undefined && f.text !== '' ? { text: f.text } : {}),
+      ...(f.repeating ? { repeating: true as const } : {}),
+      ...(order ? { order } : {}),
       limit: f.limit === undefined ? 100 : assertInt(f.limit, 'filter.limit', 1),
       offset: f.offset === undefined ? 0 : assertInt(f.offset, 'filter.offset', 0),
     });
@@ -637,6 +655,15 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
 }
 
 /** '5s' / '10m' / ms → { every }; a cron expression → { cron }. Used for textual schedules (HTTP, update). */
+/** listJobs' `order`: a field of rules/query.ts JOB_ORDER_FIELDS and a direction (ascending when left out). */
+function listOrder(value: unknown): JobOrder {
+  const o = assertObject(value, 'filter.order') as { by?: unknown; dir?: unknown };
+  assertKnownKeys(o, ['by', 'dir'], 'filter.order');
+  if (!(JOB_ORDER_FIELDS as readonly unknown[]).includes(o.by)) throw new ValidationError('filter.order.by', o.by, `must be one of ${JOB_ORDER_FIELDS.join(', ')}`);
+  if (o.dir !== undefined && o.dir !== 'asc' && o.dir !== 'desc') throw new ValidationError('filter.order.dir', o.dir, 'must be asc or desc');
+  return { by: o.by as JobOrderField, dir: (o.dir as 'asc' | 'desc' | undefined) ?? 'asc' };
+}
+
 export function repeatFromText(text: string, field: string): RepeatOptions {
   const trimmed = text.trim();
   if (trimmed.split(/\s+/).length >= 5 || trimmed.startsWith('@')) return { cron: trimmed };

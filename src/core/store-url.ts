@@ -104,6 +104,15 @@ export async function storeFromUrl(url: string): Promise<Store> {
     const { RedisStore } = await importDriver('ioredis', () => import('../stores/redis/index.js'));
     return new RedisStore({ url: parsed.toString(), ...(prefix ? { prefix } : {}) });
   }
+  if (/^rediss?\+(cluster|sentinel):\/\//.test(url)) {
+    // Several hosts (redis+cluster://a:7000,b:7001, redis+sentinel://a:26379,b:26380/name) are no WHATWG URL:
+    // only the query is parsed here, the rest is RedisStore's (connection.ts parseRedisUrl).
+    const at = url.indexOf('?');
+    const params = new URLSearchParams(at === -1 ? '' : url.slice(at + 1));
+    const prefix = params.get('prefix') ?? undefined;
+    const { RedisStore } = await importDriver('ioredis', () => import('../stores/redis/index.js'));
+    return new RedisStore({ url: at === -1 ? url : url.slice(0, at), ...(prefix ? { prefix } : {}) });
+  }
   throw new ValidationError('store', url, 'unknown store URL scheme: use sqlite:, postgres:// or redis://');
 }
 

@@ -35,6 +35,11 @@ export interface JobRecord {
   /** A name for people (HTTP's display name when it differs from the handler); never used to find a job. */
   label: string | null;
   /**
+   * The trace context of the call that enqueued the job (W3C trace context as JSON text, written by
+   * src/core/tracing.ts when OpenTelemetry is present), so its runs join that trace; opaque to stores.
+   */
+  trace: string | null;
+  /**
    * The due time of the current occurrence. Retries and trigger() move nextRunAt but not dueAt,
    * so the next occurrence of a repeat is computed from dueAt (non-drifting).
    */
@@ -65,6 +70,8 @@ export interface NewJob {
   repeatKey: string | null;
   dedupeKey: string | null;
   label: string | null;
+  /** JobRecord.trace; absent is null. */
+  trace?: string | null;
   dueAt: number;
   nextRunAt: number;
 }
@@ -168,9 +175,28 @@ export interface JobQuery {
    * by `limit`.
    */
   text?: string;
+  /**
+   * Only jobs with a repeat (cron or interval), whatever their status: the schedules view. Stores keep an index
+   * of them (there are few), so this never walks the one-off jobs.
+   */
+  repeating?: true;
+  /**
+   * The order of the list, across pages (rules/query.ts compareJobs): ties by insertion in the same direction,
+   * so offset paging is stable. Default newest first ({ by: 'createdAt', dir: 'desc' }). Which orders an index
+   * serves, and what the others cost, is in rules/query.ts JOB_ORDER_FIELDS.
+   */
+  order?: JobOrder;
   limit: number;
   offset: number;
 }
+
+/** A list's order (JobQuery.order). The fields are rules/query.ts JOB_ORDER_FIELDS. */
+export interface JobOrder {
+  by: JobOrderField;
+  dir: 'asc' | 'desc';
+}
+
+export type JobOrderField = 'createdAt' | 'updatedAt' | 'nextRunAt' | 'lastRunAt' | 'priority' | 'attempts' | 'name';
 
 /** A scheduler's runs of one name in one minute, as its process reports them (ProcessRecord.activity). */
 export interface ActivityBucket {

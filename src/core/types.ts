@@ -186,6 +186,14 @@ export interface ListJobsFilter {
    * A-Z (the dashboard's search). Stores may scan to answer it.
    */
   text?: string;
+  /** Only jobs with a repeat (cron or interval), whatever their status: the schedules. */
+  repeating?: true;
+  /**
+   * The order, across pages; default newest first (`{ by: 'createdAt', dir: 'desc' }`). Ties go by insertion in
+   * the same direction; a job never run sorts last by lastRunAt either way. Which orders an index serves is in
+   * docs/http.md (GET /jobs?sort=).
+   */
+  order?: { by: 'createdAt' | 'updatedAt' | 'nextRunAt' | 'lastRunAt' | 'priority' | 'attempts' | 'name'; dir?: 'asc' | 'desc' };
   limit?: number;
   offset?: number;
 }

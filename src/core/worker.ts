@@ -15,13 +15,26 @@ import { RunFinisher } from './finish-run.js';
 import { JobRun, type RunContext } from './job-run.js';
 import type { RunOutcome } from './outcome.js';
 import { RateLimiter } from './rate-limit.js';
-import { SettleBatcher } from './settle-batcher.js';
-import type { ClaimRequest, ClaimedJob } from './store.js';
+import type { Definition, ResolvedRun } from './registry.js';
+import { SettleBatcher, settledAll } from './settle-batcher.js';
+import type { ClaimRequest, ClaimedJob, Settlement } from './store.js';
+import type { JobHandler } from './types.js';
 import { MAX_TIMER_MS, Wakeup } from './wakeup.js';
+import { tracing, type Tracing } from './tracing.js';
 import type { WorkerOptions } from './worker-options.js';
 
 /** After aborting at the end of a stop, how long handlers get to actually stop before we give up on them. */
 const ABORT_GRACE_MS = 5_000;
+
+/**
+ * Lease discipline: a job is acted on only while its lease holds by this process's own clock. The worker stops
+ * (aborts the run as lost, or drops a job claimed ahead) this long before the lease ends unless a renewal came
+ * back first: another process takes a job only after the lease ends by its clock, so the margin covers the
+ * abort reaching the handler and some clock difference between machines. A tenth of the lifetime, 100 ms to 5 s.
+ */
+export function leaseMargin(lockLifetimeMs: number): number {
+  return Math.min(5_000, Math.max(100, Math.floor(lockLifetimeMs / 10)));
+}
 
 export class Worker {
   private readonly runs = new Map<string, JobRun>();
@@ -32,6 +45,9 @@ export class Worker {
   /** The last claim was full: there is probably more due work, so a freed slot claims again at once. */
   private moreWork = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
+  /** OpenTelemetry spans, when @opentelemetry/api is installed (tracing.ts); looked up at start. */
+  private tracing: Tracing | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
   /** Outcomes waiting at claim time travel with the claim (Store.preferSettleAndClaim); read at start(). */
   private combined = false;
@@ -43,6 +59,15 @@ export class Worker {
   private readonly finisher: RunFinisher;
   /** Shared by every run (see RunContext). */
   private readonly runContext: RunContext;
+  /** Policies by name, for jobs that set no option of their own (policyOf). */
+  private readonly policies = new Map<string, { def: Definition | undefined; fallback: JobHandler | null; maxAttempts: number | null; policy: ResolvedRun }>();
+  /** Runs dispatched in this turn whose handlers are not called yet: one microtask calls them all (beginRuns). */
+  private starting: JobRun[] = [];
+  private readonly beginRuns = (): void => {
+    const runs = this.starting;
+    this.starting = [];
+    for (const run of runs) void this.runToEnd(run);
+  };
 
   constructor(private readonly o: WorkerOptions) {
     const { registry, jobs, storeHealth } = o;
@@ -50,7 +75,7 @@ export class Worker {
     this.buffer = new ClaimBuffer(o.limits.prefetch, o.limits.slots);
     this.limiter = new RateLimiter((name) => registry.definitions.get(name)?.rateLimit);
     this.settler = new SettleBatcher({
-      settle: (batch) => o.store().settle(batch),
+      settle: (batch) => (this.tracing ? this.tracing.storeCall('settle', batch.length, () => o.store().settle(batch)) : o.store().settle(batch)),
       logger: o.logger,
       giveUpAfterMs: Math.max(registry.lockLifetimeMs, 30_000),
       storeFailed: (error) => storeHealth.failed(error),
@@ -63,6 +88,8 @@ export class Worker {
       extras: jobs.extras,
       saveProgress: (job, progress, now) => o.store().saveProgress(job.id, job.lockToken, progress, now),
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
+      settled: (run, applied) => this.finisher.settled(run, applied),
+      tracing: null,
     };
     this.finisher = new RunFinisher({
       workerId: o.workerId,
@@ -72,7 +99,8 @@ export class Worker {
       enqueue: (list) => jobs.enqueue(list),
       webhooks: jobs.webhooks,
       storeFailed: (error) => storeHealth.failed(error),
-      settle: (settlement) => this.settler.submit(settlement),
+      settle: (pending) => this.settler.add(pending),
+      ended: (run) => this.runEnded(run),
       wakeAt: (at) => this.wakeup.wakeAt(at),
       stopped: () => this.state === 'stopped',
     });
@@ -92,6 +120,7 @@ export class Worker {
     this.state = 'running';
     const store = this.o.store();
     this.combined = store.preferSettleAndClaim === true && typeof store.settleAndClaim === 'function';
+    this.tracing = this.runContext.tracing = await tracing();
     this.wakeup.start();
     if (store.subscribe) {
       try {
@@ -102,6 +131,7 @@ export class Worker {
     }
     this.loopDone = this.loop();
     this.armHeartbeat();
+    this.armLeaseWatch();
     this.o.events.emit('worker:start', this.o.workerId);
   }
 
@@ -171,12 +201,49 @@ export class Worker {
     return Math.max(0, Math.min(holdLimit, slots + this.buffer.ahead) - held);
   }
 
-  /** Start buffered jobs while slots are free. */
+  /** Start buffered jobs while slots are free; never one whose lease is about to end (see leaseMargin). */
   private dispatch(): void {
     while (this.state === 'running' && this.active < this.o.limits.slots) {
       const job = this.buffer.shift();
       if (!job) return;
+      if (this.leaseEnding(job, this.o.now())) continue;
       this.startRun(job);
+    }
+  }
+
+  /** Whether this process must stop acting on a job: its lease ends within the margin, by our clock. */
+  private leaseEnding(job: ClaimedJob, now: number): boolean {
+    return job.lockedUntil !== null && now >= job.lockedUntil - leaseMargin(this.policyOf(job)?.lockLifetimeMs ?? this.o.registry.lockLifetimeMs);
+  }
+
+  /**
+   * Check the leases of everything held, often enough to act within the margin: a run whose lease was not
+   * renewed in time (the store is unreachable, or slow) is aborted as lost and its outcome dropped, and a job
+   * claimed ahead is dropped unstarted; either way the lease then ends and another process may take the job,
+   * never while this one still acts on it.
+   */
+  private armLeaseWatch(): void {
+    const every = Math.max(20, Math.min(500, Math.floor(this.o.registry.shortestLifetime() / 20)));
+    this.leaseTimer = setTimeout(() => {
+      this.leaseTimer = null;
+      this.enforceLeases();
+      if (this.state !== 'stopped') this.armLeaseWatch();
+    }, every);
+    this.leaseTimer.unref?.();
+  }
+
+  private enforceLeases(): void {
+    const now = this.o.now();
+    for (const run of this.runs.values()) {
+      if (run.handlerDone || run.reason === 'lost' || !this.leaseEnding(run.job, now)) continue;
+      run.logger.warn(
+        { lockedUntil: run.job.lockedUntil },
+        'lease ends before it could be renewed (is the store reachable?): stopped acting on the job, which may now run elsewhere',
+      );
+      run.abort('lost');
+    }
+    for (const job of [...this.buffer.all()]) {
+      if (this.leaseEnding(job, now)) this.buffer.remove(job.id);
     }
   }
 
@@ -212,21 +279,40 @@ export class Worker {
       lockLifetimes: shape.lockLifetimes,
     };
     const store = this.o.store();
-    if (waiting.length === 0 || !store.settleAndClaim) return store.claim(request);
+    if (waiting.length === 0 || !store.settleAndClaim) return this.tracing ? this.tracing.storeCall('claim', limit, () => store.claim(request)) : store.claim(request);
     // Outcomes that ended since the last claim travel with this one: one operation, one round trip.
+    let result: { settled: boolean[]; claimed: ClaimedJob[] };
     try {
-      const { settled, claimed } = await store.settleAndClaim(waiting.map((p) => p.settlement), request);
-      waiting.forEach((p, i) => p.resolve(settled[i] === true));
-      return claimed;
+      const settlements = new Array<Settlement>(waiting.length);
+      for (let i = 0; i < waiting.length; i++) settlements[i] = waiting[i]!.settlement;
+      const call = () => store.settleAndClaim!(settlements, request);
+      result = await (this.tracing ? this.tracing.storeCall('claim', limit, call) : call());
     } catch (error) {
       this.settler.giveBack(waiting); // neither happened: settle them on their own (with retries)
       throw error;
     }
+    settledAll(waiting, result.settled, this.o.logger);
+    return result.claimed;
+  }
+
+  /**
+   * registry.resolve(job), cached per name: a job that sets none of backoff and timeout itself runs under its
+   * name's policy (with its stored maxAttempts), the same object for every run, instead of a new one per job.
+   * A new define() (another definition object) or fallback handler makes the entry stale.
+   */
+  private policyOf(job: ClaimedJob): ResolvedRun | null {
+    const { registry } = this.o;
+    if (job.backoff !== null || job.timeoutMs !== null) return registry.resolve(job);
+    const def = registry.definitions.get(job.name);
+    const cached = this.policies.get(job.name);
+    if (cached && cached.def === def && cached.fallback === registry.fallback && cached.maxAttempts === job.maxAttempts) return cached.policy;
+    const policy = registry.resolve(job);
+    if (policy) this.policies.set(job.name, { def, fallback: registry.fallback, maxAttempts: job.maxAttempts, policy });
+    return policy;
   }
 
   private startRun(job: ClaimedJob): void {
-    const { registry } = this.o;
-    let policy = registry.resolve(job);
+    let policy = this.policyOf(job);
     if (!policy) {
       // Claimed a name this process cannot run (its definition went away): give it back untouched.
       void this.finisher.releaseUnstarted(job, 'released');
@@ -237,6 +323,7 @@ export class Worker {
     // again: through the normal failure path, so history, events and repeats behave as for any final failure.
     const lost = job.attempts - policy.maxAttempts;
     if (lost > policy.maxLostRuns) {
+      // A copy: the cached policy of the name must keep its handler.
       const error = new JobLostError(job.name, job.id, lost, policy.maxLostRuns);
       policy = { ...policy, handler: () => Promise.reject(error) };
     }
@@ -253,38 +340,51 @@ export class Worker {
       else this.wakeup.wakeAt(free);
     }
     this.o.events.emit('job:start', run.view);
-    run.done = this.runToEnd(run);
+    // The handler is called from a microtask, never inside this dispatch loop; one for all the runs of a turn.
+    if (this.starting.push(run) === 1) queueMicrotask(this.beginRuns);
   }
 
-  /** Wait for the handler to return (its slot is free only then), then record its outcome. Never rejects. */
+  /**
+   * Wait for the handler to return (its slot is free only then), then hand its outcome to the finisher, which
+   * calls runEnded() once it is recorded or dropped. Never rejects. The one promise a run costs the worker.
+   */
   private async runToEnd(run: JobRun): Promise<void> {
+    let outcome: RunOutcome | null = null;
     try {
-      let outcome: RunOutcome | null;
-      try {
-        outcome = await run.execute();
-      } finally {
-        this.handlerReturned(run);
-      }
-      if (outcome === null) return;
+      outcome = await run.execute();
+    } catch (error) {
+      this.o.logger.error({ err: error, jobId: run.job.id }, 'internal error while running a job');
+    }
+    const now = this.o.now();
+    try {
+      this.handlerReturned(run, now);
+      if (outcome === null) return this.runEnded(run);
       if (this.state === 'stopped') {
         // A handler that ignored its abort and outlived stop(): its lease is no longer renewed and will expire,
         // and another process will run the job. Writing now could race that process.
         run.logger.warn('handler finished after the scheduler stopped: outcome dropped, the job runs again elsewhere');
-        return;
+        return this.runEnded(run);
       }
-      await this.finisher.finish(run, outcome);
+      this.finisher.finish(run, outcome, now);
     } catch (error) {
       this.o.logger.error({ err: error, jobId: run.job.id }, 'internal error while running a job');
-    } finally {
-      this.runs.delete(run.job.id);
-      // A settled job of a capped name frees a global slot (the store counts it as running until now).
-      if (this.moreWork || run.reason !== null || this.o.registry.isCapped(run.job.name)) this.wakeup.kick();
+      this.runEnded(run);
     }
   }
 
-  private handlerReturned(run: JobRun): void {
+  /** The run is over: its outcome was recorded or dropped. It stops being held (heartbeats, claim counts). */
+  private runEnded(run: JobRun): void {
+    if (run.isOver) return;
+    run.ended();
+    // A lost run's job may have been claimed again here meanwhile: that newer run keeps its entry.
+    if (this.runs.get(run.job.id) === run) this.runs.delete(run.job.id);
+    // A settled job of a capped name frees a global slot (the store counts it as running until now).
+    if (this.moreWork || run.reason !== null || this.o.registry.isCapped(run.job.name)) this.wakeup.kick();
+  }
+
+  private handlerReturned(run: JobRun, now: number): void {
     this.active--;
-    this.buffer.recordDuration(this.o.now() - run.startedAt);
+    this.buffer.recordDuration(now - run.startedAt);
     // The slot is free: start a job claimed ahead, and claim the next batch while this outcome is being
     // settled, so the claim's and the settle's round trips overlap instead of following each other.
     this.dispatch();
@@ -316,15 +416,19 @@ export class Worker {
     if (runs.length === 0 && buffered.length === 0) return;
     const now = this.o.now();
     const { registry } = this.o;
-    const lifetime = (job: ClaimedJob) => registry.resolve(job)?.lockLifetimeMs ?? registry.lockLifetimeMs;
+    const lifetime = (job: ClaimedJob) => this.policyOf(job)?.lockLifetimeMs ?? registry.lockLifetimeMs;
     const leases = [
       ...runs.map((run) => ({ id: run.job.id, lockToken: run.job.lockToken, lockedUntil: now + run.policy.lockLifetimeMs })),
       ...buffered.map((job) => ({ id: job.id, lockToken: job.lockToken, lockedUntil: now + lifetime(job) })),
     ];
-    const states = await this.o.store().heartbeat(leases, now);
+    // A renewal that does not come back within the interval is given up on (the next one is sent): a stalled
+    // connection must not hold the heartbeat while leases run out (the lease watch acts on those meanwhile).
+    const states = await withTimeout(this.o.store().heartbeat(leases, now), Math.max(50, Math.floor(registry.shortestLifetime() / 3)), 'renewing job locks');
     states.forEach((state, i) => {
       if (i < runs.length) {
-        if (state !== 'ok') runs[i]!.abort(state === 'cancelled' ? 'cancel' : 'lost');
+        // Renewed from when we asked: by our clock, the lease holds until then at least.
+        if (state === 'ok') runs[i]!.job.lockedUntil = leases[i]!.lockedUntil;
+        else runs[i]!.abort(state === 'cancelled' ? 'cancel' : 'lost');
         return;
       }
       const job = buffered[i - runs.length]!;
@@ -344,6 +448,8 @@ export class Worker {
     this.state = 'stopping';
     this.wakeup.stop();
     await this.loopDone;
+    // Outcomes held for a claim that will not come now go on their own (else the waits below would wait for them).
+    this.settler.giveBack(this.settler.take());
     // Jobs claimed ahead never started: release them now so other processes take them at once.
     await Promise.all(this.buffer.takeAll().map((job) => this.finisher.releaseUnstarted(job, 'released')));
     if (this.unsubscribe) await this.unsubscribe().catch(() => undefined);
@@ -353,21 +459,23 @@ export class Worker {
     const pending = () => [...this.runs.values()].filter((r) => !r.handlerDone);
     if (graceful && pending().length > 0) {
       logger.info({ running: pending().length, timeoutMs }, 'waiting for running jobs to finish');
-      await waitFor(Promise.all(pending().map((r) => r.done)), timeoutMs);
+      await waitFor(Promise.all(pending().map((r) => r.whenOver())), timeoutMs);
     }
     const left = pending();
     if (left.length > 0) {
       for (const run of left) run.abort('stop');
-      await waitFor(Promise.all(left.map((r) => r.done)), ABORT_GRACE_MS);
+      await waitFor(Promise.all(left.map((r) => r.whenOver())), ABORT_GRACE_MS);
       const stuck = pending();
       if (stuck.length > 0) {
         logger.warn({ jobs: stuck.map((r) => r.job.id) }, 'some handlers ignored their abort signal; their locks are no longer renewed and will expire');
       }
     }
-    await waitFor(Promise.all([...this.runs.values()].filter((r) => r.handlerDone).map((r) => r.done)), ABORT_GRACE_MS);
+    await waitFor(Promise.all([...this.runs.values()].filter((r) => r.handlerDone).map((r) => r.whenOver())), ABORT_GRACE_MS);
     await this.settler.drain();
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    this.leaseTimer = null;
     this.state = 'stopped';
     this.o.events.emit('worker:stop', this.o.workerId);
   }
@@ -379,4 +487,16 @@ function delay(ms: number): Promise<void> {
 
 function waitFor(promise: Promise<unknown>, ms: number): Promise<void> {
   return Promise.race([promise.then(() => undefined), delay(ms)]);
+}
+
+/** `promise`, or a rejection naming `what` after `ms` (the promise itself goes on; its result is ignored). */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer from the store within ${ms} ms`)), ms);
+      timer.unref?.();
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

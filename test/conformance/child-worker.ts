@@ -6,6 +6,8 @@
  *   crash: runs 'slow' jobs that never finish (the parent SIGKILLs this process mid-job); lock lifetime 1 s
  *   every: calls every('300ms', 'tick') at boot (racing its siblings), runs ticks until SIGTERM, printing each
  *          run's due time ("started <id> <dueMs>")
+ *   lease: runs 'long' jobs, each until its signal aborts (at most 30 s), lock lifetime 2 s, printing
+ *          "started <id> <epochMs>" and "ended <id> <epochMs>" (for tests that stall its network)
  */
 import { Scheduler } from '../../src/core/scheduler.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
@@ -16,7 +18,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const scheduler = new Scheduler({
   store: await storeFromUrl(url!),
   pollInterval: 50,
-  lockLifetime: mode === 'crash' ? 1000 : 30_000,
+  lockLifetime: mode === 'crash' ? 1000 : mode === 'lease' ? 2000 : 30_000,
   concurrency: 5,
 });
 scheduler.define('race', async (job) => {
@@ -27,6 +29,17 @@ scheduler.define('race', async (job) => {
 scheduler.define('slow', async (job) => {
   say(`started ${job.id}`);
   await new Promise(() => undefined);
+});
+scheduler.define('long', async (job, ctx) => {
+  say(`started ${job.id} ${Date.now()}`);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 30_000);
+    ctx.signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  say(`ended ${job.id} ${Date.now()}`);
 });
 scheduler.define('tick', async (job) => {
   // A repeating job's nextRunAt, as its handler sees it, is the due time being run.

@@ -182,6 +182,22 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         const counts = await store.countJobs('report');
         expect(counts.pending).toBe(1);
       });
+
+      it('keeps the trace context a job was enqueued with, through claim and list; a repeat upsert takes the new one', async () => {
+        const trace = '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}';
+        const [plain, untraced] = await store.insert([newJob({ trace }), newJob()], T0);
+        expect(plain!.job.trace).toBe(trace);
+        expect(untraced!.job.trace).toBeNull();
+        expect((await store.getJob(plain!.job.id))!.trace).toBe(trace);
+        const claimed = await store.claim(claimRequest({ limit: 2 }));
+        expect(claimed.map((j) => j.trace)).toEqual([trace, null]);
+        expect((await store.listJobs({ limit: 10, offset: 0 })).map((j) => j.trace).sort()).toEqual([trace, null].sort());
+        const repeat = { every: 60_000 };
+        await store.insert([newJob({ name: 'tick', repeat, repeatKey: 'tick', trace })], T0);
+        const [again] = await store.insert([newJob({ name: 'tick', repeat, repeatKey: 'tick', trace: null })], T0 + 1);
+        expect(again!.created).toBe(false);
+        expect(again!.job.trace).toBeNull();
+      });
     });
 
     describe('claim', () => {
@@ -539,6 +555,111 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect((await running({})).map((j) => j.id)).toEqual(newestFirst.slice(1));
         expect((await store.listJobs({ status: ['running', 'cancelled'], limit: 10, offset: 0 })).map((j) => j.id)).toEqual(newestFirst);
         expect(await store.countJobs(undefined, ['running', 'cancelled'])).toMatchObject({ running: 3, cancelled: 1 });
+      });
+
+      it('orders a list by any order field, both ways, nulls last, ties by insertion, the same across pages', async () => {
+        // Names in code point order: 'Z' < 'a' < 'é' (U+E9) < U+FFFD < '😀' (U+1F600; JavaScript's < puts it before U+FFFD).
+        const names = ['a', 'Z', '\u{1F600}', 'é', '\uFFFD', 'a'];
+        const rows = await store.insert(
+          names.map((name, i) => newJob({ name, priority: [0, 5, -5, 5, 0, 0][i]!, dueAt: T0 - i * 100, nextRunAt: [T0, T0 - 500, T0 + 1000, T0 - 500, T0, T0 - 900][i]! })),
+          T0,
+        );
+        const ids = rows.map((r) => r.job.id);
+        // Two run: lastRunAt set on them only, attempts 1; the first of them is settled later (updatedAt).
+        const claimed = await store.claim(claimRequest({ limit: 2, now: T0 + 10 }));
+        await store.settle([done(claimed[0]!.id, claimed[0]!.lockToken, { status: 'pending', nextRunAt: T0 + 5000, finishedAt: T0 + 20, history: null })]);
+        const all = await store.listJobs({ limit: 100, offset: 0 });
+        const byId = new Map(all.map((j) => [j.id, j]));
+        const index = (id: string) => ids.indexOf(id);
+        const expectOrder = async (by: NonNullable<Parameters<Store['listJobs']>[0]['order']>['by'], asc: string[]) => {
+          for (const dir of ['asc', 'desc'] as const) {
+            const want = dir === 'asc' ? asc : [...asc].reverse();
+            const whole = (await store.listJobs({ order: { by, dir }, limit: 100, offset: 0 })).map((j) => j.id);
+            if (by !== 'lastRunAt') expect(whole, `${by} ${dir}`).toEqual(want);
+            // Pages of two put together are the whole list.
+            const pages: string[] = [];
+            for (let offset = 0; offset < ids.length; offset += 2) pages.push(...(await store.listJobs({ order: { by, dir }, limit: 2, offset })).map((j) => j.id));
+            expect(pages, `${by} ${dir} paged`).toEqual(whole);
+          }
+        };
+        const sorted = (key: (id: string) => number) => [...ids].sort((x, y) => key(x) - key(y) || index(x) - index(y));
+        await expectOrder('createdAt', ids);
+        await expectOrder('nextRunAt', sorted((id) => byId.get(id)!.nextRunAt));
+        await expectOrder('updatedAt', sorted((id) => byId.get(id)!.updatedAt));
+        await expectOrder('priority', sorted((id) => byId.get(id)!.priority));
+        await expectOrder('attempts', sorted((id) => byId.get(id)!.attempts));
+        await expectOrder('name', [ids[1]!, ids[0]!, ids[5]!, ids[3]!, ids[4]!, ids[2]!]);
+        // lastRunAt: jobs never run come last in both directions, among themselves by insertion in that direction.
+        const ran = claimed.map((c) => c.id).sort((x, y) => index(x) - index(y));
+        const never = ids.filter((id) => !ran.includes(id));
+        expect((await store.listJobs({ order: { by: 'lastRunAt', dir: 'asc' }, limit: 100, offset: 0 })).map((j) => j.id)).toEqual([...ran, ...never]);
+        expect((await store.listJobs({ order: { by: 'lastRunAt', dir: 'desc' }, limit: 100, offset: 0 })).map((j) => j.id)).toEqual([...ran].reverse().concat([...never].reverse()));
+        // With filters: statuses and a name.
+        const pendingA = (await store.listJobs({ status: ['pending'], name: 'a', order: { by: 'nextRunAt', dir: 'asc' }, limit: 10, offset: 0 })).map((j) => j.id);
+        expect(pendingA).toEqual(all.filter((j) => j.status === 'pending' && j.name === 'a').sort((x, y) => x.nextRunAt - y.nextRunAt || index(x.id) - index(y.id)).map((j) => j.id));
+      });
+
+      it('lists pending jobs by due time across priorities: the earliest due first, a later insert due earlier included', async () => {
+        // Priorities 20, 0, -7 and -20; the job due earliest is inserted last, at the lowest priority.
+        const specs = [
+          { priority: 20, nextRunAt: T0 - 1000 },
+          { priority: 0, nextRunAt: T0 - 3000 },
+          { priority: 0, nextRunAt: T0 + 60_000 },
+          { priority: -7, nextRunAt: T0 - 3000 },
+          { priority: 20, nextRunAt: T0 + 1 },
+          { priority: -20, nextRunAt: T0 - 86_400_000 },
+        ];
+        const rows = await store.insert(specs.map((s) => newJob({ ...s, dueAt: s.nextRunAt })), T0 - 2000);
+        const ids = rows.map((r) => r.job.id);
+        // One of them running (the claim takes priority 20 first): pending alone is listed.
+        const [running] = await store.claim(claimRequest({ limit: 1 }));
+        expect(running!.id).toBe(ids[0]);
+        const pending = (dir: 'asc' | 'desc', limit = 10, offset = 0, name?: string) =>
+          store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir }, limit, offset, ...(name ? { name } : {}) }).then((js) => js.map((j) => j.id));
+        const asc = [ids[5], ids[1], ids[3], ids[4], ids[2]];
+        expect(await pending('asc')).toEqual(asc);
+        expect(await pending('desc')).toEqual([...asc].reverse());
+        expect(await pending('asc', 1)).toEqual([ids[5]]);
+        expect(await pending('asc', 2, 1)).toEqual(asc.slice(1, 3));
+        expect(await pending('desc', 2, 2)).toEqual([...asc].reverse().slice(2, 4));
+        expect(await pending('asc', 10, 0, 'work')).toEqual(asc);
+        expect(await pending('asc', 10, 0, 'other')).toEqual([]);
+        // Once the job due last is the only one left (others removed), it is the first.
+        for (const id of [ids[5], ids[1], ids[3], ids[4]]) await store.remove(id!);
+        expect(await pending('asc', 1)).toEqual([ids[2]]);
+      });
+
+      it('lists only repeating jobs with `repeating`, whatever their status or key, and follows repeats set and cleared', async () => {
+        const every = { every: 60_000 };
+        const rows = await store.insert(
+          [
+            newJob({ name: 'r' }),
+            newJob({ name: 'r', repeat: every, repeatKey: 'k1' }),
+            newJob({ name: 's', repeat: { cron: '0 * * * *', timezone: 'UTC' } }),
+            newJob({ name: 'r' }),
+            newJob({ name: 'r', repeat: every }),
+          ],
+          T0,
+        );
+        const ids = rows.map((r) => r.job.id);
+        const repeating = (q: Partial<Parameters<Store['listJobs']>[0]> = {}) => store.listJobs({ repeating: true, limit: 10, offset: 0, ...q }).then((js) => js.map((j) => j.id));
+        expect(await repeating()).toEqual([ids[4], ids[2], ids[1]]);
+        expect(await repeating({ order: { by: 'createdAt', dir: 'asc' } })).toEqual([ids[1], ids[2], ids[4]]);
+        expect(await repeating({ name: 'r' })).toEqual([ids[4], ids[1]]);
+        expect(await repeating({ limit: 1, offset: 1 })).toEqual([ids[2]]);
+        expect(await repeating({ text: 'S' })).toEqual([ids[2]]);
+        expect(await repeating({ order: { by: 'name', dir: 'desc' } })).toEqual([ids[2], ids[4], ids[1]]);
+        // A running and a cancelled repeating job are listed; a repeat added or cleared by update is followed.
+        const claimed = await store.claim(claimRequest({ limit: 10, names: ['s'] }));
+        expect(claimed.map((c) => c.id)).toEqual([ids[2]]);
+        await store.cancel(ids[4]!, T0);
+        await store.update(ids[0]!, { repeat: every }, T0);
+        await store.update(ids[1]!, { repeat: null }, T0);
+        expect(await repeating()).toEqual([ids[4], ids[2], ids[0]]);
+        expect(await repeating({ status: ['running', 'cancelled'] })).toEqual([ids[4], ids[2]]);
+        expect(await repeating({ status: ['pending'] })).toEqual([ids[0]]);
+        await store.remove(ids[2]!);
+        expect(await repeating()).toEqual([ids[4], ids[0]]);
       });
     });
 

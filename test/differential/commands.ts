@@ -5,6 +5,8 @@
  * whatever the earlier commands did.
  */
 import fc from 'fast-check';
+import { JOB_ORDER_FIELDS } from '../../src/core/rules/query.js';
+import type { JobOrderField } from '../../src/core/store.js';
 import type { Json } from '../../src/core/types.js';
 
 /** 'constructor' is there to catch a store (or the model) reading a plain object's inherited properties. */
@@ -24,6 +26,8 @@ export interface JobSpec {
   delay: number;
   label: string | null;
   timeoutMs: number | null;
+  /** The enqueuing call's trace context (absent in older recorded sequences: null). */
+  trace?: string | null;
 }
 
 export type Outcome = 'success' | 'failure' | 'release' | 'success-no-save';
@@ -42,7 +46,16 @@ export type Command =
   | { kind: 'advance'; ms: number }
   | { kind: 'prune'; completed?: number; failed?: number; cancelled?: number; history: number | null; limit: number }
   | { kind: 'count'; name?: string; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled')[] }
-  | { kind: 'list'; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled')[]; name?: string; text?: string; limit: number; offset: number }
+  | {
+      kind: 'list';
+      statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled')[];
+      name?: string;
+      text?: string;
+      repeating?: true;
+      order?: { by: JobOrderField; dir: 'asc' | 'desc' };
+      limit: number;
+      offset: number;
+    }
   | { kind: 'process'; id: string; running: number; stopped: boolean; keepMs: number }
   | { kind: 'lock'; name: string; owner: string; ttl: number; release: boolean };
 
@@ -71,6 +84,7 @@ const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   delay: fc.constantFrom(0, 0, 500, 5000),
   label: fc.constantFrom(null, null, 'people'),
   timeoutMs: fc.constantFrom(null, null, 2000),
+  trace: fc.constantFrom(null, null, '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'),
 });
 
 const pick = fc.nat({ max: 19 });
@@ -138,16 +152,19 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('count' as const), name, statuses }, { requiredKeys: ['kind'] }) },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record(
       {
         kind: fc.constant('list' as const),
-        statuses,
+        // Pending alone often: nextRunAt over pending jobs is the order stores answer from their claim indexes.
+        statuses: fc.oneof(fc.constant(['pending' as const]), statuses),
         name,
         // Matches in names, labels (people), data text (quotes, keys, digits) and errors (boom), any ASCII case.
         text: fc.constantFrom('A', 'B', 'Peop', 'boom', '"', 'z', '1', 'CONSTRUCTOR', '%', '_'),
+        repeating: fc.constant(true as const),
+        order: fc.record({ by: fc.constantFrom(...JOB_ORDER_FIELDS, 'nextRunAt', 'nextRunAt'), dir: fc.constantFrom('asc' as const, 'desc' as const) }),
         limit: fc.integer({ min: 1, max: 5 }),
-        offset: fc.integer({ min: 0, max: 2 }),
+        offset: fc.integer({ min: 0, max: 3 }),
       },
       { requiredKeys: ['kind', 'limit', 'offset'] },
     ),

@@ -176,6 +176,8 @@ export class Pair {
           ...(command.statuses ? { status: command.statuses } : {}),
           ...(command.name ? { name: command.name } : {}),
           ...(command.text !== undefined ? { text: command.text } : {}),
+          ...(command.repeating ? { repeating: command.repeating } : {}),
+          ...(command.order ? { order: command.order } : {}),
           limit: command.limit,
           offset: command.offset,
         };
@@ -264,6 +266,7 @@ function newJob(spec: JobSpec, now: number): NewJob {
     repeatKey: spec.repeatKey,
     dedupeKey: spec.dedupeKey,
     label: spec.label,
+    trace: spec.trace ?? null,
     dueAt: due,
     nextRunAt: due,
   };

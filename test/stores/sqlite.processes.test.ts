@@ -120,7 +120,7 @@ describe('sqlite: migration 006 (processes)', () => {
       await old.init({ logger: silentLogger });
       const status = await old.migrationStatus();
       expect(status.pending).toEqual([]);
-      expect(status.applied.map((m) => [m.version, m.name]).at(-1)).toEqual([6, 'processes']);
+      expect(status.applied.map((m) => [m.version, m.name])).toContainEqual([6, 'processes']);
       expect(await old.listProcesses()).toEqual([]);
       await old.putProcess(processRecord(), 0);
       expect(await old.listProcesses()).toEqual([processRecord()]);

@@ -42,6 +42,7 @@ export function newRecord(id: string, job: NewJob, now: number): JobRecord {
     repeatKey: job.repeatKey,
     dedupeKey: job.dedupeKey,
     label: job.label ?? null,
+    trace: job.trace ?? null,
     dueAt: job.dueAt,
     nextRunAt: job.nextRunAt,
     lastRunAt: null,
@@ -77,6 +78,8 @@ export function upsertedRecord(existing: JobRecord, job: NewJob, now: number): J
     timeoutMs: job.timeoutMs,
     dedupeKey: job.dedupeKey,
     label: job.label ?? null,
+    // The latest every() call's context: its next runs belong to whoever last defined the schedule.
+    trace: job.trace ?? null,
     nextRunAt: moveDue ? job.nextRunAt : existing.nextRunAt,
     dueAt: moveDue ? job.dueAt : existing.dueAt,
     attempts: finished ? 0 : existing.attempts,

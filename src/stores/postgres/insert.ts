@@ -61,6 +61,7 @@ function toInput(job: NewJob) {
     repeat_key: job.repeatKey,
     dedupe_key: job.dedupeKey,
     label: job.label ?? null,
+    trace: job.trace ?? null,
     due_at: job.dueAt,
     next_run_at: job.nextRunAt,
   };

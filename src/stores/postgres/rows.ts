@@ -21,6 +21,8 @@ export interface JobRow {
   dedupe_key: string | null;
   /** Added by migration 005. */
   label: string | null;
+  /** Added by migration 012. */
+  trace: string | null;
   due_at: string;
   next_run_at: string;
   last_run_at: string | null;
@@ -69,6 +71,7 @@ export function toRecord(row: JobRow): JobRecord {
     repeatKey: row.repeat_key,
     dedupeKey: row.dedupe_key,
     label: row.label ?? null,
+    trace: row.trace ?? null,
     dueAt: num(row.due_at),
     nextRunAt: num(row.next_run_at),
     lastRunAt: numOrNull(row.last_run_at),

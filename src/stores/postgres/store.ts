@@ -10,7 +10,6 @@ import type pg from 'pg';
 import { pg as driver } from './driver.js';
 import { DedupeConflictError, ValidationError } from '../../core/errors.js';
 import { childLogger, silentLogger, type Logger } from '../../core/logger.js';
-import { lowerAscii } from '../../core/rules/query.js';
 import type {
   CancelResult,
   ClaimRequest,
@@ -34,6 +33,7 @@ import type {
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { isDedupeRace, pgError } from './errors.js';
 import { insertJobs } from './insert.js';
+import { listStatement } from './list.js';
 import { WakeListener } from './listener.js';
 import { migrate, migrationStatus } from './migrate.js';
 import { listProcesses, putProcess } from './processes.js';
@@ -299,11 +299,13 @@ export class PostgresStore implements Store {
     return rows.rows[0] ? toRecord(rows.rows[0]) : null;
   }
 
+  /** list.ts: one statement, chosen and prepared per order and filters. */
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
-    const statuses = query.status && query.status.length > 0 ? query.status : null;
-    const text = query.text === undefined ? null : lowerAscii(query.text);
-    const rows = await this.run<JobRow>('list', [statuses, query.name ?? null, query.limit, query.offset, text]);
-    return rows.map(toRecord);
+    if (query.limit <= 0) return [];
+    const statement = listStatement(query, this.quoted);
+    // Behind a pooler in transaction mode, unnamed as every statement (see run()).
+    const sent = this.options.poolMode === 'transaction' ? { text: statement.text, values: statement.values } : statement;
+    return this.guard('listJobs', async () => (await this.db().query<JobRow>(sent)).rows.map(toRecord));
   }
 
   async prune(request: PruneRequest): Promise<PruneResult> {

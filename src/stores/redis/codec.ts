@@ -19,7 +19,7 @@ export function canonicalJson(value: unknown): string {
 
 const orEmpty = (value: string | number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
 
-/** The 12 values insert.lua reads per job. */
+/** The 13 values insert.lua reads per job. */
 export function newJobArgs(job: NewJob): Arg[] {
   return [
     job.name,
@@ -34,6 +34,7 @@ export function newJobArgs(job: NewJob): Arg[] {
     job.dueAt,
     job.nextRunAt,
     orEmpty(job.label),
+    orEmpty(job.trace),
   ];
 }
 
@@ -57,6 +58,7 @@ export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
     repeatKey: job.repeatKey || null,
     dedupeKey: job.dedupeKey || null,
     label: job.label || null,
+    trace: job.trace || null,
     dueAt: job.dueAt,
     nextRunAt: job.nextRunAt,
     lastRunAt: null,
@@ -128,6 +130,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     repeatKey: f.repeatKey ?? null,
     dedupeKey: f.dedupeKey ?? null,
     label: f.label ?? null,
+    trace: f.trace ?? null,
     dueAt: Number(f.dueAt),
     nextRunAt: Number(f.nextRunAt),
     lastRunAt: num(f.lastRunAt),
@@ -154,7 +157,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
 export const CLAIM_FIELDS = [
   'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
   'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt', 'label',
-  'lastErrorStack',
+  'lastErrorStack', 'trace',
 ] as const;
 // claimedJob reads the reply by position: keep it in step with this order.
 
@@ -174,6 +177,7 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     repeatKey: v[10] ?? null,
     dedupeKey: v[11] ?? null,
     label: v[19] ?? null,
+    trace: v[21] ?? null,
     dueAt: Number(v[12]),
     nextRunAt: Number(v[13]),
     lastRunAt: request.now,
@@ -183,7 +187,7 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     result: jsonOrNull(v[16]) as Json | null,
     progress: jsonOrNull(v[17]) as Json | null,
     lockedBy: request.workerId,
-    lockedUntil: Number(v[21]),
+    lockedUntil: Number(v[22]),
     lockToken: request.lockToken,
     createdAt: Number(v[18]),
     updatedAt: request.now,

@@ -3,9 +3,10 @@
  * on the server and needs one round trip; reads use plain commands. See docs/stores/redis.md for the key
  * layout, durability settings and the cost of each operation.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { DedupeConflictError, StoreError, ValidationError, storeError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
+import { DEFAULT_ORDER } from '../../core/rules/query.js';
 import type {
   CancelResult, ClaimRequest, ClaimedJob, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
   LeaseState, MigrationStatus, NewJob, ProcessRecord, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
@@ -14,19 +15,26 @@ import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../.
 import { claimArgs, settleArgs } from './args.js';
 import { claimedJob, historyRow, insertedJob, newJobArgs, patchArgs, publicJob } from './codec.js';
 import { checkServerConfig } from './config-check.js';
-import { connectOwned, openClient, watchConnection } from './connection.js';
+import { connectOwned, openClient, parseRedisUrl, watchConnection, type RedisTarget } from './connection.js';
 import { DEFAULT_PREFIX, assertPrefix, isJobId, keysFor, type Keys } from './keys.js';
 import { backfill, migrate, migrationStatus } from './migrate.js';
 import { listProcesses, putProcess } from './processes.js';
 import { scripts, type Arg, type Script } from './scripts.js';
-import { searchJobs } from './search.js';
+import { searchJobs, sortedJobs } from './search.js';
 import { subscribeWake } from './wake.js';
 
 export interface RedisStoreOptions {
-  /** redis:// or rediss:// URL; the store opens its own connection and closes it in close(). */
+  /**
+   * Where to connect; the store opens its own connection and closes it in close(). `redis://` or `rediss://`
+   * (one server), `redis+cluster://host:port,host:port` (a Cluster's startup nodes) or
+   * `redis+sentinel://host:port,host:port/<master name>` (Sentinel), `rediss+…` for TLS.
+   */
   url?: string;
-  /** An ioredis client to reuse; the store never quits it. Must not use keyPrefix (use `prefix`). */
-  client?: Redis;
+  /**
+   * An ioredis client to reuse, a `Redis` (plain or with `sentinels`) or a `Cluster`; the store never quits it.
+   * Must not use keyPrefix (use `prefix`).
+   */
+  client?: Redis | Cluster;
   /** Namespace of every key, `{prefix}:…` (a cluster hash tag). Default 'hourglass'. */
   prefix?: string;
   /** Start even when maxmemory-policy lets Redis evict keys (jobs can then vanish); logs a warning. */
@@ -36,7 +44,26 @@ export interface RedisStoreOptions {
    * and a claim in flight together were faster; it may pay where the round trip to Redis is long.
    */
   combineSettleWithClaim?: boolean;
+  /**
+   * Acknowledge an insert or a settlement only once this many replicas have it (Redis `WAIT`, sent right behind
+   * the script on the same connection), else fail it with STORE_ERROR after `timeoutMs`. What a failover can
+   * lose with and without it: docs/stores/redis.md, "Replication and failover".
+   */
+  waitForReplicas?: { replicas: number; timeoutMs: number };
 }
+
+/** waitForReplicas, checked: whole numbers, and a timeout (WAIT 0 would wait for ever). */
+function replicaWait(value: RedisStoreOptions['waitForReplicas']): { replicas: number; timeoutMs: number } | null {
+  if (value === undefined) return null;
+  if (value === null || typeof value !== 'object') throw new ValidationError('waitForReplicas', value, 'must be { replicas, timeoutMs }');
+  const { replicas, timeoutMs } = value;
+  if (!Number.isInteger(replicas) || replicas < 1) throw new ValidationError('waitForReplicas.replicas', replicas, 'must be a whole number of at least 1');
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new ValidationError('waitForReplicas.timeoutMs', timeoutMs, 'must be a whole number of ms, at least 1');
+  return { replicas, timeoutMs };
+}
+
+/** The operations waitForReplicas makes wait: what a failover must not lose once acknowledged. */
+const REPLICATED = new Set(['insert', 'settle', 'settleAndClaim']);
 
 /** How long ping() waits for PONG before calling the server unresponsive. */
 const PING_TIMEOUT_MS = 2_000;
@@ -46,10 +73,15 @@ export class RedisStore implements Store {
   readonly preferSettleAndClaim: boolean;
   readonly prefix: string;
   private readonly keys: Keys;
-  /** The connection in use. An owned one is replaced by a new one on the first init() after close(). */
+  /**
+   * The connection in use. An owned one is replaced by a new one on the first init() after close(). Possibly a
+   * Cluster (connection.ts RedisClient), typed as Redis because the helpers it is handed send only commands the
+   * two share, each on keys of the prefix's one slot.
+   */
   private client: Redis;
   /** Set when the store opened the connection from a url (and so quits it in close()). */
-  private readonly url: string | null;
+  private readonly url: RedisTarget | null;
+  private readonly waitForReplicas: { replicas: number; timeoutMs: number } | null;
   /** close() quit the owned connection: the next init() opens a new one (a quit ioredis client stays ended). */
   private reopen = false;
   private readonly allowEvictionPolicy: boolean;
@@ -64,20 +96,18 @@ export class RedisStore implements Store {
     this.keys = keysFor(this.prefix);
     this.allowEvictionPolicy = options.allowEvictionPolicy === true;
     this.preferSettleAndClaim = options.combineSettleWithClaim === true;
+    this.waitForReplicas = replicaWait(options.waitForReplicas);
     if (options.client) {
       if (options.url) throw new ValidationError('options', options, 'give either url or client, not both');
       if (options.client.options?.keyPrefix) {
         throw new ValidationError('client.options.keyPrefix', options.client.options.keyPrefix, 'is not supported: pass prefix to RedisStore instead');
       }
-      this.client = options.client;
+      this.client = options.client as Redis;
       this.url = null;
     } else {
-      if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-        throw new ValidationError('url', options.url, 'must be a redis:// or rediss:// URL (or pass client)');
-      }
+      this.url = parseRedisUrl(options.url);
       // Lazy: no socket until init().
-      this.client = openClient(options.url);
-      this.url = options.url;
+      this.client = openClient(this.url) as Redis;
     }
   }
 
@@ -99,7 +129,7 @@ export class RedisStore implements Store {
         this.reopen = false;
         this.unwatch?.();
         this.unwatch = undefined;
-        this.client = openClient(this.url);
+        this.client = openClient(this.url) as Redis;
       }
       if (this.client.status === 'wait') {
         try {
@@ -111,7 +141,7 @@ export class RedisStore implements Store {
       }
       this.unwatch ??= watchConnection(this.client, logger, 'connection');
     }
-    await checkServerConfig(this.client, logger, this.allowEvictionPolicy);
+    await checkServerConfig(this.client, logger, this.allowEvictionPolicy, this.waitForReplicas !== null);
     await this.migrate();
   }
 
@@ -219,18 +249,34 @@ export class RedisStore implements Store {
     });
   }
 
+  /**
+   * In insertion order from the status indexes (list.lua); pending jobs of every name by nextRunAt from the ready
+   * and scheduled zsets (list_pending.lua); a text, `repeating` or any other order through chunked walks
+   * (search.ts, which says what each costs).
+   */
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
     const statuses = [...new Set(query.status ?? [])];
     const offset = Math.max(0, query.offset | 0);
     const limit = Math.max(0, query.limit | 0);
-    // An empty text matches every job (matchesText), so only a non-empty one needs the walk of search.ts.
-    if (typeof query.text === 'string' && query.text !== '') {
-      if (limit === 0) return [];
-      const text = { name: query.name ?? '', text: query.text, statuses, offset, limit };
-      return this.guard('listJobs', () => searchJobs(this.client, this.keys, text));
+    if (limit === 0) return [];
+    const order = query.order ?? DEFAULT_ORDER;
+    // An empty text matches every job (matchesText), so only a non-empty one is a filter.
+    const text = typeof query.text === 'string' && query.text !== '' ? query.text : '';
+    const repeating = query.repeating === true;
+    const page = { ...query, offset, limit, ...(text === '' ? { text: undefined } : {}) };
+    if (order.by === 'createdAt') {
+      if (text === '' && !repeating) {
+        const args: Arg[] = [this.keys.tag, query.name ?? '', offset, limit, order.dir, ...statuses];
+        return this.run('listJobs', scripts().list, args, (rows: string[][]) => rows.map(publicJob));
+      }
+      const walk = { name: query.name ?? '', text, statuses, offset, limit, dir: order.dir, repeating };
+      return this.guard('listJobs', () => searchJobs(this.client, this.keys, walk));
     }
-    const args: Arg[] = [this.keys.tag, query.name ?? '', offset, limit, ...statuses];
-    return this.run('listJobs', scripts().list, args, (rows: string[][]) => rows.map(publicJob));
+    if (order.by === 'nextRunAt' && text === '' && !repeating && query.name === undefined && statuses.length === 1 && statuses[0] === 'pending') {
+      const [kind, ...rows] = await this.run('listJobs', scripts().listPending, [this.keys.tag, offset, limit, order.dir], (reply: [string, ...string[][]]) => reply);
+      if (kind === 'rows') return rows.map(publicJob);
+    }
+    return this.guard('listJobs', () => sortedJobs(this.client, this.keys, page, order));
   }
 
   async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {
@@ -368,8 +414,35 @@ export class RedisStore implements Store {
   private run<R, T>(operation: string, script: Script, args: Arg[] | (() => Arg[]), decode: (reply: R) => T): Promise<T> {
     return this.guard(operation, async () => {
       const argv = typeof args === 'function' ? args() : args;
+      if (this.waitForReplicas !== null && REPLICATED.has(operation)) return decode((await this.runReplicated(operation, script, argv)) as R);
       return decode((await script.run(this.client, this.keys.meta, argv)) as R);
     });
+  }
+
+  /**
+   * The script, then WAIT, in one pipeline: on one connection (on a Cluster, the one to the prefix's node, where
+   * the keyless WAIT follows the script), so WAIT covers this write. Fewer replicas than asked for within the
+   * timeout fails the call: the write is on the master but a failover may still lose it, so it is not
+   * acknowledged (the caller retries; a settlement retried after it applied reports its lease lost).
+   */
+  private async runReplicated(operation: string, script: Script, argv: Arg[]): Promise<unknown> {
+    const { replicas, timeoutMs } = this.waitForReplicas!;
+    const send = async (command: 'EVALSHA' | 'EVAL') => {
+      const replies = await this.client.pipeline().call(command, [command === 'EVALSHA' ? script.sha : script.source, 1, this.keys.meta, ...argv]).call('WAIT', replicas, timeoutMs).exec();
+      if (!replies || replies.length !== 2) throw new StoreError(`redis ${operation}: no reply from the pipeline`);
+      return replies as [[Error | null, unknown], [Error | null, unknown]];
+    };
+    let [[error, reply], [waitError, acked]] = await send('EVALSHA');
+    if (error && String(error.message).startsWith('NOSCRIPT')) [[error, reply], [waitError, acked]] = await send('EVAL');
+    if (error) throw error;
+    if (waitError) throw waitError;
+    if (Number(acked) < replicas) {
+      throw new StoreError(
+        `redis ${operation}: written on the master but acknowledged by ${Number(acked)} of ${replicas} replicas within ${timeoutMs} ms ` +
+          '(waitForReplicas): a failover could lose it',
+      );
+    }
+    return reply;
   }
 
   /**

@@ -30,6 +30,7 @@ export function insertRows(stmt: Prepare, jobs: NewJob[], now: number): InsertRe
       repeat_key: job.repeatKey,
       dedupe_key: job.dedupeKey,
       label: job.label ?? null,
+      trace: job.trace ?? null,
       due_at: job.dueAt,
       next_run_at: job.nextRunAt,
       now,

@@ -17,6 +17,8 @@ export interface JobRow {
   dedupe_key: string | null;
   /** Added by migration 003. */
   label: string | null;
+  /** Added by migration 008. */
+  trace: string | null;
   due_at: number;
   next_run_at: number;
   last_run_at: number | null;
@@ -71,6 +73,7 @@ export function toRecord(row: JobRow): JobRecord {
     repeatKey: row.repeat_key,
     dedupeKey: row.dedupe_key,
     label: row.label ?? null,
+    trace: row.trace ?? null,
     dueAt: row.due_at,
     nextRunAt: row.next_run_at,
     lastRunAt: row.last_run_at,

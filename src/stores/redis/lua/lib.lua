@@ -3,7 +3,7 @@
 --
 -- ARGV[1] is always the `{prefix}` hash tag; every key is built from it (KEYS[1] is `{prefix}:meta` and only
 -- routes the call to the slot). Key layout (see docs/stores/redis.md):
---   P:id            INCR counter for job ids          P:hid          INCR counter for history ids
+--   P:id            the last job id handed out        P:hid          the last history id (see reserveIds)
 --   P:job:<id>      hash, one field per JobRecord property (absent field = null)
 --   P:hist1         hash id -> the job's first history record (JSON). Most jobs run once, and one variadic HSET
 --                   per settle call costs far less than a list key per job. The job hash's field `histed` = 1
@@ -26,6 +26,9 @@
 --   P:hheads        zset id by the id of the job's oldest history record, for every job with history: its
 --                   first members hold the oldest records of all (prune's history part). Layouts before 4
 --                   had P:hjobs, scored by completedAt; migrate.ts moves it here (history_index.lua).
+--   P:rep           zset id by id: the jobs with a repeat (JobQuery.repeating), whatever their status. Added by
+--                   index() whenever it sees a repeat, removed with the job (removeJob); a job whose repeat an
+--                   update cleared stays until then, so readers check the field (search.lua)
 --   P:dedupe        hash dedupeKey -> id of the pending or running job holding it
 --   P:repeat        hash repeatKey -> id
 --   P:paused        set of paused names
@@ -57,6 +60,21 @@ local function flatten(job)
   local flat = {}
   for k, v in pairs(job) do flat[#flat + 1] = k; flat[#flat + 1] = v end
   return flat
+end
+
+-- Reserve `count` ids from a counter (P:id, P:hid) and return the first. An id is never below the server's clock
+-- in ms x 1024: a failover to a replica that had not received the last writes rolls the counter back, and a
+-- plain INCR would then hand out again ids that clients were already given (getJob('801') returning another
+-- job). Failovers take seconds, so the new master's clock is past every id issued before it (unless more than
+-- 1024 ids a ms were issued for seconds on end). Ids stay whole numbers that grow in insertion order, below
+-- 2^53 until the year 2248 (exact as zset scores and Lua numbers); 16 digits, as keys.ts and readyMember allow.
+-- TIME makes the script non-deterministic, which Redis 7 allows (effects are replicated, not the script).
+local function reserveIds(counter, count)
+  local t = redis.call('TIME')
+  local floor = (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) * 1024
+  local first = math.max(tonumber(redis.call('GET', counter) or '0') + 1, floor)
+  redis.call('SET', counter, string.format('%.0f', first + count - 1))
+  return first
 end
 
 -- Ready members sort by text within one score (one priority): padded run time, then padded id.
@@ -105,6 +123,8 @@ local function index(id, job, now)
   elseif status == 'running' then
     redis.call('ZADD', P .. ':locked', job.lockedUntil, id)
   end
+  -- Insert and update index the whole job, so a repeat set by either is seen here (the member may exist).
+  if job['repeat'] then redis.call('ZADD', P .. ':rep', id, id) end
   if job.dedupeKey and not TERMINAL[status] then
     -- Never steal a key another live job holds. The callers that make a job live (insert, trigger) refuse
     -- that case first; this keeps the index right even so.
@@ -158,7 +178,7 @@ end
 -- object the client built, without id, jobId and status. A job's first record goes to P:hist1, later ones to
 -- its list. A job that had no record joins P:hheads (NX: one already there keeps its older record's id).
 local function addHistory(jobId, status, body)
-  local hid = redis.call('INCR', P .. ':hid')
+  local hid = fmt(reserveIds(P .. ':hid', 1))
   local head = '{"id":"' .. hid .. '","jobId":"' .. jobId .. '","status":"' .. status .. '"'
   local rest = string.sub(body, 2)
   if rest ~= '}' then head = head .. ',' end
@@ -187,6 +207,7 @@ local function removeJob(id, job)
     redis.call('HDEL', P .. ':repeat', job.repeatKey)
   end
   redis.call('ZREM', P .. ':hheads', id)
+  redis.call('ZREM', P .. ':rep', id)
   redis.call('HDEL', P .. ':hist1', id)
   redis.call('DEL', jobKey(id), P .. ':hist:' .. id)
 end

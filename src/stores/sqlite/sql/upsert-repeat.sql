@@ -3,7 +3,7 @@
 -- run cancelled while it ran still holds: rules/insert.ts upsertedRecord). Every CASE reads the row as it was.
 UPDATE hourglass_jobs
 SET name = @name, data = @data, priority = @priority, max_attempts = @max_attempts, backoff = @backoff,
-    timeout_ms = @timeout_ms, dedupe_key = @dedupe_key, label = @label,
+    timeout_ms = @timeout_ms, dedupe_key = @dedupe_key, label = @label, trace = @trace,
     next_run_at = CASE WHEN repeat IS NOT @repeat OR status IN ('completed', 'failed', 'cancelled')
                        THEN @next_run_at ELSE next_run_at END,
     due_at      = CASE WHEN repeat IS NOT @repeat OR status IN ('completed', 'failed', 'cancelled')

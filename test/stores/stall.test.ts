@@ -1,0 +1,92 @@
+/**
+ * Lease discipline under a real network stall (issue 11): a worker process whose connection to the store
+ * freezes (test/support/stall-proxy.ts stops forwarding both ways) cannot renew its leases; it must stop
+ * acting on its jobs when their leases end by its own clock, before another process, seeing the leases
+ * ended, takes the jobs over. So no job is ever run by two processes at the same moment. On PostgreSQL and
+ * Redis (SQLite is a local file: no network to stall). Without a server: one skip line; in CI: a failure.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
+import { Scheduler } from '../../src/core/scheduler.js';
+import { storeFromUrl } from '../../src/core/store-url.js';
+import { availability, type CreatedStore, type StoreFactory } from '../conformance/factory.js';
+import { spawnWorker, waitUntil, type Child } from '../conformance/helpers.js';
+import { startStallProxy, type StallProxy } from '../support/stall-proxy.js';
+import { postgresFactory } from './postgres.factory.js';
+import { redisFactory } from './redis.factory.js';
+
+const JOBS = 4;
+
+interface Run {
+  who: string;
+  id: string;
+  start: number;
+  end: number;
+}
+
+/** The runs a child printed ("started <id> <ms>", "ended <id> <ms>"); a run not ended yet ends at Infinity. */
+function runsOf(child: Child, who: string): Run[] {
+  const runs: Run[] = [];
+  for (const line of child.lines) {
+    const [word, id, ms] = line.split(' ');
+    if (word === 'started') runs.push({ who, id: id!, start: Number(ms), end: Infinity });
+    if (word === 'ended') {
+      const run = runs.find((r) => r.id === id && r.end === Infinity);
+      if (run) run.end = Number(ms);
+    }
+  }
+  return runs;
+}
+
+for (const factory of [postgresFactory, redisFactory] as StoreFactory[]) {
+  const { skip } = await availability(factory);
+  describe.skipIf(skip)(`${factory.kind}: a worker whose network stalls`, () => {
+    let created: CreatedStore | undefined;
+    let proxy: StallProxy | undefined;
+    let child: Child | undefined;
+    let other: Scheduler | undefined;
+    afterEach(async () => {
+      child?.process.kill('SIGKILL');
+      await child?.exited;
+      await other?.close();
+      await proxy?.close();
+      await created?.store.close();
+      await created?.cleanup();
+    });
+
+    it('stops running its jobs when their leases end by its own clock, before another process takes them', async () => {
+      created = await factory.create();
+      await created.store.init({ logger: silentLogger });
+      const direct = new URL(created.url);
+      proxy = await startStallProxy({ host: direct.hostname, port: Number(direct.port) });
+      const through = new URL(created.url);
+      through.port = String(proxy.port);
+
+      const producer = new Scheduler({ store: created.store, logger: silentLogger });
+      for (let i = 0; i < JOBS; i++) await producer.now('long', { i });
+
+      child = spawnWorker(through.toString(), 'lease');
+      await waitUntil(() => runsOf(child!, 'a').length === JOBS, 30_000, 'the stalling worker to start every job');
+      proxy.stall();
+
+      // Another process, with a sound network, takes each job over once its lease has ended.
+      const taken: Run[] = [];
+      other = new Scheduler({ store: await storeFromUrl(created.url), logger: silentLogger, pollInterval: 50, lockLifetime: 2000 });
+      other.define('long', async (job) => {
+        const run = { who: 'b', id: job.id, start: Date.now(), end: Infinity };
+        taken.push(run);
+        run.end = Date.now();
+      });
+      await other.start();
+      await waitUntil(() => taken.length === JOBS, 30_000, 'the other process to take every job over');
+      proxy.resume();
+      await waitUntil(() => runsOf(child!, 'a').every((r) => r.end !== Infinity), 30_000, 'the stalled worker to report its runs');
+
+      for (const mine of runsOf(child, 'a')) {
+        const theirs = taken.find((r) => r.id === mine.id)!;
+        // The stalled worker stopped (its handler saw the abort) before the other one started the job.
+        expect(mine.end, `job ${mine.id}: ended at ${mine.end}, taken over at ${theirs.start}`).toBeLessThanOrEqual(theirs.start);
+      }
+    }, 90_000);
+  });
+}
