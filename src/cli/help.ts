@@ -9,7 +9,9 @@ export class UsageError extends Error {
 
 const STORE = `  --store URL                   where the jobs live (default: $HOURGLASS_STORE, else sqlite:./hourglass.db):
                                 sqlite:./file.db, sqlite::memory:, postgres://user@host/db?schema=name,
-                                redis://host:6379?prefix=name`;
+                                redis://host:6379?prefix=name; behind PgBouncer add
+                                &poolMode=transaction&listen=<direct postgres URL>; Redis Cluster
+                                redis+cluster://h1:7000,h2:7001, Sentinel redis+sentinel://s1:26379,s2:26380/name`;
 
 export const USAGE = `usage: hourglass <command> [options]
 
