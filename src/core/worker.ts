@@ -235,7 +235,8 @@ export class Worker {
   private enforceLeases(): void {
     const now = this.o.now();
     for (const run of this.runs.values()) {
-      if (run.handlerDone || run.reason === 'lost' || !this.leaseEnding(run.job, now)) continue;
+      // A run already aborted (cancel, timeout, stop, lost) has nothing more to stop: its signal fired once.
+      if (run.handlerDone || run.reason !== null || !this.leaseEnding(run.job, now)) continue;
       run.logger.warn(
         { lockedUntil: run.job.lockedUntil },
         'lease ends before it could be renewed (is the store reachable?): stopped acting on the job, which may now run elsewhere',
