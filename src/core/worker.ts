@@ -168,7 +168,7 @@ export class Worker {
       if (wanted === 0 && this.combined) this.settler.giveBack(this.settler.take()); // nothing to claim: outcomes go on their own
       if (wanted > 0) {
         try {
-          const claimed = await this.claim(wanted);
+          const claimed = await this.claimInTime(wanted);
           if (failures > 0) storeHealth.recovered();
           failures = 0;
           if (this.state !== 'running') {
@@ -192,6 +192,25 @@ export class Worker {
       // Let every run that ends in this turn free its slot first, so one claim fills them all.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * A claim given up on when it does not answer before a lease would end (the lifetime less the margin): jobs it
+   * brings later could not be run in time anyway. Should it still complete, its jobs are ours and never started:
+   * they are released at once (their attempt not counted) instead of waiting for their leases to end.
+   */
+  private claimInTime(limit: number): Promise<ClaimedJob[]> {
+    const lifetime = this.o.registry.shortestLifetime();
+    const pending = this.claim(limit);
+    return withTimeout(pending, Math.max(50, lifetime - leaseMargin(lifetime)), 'claiming jobs').catch((error: unknown) => {
+      pending.then(
+        (late) => {
+          for (const job of late) void this.finisher.releaseUnstarted(job, 'released');
+        },
+        () => undefined, // its failure was the claim's own; the timeout already counted as one
+      );
+      throw error;
+    });
   }
 
   /** How many jobs to claim now: enough to fill the free slots plus the jobs held ahead, within the hold limit. */

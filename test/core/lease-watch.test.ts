@@ -54,6 +54,43 @@ describe('lease watch', () => {
     }
   });
 
+  it('gives up on a claim slower than a lease, runs the job without waiting for it, once', async () => {
+    // The first claim answers 1.5 s late (lease 1 s): the worker gives up on it at 0.9 s and claims again;
+    // once the first claim's lease has ended the job is recovered (a lost-run record) and run, once; the late
+    // answer's release is then refused by fencing. The loop was never stuck behind the slow claim.
+    class SlowFirstClaim extends MemoryStore {
+      private slowed = false;
+      slowAnswered = false;
+      override async claim(request: Parameters<MemoryStore['claim']>[0]) {
+        if (this.slowed) return super.claim(request);
+        this.slowed = true;
+        const claimed = await super.claim(request);
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        this.slowAnswered = true;
+        return claimed;
+      }
+    }
+    const store = new SlowFirstClaim();
+    await store.insert([{ name: 'once', data: null, priority: 0, maxAttempts: null, backoff: null, timeoutMs: null, repeat: null, repeatKey: null, dedupeKey: null, label: null, dueAt: 0, nextRunAt: 0 }], 0);
+    const scheduler = new Scheduler({ store, logger: silentLogger, lockLifetime: 1000, pollInterval: 20 });
+    let runs = 0;
+    scheduler.define('once', async () => {
+      runs++;
+    });
+    await scheduler.start();
+    try {
+      await waitUntil(async () => (await store.countJobs('once')).completed === 1, 10_000, 'the job to complete');
+      // Done while the slow claim had still not answered: the worker did not wait for it.
+      expect(store.slowAnswered).toBe(false);
+      expect(runs).toBe(1);
+      const history = await store.history((await store.listJobs({ limit: 1, offset: 0 }))[0]!.id);
+      expect(history.at(-1)!.status).toBe('completed');
+      for (const record of history.slice(0, -1)) expect(record.error).toMatch(/lock expired/);
+    } finally {
+      await scheduler.close();
+    }
+  });
+
   it('keeps the margin between 100 ms and 5 s, a tenth of the lifetime between', () => {
     expect(leaseMargin(500)).toBe(100);
     expect(leaseMargin(30_000)).toBe(3000);
