@@ -36,6 +36,15 @@ interface PlanNode {
 const pagesOf = (node: PlanNode): number =>
   Math.max((node['Shared Hit Blocks'] ?? 0) + (node['Shared Read Blocks'] ?? 0), ...(node.Plans ?? []).map(pagesOf));
 
+/** One line per node: its type, relation and index, pages and rows. */
+function describePlan(node: PlanNode & Record<string, unknown>, depth = 0): string {
+  const what = [node['Node Type'], node['Subplan Name'], node['Relation Name'], node['Index Name'], node['Filter'] ? `filter ${String(node['Filter'])}` : '']
+    .filter(Boolean)
+    .join(' ');
+  const line = `${'  '.repeat(depth)}${what} pages=${(node['Shared Hit Blocks'] ?? 0) + (node['Shared Read Blocks'] ?? 0)} rows=${String(node['Actual Rows'])}`;
+  return [line, ...(node.Plans ?? []).map((child) => describePlan(child as PlanNode & Record<string, unknown>, depth + 1))].join('\n');
+}
+
 export function describePostgresClaimPlan(skip: boolean): void {
   describe.skipIf(skip)('PostgresStore: the claim is flat at any backlog', () => {
     const schema = randomSchema();
@@ -87,7 +96,10 @@ export function describePostgresClaimPlan(skip: boolean): void {
       try {
         const result = await client.query(`EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) EXECUTE claim_plan(${params.join(', ')})`);
         const plan = (result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan;
-        return pagesOf(plan);
+        const pages = pagesOf(plan);
+        // On a failure, the plan is what the next person needs.
+        if (pages >= 250) process.stderr.write(`claim plan reading ${pages} pages:\n${describePlan(plan)}\n`);
+        return pages;
       } finally {
         await client.query('ROLLBACK');
       }

@@ -52,8 +52,15 @@ export function listStatement(query: JobQuery, quotedSchema: string): ListStatem
   const dir = order.dir === 'asc' ? 'ASC' : 'DESC';
   if (isPendingByNextRun(query)) {
     const named = query.name !== undefined;
+    const names = named
+      ? '  SELECT $4::text'
+      : `  (SELECT j.name FROM ${quotedSchema}.jobs j WHERE j.status = 'pending' ORDER BY j.name LIMIT 1)
+  UNION ALL
+  SELECT (SELECT j.name FROM ${quotedSchema}.jobs j WHERE j.status = 'pending' AND j.name > n.name ORDER BY j.name LIMIT 1)
+  FROM names n
+  WHERE n.name IS NOT NULL`;
     const text = substitute(template('list-pending.sql'), quotedSchema)
-      .replaceAll('{{name}}', named ? 'AND name = $4::text' : '')
+      .replaceAll('{{names}}', names)
       .replaceAll('{{dir}}', dir);
     const values: unknown[] = [query.offset + query.limit, query.limit, query.offset];
     if (named) values.push(query.name);

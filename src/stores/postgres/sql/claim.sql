@@ -29,11 +29,11 @@
 -- (a loose index scan: the first priority below the last one), and each level's due jobs are a range of the index
 -- that ends at the first job not yet due. Cost: one seek per priority in use, whatever the backlog.
 -- Each name is walked on its own with `name = <that name>` and `priority = <that level>` on jobs_claim_name
--- (name, priority DESC, next_run_at, id). Every read here is also ORDERed BY that index's leading columns
--- (name, then priority or due time), though the equalities make it the same order: jobs_claim (priority, due
--- time across names) could answer the same filters with the name as a filter, and once ANALYZE saw few names
--- the planner chose it, reading other names' jobs (seen in the plan test); no other index gives that order
--- without a sort, so the planner has no better choice at any backlog size or in the generic plan. A worker
+-- (name, priority DESC, next_run_at, id), the only index with priority in it: jobs_claim (priority, due time
+-- across names) let the planner answer these seeks with the name as a filter, stepping over other names' jobs
+-- (seen in CI: 3,142 pages for one claim), so migration 013 dropped it. The reads are also ORDERed BY that
+-- index's leading columns, though the equalities make it the same order. So the planner has no better choice
+-- at any backlog size or in the generic plan. A worker
 -- with a fallback handler (names NULL) walks every name with pending jobs, found the same way (`names_any`:
 -- the first name above the last one, a seek each).
 -- Each level locks up to its name's allowance (FOR UPDATE SKIP LOCKED); `chosen` keeps the best `limit`, and
