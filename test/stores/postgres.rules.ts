@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { ClaimRequest, JobRecord, Settlement } from '../../src/core/store.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { PG_URL, adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
-import { T0, newJob, openStore } from './postgres.helpers.js';
+import { T0, newJob, openStore, waitFor } from './postgres.helpers.js';
 
 /** Keys deliberately out of alphabetical order, at two levels: jsonb would hand back { a: { c, d }, b }. */
 const ORDERED = { b: 1, a: { d: 2, c: 3 } };
@@ -286,9 +286,7 @@ export function describePostgresRules(skip: boolean): void {
         expect(await store.getJob(job!.job.id)).toEqual(job!.job);
         const unsubscribe = await store.subscribe(() => wakes++);
         const [after] = await store.insert([newJob('after')], Date.now());
-        const deadline = Date.now() + 3000;
-        while (wakes === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-        expect(wakes).toBeGreaterThan(0);
+        await waitFor(() => wakes > 0, 3000, 'a wake-up after the reopen');
         await unsubscribe();
         return after!.job;
       }

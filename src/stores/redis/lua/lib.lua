@@ -263,3 +263,38 @@ end
 local function wake()
   if woke then redis.call('PUBLISH', P .. ':wake', '1') end
 end
+
+-- The chunked walk of the migrations that index jobs written before them (backfill.lua, repeat_index.lua): visit
+-- the jobs with ids <field>:next .. <field>:last (P:meta) in id order, at most `chunk` per call, and return how
+-- many ids the range has left (0 when done; the fields are then deleted). Ids are sparse (reserveIds: a range can
+-- span 10^15 numbers), so the jobs are found in the status indexes, which hold every job once: P:s:<status>
+-- scored by id, and P:locked for running jobs (few: read whole). Several processes may run it at once: each call
+-- takes the next chunk.
+local function walkIdRange(field, chunk, visit)
+  local nextText, lastText = unpack(redis.call('HMGET', P .. ':meta', field .. ':next', field .. ':last'))
+  if not nextText or not lastText then return 0 end
+  local first, last = tonumber(nextText), tonumber(lastText)
+  local found = {}
+  for _, status in ipairs({ 'pending', 'completed', 'failed', 'cancelled' }) do
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ':s:' .. status, first, last, 'LIMIT', 0, chunk + 1)) do found[#found + 1] = tonumber(id) end
+  end
+  for _, id in ipairs(redis.call('ZRANGE', P .. ':locked', 0, -1)) do
+    local n = tonumber(id)
+    if n >= first and n <= last then found[#found + 1] = n end
+  end
+  table.sort(found)
+  -- The chunk ends at the chunk-th id found: each index gave its first chunk + 1, so every id up to there is
+  -- here, and more than `chunk` found says the range goes on.
+  local stop = last
+  if #found > chunk then stop = found[chunk] end
+  for _, n in ipairs(found) do
+    if n > stop then break end
+    visit(fmt(n))
+  end
+  if stop >= last then
+    redis.call('HDEL', P .. ':meta', field .. ':next', field .. ':last')
+    return 0
+  end
+  redis.call('HSET', P .. ':meta', field .. ':next', fmt(stop + 1))
+  return last - stop
+end
