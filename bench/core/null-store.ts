@@ -39,6 +39,8 @@ export class NullStore implements Store {
         lastErrorStack: null,
         result: null,
         progress: null,
+        flow: null,
+        waitingFor: 0,
         lockedBy: null,
         lockedUntil: null,
         createdAt: now,
@@ -47,6 +49,10 @@ export class NullStore implements Store {
       this.due.push(record);
       return { job: record, created: true };
     });
+  }
+
+  async insertFlow(): Promise<InsertResult[]> {
+    throw new Error('the null store has no workflows');
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {

@@ -9,7 +9,7 @@
 import type { JobRun } from './job-run.js';
 import { decide, type Decision, type RunOutcome } from './outcome.js';
 import type { Pending } from './settle-batcher.js';
-import type { ClaimedJob, NewJob } from './store.js';
+import type { ClaimedJob, FlowJob, NewJob } from './store.js';
 import type { Job, Json, ScheduleSpec, SchedulerEvents } from './types.js';
 import type { Webhooks } from './webhooks.js';
 
@@ -33,6 +33,8 @@ export interface FinishContext {
   followUpJob(spec: ScheduleSpec, field: string): NewJob;
   /** Insert follow-up jobs (those of runs ending together share one store operation: insert-batcher.ts). */
   enqueue(jobs: NewJob[]): Promise<void>;
+  /** Insert a sub-graph asked for by ctx.flow() (Store.insertFlow). */
+  enqueueFlow(jobs: FlowJob[]): Promise<void>;
   /** Webhook deliveries to enqueue after runs; null without the webhooks option. */
   webhooks: Webhooks | null;
   storeFailed(error: Error): void;
@@ -64,7 +66,7 @@ export class RunFinisher {
     run.outcome = outcome;
     run.settlement = decision.settlement;
     const followUps = this.followUpJobs(run, decision, outcome);
-    if (followUps.length === 0) return env.settle(run);
+    if (followUps.length === 0 && (run.flows === null || decision.verdict !== 'success')) return env.settle(run);
     void this.settleAfterFollowUps(run, followUps);
   }
 
@@ -131,7 +133,10 @@ export class RunFinisher {
   private async enqueueFollowUps(run: JobRun, jobs: NewJob[]): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.env.enqueue(jobs);
+        if (jobs.length > 0) await this.env.enqueue(jobs);
+        // ctx.flow() sub-graphs, each one atomic operation. A crash after them and before the settle runs
+        // the job again, which inserts them again (docs/workflows.md).
+        if (run.decision!.verdict === 'success') while (run.flows !== null && run.flows.length > 0) await this.env.enqueueFlow(run.flows.shift()!);
         return true;
       } catch (error) {
         this.env.storeFailed(error as Error);

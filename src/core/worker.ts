@@ -88,6 +88,7 @@ export class Worker {
       extras: jobs.extras,
       saveProgress: (job, progress, now) => o.store().saveProgress(job.id, job.lockToken, progress, now),
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
+      flowJobs: (nodes, field) => jobs.flowJobs(nodes, field),
       settled: (run, applied) => this.finisher.settled(run, applied),
       tracing: null,
     };
@@ -97,6 +98,7 @@ export class Worker {
       events: o.events,
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
       enqueue: (list) => jobs.enqueue(list),
+      enqueueFlow: (list) => jobs.enqueueFlow(list),
       webhooks: jobs.webhooks,
       storeFailed: (error) => storeHealth.failed(error),
       settle: (pending) => this.settler.add(pending),

@@ -15,6 +15,7 @@ import type {
   CancelResult,
   ClaimRequest,
   ClaimedJob,
+  FlowJob,
   InsertResult,
   JobPatch,
   JobQuery,
@@ -34,6 +35,8 @@ import type {
 import type { Json, JobStatus } from '../../core/types.js';
 import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
 import { claimRows } from './claim.js';
+import { afterEnd, afterTrigger, insertFlowRows } from './flow.js';
+import { FINISHED } from '../../core/rules/insert.js';
 import { insertRows } from './insert.js';
 import { listRows } from './list.js';
 import { migrate, migrationStatus } from './migrate.js';
@@ -161,6 +164,10 @@ export class SqliteStore implements Store {
     return this.run('insert', (db) => db.transaction(() => insertRows(this.stmt, jobs, now)).immediate());
   }
 
+  async insertFlow(jobs: FlowJob[], now: number): Promise<InsertResult[]> {
+    return this.run('insertFlow', (db) => db.transaction(() => insertFlowRows(this.stmt, jobs, now)).immediate());
+  }
+
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     return this.run('claim', (db) => db.transaction(() => claimRows(this.stmt, request)).immediate());
   }
@@ -226,6 +233,7 @@ export class SqliteStore implements Store {
           pending: want('pending'),
           running: want('running'),
           finished: want('completed') || want('failed') || want('cancelled'),
+          blocked: want('blocked'),
         }) as { status: JobStatus; n: number }[],
     );
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
@@ -248,6 +256,7 @@ export class SqliteStore implements Store {
           const before = this.row(key);
           if (!before) return null;
           const after = this.stmt('cancel.sql').get({ id: key, now }) as JobRow | undefined;
+          if (after) afterEnd(this.stmt, toRecord(after), 'cancelled', now);
           return { job: toRecord(after ?? before), previous: before.status };
         })
         .immediate(),
@@ -268,7 +277,9 @@ export class SqliteStore implements Store {
             const holder = this.stmt('find-dedupe.sql').get({ dedupe_key: before.dedupe_key }) as JobRow | undefined;
             if (holder) throw new DedupeConflictError(String(before.id), before.dedupe_key, String(holder.id));
           }
-          return (this.stmt('trigger.sql').get({ id: key, now }) as JobRow | undefined) ?? before;
+          const after = this.stmt('trigger.sql').get({ id: key, now }) as JobRow | undefined;
+          if (after && FINISHED.has(before.status)) afterTrigger(this.stmt, toRecord(after), now);
+          return after ?? before;
         })
         .immediate(),
     );
@@ -297,12 +308,14 @@ export class SqliteStore implements Store {
     return row ? toRecord(row) : null;
   }
 
-  async remove(id: string): Promise<boolean> {
+  async remove(id: string, now: number = Date.now()): Promise<boolean> {
     const key = parseId(id);
     if (key === null) return false;
     return this.run('remove', (db) =>
       db
         .transaction((): boolean => {
+          const before = this.row(key);
+          if (before) afterEnd(this.stmt, toRecord(before), 'removed', now);
           this.stmt('DELETE FROM hourglass_history WHERE job_id = ?').run(key);
           return this.stmt('DELETE FROM hourglass_jobs WHERE id = ?').run(key).changes === 1;
         })
