@@ -5,6 +5,8 @@
  * call settle_and_claim() (functions/settle_and_claim.sql, built from settle.sql and claim.sql): still one
  * round trip.
  */
+import { FINISHED } from '../../core/rules/insert.js';
+import { cascadeFrom, insertFlow, restoreFrom } from './flow.js';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { pg as driver } from './driver.js';
@@ -14,6 +16,7 @@ import type {
   CancelResult,
   ClaimRequest,
   ClaimedJob,
+  FlowJob,
   HistoryRow,
   InsertResult,
   JobPatch,
@@ -233,6 +236,10 @@ export class PostgresStore implements Store {
     return insertJobs(this, jobs, now);
   }
 
+  async insertFlow(jobs: FlowJob[], now: number): Promise<InsertResult[]> {
+    return insertFlow(this, jobs, now);
+  }
+
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     const { values, globals } = claimParams(request, this.channel);
     // A globally capped name needs advisory locks before the claim's snapshot (see claim.sql):
@@ -337,17 +344,28 @@ export class PostgresStore implements Store {
   async cancel(id: string, now: number): Promise<CancelResult | null> {
     const key = parseId(id);
     if (key === null) return null;
-    const [row] = await this.run<JobRow & { previous: JobStatus }>('cancel', [key, now]);
-    return row ? { job: toRecord(row), previous: row.previous } : null;
+    // One transaction: the job, then its dependents (flow.ts).
+    return this.transaction(async (client) => {
+      const [row] = await this.run<JobRow & { previous: JobStatus }>('cancel', [key, now], client);
+      if (!row) return null;
+      const job = toRecord(row);
+      if (job.status === 'cancelled' && row.previous !== 'cancelled' && FLOW_LIVE.has(row.previous)) await cascadeFrom(this, job, 'cancelled', now, client);
+      return { job, previous: row.previous };
+    });
   }
 
   async trigger(id: string, now: number): Promise<JobRecord | null> {
     const key = parseId(id);
     if (key === null) return null;
     for (let round = 1; ; round++) {
-      let row: (JobRow & { holder_id: string | null }) | undefined;
+      let row: (JobRow & { holder_id: string | null; previous: JobStatus | null }) | undefined;
       try {
-        [row] = await this.run<JobRow & { holder_id: string | null }>('trigger', [key, now, this.channel]);
+        // One transaction: the job, then its dependents a cascade cancelled (flow.ts).
+        row = await this.transaction(async (client) => {
+          const [found] = await this.run<JobRow & { holder_id: string | null; previous: JobStatus | null }>('trigger', [key, now, this.channel], client);
+          if (found && found.holder_id === null && found.previous !== null && FINISHED.has(found.previous)) await restoreFrom(this, toRecord(found), now, client);
+          return found;
+        });
       } catch (error) {
         // A holder committed after the statement began (see trigger.sql): the next statement sees it.
         if (round < 5 && isDedupeRace(error)) continue;
@@ -380,10 +398,15 @@ export class PostgresStore implements Store {
     return row ? toRecord(row) : null;
   }
 
-  async remove(id: string): Promise<boolean> {
+  async remove(id: string, now: number = Date.now()): Promise<boolean> {
     const key = parseId(id);
     if (key === null) return false;
-    return (await this.run('remove', [key])).length === 1;
+    // One transaction: its dependents follow (flow.ts), then it goes.
+    return this.transaction(async (client) => {
+      const [row] = await client.query<JobRow>(`SELECT * FROM ${this.quoted}.jobs WHERE id = $1 FOR UPDATE`, [key]).then((r) => r.rows);
+      if (row) await cascadeFrom(this, toRecord(row), 'removed', now, client);
+      return (await this.run('remove', [key], client)).length === 1;
+    });
   }
 
   async putProcess(record: ProcessRecord, forgetBefore: number): Promise<void> {
@@ -481,3 +504,6 @@ export class PostgresStore implements Store {
     return { ...base, keepAlive: true, connectionTimeoutMillis: 10_000, application_name: `hourglass listen ${this.schema}`.slice(0, 63) };
   }
 }
+
+/** Statuses a cancel takes a workflow node from (a finished one is left as it was). */
+const FLOW_LIVE: ReadonlySet<JobStatus> = new Set(['pending', 'running', 'blocked']);
