@@ -90,19 +90,25 @@ export function completed(graph: Graph, parent: string, now: number): void {
 
 /**
  * A dependency failed for good, was cancelled or removed: its dependents follow (see the file's comment).
- * `root` is the job the failure started from, named in the dependents' lastError.
+ * `root` is the job the failure started from, named in the dependents' lastError. A worklist, not recursion:
+ * a chain of 10,000 nodes must not overflow a stack (the order nodes are visited in changes nothing: each
+ * node's policy is one for all its edges, and a count down is a count down whichever comes first).
  */
 export function cascade(graph: Graph, parent: string, root: Pick<JobRecord, 'flow' | 'name'>, end: DependencyEnd, now: number): void {
-  for (const edge of graph.edgesFrom(parent)) {
-    if (edge.done) continue;
-    const child = graph.get(edge.child);
-    if (!child) continue;
-    if (edge.run) {
-      graph.markDone(parent, edge);
-      graph.put(countedDown(child), now);
-    } else if (child.status === 'blocked') {
-      graph.put({ ...child, status: 'cancelled', lastError: dependencyError(root, end) }, now);
-      cascade(graph, child.id, root, end, now);
+  const todo = [parent];
+  while (todo.length > 0) {
+    const from = todo.pop()!;
+    for (const edge of graph.edgesFrom(from)) {
+      if (edge.done) continue;
+      const child = graph.get(edge.child);
+      if (!child) continue;
+      if (edge.run) {
+        graph.markDone(from, edge);
+        graph.put(countedDown(child), now);
+      } else if (child.status === 'blocked') {
+        graph.put({ ...child, status: 'cancelled', lastError: dependencyError(root, end) }, now);
+        todo.push(child.id);
+      }
     }
   }
 }
@@ -114,11 +120,15 @@ export function cancelledByDependency(job: Pick<JobRecord, 'status' | 'lastError
 
 /** A dependency was triggered back from failed or cancelled: its cascade-cancelled dependents wait again. */
 export function restore(graph: Graph, parent: string, now: number): void {
-  for (const edge of graph.edgesFrom(parent)) {
-    if (edge.done) continue;
-    const child = graph.get(edge.child);
-    if (!child || !cancelledByDependency(child)) continue;
-    graph.put({ ...child, status: 'blocked', lastError: null }, now);
-    restore(graph, child.id, now);
+  const todo = [parent];
+  while (todo.length > 0) {
+    const from = todo.pop()!;
+    for (const edge of graph.edgesFrom(from)) {
+      if (edge.done) continue;
+      const child = graph.get(edge.child);
+      if (!child || !cancelledByDependency(child)) continue;
+      graph.put({ ...child, status: 'blocked', lastError: null }, now);
+      todo.push(child.id);
+    }
   }
 }

@@ -67,6 +67,8 @@ export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
     lastErrorStack: null,
     result: null,
     progress: null,
+    flow: null,
+    waitingFor: 0,
     lockedBy: null,
     lockedUntil: null,
     createdAt: now,
@@ -139,6 +141,8 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     lastErrorStack: f.lastErrorStack ?? null,
     result: json(f.result) as Json | null,
     progress: json(f.progress) as Json | null,
+    flow: json(f.flow),
+    waitingFor: Number(f.waitingFor ?? 0),
     // Settle blanks the lock fields instead of deleting them (one command fewer per job): '' is no lock.
     lockedBy: f.lockedBy || null,
     lockedUntil: f.lockedUntil ? Number(f.lockedUntil) : null,
@@ -157,7 +161,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
 export const CLAIM_FIELDS = [
   'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
   'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt', 'label',
-  'lastErrorStack', 'trace',
+  'lastErrorStack', 'trace', 'flow', 'waitingFor',
 ] as const;
 // claimedJob reads the reply by position: keep it in step with this order.
 
@@ -186,8 +190,10 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     lastErrorStack: v[20] ?? null,
     result: jsonOrNull(v[16]) as Json | null,
     progress: jsonOrNull(v[17]) as Json | null,
+    flow: jsonOrNull(v[22]),
+    waitingFor: Number(v[23] ?? 0),
     lockedBy: request.workerId,
-    lockedUntil: Number(v[22]),
+    lockedUntil: Number(v[24]),
     lockToken: request.lockToken,
     createdAt: Number(v[18]),
     updatedAt: request.now,

@@ -28,44 +28,59 @@ $function$;
 
 -- A dependency failed for good, was cancelled or removed (`message` names it): a 'run' dependent is counted
 -- down as for a success; a 'cancel' dependent still blocked is cancelled with `message`, and its own follow.
+-- A worklist (a queue) rather than recursion: a chain of 10,000 nodes must not reach max_stack_depth.
 CREATE OR REPLACE FUNCTION {{schema}}.flow_cascade(parent bigint, message text, now bigint, channel text) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $function$
 DECLARE
+  todo bigint[] := ARRAY[parent];  -- appended to in place (plpgsql keeps a local array expanded), read from `head`
+  head integer := 1;
+  node bigint;
   e record;
   child_status text;
   after_status text;
 BEGIN
-  FOR e IN SELECT child_id, run FROM {{schema}}.edges WHERE parent_id = parent AND NOT done ORDER BY child_id LOOP
-    SELECT status INTO child_status FROM {{schema}}.jobs WHERE id = e.child_id FOR UPDATE;
-    CONTINUE WHEN NOT FOUND;
-    IF e.run THEN
-      UPDATE {{schema}}.edges SET done = true WHERE parent_id = parent AND child_id = e.child_id;
-      UPDATE {{schema}}.jobs
-      SET waiting_for = greatest(0, waiting_for - 1),
-          status = CASE WHEN status = 'blocked' AND waiting_for <= 1 THEN 'pending' ELSE status END,
-          updated_at = now
-      WHERE id = e.child_id
-      RETURNING status INTO after_status;
-      IF after_status = 'pending' THEN PERFORM pg_notify(channel, 'release'); END IF;
-    ELSIF child_status = 'blocked' THEN
-      UPDATE {{schema}}.jobs SET status = 'cancelled', last_error = message, updated_at = now WHERE id = e.child_id;
-      PERFORM {{schema}}.flow_cascade(e.child_id, message, now, channel);
-    END IF;
+  WHILE head <= cardinality(todo) LOOP
+    node := todo[head];
+    head := head + 1;
+    FOR e IN SELECT child_id, run FROM {{schema}}.edges WHERE parent_id = node AND NOT done ORDER BY child_id LOOP
+      SELECT status INTO child_status FROM {{schema}}.jobs WHERE id = e.child_id FOR UPDATE;
+      CONTINUE WHEN NOT FOUND;
+      IF e.run THEN
+        UPDATE {{schema}}.edges SET done = true WHERE parent_id = node AND child_id = e.child_id;
+        UPDATE {{schema}}.jobs
+        SET waiting_for = greatest(0, waiting_for - 1),
+            status = CASE WHEN status = 'blocked' AND waiting_for <= 1 THEN 'pending' ELSE status END,
+            updated_at = now
+        WHERE id = e.child_id
+        RETURNING status INTO after_status;
+        IF after_status = 'pending' THEN PERFORM pg_notify(channel, 'release'); END IF;
+      ELSIF child_status = 'blocked' THEN
+        UPDATE {{schema}}.jobs SET status = 'cancelled', last_error = message, updated_at = now WHERE id = e.child_id;
+        todo := todo || e.child_id;
+      END IF;
+    END LOOP;
   END LOOP;
 END
 $function$;
 
 -- A dependency was triggered back from failed or cancelled: its dependents a cascade cancelled (cancelled, still
--- waiting, with the cascade's error) are blocked again, error cleared, and their own follow.
+-- waiting, with the cascade's error) are blocked again, error cleared, and their own follow (a worklist, as above).
 CREATE OR REPLACE FUNCTION {{schema}}.flow_restore(parent bigint, now bigint) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $function$
 DECLARE
+  todo bigint[] := ARRAY[parent];  -- appended to in place (plpgsql keeps a local array expanded), read from `head`
+  head integer := 1;
+  node bigint;
   e record;
 BEGIN
-  FOR e IN SELECT child_id FROM {{schema}}.edges WHERE parent_id = parent AND NOT done ORDER BY child_id LOOP
-    UPDATE {{schema}}.jobs SET status = 'blocked', last_error = NULL, updated_at = now
-    WHERE id = e.child_id AND status = 'cancelled' AND waiting_for > 0 AND last_error IS NOT NULL;
-    IF FOUND THEN PERFORM {{schema}}.flow_restore(e.child_id, now); END IF;
+  WHILE head <= cardinality(todo) LOOP
+    node := todo[head];
+    head := head + 1;
+    FOR e IN SELECT child_id FROM {{schema}}.edges WHERE parent_id = node AND NOT done ORDER BY child_id LOOP
+      UPDATE {{schema}}.jobs SET status = 'blocked', last_error = NULL, updated_at = now
+      WHERE id = e.child_id AND status = 'cancelled' AND waiting_for > 0 AND last_error IS NOT NULL;
+      IF FOUND THEN todo := todo || e.child_id; END IF;
+    END LOOP;
   END LOOP;
 END
 $function$;

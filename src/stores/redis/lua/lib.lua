@@ -36,6 +36,7 @@
 --   P:meta          hash of applied layout migrations
 --   P:processes     hash scheduler id -> its ProcessRecord (JSON, as written); P:processes:seen zset id by
 --                   lastSeenAt, so putProcess forgets the silent ones by range (process_put.lua)
+--   P:deps:<id>     hash dependent id -> 'c' | 'r' | 'd': a workflow node's edges (shared/flow.lua)
 --   P:wake          pub/sub channel: published when work becomes due now
 local P = ARGV[1]
 local TERMINAL = { completed = true, failed = true, cancelled = true }
@@ -209,7 +210,7 @@ local function removeJob(id, job)
   redis.call('ZREM', P .. ':hheads', id)
   redis.call('ZREM', P .. ':rep', id)
   redis.call('HDEL', P .. ':hist1', id)
-  redis.call('DEL', jobKey(id), P .. ':hist:' .. id)
+  redis.call('DEL', jobKey(id), P .. ':hist:' .. id, P .. ':deps:' .. id)
 end
 
 -- Tri-state patch values from the client: 'u' leave as is, 'n' null, 'v<text>' set to text.
