@@ -26,7 +26,7 @@ export default {
     );
 
     function render(job, history) {
-      const live = job.status === 'pending' || job.status === 'running';
+      const live = job.status === 'pending' || job.status === 'running' || job.status === 'blocked';
       replace(head,
         el('a', { href: app.lastList, 'data-key': 'back' }, '← Jobs'),
         el('h1', { id: 'job-title' }, job.name),
@@ -46,6 +46,13 @@ export default {
         ['progress', progress(job.progress)], ['created', fullTime(job.createdAt)], ['updated', fullTime(job.updatedAt)],
         ['dedupe key', job.dedupeKey || '—'], ['locked by', job.lockedBy || '—'],
       ];
+      // A workflow node: the jobs it runs after, by their keys, each a link; a blocked one says how many it still waits for.
+      if (job.dependencies) {
+        const links = Object.entries(job.dependencies).map(([key, dep]) => el('a', { href: '#/jobs/' + enc(dep), 'data-testid': 'dependency' }, key));
+        const list = el('span', { 'data-testid': 'dependencies' }, ...links.flatMap((a, i) => (i === 0 ? [a] : [', ', a])));
+        f.push(['runs after', list]);
+        if (job.status === 'blocked') f.push(['waits for', job.waitingFor + ' of ' + links.length]);
+      }
       replace(fields, f.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', { 'data-field': k }, v))));
       error.hidden = !job.lastError;
       replace(error, job.lastError ? [
