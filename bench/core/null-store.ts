@@ -67,7 +67,7 @@ export class NullStore implements Store {
         id: r.id, name: r.name, data: r.data, status: 'running', priority: r.priority, attempts: r.attempts + 1,
         maxAttempts: r.maxAttempts, backoff: r.backoff, timeoutMs: r.timeoutMs, repeat: r.repeat, repeatKey: r.repeatKey, trace: r.trace,
         dedupeKey: r.dedupeKey, label: r.label, dueAt: r.dueAt, nextRunAt: r.nextRunAt, lastRunAt: request.now,
-        lastFinishedAt: r.lastFinishedAt, lastError: r.lastError, lastErrorStack: r.lastErrorStack, result: r.result,
+        lastFinishedAt: r.lastFinishedAt, lastError: r.lastError, lastErrorStack: r.lastErrorStack, result: r.result, flow: null, waitingFor: 0,
         progress: r.progress, lockedBy: request.workerId, lockedUntil: request.now + request.lockLifetimeMs,
         createdAt: r.createdAt, updatedAt: request.now, lockToken: request.lockToken,
       });
@@ -96,7 +96,7 @@ export class NullStore implements Store {
   }
   async countJobs(): Promise<Record<JobStatus, number>> {
     const left = this.due.length - this.head;
-    return { pending: left, running: 0, completed: this.settled, failed: 0, cancelled: 0 };
+    return { pending: left, running: 0, completed: this.settled, failed: 0, cancelled: 0, blocked: 0 };
   }
   async history() {
     return [];
