@@ -246,6 +246,8 @@ export class MemoryStore implements Store {
       // A run cancelled meanwhile already cascaded at cancel(); rules/flow.ts.
       if (job.record.status === 'running' && outcome.record.status === 'completed') completed(this.graph, s.id, s.finishedAt);
       if (job.record.status === 'running' && outcome.record.status === 'failed') cascade(this.graph, s.id, outcome.record, 'failed', s.finishedAt);
+      // A dependent released above is work due: a hint to the workers, as for a retry.
+      if (this.edges.has(s.id)) due = true;
       return true;
     });
     if (due) this.wake();
