@@ -1,6 +1,7 @@
 /**
  * Settle, inside the caller's write transaction: each outcome guarded by its lock token (settle.sql), with its
- * history record. A job cancelled while it ran stays cancelled, and its record says so.
+ * history record. A job cancelled while it ran stays cancelled, and its record says so. A settle resent after
+ * its answer was lost answers true again and writes nothing (settled-before.sql).
  */
 import type Database from 'better-sqlite3';
 import type { FlowInfo, Settlement } from '../../core/store.js';
@@ -29,7 +30,7 @@ export function settleRows(stmt: Prepare, settlements: Settlement[]): boolean[] 
       last_error_stack: s.lastErrorStack ?? null,
       finished_at: s.finishedAt,
     }) as { status: JobStatus; name: string; flow: string | null } | undefined;
-    if (!row) return false;
+    if (!row) return stmt('settled-before.sql').get({ id, token: s.lockToken }) !== undefined;
     // A workflow node's dependents follow in this same transaction (flow.ts); a run cancelled meanwhile
     // already took them along at cancel().
     if (row.flow !== null) afterSettle(stmt, { id: String(id), name: row.name, flow: JSON.parse(row.flow) as FlowInfo }, row.status, s.finishedAt);
