@@ -135,6 +135,18 @@ export async function describeSchedulerFlows(factory: StoreFactory): Promise<voi
       expect(await s.listJobs()).toEqual([]);
     });
 
+    it('insertFlow is all or nothing: a malformed graph (a job after one not before it) stores nothing', async () => {
+      const s = await h.scheduler();
+      const store = await s.getStore();
+      const job = (key: string, after: number[]) => ({
+        name: 'x', data: null, priority: 0, maxAttempts: null, backoff: null, timeoutMs: null, repeat: null, repeatKey: null,
+        dedupeKey: null, label: null, dueAt: 0, nextRunAt: 0, flow: { key }, after,
+      });
+      await expect(store.insertFlow([job('a', []), job('b', [0]), job('c', [3])], Date.now())).rejects.toBeTruthy();
+      expect(await s.listJobs()).toEqual([]);
+      expect(Object.values(await s.countJobs()).reduce((a, b) => a + b, 0)).toBe(0);
+    });
+
     it('adds a sub-graph from inside a run with ctx.flow, stored with its outcome', async () => {
       const s = await h.scheduler();
       s.define('plan', async (_job, ctx) => {

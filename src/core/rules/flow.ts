@@ -37,6 +37,17 @@ export function adoptedFlow(holder: Pick<JobRecord, 'flow'>, node: Pick<FlowJob,
   return { ...(holder.flow ?? { key: node.flow.key }), dependents: true };
 }
 
+/**
+ * insertFlow's input check: every job runs after earlier jobs only (the core sorts the graph so). A store checks
+ * it before writing anything, so a malformed call stores nothing. Returns what is wrong, or null.
+ */
+export function misordered(jobs: readonly Pick<FlowJob, 'after'>[]): string | null {
+  for (const [i, job] of jobs.entries()) {
+    for (const p of job.after) if (!Number.isInteger(p) || p < 0 || p >= i) return `job ${i} runs after position ${p}, not an earlier job`;
+  }
+  return null;
+}
+
 export interface Edge {
   child: string;
   /** The dependent's onDependencyFailure is 'run'. */

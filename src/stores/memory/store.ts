@@ -9,7 +9,7 @@
  */
 import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
-import { adoptedFlow, cascade, completed, restore, type Edge, type Graph } from '../../core/rules/flow.js';
+import { adoptedFlow, cascade, completed, misordered, restore, type Edge, type Graph } from '../../core/rules/flow.js';
 import { decideInsert, FINISHED, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
 import {
   cancelledRecord,
@@ -176,6 +176,8 @@ export class MemoryStore implements Store {
 
   /** rules/flow.ts: each job as insert() would, a job with `after` blocked, with its edges. */
   async insertFlow(jobs: FlowJob[], now: number): Promise<InsertResult[]> {
+    const wrong = misordered(jobs);
+    if (wrong !== null) throw storeError('memory', 'insertFlow', new Error(wrong));
     const copies = JSON.parse(encodeNew(jobs)) as FlowJob[];
     const results: InsertResult[] = [];
     for (const { after, flow, ...job } of copies) {

@@ -5,7 +5,7 @@
  * called by settle.sql inside its statement and, for cancel, trigger and remove, inside their transaction.
  */
 import { StoreError } from '../../core/errors.js';
-import { adoptedFlow, dependencyError, type DependencyEnd } from '../../core/rules/flow.js';
+import { adoptedFlow, dependencyError, misordered, type DependencyEnd } from '../../core/rules/flow.js';
 import type { FlowJob, InsertResult, JobRecord } from '../../core/store.js';
 import { isDedupeRace } from './errors.js';
 import { jsonParam, toRecord, type JobRow } from './rows.js';
@@ -14,6 +14,8 @@ import type { PostgresStore, Queryable } from './store.js';
 const MAX_ROUNDS = 5;
 
 export async function insertFlow(store: PostgresStore, jobs: FlowJob[], now: number): Promise<InsertResult[]> {
+  const wrong = misordered(jobs);
+  if (wrong !== null) throw new StoreError(`postgres insertFlow failed: ${wrong}`);
   for (let round = 1; ; round++) {
     try {
       return await store.transaction((client) => insertGraph(store, jobs, now, client));

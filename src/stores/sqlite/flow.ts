@@ -4,7 +4,7 @@
  * a node's few fields by id, and their update), so SQLite applies exactly what the model does.
  */
 import type Database from 'better-sqlite3';
-import { adoptedFlow, cascade, completed, restore, type DependencyEnd, type Edge, type Graph, type Node } from '../../core/rules/flow.js';
+import { adoptedFlow, cascade, completed, misordered, restore, type DependencyEnd, type Edge, type Graph, type Node } from '../../core/rules/flow.js';
 import type { FlowJob, InsertResult, JobRecord } from '../../core/store.js';
 import type { JobStatus } from '../../core/types.js';
 import { jsonText, toRecord, type JobRow } from './rows.js';
@@ -49,6 +49,8 @@ export function afterTrigger(stmt: Prepare, job: JobRecord, now: number): void {
 
 /** Store.insertFlow, in the caller's write transaction. */
 export function insertFlowRows(stmt: Prepare, jobs: FlowJob[], now: number): InsertResult[] {
+  const wrong = misordered(jobs);
+  if (wrong !== null) throw new Error(wrong);
   const results: InsertResult[] = [];
   for (const job of jobs) {
     if (job.dedupeKey !== null) {

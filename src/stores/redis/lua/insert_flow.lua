@@ -26,6 +26,15 @@ local function split(text, sep)
   return parts
 end
 
+-- A script's writes are not undone when it fails: check every position first, so a malformed call (a job after
+-- one not before it) stores nothing.
+for i = 0, count - 1 do
+  for _, p in ipairs(split(ARGV[3 + i * FIELDS + 15], ',')) do
+    local n = tonumber(p)
+    if not n or n < 0 or n >= i or n ~= math.floor(n) then return redis.error_reply('ERR insertFlow: job ' .. i .. ' runs after position ' .. p .. ', not an earlier job') end
+  end
+end
+
 for i = 0, count - 1 do
   local a = 3 + i * FIELDS
   local flow, afterText, keysText, run = ARGV[a + 14], ARGV[a + 15], ARGV[a + 16], ARGV[a + 17]
