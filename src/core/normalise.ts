@@ -24,10 +24,10 @@ export interface NormaliseContext {
   defaultMaxAttempts(name: string): number | null;
 }
 
-const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey', 'label'];
+const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey', 'label', 'group'];
 const SPEC_KEYS = [...JOB_OPTION_KEYS, 'name', 'data', 'runAt', 'delay', 'repeat', 'key'];
 const EVERY_KEYS = [...JOB_OPTION_KEYS, 'timezone', 'key', 'catchUp', 'skipImmediate', 'startAt', 'jitter'];
-const DEFINE_KEYS = ['priority', 'concurrency', 'lockLimit', 'attempts', 'backoff', 'timeout', 'lockLifetime', 'shouldSaveResult', 'maxLostRuns', 'then', 'rateLimit'];
+const DEFINE_KEYS = ['priority', 'concurrency', 'lockLimit', 'attempts', 'backoff', 'timeout', 'lockLifetime', 'shouldSaveResult', 'maxLostRuns', 'then', 'rateLimit', 'groupConcurrency'];
 
 /** Reject keys we do not know: a typo ('attemps') must not silently fall back to a default. */
 export function assertKnownKeys(value: object, allowed: string[], field: string): void {
@@ -64,6 +64,7 @@ export function normaliseDefine(options: DefineOptions | undefined, field: strin
   return {
     priority: parsePriority(o.priority, `${field}.priority`),
     concurrency: o.concurrency === undefined ? undefined : assertInt(o.concurrency, `${field}.concurrency`, 1),
+    groupConcurrency: o.groupConcurrency === undefined ? undefined : assertInt(o.groupConcurrency, `${field}.groupConcurrency`, 1),
     lockLimit: o.lockLimit === undefined || o.lockLimit === 0 ? undefined : assertInt(o.lockLimit, `${field}.lockLimit`, 1),
     attempts: o.attempts === undefined ? undefined : assertInt(o.attempts, `${field}.attempts`, 1),
     backoff: normaliseBackoff(o.backoff, `${field}.backoff`) ?? undefined,
@@ -91,6 +92,7 @@ function jobOptions(o: JobOptions, field: string, name: string, ctx: NormaliseCo
     timeoutMs: o.timeout === undefined ? null : parsePositiveDuration(o.timeout, `${field}.timeout`),
     dedupeKey: assertOptionalString(o.dedupeKey, `${field}.dedupeKey`) ?? null,
     label: assertLabel(o.label, `${field}.label`),
+    group: assertGroup(o.group, `${field}.group`),
   };
 }
 
@@ -102,6 +104,18 @@ function assertLabel(value: unknown, field: string): string | null {
   }
   return value;
 }
+
+/** A group (tenant) is an identity, compared exactly: a non-empty string, short enough to index. */
+function assertGroup(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value === '' || value.length > MAX_GROUP_LENGTH) {
+    throw new ValidationError(field, value, `must be a non-empty string of at most ${MAX_GROUP_LENGTH} characters`);
+  }
+  return value;
+}
+
+/** The longest group (JobOptions.group) accepted. */
+export const MAX_GROUP_LENGTH = 200;
 
 /** The object form of schedule() (and each element of scheduleBulk()). */
 export function fromSpec(spec: ScheduleSpec, field: string, ctx: NormaliseContext): NewJob {

@@ -86,8 +86,9 @@ export class Registry {
     const limits: NameLimit[] = [];
     const lockLifetimes: Record<string, number> = {};
     for (const [name, def] of this.definitions) {
-      if (def.lockLimit !== undefined || def.concurrency !== undefined) {
+      if (def.lockLimit !== undefined || def.concurrency !== undefined || def.groupConcurrency !== undefined) {
         const limit: NameLimit = { name };
+        if (def.groupConcurrency !== undefined) limit.groupConcurrency = def.groupConcurrency;
         if (def.lockLimit !== undefined) limit.localFree = Math.max(0, def.lockLimit - (runningHere.get(name) ?? 0));
         if (def.concurrency !== undefined) {
           limit.global = def.concurrency;
@@ -104,7 +105,7 @@ export class Registry {
   /** True when the name has a per-name cap (its jobs free slots only once settled). */
   isCapped(name: string): boolean {
     const def = this.definitions.get(name);
-    return def !== undefined && (def.concurrency !== undefined || def.lockLimit !== undefined);
+    return def !== undefined && (def.concurrency !== undefined || def.lockLimit !== undefined || def.groupConcurrency !== undefined);
   }
 
   /** Shortest lock lifetime in use: heartbeats must come well within it. */

@@ -76,6 +76,11 @@ export class NameAllowance {
     return true;
   }
 
+  /** How many more this name may take (Infinity: uncapped). */
+  remaining(name: string): number {
+    return this.left.get(name) ?? Infinity;
+  }
+
   /** The capped names (stores that claim capped names separately ask for these). */
   names(): string[] {
     return [...this.left.keys()];
