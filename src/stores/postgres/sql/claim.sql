@@ -20,7 +20,14 @@
 --
 -- $1 now, $2 worker id, $3 lock token, $4 limit, $5 allowed names (NULL: any),
 -- $6/$7/$8 capped names with their local free slots and global caps (NULL where none),
--- $9/$10 per-name lock lifetimes, $11 default lock lifetime, $12 NOTIFY channel.
+-- $9/$10 per-name lock lifetimes, $11 default lock lifetime, $12 NOTIFY channel, $13 the groupConcurrency of each
+-- capped name in $6 (NULL where none).
+--
+-- Groups (src/core/rules/groups.ts, migration 015): grouped jobs are never read by the per-priority walk below
+-- (jobs_claim_name holds them apart: `(grp IS NOT NULL) = false`); each walked name's rotation offers them instead
+-- (`offers`: group_offers(), functions/group_offers.sql), as many as the name may take, and they compete in
+-- `pool` like any other. A recovered grouped job goes to its group's rotation (passed to group_offers, which
+-- cannot see it as pending in this statement). The caller stamps the groups served (groups_served()).
 -- Planner note: every pick must reach due work through an index seek and stop after `limit` rows, never sort the
 -- backlog nor step over jobs that are not yet due. The claim index is ordered by name, priority, then due time: a
 -- walk in that order with `next_run_at <= now` as a filter would step over every future job of a higher
@@ -43,7 +50,7 @@
 -- generic plan: the plan is the same for every call, and JIT compiling it cost 52 of 55 ms per claim once the
 -- planner's estimate passed jit_above_cost at a million rows.
 WITH RECURSIVE expired AS MATERIALIZED (
-  SELECT id, name, attempts, last_run_at, locked_by
+  SELECT id, name, attempts, last_run_at, locked_by, grp
   FROM {{schema}}.jobs
   WHERE status = 'running' AND locked_until < $1
   FOR UPDATE SKIP LOCKED
@@ -79,7 +86,9 @@ names_any AS (
 -- Names walked one by one: the worker's names, or (fallback handler) every name with pending jobs.
 walk AS MATERIALIZED (
   SELECT n.name, least(greatest(coalesce(c.cap, $4), 0), $4) AS cap
-  FROM (SELECT DISTINCT unnest($5::text[]) AS name UNION SELECT name FROM names_any WHERE name IS NOT NULL) n
+  FROM (SELECT DISTINCT unnest($5::text[]) AS name UNION SELECT name FROM names_any WHERE name IS NOT NULL
+        -- A fallback handler's name whose only work is a recovered grouped job: its rotation offers it.
+        UNION SELECT e.name FROM expired e WHERE $5::text[] IS NULL AND e.grp IS NOT NULL) n
   CROSS JOIN paused p
   LEFT JOIN caps c ON c.name = n.name
   WHERE n.name <> ALL(p.names)
@@ -103,21 +112,38 @@ picked_named AS MATERIALIZED (
   FROM levels l CROSS JOIN LATERAL (
     SELECT j.id, j.name, j.priority, j.next_run_at
     FROM {{schema}}.jobs j
-    WHERE j.status = 'pending' AND j.name = l.name AND j.priority = l.priority AND j.next_run_at <= $1
-    ORDER BY j.name, j.priority DESC, j.next_run_at, j.id
+    WHERE j.status = 'pending' AND j.name = l.name AND j.priority = l.priority AND (j.grp IS NOT NULL) = false
+      AND j.next_run_at <= $1
+    ORDER BY j.name, j.priority DESC, (j.grp IS NOT NULL), j.next_run_at, j.id
     LIMIT l.cap
     FOR UPDATE SKIP LOCKED
   ) x
   WHERE l.priority IS NOT NULL
 ),
+-- Each walked name's rotation: its grouped due jobs, as many as it may take (see above).
+offers AS MATERIALIZED (
+  SELECT o.id, o.name, o.priority, o.sort_at, o.was_expired
+  FROM walk w
+  LEFT JOIN (SELECT DISTINCT ON (gc.name) gc.name, gc.group_cap
+             FROM unnest($6::text[], $13::integer[]) WITH ORDINALITY AS gc(name, group_cap, ord)
+             ORDER BY gc.name, gc.ord DESC) gc ON gc.name = w.name
+  CROSS JOIN LATERAL {{schema}}.group_offers(w.name, w.cap::integer, gc.group_cap, $1::bigint,
+    ARRAY(SELECT e.id FROM expired e WHERE e.name = w.name AND e.grp IS NOT NULL)) o
+  -- A name that never had a group costs one seek of the groups table's key, nothing more.
+  WHERE w.cap > 0 AND EXISTS (SELECT 1 FROM {{schema}}.groups x WHERE x.name = w.name)
+),
 pool AS (
   SELECT id, name, priority, sort_at, false AS was_expired FROM picked_named
+  UNION ALL
+  SELECT id, name, priority, sort_at, was_expired FROM offers
   UNION ALL
   -- A recovered job is due now: it competes like any other, and counts against its name's caps.
   SELECT j.id, j.name, j.priority, $1::bigint, true
   FROM expired e JOIN {{schema}}.jobs j ON j.id = e.id CROSS JOIN paused p
   WHERE ($5::text[] IS NULL OR e.name = ANY($5::text[]))
     AND e.name <> ALL(p.names)
+    -- A grouped one is offered by its group's rotation.
+    AND e.grp IS NULL
 ),
 chosen AS MATERIALIZED (
   SELECT r.id, r.name, r.priority, r.sort_at, r.was_expired
