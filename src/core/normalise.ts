@@ -106,7 +106,7 @@ function assertLabel(value: unknown, field: string): string | null {
 }
 
 /** A group (tenant) is an identity, compared exactly: a non-empty string, short enough to index. */
-function assertGroup(value: unknown, field: string): string | null {
+export function assertGroup(value: unknown, field: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string' || value === '' || value.length > MAX_GROUP_LENGTH) {
     throw new ValidationError(field, value, `must be a non-empty string of at most ${MAX_GROUP_LENGTH} characters`);
