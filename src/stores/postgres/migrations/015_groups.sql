@@ -4,12 +4,14 @@
 ALTER TABLE {{schema}}.jobs ADD COLUMN grp text COLLATE "C";
 
 -- The ungrouped claim must never step over grouped jobs (a tenant's 100,000 due jobs would otherwise sit in every
--- range it reads), so jobs_claim_name gains "is grouped" right after the priority: the ungrouped claim reads
--- (name, priority, not grouped) ranges, and lists of pending jobs read both halves of a priority. Rebuilding it
--- reads the whole table under a lock that blocks writes: on millions of kept jobs, run `hourglass migrate` at a
+-- range it reads), so jobs_claim_name gains "is grouped" (0 or 1) right after the priority: the ungrouped claim
+-- reads (name, priority, 0) ranges, and lists of pending jobs read both halves of a priority. An integer, not a
+-- boolean: the planner rewrites `(grp IS NOT NULL) = false` to `grp IS NULL`, which no longer matches the
+-- index's expression and became a filter (1,500 pages for one claim); a cast is compared as written. Rebuilding
+-- it reads the whole table under a lock that blocks writes: on millions of kept jobs, run `hourglass migrate` at a
 -- quiet moment.
 DROP INDEX IF EXISTS {{schema}}.jobs_claim_name;
-CREATE INDEX jobs_claim_name ON {{schema}}.jobs (name, priority DESC, (grp IS NOT NULL), next_run_at, id)
+CREATE INDEX jobs_claim_name ON {{schema}}.jobs (name, priority DESC, ((grp IS NOT NULL)::integer), next_run_at, id)
   WHERE status = 'pending';
 -- A group's due jobs in claim order (one seek per priority in use, as the ungrouped claim). Grouped jobs only.
 CREATE INDEX jobs_claim_group ON {{schema}}.jobs (name, grp, priority DESC, next_run_at, id)
@@ -56,3 +58,10 @@ CREATE TRIGGER groups_wake_update AFTER UPDATE OF status, next_run_at, name ON {
   FOR EACH ROW WHEN (NEW.grp IS NOT NULL AND NEW.status = 'pending'
                      AND (OLD.status <> 'pending' OR NEW.next_run_at < OLD.next_run_at OR NEW.name <> OLD.name))
   EXECUTE FUNCTION {{schema}}.groups_wake();
+
+-- The claim's functions take one more parameter (each capped name's groupConcurrency), so the migrator installs
+-- them as new overloads. The previous ones go: a process of an older hourglass calling them would claim grouped
+-- jobs as ordinary ones, past their group's cap; without them it fails its claims (STORE_ERROR, logged) until it
+-- is upgraded, and runs nothing it should not.
+DROP FUNCTION IF EXISTS {{schema}}.claim_jobs(bigint, text, text, integer, text[], text[], integer[], integer[], text[], bigint[], bigint, text);
+DROP FUNCTION IF EXISTS {{schema}}.settle_and_claim(bigint, text, text, integer, text[], text[], integer[], integer[], text[], bigint[], bigint, text, jsonb, text, text[]);

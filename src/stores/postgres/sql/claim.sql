@@ -24,7 +24,7 @@
 -- capped name in $6 (NULL where none).
 --
 -- Groups (src/core/rules/groups.ts, migration 015): grouped jobs are never read by the per-priority walk below
--- (jobs_claim_name holds them apart: `(grp IS NOT NULL) = false`); each walked name's rotation offers them instead
+-- (jobs_claim_name holds them apart: `(grp IS NOT NULL)::integer = 0`); each walked name's rotation offers them instead
 -- (`offers`: group_offers(), functions/group_offers.sql), as many as the name may take, and they compete in
 -- `pool` like any other. A recovered grouped job goes to its group's rotation (passed to group_offers, which
 -- cannot see it as pending in this statement). The caller stamps the groups served (groups_served()).
@@ -112,9 +112,9 @@ picked_named AS MATERIALIZED (
   FROM levels l CROSS JOIN LATERAL (
     SELECT j.id, j.name, j.priority, j.next_run_at
     FROM {{schema}}.jobs j
-    WHERE j.status = 'pending' AND j.name = l.name AND j.priority = l.priority AND (j.grp IS NOT NULL) = false
+    WHERE j.status = 'pending' AND j.name = l.name AND j.priority = l.priority AND (j.grp IS NOT NULL)::integer = 0
       AND j.next_run_at <= $1
-    ORDER BY j.name, j.priority DESC, (j.grp IS NOT NULL), j.next_run_at, j.id
+    ORDER BY j.name, j.priority DESC, (j.grp IS NOT NULL)::integer, j.next_run_at, j.id
     LIMIT l.cap
     FOR UPDATE SKIP LOCKED
   ) x
