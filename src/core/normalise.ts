@@ -77,11 +77,16 @@ export function normaliseDefine(options: DefineOptions | undefined, field: strin
   };
 }
 
-function parseRateLimit(value: unknown, field: string): { max: number; perMs: number } {
-  const r = assertObject(value, field) as { max?: unknown; per?: unknown };
-  assertKnownKeys(r, ['max', 'per'], field);
+function parseRateLimit(value: unknown, field: string): { max: number; perMs: number; scope: 'process' | 'global'; byGroup: boolean } {
+  const r = assertObject(value, field) as { max?: unknown; per?: unknown; scope?: unknown; by?: unknown };
+  assertKnownKeys(r, ['max', 'per', 'scope', 'by'], field);
   if (r.max === undefined || r.per === undefined) throw new ValidationError(field, value, "must be { max, per }, such as { max: 10, per: '1s' }");
-  return { max: assertInt(r.max, `${field}.max`, 1), perMs: parsePositiveDuration(r.per as Duration, `${field}.per`) };
+  if (r.scope !== undefined && r.scope !== 'process' && r.scope !== 'global') throw new ValidationError(`${field}.scope`, r.scope, "must be 'process' or 'global'");
+  const scope = r.scope ?? 'process';
+  if (r.by !== undefined && r.by !== 'group') throw new ValidationError(`${field}.by`, r.by, "must be 'group'");
+  // A process's own limiter counts its starts by name; windows per group live in the store.
+  if (r.by !== undefined && scope !== 'global') throw new ValidationError(`${field}.by`, r.by, "is only for scope: 'global'");
+  return { max: assertInt(r.max, `${field}.max`, 1), perMs: parsePositiveDuration(r.per as Duration, `${field}.per`), scope, byGroup: r.by === 'group' };
 }
 
 function jobOptions(o: JobOptions, field: string, name: string, ctx: NormaliseContext) {

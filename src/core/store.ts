@@ -100,6 +100,12 @@ export interface NameLimit {
    * the store as `global` is). Jobs without a group are not capped by it.
    */
   groupConcurrency?: number;
+  /**
+   * A global rate limit (define's rateLimit with scope 'global', rules/rate.ts): at most `max` claims of this
+   * name in any window of `perMs`, counted in the store; with `byGroup`, per (name, group) instead, jobs
+   * without a group sharing one window.
+   */
+  rate?: { max: number; perMs: number; byGroup?: boolean };
 }
 
 export interface ClaimRequest {

@@ -128,10 +128,13 @@ export interface DefineOptions {
    */
   then?: string | string[];
   /**
-   * Throttle: at most `max` runs of this name start in any window of `per` ('1s', '1m', ms), in this process
-   * (N processes start up to N × max; `concurrency` is the cap that holds across processes).
+   * Throttle: at most `max` runs of this name start in any window of `per` ('1s', '1m', ms).
+   * `scope: 'process'` (the default) counts this process's starts (N processes start up to N × max);
+   * `scope: 'global'` counts them in the store, across every process, taken with the claim (a start is the claim
+   * of the job). `by: 'group'` (global only) gives each group (JobOptions.group) a window of its own; jobs without
+   * a group then share one.
    */
-  rateLimit?: { max: number; per: Duration };
+  rateLimit?: { max: number; per: Duration; scope?: 'process' | 'global'; by?: 'group' };
 }
 
 /** Options of ctx.followUp(): those of schedule()'s object form, so a follow-up may wait (runAt, delay). */

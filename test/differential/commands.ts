@@ -11,6 +11,8 @@ import type { Json } from '../../src/core/types.js';
 
 /** 'constructor' is there to catch a store (or the model) reading a plain object's inherited properties. */
 export const NAMES = ['a', 'b', 'constructor'] as const;
+/** Each name's global rate window (ms), fixed as a definition's is: stores trim a key's log by its window. */
+export const RATE_WINDOWS: Record<string, number> = { a: 1000, b: 5000, constructor: 2000 };
 const KEYS = ['k1', 'k2'] as const;
 const REPEAT_KEYS = ['r1', 'r2'] as const;
 
@@ -40,7 +42,7 @@ export type Command =
       kind: 'claim';
       limit: number;
       names: string[] | null;
-      caps: { name: string; localFree?: number; global?: number; groupConcurrency?: number }[];
+      caps: { name: string; localFree?: number; global?: number; groupConcurrency?: number; rate?: { max: number; byGroup: boolean } }[];
       lifetime: number;
       combine: boolean;
     }
@@ -122,6 +124,8 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
             localFree: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
             global: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
             groupConcurrency: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+            // A global rate limit; its window is the name's own (RATE_WINDOWS), as a definition's would be.
+            rate: fc.option(fc.record({ max: fc.integer({ min: 1, max: 2 }), byGroup: fc.boolean() }), { nil: undefined, freq: 3 }),
           },
           { requiredKeys: ['name'] },
         ),

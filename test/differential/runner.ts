@@ -9,7 +9,7 @@ import { HourglassError } from '../../src/core/errors.js';
 import { decide, type RunOutcome } from '../../src/core/outcome.js';
 import type { ClaimedJob, JobRecord, NewJob, Settlement, Store } from '../../src/core/store.js';
 import type { Command, JobSpec } from './commands.js';
-import { NAMES } from './commands.js';
+import { NAMES, RATE_WINDOWS } from './commands.js';
 
 const UNKNOWN_ID = '987654321';
 let epoch = 1_800_000_000_000;
@@ -112,7 +112,7 @@ export class Pair {
           lockToken: `t${this.tokens++}`,
           limit: command.limit,
           names: command.names,
-          limits: command.caps.map((c) => ({ ...c })),
+          limits: command.caps.map(({ rate, ...c }) => ({ ...c, ...(rate ? { rate: { max: rate.max, perMs: RATE_WINDOWS[c.name]!, ...(rate.byGroup ? { byGroup: true } : {}) } } : {}) })),
           lockLifetimeMs: command.lifetime,
           lockLifetimes: { b: 2000 },
         };

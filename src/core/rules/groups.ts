@@ -33,6 +33,8 @@ export interface RotationGroup<T> {
   running: number;
   /** Its due pending jobs, in claim order. */
   due: T[];
+  /** The most it may be offered besides the cap (its room in a per-group rate window, rules/rate.ts). */
+  limit?: number;
 }
 
 /** Compare strings by code point (UTF-8 byte order), not by UTF-16 code unit as `<` does. */
@@ -64,7 +66,7 @@ export function rotation<T>(groups: RotationGroup<T>[], cap: number | undefined,
     progress = false;
     for (let i = 0; i < order.length && offered.length < want; i++) {
       const g = order[i]!;
-      if (next[i]! >= g.due.length || (cap !== undefined && g.running + next[i]! >= cap)) continue;
+      if (next[i]! >= g.due.length || (cap !== undefined && g.running + next[i]! >= cap) || (g.limit !== undefined && next[i]! >= g.limit)) continue;
       offered.push({ job: g.due[next[i]!]!, group: g.group });
       next[i]!++;
       progress = true;

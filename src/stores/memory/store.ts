@@ -10,6 +10,7 @@
 import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
 import { rotation, servedOrder } from '../../core/rules/groups.js';
+import { rateKey, rateRoom } from '../../core/rules/rate.js';
 import { decideInsert, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
 import {
   cancelledRecord,
@@ -33,6 +34,7 @@ import type {
   JobQuery,
   JobRecord,
   Lease,
+  NameLimit,
   LeaseState,
   MigrationStatus,
   NewJob,
@@ -74,6 +76,8 @@ export class MemoryStore implements Store {
   /** Rotation stamps per name, then group (rules/groups.ts); a group not here was never served (0). */
   private readonly served = new Map<string, Map<string, number>>();
   private servedClock = 0;
+  /** Claims of globally rate-limited names, by name and rate key (rules/rate.ts): their times. */
+  private readonly rateLog = new Map<string, number[]>();
   private nextJobId = 1;
   private nextHistoryId = 1;
 
@@ -182,7 +186,13 @@ export class MemoryStore implements Store {
         groups.set(record.group, [...(groups.get(record.group) ?? []), { ...record, seq: row.seq }]);
       }
     }
-    const allowance = new NameAllowance(request, (name) => running.get(name) ?? 0);
+    const roomOf = (name: string, group: string | null): number => {
+      const rate = limitOf(request, name)?.rate;
+      return rate ? rateRoom(rate, this.rateLog.get(groupKey(name, rateKey(rate, group))) ?? [], now) : Infinity;
+    };
+    const allowance = new NameAllowance(request, (name) => running.get(name) ?? 0, (limit) => roomOf(limit.name, null));
+    // With a rate per group, the jobs without a group share one window (rules/rate.ts).
+    const ungroupedLeft = new Map<string, number>();
     // Each name's rotation offers up to what the name may take (rules/groups.ts), merged below in claim order.
     const offeredGroup = new Map<string, string>();
     const rotationIndex = new Map<string, number>();
@@ -194,6 +204,7 @@ export class MemoryStore implements Store {
           served: this.served.get(name)?.get(group) ?? 0,
           running: groupRunning.get(groupKey(name, group)) ?? 0,
           due: due.sort(compareClaimOrder),
+          limit: roomOf(name, group),
         })),
         cap,
         Math.min(request.limit, allowance.remaining(name)),
@@ -208,7 +219,15 @@ export class MemoryStore implements Store {
     const claimed: ClaimedJob[] = [];
     for (const candidate of candidates) {
       if (claimed.length >= request.limit) break;
+      const rate = limitOf(request, candidate.name)?.rate;
+      const ungroupedRoom = rate?.byGroup && candidate.group === null ? (ungroupedLeft.get(candidate.name) ?? roomOf(candidate.name, null)) : Infinity;
+      if (ungroupedRoom <= 0) continue;
       if (!allowance.take(candidate.name)) continue;
+      if (ungroupedRoom !== Infinity) ungroupedLeft.set(candidate.name, ungroupedRoom - 1);
+      if (rate) {
+        const key = groupKey(candidate.name, rateKey(rate, candidate.group));
+        this.rateLog.set(key, [...(this.rateLog.get(key) ?? []).filter((at) => at > now - rate.perMs), now]);
+      }
       const { seq: _seq, ...record } = candidate;
       const next = claimedRecord(record, request);
       this.write(next, request.lockToken);
@@ -386,11 +405,15 @@ function groupKey(name: string, group: string): string {
   return `${name}\u0000${group}`;
 }
 
-/** The name's groupConcurrency in this request (the last entry for a name listed twice, as NameAllowance). */
+/** The name's limits in this request (the last entry for a name listed twice, as NameAllowance). */
+function limitOf(request: ClaimRequest, name: string): NameLimit | undefined {
+  let found: NameLimit | undefined;
+  for (const limit of request.limits) if (limit.name === name) found = limit;
+  return found;
+}
+
 function groupCapOf(request: ClaimRequest, name: string): number | undefined {
-  let cap: number | undefined;
-  for (const limit of request.limits) if (limit.name === name) cap = limit.groupConcurrency;
-  return cap;
+  return limitOf(request, name)?.groupConcurrency;
 }
 
 /** A record as JSON text; a value JSON cannot hold is refused as the other stores refuse it. */

@@ -21,7 +21,15 @@ const PAGE = 64;
 const FAR = Number.MAX_SAFE_INTEGER;
 
 /** The jobs `name`'s rotation offers (at most `want`), each with its group and turn in the rotation. */
-export function offerGroups(stmt: Prepare, name: string, now: number, want: number, cap: number | undefined): GroupCandidate[] {
+export function offerGroups(
+  stmt: Prepare,
+  name: string,
+  now: number,
+  want: number,
+  cap: number | undefined,
+  /** A group's room in its rate window (rules/rate.ts), when the name has a rate per group. */
+  rateRoom?: (grp: string) => number,
+): GroupCandidate[] {
   if (want <= 0) return [];
   stmt('group-promote.sql').run({ name, now });
   const groups: RotationGroup<GroupCandidate>[] = [];
@@ -33,14 +41,15 @@ export function offerGroups(stmt: Prepare, name: string, now: number, want: numb
     for (const { grp, served } of page) {
       after = { served, grp };
       const running = cap === undefined ? 0 : (stmt('group-slots.sql').pluck().get({ name, grp, now }) as number);
-      const room = cap === undefined ? want : Math.min(want, cap - running);
+      const limit = rateRoom ? rateRoom(grp) : undefined;
+      const room = Math.min(cap === undefined ? want : Math.min(want, cap - running), limit ?? Infinity);
       if (room <= 0) continue;
       const due = dueJobs(stmt, name, grp, now, room);
       if (due.length === 0) {
         asleep.push({ grp, wake: nextDue(stmt, name, grp) });
         continue;
       }
-      groups.push({ group: grp, served, running, due: due.map((row) => ({ ...row, name, group: grp, turn: 0 })) });
+      groups.push({ group: grp, served, running, due: due.map((row) => ({ ...row, name, group: grp, turn: 0 })), ...(limit !== undefined ? { limit } : {}) });
       if (++withRoom >= want) break pages;
     }
     if (page.length < PAGE) break;

@@ -54,3 +54,15 @@ BEGIN
   INSERT INTO hourglass_groups (name, grp, wake_at) VALUES (NEW.name, NEW.job_group, NEW.next_run_at)
   ON CONFLICT (name, grp) DO UPDATE SET wake_at = min(coalesce(wake_at, excluded.wake_at), excluded.wake_at) WHERE ready = 0;
 END;
+
+-- Global rate limits (rateLimit with scope 'global', src/core/rules/rate.ts): the claims of each rate key (a name,
+-- or a name and group with by: 'group'; '' for none) by claim time, several claims of one instant in one row. A
+-- claim counts a key's rows in its window (a range of the key) and trims those before it, so a key holds at most
+-- one window of rows.
+CREATE TABLE hourglass_rate (
+  name     TEXT    NOT NULL,
+  rate_key TEXT    NOT NULL,
+  at       INTEGER NOT NULL,
+  n        INTEGER NOT NULL,
+  PRIMARY KEY (name, rate_key, at)
+) WITHOUT ROWID;
