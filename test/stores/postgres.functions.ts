@@ -55,8 +55,8 @@ export function describePostgresFunctions(skip: boolean): void {
       const statements = new Statements(`"${schema}"`);
       const body = builtBody(schema);
       expect(body).toContain(statements.get('settle').trimEnd().replace(/;$/, '').replaceAll('$1', '$13').replaceAll('$2', '$12'));
-      // claim.sql's $13 (groupConcurrency) is the function's $16 (after settle's parameters).
-      expect(body).toContain(statements.get('claim').trimEnd().replace(/;$/, '').replaceAll('$13', '$16'));
+      // claim.sql's $13..$16 (groupConcurrency, global rate) are the function's $16..$19 (after settle's).
+      expect(body).toContain(statements.get('claim').trimEnd().replace(/;$/, '').replace(/\$(1[3-6])(?!\d)/g, (_, n: string) => `$${Number(n) + 3}`));
       expect(await installed(schema)).toEqual({ jsonb: body });
       const [row] = await adminQuery<{ hash: string }>(`SELECT hash FROM "${schema}".functions WHERE name = 'settle_and_claim'`);
       expect(row!.hash).toBe(functionHash(buildFunction('settle_and_claim', `"${schema}"`)));
@@ -70,7 +70,7 @@ export function describePostgresFunctions(skip: boolean): void {
       await adminQuery(`UPDATE "${schema}".functions SET hash = 'an older text'`);
       await adminQuery(
         `CREATE OR REPLACE FUNCTION "${schema}".settle_and_claim(bigint, text, text, integer, text[], text[], integer[], integer[],
-           text[], bigint[], bigint, text, jsonb, text, text[], integer[]) RETURNS SETOF "${schema}".jobs
+           text[], bigint[], bigint, text, jsonb, text, text[], integer[], integer[], bigint[], boolean[]) RETURNS SETOF "${schema}".jobs
          LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'old text'; END $$`,
       );
       const racers = Array.from({ length: 8 }, () => new PostgresStore({ connectionString: PG_URL, schema, poolSize: 1 }));
@@ -139,7 +139,7 @@ export function describePostgresFunctions(skip: boolean): void {
         set_result: true, result: 'done', set_error: true, last_error: null, finished_at: T0 + 2,
         history: { status: 'completed', attempt: 1, started_at: T0 + 1, completed_at: T0 + 2, error: null, result: { ok: 1 }, worker_id: 'old' } }];
       const rows = await adminQuery<{ id: string; status: string | null }>(
-        `SELECT id, status FROM ${q}.settle_and_claim($1, 'old', 'old-token', 0, NULL, '{}', '{}', '{}', '{}', '{}', 60000, 'chan', $2::jsonb, $3, '{}', '{}')`,
+        `SELECT id, status FROM ${q}.settle_and_claim($1, 'old', 'old-token', 0, NULL, '{}', '{}', '{}', '{}', '{}', 60000, 'chan', $2::jsonb, $3, '{}', '{}', '{}', '{}', '{}')`,
         [T0 + 2, JSON.stringify(oldStyle), schema],
       );
       expect(rows.filter((r) => r.status === null && r.id !== null).map((r) => r.id)).toEqual(['0']); // the claim's row of NULLs aside

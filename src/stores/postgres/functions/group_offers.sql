@@ -4,7 +4,8 @@
 -- $1 name, $2 want (the most the name may take in this claim: its allowance, at most the claim's limit),
 -- $3 groupConcurrency (NULL: none), $4 now, $5 the ids of this name's grouped jobs whose lease ended, which
 -- claim.sql recovers in the same statement: due now, and invisible here as pending (its snapshot), so they are
--- added to their groups by hand.
+-- added to their groups by hand; $6/$7 the name's global rate per group (max, window in ms; NULL: none), which
+-- limits each group's turns to its room in its window (src/core/rules/rate.ts).
 --
 -- Returns the offers in rotation order: round k of the round robin offers each group's k-th best due job, in
 -- rotation order (least recently served, then group in byte order), skipping a group once its slots taken
@@ -17,7 +18,7 @@
 -- use). A ready group with nothing due goes back to waiting until its next due time. The walk stops once round
 -- one is full ($2 groups with room), so a claim reads the groups it serves, those at their cap (at most one per
 -- running job) and those that ran dry since: never the idle ones, whatever their number.
-CREATE OR REPLACE FUNCTION {{schema}}.group_offers(text, integer, integer, bigint, bigint[])
+CREATE OR REPLACE FUNCTION {{schema}}.group_offers(text, integer, integer, bigint, bigint[], integer, bigint)
 RETURNS TABLE (id bigint, name text, priority integer, sort_at bigint, was_expired boolean, turn integer)
 LANGUAGE plpgsql VOLATILE
 SET jit = off
@@ -73,6 +74,10 @@ BEGIN
         AND j.status IN ('running', 'cancelled') AND j.locked_until >= $4;
     END IF;
     room := CASE WHEN $3 IS NULL THEN $2 ELSE least($2, $3 - taken_slots) END;
+    IF $6 IS NOT NULL THEN
+      room := least(room, $6 - (SELECT coalesce(sum(s.n), 0) FROM {{schema}}.rate_starts s
+                                WHERE s.name = $1 AND s.rate_key = g.grp AND s.at > $4 - $7));
+    END IF;
     CONTINUE WHEN room <= 0;
 
     -- Its recovered jobs (due now), then its best `room` due pending jobs, one priority at a time: the best

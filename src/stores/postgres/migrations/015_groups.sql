@@ -59,7 +59,19 @@ CREATE TRIGGER groups_wake_update AFTER UPDATE OF status, next_run_at, name ON {
                      AND (OLD.status <> 'pending' OR NEW.next_run_at < OLD.next_run_at OR NEW.name <> OLD.name))
   EXECUTE FUNCTION {{schema}}.groups_wake();
 
--- The claim's functions take one more parameter (each capped name's groupConcurrency), so the migrator installs
+-- Global rate limits (rateLimit with scope 'global', src/core/rules/rate.ts): the claims of each rate key (a name,
+-- or a name and group with by: 'group'; '' for none) by claim time, several claims of one instant in one row. A
+-- claim counts a key's rows in its window (a range of the key), and logging trims those before it, so a key holds
+-- at most one window of rows.
+CREATE TABLE {{schema}}.rate_starts (
+  name     text   NOT NULL,
+  rate_key text   COLLATE "C" NOT NULL,
+  at       bigint NOT NULL,
+  n        integer NOT NULL,
+  PRIMARY KEY (name, rate_key, at)
+);
+
+-- The claim's functions take more parameters (each capped name's groupConcurrency and global rate), so the migrator installs
 -- them as new overloads. The previous ones go: a process of an older hourglass calling them would claim grouped
 -- jobs as ordinary ones, past their group's cap; without them it fails its claims (STORE_ERROR, logged) until it
 -- is upgraded, and runs nothing it should not.
