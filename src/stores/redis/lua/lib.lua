@@ -42,6 +42,8 @@
 --   P:groups:<name> zset group by rotation stamp: the groups that may have due jobs, in rotation order (stamp,
 --                   then group in byte order); a claim drops those it finds without any
 --   P:gserved:<name> hash group -> rotation stamp (absent: never served); P:gstamp the last stamp given
+--   P:rate:<g>      zset "<time>:<id>" by claim time: the claims of a global rate's key (<g> with the group, or ''
+--                   for a name-wide rate and the ungrouped jobs; src/core/rules/rate.ts), trimmed to its window
 --   P:grun:<g>      zset id by id: the group's running jobs; P:gheld:<g> as P:held:<name> for the group
 --                   (their sum is what groupConcurrency caps)
 local P = ARGV[1]

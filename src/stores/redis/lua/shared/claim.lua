@@ -3,6 +3,7 @@
 -- ARGV from a: now, workerId, lockToken, limit, lockLifetimeMs,
 --   namesCount (-1 = any name), names...,
 --   limitsCount, then per limit: name, localFree ('' = none), global ('' = none), groupConcurrency ('' = none),
+--     rate max ('' = none), rate window ms, rate per group (1 or 0),
 --   lifetimesCount, then per entry: name, lockLifetimeMs.
 -- Returns per claimed job, in claim order, the values of CLAIM_FIELDS (defined by scripts.ts from codec.ts;
 -- false = absent) with status and attempts as the claim set them, then lockedUntil. The client knows the
@@ -65,13 +66,21 @@ local function promoteDue(nowText)
   promoted.flush()
 end
 
+-- A global rate's room for one key (src/core/rules/rate.ts): max less its claims in (now - per, now].
+local function rateRoom(name, rate, group, now)
+  local key = P .. ':rate:' .. groupKey(name, (rate.byGroup and group) or '')
+  local room = rate.max - redis.call('ZCOUNT', key, '(' .. fmt(now - rate.per), '+inf')
+  if room < 0 then return 0 end
+  return room
+end
+
 -- 3b. A name's rotation (src/core/rules/groups.ts): its groups with due jobs in rotation order (P:groups:<name>,
 --     a page at a time), each with its slots counted (only under a cap) and its first due jobs read from its
 --     ready zset; a group found without any leaves the rotation until index() puts it back. The walk stops once
 --     round one is full (`want` groups with room). Returns the offers in claim order (score, member, as the
 --     merge reads them), each with its group, turn and ready key.
 local GROUP_PAGE = 64
-local function offerGroups(name, want, cap, nowText)
+local function offerGroups(name, want, cap, nowText, rate)
   local rotationKey = P .. ':groups:' .. name
   local groups, empty = {}, {}
   local start = 0
@@ -82,6 +91,10 @@ local function offerGroups(name, want, cap, nowText)
       local room = want
       if cap then
         local left = cap - redis.call('ZCARD', P .. ':grun:' .. key) - redis.call('ZCOUNT', P .. ':gheld:' .. key, nowText, '+inf')
+        if left < room then room = left end
+      end
+      if rate and rate.byGroup then
+        local left = rateRoom(name, rate, group, tonumber(nowText))
         if left < room then room = left end
       end
       if room > 0 then
@@ -152,8 +165,10 @@ local function claimJobs(a)
   local limitsCount = tonumber(ARGV[a]); a = a + 1
   for _ = 1, limitsCount do
     -- The last entry of a name listed twice wins, as core's NameAllowance.
-    limits[ARGV[a]] = { localFree = tonumber(ARGV[a + 1]), global = tonumber(ARGV[a + 2]), groups = tonumber(ARGV[a + 3]) }
-    a = a + 4
+    local rate = nil
+    if ARGV[a + 4] ~= '' then rate = { max = tonumber(ARGV[a + 4]), per = tonumber(ARGV[a + 5]), byGroup = ARGV[a + 6] == '1' } end
+    limits[ARGV[a]] = { localFree = tonumber(ARGV[a + 1]), global = tonumber(ARGV[a + 2]), groups = tonumber(ARGV[a + 3]), rate = rate }
+    a = a + 7
   end
   local lifetimes = {}
   local lifetimesCount = tonumber(ARGV[a]); a = a + 1
@@ -182,11 +197,20 @@ local function claimJobs(a)
             - redis.call('ZCOUNT', P .. ':held:' .. name, nowText, '+inf')
           if left < room then room = left end
         end
+        -- A name-wide global rate: its room in the window now.
+        if cap.rate and not cap.rate.byGroup then
+          local left = rateRoom(name, cap.rate, nil, now)
+          if left < room then room = left end
+        end
       end
       if room > 0 then
         left[name] = room
         local readyKey = P .. ':ready:' .. name
-        local heads = redis.call('ZRANGE', readyKey, 0, room - 1, 'WITHSCORES')
+        -- With a rate per group, the ungrouped jobs share one window.
+        local plain = room
+        if cap and cap.rate and cap.rate.byGroup then plain = math.min(room, rateRoom(name, cap.rate, nil, now)) end
+        local heads = {}
+        if plain > 0 then heads = redis.call('ZRANGE', readyKey, 0, plain - 1, 'WITHSCORES') end
         local lockedUntil = fmt(now + (lifetimes[name] or defaultLifetime))
         if #heads > 0 then
           candidates[#candidates + 1] = {
@@ -196,7 +220,7 @@ local function claimJobs(a)
         -- Its grouped jobs: what its rotation offers, as one more candidate in claim order (3b).
         local offers = {}
         if redis.call('EXISTS', P .. ':groups:' .. name) == 1 then
-          offers = offerGroups(name, room, cap and cap.groups, nowText)
+          offers = offerGroups(name, room, cap and cap.groups, nowText, cap and cap.rate)
         end
         if #offers > 0 then
           local offerHeads = {}
@@ -216,6 +240,7 @@ local function claimJobs(a)
   --    candidate gives up are always a prefix of its heads, so its ready zset loses them by rank at the end.
   local out = {}
   local ids, lockPairs = {}, {}
+  local rated = {} -- rate keys trimmed by this claim
   local single = #candidates == 1 and candidates[1] or nil
   while #out < limit do
     local best, bestMember = single, nil
@@ -255,6 +280,15 @@ local function claimJobs(a)
       c = best.pairs
       c[#c + 1] = id; c[#c + 1] = id
       left[best.name] = left[best.name] - 1
+      local rate = limits[best.name] and limits[best.name].rate
+      if rate then
+        local key = P .. ':rate:' .. groupKey(best.name, (rate.byGroup and offer and offer.group) or '')
+        if not rated[key] then
+          rated[key] = true
+          redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now - rate.per))
+        end
+        redis.call('ZADD', key, nowText, nowText .. ':' .. id)
+      end
       if offer then
         redis.call('ZREM', offer.readyKey, bestMember)
         redis.call('ZADD', P .. ':grun:' .. groupKey(best.name, offer.group), id, id)
