@@ -3,7 +3,7 @@
  *   child-groups.ts <storeUrl>
  * Runs 'tenant work' (groupConcurrency 2) until SIGTERM; each run takes a few ms and returns when it started
  * and ended (epoch ms), kept as the job's result, so the parent can tell how many runs of a group overlapped.
- * Prints "ready" once started.
+ * Also runs 'rated' (rateLimit: 5 per 500 ms, scope 'global'). Prints "ready" once started.
  */
 import { Scheduler } from '../../src/core/scheduler.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
@@ -20,6 +20,7 @@ scheduler.define(
   },
   { groupConcurrency: 2 },
 );
+scheduler.define('rated', async () => Date.now(), { rateLimit: { max: 5, per: '500ms', scope: 'global' } });
 await scheduler.start();
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {

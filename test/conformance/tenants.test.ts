@@ -2,7 +2,8 @@
  * Fair sharing across real processes (issue 14): two worker processes, one tenant with a big backlog enqueued
  * first and nine tenants with 100 jobs each. Claims rotate between the tenants, so every small tenant's jobs start
  * within about the first 1,000 starts (the big tenant takes about a tenth of the turns meanwhile), and no tenant
- * ever has more than its groupConcurrency (2) running at once, across both processes.
+ * ever has more than its groupConcurrency (2) running at once, across both processes. And a global rate limit
+ * (5 per 500 ms) holds across both: no window of 500 ms holds more than 5 starts (claims, by the store's record).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +105,24 @@ async function describeTenants(factory: StoreFactory): Promise<void> {
       }
       for (const [group, runs] of byGroup) expect(mostAtOnce(runs), `runs of ${group} at once`).toBeLessThanOrEqual(CAP);
     }, 240_000);
+
+    it('starts at most 5 jobs of a name in any 500 ms across two processes with a global rate limit', async () => {
+      const now = Date.now();
+      const jobs = await store.insert(Array.from({ length: 30 }, () => newJob({ name: 'rated', data: null, dueAt: now, nextRunAt: now })), now);
+      const workers = [startWorker(created.url), startWorker(created.url)];
+      try {
+        await Promise.all(workers.map((w) => w.ready()));
+        await waitUntil(async () => (await Promise.all(jobs.map((j) => store.getJob(j.job.id)))).every((j) => j!.status === 'completed'), 60_000, 'every rated job completed');
+      } finally {
+        await Promise.all(workers.map((w) => w.stop()));
+      }
+      const starts = (await Promise.all(jobs.map((j) => store.getJob(j.job.id)))).map((j) => j!.lastRunAt!).sort((a, b) => a - b);
+      let most = 0;
+      for (const at of starts) most = Math.max(most, starts.filter((t) => t > at - 500 && t <= at).length);
+      expect(most).toBe(5);
+      // 30 starts at 5 per 500 ms take at least 2.5 s.
+      expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(2500);
+    }, 120_000);
   });
 }
 
