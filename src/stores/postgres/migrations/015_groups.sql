@@ -4,15 +4,13 @@
 ALTER TABLE {{schema}}.jobs ADD COLUMN grp text COLLATE "C";
 
 -- The ungrouped claim must never step over grouped jobs (a tenant's 100,000 due jobs would otherwise sit in every
--- range it reads), so jobs_claim_name gains "is grouped" (0 or 1) right after the priority: the ungrouped claim
--- reads (name, priority, 0) ranges, and lists of pending jobs read both halves of a priority. An integer, not a
--- boolean: the planner rewrites `(grp IS NOT NULL) = false` to `grp IS NULL`, which no longer matches the
--- index's expression and became a filter (1,500 pages for one claim); a cast is compared as written. Rebuilding
--- it reads the whole table under a lock that blocks writes: on millions of kept jobs, run `hourglass migrate` at a
--- quiet moment.
-DROP INDEX IF EXISTS {{schema}}.jobs_claim_name;
-CREATE INDEX jobs_claim_name ON {{schema}}.jobs (name, priority DESC, ((grp IS NOT NULL)::integer), next_run_at, id)
-  WHERE status = 'pending';
+-- range it reads): it reads jobs_claim_plain, the pending jobs without a group in claim order. jobs_claim_name
+-- (all pending jobs) stays for lists and the priority seeks. A first version instead rebuilt jobs_claim_name with
+-- "is grouped" after the priority: the planner then read lists of pending jobs as a bitmap of a whole priority and
+-- sorted it. Building it reads the whole table under a lock that blocks writes: on millions of kept jobs, run
+-- `hourglass migrate` at a quiet moment. (The cost: a pending job without a group is written to one more index.)
+CREATE INDEX jobs_claim_plain ON {{schema}}.jobs (name, priority DESC, next_run_at, id)
+  WHERE status = 'pending' AND grp IS NULL;
 -- A group's due jobs in claim order (one seek per priority in use, as the ungrouped claim). Grouped jobs only.
 CREATE INDEX jobs_claim_group ON {{schema}}.jobs (name, grp, priority DESC, next_run_at, id)
   WHERE status = 'pending' AND grp IS NOT NULL;

@@ -28,7 +28,7 @@
 -- for a global cap, so two claimers never both count the same room.
 --
 -- Groups (src/core/rules/groups.ts, migration 015): grouped jobs are never read by the per-priority walk below
--- (jobs_claim_name holds them apart: `(grp IS NOT NULL)::integer = 0`); each walked name's rotation offers them instead
+-- (it reads jobs_claim_plain, migration 015, which holds the ungrouped ones alone); each walked name's rotation offers them instead
 -- (`offers`: group_offers(), functions/group_offers.sql), as many as the name may take, and they compete in
 -- `pool` like any other. A recovered grouped job goes to its group's rotation (passed to group_offers, which
 -- cannot see it as pending in this statement). The caller stamps the groups served (groups_served()).
@@ -39,7 +39,8 @@
 -- tomorrow). So the pick goes one priority at a time: `levels` finds the priorities in use with one seek each
 -- (a loose index scan: the first priority below the last one), and each level's due jobs are a range of the index
 -- that ends at the first job not yet due. Cost: one seek per priority in use, whatever the backlog.
--- Each name is walked on its own with `name = <that name>` and `priority = <that level>` on jobs_claim_name
+-- Each name is walked on its own with `name = <that name>` and `priority = <that level>` (the levels on
+-- jobs_claim_name, each level's due range on jobs_claim_plain, its ungrouped half: migration 015)
 -- (name, priority DESC, next_run_at, id), the only index with priority in it: jobs_claim (priority, due time
 -- across names) let the planner answer these seeks with the name as a filter, stepping over other names' jobs
 -- (seen in CI: 3,142 pages for one claim), so migration 013 dropped it. The reads are also ORDERed BY that
@@ -130,9 +131,8 @@ picked_named AS MATERIALIZED (
   FROM levels l CROSS JOIN LATERAL (
     SELECT j.id, j.name, j.priority, j.next_run_at
     FROM {{schema}}.jobs j
-    WHERE j.status = 'pending' AND j.name = l.name AND j.priority = l.priority AND (j.grp IS NOT NULL)::integer = 0
-      AND j.next_run_at <= $1
-    ORDER BY j.name, j.priority DESC, (j.grp IS NOT NULL)::integer, j.next_run_at, j.id
+    WHERE j.status = 'pending' AND j.grp IS NULL AND j.name = l.name AND j.priority = l.priority AND j.next_run_at <= $1
+    ORDER BY j.name, j.priority DESC, j.next_run_at, j.id
     LIMIT l.cap
     FOR UPDATE SKIP LOCKED
   ) x

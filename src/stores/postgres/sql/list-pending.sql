@@ -24,11 +24,9 @@ priorities(name, priority) AS (
   WHERE p.priority IS NOT NULL
 )
 SELECT h.* FROM priorities p
--- Ungrouped and grouped jobs are apart within a priority (migration 015): the head of each half.
-CROSS JOIN (VALUES (0), (1)) AS half(grouped)
 CROSS JOIN LATERAL (
   SELECT * FROM {{schema}}.jobs j
-  WHERE j.status = 'pending' AND j.name = p.name AND j.priority = p.priority AND (j.grp IS NOT NULL)::integer = half.grouped
+  WHERE j.status = 'pending' AND j.name = p.name AND j.priority = p.priority
   ORDER BY j.next_run_at {{dir}}, j.id {{dir}}
   LIMIT $1
 ) h
