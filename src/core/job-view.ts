@@ -24,6 +24,7 @@ export function toJob<T = unknown>(record: JobRecord, maxAttempts: number): Job<
     key: record.repeatKey,
     dedupeKey: record.dedupeKey,
     label: record.label,
+    group: record.group ?? null,
     progress: record.progress,
     backoff: record.backoff,
     timeout: record.timeoutMs,

@@ -40,6 +40,11 @@ export interface JobRecord {
    */
   trace: string | null;
   /**
+   * The tenant the job belongs to (JobOptions.group), null when none: claims rotate between a name's groups
+   * and cap each one's runs (rules/groups.ts). Fixed at insert.
+   */
+  group: string | null;
+  /**
    * The due time of the current occurrence. Retries and trigger() move nextRunAt but not dueAt,
    * so the next occurrence of a repeat is computed from dueAt (non-drifting).
    */
@@ -72,6 +77,8 @@ export interface NewJob {
   label: string | null;
   /** JobRecord.trace; absent is null. */
   trace?: string | null;
+  /** JobRecord.group; absent is null. */
+  group?: string | null;
   dueAt: number;
   nextRunAt: number;
 }
@@ -88,6 +95,17 @@ export interface NameLimit {
   localFree?: number;
   /** Most jobs of this name running at once across all workers (running rows counted in the store). */
   global?: number;
+  /**
+   * Most jobs of one (name, group) running at once across all workers (define's groupConcurrency; counted in
+   * the store as `global` is). Jobs without a group are not capped by it.
+   */
+  groupConcurrency?: number;
+  /**
+   * A global rate limit (define's rateLimit with scope 'global', rules/rate.ts): at most `max` claims of this
+   * name in any window of `perMs`, counted in the store; with `byGroup`, per (name, group) instead, jobs
+   * without a group sharing one window.
+   */
+  rate?: { max: number; perMs: number; byGroup?: boolean };
 }
 
 export interface ClaimRequest {

@@ -56,6 +56,12 @@ export interface JobOptions {
   dedupeKey?: string;
   /** A name for people, shown by the dashboard and the HTTP API (seed 003's job name beside its handler). */
   label?: string;
+  /**
+   * The tenant this job belongs to: claims rotate between the groups of a name that have due work, so a
+   * group with a big backlog does not delay the others, and define's `groupConcurrency` caps each group's
+   * runs. A non-empty string of at most 200 characters; fixed when the job is created.
+   */
+  group?: string;
 }
 
 export interface EveryOptions extends JobOptions {
@@ -95,6 +101,11 @@ export interface DefineOptions {
   priority?: Priority;
   /** Most jobs of this name running at once, across every process sharing the store. */
   concurrency?: number;
+  /**
+   * Most jobs of this name and one group (JobOptions.group) running at once, across every process sharing
+   * the store. Jobs without a group are not capped by it.
+   */
+  groupConcurrency?: number;
   /** Most jobs of this name this scheduler holds locked at once. */
   lockLimit?: number;
   attempts?: number;
@@ -117,10 +128,13 @@ export interface DefineOptions {
    */
   then?: string | string[];
   /**
-   * Throttle: at most `max` runs of this name start in any window of `per` ('1s', '1m', ms), in this process
-   * (N processes start up to N × max; `concurrency` is the cap that holds across processes).
+   * Throttle: at most `max` runs of this name start in any window of `per` ('1s', '1m', ms).
+   * `scope: 'process'` (the default) counts this process's starts (N processes start up to N × max);
+   * `scope: 'global'` counts them in the store, across every process, taken with the claim (a start is the claim
+   * of the job). `by: 'group'` (global only) gives each group (JobOptions.group) a window of its own; jobs without
+   * a group then share one.
    */
-  rateLimit?: { max: number; per: Duration };
+  rateLimit?: { max: number; per: Duration; scope?: 'process' | 'global'; by?: 'group' };
 }
 
 /** Options of ctx.followUp(): those of schedule()'s object form, so a follow-up may wait (runAt, delay). */
@@ -148,6 +162,8 @@ export interface Job<T = unknown> {
   dedupeKey: string | null;
   /** A name for people (JobOptions.label); null when none was given. */
   label: string | null;
+  /** The tenant the job belongs to (JobOptions.group); null when none was given. */
+  group: string | null;
   progress: Json | null;
   backoff: BackoffSpec | null;
   timeout: number | null;

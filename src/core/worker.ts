@@ -74,7 +74,11 @@ export class Worker {
     const { registry, jobs, storeHealth } = o;
     this.wakeup = new Wakeup(clockWith(o.now));
     this.buffer = new ClaimBuffer(o.limits.prefetch, o.limits.slots);
-    this.limiter = new RateLimiter((name) => registry.definitions.get(name)?.rateLimit);
+    // This process's own throttle; a global rateLimit is counted by the store (NameLimit.rate).
+    this.limiter = new RateLimiter((name) => {
+      const rate = registry.definitions.get(name)?.rateLimit;
+      return rate?.scope === 'process' ? rate : undefined;
+    });
     this.settler = new SettleBatcher({
       settle: (batch) => (this.tracing ? this.tracing.storeCall('settle', batch.length, () => o.store().settle(batch)) : o.store().settle(batch)),
       logger: o.logger,

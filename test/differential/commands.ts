@@ -11,6 +11,8 @@ import type { Json } from '../../src/core/types.js';
 
 /** 'constructor' is there to catch a store (or the model) reading a plain object's inherited properties. */
 export const NAMES = ['a', 'b', 'constructor'] as const;
+/** Each name's global rate window (ms), fixed as a definition's is: stores trim a key's log by its window. */
+export const RATE_WINDOWS: Record<string, number> = { a: 1000, b: 5000, constructor: 2000 };
 const KEYS = ['k1', 'k2'] as const;
 const REPEAT_KEYS = ['r1', 'r2'] as const;
 
@@ -28,13 +30,22 @@ export interface JobSpec {
   timeoutMs: number | null;
   /** The enqueuing call's trace context (absent in older recorded sequences: null). */
   trace?: string | null;
+  /** The job's group (absent in older recorded sequences: null); the runner makes it unique to the sequence. */
+  group?: string | null;
 }
 
 export type Outcome = 'success' | 'failure' | 'release' | 'success-no-save';
 
 export type Command =
   | { kind: 'insert'; jobs: JobSpec[] }
-  | { kind: 'claim'; limit: number; names: string[] | null; caps: { name: string; localFree?: number; global?: number }[]; lifetime: number; combine: boolean }
+  | {
+      kind: 'claim';
+      limit: number;
+      names: string[] | null;
+      caps: { name: string; localFree?: number; global?: number; groupConcurrency?: number; rate?: { max: number; byGroup: boolean } }[];
+      lifetime: number;
+      combine: boolean;
+    }
   | { kind: 'settle'; picks: { pick: number; outcome: Outcome; maxAttempts: number; stale: boolean }[] }
   | { kind: 'heartbeat'; picks: number[]; extend: number }
   | { kind: 'progress'; pick: number; value: Json }
@@ -85,20 +96,39 @@ const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   label: fc.constantFrom(null, null, 'people'),
   timeoutMs: fc.constantFrom(null, null, 2000),
   trace: fc.constantFrom(null, null, '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'),
+  // Half the jobs in one of three groups, so rotations, group caps and ungrouped jobs meet in one claim.
+  group: fc.constantFrom(null, null, null, 'g1', 'g2', 'g3'),
 });
+
+const groupedSpec: fc.Arbitrary<JobSpec> = jobSpec.chain((spec) =>
+  fc.record({ group: fc.constantFrom('g1', 'g2', 'g3'), priority: fc.constantFrom(0, 0, 5) }).map((g) => ({ ...spec, ...g, name: 'a', delay: 0, repeatKey: null, dedupeKey: null })),
+);
 
 const pick = fc.nat({ max: 19 });
 
 export const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('insert' as const), jobs: fc.array(jobSpec, { minLength: 1, maxLength: 3 }) }) },
+  // A burst of one name's grouped jobs due now: several groups with backlogs, so rotation turns and group caps
+  // decide what claims take.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('insert' as const), jobs: fc.array(groupedSpec, { minLength: 2, maxLength: 6 }) }) },
   {
     weight: 5,
     arbitrary: fc.record({
       kind: fc.constant('claim' as const),
-      limit: fc.constantFrom(0, 1, 2, 4, 4),
+      limit: fc.constantFrom(0, 1, 1, 2, 4, 4),
       names: fc.option(fc.subarray([...NAMES], { minLength: 1 }), { nil: null }),
       caps: fc.uniqueArray(
-        fc.record({ name, localFree: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }), global: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }) }, { requiredKeys: ['name'] }),
+        fc.record(
+          {
+            name,
+            localFree: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+            global: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+            groupConcurrency: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+            // A global rate limit; its window is the name's own (RATE_WINDOWS), as a definition's would be.
+            rate: fc.option(fc.record({ max: fc.integer({ min: 1, max: 2 }), byGroup: fc.boolean() }), { nil: undefined, freq: 3 }),
+          },
+          { requiredKeys: ['name'] },
+        ),
         { selector: (c) => c.name, maxLength: 2 },
       ),
       lifetime: fc.constantFrom(1000, 30_000),

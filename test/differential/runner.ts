@@ -9,7 +9,7 @@ import { HourglassError } from '../../src/core/errors.js';
 import { decide, type RunOutcome } from '../../src/core/outcome.js';
 import type { ClaimedJob, JobRecord, NewJob, Settlement, Store } from '../../src/core/store.js';
 import type { Command, JobSpec } from './commands.js';
-import { NAMES } from './commands.js';
+import { NAMES, RATE_WINDOWS } from './commands.js';
 
 const UNKNOWN_ID = '987654321';
 let epoch = 1_800_000_000_000;
@@ -31,6 +31,11 @@ export class Pair {
   private readonly claims: Claim[] = [];
   private tokens = 0;
   readonly log: string[] = [];
+  /**
+   * Groups are this sequence's own: a real store keeps each group's rotation stamp (rules/groups.ts) across
+   * reset(), while the model starts afresh. The prefix keeps the groups' order among themselves.
+   */
+  private readonly groupPrefix: string;
 
   constructor(
     private readonly model: Store,
@@ -38,6 +43,7 @@ export class Pair {
   ) {
     epoch += 100_000_000; // every sequence on a fresh stretch of time: nothing left from the last one is due
     this.now = epoch;
+    this.groupPrefix = `${epoch}:`;
   }
 
   async run(commands: Command[]): Promise<void> {
@@ -98,7 +104,7 @@ export class Pair {
     const now = this.now;
     switch (command.kind) {
       case 'insert':
-        return (store) => store.insert(command.jobs.map((spec) => newJob(spec, now)), now);
+        return (store) => store.insert(command.jobs.map((spec) => newJob(spec, now, this.groupPrefix)), now);
       case 'claim': {
         const request = {
           now,
@@ -106,7 +112,7 @@ export class Pair {
           lockToken: `t${this.tokens++}`,
           limit: command.limit,
           names: command.names,
-          limits: command.caps.map((c) => ({ ...c })),
+          limits: command.caps.map(({ rate, ...c }) => ({ ...c, ...(rate ? { rate: { max: rate.max, perMs: RATE_WINDOWS[c.name]!, ...(rate.byGroup ? { byGroup: true } : {}) } } : {}) })),
           lockLifetimeMs: command.lifetime,
           lockLifetimes: { b: 2000 },
         };
@@ -253,7 +259,7 @@ async function attempt(call: () => Promise<unknown>): Promise<unknown> {
   }
 }
 
-function newJob(spec: JobSpec, now: number): NewJob {
+function newJob(spec: JobSpec, now: number, groupPrefix: string): NewJob {
   const due = now + spec.delay;
   return {
     name: spec.name,
@@ -267,6 +273,7 @@ function newJob(spec: JobSpec, now: number): NewJob {
     dedupeKey: spec.dedupeKey,
     label: spec.label,
     trace: spec.trace ?? null,
+    group: spec.group ? groupPrefix + spec.group : null,
     dueAt: due,
     nextRunAt: due,
   };

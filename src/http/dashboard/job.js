@@ -44,7 +44,7 @@ export default {
         ['priority', job.priority], ['repeat', job.repeat ? repeatText(job.repeat) + (job.repeat.timezone ? ' (' + job.repeat.timezone + ')' : '') : '—'],
         ['next run', when(job.nextRunAt)], ['last run', when(job.lastRunAt)], ['last finished', when(job.lastFinishedAt)],
         ['progress', progress(job.progress)], ['created', fullTime(job.createdAt)], ['updated', fullTime(job.updatedAt)],
-        ['dedupe key', job.dedupeKey || '—'], ['locked by', job.lockedBy || '—'],
+        ['dedupe key', job.dedupeKey || '—'], ['group', job.group || '—'], ['locked by', job.lockedBy || '—'],
       ];
       replace(fields, f.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', { 'data-field': k }, v))));
       error.hidden = !job.lastError;

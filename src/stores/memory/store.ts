@@ -9,6 +9,8 @@
  */
 import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
+import { rotation, servedOrder } from '../../core/rules/groups.js';
+import { rateKey, rateRoom } from '../../core/rules/rate.js';
 import { decideInsert, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
 import {
   cancelledRecord,
@@ -33,6 +35,7 @@ import type {
   JobQuery,
   JobRecord,
   Lease,
+  NameLimit,
   LeaseState,
   MigrationStatus,
   NewJob,
@@ -75,6 +78,11 @@ export class MemoryStore implements Store {
   private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
   private readonly listeners = new Set<() => void>();
   private readonly processes = new Map<string, string>();
+  /** Rotation stamps per name, then group (rules/groups.ts); a group not here was never served (0). */
+  private readonly served = new Map<string, Map<string, number>>();
+  private servedClock = 0;
+  /** Claims of globally rate-limited names, by name and rate key (rules/rate.ts): their times. */
+  private readonly rateLog = new Map<string, number[]>();
   private nextJobId = 1;
   private nextHistoryId = 1;
 
@@ -165,24 +173,83 @@ export class MemoryStore implements Store {
     }
     if (request.limit <= 0) return [];
     const running = new Map<string, number>();
+    const groupRunning = new Map<string, number>();
     const candidates: (JobRecord & { seq: number })[] = [];
+    /** Due grouped jobs by name, then group, in insertion order (sorted below). */
+    const grouped = new Map<string, Map<string, (JobRecord & { seq: number })[]>>();
     for (const row of this.jobs.values()) {
       const record = this.read(row);
-      if (takesSlot(record, now)) running.set(record.name, (running.get(record.name) ?? 0) + 1);
-      if (claimable(record, request, this.paused)) candidates.push({ ...record, seq: row.seq });
+      if (takesSlot(record, now)) {
+        running.set(record.name, (running.get(record.name) ?? 0) + 1);
+        if (record.group !== null) groupRunning.set(groupKey(record.name, record.group), (groupRunning.get(groupKey(record.name, record.group)) ?? 0) + 1);
+      }
+      if (!claimable(record, request, this.paused)) continue;
+      if (record.group === null) candidates.push({ ...record, seq: row.seq });
+      else {
+        const groups = grouped.get(record.name) ?? new Map<string, (JobRecord & { seq: number })[]>();
+        grouped.set(record.name, groups);
+        groups.set(record.group, [...(groups.get(record.group) ?? []), { ...record, seq: row.seq }]);
+      }
+    }
+    const roomOf = (name: string, group: string | null): number => {
+      const rate = limitOf(request, name)?.rate;
+      return rate ? rateRoom(rate, this.rateLog.get(groupKey(name, rateKey(rate, group))) ?? [], now) : Infinity;
+    };
+    const allowance = new NameAllowance(request, (name) => running.get(name) ?? 0, (limit) => roomOf(limit.name, null));
+    // With a rate per group, the jobs without a group share one window (rules/rate.ts).
+    const ungroupedLeft = new Map<string, number>();
+    // Each name's rotation offers up to what the name may take (rules/groups.ts), merged below in claim order.
+    const offeredGroup = new Map<string, string>();
+    const rotationIndex = new Map<string, number>();
+    for (const [name, groups] of grouped) {
+      const cap = groupCapOf(request, name);
+      const offers = rotation(
+        [...groups].map(([group, due]) => ({
+          group,
+          served: this.served.get(name)?.get(group) ?? 0,
+          running: groupRunning.get(groupKey(name, group)) ?? 0,
+          due: due.sort(compareClaimOrder),
+          limit: roomOf(name, group),
+        })),
+        cap,
+        Math.min(request.limit, allowance.remaining(name)),
+      );
+      offers.forEach((offer, i) => {
+        candidates.push(offer.job);
+        offeredGroup.set(offer.job.id, offer.group);
+        rotationIndex.set(offer.job.id, i);
+      });
     }
     candidates.sort(compareClaimOrder);
-    const allowance = new NameAllowance(request, (name) => running.get(name) ?? 0);
     const claimed: ClaimedJob[] = [];
     for (const candidate of candidates) {
       if (claimed.length >= request.limit) break;
+      const rate = limitOf(request, candidate.name)?.rate;
+      const ungroupedRoom = rate?.byGroup && candidate.group === null ? (ungroupedLeft.get(candidate.name) ?? roomOf(candidate.name, null)) : Infinity;
+      if (ungroupedRoom <= 0) continue;
       if (!allowance.take(candidate.name)) continue;
+      if (ungroupedRoom !== Infinity) ungroupedLeft.set(candidate.name, ungroupedRoom - 1);
+      if (rate) {
+        const key = groupKey(candidate.name, rateKey(rate, candidate.group));
+        this.rateLog.set(key, [...(this.rateLog.get(key) ?? []).filter((at) => at > now - rate.perMs), now]);
+      }
       const { seq: _seq, ...record } = candidate;
       const next = claimedRecord(record, request);
       this.write(next, request.lockToken);
       claimed.push({ ...this.read(this.jobs.get(next.id)!), lockToken: request.lockToken });
     }
+    this.stampServed(claimed.filter((job) => offeredGroup.has(job.id)).sort((a, b) => rotationIndex.get(a.id)! - rotationIndex.get(b.id)!));
     return claimed;
+  }
+
+  /** Stamp the groups a claim served, name by name, in rotation order (rules/groups.ts servedOrder). */
+  private stampServed(taken: JobRecord[]): void {
+    const names = new Set(taken.map((job) => job.name));
+    for (const name of names) {
+      const stamps = this.served.get(name) ?? new Map<string, number>();
+      this.served.set(name, stamps);
+      for (const group of servedOrder(taken.filter((job) => job.name === name).map((job) => job.group!))) stamps.set(group, ++this.servedClock);
+    }
   }
 
   async settle(settlements: Settlement[]): Promise<boolean[]> {
@@ -337,6 +404,21 @@ export class MemoryStore implements Store {
   async history(jobId: string): Promise<HistoryRow[]> {
     return this.history_.filter((h) => h.jobId === String(jobId)).map((h) => JSON.parse(h.text) as HistoryRow);
   }
+}
+
+function groupKey(name: string, group: string): string {
+  return `${name}\u0000${group}`;
+}
+
+/** The name's limits in this request (the last entry for a name listed twice, as NameAllowance). */
+function limitOf(request: ClaimRequest, name: string): NameLimit | undefined {
+  let found: NameLimit | undefined;
+  for (const limit of request.limits) if (limit.name === name) found = limit;
+  return found;
+}
+
+function groupCapOf(request: ClaimRequest, name: string): number | undefined {
+  return limitOf(request, name)?.groupConcurrency;
 }
 
 /** A record as JSON text; a value JSON cannot hold is refused as the other stores refuse it. */

@@ -263,7 +263,7 @@ export class PostgresStore implements Store {
     const { values, globals } = claimParams(request, this.channel);
     const settle = settleParams(settlements);
     if (settle.count === 0 && globals.length === 0) return { settled: settlements.map(() => false), claimed: await this.claim(request) };
-    const rows = await this.run<JobRow>('settle-and-claim', [...values, settle.json, this.schema, globals], this.db(), operation);
+    const rows = await this.run<JobRow>('settle-and-claim', [...values.slice(0, 12), settle.json, this.schema, globals, ...values.slice(12)], this.db(), operation);
     // Rows with only an id (status NULL) name applied settlements by position; the rest are claim.sql's rows.
     const applied = rows.flatMap((r) => (r.status === null && r.id !== null ? [r.id] : []));
     const claimed: ClaimedJob[] = [];
