@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { ClaimBuffer } from './claim-buffer.js';
 import { clockWith } from './clock.js';
-import { JobLostError } from './errors.js';
+import { JobLostError, StoreError } from './errors.js';
 import { RunFinisher } from './finish-run.js';
 import { JobRun, type RunContext } from './job-run.js';
 import type { RunOutcome } from './outcome.js';
@@ -90,6 +90,8 @@ export class Worker {
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
       settled: (run, applied) => this.finisher.settled(run, applied),
       tracing: null,
+      store: () => o.store(),
+      workerId: o.workerId,
     };
     this.finisher = new RunFinisher({
       workerId: o.workerId,
@@ -103,6 +105,12 @@ export class Worker {
       ended: (run) => this.runEnded(run),
       wakeAt: (at) => this.wakeup.wakeAt(at),
       stopped: () => this.state === 'stopped',
+      suspend: (s) => {
+        const store = o.store();
+        if (!store.suspend) throw new StoreError(`the ${store.kind} store does not support durable steps (Store.suspend)`);
+        return store.suspend(s);
+      },
+      clearSteps: async (job) => (o.store().clearSteps ? o.store().clearSteps!(job.id, job.lockToken) : true),
     });
   }
 
