@@ -86,7 +86,7 @@ export function suspendedRecord(
  * this event and the payload matches), 'keep' (still waiting: the payload does not match, or the job runs
  * and may wait again), 'drop' (the job is gone or no longer waits for it: forget the index entry).
  */
-export function waitVerdict(job: JobRecord | null, step: StepRecord | undefined, name: string, payload: Json): 'wake' | 'keep' | 'drop' {
+export function waitVerdict(job: Pick<JobRecord, 'status'> | null, step: StepRecord | undefined, name: string, payload: Json): 'wake' | 'keep' | 'drop' {
   if (job === null || step === undefined || step.kind !== 'wait' || step.state !== 'waiting' || step.event !== name) return 'drop';
   if (job.status === 'running') return 'keep';
   if (job.status !== 'pending') return 'drop';
