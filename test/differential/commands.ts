@@ -187,9 +187,10 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 const EVENTS = ['e1', 'e2'] as const;
-const match = fc.constantFrom<Record<string, Json> | null>(null, {}, { k: 1 }, { k: '1' }, { k: 2 }, { k: null }, { k: 1, z: 'a' });
+const match = fc.constantFrom<Record<string, Json> | null>(null, {}, { k: 1 }, { k: 1 }, { k: '1' }, { k: 2 }, { k: null }, { k: 1, z: 'a' });
 const payload: fc.Arbitrary<Json> = fc.oneof(
-  fc.record({ z: fc.constantFrom('a', 'b'), k: fc.constantFrom<Json>(1, 2, '1', null), v: data }, { requiredKeys: ['k'] }),
+  fc.record({ z: fc.constantFrom('a', 'b'), k: fc.constantFrom<Json>(1, 1, 2, '1', null), v: data }, { requiredKeys: ['k'] }),
+  fc.record({ z: fc.constantFrom('a', 'b'), k: fc.constantFrom<Json>(1, 1, 2, '1', null), v: data }, { requiredKeys: ['k'] }),
   data,
 );
 
@@ -207,7 +208,7 @@ export const durableCommand: fc.Arbitrary<Command> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('clearSteps' as const), pick, stale: fc.constantFrom(false, true) }) },
   {
-    weight: 3,
+    weight: 5,
     arbitrary: fc.record({
       kind: fc.constant('suspend' as const),
       pick,
@@ -216,7 +217,7 @@ export const durableCommand: fc.Arbitrary<Command> = fc.oneof(
       match,
       until: fc.constantFrom(500, 5000, 60_000),
       sinceBack: fc.constantFrom(0, 10, 100_000),
-      stale: fc.constantFrom(false, false, true),
+      stale: fc.constantFrom(false, false, false, true),
     }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('sendEvent' as const), name: fc.constantFrom(...EVENTS), payload }) },
@@ -228,4 +229,4 @@ export const durableCommand: fc.Arbitrary<Command> = fc.oneof(
 );
 
 /** Long enough for jobs to be claimed, fail for good, be triggered and pruned within one sequence. */
-export const sequence = fc.array(fc.oneof({ weight: 4, arbitrary: command }, { weight: 1, arbitrary: durableCommand }), { minLength: 1, maxLength: 40, size: 'max' });
+export const sequence = fc.array(fc.oneof({ weight: 3, arbitrary: command }, { weight: 1, arbitrary: durableCommand }), { minLength: 1, maxLength: 40, size: 'max' });

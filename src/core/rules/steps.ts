@@ -42,10 +42,17 @@ export function matchesEvent(match: Record<string, Json> | undefined, payload: J
   return keys.every((key) => Object.hasOwn(fields, key) && fields[key] === match[key]);
 }
 
-/** The first of `events` (oldest first) of this name, sent at or after `since`, that matches. */
+/**
+ * The event a wait takes: of `events` (in the order sent), those of this name sent at or after `since` that
+ * match, the earliest by sent time, then the first sent (stores read them ordered by sent time, then sequence).
+ */
 export function firstMatch(events: Iterable<SentEvent>, name: string, match: Record<string, Json> | undefined, since: number): SentEvent | null {
-  for (const event of events) if (event.name === name && event.sentAt >= since && matchesEvent(match, event.payload)) return event;
-  return null;
+  let first: SentEvent | null = null;
+  for (const event of events) {
+    if (event.name !== name || event.sentAt < since || !matchesEvent(match, event.payload)) continue;
+    if (first === null || event.sentAt < first.sentAt) first = event;
+  }
+  return first;
 }
 
 /** A waiting entry delivered: done, the payload its result, saved when the event came. */

@@ -1,0 +1,4 @@
+import { describeDurableSteps } from '../conformance/durable-steps.js';
+import { redisFactory } from './redis.factory.js';
+
+await describeDurableSteps(redisFactory);
