@@ -269,6 +269,7 @@ class RunCtx {
   readonly #run: JobRun;
   #progress: ((value: Json) => Promise<void>) | null = null;
   #followUp: ((name: string, data?: unknown, options?: FollowUpOptions) => void) | null = null;
+  #durable: Record<string, unknown> | null = null;
   declare readonly job: Job;
   declare readonly data: unknown;
   declare readonly jobId: string;
@@ -337,7 +338,8 @@ class RunCtx {
   private static readonly STEP: PropertyDescriptor = {
     get(this: RunCtx) {
       const run = this.#run;
-      return <T>(id: string, fn: () => T | Promise<T>) => run.durableRun().step(id, fn);
+      const bound = (this.#durable ??= {});
+      return (bound.step ??= <T>(id: string, fn: () => T | Promise<T>) => run.durableRun().step(id, fn));
     },
     enumerable: true,
     configurable: true,
@@ -346,7 +348,8 @@ class RunCtx {
   private static readonly SLEEP: PropertyDescriptor = {
     get(this: RunCtx) {
       const run = this.#run;
-      return (duration: Duration) => run.durableRun().sleep(duration);
+      const bound = (this.#durable ??= {});
+      return (bound.sleep ??= (duration: Duration) => run.durableRun().sleep(duration));
     },
     enumerable: true,
     configurable: true,
@@ -355,7 +358,8 @@ class RunCtx {
   private static readonly SLEEP_UNTIL: PropertyDescriptor = {
     get(this: RunCtx) {
       const run = this.#run;
-      return (at: Date | number | string) => run.durableRun().sleepUntil(at);
+      const bound = (this.#durable ??= {});
+      return (bound.sleepUntil ??= (at: Date | number | string) => run.durableRun().sleepUntil(at));
     },
     enumerable: true,
     configurable: true,
@@ -364,7 +368,8 @@ class RunCtx {
   private static readonly WAIT_FOR_EVENT: PropertyDescriptor = {
     get(this: RunCtx) {
       const run = this.#run;
-      return (name: string, options: WaitOptions) => run.durableRun().waitForEvent(name, options);
+      const bound = (this.#durable ??= {});
+      return (bound.waitForEvent ??= (name: string, options: WaitOptions) => run.durableRun().waitForEvent(name, options));
     },
     enumerable: true,
     configurable: true,
