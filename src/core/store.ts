@@ -430,7 +430,8 @@ export interface Store {
   /**
    * Apply a Suspension as settle() applies a settlement, and store its entry when the job is left pending. A
    * waiting entry is first checked against the events sent since its `since`: a match makes it done (the
-   * payload its result) and the job due now; otherwise the job is registered as waiting for the event.
+   * payload its result) and the job due now; otherwise the job is registered as waiting for the event. A
+   * suspension already applied (resent after a lost answer) answers true and writes nothing, as settle() does.
    */
   suspend?(s: Suspension): Promise<boolean>;
   /** The first event of this name sent at or after `since` whose payload matches (rules/steps.ts matchesEvent). */

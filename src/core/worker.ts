@@ -109,12 +109,16 @@ export class Worker {
       ended: (run) => this.runEnded(run),
       wakeAt: (at) => this.wakeup.wakeAt(at),
       stopped: () => this.state === 'stopped',
-      suspend: (s) => {
+      // Durable runs (durable.ts): given up on like a settle; a suspension resent after a lost answer answers true.
+      suspend: async (s) => {
         const store = o.store();
         if (!store.suspend) throw new StoreError(`the ${store.kind} store does not support durable steps (Store.suspend)`);
-        return store.suspend(s);
+        return withTimeout(store.suspend(s), this.storeCallTimeout(), 'recording a sleep or wait');
       },
-      clearSteps: async (job) => (o.store().clearSteps ? o.store().clearSteps!(job.id, job.lockToken) : true),
+      clearSteps: async (job) => {
+        const store = o.store();
+        return store.clearSteps ? withTimeout(store.clearSteps(job.id, job.lockToken), this.storeCallTimeout(), 'clearing steps') : true;
+      },
     });
   }
 

@@ -358,8 +358,9 @@ export class MemoryStore implements Store {
     const copy = JSON.parse(JSON.stringify(s)) as Suspension;
     const job = this.held(copy.id);
     const outcome = suspendedRecord(job, copy, (name, match, since) => firstMatch(this.storedEvents(), name, match, since));
-    if (!outcome) return false;
-    this.write(outcome.record, null);
+    // Not held: a resend of a suspension already applied answers true and writes nothing (as settle does).
+    if (!outcome) return settleAnswer(job, copy.lockToken);
+    this.write(outcome.record, null, undefined, copy.lockToken);
     if (outcome.step) this.putStep(copy.id, outcome.step);
     if (outcome.register !== null) {
       let waiting = this.waits.get(outcome.register);

@@ -86,7 +86,11 @@ export class PgSteps {
     return this.host.transaction(async (client) => {
       const waits = s.step.kind === 'wait' && s.step.state === 'waiting';
       if (waits) await this.lockEvent(client, s.step.event!);
-      if (!(await this.host.settleOne(client, json))) return false;
+      // Not held by this run: settle.sql writes nothing and answers whether this run's outcome was applied before
+      // (a suspension resent after its answer was lost answers true); its entry is not written again either.
+      const held = await client.query(`SELECT 1 FROM ${q}.jobs WHERE id = $1 AND lock_token = $2 AND status IN ('running', 'cancelled') FOR UPDATE`, [id, s.lockToken]);
+      const applied = await this.host.settleOne(client, json);
+      if (!applied || held.rows.length === 0) return applied;
       const { rows } = await client.query<{ status: JobStatus }>(`SELECT status FROM ${q}.jobs WHERE id = $1`, [id]);
       if (rows[0]?.status !== 'pending') return true;
       let step = s.step;

@@ -54,8 +54,11 @@ export function findEvent(stmt: Prepare, name: string, match: Record<string, Jso
 export function suspend(stmt: Prepare, s: Suspension): boolean {
   const id = parseId(s.id);
   if (id === null) return false;
+  // Not held by this run: settle.sql writes nothing and answers whether this run's outcome was applied before
+  // (a suspension resent after its answer was lost answers true); its entry is not written again either.
+  const held = stmt("SELECT 1 FROM hourglass_jobs WHERE id = ? AND lock_token = ? AND status IN ('running', 'cancelled')").get(id, s.lockToken);
   const [applied] = settleRows(stmt, [s]);
-  if (!applied) return false;
+  if (!applied || !held) return applied === true;
   const job = stmt('SELECT status FROM hourglass_jobs WHERE id = ?').get(id) as { status: string };
   if (job.status !== 'pending') return true;
   let step = s.step;
