@@ -178,6 +178,28 @@ export async function describeDurableSteps(factory: StoreFactory): Promise<void>
       expect(wait).toMatchObject({ status: 'completed', result: null });
     });
 
+    it('a cancelled waiting job is not woken; sleepUntil a time wakes the job then', async () => {
+      const s = await h.scheduler();
+      s.define('waits', async (_job, ctx) => ctx.waitForEvent('ping', { timeout: '1h' }));
+      const woke: number[] = [];
+      s.define('until', async (_job, ctx) => {
+        await ctx.sleepUntil(new Date(Date.now() + 300));
+        woke.push(Date.now());
+      });
+      await s.start();
+      const waiting = await s.now('waits');
+      await waitUntil(async () => (await s.history(waiting.id)).some((r) => r.kind === 'wait' && r.status === 'pending'));
+      await s.cancel(waiting.id);
+      expect(await s.sendEvent('ping', {})).toBe(0);
+      expect(await statusOf(s, waiting.id)).toBe('cancelled');
+      const started = Date.now();
+      const sleeper = await s.now('until');
+      await waitUntil(async () => (await statusOf(s, sleeper.id)) === 'completed');
+      expect(woke).toHaveLength(1);
+      expect(woke[0]! - started).toBeGreaterThanOrEqual(250);
+      expect((await s.history(sleeper.id)).map((r) => r.kind ?? 'run')).toEqual(['sleep', 'run']);
+    });
+
     it('trigger() of a finished job starts a new cycle: its steps run again', async () => {
       const s = await h.scheduler();
       let runs = 0;
