@@ -121,19 +121,21 @@ export class PgSteps {
   async send(name: string, payload: Json, now: number): Promise<number> {
     return this.host.transaction(async (client) => {
       await this.lockEvent(client, name);
-      const { rows } = await client.query<{ job_id: string; key: string; status: JobStatus | null; entry: string | null }>(this.sql('send-event'), [
-        name,
-        JSON.stringify(payload),
-        now,
-        now - EVENT_RETENTION_MS,
+      const waits = await client.query<{ job_id: string; key: string }>(this.sql('send-event'), [name, JSON.stringify(payload), now, now - EVENT_RETENTION_MS]);
+      if (waits.rows.length === 0) return 0;
+      const { rows } = await client.query<{ job_id: string; key: string; status: JobStatus; entry: string | null }>(this.sql('lock-waits'), [
+        waits.rows.map((w) => w.job_id),
+        waits.rows.map((w) => w.key),
       ]);
       const woken: string[] = [];
       const entries: string[] = [];
       const keys: string[] = [];
-      const gone: string[] = [];
+      // Waits whose job is gone have no row: they go.
+      const found = new Set(rows.map((r) => r.job_id));
+      const gone: string[] = waits.rows.filter((w) => !found.has(w.job_id)).map((w) => w.job_id);
       for (const row of rows) {
         const step = row.entry === null ? undefined : (JSON.parse(row.entry) as StepRecord);
-        const verdict = waitVerdict(row.status === null ? null : { status: row.status }, step, name, payload);
+        const verdict = waitVerdict({ status: row.status }, step, name, payload);
         if (verdict === 'keep') continue;
         gone.push(row.job_id);
         if (verdict === 'drop') continue;
