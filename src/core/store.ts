@@ -174,6 +174,46 @@ export interface Settlement {
   history: HistoryEntry | null;
 }
 
+/**
+ * A memoised entry of a durable run (ctx.step, ctx.sleep, ctx.waitForEvent; rules/steps.ts), kept per job and
+ * cycle. `key` is unique within the job: `step:<id>` for ctx.step, `sleep:<n>` and `wait:<n>` for the n-th sleep
+ * or wait of a run (call order).
+ */
+export interface StepRecord {
+  key: string;
+  kind: 'step' | 'sleep' | 'wait';
+  /** 'done': `result` is the memoised value; 'waiting': a wait not yet delivered nor timed out. */
+  state: 'done' | 'waiting';
+  /** The step's value or the wait's payload (null: timed out); absent for a step that returned undefined and for sleeps. */
+  result?: Json;
+  /** The attempt of the run that saved it. */
+  attempt: number;
+  /** When it was saved (a woken wait: when the event was sent). */
+  at: number;
+  workerId: string;
+  /** A sleep's wake time; a wait's timeout. */
+  until?: number;
+  /** A wait: the event's name, the top-level fields a payload must equal, and since when an event counts. */
+  event?: string;
+  match?: Record<string, Json>;
+  since?: number;
+}
+
+/**
+ * A run that ends by waiting in the store (ctx.sleep, ctx.waitForEvent): a settlement (status 'pending', due at
+ * the wake time or the wait's timeout, attempts restored, no history record) and the entry to store with it.
+ */
+export interface Suspension extends Settlement {
+  step: StepRecord;
+}
+
+/** An event as sendEvent stored it (kept EVENT_RETENTION_MS, rules/steps.ts). */
+export interface SentEvent {
+  name: string;
+  payload: Json;
+  sentAt: number;
+}
+
 export interface Lease {
   id: string;
   lockToken: string;
@@ -396,6 +436,30 @@ export interface Store {
   /** Named distributed locks with an owner and a time to live. */
   acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   releaseLock(name: string, owner: string): Promise<boolean>;
+
+  // ---- durable runs (rules/steps.ts). Optional: a store without them refuses ctx.step, ctx.sleep, sendEvent.
+
+  /** Every entry of the job's current cycle, in compareSteps order; [] for an unknown id. */
+  loadSteps?(id: string): Promise<StepRecord[]>;
+  /** Store (insert or replace by key) an entry if this run still holds the running job (as saveProgress). */
+  saveStep?(id: string, lockToken: string, step: StepRecord, now: number): Promise<boolean>;
+  /** Delete the job's entries if this run still holds the running job (a repeat's cycle ends). */
+  clearSteps?(id: string, lockToken: string): Promise<boolean>;
+  /**
+   * Apply a Suspension as settle() applies a settlement, and store its entry when the job is left pending. A
+   * waiting entry is first checked against the events sent since its `since`: a match makes it done (the
+   * payload its result) and the job due now; otherwise the job is registered as waiting for the event. A
+   * suspension already applied (resent after a lost answer) answers true and writes nothing, as settle() does.
+   */
+  suspend?(s: Suspension): Promise<boolean>;
+  /** The first event of this name sent at or after `since` whose payload matches (rules/steps.ts matchesEvent). */
+  findEvent?(name: string, match: Record<string, Json>, since: number): Promise<SentEvent | null>;
+  /**
+   * One atomic operation: store the event (and forget this name's events older than EVENT_RETENTION_MS), then
+   * wake every pending job waiting for it whose match it satisfies (entry done with the payload, due now).
+   * Returns the number woken.
+   */
+  sendEvent?(name: string, payload: Json, now: number): Promise<number>;
 
   /**
    * Optional cross-process wake-ups: call `onWake` when another process made work due (insert, retry, trigger).

@@ -182,7 +182,18 @@ export interface BackoffSpec {
 export interface HistoryRecord {
   id: string;
   jobId: string;
-  status: 'completed' | 'failed' | 'cancelled';
+  /**
+   * 'run' (absent in records of older versions: a run too), or an entry of a durable run: 'step' (completed,
+   * its result), 'sleep' (result { until }), 'wait' (result: the payload, null on timeout; status 'pending'
+   * while it waits). See docs/durable-steps.md.
+   */
+  kind?: 'run' | 'step' | 'sleep' | 'wait';
+  /** A step's id, or `sleep:<n>` / `wait:<n>`; absent for a run. */
+  step?: string;
+  /** A wait's event name and match (what a waiting job waits for). */
+  event?: string;
+  match?: Record<string, Json>;
+  status: 'completed' | 'failed' | 'cancelled' | 'pending';
   attempt: number;
   startedAt: Date;
   completedAt: Date;
@@ -235,6 +246,21 @@ export interface BaseContext<T = unknown> {
   followUp(name: string, data?: unknown, options?: FollowUpOptions): void;
   /** The scheduler running this job, for handlers that schedule or inspect other jobs. */
   scheduler: JobsClient;
+  /**
+   * A durable step (docs/durable-steps.md): runs `fn` once per job cycle and stores its result (JSON) before
+   * returning it; every later run of the job (retry, crash, after a sleep or a wait) gets the stored result
+   * without running `fn` again. Ids must be unique within a run (DuplicateStepError).
+   */
+  step<R>(id: string, fn: () => R | Promise<R>): Promise<R>;
+  /** End the run here; the job waits in the store (no slot, no lease, attempt not counted) and runs again from the top after `duration`. */
+  sleep(duration: Duration): Promise<void>;
+  /** ctx.sleep until a time (Date, epoch ms or ISO text). */
+  sleepUntil(at: Date | number | string): Promise<void>;
+  /**
+   * Wait in the store for `scheduler.sendEvent(name, payload)` with a payload whose top-level fields equal
+   * `match`'s; the payload, or null once `timeout` passed. An event sent since this run started counts.
+   */
+  waitForEvent<P extends Json = Json>(name: string, options: { match?: Record<string, string | number | boolean | null>; timeout: Duration }): Promise<P | null>;
 }
 
 /**
@@ -296,6 +322,8 @@ export interface JobsClient<J extends object = AnyJobs> {
   queueSize(name?: string): Promise<number>;
   countJobs(name?: string, statuses?: readonly JobStatus[]): Promise<Record<JobStatus, number>>;
   requeueFailed(name?: string): Promise<number>;
+  /** Deliver an event to the jobs waiting for it (ctx.waitForEvent); returns how many were woken. */
+  sendEvent(name: string, payload?: Json): Promise<number>;
   pause(name: string): Promise<void>;
   resume(name: string): Promise<void>;
   pausedNames(): Promise<string[]>;

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { ClaimBuffer } from './claim-buffer.js';
 import { clockWith } from './clock.js';
-import { JobLostError } from './errors.js';
+import { JobLostError, StoreError } from './errors.js';
 import { RunFinisher } from './finish-run.js';
 import { JobRun, type RunContext } from './job-run.js';
 import type { RunOutcome } from './outcome.js';
@@ -97,6 +97,8 @@ export class Worker {
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
       settled: (run, applied) => this.finisher.settled(run, applied),
       tracing: null,
+      store: () => o.store(),
+      workerId: o.workerId,
     };
     this.finisher = new RunFinisher({
       workerId: o.workerId,
@@ -111,6 +113,16 @@ export class Worker {
       ended: (run) => this.runEnded(run),
       wakeAt: (at) => this.wakeup.wakeAt(at),
       stopped: () => this.state === 'stopped',
+      // Durable runs (durable.ts): given up on like a settle; a suspension resent after a lost answer answers true.
+      suspend: async (s) => {
+        const store = o.store();
+        if (!store.suspend) throw new StoreError(`the ${store.kind} store does not support durable steps (Store.suspend)`);
+        return withTimeout(store.suspend(s), this.storeCallTimeout(), 'recording a sleep or wait');
+      },
+      clearSteps: async (job) => {
+        const store = o.store();
+        return store.clearSteps ? withTimeout(store.clearSteps(job.id, job.lockToken), this.storeCallTimeout(), 'clearing steps') : true;
+      },
     });
   }
 

@@ -68,7 +68,14 @@ export type Command =
       offset: number;
     }
   | { kind: 'process'; id: string; running: number; stopped: boolean; keepMs: number }
-  | { kind: 'lock'; name: string; owner: string; ttl: number; release: boolean };
+  | { kind: 'lock'; name: string; owner: string; ttl: number; release: boolean }
+  // Durable runs (rules/steps.ts): entries saved and cleared by a claim, suspensions, events.
+  | { kind: 'saveStep'; pick: number; key: string; value: Json; stale: boolean }
+  | { kind: 'clearSteps'; pick: number; stale: boolean }
+  | { kind: 'suspend'; pick: number; wait: boolean; event: string; match: Record<string, Json> | null; until: number; sinceBack: number; stale: boolean }
+  | { kind: 'sendEvent'; name: string; payload: Json }
+  | { kind: 'findEvent'; name: string; match: Record<string, Json>; sinceBack: number }
+  | { kind: 'loadSteps'; pick: number };
 
 /** Objects whose keys come in a random order: stores must give them back in that order. */
 const data: fc.Arbitrary<Json> = fc.oneof(
@@ -209,5 +216,47 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
   },
 );
 
+const EVENTS = ['e1', 'e2'] as const;
+const match = fc.constantFrom<Record<string, Json> | null>(null, {}, { k: 1 }, { k: 1 }, { k: '1' }, { k: 2 }, { k: null }, { k: 1, z: 'a' });
+const payload: fc.Arbitrary<Json> = fc.oneof(
+  fc.record({ z: fc.constantFrom('a', 'b'), k: fc.constantFrom<Json>(1, 1, 2, '1', null), v: data }, { requiredKeys: ['k'] }),
+  fc.record({ z: fc.constantFrom('a', 'b'), k: fc.constantFrom<Json>(1, 1, 2, '1', null), v: data }, { requiredKeys: ['k'] }),
+  data,
+);
+
+/** Durable-run commands, drawn beside the others (see `sequence`). */
+export const durableCommand: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('saveStep' as const),
+      pick,
+      key: fc.constantFrom('step:s1', 'step:s2', 'wait:1'),
+      value: data,
+      stale: fc.constantFrom(false, false, true),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('clearSteps' as const), pick, stale: fc.constantFrom(false, true) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('suspend' as const),
+      pick,
+      wait: fc.boolean(),
+      event: fc.constantFrom(...EVENTS),
+      match,
+      until: fc.constantFrom(500, 5000, 60_000),
+      sinceBack: fc.constantFrom(0, 10, 100_000),
+      stale: fc.constantFrom(false, false, false, true),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('sendEvent' as const), name: fc.constantFrom(...EVENTS), payload }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('findEvent' as const), name: fc.constantFrom(...EVENTS), match: match.map((m) => m ?? {}), sinceBack: fc.constantFrom(0, 5, 100_000) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('loadSteps' as const), pick }) },
+);
+
 /** Long enough for jobs to be claimed, fail for good, be triggered and pruned within one sequence. */
-export const sequence = fc.array(command, { minLength: 1, maxLength: 40, size: 'max' });
+export const sequence = fc.array(fc.oneof({ weight: 3, arbitrary: command }, { weight: 1, arbitrary: durableCommand }), { minLength: 1, maxLength: 40, size: 'max' });

@@ -23,6 +23,7 @@ import {
   type HeldJob,
 } from '../../core/rules/lifecycle.js';
 import { historyToPrune, jobsToPrune } from '../../core/rules/prune.js';
+import { compareSteps, EVENT_RETENTION_MS, firstMatch, holdsRun, suspendedRecord, triggerStartsCycle, waitVerdict, deliveredStep, wokenRecord } from '../../core/rules/steps.js';
 import { compareJobs, matchesQuery } from '../../core/rules/query.js';
 import type {
   CancelResult,
@@ -42,8 +43,11 @@ import type {
   ProcessRecord,
   PruneRequest,
   PruneResult,
+  SentEvent,
   Settlement,
+  StepRecord,
   Store,
+  Suspension,
   StoreInitOptions,
 } from '../../core/store.js';
 import type { Json, JobStatus } from '../../core/types.js';
@@ -85,6 +89,10 @@ export class MemoryStore implements Store {
   private readonly rateLog = new Map<string, number[]>();
   private nextJobId = 1;
   private nextHistoryId = 1;
+  /** Durable runs (rules/steps.ts): entries by job id then key (JSON text), events oldest first, waits by event name. */
+  private readonly steps = new Map<string, Map<string, string>>();
+  private events: { text: string; event: SentEvent }[] = [];
+  private readonly waits = new Map<string, Map<string, string>>();
 
   async init(_options: StoreInitOptions): Promise<void> {}
   async close(): Promise<void> {}
@@ -302,6 +310,7 @@ export class MemoryStore implements Store {
     if (!job) return null;
     const outcome = triggeredRecord(job.record, this.liveHolder(job.record.dedupeKey), now);
     if (!outcome) return job.record;
+    if (triggerStartsCycle(job.record)) this.steps.delete(id);
     this.write(outcome.record, null);
     this.wake();
     return this.read(this.jobs.get(id)!);
@@ -319,6 +328,7 @@ export class MemoryStore implements Store {
 
   async remove(id: string): Promise<boolean> {
     if (!this.jobs.delete(id)) return false;
+    this.steps.delete(id);
     this.history_ = this.history_.filter((h) => h.jobId !== id);
     return true;
   }
@@ -373,6 +383,85 @@ export class MemoryStore implements Store {
     return async () => {
       this.listeners.delete(onWake);
     };
+  }
+
+  // ---- durable runs (rules/steps.ts) ---------------------------------------------------------------------
+
+  async loadSteps(id: string): Promise<StepRecord[]> {
+    const entries = this.steps.get(String(id));
+    if (!entries) return [];
+    return [...entries.values()].map((text) => JSON.parse(text) as StepRecord).sort(compareSteps);
+  }
+
+  private putStep(id: string, step: StepRecord): void {
+    let entries = this.steps.get(id);
+    if (!entries) this.steps.set(id, (entries = new Map()));
+    entries.set(step.key, JSON.stringify(step));
+  }
+
+  private stepOf(id: string, key: string): StepRecord | undefined {
+    const text = this.steps.get(id)?.get(key);
+    return text === undefined ? undefined : (JSON.parse(text) as StepRecord);
+  }
+
+  async saveStep(id: string, lockToken: string, step: StepRecord, _now: number): Promise<boolean> {
+    const job = this.held(id);
+    if (!holdsRun(job, lockToken)) return false;
+    this.putStep(id, JSON.parse(JSON.stringify(step)) as StepRecord);
+    return true;
+  }
+
+  async clearSteps(id: string, lockToken: string): Promise<boolean> {
+    if (!holdsRun(this.held(id), lockToken)) return false;
+    this.steps.delete(id);
+    return true;
+  }
+
+  private storedEvents(): SentEvent[] {
+    return this.events.map((e) => JSON.parse(e.text) as SentEvent);
+  }
+
+  async suspend(s: Suspension): Promise<boolean> {
+    const copy = JSON.parse(JSON.stringify(s)) as Suspension;
+    const job = this.held(copy.id);
+    const outcome = suspendedRecord(job, copy, (name, match, since) => firstMatch(this.storedEvents(), name, match, since));
+    // Not held: a resend of a suspension already applied answers true and writes nothing (as settle does).
+    if (!outcome) return settleAnswer(job, copy.lockToken);
+    this.write(outcome.record, null, undefined, copy.lockToken);
+    if (outcome.step) this.putStep(copy.id, outcome.step);
+    if (outcome.register !== null) {
+      let waiting = this.waits.get(outcome.register);
+      if (!waiting) this.waits.set(outcome.register, (waiting = new Map()));
+      waiting.set(copy.id, copy.step.key);
+    }
+    if (outcome.record.status === 'pending' && outcome.record.nextRunAt <= copy.finishedAt) this.wake();
+    return true;
+  }
+
+  async findEvent(name: string, match: Record<string, Json>, since: number): Promise<SentEvent | null> {
+    return firstMatch(this.storedEvents(), name, match, since);
+  }
+
+  async sendEvent(name: string, payload: Json, now: number): Promise<number> {
+    const event: SentEvent = { name, payload: copyJson(payload), sentAt: now };
+    this.events = this.events.filter((e) => e.event.name !== name || e.event.sentAt >= now - EVENT_RETENTION_MS);
+    this.events.push({ text: JSON.stringify(event), event });
+    const waiting = this.waits.get(name);
+    let woken = 0;
+    for (const [id, key] of waiting ?? []) {
+      const row = this.jobs.get(id);
+      const record = row ? this.read(row) : null;
+      const verdict = waitVerdict(record, this.stepOf(id, key), name, event.payload);
+      if (verdict === 'keep') continue;
+      waiting!.delete(id);
+      if (verdict === 'drop') continue;
+      this.putStep(id, deliveredStep(this.stepOf(id, key)!, event.payload, now));
+      this.write(wokenRecord(record!, now), row!.lockToken);
+      woken++;
+    }
+    if (waiting?.size === 0) this.waits.delete(name);
+    if (woken > 0) this.wake();
+    return woken;
   }
 
   // ---- reads -----------------------------------------------------------------------------------------------

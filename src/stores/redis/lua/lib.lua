@@ -246,7 +246,7 @@ local function removeJob(id, job)
   redis.call('ZREM', P .. ':hheads', id)
   redis.call('ZREM', P .. ':rep', id)
   redis.call('HDEL', P .. ':hist1', id)
-  redis.call('DEL', jobKey(id), P .. ':hist:' .. id)
+  redis.call('DEL', jobKey(id), P .. ':hist:' .. id, P .. ':steps:' .. id) -- P:steps:<id>: its durable entries (shared/steps.lua)
 end
 
 -- Tri-state patch values from the client: 'u' leave as is, 'n' null, 'v<text>' set to text.
