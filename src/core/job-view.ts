@@ -26,6 +26,7 @@ export function toJob<T = unknown>(record: JobRecord, maxAttempts: number): Job<
     label: record.label,
     dependencies: record.flow?.after ?? null,
     waitingFor: record.waitingFor,
+    group: record.group ?? null,
     progress: record.progress,
     backoff: record.backoff,
     timeout: record.timeoutMs,

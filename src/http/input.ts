@@ -6,6 +6,7 @@
 import { ValidationError } from '../core/errors.js';
 import { JOB_ORDER_FIELDS } from '../core/rules/query.js';
 import { repeatFromText } from '../core/scheduler.js';
+import { assertGroup } from '../core/normalise.js';
 import { parsePriority } from '../core/time/priority.js';
 import { assertCron } from '../core/time/repeat.js';
 import { assertTimezone } from '../core/time/timezone.js';
@@ -26,6 +27,8 @@ export interface CreateJobInput {
   runAt: number | undefined;
   priority: number | undefined;
   dedupeKey: string | undefined;
+  /** The job's group (JobOptions.group). */
+  group: string | undefined;
 }
 
 export interface UpdateJobInput {
@@ -61,7 +64,7 @@ export const MAX_BULK_IDS = 1000;
 /** Longest ?q= search text. */
 export const MAX_SEARCH_LENGTH = 200;
 
-const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey'];
+const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey', 'group'];
 const UPDATE_FIELDS = ['schedule', 'timezone', 'data', 'maxAttempts', 'priority', 'runAt'];
 const LIST_PARAMS = ['status', 'name', 'q', 'counts', 'sort', 'dir', 'limit', 'offset'];
 export const DEFAULT_LIMIT = 100;
@@ -84,6 +87,7 @@ export function parseCreateJob(body: unknown, now: number, defaultTimezone: stri
     runAt: given(b.runAt) ? parseRunAt(b.runAt, now, zone) : undefined,
     priority: given(b.priority) ? parsePriority(b.priority as never, 'priority') : undefined,
     dedupeKey: assertOptionalString(b.dedupeKey, 'dedupeKey'),
+    group: assertGroup(b.group, 'group') ?? undefined,
   };
 }
 

@@ -62,6 +62,7 @@ function toInput(job: NewJob) {
     dedupe_key: job.dedupeKey,
     label: job.label ?? null,
     trace: job.trace ?? null,
+    grp: job.group ?? null,
     due_at: job.dueAt,
     next_run_at: job.nextRunAt,
   };

@@ -19,7 +19,7 @@ export function canonicalJson(value: unknown): string {
 
 const orEmpty = (value: string | number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
 
-/** The 13 values insert.lua reads per job. */
+/** The 14 values insert.lua reads per job. */
 export function newJobArgs(job: NewJob): Arg[] {
   return [
     job.name,
@@ -35,6 +35,7 @@ export function newJobArgs(job: NewJob): Arg[] {
     job.nextRunAt,
     orEmpty(job.label),
     orEmpty(job.trace),
+    orEmpty(job.group),
   ];
 }
 
@@ -59,6 +60,7 @@ export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
     dedupeKey: job.dedupeKey || null,
     label: job.label || null,
     trace: job.trace || null,
+    group: job.group || null,
     dueAt: job.dueAt,
     nextRunAt: job.nextRunAt,
     lastRunAt: null,
@@ -133,6 +135,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     dedupeKey: f.dedupeKey ?? null,
     label: f.label ?? null,
     trace: f.trace ?? null,
+    group: f.group ?? null,
     dueAt: Number(f.dueAt),
     nextRunAt: Number(f.nextRunAt),
     lastRunAt: num(f.lastRunAt),
@@ -161,7 +164,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
 export const CLAIM_FIELDS = [
   'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
   'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt', 'label',
-  'lastErrorStack', 'trace', 'flow', 'waitingFor',
+  'lastErrorStack', 'trace', 'group', 'flow', 'waitingFor',
 ] as const;
 // claimedJob reads the reply by position: keep it in step with this order.
 
@@ -182,6 +185,7 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     dedupeKey: v[11] ?? null,
     label: v[19] ?? null,
     trace: v[21] ?? null,
+    group: v[22] ?? null,
     dueAt: Number(v[12]),
     nextRunAt: Number(v[13]),
     lastRunAt: request.now,
@@ -190,10 +194,10 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     lastErrorStack: v[20] ?? null,
     result: jsonOrNull(v[16]) as Json | null,
     progress: jsonOrNull(v[17]) as Json | null,
-    flow: jsonOrNull(v[22]),
-    waitingFor: Number(v[23] ?? 0),
+    flow: jsonOrNull(v[23]),
+    waitingFor: Number(v[24] ?? 0),
     lockedBy: request.workerId,
-    lockedUntil: Number(v[24]),
+    lockedUntil: Number(v[25]),
     lockToken: request.lockToken,
     createdAt: Number(v[18]),
     updatedAt: request.now,

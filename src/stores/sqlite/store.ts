@@ -28,9 +28,12 @@ import type {
   ProcessRecord,
   PruneRequest,
   PruneResult,
+  SentEvent,
   Settlement,
+  StepRecord,
   Store,
   StoreInitOptions,
+  Suspension,
 } from '../../core/store.js';
 import type { Json, JobStatus } from '../../core/types.js';
 import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
@@ -43,6 +46,7 @@ import { migrate, migrationStatus } from './migrate.js';
 import { listProcessRows, putProcessRow } from './processes.js';
 import { jsonText, parseId, toHistory, toRecord, type HistoryRow as HistoryRowData, type JobRow } from './rows.js';
 import { settleRows } from './settle.js';
+import * as steps from './steps.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' (one process only). Default './hourglass.db'. */
@@ -277,9 +281,10 @@ export class SqliteStore implements Store {
             const holder = this.stmt('find-dedupe.sql').get({ dedupe_key: before.dedupe_key }) as JobRow | undefined;
             if (holder) throw new DedupeConflictError(String(before.id), before.dedupe_key, String(holder.id));
           }
-          const after = this.stmt('trigger.sql').get({ id: key, now }) as JobRow | undefined;
-          if (after && FINISHED.has(before.status)) afterTrigger(this.stmt, toRecord(after), now);
-          return after ?? before;
+          const triggered = this.stmt('trigger.sql').get({ id: key, now }) as JobRow | undefined;
+          if (triggered && before.status !== 'pending') steps.clearCycle(this.stmt, key); // a new cycle (rules/steps.ts)
+          if (triggered && FINISHED.has(before.status)) afterTrigger(this.stmt, toRecord(triggered), now);
+          return triggered ?? before;
         })
         .immediate(),
     );
@@ -372,5 +377,37 @@ export class SqliteStore implements Store {
 
   async releaseLock(name: string, owner: string): Promise<boolean> {
     return this.run('releaseLock', () => this.stmt('DELETE FROM hourglass_locks WHERE name = ? AND owner = ?').run(name, owner).changes === 1);
+  }
+
+  // ---- durable runs (steps.ts) -------------------------------------------------------------------------------
+
+  async loadSteps(id: string): Promise<StepRecord[]> {
+    const key = parseId(id);
+    if (key === null) return [];
+    return this.run('loadSteps', () => steps.loadSteps(this.stmt, key));
+  }
+
+  async saveStep(id: string, lockToken: string, step: StepRecord, _now: number): Promise<boolean> {
+    const key = parseId(id);
+    if (key === null) return false;
+    return this.run('saveStep', () => steps.saveStep(this.stmt, key, lockToken, step));
+  }
+
+  async clearSteps(id: string, lockToken: string): Promise<boolean> {
+    const key = parseId(id);
+    if (key === null) return false;
+    return this.run('clearSteps', (db) => db.transaction(() => steps.clearSteps(this.stmt, key, lockToken)).immediate());
+  }
+
+  async suspend(s: Suspension): Promise<boolean> {
+    return this.run('suspend', (db) => db.transaction(() => steps.suspend(this.stmt, s)).immediate());
+  }
+
+  async findEvent(name: string, match: Record<string, Json>, since: number): Promise<SentEvent | null> {
+    return this.run('findEvent', () => steps.findEvent(this.stmt, name, match, since));
+  }
+
+  async sendEvent(name: string, payload: Json, now: number): Promise<number> {
+    return this.run('sendEvent', (db) => db.transaction(() => steps.sendEvent(this.stmt, name, payload, now)).immediate());
   }
 }

@@ -20,12 +20,12 @@
 -- $3 NOTIFY channel.
 WITH input AS MATERIALIZED (
   SELECT r.ord, nextval('{{schema}}.jobs_id_seq') AS id, r.name, r.data::json AS data, r.priority, r.max_attempts, r.backoff,
-         r.timeout_ms, r.repeat, r.repeat_key, r.dedupe_key, r.label, r.trace, r.due_at, r.next_run_at
+         r.timeout_ms, r.repeat, r.repeat_key, r.dedupe_key, r.label, r.trace, r.grp, r.due_at, r.next_run_at
   FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
     name text, data text, priority integer, max_attempts integer, backoff jsonb, timeout_ms bigint,
-    repeat jsonb, repeat_key text, dedupe_key text, label text, trace text, due_at bigint, next_run_at bigint)
+    repeat jsonb, repeat_key text, dedupe_key text, label text, trace text, grp text, due_at bigint, next_run_at bigint)
   ) WITH ORDINALITY AS r(name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key, dedupe_key,
-                         label, trace, due_at, next_run_at, ord)
+                         label, trace, grp, due_at, next_run_at, ord)
 ),
 blocked AS MATERIALIZED (
   SELECT i.ord, h.id AS holder
@@ -40,9 +40,9 @@ blocked AS MATERIALIZED (
 ),
 plain AS (
   INSERT INTO {{schema}}.jobs (id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
-                               label, trace, due_at, next_run_at, created_at, updated_at)
+                               label, trace, grp, due_at, next_run_at, created_at, updated_at)
   SELECT id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
-         label, trace, due_at, next_run_at, $2, $2
+         label, trace, grp, due_at, next_run_at, $2, $2
   FROM input WHERE repeat_key IS NULL
   ORDER BY ord
   ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'running') DO NOTHING
@@ -50,9 +50,9 @@ plain AS (
 ),
 repeating AS (
   INSERT INTO {{schema}}.jobs AS j (id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key,
-                                    dedupe_key, label, trace, due_at, next_run_at, created_at, updated_at)
+                                    dedupe_key, label, trace, grp, due_at, next_run_at, created_at, updated_at)
   SELECT id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key,
-         dedupe_key, label, trace, due_at, next_run_at, $2, $2
+         dedupe_key, label, trace, grp, due_at, next_run_at, $2, $2
   FROM input WHERE repeat_key IS NOT NULL AND ord NOT IN (SELECT ord FROM blocked)
   ORDER BY ord
   ON CONFLICT (repeat_key) WHERE repeat_key IS NOT NULL DO UPDATE

@@ -13,6 +13,8 @@ if TERMINAL[job.status] and job.dedupeKey then
 end
 if job.status ~= 'running' and job.status ~= 'blocked' then
   local previous = job.status
+  -- A finished job starts a new cycle without its durable entries (rules/steps.ts triggerStartsCycle).
+  if TERMINAL[job.status] then redis.call('DEL', P .. ':steps:' .. id) end
   unindex(id, job)
   -- A workflow node that still waits for dependencies waits again (rules/flow.ts).
   local fields = { status = tonumber(job.waitingFor or '0') > 0 and 'blocked' or 'pending', nextRunAt = nowText, updatedAt = nowText }

@@ -36,7 +36,7 @@ local function settleJobs(a)
     local b = a + i * SETTLE_FIELDS
     local id, token = ARGV[b + 1], ARGV[b + 2]
     local key = P .. ':job:' .. id
-    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed', 'settledToken', 'flow')
+    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed', 'settledToken', 'group', 'flow')
     local current = f[1]
     if f[2] ~= token or (current ~= 'running' and current ~= 'cancelled') then
       -- Not ours (any more): 1 all the same when this run's settlement was already applied (a settle resent
@@ -76,6 +76,7 @@ local function settleJobs(a)
         -- run is over, so it no longer holds a slot of its name.
         if indexing then redis.call('ZADD', P .. ':f:cancelled', finishedAt, id) end
         redis.call('ZREM', P .. ':held:' .. f[3], id)
+        if f[7] then redis.call('ZREM', P .. ':gheld:' .. groupKey(f[3], f[7]), id) end
       else
         local status, name = ARGV[b + 3], f[3]
         set[#set + 1] = 'status'; set[#set + 1] = status
@@ -88,11 +89,13 @@ local function settleJobs(a)
         end
         local l = lists.running
         l[#l + 1] = id
+        -- A grouped run frees its group's slot (one command: grouped settles are the rarer kind).
+        if f[7] then redis.call('ZREM', P .. ':grun:' .. groupKey(name, f[7]), id) end
         if status == 'pending' then
           -- A retry, the next occurrence of a repeat, or a release: indexed as any pending job is.
           local g = redis.call('HMGET', key, 'priority', 'nextRunAt')
           index(id, { status = 'pending', name = name, priority = g[1], nextRunAt = nextRunAt ~= '' and nextRunAt or g[2],
-            dedupeKey = f[4] or nil }, tonumber(finishedAt))
+            dedupeKey = f[4] or nil, group = f[7] or nil }, tonumber(finishedAt))
         else
           l = lists[status]
           if not l then l = {}; lists[status] = l end
@@ -110,7 +113,7 @@ local function settleJobs(a)
             redis.call('HDEL', P .. ':dedupe', dedupeKey)
           end
           -- A workflow node's dependents follow once the batch is written (shared/flow.lua).
-          if f[7] then flowNodes[#flowNodes + 1] = { id, status, f[7], name, tonumber(finishedAt) } end
+          if f[8] then flowNodes[#flowNodes + 1] = { id, status, f[8], name, tonumber(finishedAt) } end
         end
       end
       local body = ARGV[b + 13]

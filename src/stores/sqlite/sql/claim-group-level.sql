@@ -1,0 +1,8 @@
+-- The first @limit due jobs of one group at one priority, in claim order: a range of hourglass_jobs_claim_group
+-- that ends at the first job not yet due (as claim-level.sql for a name). Its first row also tells a group with
+-- nothing due when its next job is (@now = a time far ahead).
+SELECT id, priority, next_run_at FROM hourglass_jobs INDEXED BY hourglass_jobs_claim_group
+WHERE status = 'pending' AND job_group IS NOT NULL AND name = @name AND job_group = @grp AND priority = @priority
+  AND next_run_at <= @now
+ORDER BY next_run_at, id
+LIMIT @limit;
