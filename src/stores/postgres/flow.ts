@@ -81,6 +81,7 @@ async function insertGraph(store: PostgresStore, jobs: FlowJob[], now: number, c
     dedupe_key: job.dedupeKey,
     label: job.label ?? null,
     trace: job.trace ?? null,
+    grp: job.group ?? null,
     due_at: job.dueAt,
     next_run_at: job.nextRunAt,
     flow: JSON.stringify(after.length === 0 ? job.flow : { ...job.flow, after: Object.fromEntries(after.map((p) => [jobs[p]!.flow.key, idOf[p]!])) }),

@@ -79,6 +79,7 @@ export function insertFlowRows(stmt: Prepare, jobs: FlowJob[], now: number): Ins
       dedupe_key: job.dedupeKey,
       label: job.label ?? null,
       trace: job.trace ?? null,
+      job_group: job.group ?? null,
       due_at: job.dueAt,
       next_run_at: job.nextRunAt,
       now,

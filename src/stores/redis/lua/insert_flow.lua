@@ -1,5 +1,5 @@
 -- insertFlow: a workflow graph, in order, in one atomic step (rules/flow.ts, Store.insertFlow).
--- ARGV: P, now, count, then per job insert.lua's 13 values and:
+-- ARGV: P, now, count, then per job insert.lua's 14 values and:
 --   flow (its JSON text, without `after`), after (the positions, 0-based, of the jobs it runs after, joined by
 --   ','), afterKeys (their keys, each as a JSON string, joined by '\n'), run ('1': onDependencyFailure 'run').
 -- A job whose dedupe key a live job holds is that job (a holder taking on dependents gets a flow saying so:
@@ -7,7 +7,7 @@
 -- Returns per job { 1, HGETALL } for a new job, { 0, HGETALL } for a holder.
 local now = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
-local FIELDS = 17
+local FIELDS = 18
 local out = {}
 local ids = {}
 local nextId = nil
@@ -29,7 +29,7 @@ end
 -- A script's writes are not undone when it fails: check every position first, so a malformed call (a job after
 -- one not before it) stores nothing.
 for i = 0, count - 1 do
-  for _, p in ipairs(split(ARGV[3 + i * FIELDS + 15], ',')) do
+  for _, p in ipairs(split(ARGV[3 + i * FIELDS + 16], ',')) do
     local n = tonumber(p)
     if not n or n < 0 or n >= i or n ~= math.floor(n) then return redis.error_reply('ERR insertFlow: job ' .. i .. ' runs after position ' .. p .. ', not an earlier job') end
   end
@@ -37,7 +37,7 @@ end
 
 for i = 0, count - 1 do
   local a = 3 + i * FIELDS
-  local flow, afterText, keysText, run = ARGV[a + 14], ARGV[a + 15], ARGV[a + 16], ARGV[a + 17]
+  local flow, afterText, keysText, run = ARGV[a + 15], ARGV[a + 16], ARGV[a + 17], ARGV[a + 18]
   local dedupeKey = nullable(ARGV[a + 9])
   local holder = dedupeKey and liveDedupeHolder(dedupeKey) or nil
   if holder then
@@ -74,6 +74,7 @@ for i = 0, count - 1 do
       maxAttempts = nullable(ARGV[a + 4]), backoff = nullable(ARGV[a + 5]), timeoutMs = nullable(ARGV[a + 6]),
       ['repeat'] = nullable(ARGV[a + 7]), repeatKey = nullable(ARGV[a + 8]), dedupeKey = dedupeKey,
       dueAt = ARGV[a + 10], nextRunAt = ARGV[a + 11], label = nullable(ARGV[a + 12]), trace = nullable(ARGV[a + 13]),
+      group = nullable(ARGV[a + 14]),
       createdAt = ARGV[2], updatedAt = ARGV[2], flow = flow,
       status = #parents > 0 and 'blocked' or 'pending', waitingFor = #parents > 0 and tostring(#parents) or false,
     }

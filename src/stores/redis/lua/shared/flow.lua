@@ -5,7 +5,7 @@
 -- dependent is read by the few fields these need (never its flow, which for a fan-in of 10,000 holds 10,000 ids).
 local function depsKey(id) return P .. ':deps:' .. id end
 
-local FLOW_NODE_FIELDS = { 'status', 'name', 'priority', 'nextRunAt', 'dedupeKey', 'lockToken', 'lockedUntil', 'updatedAt', 'waitingFor', 'lastError', 'repeat' }
+local FLOW_NODE_FIELDS = { 'status', 'name', 'priority', 'nextRunAt', 'dedupeKey', 'lockToken', 'lockedUntil', 'updatedAt', 'waitingFor', 'lastError', 'repeat', 'group' }
 
 local function loadNode(id)
   local f = redis.call('HMGET', jobKey(id), unpack(FLOW_NODE_FIELDS))
