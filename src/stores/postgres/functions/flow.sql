@@ -85,16 +85,43 @@ BEGIN
 END
 $function$;
 
--- settle.sql's part: the settled workflow nodes of one batch, in settlement order, each released or cascaded
--- by its status (a job cancelled while it ran already cascaded at cancel()). `messages` hold each one's
--- failure text (rules/flow.ts dependencyError). NULL arrays (no workflow node in the batch): nothing.
+-- settle.sql's part: the settled workflow nodes of one batch. The completed ones release their dependents in two
+-- statements for the whole batch, each dependent counted down once by how many of its edges the batch makes done
+-- (a fan-in's sink is written once per batch, not once per dependency: each write in one transaction would add a
+-- row version the next one walks), its updated_at the last of those settles'; then the failed ones cascade, in
+-- settlement order. The order changes nothing (rules/flow.ts: a count down is a count down, a policy is one per
+-- dependent). `messages` hold each one's failure text (rules/flow.ts dependencyError). NULL arrays: nothing.
 CREATE OR REPLACE FUNCTION {{schema}}.flow_settled(ids bigint[], statuses text[], messages text[], finished bigint[], channel text) RETURNS integer
 LANGUAGE plpgsql VOLATILE AS $function$
+DECLARE
+  released integer;
 BEGIN
+  IF ids IS NULL THEN RETURN 0; END IF;
+  WITH parents AS (
+    SELECT p.pid, p.fin, p.ord FROM unnest(ids, statuses, finished) WITH ORDINALITY AS p(pid, pstatus, fin, ord)
+    WHERE p.pstatus = 'completed'
+  ),
+  done AS (
+    UPDATE {{schema}}.edges e SET done = true
+    FROM parents p
+    WHERE e.parent_id = p.pid AND NOT e.done
+    RETURNING e.child_id, p.fin, p.ord
+  ),
+  counts AS (
+    SELECT d.child_id, count(*) AS n, (array_agg(d.fin ORDER BY d.ord DESC))[1] AS at FROM done d GROUP BY d.child_id
+  ),
+  counted AS (
+    UPDATE {{schema}}.jobs j
+    SET waiting_for = greatest(0, j.waiting_for - c.n),
+        status = CASE WHEN j.status = 'blocked' AND j.waiting_for <= c.n THEN 'pending' ELSE j.status END,
+        updated_at = c.at
+    FROM counts c WHERE j.id = c.child_id
+    RETURNING j.status AS after_status
+  )
+  SELECT count(*) INTO released FROM counted WHERE after_status = 'pending';
+  IF released > 0 THEN PERFORM pg_notify(channel, 'release'); END IF;
   FOR k IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
-    IF statuses[k] = 'completed' THEN
-      PERFORM {{schema}}.flow_completed(ids[k], finished[k], channel);
-    ELSIF statuses[k] = 'failed' THEN
+    IF statuses[k] = 'failed' THEN
       PERFORM {{schema}}.flow_cascade(ids[k], messages[k], finished[k], channel);
     END IF;
   END LOOP;
