@@ -24,6 +24,8 @@ export function toJob<T = unknown>(record: JobRecord, maxAttempts: number): Job<
     key: record.repeatKey,
     dedupeKey: record.dedupeKey,
     label: record.label,
+    dependencies: record.flow?.after ?? null,
+    waitingFor: record.waitingFor,
     group: record.group ?? null,
     progress: record.progress,
     backoff: record.backoff,

@@ -69,6 +69,8 @@ export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
     lastErrorStack: null,
     result: null,
     progress: null,
+    flow: null,
+    waitingFor: 0,
     lockedBy: null,
     lockedUntil: null,
     createdAt: now,
@@ -142,6 +144,8 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     lastErrorStack: f.lastErrorStack ?? null,
     result: json(f.result) as Json | null,
     progress: json(f.progress) as Json | null,
+    flow: json(f.flow),
+    waitingFor: Number(f.waitingFor ?? 0),
     // Settle blanks the lock fields instead of deleting them (one command fewer per job): '' is no lock.
     lockedBy: f.lockedBy || null,
     lockedUntil: f.lockedUntil ? Number(f.lockedUntil) : null,
@@ -160,7 +164,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
 export const CLAIM_FIELDS = [
   'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
   'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt', 'label',
-  'lastErrorStack', 'trace', 'group',
+  'lastErrorStack', 'trace', 'group', 'flow', 'waitingFor',
 ] as const;
 // claimedJob reads the reply by position: keep it in step with this order.
 
@@ -190,8 +194,10 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     lastErrorStack: v[20] ?? null,
     result: jsonOrNull(v[16]) as Json | null,
     progress: jsonOrNull(v[17]) as Json | null,
+    flow: jsonOrNull(v[23]),
+    waitingFor: Number(v[24] ?? 0),
     lockedBy: request.workerId,
-    lockedUntil: Number(v[23]),
+    lockedUntil: Number(v[25]),
     lockToken: request.lockToken,
     createdAt: Number(v[18]),
     updatedAt: request.now,
