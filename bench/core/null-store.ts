@@ -6,6 +6,7 @@
  */
 import type { ClaimRequest, ClaimedJob, InsertResult, JobRecord, Lease, LeaseState, NewJob, Settlement, Store } from '../../src/core/store.js';
 import type { JobStatus } from '../../src/core/types.js';
+import { newRecord } from '../../src/core/rules/insert.js';
 
 export class NullStore implements Store {
   readonly kind = 'null';
@@ -27,26 +28,8 @@ export class NullStore implements Store {
 
   async insert(jobs: NewJob[], now: number): Promise<InsertResult[]> {
     return jobs.map((job) => {
-      const record: JobRecord = {
-        ...job,
-        trace: job.trace ?? null,
-        group: job.group ?? null,
-        id: String(this.nextId++),
-        status: 'pending',
-        attempts: 0,
-        lastRunAt: null,
-        lastFinishedAt: null,
-        lastError: null,
-        lastErrorStack: null,
-        result: null,
-        progress: null,
-        flow: null,
-        waitingFor: 0,
-        lockedBy: null,
-        lockedUntil: null,
-        createdAt: now,
-        updatedAt: now,
-      };
+      // The rules' own new record: what every store writes at insert.
+      const record = newRecord(String(this.nextId++), job, now);
       this.due.push(record);
       return { job: record, created: true };
     });
