@@ -30,6 +30,7 @@ export class NullStore implements Store {
       const record: JobRecord = {
         ...job,
         trace: job.trace ?? null,
+        dedupeUntil: null,
         id: String(this.nextId++),
         status: 'pending',
         attempts: 0,
@@ -60,7 +61,7 @@ export class NullStore implements Store {
       out.push({
         id: r.id, name: r.name, data: r.data, status: 'running', priority: r.priority, attempts: r.attempts + 1,
         maxAttempts: r.maxAttempts, backoff: r.backoff, timeoutMs: r.timeoutMs, repeat: r.repeat, repeatKey: r.repeatKey, trace: r.trace,
-        dedupeKey: r.dedupeKey, label: r.label, dueAt: r.dueAt, nextRunAt: r.nextRunAt, lastRunAt: request.now,
+        dedupeKey: r.dedupeKey, dedupeUntil: r.dedupeUntil, label: r.label, dueAt: r.dueAt, nextRunAt: r.nextRunAt, lastRunAt: request.now,
         lastFinishedAt: r.lastFinishedAt, lastError: r.lastError, lastErrorStack: r.lastErrorStack, result: r.result,
         progress: r.progress, lockedBy: request.workerId, lockedUntil: request.now + request.lockLifetimeMs,
         createdAt: r.createdAt, updatedAt: request.now, lockToken: request.lockToken,

@@ -28,6 +28,8 @@ export interface JobSpec {
   timeoutMs: number | null;
   /** The enqueuing call's trace context (absent in older recorded sequences: null). */
   trace?: string | null;
+  /** NewJob.dedupeForMs, given only with a dedupe key and no repeat key (absent in older sequences: null). */
+  dedupeFor?: number | null;
 }
 
 export type Outcome = 'success' | 'failure' | 'release' | 'success-no-save';
@@ -85,6 +87,8 @@ const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   label: fc.constantFrom(null, null, 'people'),
   timeoutMs: fc.constantFrom(null, null, 2000),
   trace: fc.constantFrom(null, null, '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'),
+  // Periods that end within a sequence (advance steps up to 40 s) and one that outlives most of it.
+  dedupeFor: fc.constantFrom(null, null, 3000, 60_000),
 });
 
 const pick = fc.nat({ max: 19 });

@@ -265,6 +265,7 @@ function newJob(spec: JobSpec, now: number): NewJob {
     repeat: spec.repeatKey === null ? null : { every: spec.every },
     repeatKey: spec.repeatKey,
     dedupeKey: spec.dedupeKey,
+    ...(spec.dedupeKey !== null && spec.repeatKey === null && spec.dedupeFor ? { dedupeForMs: spec.dedupeFor } : {}),
     label: spec.label,
     trace: spec.trace ?? null,
     dueAt: due,

@@ -1,12 +1,14 @@
 /**
  * The rules of insert, written once (see claim.ts for how stores use them). For each job of a batch, in
  * order (a job sees the ones inserted before it in the same batch):
- *   1. dedupe: a `dedupeKey` held by a live job (pending or running) other than the job's own repeating job
- *      returns that holder unchanged (created false). Never two live holders of one key.
+ *   1. dedupe: a `dedupeKey` taken by a job (rules/dedupe.ts takesKey: live, or within its dedupeFor period)
+ *      other than the job's own repeating job returns that holder unchanged (created false). Never two
+ *      holders of one key.
  *   2. repeat upsert: a `repeatKey` that exists updates that job (upsertedRecord), created false.
  *   3. otherwise a new pending job (newRecord), created true.
  */
 import type { JobRecord, NewJob } from '../store.js';
+import { dedupeUntilOf } from './dedupe.js';
 
 export const FINISHED: ReadonlySet<JobRecord['status']> = new Set(['completed', 'failed', 'cancelled']);
 export const LIVE: ReadonlySet<JobRecord['status']> = new Set(['pending', 'running']);
@@ -17,8 +19,8 @@ export type InsertDecision =
   | { kind: 'insert' };
 
 /**
- * What happens to `job`, given the job holding its repeat key (if any) and the live job holding its dedupe
- * key (if any).
+ * What happens to `job`, given the job holding its repeat key (if any) and the job taking its dedupe key at
+ * the insert's `now` (rules/dedupe.ts takesKey), if any.
  */
 export function decideInsert(job: NewJob, repeatHolder: JobRecord | null, dedupeHolder: JobRecord | null): InsertDecision {
   if (dedupeHolder !== null && dedupeHolder.id !== repeatHolder?.id) return { kind: 'existing', job: dedupeHolder };
@@ -41,6 +43,7 @@ export function newRecord(id: string, job: NewJob, now: number): JobRecord {
     repeat: job.repeat,
     repeatKey: job.repeatKey,
     dedupeKey: job.dedupeKey,
+    dedupeUntil: dedupeUntilOf(job, now),
     label: job.label ?? null,
     trace: job.trace ?? null,
     dueAt: job.dueAt,

@@ -9,7 +9,8 @@
  */
 import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
-import { decideInsert, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
+import { takesKey } from '../../core/rules/dedupe.js';
+import { decideInsert, newRecord, upsertedRecord } from '../../core/rules/insert.js';
 import {
   cancelledRecord,
   patchedRecord,
@@ -104,11 +105,12 @@ export class MemoryStore implements Store {
     this.history_.push({ seq, jobId, text: JSON.stringify({ ...entry, id: String(seq), jobId }) });
   }
 
-  private liveHolder(dedupeKey: string | null): JobRecord | null {
+  /** The job taking a dedupe key at `now` (rules/dedupe.ts takesKey), if any. */
+  private keyHolder(dedupeKey: string | null, now: number): JobRecord | null {
     if (dedupeKey === null) return null;
     for (const row of this.jobs.values()) {
       const record = this.read(row);
-      if (record.dedupeKey === dedupeKey && LIVE.has(record.status)) return record;
+      if (record.dedupeKey === dedupeKey && takesKey(record, now)) return record;
     }
     return null;
   }
@@ -131,7 +133,7 @@ export class MemoryStore implements Store {
   async insert(jobs: NewJob[], now: number): Promise<InsertResult[]> {
     const results = jobs.map((job): InsertResult => {
       const copy = JSON.parse(encodeNew(job)) as NewJob;
-      const decision = decideInsert(copy, this.repeatHolder(copy.repeatKey), this.liveHolder(copy.dedupeKey));
+      const decision = decideInsert(copy, this.repeatHolder(copy.repeatKey), this.keyHolder(copy.dedupeKey, now));
       if (decision.kind === 'existing') return { job: decision.job, created: false };
       if (decision.kind === 'upsert') {
         const record = upsertedRecord(decision.job, copy, now);
@@ -228,7 +230,7 @@ export class MemoryStore implements Store {
   async trigger(id: string, now: number): Promise<JobRecord | null> {
     const job = this.held(id);
     if (!job) return null;
-    const outcome = triggeredRecord(job.record, this.liveHolder(job.record.dedupeKey), now);
+    const outcome = triggeredRecord(job.record, this.keyHolder(job.record.dedupeKey, now), now);
     if (!outcome) return job.record;
     this.write(outcome.record, null);
     this.wake();

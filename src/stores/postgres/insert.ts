@@ -8,6 +8,7 @@
  *     again (the failed statement changed nothing), and the new statement returns that holder.
  */
 import { StoreError } from '../../core/errors.js';
+import { dedupeUntilOf } from '../../core/rules/dedupe.js';
 import type { InsertResult, NewJob } from '../../core/store.js';
 import { isDedupeRace } from './errors.js';
 import { jsonParam, toRecord, type JobRow } from './rows.js';
@@ -36,7 +37,7 @@ async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?
   const results: (InsertResult | undefined)[] = new Array(jobs.length);
   let todo = jobs.map((_, i) => i);
   for (let round = 0; round < MAX_ROUNDS && todo.length > 0; round++) {
-    const payload = JSON.stringify(todo.map((i) => toInput(jobs[i]!)));
+    const payload = JSON.stringify(todo.map((i) => toInput(jobs[i]!, now)));
     const rows = await store.run<JobRow & { ord: string | null; created: boolean }>('insert', [payload, now, store.notifyChannel], via);
     for (const row of rows) {
       if (row.ord === null) continue;
@@ -49,7 +50,7 @@ async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?
   return results as InsertResult[];
 }
 
-function toInput(job: NewJob) {
+function toInput(job: NewJob, now: number) {
   return {
     name: job.name,
     data: jsonParam(job.data),
@@ -60,6 +61,7 @@ function toInput(job: NewJob) {
     repeat: job.repeat,
     repeat_key: job.repeatKey,
     dedupe_key: job.dedupeKey,
+    dedupe_until: dedupeUntilOf(job, now),
     label: job.label ?? null,
     trace: job.trace ?? null,
     due_at: job.dueAt,

@@ -19,6 +19,8 @@ export interface JobRow {
   repeat: JobRecord['repeat'];
   repeat_key: string | null;
   dedupe_key: string | null;
+  /** Added by migration 016. */
+  dedupe_until: string | null;
   /** Added by migration 005. */
   label: string | null;
   /** Added by migration 012. */
@@ -70,6 +72,7 @@ export function toRecord(row: JobRow): JobRecord {
     repeat: row.repeat ?? null,
     repeatKey: row.repeat_key,
     dedupeKey: row.dedupe_key,
+    dedupeUntil: row.dedupe_until === undefined ? null : numOrNull(row.dedupe_until),
     label: row.label ?? null,
     trace: row.trace ?? null,
     dueAt: num(row.due_at),

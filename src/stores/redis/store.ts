@@ -197,7 +197,7 @@ export class RedisStore implements Store {
     if (jobs.length === 0) return [];
     const args = (): Arg[] => {
       const list: Arg[] = [this.keys.tag, now, jobs.length];
-      for (const job of jobs) for (const arg of newJobArgs(job)) list.push(arg);
+      for (const job of jobs) for (const arg of newJobArgs(job, now)) list.push(arg);
       return list;
     };
     return this.run('insert', scripts().insert, args, (rows: [number, string | string[]][]) =>

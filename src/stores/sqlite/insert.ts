@@ -1,12 +1,13 @@
 /**
  * Insert, inside the caller's write transaction, job by job in order (a later job sees an earlier one).
  *
- * A dedupe key held by another live job wins over everything: that holder comes back unchanged (created
+ * A dedupe key taken by another job (live, or within its dedupeFor period: rules/dedupe.ts) wins over everything: that holder comes back unchanged (created
  * false), even when the new job's repeat key names an existing repeating job, which is then left alone too
  * (updating it would give the key a second live holder). Otherwise a repeat key upserts its job
  * (upsert-repeat.sql), and anything else is a new row.
  */
 import type Database from 'better-sqlite3';
+import { dedupeUntilOf } from '../../core/rules/dedupe.js';
 import type { InsertResult, NewJob } from '../../core/store.js';
 import { jsonText, toRecord, type JobRow } from './rows.js';
 
@@ -15,7 +16,7 @@ type Prepare = (file: string) => Database.Statement;
 export function insertRows(stmt: Prepare, jobs: NewJob[], now: number): InsertResult[] {
   return jobs.map((job) => {
     if (job.dedupeKey !== null) {
-      const holder = stmt('find-dedupe.sql').get({ dedupe_key: job.dedupeKey }) as JobRow | undefined;
+      const holder = stmt('find-dedupe.sql').get({ dedupe_key: job.dedupeKey, now }) as JobRow | undefined;
       // The repeating job holding its own key is no conflict: it is updated below.
       if (holder && (job.repeatKey === null || holder.repeat_key !== job.repeatKey)) return { job: toRecord(holder), created: false };
     }
@@ -29,6 +30,7 @@ export function insertRows(stmt: Prepare, jobs: NewJob[], now: number): InsertRe
       repeat: jsonText(job.repeat),
       repeat_key: job.repeatKey,
       dedupe_key: job.dedupeKey,
+      dedupe_until: dedupeUntilOf(job, now),
       label: job.label ?? null,
       trace: job.trace ?? null,
       due_at: job.dueAt,

@@ -1,8 +1,9 @@
 -- Run now, whatever the schedule. Pending: due now. Finished (completed, failed, cancelled): a fresh cycle,
 -- attempts 0, and any lock left by a run cancelled mid-way is dropped, so that run can no longer settle it.
 -- Running: left as it is. Moves next_run_at only, never due_at (repeats continue from their due time).
--- A finished job whose dedupe key another pending or running job holds is left as it is, and the row comes
--- back with that job's id as `holder_id` (the store throws DedupeConflictError): never two live holders.
+-- A finished job whose dedupe key another job takes (pending or running, or within its dedupeFor period:
+-- src/core/rules/dedupe.ts) is left as it is, and the row comes back with that job's id as `holder_id` (the
+-- store throws DedupeConflictError): never two holders. Within its own period the job is the holder: it runs.
 -- A holder committed after this statement began is not seen here; the revival then fails on jobs_dedupe and
 -- the store asks again.
 -- $1 id, $2 now, $3 NOTIFY channel.
@@ -10,9 +11,15 @@ WITH target AS MATERIALIZED (
   SELECT id, status, dedupe_key FROM {{schema}}.jobs WHERE id = $1 FOR UPDATE
 ),
 holder AS MATERIALIZED (
-  SELECT h.id
-  FROM target t JOIN {{schema}}.jobs h ON h.dedupe_key = t.dedupe_key
-  WHERE t.status IN ('completed', 'failed', 'cancelled') AND h.status IN ('pending', 'running') AND h.id <> t.id
+  SELECT h.id FROM (
+    SELECT h.id
+    FROM target t JOIN {{schema}}.jobs h ON h.dedupe_key = t.dedupe_key
+    WHERE t.status IN ('completed', 'failed', 'cancelled') AND h.status IN ('pending', 'running') AND h.id <> t.id
+    UNION ALL
+    SELECT h.id
+    FROM target t JOIN {{schema}}.jobs h ON h.dedupe_key = t.dedupe_key
+    WHERE t.status IN ('completed', 'failed', 'cancelled') AND h.dedupe_until > $2 AND h.id <> t.id
+  ) h
   LIMIT 1
 ),
 changed AS (

@@ -30,6 +30,8 @@
 --                   index() whenever it sees a repeat, removed with the job (removeJob); a job whose repeat an
 --                   update cleared stays until then, so readers check the field (search.lua)
 --   P:dedupe        hash dedupeKey -> id of the pending or running job holding it
+--   P:dedupefor     hash dedupeKey -> id of the last job created with dedupeFor (its field dedupeUntil ends
+--                   the period it holds the key for, live or not: src/core/rules/dedupe.ts; dedupeHolder)
 --   P:repeat        hash repeatKey -> id
 --   P:paused        set of paused names
 --   P:lock:<name>   string owner, PX ttl (named distributed locks)
@@ -98,6 +100,20 @@ end
 local function liveDedupeHolder(key)
   local holder = redis.call('HGET', P .. ':dedupe', key)
   if holder and isLive(holder) then return holder end
+  return nil
+end
+
+-- The job taking a dedupe key at `now` (src/core/rules/dedupe.ts takesKey): the live holder, else the job
+-- P:dedupefor names while its dedupeFor period runs (checked, not trusted: a removed job holds nothing). Only
+-- that last job can still be within a period: a new one gets dedupeFor only when the key was free, so every
+-- earlier period had ended.
+local function dedupeHolder(key, now)
+  local live = liveDedupeHolder(key)
+  if live then return live end
+  local id = redis.call('HGET', P .. ':dedupefor', key)
+  if not id then return nil end
+  local untilText = redis.call('HGET', jobKey(id), 'dedupeUntil')
+  if untilText and tonumber(untilText) > now then return id end
   return nil
 end
 
@@ -205,6 +221,9 @@ local function removeJob(id, job)
   unindex(id, job)
   if job.repeatKey and redis.call('HGET', P .. ':repeat', job.repeatKey) == id then
     redis.call('HDEL', P .. ':repeat', job.repeatKey)
+  end
+  if job.dedupeUntil and redis.call('HGET', P .. ':dedupefor', job.dedupeKey) == id then
+    redis.call('HDEL', P .. ':dedupefor', job.dedupeKey)
   end
   redis.call('ZREM', P .. ':hheads', id)
   redis.call('ZREM', P .. ':rep', id)
