@@ -1,5 +1,5 @@
 /**
- * The dedupe modes of a job's options (JobOptions.dedupeFor), checked before anything reaches a store. The
+ * The dedupe modes of a job's options (JobOptions.dedupeFor, replace), checked before anything reaches a store. The
  * rules they feed are in rules/dedupe.ts.
  */
 import { ValidationError } from './errors.js';
@@ -10,23 +10,42 @@ import type { Duration } from './types.js';
 /** The name of an option in errors: `options.dedupeFor`, or `dedupeFor` itself where field is '' (an HTTP body). */
 const named = (field: string, key: string): string => (field === '' ? key : `${field}.${key}`);
 
-/** NewJob's dedupeForMs from the options; absent when not given (a plain job looks as it always did). */
-export function dedupeModes(o: { dedupeKey?: unknown; dedupeFor?: unknown }, field: string): Pick<NewJob, 'dedupeForMs'> {
-  if (o.dedupeFor === undefined || o.dedupeFor === null) return {};
-  const ms = parsePositiveDuration(o.dedupeFor as Duration, named(field, 'dedupeFor'));
-  if (o.dedupeKey === undefined || o.dedupeKey === null) {
-    throw new ValidationError(named(field, 'dedupeFor'), o.dedupeFor, 'needs a dedupeKey: it says how long that key stays taken');
+/** NewJob's dedupeForMs and replace from the options; each absent when not given (a plain job looks as it always did). */
+export function dedupeModes(o: { dedupeKey?: unknown; dedupeFor?: unknown; replace?: unknown }, field: string): Pick<NewJob, 'dedupeForMs' | 'replace'> {
+  const modes: Pick<NewJob, 'dedupeForMs' | 'replace'> = {};
+  const keyless = o.dedupeKey === undefined || o.dedupeKey === null;
+  if (o.dedupeFor !== undefined && o.dedupeFor !== null) {
+    modes.dedupeForMs = parsePositiveDuration(o.dedupeFor as Duration, named(field, 'dedupeFor'));
+    if (keyless) throw new ValidationError(named(field, 'dedupeFor'), o.dedupeFor, 'needs a dedupeKey: it says how long that key stays taken');
   }
-  return { dedupeForMs: ms };
+  if (o.replace !== undefined && o.replace !== null && o.replace !== false) {
+    if (o.replace !== true) throw new ValidationError(named(field, 'replace'), o.replace, 'must be true or false');
+    if (keyless) throw new ValidationError(named(field, 'replace'), o.replace, 'needs a dedupeKey: it replaces the pending job holding that key');
+    modes.replace = true;
+  }
+  return modes;
 }
 
 /**
- * dedupeFor is for one-off jobs: a repeating job is one job forever (every() updates it by its key), so a
+ * dedupeFor and replace are for one-off jobs: a repeating job is one job forever (every() updates it by its key), so a
  * period counted from its creation would mean nothing useful.
  */
-export function oneOffModes(job: NewJob, o: { dedupeFor?: unknown }, field: string): NewJob {
+export function oneOffModes(job: NewJob, o: { dedupeFor?: unknown; replace?: unknown }, field: string): NewJob {
   if (job.repeat !== null && job.dedupeForMs != null) {
     throw new ValidationError(named(field, 'dedupeFor'), o.dedupeFor, 'is only for one-off jobs (a repeating job is kept by its key already)');
   }
+  if (job.repeat !== null && job.replace === true) {
+    throw new ValidationError(named(field, 'replace'), o.replace, 'is only for one-off jobs (every() already updates a repeating job by its key)');
+  }
   return job;
+}
+
+/**
+ * `replace` needs the store to queue a newcomer behind a running job of its key (rules/dedupe.ts waitsForKey in
+ * its claim). The memory and SQLite stores do; PostgreSQL and Redis refuse it, before writing anything, rather
+ * than answer as plain dedupe would.
+ */
+export function refuseReplace(kind: string, jobs: readonly NewJob[]): void {
+  const job = jobs.find((j) => j.replace === true);
+  if (job) throw new ValidationError('replace', true, `is not supported by the ${kind} store yet (the memory and SQLite stores have it)`);
 }

@@ -79,6 +79,11 @@ export interface NewJob {
    * or null: only while it is live. Given only with a dedupeKey, and only for one-off jobs (no repeatKey).
    */
   dedupeForMs?: number | null;
+  /**
+   * With a dedupeKey, one-off jobs only: a pending holder of the key takes this job's data, due time and
+   * priority; a running one gets this job queued behind it (rules/dedupe.ts). Absent: false.
+   */
+  replace?: boolean;
   label: string | null;
   /** JobRecord.trace; absent is null. */
   trace?: string | null;

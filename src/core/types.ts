@@ -60,6 +60,12 @@ export interface JobOptions {
    * that job, whatever its status. See docs/scheduling.md, "Dedupe, throttle and debounce".
    */
   dedupeFor?: Duration;
+  /**
+   * With dedupeKey, one-off jobs only: scheduling again while the key's job is still pending replaces its data,
+   * due time and priority (same id) instead of returning it unchanged; with `delay` that is a debounce ("run
+   * once, 5 s after the last call"). If that job is already running, this one is kept and runs after it.
+   */
+  replace?: boolean;
   /** A name for people, shown by the dashboard and the HTTP API (seed 003's job name beside its handler). */
   label?: string;
 }

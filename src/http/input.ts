@@ -29,6 +29,8 @@ export interface CreateJobInput {
   dedupeKey: string | undefined;
   /** ms (JobOptions.dedupeFor), checked here so a bad value names the body's field. */
   dedupeFor: number | undefined;
+  /** JobOptions.replace (a debounce with runAt), checked here too. */
+  replace: true | undefined;
 }
 
 export interface UpdateJobInput {
@@ -64,7 +66,7 @@ export const MAX_BULK_IDS = 1000;
 /** Longest ?q= search text. */
 export const MAX_SEARCH_LENGTH = 200;
 
-const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey', 'dedupeFor'];
+const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey', 'dedupeFor', 'replace'];
 const UPDATE_FIELDS = ['schedule', 'timezone', 'data', 'maxAttempts', 'priority', 'runAt'];
 const LIST_PARAMS = ['status', 'name', 'q', 'counts', 'sort', 'dir', 'limit', 'offset'];
 export const DEFAULT_LIMIT = 100;
@@ -88,6 +90,7 @@ export function parseCreateJob(body: unknown, now: number, defaultTimezone: stri
     priority: given(b.priority) ? parsePriority(b.priority as never, 'priority') : undefined,
     dedupeKey: assertOptionalString(b.dedupeKey, 'dedupeKey'),
     dedupeFor: given(b.dedupeFor) ? oneOffDedupeFor(b) : undefined,
+    replace: given(b.replace) ? oneOffReplace(b) : undefined,
   };
 }
 
@@ -96,6 +99,13 @@ function oneOffDedupeFor(b: Record<string, unknown>): number | undefined {
   const ms = dedupeModes(b, '').dedupeForMs ?? undefined;
   if (given(b.schedule)) throw new ValidationError('dedupeFor', b.dedupeFor, 'is only for one-off jobs (a job with a schedule is kept by its name already)');
   return ms;
+}
+
+/** replace, for a one-off job only (every() already updates a scheduled job by its name). */
+function oneOffReplace(b: Record<string, unknown>): true | undefined {
+  const replace = dedupeModes({ dedupeKey: b.dedupeKey, replace: b.replace }, '').replace === true ? true : undefined;
+  if (replace && given(b.schedule)) throw new ValidationError('replace', b.replace, 'is only for one-off jobs (a job with a schedule is kept by its name already)');
+  return replace;
 }
 
 /** PUT /jobs/:id: only the fields given change; `schedule: null` makes a repeating job a one-off. */

@@ -9,6 +9,8 @@ import { waitUntil } from './helpers.js';
 import { useHarness } from './scheduler-contract.js';
 
 const MINUTE = 60_000;
+/** The stores that implement `replace` (core/dedupe-options.ts refuseReplace: the others refuse it). */
+const REPLACE_STORES = new Set(['memory', 'sqlite']);
 
 export async function describeSchedulerDedupe(factory: StoreFactory): Promise<void> {
   const { skip } = await availability(factory);
@@ -108,6 +110,84 @@ export async function describeSchedulerDedupe(factory: StoreFactory): Promise<vo
         expect(error, field).toBeInstanceOf(ValidationError);
         expect(error, field).toMatchObject({ field, code });
       }
+      expect(await s.listJobs({})).toEqual([]);
+    });
+  
+    describe.skipIf(!REPLACE_STORES.has(factory.kind))('replace', () => {
+      it('debounces: a pending holder takes the last call\'s data, due time and priority, keeping its id', async () => {
+        const { s, clock } = await clocked();
+        const first = await s.schedule({ name: 'save', data: { v: 1 }, dedupeKey: 'doc:7', replace: true, delay: '5s' });
+        clock.t += 1000;
+        const second = await s.schedule({ name: 'save', data: { v: 2 }, dedupeKey: 'doc:7', replace: true, delay: '5s', priority: 'high' });
+        clock.t += 1000;
+        const third = await s.schedule('save', { v: 3 }, { dedupeKey: 'doc:7', replace: true, delay: '5s' });
+        expect([second.id, third.id]).toEqual([first.id, first.id]);
+        expect(third).toMatchObject({ status: 'pending', data: { v: 3 }, priority: 0, nextRunAt: new Date(clock.t + 5000) });
+        // Without replace, the holder comes back unchanged, as always.
+        expect(await s.now('save', { v: 4 }, { dedupeKey: 'doc:7' })).toMatchObject({ id: first.id, data: { v: 3 } });
+        expect(await s.countJobs('save')).toMatchObject({ pending: 1 });
+      });
+
+      it('queues a newcomer behind a running holder: it runs after it, never beside it, with the last data', async () => {
+        const s = await h.scheduler({ concurrency: 4 });
+        let running = 0;
+        let most = 0;
+        const seen: unknown[] = [];
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        s.define('sync', async (job) => {
+          running++;
+          most = Math.max(most, running);
+          seen.push(job.data);
+          if ((job.data as { v: number }).v === 1) await gate;
+          running--;
+        });
+        await s.start();
+        const first = await s.now('sync', { v: 1 }, { dedupeKey: 'acct:1', replace: true });
+        await waitUntil(async () => (await s.getJob(first.id))!.status === 'running');
+        const newcomer = await s.now('sync', { v: 2 }, { dedupeKey: 'acct:1', replace: true });
+        expect(newcomer.id).not.toBe(first.id);
+        expect(newcomer.status).toBe('pending');
+        // A second call while the run goes on replaces the newcomer: only one waits.
+        const again = await s.now('sync', { v: 3 }, { dedupeKey: 'acct:1', replace: true });
+        expect(again).toMatchObject({ id: newcomer.id, data: { v: 3 }, status: 'pending' });
+        // A plain call answers the newest holder too.
+        expect((await s.now('sync', { v: 9 }, { dedupeKey: 'acct:1' })).id).toBe(newcomer.id);
+        // Due now and workers free, but queued behind the running job: it does not start.
+        const claimed = await (await h.otherStore()).claim({
+          now: Date.now(), workerId: 'probe', lockToken: 'probe', limit: 10, names: ['sync'], limits: [], lockLifetimeMs: 30_000,
+        });
+        expect(claimed).toEqual([]);
+        expect((await s.getJob(newcomer.id))!.status).toBe('pending');
+        release();
+        await waitUntil(async () => (await s.getJob(newcomer.id))!.status === 'completed');
+        expect((await s.getJob(first.id))!.status).toBe('completed');
+        expect(seen).toEqual([{ v: 1 }, { v: 3 }]);
+        expect(most).toBe(1);
+      });
+
+      it('refuses replace without a key, of another type, or on a repeating job', async () => {
+        const s = await h.scheduler();
+        const bad: [() => Promise<unknown>, string][] = [
+          [() => s.now('x', null, { replace: true }), 'options.replace'],
+          [() => s.now('x', null, { dedupeKey: 'k', replace: 'yes' as never }), 'options.replace'],
+          [() => s.scheduleBulk([{ name: 'x', replace: true }]), 'specs[0].replace'],
+          [() => s.every('5m', 'x', null, { dedupeKey: 'k', replace: true }), 'options.replace'],
+        ];
+        for (const [call, field] of bad) {
+          const error = await call().catch((e: unknown) => e);
+          expect(error, field).toBeInstanceOf(ValidationError);
+          expect(error, field).toMatchObject({ field, code: 'INVALID_ARGUMENT' });
+        }
+        expect(await s.listJobs({})).toEqual([]);
+      });
+    });
+
+    it.skipIf(REPLACE_STORES.has(factory.kind))('a store without replace refuses it, storing nothing', async () => {
+      const s = await h.scheduler();
+      const error = await s.now('x', null, { dedupeKey: 'k', replace: true }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ field: 'replace', code: 'INVALID_ARGUMENT' });
       expect(await s.listJobs({})).toEqual([]);
     });
   });

@@ -30,6 +30,8 @@ export interface JobSpec {
   trace?: string | null;
   /** NewJob.dedupeForMs, given only with a dedupe key and no repeat key (absent in older sequences: null). */
   dedupeFor?: number | null;
+  /** NewJob.replace, given only with a dedupe key and no repeat key (absent in older sequences: false). */
+  replace?: boolean;
 }
 
 export type Outcome = 'success' | 'failure' | 'release' | 'success-no-save';
@@ -89,6 +91,7 @@ const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   trace: fc.constantFrom(null, null, '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'),
   // Periods that end within a sequence (advance steps up to 40 s) and one that outlives most of it.
   dedupeFor: fc.constantFrom(null, null, 3000, 60_000),
+  replace: fc.constantFrom(false, true),
 });
 
 const pick = fc.nat({ max: 19 });

@@ -39,4 +39,14 @@ describe('HTTP API: dedupeFor', () => {
       expect(res.body.error, JSON.stringify(body)).toMatchObject({ code, field: 'dedupeFor' });
     }
   });
+
+  it('replaces a pending job\'s data and due time with replace (a debounce over HTTP)', async () => {
+    const first = await api.call('POST', 'jobs', { name: 'report', dedupeKey: 'd:1', replace: true, runAt: 'in 1 hour', data: { v: 1 } });
+    const second = await api.call('POST', 'jobs', { name: 'report', dedupeKey: 'd:1', replace: true, runAt: 'in 2 hours', data: { v: 2 } });
+    expect(second.body).toMatchObject({ id: first.body.id, data: { v: 2 }, status: 'pending' });
+    expect(Date.parse(second.body.nextRunAt) - Date.parse(first.body.nextRunAt)).toBeGreaterThan(3_500_000);
+    const bad = await api.call('POST', 'jobs', { name: 'report', replace: true });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'replace' });
+  });
 });

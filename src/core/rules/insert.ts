@@ -1,9 +1,9 @@
 /**
  * The rules of insert, written once (see claim.ts for how stores use them). For each job of a batch, in
  * order (a job sees the ones inserted before it in the same batch):
- *   1. dedupe: a `dedupeKey` taken by a job (rules/dedupe.ts takesKey: live, or within its dedupeFor period)
- *      other than the job's own repeating job returns that holder unchanged (created false). Never two
- *      holders of one key.
+ *   1. dedupe: a `dedupeKey` taken by a job (rules/dedupe.ts: live, or within its dedupeFor period) other than
+ *      the job's own repeating job returns that holder unchanged (created false); with `replace`, a pending
+ *      holder is replaced instead, and a running one gets the new job queued behind it (rules/dedupe.ts).
  *   2. repeat upsert: a `repeatKey` that exists updates that job (upsertedRecord), created false.
  *   3. otherwise a new pending job (newRecord), created true.
  */
@@ -16,6 +16,8 @@ export const LIVE: ReadonlySet<JobRecord['status']> = new Set(['pending', 'runni
 export type InsertDecision =
   | { kind: 'existing'; job: JobRecord }
   | { kind: 'upsert'; job: JobRecord }
+  /** `replace`: the pending holder takes the new data, due time and priority (rules/dedupe.ts replacedRecord). */
+  | { kind: 'replace'; job: JobRecord }
   | { kind: 'insert' };
 
 /**
@@ -23,7 +25,15 @@ export type InsertDecision =
  * the insert's `now` (rules/dedupe.ts takesKey), if any.
  */
 export function decideInsert(job: NewJob, repeatHolder: JobRecord | null, dedupeHolder: JobRecord | null): InsertDecision {
-  if (dedupeHolder !== null && dedupeHolder.id !== repeatHolder?.id) return { kind: 'existing', job: dedupeHolder };
+  if (dedupeHolder !== null && dedupeHolder.id !== repeatHolder?.id) {
+    // replace (rules/dedupe.ts): a pending one-off holder is replaced; a running one gets a newcomer queued
+    // behind it. A finished holder (within its dedupeFor period) and a repeating one come back unchanged.
+    if (job.replace === true && job.repeatKey === null && dedupeHolder.repeatKey === null) {
+      if (dedupeHolder.status === 'pending') return { kind: 'replace', job: dedupeHolder };
+      if (dedupeHolder.status === 'running') return { kind: 'insert' };
+    }
+    return { kind: 'existing', job: dedupeHolder };
+  }
   if (repeatHolder !== null) return { kind: 'upsert', job: repeatHolder };
   return { kind: 'insert' };
 }

@@ -40,6 +40,7 @@ function create(scheduler: Scheduler, input: CreateJobInput): Promise<Job> {
     priority: input.priority,
     dedupeKey: input.dedupeKey,
     ...(input.dedupeFor !== undefined ? { dedupeFor: input.dedupeFor } : {}),
+    ...(input.replace !== undefined ? { replace: input.replace } : {}),
     // The display name, when it is not the handler's: kept on the job as its label.
     ...(input.name !== input.handler ? { label: input.name } : {}),
   };

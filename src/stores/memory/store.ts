@@ -9,7 +9,7 @@
  */
 import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
-import { takesKey } from '../../core/rules/dedupe.js';
+import { keyHolderOf, replacedRecord, waitsForKey } from '../../core/rules/dedupe.js';
 import { decideInsert, newRecord, upsertedRecord } from '../../core/rules/insert.js';
 import {
   cancelledRecord,
@@ -105,14 +105,15 @@ export class MemoryStore implements Store {
     this.history_.push({ seq, jobId, text: JSON.stringify({ ...entry, id: String(seq), jobId }) });
   }
 
-  /** The job taking a dedupe key at `now` (rules/dedupe.ts takesKey), if any. */
+  /** The job holding a dedupe key at `now` (rules/dedupe.ts keyHolderOf), if any. */
   private keyHolder(dedupeKey: string | null, now: number): JobRecord | null {
     if (dedupeKey === null) return null;
+    const keyed: JobRecord[] = [];
     for (const row of this.jobs.values()) {
       const record = this.read(row);
-      if (record.dedupeKey === dedupeKey && takesKey(record, now)) return record;
+      if (record.dedupeKey === dedupeKey) keyed.push(record);
     }
-    return null;
+    return keyHolderOf(keyed, now);
   }
 
   private repeatHolder(repeatKey: string | null): JobRecord | null {
@@ -135,6 +136,10 @@ export class MemoryStore implements Store {
       const copy = JSON.parse(encodeNew(job)) as NewJob;
       const decision = decideInsert(copy, this.repeatHolder(copy.repeatKey), this.keyHolder(copy.dedupeKey, now));
       if (decision.kind === 'existing') return { job: decision.job, created: false };
+      if (decision.kind === 'replace') {
+        this.write(replacedRecord(decision.job, copy, now), this.jobs.get(decision.job.id)!.lockToken);
+        return { job: this.read(this.jobs.get(decision.job.id)!), created: false };
+      }
       if (decision.kind === 'upsert') {
         const record = upsertedRecord(decision.job, copy, now);
         // A finished job starts a new cycle without its old run's lease (rules/insert.ts).
@@ -163,11 +168,18 @@ export class MemoryStore implements Store {
     if (request.limit <= 0) return [];
     const running = new Map<string, number>();
     const candidates: (JobRecord & { seq: number })[] = [];
+    const keyed: (JobRecord & { seq: number })[] = [];
     for (const row of this.jobs.values()) {
       const record = this.read(row);
       if (takesSlot(record, now)) running.set(record.name, (running.get(record.name) ?? 0) + 1);
+      if (record.dedupeKey !== null) keyed.push({ ...record, seq: row.seq });
       if (claimable(record, request, this.paused)) candidates.push({ ...record, seq: row.seq });
     }
+    // A job queued behind another of its dedupe key (rules/dedupe.ts waitsForKey) is not a candidate; judged on
+    // the jobs as they were before this claim takes any, as the stores' statements do.
+    const ready = candidates.filter((c) => !waitsForKey(c, keyed, now));
+    candidates.length = 0;
+    candidates.push(...ready);
     candidates.sort(compareClaimOrder);
     const allowance = new NameAllowance(request, (name) => running.get(name) ?? 0);
     const claimed: ClaimedJob[] = [];

@@ -7,6 +7,7 @@
  *   * the same race met by a repeating job's upsert, which fails on jobs_dedupe: the whole call is applied
  *     again (the failed statement changed nothing), and the new statement returns that holder.
  */
+import { refuseReplace } from '../../core/dedupe-options.js';
 import { StoreError } from '../../core/errors.js';
 import { dedupeUntilOf } from '../../core/rules/dedupe.js';
 import type { InsertResult, NewJob } from '../../core/store.js';
@@ -18,6 +19,7 @@ const MAX_ROUNDS = 5;
 
 export async function insertJobs(store: PostgresStore, jobs: NewJob[], now: number): Promise<InsertResult[]> {
   if (jobs.length === 0) return [];
+  refuseReplace('postgres', jobs);
   const runs = splitRuns(jobs);
   for (let round = 1; ; round++) {
     try {
