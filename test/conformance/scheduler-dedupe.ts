@@ -10,7 +10,7 @@ import { useHarness } from './scheduler-contract.js';
 
 const MINUTE = 60_000;
 /** The stores that implement `replace` (core/dedupe-options.ts refuseReplace: the others refuse it). */
-const REPLACE_STORES = new Set(['memory', 'sqlite']);
+const REPLACE_STORES = new Set(['memory', 'sqlite', 'redis']);
 
 export async function describeSchedulerDedupe(factory: StoreFactory): Promise<void> {
   const { skip } = await availability(factory);

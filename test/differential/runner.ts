@@ -13,7 +13,7 @@ import { NAMES } from './commands.js';
 
 const UNKNOWN_ID = '987654321';
 /** The stores that implement JobOptions.replace (the others refuse it). */
-const REPLACE_STORES = new Set(['memory', 'sqlite']);
+const REPLACE_STORES = new Set(['memory', 'sqlite', 'redis']);
 let epoch = 1_800_000_000_000;
 
 interface Claim {

@@ -20,7 +20,7 @@ export function canonicalJson(value: unknown): string {
 
 const orEmpty = (value: string | number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
 
-/** The 14 values insert.lua reads per job. */
+/** The 15 values insert.lua reads per job. */
 export function newJobArgs(job: NewJob, now: number): Arg[] {
   return [
     job.name,
@@ -37,6 +37,7 @@ export function newJobArgs(job: NewJob, now: number): Arg[] {
     orEmpty(job.label),
     orEmpty(job.trace),
     orEmpty(dedupeUntilOf(job, now)),
+    job.replace === true ? '1' : '',
   ];
 }
 

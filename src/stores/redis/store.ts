@@ -4,7 +4,6 @@
  * layout, durability settings and the cost of each operation.
  */
 import type { Cluster, Redis } from 'ioredis';
-import { refuseReplace } from '../../core/dedupe-options.js';
 import { DedupeConflictError, StoreError, ValidationError, storeError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { DEFAULT_ORDER } from '../../core/rules/query.js';
@@ -196,7 +195,6 @@ export class RedisStore implements Store {
 
   async insert(jobs: NewJob[], now: number): Promise<InsertResult[]> {
     if (jobs.length === 0) return [];
-    refuseReplace(this.kind, jobs);
     const args = (): Arg[] => {
       const list: Arg[] = [this.keys.tag, now, jobs.length];
       for (const job of jobs) for (const arg of newJobArgs(job, now)) list.push(arg);

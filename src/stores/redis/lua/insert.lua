@@ -1,13 +1,13 @@
 -- insert: add jobs in order, in one atomic step.
--- ARGV: P, now, count, then per job 14 values:
+-- ARGV: P, now, count, then per job 15 values:
 --   name, data, priority, maxAttempts, backoff, timeoutMs, repeat, repeatKey, dedupeKey, dueAt, nextRunAt, label,
---   trace, dedupeUntil
+--   trace, dedupeUntil, replace ('1' or '')
 --   ('' stands for null in the nullable ones).
 -- Returns per job { 1, id } for a new job (the client knows every other field), or { 0, HGETALL } for an
 -- existing one (dedupe or repeat key).
 local now = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
-local FIELDS = 14
+local FIELDS = 15
 local out = {}
 -- The next job id to hand out: reserved on the first new job (lib.lua reserveIds), then counted up here and
 -- written back to P:id once at the end.
@@ -22,6 +22,7 @@ for i = 0, count - 1 do
     backoff = nullable(ARGV[a + 5]), timeoutMs = nullable(ARGV[a + 6]), ['repeat'] = nullable(ARGV[a + 7]),
     repeatKey = nullable(ARGV[a + 8]), dedupeKey = nullable(ARGV[a + 9]), dueAt = ARGV[a + 10], nextRunAt = ARGV[a + 11],
     label = nullable(ARGV[a + 12]), trace = nullable(ARGV[a + 13]), dedupeUntil = nullable(ARGV[a + 14]),
+    replace = ARGV[a + 15] == '1',
   }
   local id = nil
 
@@ -39,11 +40,28 @@ for i = 0, count - 1 do
   end
   local holder = spec.dedupeKey and dedupeHolder(spec.dedupeKey, now) or nil
 
-  if holder and holder ~= repeatId then
+  -- replace (src/core/rules/dedupe.ts): a pending one-off holder takes the new data, due time and priority; a
+  -- running one gets the new job queued behind it (a new job below, the key's holder from then on).
+  local queued = false
+  if holder and holder ~= repeatId and spec.replace and not spec.repeatKey then
+    local job = load(holder)
+    if not job.repeatKey and job.status == 'pending' then
+      unindex(holder, job)
+      local fields = { data = spec.data, priority = spec.priority, nextRunAt = spec.nextRunAt, dueAt = spec.dueAt, updatedAt = ARGV[2] }
+      save(holder, fields)
+      for k, v in pairs(fields) do job[k] = v end
+      index(holder, job, now)
+    elseif not job.repeatKey and job.status == 'running' then
+      queued = true
+    end
+  end
+
+  if holder and holder ~= repeatId and not queued then
     -- A dedupe key taken by another job (live, or within its dedupeFor period) returns that job unchanged (the
-    -- repeating job, if any, is not touched either: updating it would make a second holder of the key).
+    -- repeating job, if any, is not touched either: updating it would make a second holder of the key), or
+    -- as replace just left it.
     id = holder
-  elseif repeatId then
+  elseif repeatId and not queued then
     -- Update the repeating job in place (every() from many processes converges here).
     id = repeatId
     local job = repeatJob

@@ -114,6 +114,7 @@ local function claimJobs(a)
           candidates[#candidates + 1] = {
             name = name, heads = heads, next = 1, readyKey = readyKey, ids = {}, pairs = {},
             lockedUntil = fmt(now + (lifetimes[name] or defaultLifetime)),
+            room = room, taken = 0, waiting = {},
           }
         elseif pruneEmpty then
           redis.call('SREM', P .. ':readynames', name)
@@ -122,20 +123,34 @@ local function claimJobs(a)
     end
   end
 
+  -- A candidate that stepped over jobs queued behind their dedupe key (keyWaits, below) and ran out of heads
+  -- before its room reads its next page. Such jobs are at most one per running job of their key (replace), so
+  -- the claim never steps over more than that.
+  local function nextPage(c)
+    if #c.waiting == 0 or c.done or c.taken >= c.room then return false end
+    local from = #c.heads / 2
+    local page = redis.call('ZRANGE', c.readyKey, from, from + (c.room - c.taken) - 1, 'WITHSCORES')
+    if #page == 0 then c.done = true; return false end
+    for _, v in ipairs(page) do c.heads[#c.heads + 1] = v end
+    return true
+  end
+
   -- 4. Merge the candidates' heads, best first, until the limit is reached or they run out. The members a
-  --    candidate gives up are always a prefix of its heads, so its ready zset loses them by rank at the end.
+  --    candidate gives up are always a prefix of its heads, so its ready zset loses them by rank at the end
+  --    (the ones that wait for their dedupe key go back).
   local out = {}
   local ids, lockPairs = {}, {}
   local single = #candidates == 1 and candidates[1] or nil
   while #out < limit do
     local best, bestMember = single, nil
     if single then
-      if single.next >= #single.heads then break end
+      if single.next >= #single.heads and not nextPage(single) then break end
       bestMember = single.heads[single.next]
     else
       local bestScore
       best = nil
       for _, c in ipairs(candidates) do
+        if c.next >= #c.heads then nextPage(c) end
         if c.next < #c.heads then
           local member, score = c.heads[c.next], tonumber(c.heads[c.next + 1])
           if not best or score < bestScore or (score == bestScore and member < bestMember) then
@@ -149,7 +164,12 @@ local function claimJobs(a)
     local id = idOfMember(bestMember)
     local key = P .. ':job:' .. id
     local f = redis.call('HMGET', key, unpack(CLAIM_FIELDS))
-    if f[1] == 'pending' then
+    if f[1] == 'pending' and f[CLAIM_DEDUPE] and keyWaits(id, f[CLAIM_DEDUPE], now) then
+      -- Queued behind another job of its dedupe key (src/core/rules/dedupe.ts waitsForKey): stays ready.
+      local w = best.waiting
+      w[#w + 1] = best.heads[best.next - 1]; w[#w + 1] = bestMember
+    elseif f[1] == 'pending' then
+      best.taken = best.taken + 1
       local attempts = fmt(tonumber(f[CLAIM_ATTEMPTS]) + 1)
       local lockedUntil = best.lockedUntil
       redis.call('HSET', key, 'status', 'running', 'attempts', attempts, 'lastRunAt', nowText,
@@ -169,6 +189,7 @@ local function claimJobs(a)
   for _, c in ipairs(candidates) do
     if c.next > 1 then
       redis.call('ZREMRANGEBYRANK', c.readyKey, 0, (c.next - 1) / 2 - 1)
+      if #c.waiting > 0 then callMany('ZADD', c.readyKey, c.waiting, 2) end
       if #c.ids > 0 then
         callMany('ZREM', P .. ':ns:pending:' .. c.name, c.ids)
         callMany('ZADD', P .. ':ns:running:' .. c.name, c.pairs, 2)

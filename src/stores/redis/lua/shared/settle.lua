@@ -74,6 +74,8 @@ local function settleJobs(a)
         -- run is over, so it no longer holds a slot of its name.
         if indexing then redis.call('ZADD', P .. ':f:cancelled', finishedAt, id) end
         redis.call('ZREM', P .. ':held:' .. f[3], id)
+        -- Nor does a newcomer of its dedupe key wait for it any more (replace).
+        if f[4] then redis.call('ZREM', P .. ':dk:' .. f[4], id) end
       else
         local status, name = ARGV[b + 3], f[3]
         set[#set + 1] = 'status'; set[#set + 1] = status
@@ -103,10 +105,7 @@ local function settleJobs(a)
             if not l then l = {}; byTime[status] = l end
             l[#l + 1] = finishedAt; l[#l + 1] = id
           end
-          local dedupeKey = f[4]
-          if dedupeKey and redis.call('HGET', P .. ':dedupe', dedupeKey) == id then
-            redis.call('HDEL', P .. ':dedupe', dedupeKey)
-          end
+          if f[4] then leaveKey(id, f[4]) end
         end
       end
       local body = ARGV[b + 13]
