@@ -39,13 +39,3 @@ export function oneOffModes(job: NewJob, o: { dedupeFor?: unknown; replace?: unk
   }
   return job;
 }
-
-/**
- * `replace` needs the store to queue a newcomer behind a running job of its key (rules/dedupe.ts waitsForKey in
- * its claim). The memory, SQLite and Redis stores do; PostgreSQL refuses it, before writing anything, rather
- * than answer as plain dedupe would.
- */
-export function refuseReplace(kind: string, jobs: readonly NewJob[]): void {
-  const job = jobs.find((j) => j.replace === true);
-  if (job) throw new ValidationError('replace', true, `is not supported by the ${kind} store yet (the memory, SQLite and Redis stores have it)`);
-}

@@ -9,8 +9,6 @@ import { waitUntil } from './helpers.js';
 import { useHarness } from './scheduler-contract.js';
 
 const MINUTE = 60_000;
-/** The stores that implement `replace` (core/dedupe-options.ts refuseReplace: the others refuse it). */
-const REPLACE_STORES = new Set(['memory', 'sqlite', 'redis']);
 
 export async function describeSchedulerDedupe(factory: StoreFactory): Promise<void> {
   const { skip } = await availability(factory);
@@ -113,7 +111,7 @@ export async function describeSchedulerDedupe(factory: StoreFactory): Promise<vo
       expect(await s.listJobs({})).toEqual([]);
     });
   
-    describe.skipIf(!REPLACE_STORES.has(factory.kind))('replace', () => {
+    describe('replace', () => {
       it('debounces: a pending holder takes the last call\'s data, due time and priority, keeping its id', async () => {
         const { s, clock } = await clocked();
         const first = await s.schedule({ name: 'save', data: { v: 1 }, dedupeKey: 'doc:7', replace: true, delay: '5s' });
@@ -181,14 +179,6 @@ export async function describeSchedulerDedupe(factory: StoreFactory): Promise<vo
         }
         expect(await s.listJobs({})).toEqual([]);
       });
-    });
-
-    it.skipIf(REPLACE_STORES.has(factory.kind))('a store without replace refuses it, storing nothing', async () => {
-      const s = await h.scheduler();
-      const error = await s.now('x', null, { dedupeKey: 'k', replace: true }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ValidationError);
-      expect(error).toMatchObject({ field: 'replace', code: 'INVALID_ARGUMENT' });
-      expect(await s.listJobs({})).toEqual([]);
     });
   });
 }

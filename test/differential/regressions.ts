@@ -21,4 +21,18 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
     ],
   },
+  {
+    caught: 'two finished jobs within their dedupeFor periods (a replace newcomer had one too): every store must answer the one whose period ends last',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, dedupeFor: 60000 }] },
+      { kind: 'claim', limit: 1, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, dedupeFor: 3000, replace: true }] },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+      { kind: 'claim', limit: 1, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, dedupeFor: null }] },
+      { kind: 'trigger', pick: 1 },
+      { kind: 'trigger', pick: 0 },
+    ],
+  },
 ];

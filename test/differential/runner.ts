@@ -12,8 +12,6 @@ import type { Command, JobSpec } from './commands.js';
 import { NAMES } from './commands.js';
 
 const UNKNOWN_ID = '987654321';
-/** The stores that implement JobOptions.replace (the others refuse it). */
-const REPLACE_STORES = new Set(['memory', 'sqlite', 'redis']);
 let epoch = 1_800_000_000_000;
 
 interface Claim {
@@ -99,11 +97,8 @@ export class Pair {
   private async prepare(command: Command): Promise<(store: Store, id: (modelId: string) => string) => Promise<unknown>> {
     const now = this.now;
     switch (command.kind) {
-      case 'insert': {
-        // replace only where the real store has it (core/dedupe-options.ts refuseReplace); others get plain dedupe.
-        const replaces = REPLACE_STORES.has(this.real.kind);
-        return (store) => store.insert(command.jobs.map((spec) => newJob(replaces ? spec : { ...spec, replace: false }, now)), now);
-      }
+      case 'insert':
+        return (store) => store.insert(command.jobs.map((spec) => newJob(spec, now)), now);
       case 'claim': {
         const request = {
           now,

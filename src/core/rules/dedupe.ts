@@ -40,8 +40,9 @@ export function dedupeUntilOf(job: Pick<NewJob, 'dedupeKey' | 'dedupeForMs'>, no
 
 /**
  * Of the jobs taking a key, the one insert answers with (and `replace` acts on): the newest live one (a
- * newcomer waiting behind a running job is newer than it), else the one holding it by its period. Jobs in
- * insertion order.
+ * newcomer waiting behind a running job is newer than it), else, of those holding it by their period, the one
+ * whose period ends last (the newest on a tie). Two finished jobs can both be within their periods when a
+ * newcomer queued behind a running job (replace) had dedupeFor too. Jobs in insertion order.
  */
 export function keyHolderOf(jobs: Iterable<JobRecord>, now: number): JobRecord | null {
   let live: JobRecord | null = null;
@@ -49,7 +50,7 @@ export function keyHolderOf(jobs: Iterable<JobRecord>, now: number): JobRecord |
   for (const job of jobs) {
     if (!takesKey(job, now)) continue;
     if (job.status === 'pending' || job.status === 'running') live = job;
-    else held ??= job;
+    else if (held === null || job.dedupeUntil! >= held.dedupeUntil!) held = job;
   }
   return live ?? held;
 }

@@ -7,7 +7,6 @@
  *   * the same race met by a repeating job's upsert, which fails on jobs_dedupe: the whole call is applied
  *     again (the failed statement changed nothing), and the new statement returns that holder.
  */
-import { refuseReplace } from '../../core/dedupe-options.js';
 import { StoreError } from '../../core/errors.js';
 import { dedupeUntilOf } from '../../core/rules/dedupe.js';
 import type { InsertResult, NewJob } from '../../core/store.js';
@@ -19,7 +18,6 @@ const MAX_ROUNDS = 5;
 
 export async function insertJobs(store: PostgresStore, jobs: NewJob[], now: number): Promise<InsertResult[]> {
   if (jobs.length === 0) return [];
-  refuseReplace('postgres', jobs);
   const runs = splitRuns(jobs);
   for (let round = 1; ; round++) {
     try {
@@ -36,6 +34,7 @@ export async function insertJobs(store: PostgresStore, jobs: NewJob[], now: numb
 }
 
 async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?: Queryable): Promise<InsertResult[]> {
+  if (jobs.length === 1 && jobs[0]!.replace === true) return [await insertReplace(store, jobs[0]!, now, via)];
   const results: (InsertResult | undefined)[] = new Array(jobs.length);
   let todo = jobs.map((_, i) => i);
   for (let round = 0; round < MAX_ROUNDS && todo.length > 0; round++) {
@@ -50,6 +49,18 @@ async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?
   }
   if (todo.length > 0) throw new StoreError(`postgres insert failed: ${todo.length} job(s) kept racing a concurrent insert of the same dedupe key`);
   return results as InsertResult[];
+}
+
+/**
+ * One job with `replace` (sql/insert-replace.sql). No row back means the holder changed under the statement (a
+ * claim, a settle, a racing insert): asked again, the next statement sees what changed.
+ */
+async function insertReplace(store: PostgresStore, job: NewJob, now: number, via?: Queryable): Promise<InsertResult> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const [row] = await store.run<JobRow & { created: boolean }>('insert-replace', [JSON.stringify(toInput(job, now)), now, store.notifyChannel], via);
+    if (row && row.id !== null) return { job: toRecord(row), created: row.created };
+  }
+  throw new StoreError(`postgres insert failed: a job with replace kept racing other changes to the holder of its dedupe key`);
 }
 
 function toInput(job: NewJob, now: number) {
@@ -72,7 +83,8 @@ function toInput(job: NewJob, now: number) {
 }
 
 /**
- * Cut the batch where one statement could not apply it as the jobs in order would (each job sees the ones
+ * Cut the batch where one statement could not apply it as the jobs in order would (and around each job with
+ * `replace`, applied by its own statement) (each job sees the ones
  * before it, src/core/rules/insert.ts): before a job whose repeat key already appeared in the current run (an
  * upsert may not touch a row twice); before a job with a dedupe key once the run holds a repeating job (its
  * upsert may take, free or revive a dedupe key, which the same statement would not see); and before a
@@ -85,6 +97,14 @@ function splitRuns(jobs: NewJob[]): NewJob[][] {
   let repeats = new Set<string>();
   let dedupes = new Set<string>();
   for (const job of jobs) {
+    // A job with replace is a run of its own (sql/insert-replace.sql), and so is whatever follows it.
+    if (job.replace === true) {
+      if (runs[runs.length - 1]!.length === 0) runs.pop();
+      runs.push([job], []);
+      repeats = new Set();
+      dedupes = new Set();
+      continue;
+    }
     const cut =
       (job.repeatKey !== null && repeats.has(job.repeatKey)) ||
       (job.dedupeKey !== null && repeats.size > 0) ||
@@ -98,5 +118,6 @@ function splitRuns(jobs: NewJob[]): NewJob[][] {
     if (job.dedupeKey !== null) dedupes.add(job.dedupeKey);
     runs[runs.length - 1]!.push(job);
   }
+  if (runs.length > 1 && runs[runs.length - 1]!.length === 0) runs.pop();
   return runs;
 }

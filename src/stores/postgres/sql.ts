@@ -42,6 +42,7 @@ export type SqlName =
   | 'heartbeat'
   | 'history'
   | 'insert'
+  | 'insert-replace'
   | 'list-processes'
   | 'progress'
   | 'put-process'
@@ -62,6 +63,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   heartbeat: 'heartbeat',
   history: 'history',
   insert: 'insert',
+  'insert-replace': 'insert',
   'list-processes': 'listProcesses',
   progress: 'saveProgress',
   'put-process': 'putProcess',

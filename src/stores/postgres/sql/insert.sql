@@ -31,13 +31,22 @@ WITH input AS MATERIALIZED (
   ) WITH ORDINALITY AS r(name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key, dedupe_key,
                          dedupe_until, label, trace, due_at, next_run_at, ord)
 ),
--- Keys taken by a job's dedupeFor period (one seek into jobs_dedupe_until per keyed input row).
+-- Keys held where jobs_dedupe does not see it: by a newcomer queued behind a running job of the key (replace:
+-- its key waits in dedupe_waiting; it is the newest live holder), else by the job whose dedupeFor period ends
+-- last. One seek each (jobs_dedupe_waiting, jobs_dedupe_until) per keyed input row.
 held AS MATERIALIZED (
   SELECT i.ord, h.id AS holder
   FROM input i
   CROSS JOIN LATERAL (
-    SELECT t.id FROM {{schema}}.jobs t
-    WHERE t.dedupe_key = i.dedupe_key AND t.dedupe_until > $2
+    SELECT h.id FROM (
+      (SELECT t.id, 1 AS rank FROM {{schema}}.jobs t
+       WHERE t.dedupe_waiting = i.dedupe_key AND t.status = 'pending' LIMIT 1)
+      UNION ALL
+      (SELECT t.id, 2 FROM {{schema}}.jobs t
+       WHERE t.dedupe_key = i.dedupe_key AND t.dedupe_until > $2
+       ORDER BY t.dedupe_until DESC, t.id DESC LIMIT 1)
+    ) h
+    ORDER BY h.rank
     LIMIT 1
   ) h
   WHERE i.dedupe_key IS NOT NULL
@@ -96,6 +105,9 @@ existing AS (
   FROM input i
   CROSS JOIN LATERAL (
     SELECT p.* FROM plain p WHERE p.dedupe_key = i.dedupe_key
+    UNION ALL
+    -- A waiting newcomer (held, rank 1) is newer than the running job in jobs_dedupe: it is the holder.
+    SELECT t.* FROM held h JOIN {{schema}}.jobs t ON t.id = h.holder WHERE h.ord = i.ord AND t.dedupe_waiting IS NOT NULL
     UNION ALL
     SELECT t.* FROM {{schema}}.jobs t WHERE t.dedupe_key = i.dedupe_key AND t.status IN ('pending', 'running')
     UNION ALL

@@ -8,19 +8,26 @@
 -- the store asks again.
 -- $1 id, $2 now, $3 NOTIFY channel.
 WITH target AS MATERIALIZED (
-  SELECT id, status, dedupe_key FROM {{schema}}.jobs WHERE id = $1 FOR UPDATE
+  SELECT id, status, coalesce(dedupe_key, dedupe_waiting) AS dedupe_key FROM {{schema}}.jobs WHERE id = $1 FOR UPDATE
 ),
+-- The key's holder (src/core/rules/dedupe.ts keyHolderOf): the newest live job (a newcomer waiting behind a
+-- running one, else the live job in jobs_dedupe), else the job whose dedupeFor period ends last. A finished
+-- target that is not that holder stays as it is.
 holder AS MATERIALIZED (
-  SELECT h.id FROM (
-    SELECT h.id
-    FROM target t JOIN {{schema}}.jobs h ON h.dedupe_key = t.dedupe_key
-    WHERE t.status IN ('completed', 'failed', 'cancelled') AND h.status IN ('pending', 'running') AND h.id <> t.id
-    UNION ALL
-    SELECT h.id
-    FROM target t JOIN {{schema}}.jobs h ON h.dedupe_key = t.dedupe_key
-    WHERE t.status IN ('completed', 'failed', 'cancelled') AND h.dedupe_until > $2 AND h.id <> t.id
-  ) h
-  LIMIT 1
+  SELECT k.id
+  FROM target t CROSS JOIN LATERAL (
+    SELECT h.id FROM (
+      (SELECT h.id, 1 AS rank FROM {{schema}}.jobs h WHERE h.dedupe_waiting = t.dedupe_key AND h.status = 'pending' LIMIT 1)
+      UNION ALL
+      (SELECT h.id, 2 FROM {{schema}}.jobs h WHERE h.dedupe_key = t.dedupe_key AND h.status IN ('pending', 'running') LIMIT 1)
+      UNION ALL
+      (SELECT h.id, 3 FROM {{schema}}.jobs h WHERE h.dedupe_key = t.dedupe_key AND h.dedupe_until > $2
+       ORDER BY h.dedupe_until DESC, h.id DESC LIMIT 1)
+    ) h
+    ORDER BY h.rank
+    LIMIT 1
+  ) k
+  WHERE t.status IN ('completed', 'failed', 'cancelled') AND k.id <> t.id
 ),
 changed AS (
   UPDATE {{schema}}.jobs

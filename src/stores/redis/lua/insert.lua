@@ -101,7 +101,14 @@ for i = 0, count - 1 do
     save(id, job)
     index(id, job, now)
     if spec.repeatKey then redis.call('HSET', P .. ':repeat', spec.repeatKey, id) end
-    if spec.dedupeKey and spec.dedupeUntil then redis.call('HSET', P .. ':dedupefor', spec.dedupeKey, id) end
+    if spec.dedupeKey and spec.dedupeUntil then
+      -- The job whose period ends last (the newest on a tie): no other period can outlast it.
+      local last = redis.call('HGET', P .. ':dedupefor', spec.dedupeKey)
+      local lastUntil = last and redis.call('HGET', jobKey(last), 'dedupeUntil')
+      if not lastUntil or tonumber(spec.dedupeUntil) >= tonumber(lastUntil) then
+        redis.call('HSET', P .. ':dedupefor', spec.dedupeKey, id)
+      end
+    end
     out[#out + 1] = { 1, id }
   else
     out[#out + 1] = { 0, redis.call('HGETALL', jobKey(id)) }

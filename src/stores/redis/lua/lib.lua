@@ -32,8 +32,8 @@
 --   P:dedupe        hash dedupeKey -> id of the newest pending or running job holding it
 --   P:dk:<key>      zset of the key's jobs that are pending, running, or cancelled still holding a run's lock,
 --                   scored by id: what a job queued behind another of its key waits for (keyWaits; replace)
---   P:dedupefor     hash dedupeKey -> id of the last job created with dedupeFor (its field dedupeUntil ends
---                   the period it holds the key for, live or not: src/core/rules/dedupe.ts; dedupeHolder)
+--   P:dedupefor     hash dedupeKey -> id of the job whose dedupeFor period ends last (its field dedupeUntil;
+--                   it holds the key until then, live or not: src/core/rules/dedupe.ts; dedupeHolder)
 --   P:repeat        hash repeatKey -> id
 --   P:paused        set of paused names
 --   P:lock:<name>   string owner, PX ttl (named distributed locks)
@@ -140,10 +140,9 @@ local function leaveKey(id, key)
   redis.call('HDEL', P .. ':dedupe', key)
 end
 
--- The job taking a dedupe key at `now` (src/core/rules/dedupe.ts takesKey): the live holder, else the job
--- P:dedupefor names while its dedupeFor period runs (checked, not trusted: a removed job holds nothing). Only
--- that last job can still be within a period: a new one gets dedupeFor only when the key was free, so every
--- earlier period had ended.
+-- The job taking a dedupe key at `now` (src/core/rules/dedupe.ts keyHolderOf): the live holder, else the job
+-- P:dedupefor names while its dedupeFor period runs (checked, not trusted: a removed job holds nothing).
+-- P:dedupefor names the job whose period ends last (insert.lua keeps it so), so no other period can still run.
 local function dedupeHolder(key, now)
   local live = liveDedupeHolder(key)
   if live then return live end
