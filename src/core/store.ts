@@ -304,7 +304,9 @@ export interface Store {
 
   /**
    * Insert jobs in one atomic operation, in order. A job whose dedupeKey is taken (by a pending or running
-   * job, or by one whose dedupeUntil is after `now`: rules/dedupe.ts) returns that job (created false). A job with a repeatKey that exists updates that job's name, data,
+   * job, or by one whose dedupeUntil is after `now`: rules/dedupe.ts) returns that holder (created false);
+   * with `replace`, a pending one-off holder takes its data, due time and priority instead, and a running one
+   * gets the job inserted, queued behind it (claim() does not take it until no other job of its key runs). A job with a repeatKey that exists updates that job's name, data,
    * options and repeat; its nextRunAt/dueAt are replaced only when the repeat changed or the job had finished
    * (then it is pending again with attempts 0); created false.
    */
