@@ -2,8 +2,11 @@
  * Collects the settlements of runs that end close together and applies them in one store operation
  * (one transaction on SQLite, one statement on Postgres, one script on Redis).
  * A store error is retried with backoff: the job keeps its lock meanwhile (heartbeats go on), and if the lock
- * expires first, another worker runs the job again: at least once, never lost.
+ * expires first, another worker runs the job again: at least once, never lost. A call that does not answer in
+ * `callTimeoutMs` counts as an error and is sent again: the store answers "applied" to a settlement it already
+ * applied (Store.settle), so the run's events are not lost to a slow answer.
  */
+import { withTimeout } from './timeout.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { Settlement } from './store.js';
@@ -24,6 +27,8 @@ export interface SettleBatcherOptions {
   /** Give up retrying after this long (the lock has expired by then; the job will run again elsewhere). */
   giveUpAfterMs: number;
   storeFailed(error: Error): void;
+  /** How long one settle call may take before it is treated as failed (and retried). Default: no limit. */
+  callTimeoutMs?(): number;
   /**
    * True while the worker is about to claim with a store that settles and claims in one operation: outcomes
    * then wait for that claim (take()) instead of costing a round trip of their own.
@@ -119,7 +124,8 @@ export class SettleBatcher {
     for (let attempt = 0; ; attempt++) {
       let applied: boolean[];
       try {
-        applied = await options.settle(settlements);
+        const call = options.settle(settlements);
+        applied = await (options.callTimeoutMs ? withTimeout(call, options.callTimeoutMs(), 'recording job outcomes', clock) : call);
       } catch (error) {
         options.storeFailed(error as Error);
         if (clock.now() - started > options.giveUpAfterMs) {

@@ -320,7 +320,11 @@ export interface Store {
    */
   claim(request: ClaimRequest): Promise<ClaimedJob[]>;
 
-  /** Apply many settlements atomically; returns, per item, whether it was applied (false: lease lost). */
+  /**
+   * Apply many settlements atomically; returns, per item, whether it was applied (false: lease lost). A
+   * settlement the store already applied (same job, same lockToken: a retry after a lost answer) answers true
+   * again and changes nothing (rules/lifecycle.ts settleAnswer): a worker may resend a settle that timed out.
+   */
   settle(settlements: Settlement[]): Promise<boolean[]>;
 
   /**

@@ -20,6 +20,7 @@ import { SettleBatcher, settledAll } from './settle-batcher.js';
 import type { ClaimRequest, ClaimedJob, Settlement } from './store.js';
 import type { JobHandler } from './types.js';
 import { MAX_TIMER_MS, Wakeup } from './wakeup.js';
+import { withTimeout } from './timeout.js';
 import { tracing, type Tracing } from './tracing.js';
 import type { WorkerOptions } from './worker-options.js';
 
@@ -78,6 +79,8 @@ export class Worker {
       settle: (batch) => (this.tracing ? this.tracing.storeCall('settle', batch.length, () => o.store().settle(batch)) : o.store().settle(batch)),
       logger: o.logger,
       giveUpAfterMs: Math.max(registry.lockLifetimeMs, 30_000),
+      // A settle resent after a timeout is safe: the store answers "applied" to a run it already settled.
+      callTimeoutMs: () => this.storeCallTimeout(),
       storeFailed: (error) => storeHealth.failed(error),
       deferToClaim: () => this.combined && this.wakeup.claimExpected,
     });
@@ -86,7 +89,7 @@ export class Worker {
       logger: o.logger,
       client: jobs.client,
       extras: jobs.extras,
-      saveProgress: (job, progress, now) => o.store().saveProgress(job.id, job.lockToken, progress, now),
+      saveProgress: (job, progress, now) => withTimeout(o.store().saveProgress(job.id, job.lockToken, progress, now), this.storeCallTimeout(), 'saving progress'),
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
       settled: (run, applied) => this.finisher.settled(run, applied),
       tracing: null,
@@ -96,7 +99,8 @@ export class Worker {
       now: o.now,
       events: o.events,
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
-      enqueue: (list) => jobs.enqueue(list),
+      // Resent after a timeout like any failure: follow-ups carry dedupe keys, so a late first insert is not doubled.
+      enqueue: (list) => withTimeout(jobs.enqueue(list), this.storeCallTimeout(), 'enqueuing follow-up jobs'),
       webhooks: jobs.webhooks,
       storeFailed: (error) => storeHealth.failed(error),
       settle: (pending) => this.settler.add(pending),
@@ -200,9 +204,8 @@ export class Worker {
    * they are released at once (their attempt not counted) instead of waiting for their leases to end.
    */
   private claimInTime(limit: number): Promise<ClaimedJob[]> {
-    const lifetime = this.o.registry.shortestLifetime();
     const pending = this.claim(limit);
-    return withTimeout(pending, Math.max(50, lifetime - leaseMargin(lifetime)), 'claiming jobs').catch((error: unknown) => {
+    return withTimeout(pending, this.claimTimeout(), 'claiming jobs').catch((error: unknown) => {
       pending.then(
         (late) => {
           for (const job of late) void this.finisher.releaseUnstarted(job, 'released');
@@ -211,6 +214,20 @@ export class Worker {
       );
       throw error;
     });
+  }
+
+  /** How long a claim may take: until a lease it brings would be about to end (the lifetime less the margin). */
+  private claimTimeout(): number {
+    const lifetime = this.o.registry.shortestLifetime();
+    return Math.max(50, lifetime - leaseMargin(lifetime));
+  }
+
+  /**
+   * How long a heartbeat, a settle or a progress save may take: a third of the shortest lease, so a heartbeat
+   * that gets no answer is tried again while the lease still holds.
+   */
+  private storeCallTimeout(): number {
+    return Math.max(50, Math.floor(this.o.registry.shortestLifetime() / 3));
   }
 
   /** How many jobs to claim now: enough to fill the free slots plus the jobs held ahead, within the hold limit. */
@@ -302,13 +319,22 @@ export class Worker {
     if (waiting.length === 0 || !store.settleAndClaim) return this.tracing ? this.tracing.storeCall('claim', limit, () => store.claim(request)) : store.claim(request);
     // Outcomes that ended since the last claim travel with this one: one operation, one round trip.
     let result: { settled: boolean[]; claimed: ClaimedJob[] };
+    const settlements = new Array<Settlement>(waiting.length);
+    for (let i = 0; i < waiting.length; i++) settlements[i] = waiting[i]!.settlement;
+    const call = () => store.settleAndClaim!(settlements, request);
+    const answer = this.tracing ? this.tracing.storeCall('claim', limit, call) : call();
     try {
-      const settlements = new Array<Settlement>(waiting.length);
-      for (let i = 0; i < waiting.length; i++) settlements[i] = waiting[i]!.settlement;
-      const call = () => store.settleAndClaim!(settlements, request);
-      result = await (this.tracing ? this.tracing.storeCall('claim', limit, call) : call());
+      result = await withTimeout(answer, this.claimTimeout(), 'claiming jobs');
     } catch (error) {
-      this.settler.giveBack(waiting); // neither happened: settle them on their own (with retries)
+      // Neither happened, or we cannot know: the outcomes go on their own (with retries; a settle the late call
+      // did apply answers "applied" again), and jobs a late answer brings are released unstarted.
+      this.settler.giveBack(waiting);
+      answer.then(
+        (late) => {
+          for (const job of late.claimed) void this.finisher.releaseUnstarted(job, 'released');
+        },
+        () => undefined,
+      );
       throw error;
     }
     settledAll(waiting, result.settled, this.o.logger);
@@ -443,7 +469,7 @@ export class Worker {
     ];
     // A renewal that does not come back within the interval is given up on (the next one is sent): a stalled
     // connection must not hold the heartbeat while leases run out (the lease watch acts on those meanwhile).
-    const states = await withTimeout(this.o.store().heartbeat(leases, now), Math.max(50, Math.floor(registry.shortestLifetime() / 3)), 'renewing job locks');
+    const states = await withTimeout(this.o.store().heartbeat(leases, now), this.storeCallTimeout(), 'renewing job locks');
     states.forEach((state, i) => {
       if (i < runs.length) {
         // Renewed from when we asked: by our clock, the lease holds until then at least.
@@ -507,16 +533,4 @@ function delay(ms: number): Promise<void> {
 
 function waitFor(promise: Promise<unknown>, ms: number): Promise<void> {
   return Promise.race([promise.then(() => undefined), delay(ms)]);
-}
-
-/** `promise`, or a rejection naming `what` after `ms` (the promise itself goes on; its result is ignored). */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer from the store within ${ms} ms`)), ms);
-      timer.unref?.();
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -10,6 +10,7 @@
  *                    store reports the same values: use max() (or scrape them from one process), never sum().
  *                    `storeMetrics: false` (createHttpHandler option) leaves them out of a process's page.
  */
+import { withTimeout } from '../core/timeout.js';
 import type { Scheduler } from '../core/scheduler.js';
 import { JOB_STATUSES, type Job, type JobStatus, type SchedulerEventName } from '../core/types.js';
 
@@ -172,13 +173,7 @@ class Histograms {
 
 /** A scrape must answer even when the store hangs: give up on it after a few seconds. */
 function timed<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return withTimeout(promise, STORE_TIMEOUT_MS, 'metrics scrape');
 }
 
 /** The Prometheus text format (version 0.0.4): HELP and TYPE once per family, then its samples. */

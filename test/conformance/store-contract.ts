@@ -389,6 +389,30 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect(again).toMatchObject({ id: c!.id, attempts: 2 });
       });
 
+      it('answers applied to a settle resent by the same run, writing nothing again, and lost to any other token', async () => {
+        await store.insert([newJob({ repeat: { every: 1000 }, repeatKey: 'r' })], T0);
+        const [first] = await store.claim(claimRequest());
+        const outcome = { ...done(first!.id, first!.lockToken), status: 'pending' as const, nextRunAt: T0 + 1000, dueAt: T0 + 1000, attempts: 0 };
+        expect(await store.settle([outcome])).toEqual([true]);
+        const after = await store.getJob(first!.id);
+        // A worker whose first call timed out after the commit sends the same settlement again.
+        expect(await store.settle([{ ...outcome, finishedAt: T0 + 50, result: { again: true } }])).toEqual([true]);
+        expect(await store.getJob(first!.id)).toEqual(after);
+        expect(await store.history(first!.id)).toHaveLength(1);
+        // Twice in one batch: the first applies, the copy answers applied too (the rules take a batch in order).
+        const [second] = await store.claim(claimRequest({ now: T0 + 1000, lockToken: 'second' }));
+        const next = { ...done(second!.id, second!.lockToken), status: 'pending' as const, nextRunAt: T0 + 2000, dueAt: T0 + 2000, attempts: 0 };
+        expect(await store.settle([next, next, { ...outcome, finishedAt: T0 + 1500 }])).toEqual([true, true, false]);
+        expect(await store.history(first!.id)).toHaveLength(2);
+        // The earlier run's token is not the last settled one any more: lost, as any other token.
+        expect(await store.settle([outcome])).toEqual([false]);
+        expect(await store.settle([done(first!.id, 'never-claimed')])).toEqual([false]);
+        // While a later run holds the job, the run before it still learns its own settle was applied.
+        const [third] = await store.claim(claimRequest({ now: T0 + 2000, lockToken: 'third' }));
+        expect(await store.settle([next])).toEqual([true]);
+        expect(await store.getJob(third!.id)).toMatchObject({ status: 'running', attempts: 1 });
+      });
+
       it('starts a new cycle for a repeating job: new due time, attempts reset', async () => {
         await store.insert([newJob({ repeat: { every: 1000 }, repeatKey: 'r' })], T0);
         const [job] = await store.claim(claimRequest());

@@ -134,4 +134,40 @@ describe('SettleBatcher', () => {
     expect(await applied).toBe(true);
     await batcher.drain(); // nothing left: at once
   });
+
+  it('sends a settle again when the store does not answer in callTimeoutMs, and ignores the late answer', async () => {
+    const clock = new FakeClock();
+    const answers = [deferred<boolean[]>(), deferred<boolean[]>()];
+    const calls: string[][] = [];
+    const failures: Error[] = [];
+    const batcher = new SettleBatcher({
+      settle: (batch) => {
+        calls.push(batch.map((s) => s.id));
+        return answers[calls.length - 1]!.promise;
+      },
+      logger: silentLogger,
+      giveUpAfterMs: 10_000,
+      callTimeoutMs: () => 300,
+      storeFailed: (error) => failures.push(error),
+      clock,
+    });
+    const told = vi.fn();
+    const timeout = clock.timerSet();
+    batcher.add({ settlement: settlement('1'), settled: told });
+    expect(await timeout).toBe(300);
+    const retry = clock.timerSet();
+    clock.advance(300); // the first call has not answered: a failure, retried after the first backoff
+    expect(await retry).toBe(100);
+    expect(failures.map((e) => e.message)).toEqual(['recording job outcomes: no answer from the store within 300 ms']);
+    expect(told).not.toHaveBeenCalled();
+    const secondTimeout = clock.timerSet();
+    clock.advance(100);
+    expect(await secondTimeout).toBe(300);
+    expect(calls).toEqual([['1'], ['1']]);
+    // The store applied the first call after all: the resent one answers "applied" (Store.settle).
+    answers[0]!.resolve([true]);
+    answers[1]!.resolve([true]);
+    await batcher.drain();
+    expect(told.mock.calls).toEqual([[true]]);
+  });
 });

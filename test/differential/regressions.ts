@@ -35,4 +35,36 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'trigger', pick: 0 },
     ],
   },
+  {
+    caught: 'Postgres answered the copy of a settlement sent twice in one batch "lost" (the rules apply the first, then answer the copy "applied")',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'claim', limit: 4, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }, { pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+    ],
+  },
+  {
+    caught: 'Postgres answered a settle resent by an earlier run "applied" after a later run of the job had settled in the same batch',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'claim', limit: 4, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'release', maxAttempts: 1, stale: false }] },
+      { kind: 'claim', limit: 2, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }, { pick: 0, outcome: 'success', maxAttempts: 1, stale: true }] },
+    ],
+  },
+  {
+    caught: 'Postgres wrote the history records of one settle batch in id order rather than the batch order (prune takes them by insertion)',
+    commands: [
+      { kind: 'insert', jobs: [
+        { name: 'a', data: '', priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null },
+        { name: 'a', data: {}, priority: 5, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null },
+        { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null },
+      ] },
+      { kind: 'claim', limit: 4, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }, { pick: 4, outcome: 'success', maxAttempts: 1, stale: false }] },
+      { kind: 'prune', history: 0, limit: 1 },
+      { kind: 'list', limit: 1, offset: 0 },
+    ],
+  },
 ];

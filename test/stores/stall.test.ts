@@ -88,5 +88,66 @@ for (const factory of [postgresFactory, redisFactory] as StoreFactory[]) {
         expect(mine.end, `job ${mine.id}: ended at ${mine.end}, taken over at ${theirs.start}`).toBeLessThanOrEqual(theirs.start);
       }
     }, 90_000);
+
+    it('learns its settle was applied when the answer comes after the call timed out and was sent again', async () => {
+      created = await factory.create();
+      await created.store.init({ logger: silentLogger });
+      const direct = new URL(created.url);
+      proxy = await startStallProxy({ host: direct.hostname, port: Number(direct.port) });
+      const through = new URL(created.url);
+      through.port = String(proxy.port);
+      // A lease of 3 s: store calls on the run path give up after 1 s (a third of it).
+      other = new Scheduler({ store: await storeFromUrl(through.toString()), logger: silentLogger, pollInterval: 50, lockLifetime: 3000 });
+      const events: string[] = [];
+      for (const name of ['job:success', 'job:complete', 'job:fail'] as const) other.on(name, () => events.push(name));
+      let resumed!: () => void;
+      const resumedAt = new Promise<void>((resolve) => (resumed = resolve));
+      other.define('stalls-on-return', async () => {
+        // The settle leaves while the network is frozen: the first call times out, a retry goes out, and both
+        // reach the store once it thaws. Whichever applies, the other must answer "applied", not "lease lost".
+        proxy!.stall();
+        setTimeout(() => {
+          proxy!.resume();
+          resumed();
+        }, 1500);
+        return 'done';
+      });
+      const job = await other.now('stalls-on-return');
+      await other.start();
+      await resumedAt;
+      await waitUntil(() => events.includes('job:complete'), 20_000, 'the run to be reported complete');
+      expect(events).toEqual(['job:success', 'job:complete']);
+      const check = await storeFromUrl(created.url);
+      await check.init({ logger: silentLogger });
+      expect(await check.getJob(job.id)).toMatchObject({ status: 'completed', result: 'done' });
+      expect(await check.history(job.id)).toHaveLength(1);
+      await check.close();
+    }, 60_000);
+
+    it('rejects ctx.progress with a typed store error when the store does not answer in time, and the run goes on', async () => {
+      created = await factory.create();
+      await created.store.init({ logger: silentLogger });
+      const direct = new URL(created.url);
+      proxy = await startStallProxy({ host: direct.hostname, port: Number(direct.port) });
+      const through = new URL(created.url);
+      through.port = String(proxy.port);
+      other = new Scheduler({ store: await storeFromUrl(through.toString()), logger: silentLogger, pollInterval: 50, lockLifetime: 3000 });
+      const seen: unknown[] = [];
+      const completed = new Promise<void>((resolve) => other!.on('job:complete', () => resolve()));
+      other.define('reports', async (_job, ctx) => {
+        proxy!.stall();
+        const started = Date.now();
+        seen.push(await ctx.progress(50).then(() => 'saved', (error: Error & { code?: string }) => ({ code: error.code, waited: Date.now() - started })));
+        proxy!.resume();
+        return 'finished anyway';
+      });
+      const job = await other.now('reports');
+      await other.start();
+      await completed;
+      expect(seen).toEqual([{ code: 'STORE_ERROR', waited: expect.any(Number) }]);
+      // Given up on after a third of the lease, well before the lease ends.
+      expect((seen[0] as { waited: number }).waited).toBeLessThan(2000);
+      expect(await other.getJob(job.id)).toMatchObject({ status: 'completed', result: 'finished anyway' });
+    }, 60_000);
   });
 }

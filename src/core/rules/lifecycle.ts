@@ -8,10 +8,14 @@ import type { HistoryEntry, JobPatch, JobRecord, LeaseState, Settlement } from '
 import type { Json } from '../types.js';
 import { FINISHED } from './insert.js';
 
-/** A job as a store holds it: the record and the fencing token of the claim that runs it (null: none). */
+/**
+ * A job as a store holds it: the record, the fencing token of the claim that runs it (null: none), and the
+ * token of the last run whose settlement was applied (see settleAnswer).
+ */
 export interface HeldJob {
   record: JobRecord;
   lockToken: string | null;
+  settledToken?: string | null;
 }
 
 /** Whether an operation guarded by a lock token may act on the job: the token matches a run in progress. */
@@ -45,6 +49,17 @@ export function settledRecord(job: HeldJob, s: Settlement): { record: JobRecord;
   };
   const history = s.history === null ? null : { ...s.history, status: cancelled ? 'cancelled' : s.history.status };
   return { record, history };
+}
+
+/**
+ * What a settle that did not apply answers: true when the job's last applied settlement presented this same
+ * token. That is a retry of a settle whose answer never reached its worker (the call timed out, the connection
+ * dropped after the commit): the outcome is in the store, so the worker must not report its lease lost, and
+ * nothing is written again (no second history record). Any other token: false, the lease was lost. Tokens are
+ * unique per claim, so a token settled once can never hold the job again.
+ */
+export function settleAnswer(job: HeldJob | null, lockToken: string): boolean {
+  return job !== null && job.settledToken === lockToken;
 }
 
 /** Heartbeat: extend the lease if the token still holds the job. 'cancelled' tells the worker to abort. */

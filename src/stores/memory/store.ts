@@ -16,6 +16,7 @@ import {
   patchedRecord,
   progressRecord,
   renewedLease,
+  settleAnswer,
   settledRecord,
   triggeredRecord,
   type HeldJob,
@@ -46,11 +47,15 @@ import type {
 import type { Json, JobStatus } from '../../core/types.js';
 import { JOB_STATUSES } from '../../core/types.js';
 
-/** A job as kept here: its record as JSON text (a private copy), its token, and its insertion number. */
+/**
+ * A job as kept here: its record as JSON text (a private copy), its token, the token of its last applied
+ * settlement (rules/lifecycle.ts settleAnswer), and its insertion number.
+ */
 interface Row {
   seq: number;
   text: string;
   lockToken: string | null;
+  settledToken: string | null;
 }
 
 interface HistoryItem {
@@ -92,12 +97,12 @@ export class MemoryStore implements Store {
 
   private held(id: string): (HeldJob & { row: Row }) | null {
     const row = this.jobs.get(id);
-    return row ? { row, record: this.read(row), lockToken: row.lockToken } : null;
+    return row ? { row, record: this.read(row), lockToken: row.lockToken, settledToken: row.settledToken } : null;
   }
 
-  private write(record: JobRecord, lockToken: string | null, seq?: number): void {
+  private write(record: JobRecord, lockToken: string | null, seq?: number, settledToken?: string): void {
     const row = this.jobs.get(record.id);
-    this.jobs.set(record.id, { seq: seq ?? row!.seq, text: encode(record), lockToken });
+    this.jobs.set(record.id, { seq: seq ?? row!.seq, text: encode(record), lockToken, settledToken: settledToken ?? row?.settledToken ?? null });
   }
 
   private addHistory(jobId: string, entry: HistoryEntry): void {
@@ -199,8 +204,8 @@ export class MemoryStore implements Store {
     const applied = settlements.map((s) => {
       const job = this.held(s.id);
       const outcome = job ? settledRecord(job, JSON.parse(JSON.stringify(s)) as Settlement) : null;
-      if (!job || !outcome) return false;
-      this.write(outcome.record, null);
+      if (!job || !outcome) return settleAnswer(job, s.lockToken);
+      this.write(outcome.record, null, undefined, s.lockToken);
       if (outcome.history) this.addHistory(s.id, outcome.history);
       if (outcome.record.status === 'pending') due = true;
       return true;

@@ -47,13 +47,11 @@ export interface SettleParams {
 }
 
 export function settleParams(settlements: Settlement[]): SettleParams {
-  // Only the first settlement of a run (job and token) can apply: it clears the lock. One UPDATE would apply
-  // an arbitrary one of two, so the others are not sent (never applied).
-  const runs = new Set<string>();
+  // Two settlements of one run (job and token) are both sent: settle.sql applies the first and answers the
+  // copy as resent (firsts), as the rules do for a batch taken in order.
   const input = settlements.flatMap((s, i) => {
     const id = parseId(s.id);
-    if (id === null || runs.has(`${id} ${s.lockToken}`)) return [];
-    runs.add(`${id} ${s.lockToken}`);
+    if (id === null) return [];
     return [
       {
         i,

@@ -1,6 +1,7 @@
 /**
  * Settle, inside the caller's write transaction: each outcome guarded by its lock token (settle.sql), with its
- * history record. A job cancelled while it ran stays cancelled, and its record says so.
+ * history record. A job cancelled while it ran stays cancelled, and its record says so. A settle resent after
+ * its answer was lost answers true again and writes nothing (settled-before.sql).
  */
 import type Database from 'better-sqlite3';
 import type { Settlement } from '../../core/store.js';
@@ -28,7 +29,7 @@ export function settleRows(stmt: Prepare, settlements: Settlement[]): boolean[] 
       last_error_stack: s.lastErrorStack ?? null,
       finished_at: s.finishedAt,
     }) as { status: JobStatus } | undefined;
-    if (!row) return false;
+    if (!row) return stmt('settled-before.sql').get({ id, token: s.lockToken }) !== undefined;
     const h = s.history;
     if (h) {
       stmt('insert-history.sql').run({

@@ -2,7 +2,10 @@
 -- run's lock token (a worker that lost its lease can never overwrite a job). A job cancelled while it ran
 -- stays cancelled (its other fields still take the outcome, as src/core/rules/lifecycle.ts settledRecord says)
 -- and its history row says 'cancelled'.
--- Returns the positions (`i`) in the input of the settlements that were applied.
+-- Returns the positions (`i`) in the input of the settlements that were applied, and of those that this same
+-- run's token had already settled (a settle resent after its answer was lost: it answers applied and writes
+-- nothing; src/core/rules/lifecycle.ts settleAnswer). Every CTE reads the snapshot from before this statement,
+-- so `resent` sees settled_token as earlier statements left it.
 -- Also the first half of settle_and_claim() (functions/settle_and_claim.sql includes this file, $1 and $2
 -- renumbered): a change here reinstalls that function at the next migrate().
 --
@@ -23,6 +26,11 @@ WITH input AS (
     set_result boolean, result jsonb, set_error boolean, last_error text, set_stack boolean, last_error_stack text,
     max_attempts integer, finished_at bigint, history jsonb, texts boolean)
 ),
+-- One settlement per run: a batch that carries the same run twice applies its first (as the rules apply a
+-- batch in order) and answers the copy as resent. UPDATE … FROM would otherwise take either, unpredictably.
+firsts AS (
+  SELECT DISTINCT ON (id, lock_token) * FROM input ORDER BY id, lock_token, i
+),
 applied AS (
   UPDATE {{schema}}.jobs j
   SET status      = CASE WHEN j.status = 'cancelled' THEN 'cancelled' ELSE s.status END,
@@ -36,15 +44,15 @@ applied AS (
       -- What ran is what every reader sees: the maxAttempts this run used, when the core sends it.
       max_attempts = coalesce(s.max_attempts, j.max_attempts),
       last_finished_at = s.finished_at,
-      lock_token = NULL, locked_by = NULL, locked_until = NULL,
+      lock_token = NULL, locked_by = NULL, locked_until = NULL, settled_token = s.lock_token,
       updated_at = s.finished_at
-  FROM input s
+  FROM firsts s
   WHERE j.id = s.id AND j.lock_token = s.lock_token AND j.status IN ('running', 'cancelled')
     -- Redundant, but it makes the planner fetch the rows by primary key. Left to itself it walked
     -- jobs_status_name over every running and cancelled job (cancelled jobs are kept, so that grows), or, with
     -- few rows in jobs, hash-joined a sequential scan of the table.
     AND j.id = ANY(ARRAY(SELECT id FROM input))
-  RETURNING s.i, j.id, j.status, j.next_run_at, s.finished_at, s.history, s.texts
+  RETURNING s.i, s.lock_token, j.id, j.status, j.next_run_at, s.finished_at, s.history, s.texts
 ),
 recorded AS (
   INSERT INTO {{schema}}.history (job_id, status, attempt, started_at, completed_at, duration, error, stack, result, worker_id)
@@ -55,6 +63,19 @@ recorded AS (
   CROSS JOIN LATERAL jsonb_to_record(a.history) AS h(
     status text, attempt integer, started_at bigint, completed_at bigint, error text, stack text, result jsonb, worker_id text)
   WHERE jsonb_typeof(a.history) = 'object'
+  -- In the batch's order, as the rules write them: history ids are insertion order, which prune goes by.
+  ORDER BY a.i
+),
+-- As the rules take a batch in order: an item answers resent from the settled_token as it was before the
+-- batch only if it comes before the item of its job that applies here (after that one, the job's settled token
+-- is the applied one's, which `answered` below covers).
+resent AS (
+  SELECT s.i
+  FROM input s
+  JOIN {{schema}}.jobs j ON j.id = s.id
+  LEFT JOIN applied a ON a.id = s.id
+  WHERE j.settled_token = s.lock_token AND (a.i IS NULL OR s.i < a.i)
+    AND j.id = ANY(ARRAY(SELECT id FROM input))
 ),
 -- A retry due at once (or a release on shutdown) is work another process can take now: wake it.
 wake AS (
@@ -63,4 +84,8 @@ wake AS (
 )
 SELECT a.i
 FROM wake
-LEFT JOIN applied a ON true;
+LEFT JOIN (
+  SELECT s.i FROM input s JOIN applied a ON a.id = s.id AND a.lock_token = s.lock_token
+  UNION ALL
+  SELECT i FROM resent
+) a ON true;

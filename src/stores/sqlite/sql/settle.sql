@@ -12,7 +12,7 @@ SET status = CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE @status END,
     last_error = CASE WHEN @set_error = 1 THEN @last_error ELSE last_error END,
     last_error_stack = CASE WHEN @set_stack = 1 THEN @last_error_stack ELSE last_error_stack END,
     last_finished_at = @finished_at,
-    lock_token = NULL, locked_by = NULL, locked_until = NULL,
+    lock_token = NULL, locked_by = NULL, locked_until = NULL, settled_token = @token,
     updated_at = @finished_at
 WHERE id = @id AND lock_token = @token AND status IN ('running', 'cancelled')
 RETURNING status;

@@ -36,14 +36,16 @@ local function settleJobs(a)
     local b = a + i * SETTLE_FIELDS
     local id, token = ARGV[b + 1], ARGV[b + 2]
     local key = P .. ':job:' .. id
-    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed')
+    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed', 'settledToken')
     local current = f[1]
     if f[2] ~= token or (current ~= 'running' and current ~= 'cancelled') then
-      out[i + 1] = 0
+      -- Not ours (any more): 1 all the same when this run's settlement was already applied (a settle resent
+      -- after its answer was lost; core/rules/lifecycle.ts settleAnswer), writing nothing.
+      if f[6] == token then out[i + 1] = 1 else out[i + 1] = 0 end
     else
       local finishedAt = ARGV[b + 11]
       local set = { 'HSET', key, 'lastFinishedAt', finishedAt, 'updatedAt', finishedAt,
-        'lockedBy', '', 'lockedUntil', '', 'lockToken', '' }
+        'lockedBy', '', 'lockedUntil', '', 'lockToken', '', 'settledToken', token }
       local del = { 'HDEL', key }
       -- result, lastError and lastErrorStack are tri-state: 'u' keep, 'n' null (delete the field), 'v<text>' set.
       local result, lastError, stack = ARGV[b + 7], ARGV[b + 8], ARGV[b + 9]
