@@ -158,6 +158,9 @@ export function describePostgresClaimPlan(skip: boolean): void {
       const queued = await store.insert(keys.map((key) => newJob('k', { dedupeKey: key, replace: true, nextRunAt: T0 - 8 })), T0);
       expect(queued.every((r) => r.created && r.job.status === 'pending')).toBe(true);
       const free = await store.insert(Array.from({ length: 5 }, (_, i) => newJob('k', { dedupeKey: `free${i}`, nextRunAt: T0 - 7 })), T0);
+      // Cancelled jobs kept for history, keyed: the held check must seek jobs_dedupe_held (only those still
+      // holding a run's lock), not walk the cancelled range of the retention index.
+      await adminQuery(`UPDATE "${schema}".jobs SET status = 'cancelled', dedupe_key = 'old' || id WHERE name = 'c'`);
       await adminQuery(`ANALYZE "${schema}".jobs`);
       const { pages, text } = await planOf(request({ names: ['k'] }));
       // Each queued job costs a seek into jobs_dedupe (and one into jobs_dedupe_held); nothing scans the table.
