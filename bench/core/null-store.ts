@@ -31,6 +31,7 @@ export class NullStore implements Store {
         ...job,
         trace: job.trace ?? null,
         dedupeUntil: null,
+        group: job.group ?? null,
         id: String(this.nextId++),
         status: 'pending',
         attempts: 0,
@@ -60,7 +61,7 @@ export class NullStore implements Store {
       const r = record;
       out.push({
         id: r.id, name: r.name, data: r.data, status: 'running', priority: r.priority, attempts: r.attempts + 1,
-        maxAttempts: r.maxAttempts, backoff: r.backoff, timeoutMs: r.timeoutMs, repeat: r.repeat, repeatKey: r.repeatKey, trace: r.trace,
+        maxAttempts: r.maxAttempts, backoff: r.backoff, timeoutMs: r.timeoutMs, repeat: r.repeat, repeatKey: r.repeatKey, trace: r.trace, group: r.group,
         dedupeKey: r.dedupeKey, dedupeUntil: r.dedupeUntil, label: r.label, dueAt: r.dueAt, nextRunAt: r.nextRunAt, lastRunAt: request.now,
         lastFinishedAt: r.lastFinishedAt, lastError: r.lastError, lastErrorStack: r.lastErrorStack, result: r.result,
         progress: r.progress, lockedBy: request.workerId, lockedUntil: request.now + request.lockLifetimeMs,

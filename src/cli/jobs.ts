@@ -103,7 +103,9 @@ async function show(id: string, options: JobsOptions): Promise<number> {
     out(JSON.stringify(job, null, 2));
     out(`history (${history.length}):`);
     for (const h of history) {
-      out(`  #${h.attempt} ${h.status.padEnd(9)} ${h.startedAt.toISOString()} ${String(h.duration).padStart(6)} ms  ${h.workerId}${h.error ? `  ${h.error}` : ''}`);
+      // A durable step, sleep or wait (docs/durable-steps.md) names itself after the attempt.
+      const step = h.kind !== undefined && h.kind !== 'run' ? `  ${h.kind} ${h.step}${h.event !== undefined ? ` (event ${h.event})` : ''}` : '';
+      out(`  #${h.attempt} ${h.status.padEnd(9)} ${h.startedAt.toISOString()} ${String(h.duration).padStart(6)} ms  ${h.workerId}${h.error ? `  ${h.error}` : ''}${step}`);
     }
   }
   return 0;

@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   'JOB_CANCELLED',
   'LEASE_LOST',
   'JOB_LOST',
+  'DUPLICATE_STEP',
   'SCHEDULER_STOPPING',
   'SCHEDULER_CLOSED',
   'STORE_ERROR',
@@ -164,6 +165,13 @@ export class JobLostError extends HourglassError {
       'JOB_LOST',
       `job ${name} (${id}) lost its worker ${lost} times (its lock expired each time); more than maxLostRuns ${maxLostRuns}, so it is failed instead of run again`,
     );
+  }
+}
+
+/** A run called ctx.step twice with one id: step ids must be unique within a run (docs/durable-steps.md). */
+export class DuplicateStepError extends HourglassError {
+  constructor(name: string, id: string, stepId: string) {
+    super('DUPLICATE_STEP', `job ${name} (${id}): step id ${JSON.stringify(stepId)} is used twice in one run; step ids must be unique within a run`);
   }
 }
 

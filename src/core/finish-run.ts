@@ -9,7 +9,7 @@
 import type { JobRun } from './job-run.js';
 import { decide, type Decision, type RunOutcome } from './outcome.js';
 import type { Pending } from './settle-batcher.js';
-import type { ClaimedJob, NewJob } from './store.js';
+import type { ClaimedJob, NewJob, Suspension } from './store.js';
 import type { Job, Json, ScheduleSpec, SchedulerEvents } from './types.js';
 import type { Webhooks } from './webhooks.js';
 
@@ -44,6 +44,10 @@ export interface FinishContext {
   wakeAt(at: number): void;
   /** True once the worker has stopped: follow-ups are no longer retried. */
   stopped(): boolean;
+  /** Store.suspend: a run that ends waiting in the store (durable.ts). */
+  suspend(s: Suspension): Promise<boolean>;
+  /** Store.clearSteps for this run (a repeat's cycle that used steps ends). */
+  clearSteps(job: ClaimedJob): Promise<boolean>;
 }
 
 const NO_JOBS: NewJob[] = [];
@@ -63,19 +67,52 @@ export class RunFinisher {
     run.decision = decision;
     run.outcome = outcome;
     run.settlement = decision.settlement;
+    if (outcome.kind === 'suspended') return void this.suspend(run, { ...decision.settlement, step: outcome.step });
     const followUps = this.followUpJobs(run, decision, outcome);
-    if (followUps.length === 0) return env.settle(run);
-    void this.settleAfterFollowUps(run, followUps);
+    // A repeating job whose run used steps starts its next occurrence without them (rules/steps.ts).
+    const clear = run.durable !== null && run.durable.used && decision.settlement.dueAt !== undefined;
+    if (followUps.length === 0 && !clear) return env.settle(run);
+    void this.settleAfterFollowUps(run, followUps, clear);
   }
 
   /**
    * Follow-ups go in before the outcome is recorded: a crash between the two runs the job again (and they
    * dedupe while still pending) rather than losing them. If they cannot be enqueued, the run is not settled:
-   * its lock expires and it runs again.
+   * its lock expires and it runs again. Likewise a repeat's steps are cleared first (guarded by the lease): a
+   * crash between the two runs that cycle's steps again rather than the next cycle replaying them.
    */
-  private async settleAfterFollowUps(run: JobRun, jobs: NewJob[]): Promise<void> {
-    if (await this.enqueueFollowUps(run, jobs)) this.env.settle(run);
-    else this.env.ended(run);
+  private async settleAfterFollowUps(run: JobRun, jobs: NewJob[], clearSteps = false): Promise<void> {
+    if (jobs.length > 0 && !(await this.enqueueFollowUps(run, jobs))) return this.env.ended(run);
+    if (clearSteps && !(await this.retrying(run, 'could not clear the steps of the finished cycle', () => this.env.clearSteps(run.job)))) return this.env.ended(run);
+    this.env.settle(run);
+  }
+
+  /** A run that ends waiting in the store (ctx.sleep, ctx.waitForEvent): one guarded operation, retried a few times. */
+  private async suspend(run: JobRun, s: Suspension): Promise<void> {
+    let applied: boolean | undefined;
+    const ok = await this.retrying(run, 'could not record the sleep or wait', async () => {
+      applied = await this.env.suspend(s);
+      return true;
+    });
+    if (!ok || applied === undefined) return this.env.ended(run);
+    run.settled(applied);
+  }
+
+  /** `call` until it answers (a store error is retried a few times); false when it never did. */
+  private async retrying(run: JobRun, what: string, call: () => Promise<boolean>): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await call();
+        return true;
+      } catch (error) {
+        this.env.storeFailed(error as Error);
+        if (attempt >= 4 || this.env.stopped()) {
+          run.logger.error({ err: error }, `${what}: the run is not recorded, and runs again once its lock expires`);
+          return false;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
   }
 
   /** The store answered for this run's settlement (the run, as its Pending, passes it on). */
@@ -173,6 +210,9 @@ export class RunFinisher {
         break;
       case 'released':
         run.logger.info('job released for another worker: the scheduler stopped');
+        break;
+      case 'suspended':
+        run.logger.debug({ until: s.nextRunAt }, 'job waits in the store (ctx.sleep / ctx.waitForEvent)');
         break;
     }
   }

@@ -8,13 +8,14 @@
  * nothing outside itself but its RunContext.
  */
 import { JobCancelledError, JobTimeoutError, LeaseLostError, SchedulerStoppingError, ValidationError } from './errors.js';
+import { DurableRun, type WaitOptions } from './durable.js';
 import { childLogger, type Logger } from './logger.js';
 import type { Decision, RunOutcome } from './outcome.js';
 import type { ResolvedRun } from './registry.js';
 import type { Pending } from './settle-batcher.js';
-import type { ClaimedJob, NewJob, Settlement } from './store.js';
+import type { ClaimedJob, NewJob, Settlement, Store } from './store.js';
 import type { Tracing } from './tracing.js';
-import type { FollowUpOptions, HandlerContext, Job, JobsClient, Json, ScheduleSpec } from './types.js';
+import type { Duration, FollowUpOptions, HandlerContext, Job, JobsClient, Json, ScheduleSpec } from './types.js';
 import { assertJson, toJsonValue } from './validate.js';
 
 export type AbortReason = 'cancel' | 'timeout' | 'lost' | 'stop';
@@ -39,6 +40,9 @@ export interface RunContext {
   settled(run: JobRun, applied: boolean): void;
   /** Spans, when OpenTelemetry is installed: the handler runs inside a run span (tracing.ts). */
   tracing: Tracing | null;
+  /** The store, for durable runs (durable.ts: steps, sleeps, waits). */
+  store(): Store;
+  workerId: string;
 }
 
 const CANCELLED: RunOutcome = { kind: 'cancelled' };
@@ -71,6 +75,8 @@ export class JobRun implements Pending {
   decision: Decision | null = null;
   outcome: RunOutcome | null = null;
   settlement!: Settlement;
+  /** ctx.step / sleep / waitForEvent state, made on the first such call (durable.ts). */
+  durable: DurableRun | null = null;
 
   constructor(
     readonly job: ClaimedJob,
@@ -139,6 +145,10 @@ export class JobRun implements Pending {
       if (this.overdueTimer) clearTimeout(this.overdueTimer);
       this.handlerDone = true;
     }
+    // A sleep or wait ended the run (whatever the handler did with the sentinel): it waits in the store, unless
+    // a cancel or a lost lease decides otherwise.
+    const suspended = this.durable?.suspended;
+    if (suspended && this.reason !== 'cancel' && this.reason !== 'lost') return { kind: 'suspended', step: suspended.step, until: suspended.until };
     switch (this.reason) {
       case null:
         return error ? { kind: 'failure', error } : this.success(value);
@@ -213,6 +223,27 @@ export class JobRun implements Pending {
     return json;
   }
 
+  /** ctx.step, ctx.sleep, ctx.waitForEvent: the run's durable state, made on first use. */
+  durableRun(): DurableRun {
+    if (this.durable) return this.durable;
+    const run = this;
+    const env = this.env;
+    this.durable = new DurableRun({
+      job: this.job,
+      now: () => env.now(),
+      store: () => env.store(),
+      workerId: env.workerId,
+      throwIfAborted() {
+        if (run.reason === 'lost' || run.reason === 'cancel') throw run.abortError!;
+      },
+      leaseLost() {
+        run.abort('lost');
+        return run.abortError ?? new LeaseLostError(run.job.name, run.job.id);
+      },
+    });
+    return this.durable;
+  }
+
   /** ctx.progress(): saved only while this run's lease holds. */
   async progress(value: Json): Promise<void> {
     const progress = assertJson(value, 'progress');
@@ -238,6 +269,7 @@ class RunCtx {
   readonly #run: JobRun;
   #progress: ((value: Json) => Promise<void>) | null = null;
   #followUp: ((name: string, data?: unknown, options?: FollowUpOptions) => void) | null = null;
+  #durable: Record<string, unknown> | null = null;
   declare readonly job: Job;
   declare readonly data: unknown;
   declare readonly jobId: string;
@@ -258,6 +290,10 @@ class RunCtx {
     self.scheduler = env.client;
     Object.defineProperty(this, 'progress', RunCtx.PROGRESS);
     Object.defineProperty(this, 'followUp', RunCtx.FOLLOW_UP);
+    Object.defineProperty(this, 'step', RunCtx.STEP);
+    Object.defineProperty(this, 'sleep', RunCtx.SLEEP);
+    Object.defineProperty(this, 'sleepUntil', RunCtx.SLEEP_UNTIL);
+    Object.defineProperty(this, 'waitForEvent', RunCtx.WAIT_FOR_EVENT);
     // The scheduler's `context` option: its fields join the base ones (never replacing them).
     const extras = env.extras;
     for (const key in extras) if (!(key in self)) self[key] = extras[key];
@@ -293,6 +329,47 @@ class RunCtx {
     get(this: RunCtx) {
       const run = this.#run;
       return (this.#followUp ??= (name: string, data?: unknown, options?: FollowUpOptions) => run.followUp(name, data, options));
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  // Durable calls (durable.ts): the run's durable state is made on the first call, never for runs that make none.
+  private static readonly STEP: PropertyDescriptor = {
+    get(this: RunCtx) {
+      const run = this.#run;
+      const bound = (this.#durable ??= {});
+      return (bound.step ??= <T>(id: string, fn: () => T | Promise<T>) => run.durableRun().step(id, fn));
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  private static readonly SLEEP: PropertyDescriptor = {
+    get(this: RunCtx) {
+      const run = this.#run;
+      const bound = (this.#durable ??= {});
+      return (bound.sleep ??= (duration: Duration) => run.durableRun().sleep(duration));
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  private static readonly SLEEP_UNTIL: PropertyDescriptor = {
+    get(this: RunCtx) {
+      const run = this.#run;
+      const bound = (this.#durable ??= {});
+      return (bound.sleepUntil ??= (at: Date | number | string) => run.durableRun().sleepUntil(at));
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  private static readonly WAIT_FOR_EVENT: PropertyDescriptor = {
+    get(this: RunCtx) {
+      const run = this.#run;
+      const bound = (this.#durable ??= {});
+      return (bound.waitForEvent ??= (name: string, options: WaitOptions) => run.durableRun().waitForEvent(name, options));
     },
     enumerable: true,
     configurable: true,

@@ -25,6 +25,7 @@ export function toJob<T = unknown>(record: JobRecord, maxAttempts: number): Job<
     dedupeKey: record.dedupeKey,
     dedupeUntil: date(record.dedupeUntil),
     label: record.label,
+    group: record.group ?? null,
     progress: record.progress,
     backoff: record.backoff,
     timeout: record.timeoutMs,

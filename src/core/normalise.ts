@@ -25,10 +25,10 @@ export interface NormaliseContext {
   defaultMaxAttempts(name: string): number | null;
 }
 
-const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey', 'dedupeFor', 'replace', 'label'];
+const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey', 'dedupeFor', 'replace', 'label', 'group'];
 const SPEC_KEYS = [...JOB_OPTION_KEYS, 'name', 'data', 'runAt', 'delay', 'repeat', 'key'];
 const EVERY_KEYS = [...JOB_OPTION_KEYS, 'timezone', 'key', 'catchUp', 'skipImmediate', 'startAt', 'jitter'];
-const DEFINE_KEYS = ['priority', 'concurrency', 'lockLimit', 'attempts', 'backoff', 'timeout', 'lockLifetime', 'shouldSaveResult', 'maxLostRuns', 'then', 'rateLimit'];
+const DEFINE_KEYS = ['priority', 'concurrency', 'lockLimit', 'attempts', 'backoff', 'timeout', 'lockLifetime', 'shouldSaveResult', 'maxLostRuns', 'then', 'rateLimit', 'groupConcurrency'];
 
 /** Reject keys we do not know: a typo ('attemps') must not silently fall back to a default. */
 export function assertKnownKeys(value: object, allowed: string[], field: string): void {
@@ -65,6 +65,7 @@ export function normaliseDefine(options: DefineOptions | undefined, field: strin
   return {
     priority: parsePriority(o.priority, `${field}.priority`),
     concurrency: o.concurrency === undefined ? undefined : assertInt(o.concurrency, `${field}.concurrency`, 1),
+    groupConcurrency: o.groupConcurrency === undefined ? undefined : assertInt(o.groupConcurrency, `${field}.groupConcurrency`, 1),
     lockLimit: o.lockLimit === undefined || o.lockLimit === 0 ? undefined : assertInt(o.lockLimit, `${field}.lockLimit`, 1),
     attempts: o.attempts === undefined ? undefined : assertInt(o.attempts, `${field}.attempts`, 1),
     backoff: normaliseBackoff(o.backoff, `${field}.backoff`) ?? undefined,
@@ -77,11 +78,16 @@ export function normaliseDefine(options: DefineOptions | undefined, field: strin
   };
 }
 
-function parseRateLimit(value: unknown, field: string): { max: number; perMs: number } {
-  const r = assertObject(value, field) as { max?: unknown; per?: unknown };
-  assertKnownKeys(r, ['max', 'per'], field);
+function parseRateLimit(value: unknown, field: string): { max: number; perMs: number; scope: 'process' | 'global'; byGroup: boolean } {
+  const r = assertObject(value, field) as { max?: unknown; per?: unknown; scope?: unknown; by?: unknown };
+  assertKnownKeys(r, ['max', 'per', 'scope', 'by'], field);
   if (r.max === undefined || r.per === undefined) throw new ValidationError(field, value, "must be { max, per }, such as { max: 10, per: '1s' }");
-  return { max: assertInt(r.max, `${field}.max`, 1), perMs: parsePositiveDuration(r.per as Duration, `${field}.per`) };
+  if (r.scope !== undefined && r.scope !== 'process' && r.scope !== 'global') throw new ValidationError(`${field}.scope`, r.scope, "must be 'process' or 'global'");
+  const scope = r.scope ?? 'process';
+  if (r.by !== undefined && r.by !== 'group') throw new ValidationError(`${field}.by`, r.by, "must be 'group'");
+  // A process's own limiter counts its starts by name; windows per group live in the store.
+  if (r.by !== undefined && scope !== 'global') throw new ValidationError(`${field}.by`, r.by, "is only for scope: 'global'");
+  return { max: assertInt(r.max, `${field}.max`, 1), perMs: parsePositiveDuration(r.per as Duration, `${field}.per`), scope, byGroup: r.by === 'group' };
 }
 
 function jobOptions(o: JobOptions, field: string, name: string, ctx: NormaliseContext) {
@@ -93,6 +99,7 @@ function jobOptions(o: JobOptions, field: string, name: string, ctx: NormaliseCo
     dedupeKey: assertOptionalString(o.dedupeKey, `${field}.dedupeKey`) ?? null,
     ...dedupeModes(o, field),
     label: assertLabel(o.label, `${field}.label`),
+    group: assertGroup(o.group, `${field}.group`),
   };
 }
 
@@ -104,6 +111,18 @@ function assertLabel(value: unknown, field: string): string | null {
   }
   return value;
 }
+
+/** A group (tenant) is an identity, compared exactly: a non-empty string, short enough to index. */
+export function assertGroup(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value === '' || value.length > MAX_GROUP_LENGTH) {
+    throw new ValidationError(field, value, `must be a non-empty string of at most ${MAX_GROUP_LENGTH} characters`);
+  }
+  return value;
+}
+
+/** The longest group (JobOptions.group) accepted. */
+export const MAX_GROUP_LENGTH = 200;
 
 /** The object form of schedule() (and each element of scheduleBulk()). */
 export function fromSpec(spec: ScheduleSpec, field: string, ctx: NormaliseContext): NewJob {

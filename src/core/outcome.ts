@@ -2,7 +2,7 @@
  * What a finished run means for its job: the pure decision the worker hands to the store as a Settlement.
  * Kept free of I/O so retry, backoff and repeat rules are tested directly.
  */
-import type { ClaimedJob, Settlement } from './store.js';
+import type { ClaimedJob, Settlement, StepRecord } from './store.js';
 import { jitterOffset, nextOccurrence } from './time/repeat.js';
 import type { BackoffSpec, Json } from './types.js';
 
@@ -17,12 +17,14 @@ export type RunOutcome =
   | { kind: 'failure'; error: Error }
   | { kind: 'cancelled' }
   /** The scheduler is stopping: give the job back without spending an attempt. */
-  | { kind: 'released'; reason: string };
+  | { kind: 'released'; reason: string }
+  /** ctx.sleep / ctx.waitForEvent ended the run: the job waits in the store until `until` (durable.ts). */
+  | { kind: 'suspended'; step: StepRecord; until: number };
 
 export interface Decision {
   settlement: Settlement;
   /** For events: 'retry' (will run again), 'final' (no more attempts), or the plain outcome. */
-  verdict: 'success' | 'retry' | 'final-failure' | 'cancelled' | 'released';
+  verdict: 'success' | 'retry' | 'final-failure' | 'cancelled' | 'released' | 'suspended';
 }
 
 /** Delay before retry number `retry` (1 = first retry). */
@@ -111,6 +113,14 @@ export function decide(job: ClaimedJob, outcome: RunOutcome, policy: RunPolicy, 
       history.status = 'failed';
       history.error = outcome.reason;
       return { verdict: 'released', settlement };
+    case 'suspended':
+      // Waiting is not an attempt: the claim's increment is given back, and the entry (not a history record)
+      // tells the story (Scheduler.history shows it). Store.suspend applies this with the entry.
+      settlement.status = 'pending';
+      settlement.nextRunAt = outcome.until;
+      settlement.attempts = Math.max(0, job.attempts - 1);
+      settlement.history = null;
+      return { verdict: 'suspended', settlement };
   }
 }
 

@@ -68,7 +68,7 @@ export class Registry {
       lockLifetimeMs: def?.lockLifetimeMs ?? this.lockLifetimeMs,
       maxLostRuns: def?.maxLostRuns ?? this.defaults.maxLostRuns,
       then: def?.then ?? NONE,
-      rateLimited: def?.rateLimit !== undefined,
+      rateLimited: def?.rateLimit !== undefined && def.rateLimit.scope === 'process',
     };
   }
 
@@ -86,8 +86,11 @@ export class Registry {
     const limits: NameLimit[] = [];
     const lockLifetimes: Record<string, number> = {};
     for (const [name, def] of this.definitions) {
-      if (def.lockLimit !== undefined || def.concurrency !== undefined) {
+      const globalRate = def.rateLimit?.scope === 'global' ? def.rateLimit : undefined;
+      if (def.lockLimit !== undefined || def.concurrency !== undefined || def.groupConcurrency !== undefined || globalRate) {
         const limit: NameLimit = { name };
+        if (def.groupConcurrency !== undefined) limit.groupConcurrency = def.groupConcurrency;
+        if (globalRate) limit.rate = { max: globalRate.max, perMs: globalRate.perMs, ...(globalRate.byGroup ? { byGroup: true } : {}) };
         if (def.lockLimit !== undefined) limit.localFree = Math.max(0, def.lockLimit - (runningHere.get(name) ?? 0));
         if (def.concurrency !== undefined) {
           limit.global = def.concurrency;
@@ -104,7 +107,7 @@ export class Registry {
   /** True when the name has a per-name cap (its jobs free slots only once settled). */
   isCapped(name: string): boolean {
     const def = this.definitions.get(name);
-    return def !== undefined && (def.concurrency !== undefined || def.lockLimit !== undefined);
+    return def !== undefined && (def.concurrency !== undefined || def.lockLimit !== undefined || def.groupConcurrency !== undefined);
   }
 
   /** Shortest lock lifetime in use: heartbeats must come well within it. */

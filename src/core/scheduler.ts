@@ -5,13 +5,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { ActivityLog, summarise, type ActivityReport } from './activity.js';
-import { DedupeConflictError, JobNotFoundError, JobStateError, SchedulerClosedError, ValidationError } from './errors.js';
+import { DedupeConflictError, JobNotFoundError, JobStateError, SchedulerClosedError, StoreError, ValidationError } from './errors.js';
 import { toJob } from './job-view.js';
 import type { Logger } from './logger.js';
 import { fromEvery, fromSpec, fromWhen, normaliseDefine, assertObject, assertKnownKeys, type NormaliseContext } from './normalise.js';
 import { Registry } from './registry.js';
 import { JOB_ORDER_FIELDS } from './rules/query.js';
-import type { InsertResult, JobOrder, JobOrderField, JobPatch, JobRecord, NewJob, ProcessRecord, Store } from './store.js';
+import type { HistoryRow, InsertResult, JobOrder, JobOrderField, JobPatch, JobRecord, NewJob, ProcessRecord, Store } from './store.js';
+import { mergeHistory, stepHistory } from './step-history.js';
 import { tracing } from './tracing.js';
 import { parseDuration, parsePositiveDuration } from './time/duration.js';
 import { parsePriority } from './time/priority.js';
@@ -31,6 +32,7 @@ import type {
   JobOf,
   JobOptions,
   JobsClient,
+  Json,
   SpecOf,
   JobStatus,
   ListJobsFilter,
@@ -440,22 +442,24 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     return records.map((r) => this.view(r) as JobOf<J>);
   }
 
-  /** One record per attempt, oldest first. */
+  /** One record per attempt, and one per durable step, sleep and wait (step-history.ts), oldest first. */
   async history(id: string): Promise<HistoryRecord[]> {
-    const rows = await (await this.store()).history(String(id));
-    return rows.map((r) => ({
-      id: r.id,
-      jobId: r.jobId,
-      status: r.status,
-      attempt: r.attempt,
-      startedAt: new Date(r.startedAt),
-      completedAt: new Date(r.completedAt),
-      duration: r.completedAt - r.startedAt,
-      error: r.error,
-      stack: r.stack ?? null,
-      result: r.result,
-      workerId: r.workerId,
-    }));
+    const store = await this.store();
+    const [rows, steps] = await Promise.all([store.history(String(id)), store.loadSteps ? store.loadSteps(String(id)) : []]);
+    return mergeHistory(runHistory(rows), steps.map((step) => stepHistory(String(id), step)));
+  }
+
+  /**
+   * Deliver an event to the jobs waiting for it (ctx.waitForEvent with a match its payload satisfies), in one
+   * store operation with storing it (a wait reached later in a run that had started still sees it). Returns
+   * how many waiting jobs were woken.
+   */
+  async sendEvent(name: string, payload: Json = null): Promise<number> {
+    const store = await this.store();
+    if (!store.sendEvent) throw new StoreError(`the ${store.kind} store does not support events (Store.sendEvent)`);
+    const woken = await store.sendEvent(assertName(name, 'name'), assertJson(payload, 'payload'), this.clock());
+    if (woken > 0) this.worker.kick();
+    return woken;
   }
 
   /**
@@ -682,4 +686,21 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The store's history rows as HistoryRecords (runs). */
+function runHistory(rows: HistoryRow[]): HistoryRecord[] {
+  return rows.map((r) => ({
+    id: r.id,
+    jobId: r.jobId,
+    status: r.status,
+    attempt: r.attempt,
+    startedAt: new Date(r.startedAt),
+    completedAt: new Date(r.completedAt),
+    duration: r.completedAt - r.startedAt,
+    error: r.error,
+    stack: r.stack ?? null,
+    result: r.result,
+    workerId: r.workerId,
+  }));
 }

@@ -45,6 +45,11 @@ export interface JobRecord {
    */
   trace: string | null;
   /**
+   * The tenant the job belongs to (JobOptions.group), null when none: claims rotate between a name's groups
+   * and cap each one's runs (rules/groups.ts). Fixed at insert.
+   */
+  group: string | null;
+  /**
    * The due time of the current occurrence. Retries and trigger() move nextRunAt but not dueAt,
    * so the next occurrence of a repeat is computed from dueAt (non-drifting).
    */
@@ -87,6 +92,8 @@ export interface NewJob {
   label: string | null;
   /** JobRecord.trace; absent is null. */
   trace?: string | null;
+  /** JobRecord.group; absent is null. */
+  group?: string | null;
   dueAt: number;
   nextRunAt: number;
 }
@@ -103,6 +110,17 @@ export interface NameLimit {
   localFree?: number;
   /** Most jobs of this name running at once across all workers (running rows counted in the store). */
   global?: number;
+  /**
+   * Most jobs of one (name, group) running at once across all workers (define's groupConcurrency; counted in
+   * the store as `global` is). Jobs without a group are not capped by it.
+   */
+  groupConcurrency?: number;
+  /**
+   * A global rate limit (define's rateLimit with scope 'global', rules/rate.ts): at most `max` claims of this
+   * name in any window of `perMs`, counted in the store; with `byGroup`, per (name, group) instead, jobs
+   * without a group sharing one window.
+   */
+  rate?: { max: number; perMs: number; byGroup?: boolean };
 }
 
 export interface ClaimRequest {
@@ -169,6 +187,46 @@ export interface Settlement {
   finishedAt: number;
   /** One history record for the run; null writes none. */
   history: HistoryEntry | null;
+}
+
+/**
+ * A memoised entry of a durable run (ctx.step, ctx.sleep, ctx.waitForEvent; rules/steps.ts), kept per job and
+ * cycle. `key` is unique within the job: `step:<id>` for ctx.step, `sleep:<n>` and `wait:<n>` for the n-th sleep
+ * or wait of a run (call order).
+ */
+export interface StepRecord {
+  key: string;
+  kind: 'step' | 'sleep' | 'wait';
+  /** 'done': `result` is the memoised value; 'waiting': a wait not yet delivered nor timed out. */
+  state: 'done' | 'waiting';
+  /** The step's value or the wait's payload (null: timed out); absent for a step that returned undefined and for sleeps. */
+  result?: Json;
+  /** The attempt of the run that saved it. */
+  attempt: number;
+  /** When it was saved (a woken wait: when the event was sent). */
+  at: number;
+  workerId: string;
+  /** A sleep's wake time; a wait's timeout. */
+  until?: number;
+  /** A wait: the event's name, the top-level fields a payload must equal, and since when an event counts. */
+  event?: string;
+  match?: Record<string, Json>;
+  since?: number;
+}
+
+/**
+ * A run that ends by waiting in the store (ctx.sleep, ctx.waitForEvent): a settlement (status 'pending', due at
+ * the wake time or the wait's timeout, attempts restored, no history record) and the entry to store with it.
+ */
+export interface Suspension extends Settlement {
+  step: StepRecord;
+}
+
+/** An event as sendEvent stored it (kept EVENT_RETENTION_MS, rules/steps.ts). */
+export interface SentEvent {
+  name: string;
+  payload: Json;
+  sentAt: number;
 }
 
 export interface Lease {
@@ -396,6 +454,30 @@ export interface Store {
   /** Named distributed locks with an owner and a time to live. */
   acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   releaseLock(name: string, owner: string): Promise<boolean>;
+
+  // ---- durable runs (rules/steps.ts). Optional: a store without them refuses ctx.step, ctx.sleep, sendEvent.
+
+  /** Every entry of the job's current cycle, in compareSteps order; [] for an unknown id. */
+  loadSteps?(id: string): Promise<StepRecord[]>;
+  /** Store (insert or replace by key) an entry if this run still holds the running job (as saveProgress). */
+  saveStep?(id: string, lockToken: string, step: StepRecord, now: number): Promise<boolean>;
+  /** Delete the job's entries if this run still holds the running job (a repeat's cycle ends). */
+  clearSteps?(id: string, lockToken: string): Promise<boolean>;
+  /**
+   * Apply a Suspension as settle() applies a settlement, and store its entry when the job is left pending. A
+   * waiting entry is first checked against the events sent since its `since`: a match makes it done (the
+   * payload its result) and the job due now; otherwise the job is registered as waiting for the event. A
+   * suspension already applied (resent after a lost answer) answers true and writes nothing, as settle() does.
+   */
+  suspend?(s: Suspension): Promise<boolean>;
+  /** The first event of this name sent at or after `since` whose payload matches (rules/steps.ts matchesEvent). */
+  findEvent?(name: string, match: Record<string, Json>, since: number): Promise<SentEvent | null>;
+  /**
+   * One atomic operation: store the event (and forget this name's events older than EVENT_RETENTION_MS), then
+   * wake every pending job waiting for it whose match it satisfies (entry done with the payload, due now).
+   * Returns the number woken.
+   */
+  sendEvent?(name: string, payload: Json, now: number): Promise<number>;
 
   /**
    * Optional cross-process wake-ups: call `onWake` when another process made work due (insert, retry, trigger).

@@ -68,6 +68,12 @@ export interface JobOptions {
   replace?: boolean;
   /** A name for people, shown by the dashboard and the HTTP API (seed 003's job name beside its handler). */
   label?: string;
+  /**
+   * The tenant this job belongs to: claims rotate between the groups of a name that have due work, so a
+   * group with a big backlog does not delay the others, and define's `groupConcurrency` caps each group's
+   * runs. A non-empty string of at most 200 characters; fixed when the job is created.
+   */
+  group?: string;
 }
 
 export interface EveryOptions extends JobOptions {
@@ -107,6 +113,11 @@ export interface DefineOptions {
   priority?: Priority;
   /** Most jobs of this name running at once, across every process sharing the store. */
   concurrency?: number;
+  /**
+   * Most jobs of this name and one group (JobOptions.group) running at once, across every process sharing
+   * the store. Jobs without a group are not capped by it.
+   */
+  groupConcurrency?: number;
   /** Most jobs of this name this scheduler holds locked at once. */
   lockLimit?: number;
   attempts?: number;
@@ -129,10 +140,13 @@ export interface DefineOptions {
    */
   then?: string | string[];
   /**
-   * Throttle: at most `max` runs of this name start in any window of `per` ('1s', '1m', ms), in this process
-   * (N processes start up to N × max; `concurrency` is the cap that holds across processes).
+   * Throttle: at most `max` runs of this name start in any window of `per` ('1s', '1m', ms).
+   * `scope: 'process'` (the default) counts this process's starts (N processes start up to N × max);
+   * `scope: 'global'` counts them in the store, across every process, taken with the claim (a start is the claim
+   * of the job). `by: 'group'` (global only) gives each group (JobOptions.group) a window of its own; jobs without
+   * a group then share one.
    */
-  rateLimit?: { max: number; per: Duration };
+  rateLimit?: { max: number; per: Duration; scope?: 'process' | 'global'; by?: 'group' };
 }
 
 /** Options of ctx.followUp(): those of schedule()'s object form, so a follow-up may wait (runAt, delay). */
@@ -162,6 +176,8 @@ export interface Job<T = unknown> {
   dedupeUntil: Date | null;
   /** A name for people (JobOptions.label); null when none was given. */
   label: string | null;
+  /** The tenant the job belongs to (JobOptions.group); null when none was given. */
+  group: string | null;
   progress: Json | null;
   backoff: BackoffSpec | null;
   timeout: number | null;
@@ -180,7 +196,18 @@ export interface BackoffSpec {
 export interface HistoryRecord {
   id: string;
   jobId: string;
-  status: 'completed' | 'failed' | 'cancelled';
+  /**
+   * 'run' (absent in records of older versions: a run too), or an entry of a durable run: 'step' (completed,
+   * its result), 'sleep' (result { until }), 'wait' (result: the payload, null on timeout; status 'pending'
+   * while it waits). See docs/durable-steps.md.
+   */
+  kind?: 'run' | 'step' | 'sleep' | 'wait';
+  /** A step's id, or `sleep:<n>` / `wait:<n>`; absent for a run. */
+  step?: string;
+  /** A wait's event name and match (what a waiting job waits for). */
+  event?: string;
+  match?: Record<string, Json>;
+  status: 'completed' | 'failed' | 'cancelled' | 'pending';
   attempt: number;
   startedAt: Date;
   completedAt: Date;
@@ -233,6 +260,21 @@ export interface BaseContext<T = unknown> {
   followUp(name: string, data?: unknown, options?: FollowUpOptions): void;
   /** The scheduler running this job, for handlers that schedule or inspect other jobs. */
   scheduler: JobsClient;
+  /**
+   * A durable step (docs/durable-steps.md): runs `fn` once per job cycle and stores its result (JSON) before
+   * returning it; every later run of the job (retry, crash, after a sleep or a wait) gets the stored result
+   * without running `fn` again. Ids must be unique within a run (DuplicateStepError).
+   */
+  step<R>(id: string, fn: () => R | Promise<R>): Promise<R>;
+  /** End the run here; the job waits in the store (no slot, no lease, attempt not counted) and runs again from the top after `duration`. */
+  sleep(duration: Duration): Promise<void>;
+  /** ctx.sleep until a time (Date, epoch ms or ISO text). */
+  sleepUntil(at: Date | number | string): Promise<void>;
+  /**
+   * Wait in the store for `scheduler.sendEvent(name, payload)` with a payload whose top-level fields equal
+   * `match`'s; the payload, or null once `timeout` passed. An event sent since this run started counts.
+   */
+  waitForEvent<P extends Json = Json>(name: string, options: { match?: Record<string, string | number | boolean | null>; timeout: Duration }): Promise<P | null>;
 }
 
 /**
@@ -294,6 +336,8 @@ export interface JobsClient<J extends object = AnyJobs> {
   queueSize(name?: string): Promise<number>;
   countJobs(name?: string, statuses?: readonly JobStatus[]): Promise<Record<JobStatus, number>>;
   requeueFailed(name?: string): Promise<number>;
+  /** Deliver an event to the jobs waiting for it (ctx.waitForEvent); returns how many were woken. */
+  sendEvent(name: string, payload?: Json): Promise<number>;
   pause(name: string): Promise<void>;
   resume(name: string): Promise<void>;
   pausedNames(): Promise<string[]>;

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { ClaimBuffer } from './claim-buffer.js';
 import { clockWith } from './clock.js';
-import { JobLostError } from './errors.js';
+import { JobLostError, StoreError } from './errors.js';
 import { RunFinisher } from './finish-run.js';
 import { JobRun, type RunContext } from './job-run.js';
 import type { RunOutcome } from './outcome.js';
@@ -74,7 +74,11 @@ export class Worker {
     const { registry, jobs, storeHealth } = o;
     this.wakeup = new Wakeup(clockWith(o.now));
     this.buffer = new ClaimBuffer(o.limits.prefetch, o.limits.slots);
-    this.limiter = new RateLimiter((name) => registry.definitions.get(name)?.rateLimit);
+    // This process's own throttle; a global rateLimit is counted by the store (NameLimit.rate).
+    this.limiter = new RateLimiter((name) => {
+      const rate = registry.definitions.get(name)?.rateLimit;
+      return rate?.scope === 'process' ? rate : undefined;
+    });
     this.settler = new SettleBatcher({
       settle: (batch) => (this.tracing ? this.tracing.storeCall('settle', batch.length, () => o.store().settle(batch)) : o.store().settle(batch)),
       logger: o.logger,
@@ -93,6 +97,8 @@ export class Worker {
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
       settled: (run, applied) => this.finisher.settled(run, applied),
       tracing: null,
+      store: () => o.store(),
+      workerId: o.workerId,
     };
     this.finisher = new RunFinisher({
       workerId: o.workerId,
@@ -107,6 +113,16 @@ export class Worker {
       ended: (run) => this.runEnded(run),
       wakeAt: (at) => this.wakeup.wakeAt(at),
       stopped: () => this.state === 'stopped',
+      // Durable runs (durable.ts): given up on like a settle; a suspension resent after a lost answer answers true.
+      suspend: async (s) => {
+        const store = o.store();
+        if (!store.suspend) throw new StoreError(`the ${store.kind} store does not support durable steps (Store.suspend)`);
+        return withTimeout(store.suspend(s), this.storeCallTimeout(), 'recording a sleep or wait');
+      },
+      clearSteps: async (job) => {
+        const store = o.store();
+        return store.clearSteps ? withTimeout(store.clearSteps(job.id, job.lockToken), this.storeCallTimeout(), 'clearing steps') : true;
+      },
     });
   }
 

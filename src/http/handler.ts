@@ -15,6 +15,7 @@ import { DEFAULT_BODY_LIMIT, readJson, splitUrl } from './request.js';
 import { send, sendError } from './response.js';
 import { Router, type RouteContext } from './router.js';
 import { bulkRoutes } from './routes/bulk.js';
+import { eventRoutes } from './routes/events.js';
 import { ASSETS_PREFIX, dashboardAsset, dashboardPage } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -75,6 +76,7 @@ export function createHttpHandler(scheduler: Scheduler, options: HttpHandlerOpti
   processRoutes(router);
   healthRoutes(router);
   metricsRoutes(router, metrics);
+  eventRoutes(router);
 
   async function handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
     const method = req.method ?? 'GET';

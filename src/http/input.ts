@@ -7,6 +7,7 @@ import { dedupeModes } from '../core/dedupe-options.js';
 import { ValidationError } from '../core/errors.js';
 import { JOB_ORDER_FIELDS } from '../core/rules/query.js';
 import { repeatFromText } from '../core/scheduler.js';
+import { assertGroup } from '../core/normalise.js';
 import { parsePriority } from '../core/time/priority.js';
 import { assertCron } from '../core/time/repeat.js';
 import { assertTimezone } from '../core/time/timezone.js';
@@ -31,6 +32,8 @@ export interface CreateJobInput {
   dedupeFor: number | undefined;
   /** JobOptions.replace (a debounce with runAt), checked here too. */
   replace: true | undefined;
+  /** The job's group (JobOptions.group). */
+  group: string | undefined;
 }
 
 export interface UpdateJobInput {
@@ -66,7 +69,7 @@ export const MAX_BULK_IDS = 1000;
 /** Longest ?q= search text. */
 export const MAX_SEARCH_LENGTH = 200;
 
-const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey', 'dedupeFor', 'replace'];
+const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey', 'dedupeFor', 'replace', 'group'];
 const UPDATE_FIELDS = ['schedule', 'timezone', 'data', 'maxAttempts', 'priority', 'runAt'];
 const LIST_PARAMS = ['status', 'name', 'q', 'counts', 'sort', 'dir', 'limit', 'offset'];
 export const DEFAULT_LIMIT = 100;
@@ -91,6 +94,7 @@ export function parseCreateJob(body: unknown, now: number, defaultTimezone: stri
     dedupeKey: assertOptionalString(b.dedupeKey, 'dedupeKey'),
     dedupeFor: given(b.dedupeFor) ? oneOffDedupeFor(b) : undefined,
     replace: given(b.replace) ? oneOffReplace(b) : undefined,
+    group: assertGroup(b.group, 'group') ?? undefined,
   };
 }
 

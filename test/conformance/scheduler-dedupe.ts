@@ -164,6 +164,29 @@ export async function describeSchedulerDedupe(factory: StoreFactory): Promise<vo
         expect(most).toBe(1);
       });
 
+      it('a grouped newcomer queued behind its key takes no room of its group: another job of the group starts', async () => {
+        const s = await h.scheduler({ concurrency: 4 });
+        const started: unknown[] = [];
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        s.define('sync', async (job) => {
+          started.push(job.data);
+          if (job.data === 'first') await gate;
+        }, { groupConcurrency: 2 });
+        await s.start();
+        const first = await s.now('sync', 'first', { dedupeKey: 'acct:1', replace: true, group: 'tenant-1' });
+        await waitUntil(async () => (await s.getJob(first.id))!.status === 'running');
+        const newcomer = await s.now('sync', 'newcomer', { dedupeKey: 'acct:1', replace: true, group: 'tenant-1' });
+        expect(newcomer).toMatchObject({ status: 'pending', group: 'tenant-1' });
+        // The group's cap is 2 with one running: the waiting newcomer must not take the other place.
+        const other = await s.now('sync', 'other', { group: 'tenant-1' });
+        await waitUntil(async () => (await s.getJob(other.id))!.status === 'completed');
+        expect((await s.getJob(newcomer.id))!.status).toBe('pending');
+        release();
+        await waitUntil(async () => (await s.getJob(newcomer.id))!.status === 'completed');
+        expect(started).toEqual(['first', 'other', 'newcomer']);
+      });
+
       it('refuses replace without a key, of another type, or on a repeating job', async () => {
         const s = await h.scheduler();
         const bad: [() => Promise<unknown>, string][] = [

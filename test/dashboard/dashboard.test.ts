@@ -93,6 +93,31 @@ describe.skipIf(!available)('dashboard (chromium)', () => {
     return { heal: () => (healed = true) };
   }
 
+  it('job: a durable job shows its steps and the event it waits for, then the delivered payload', async () => {
+    const { scheduler, server } = await start();
+    scheduler.define('onboard', async (job, ctx) => {
+      const user = await ctx.step('create user', () => ({ id: (job.data as { id: number }).id }));
+      return ctx.waitForEvent('payment', { match: { userId: user.id }, timeout: '1h' });
+    });
+    await scheduler.start();
+    const job = await scheduler.now('onboard', { id: 42 });
+    await waitUntil(async () => (await scheduler.history(job.id)).some((h) => h.kind === 'wait'));
+
+    const p = await page(server.url + `#/jobs/${job.id}`);
+    const steps = p.locator('[data-testid="step-row"]');
+    await expect.poll(() => steps.count()).toBe(2);
+    expect((await steps.nth(0).locator('td').allTextContents()).map((t) => t.trim()).filter((_, i) => i !== 4)).toEqual(['step', 'create user', 'done', '1', '{"id":42}']);
+    expect((await steps.nth(1).locator('td').allTextContents()).map((t) => t.trim()).slice(0, 3)).toEqual(['wait', 'wait:1', 'waiting']);
+    expect(await p.locator('[data-field="waits for"]').textContent()).toMatch(/^event payment matching \{"userId":42\}, until /);
+    expect(await p.locator('[data-testid="history-row"]').count()).toBe(0);
+
+    expect(await scheduler.sendEvent('payment', { userId: 42, amount: 10 })).toBe(1);
+    await waitUntil(async () => (await statusOf(scheduler, job.id)) === 'completed');
+    await expect.poll(async () => (await steps.nth(1).locator('td').allTextContents()).map((t) => t.trim())[5]).toBe('{"userId":42,"amount":10}');
+    expect(await p.locator('[data-field="waits for"]').textContent()).toBe('—');
+    expect(await p.locator('[data-testid="history-row"]').count()).toBe(1);
+  });
+
   it('overview: counts by status and name, the last hour charted, the oldest waiting job; a count opens the jobs', async () => {
     const { scheduler, server } = await start();
     thumbnails(scheduler);

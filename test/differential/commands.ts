@@ -11,6 +11,8 @@ import type { Json } from '../../src/core/types.js';
 
 /** 'constructor' is there to catch a store (or the model) reading a plain object's inherited properties. */
 export const NAMES = ['a', 'b', 'constructor'] as const;
+/** Each name's global rate window (ms), fixed as a definition's is: stores trim a key's log by its window. */
+export const RATE_WINDOWS: Record<string, number> = { a: 1000, b: 5000, constructor: 2000 };
 const KEYS = ['k1', 'k2'] as const;
 const REPEAT_KEYS = ['r1', 'r2'] as const;
 
@@ -32,13 +34,22 @@ export interface JobSpec {
   dedupeFor?: number | null;
   /** NewJob.replace, given only with a dedupe key and no repeat key (absent in older sequences: false). */
   replace?: boolean;
+  /** The job's group (absent in older recorded sequences: null); the runner makes it unique to the sequence. */
+  group?: string | null;
 }
 
 export type Outcome = 'success' | 'failure' | 'release' | 'success-no-save';
 
 export type Command =
   | { kind: 'insert'; jobs: JobSpec[] }
-  | { kind: 'claim'; limit: number; names: string[] | null; caps: { name: string; localFree?: number; global?: number }[]; lifetime: number; combine: boolean }
+  | {
+      kind: 'claim';
+      limit: number;
+      names: string[] | null;
+      caps: { name: string; localFree?: number; global?: number; groupConcurrency?: number; rate?: { max: number; byGroup: boolean } }[];
+      lifetime: number;
+      combine: boolean;
+    }
   | { kind: 'settle'; picks: { pick: number; outcome: Outcome; maxAttempts: number; stale: boolean }[] }
   | { kind: 'heartbeat'; picks: number[]; extend: number }
   | { kind: 'progress'; pick: number; value: Json }
@@ -61,7 +72,14 @@ export type Command =
       offset: number;
     }
   | { kind: 'process'; id: string; running: number; stopped: boolean; keepMs: number }
-  | { kind: 'lock'; name: string; owner: string; ttl: number; release: boolean };
+  | { kind: 'lock'; name: string; owner: string; ttl: number; release: boolean }
+  // Durable runs (rules/steps.ts): entries saved and cleared by a claim, suspensions, events.
+  | { kind: 'saveStep'; pick: number; key: string; value: Json; stale: boolean }
+  | { kind: 'clearSteps'; pick: number; stale: boolean }
+  | { kind: 'suspend'; pick: number; wait: boolean; event: string; match: Record<string, Json> | null; until: number; sinceBack: number; stale: boolean }
+  | { kind: 'sendEvent'; name: string; payload: Json }
+  | { kind: 'findEvent'; name: string; match: Record<string, Json>; sinceBack: number }
+  | { kind: 'loadSteps'; pick: number };
 
 /** Objects whose keys come in a random order: stores must give them back in that order. */
 const data: fc.Arbitrary<Json> = fc.oneof(
@@ -92,20 +110,39 @@ const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   // Periods that end within a sequence (advance steps up to 40 s) and one that outlives most of it.
   dedupeFor: fc.constantFrom(null, null, 3000, 60_000),
   replace: fc.constantFrom(false, true),
+  // Half the jobs in one of three groups, so rotations, group caps and ungrouped jobs meet in one claim.
+  group: fc.constantFrom(null, null, null, 'g1', 'g2', 'g3'),
 });
+
+const groupedSpec: fc.Arbitrary<JobSpec> = jobSpec.chain((spec) =>
+  fc.record({ group: fc.constantFrom('g1', 'g2', 'g3'), priority: fc.constantFrom(0, 0, 5) }).map((g) => ({ ...spec, ...g, name: 'a', delay: 0, repeatKey: null, dedupeKey: null })),
+);
 
 const pick = fc.nat({ max: 19 });
 
 export const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('insert' as const), jobs: fc.array(jobSpec, { minLength: 1, maxLength: 3 }) }) },
+  // A burst of one name's grouped jobs due now: several groups with backlogs, so rotation turns and group caps
+  // decide what claims take.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('insert' as const), jobs: fc.array(groupedSpec, { minLength: 2, maxLength: 6 }) }) },
   {
     weight: 5,
     arbitrary: fc.record({
       kind: fc.constant('claim' as const),
-      limit: fc.constantFrom(0, 1, 2, 4, 4),
+      limit: fc.constantFrom(0, 1, 1, 2, 4, 4),
       names: fc.option(fc.subarray([...NAMES], { minLength: 1 }), { nil: null }),
       caps: fc.uniqueArray(
-        fc.record({ name, localFree: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }), global: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }) }, { requiredKeys: ['name'] }),
+        fc.record(
+          {
+            name,
+            localFree: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+            global: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+            groupConcurrency: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+            // A global rate limit; its window is the name's own (RATE_WINDOWS), as a definition's would be.
+            rate: fc.option(fc.record({ max: fc.integer({ min: 1, max: 2 }), byGroup: fc.boolean() }), { nil: undefined, freq: 3 }),
+          },
+          { requiredKeys: ['name'] },
+        ),
         { selector: (c) => c.name, maxLength: 2 },
       ),
       lifetime: fc.constantFrom(1000, 30_000),
@@ -186,5 +223,47 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
   },
 );
 
+const EVENTS = ['e1', 'e2'] as const;
+const match = fc.constantFrom<Record<string, Json> | null>(null, {}, { k: 1 }, { k: 1 }, { k: '1' }, { k: 2 }, { k: null }, { k: 1, z: 'a' });
+const payload: fc.Arbitrary<Json> = fc.oneof(
+  fc.record({ z: fc.constantFrom('a', 'b'), k: fc.constantFrom<Json>(1, 1, 2, '1', null), v: data }, { requiredKeys: ['k'] }),
+  fc.record({ z: fc.constantFrom('a', 'b'), k: fc.constantFrom<Json>(1, 1, 2, '1', null), v: data }, { requiredKeys: ['k'] }),
+  data,
+);
+
+/** Durable-run commands, drawn beside the others (see `sequence`). */
+export const durableCommand: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('saveStep' as const),
+      pick,
+      key: fc.constantFrom('step:s1', 'step:s2', 'wait:1'),
+      value: data,
+      stale: fc.constantFrom(false, false, true),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('clearSteps' as const), pick, stale: fc.constantFrom(false, true) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('suspend' as const),
+      pick,
+      wait: fc.boolean(),
+      event: fc.constantFrom(...EVENTS),
+      match,
+      until: fc.constantFrom(500, 5000, 60_000),
+      sinceBack: fc.constantFrom(0, 10, 100_000),
+      stale: fc.constantFrom(false, false, false, true),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('sendEvent' as const), name: fc.constantFrom(...EVENTS), payload }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('findEvent' as const), name: fc.constantFrom(...EVENTS), match: match.map((m) => m ?? {}), sinceBack: fc.constantFrom(0, 5, 100_000) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('loadSteps' as const), pick }) },
+);
+
 /** Long enough for jobs to be claimed, fail for good, be triggered and pruned within one sequence. */
-export const sequence = fc.array(command, { minLength: 1, maxLength: 40, size: 'max' });
+export const sequence = fc.array(fc.oneof({ weight: 3, arbitrary: command }, { weight: 1, arbitrary: durableCommand }), { minLength: 1, maxLength: 40, size: 'max' });

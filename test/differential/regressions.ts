@@ -7,6 +7,21 @@ import type { Command } from './commands.js';
 
 export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
   {
+    caught: 'merge of groups and dedupe modes: a grouped newcomer queued behind a running job of its key (replace) is skipped before the rotation, taking no turn or room under groupConcurrency, and a group whose only due job waits is served once the key frees',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g1' }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k2', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g3' }] },
+      { kind: 'claim', limit: 2, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g1', replace: true }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k2', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g3', replace: true }] },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g1' }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g2' }] },
+      { kind: 'claim', limit: 4, names: null, caps: [{ name: 'a', groupConcurrency: 2 }], lifetime: 30000, combine: false },
+      { kind: 'claim', limit: 4, names: null, caps: [{ name: 'a', groupConcurrency: 2 }], lifetime: 30000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }, { pick: 1, outcome: 'success', maxAttempts: 1, stale: false }] },
+      { kind: 'claim', limit: 4, names: null, caps: [{ name: 'a', groupConcurrency: 2 }], lifetime: 30000, combine: false },
+      { kind: 'advance', ms: 1000 },
+      { kind: 'claim', limit: 4, names: null, caps: [{ name: 'a', groupConcurrency: 2 }], lifetime: 30000, combine: false },
+    ],
+  },
+  {
     caught: 'Postgres wrote the history records of lost runs in no particular order (prune takes them by insertion)',
     commands: [
       { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
@@ -33,6 +48,32 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, dedupeFor: null }] },
       { kind: 'trigger', pick: 1 },
       { kind: 'trigger', pick: 0 },
+    ],
+  },
+  {
+    caught: 'not a failure: a directed durable-run path (wait, a payload that does not match, one that does, an event sent before the wait, sleep, trigger of a finished job clearing entries), so every store walks it on every run',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: { z: 1, a: 2 }, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'insert', jobs: [{ name: 'b', data: 1, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'claim', limit: 2, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'saveStep', pick: 0, key: 'step:s1', value: { z: [1, { y: 2, b: 3 }], a: 'x' }, stale: false },
+      { kind: 'suspend', pick: 0, wait: true, event: 'e1', match: { k: 1 }, until: 60000, sinceBack: 0, stale: false },
+      { kind: 'sendEvent', name: 'e1', payload: { k: 2 } },
+      { kind: 'sendEvent', name: 'e2', payload: { k: 1 } },
+      { kind: 'sendEvent', name: 'e1', payload: { z: 'b', k: 1, v: { b: 1, a: 2 } } },
+      { kind: 'sendEvent', name: 'e1', payload: { k: 1 } },
+      { kind: 'loadSteps', pick: 0 },
+      { kind: 'findEvent', name: 'e1', match: { k: 1 }, sinceBack: 100000 },
+      { kind: 'sendEvent', name: 'e2', payload: { z: 'a', k: '1' } },
+      { kind: 'suspend', pick: 0, wait: true, event: 'e2', match: { k: '1' }, until: 5000, sinceBack: 100000, stale: false },
+      { kind: 'suspend', pick: 1, wait: false, event: 'e1', match: null, until: 500, sinceBack: 0, stale: false },
+      { kind: 'advance', ms: 1000 },
+      { kind: 'claim', limit: 2, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'saveStep', pick: 1, key: 'step:s2', value: 7, stale: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }, { pick: 1, outcome: 'success', maxAttempts: 1, stale: false }] },
+      { kind: 'trigger', pick: 0 },
+      { kind: 'loadSteps', pick: 0 },
+      { kind: 'loadSteps', pick: 1 },
     ],
   },
   {

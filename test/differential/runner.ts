@@ -7,9 +7,9 @@
 import { expect } from 'vitest';
 import { HourglassError } from '../../src/core/errors.js';
 import { decide, type RunOutcome } from '../../src/core/outcome.js';
-import type { ClaimedJob, JobRecord, NewJob, Settlement, Store } from '../../src/core/store.js';
+import type { ClaimedJob, JobRecord, NewJob, Settlement, StepRecord, Store } from '../../src/core/store.js';
 import type { Command, JobSpec } from './commands.js';
-import { NAMES } from './commands.js';
+import { NAMES, RATE_WINDOWS } from './commands.js';
 
 const UNKNOWN_ID = '987654321';
 let epoch = 1_800_000_000_000;
@@ -31,6 +31,11 @@ export class Pair {
   private readonly claims: Claim[] = [];
   private tokens = 0;
   readonly log: string[] = [];
+  /**
+   * Groups are this sequence's own: a real store keeps each group's rotation stamp (rules/groups.ts) across
+   * reset(), while the model starts afresh. The prefix keeps the groups' order among themselves.
+   */
+  private readonly groupPrefix: string;
 
   constructor(
     private readonly model: Store,
@@ -38,6 +43,7 @@ export class Pair {
   ) {
     epoch += 100_000_000; // every sequence on a fresh stretch of time: nothing left from the last one is due
     this.now = epoch;
+    this.groupPrefix = `${epoch}:`;
   }
 
   async run(commands: Command[]): Promise<void> {
@@ -54,6 +60,16 @@ export class Pair {
       else this.now += 1;
     }
     await this.compareHistory();
+    await this.compareSteps();
+  }
+
+  /** Every job's durable entries (rules/steps.ts), compared at the end as history is. */
+  private async compareSteps(): Promise<void> {
+    if (!this.model.loadSteps || !this.real.loadSteps) return;
+    for (const modelId of this.ids) {
+      const [expected, actual] = await Promise.all([this.model.loadSteps(modelId), this.real.loadSteps(this.realId(modelId))]);
+      expect(this.translate(actual), `steps of job ${modelId} differ\n${this.log.join('\n')}`).toEqual(exact(expected));
+    }
   }
 
   /** Empty the real store through its API (cheaper than a new schema per sequence). */
@@ -98,7 +114,7 @@ export class Pair {
     const now = this.now;
     switch (command.kind) {
       case 'insert':
-        return (store) => store.insert(command.jobs.map((spec) => newJob(spec, now)), now);
+        return (store) => store.insert(command.jobs.map((spec) => newJob(spec, now, this.groupPrefix)), now);
       case 'claim': {
         const request = {
           now,
@@ -106,7 +122,7 @@ export class Pair {
           lockToken: `t${this.tokens++}`,
           limit: command.limit,
           names: command.names,
-          limits: command.caps.map((c) => ({ ...c })),
+          limits: command.caps.map(({ rate, ...c }) => ({ ...c, ...(rate ? { rate: { max: rate.max, perMs: RATE_WINDOWS[c.name]!, ...(rate.byGroup ? { byGroup: true } : {}) } } : {}) })),
           lockLifetimeMs: command.lifetime,
           lockLifetimes: { b: 2000 },
         };
@@ -204,6 +220,46 @@ export class Pair {
       }
       case 'lock':
         return (store) => (command.release ? store.releaseLock(command.name, command.owner) : store.acquireLock(command.name, command.owner, command.ttl, now));
+      default:
+        return this.prepareDurable(command, now);
+    }
+  }
+
+  /** Durable-run commands (rules/steps.ts): decided from the model's state, as the others. */
+  private async prepareDurable(command: Command, now: number): Promise<(store: Store, id: (modelId: string) => string) => Promise<unknown>> {
+    switch (command.kind) {
+      case 'saveStep': {
+        const claim = await this.pickClaim(command.pick, command.stale);
+        if (!claim) return async () => 'no claim';
+        const kind = command.key.startsWith('wait:') ? ('wait' as const) : ('step' as const);
+        const step: StepRecord = { key: command.key, kind, state: 'done', result: command.value, attempt: claim.job.attempts, at: now, workerId: 'w-step' };
+        if (kind === 'wait') Object.assign(step, { event: 'e1', since: claim.at, until: now + 1000 });
+        return (store, id) => store.saveStep!(id(claim.modelId), claim.token, step, now);
+      }
+      case 'clearSteps': {
+        const claim = await this.pickClaim(command.pick, command.stale);
+        return async (store, id) => (claim ? store.clearSteps!(id(claim.modelId), claim.token) : 'no claim');
+      }
+      case 'suspend': {
+        const claim = await this.pickClaim(command.pick, command.stale);
+        if (!claim) return async () => 'no claim';
+        const until = now + command.until;
+        const step: StepRecord = command.wait
+          ? { key: 'wait:1', kind: 'wait', state: 'waiting', attempt: claim.job.attempts, at: now, workerId: 'w-step', event: command.event, since: now - command.sinceBack, until, ...(command.match ? { match: command.match } : {}) }
+          : { key: 'sleep:1', kind: 'sleep', state: 'done', attempt: claim.job.attempts, at: now, workerId: 'w-step', until };
+        const settlement = decide(claim.job, { kind: 'suspended', step, until }, { maxAttempts: 3, backoff: { type: 'fixed', delay: 0 }, saveResult: true }, claim.at, now, 'w-step').settlement;
+        return (store, id) => store.suspend!({ ...settlement, id: id(claim.modelId), step });
+      }
+      case 'sendEvent':
+        return (store) => store.sendEvent!(command.name, command.payload, now);
+      case 'findEvent':
+        return (store) => store.findEvent!(command.name, command.match, now - command.sinceBack);
+      case 'loadSteps': {
+        const target = this.pickId(command.pick);
+        return (store, id) => store.loadSteps!(id(target));
+      }
+      default:
+        throw new Error(`unknown command ${command.kind}`);
     }
   }
 
@@ -253,7 +309,7 @@ async function attempt(call: () => Promise<unknown>): Promise<unknown> {
   }
 }
 
-function newJob(spec: JobSpec, now: number): NewJob {
+function newJob(spec: JobSpec, now: number, groupPrefix: string): NewJob {
   const due = now + spec.delay;
   return {
     name: spec.name,
@@ -269,6 +325,7 @@ function newJob(spec: JobSpec, now: number): NewJob {
     ...(spec.dedupeKey !== null && spec.repeatKey === null && spec.replace ? { replace: true } : {}),
     label: spec.label,
     trace: spec.trace ?? null,
+    group: spec.group ? groupPrefix + spec.group : null,
     dueAt: due,
     nextRunAt: due,
   };

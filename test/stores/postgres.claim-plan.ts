@@ -79,7 +79,7 @@ export function describePostgresClaimPlan(skip: boolean): void {
       await client.query('SET plan_cache_mode = force_generic_plan');
       await client.query('SET jit = off');
       await client.query(
-        `PREPARE claim_plan(bigint, text, text, integer, text[], text[], integer[], integer[], text[], bigint[], bigint, text) AS ${new Statements(`"${schema}"`).get('claim')}`,
+        `PREPARE claim_plan(bigint, text, text, integer, text[], text[], integer[], integer[], text[], bigint[], bigint, text, integer[], integer[], bigint[], boolean[]) AS ${new Statements(`"${schema}"`).get('claim')}`,
       );
     }, 120_000);
 

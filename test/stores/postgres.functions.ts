@@ -55,7 +55,8 @@ export function describePostgresFunctions(skip: boolean): void {
       const statements = new Statements(`"${schema}"`);
       const body = builtBody(schema);
       expect(body).toContain(statements.get('settle').trimEnd().replace(/;$/, '').replaceAll('$1', '$13').replaceAll('$2', '$12'));
-      expect(body).toContain(statements.get('claim').trimEnd().replace(/;$/, ''));
+      // claim.sql's $13..$16 (groupConcurrency, global rate) are the function's $16..$19 (after settle's).
+      expect(body).toContain(statements.get('claim').trimEnd().replace(/;$/, '').replace(/\$(1[3-6])(?!\d)/g, (_, n: string) => `$${Number(n) + 3}`));
       expect(await installed(schema)).toEqual({ jsonb: body });
       const [row] = await adminQuery<{ hash: string }>(`SELECT hash FROM "${schema}".functions WHERE name = 'settle_and_claim'`);
       expect(row!.hash).toBe(functionHash(buildFunction('settle_and_claim', `"${schema}"`)));
@@ -69,7 +70,7 @@ export function describePostgresFunctions(skip: boolean): void {
       await adminQuery(`UPDATE "${schema}".functions SET hash = 'an older text'`);
       await adminQuery(
         `CREATE OR REPLACE FUNCTION "${schema}".settle_and_claim(bigint, text, text, integer, text[], text[], integer[], integer[],
-           text[], bigint[], bigint, text, jsonb, text, text[]) RETURNS SETOF "${schema}".jobs
+           text[], bigint[], bigint, text, jsonb, text, text[], integer[], integer[], bigint[], boolean[]) RETURNS SETOF "${schema}".jobs
          LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'old text'; END $$`,
       );
       const racers = Array.from({ length: 8 }, () => new PostgresStore({ connectionString: PG_URL, schema, poolSize: 1 }));
@@ -129,14 +130,16 @@ export function describePostgresFunctions(skip: boolean): void {
       expect(claimed.map((j) => [j.id, JSON.stringify(j.data)])).toEqual([[newer!.job.id, '{"z":1,"y":2}']]);
       expect(JSON.stringify((await store.getJob(running.id))!.result)).toBe('{"z":0,"a":1}');
 
-      // A process of the previous version, still running during a rolling upgrade, calls the function as it
-      // did: results as JSON values (a string too), no stack or maxAttempts fields. Its settlement applies.
+      // Settlements as the previous version sends them: results as JSON values (a string too), no stack or
+      // maxAttempts fields. They apply. (Its call itself, with the signature before migration 15, finds no
+      // function: migration 15 dropped it, so a process left on the old version fails its claims instead of
+      // claiming grouped jobs past their cap.)
       const [again] = claimed;
       const oldStyle = [{ i: 0, id: Number(again!.id), lock_token: 'next', status: 'completed', next_run_at: null, due_at: null, attempts: null,
         set_result: true, result: 'done', set_error: true, last_error: null, finished_at: T0 + 2,
         history: { status: 'completed', attempt: 1, started_at: T0 + 1, completed_at: T0 + 2, error: null, result: { ok: 1 }, worker_id: 'old' } }];
       const rows = await adminQuery<{ id: string; status: string | null }>(
-        `SELECT id, status FROM ${q}.settle_and_claim($1, 'old', 'old-token', 0, NULL, '{}', '{}', '{}', '{}', '{}', 60000, 'chan', $2::jsonb, $3, '{}')`,
+        `SELECT id, status FROM ${q}.settle_and_claim($1, 'old', 'old-token', 0, NULL, '{}', '{}', '{}', '{}', '{}', 60000, 'chan', $2::jsonb, $3, '{}', '{}', '{}', '{}', '{}')`,
         [T0 + 2, JSON.stringify(oldStyle), schema],
       );
       expect(rows.filter((r) => r.status === null && r.id !== null).map((r) => r.id)).toEqual(['0']); // the claim's row of NULLs aside

@@ -10,6 +10,7 @@ import { describeSchedulerContract } from '../conformance/scheduler-contract.js'
 import { describeSchedulerDurability } from '../conformance/scheduler-durability.js';
 import { describeStoreContract } from '../conformance/store-contract.js';
 import { describePostgresClaimPlan } from './postgres.claim-plan.js';
+import { describePostgresGroupPlan } from './postgres.group-plan.js';
 import { postgresFactory } from './postgres.factory.js';
 import { describePostgresFunctions } from './postgres.functions.js';
 import { describePostgresModel } from './postgres.model.js';
@@ -26,3 +27,4 @@ describePostgresRules(skip);
 describePostgresFunctions(skip);
 describePostgresModel(skip);
 describePostgresClaimPlan(skip);
+describePostgresGroupPlan(skip);

@@ -9,7 +9,7 @@
  *      order (compareClaimOrder), each taken while its name has allowance (NameAllowance) until `limit`;
  *   3. each taken job becomes `running`: attempts + 1, locked to the claimer until now + its lock lifetime.
  */
-import type { ClaimRequest, JobRecord } from '../store.js';
+import type { ClaimRequest, JobRecord, NameLimit } from '../store.js';
 
 /** The error text of a run whose lease ended without its worker settling it (its process died or stalled). */
 export function lostRunMessage(lockedBy: string | null): string {
@@ -59,10 +59,12 @@ export function takesSlot(job: Pick<JobRecord, 'status' | 'lockedUntil'>, now: n
 export class NameAllowance {
   private readonly left = new Map<string, number>();
 
-  constructor(request: Pick<ClaimRequest, 'limits'>, runningByName: (name: string) => number) {
+  /** `rateRoom`: a name-wide global rate's room in its window now (rules/rate.ts), for names that have one. */
+  constructor(request: Pick<ClaimRequest, 'limits'>, runningByName: (name: string) => number, rateRoom?: (limit: NameLimit) => number) {
     for (const cap of request.limits) {
       let left = cap.localFree ?? Infinity;
       if (cap.global !== undefined) left = Math.min(left, cap.global - runningByName(cap.name));
+      if (cap.rate !== undefined && !cap.rate.byGroup && rateRoom) left = Math.min(left, rateRoom(cap));
       this.left.set(cap.name, Math.max(0, left));
     }
   }
@@ -74,6 +76,11 @@ export class NameAllowance {
     if (left <= 0) return false;
     this.left.set(name, left - 1);
     return true;
+  }
+
+  /** How many more this name may take (Infinity: uncapped). */
+  remaining(name: string): number {
+    return this.left.get(name) ?? Infinity;
   }
 
   /** The capped names (stores that claim capped names separately ask for these). */

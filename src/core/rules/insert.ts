@@ -56,6 +56,7 @@ export function newRecord(id: string, job: NewJob, now: number): JobRecord {
     dedupeUntil: dedupeUntilOf(job, now),
     label: job.label ?? null,
     trace: job.trace ?? null,
+    group: job.group ?? null,
     dueAt: job.dueAt,
     nextRunAt: job.nextRunAt,
     lastRunAt: null,
@@ -93,6 +94,8 @@ export function upsertedRecord(existing: JobRecord, job: NewJob, now: number): J
     label: job.label ?? null,
     // The latest every() call's context: its next runs belong to whoever last defined the schedule.
     trace: job.trace ?? null,
+    // The group is kept: it is fixed at creation (a group's rotation and slots follow its jobs).
+    group: existing.group,
     nextRunAt: moveDue ? job.nextRunAt : existing.nextRunAt,
     dueAt: moveDue ? job.dueAt : existing.dueAt,
     attempts: finished ? 0 : existing.attempts,

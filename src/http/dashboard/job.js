@@ -1,5 +1,6 @@
 // Job: its fields, data, result, progress, the last error with its stack, every run (attempt, duration, worker,
-// error and stack), and its actions. One call per poll: GET jobs/:id/history (the job comes with it).
+// error and stack), its durable steps, sleeps and waits (docs/durable-steps.md) with what it waits for now, and
+// its actions. One call per poll: GET jobs/:id/history (the job comes with it; entries have a `kind`).
 import { enc } from './api.js';
 import { badge, duration, el, emptyRow, fullTime, json, progress, repeatText, replace, say, table, td, when } from './ui.js';
 
@@ -16,6 +17,9 @@ export default {
     const result = el('pre', { 'data-testid': 'result', id: 'detail-result' });
     const num = (label) => el('th', { scope: 'col', class: 'num' }, label);
     const runs = table([num('Run'), num('Attempt'), 'Status', 'Started', num('Duration'), 'Worker', 'Error'], 'history');
+    const steps = table(['Kind', 'Step', 'Status', num('Attempt'), 'Saved', 'Result'], 'steps');
+    const stepsPanel = el('section', { class: 'panel', hidden: true, 'aria-labelledby': 'steps-title', 'data-testid': 'steps' },
+      el('h2', { id: 'steps-title' }, 'Steps, sleeps and waits'), steps.node);
     root.append(
       el('section', { class: 'panel', 'aria-labelledby': 'job-title', 'data-testid': 'detail' }, head, el('hr', { style: 'border:none;border-top:1px solid var(--line);margin:12px 0' }), fields),
       error,
@@ -23,9 +27,12 @@ export default {
         el('section', { class: 'panel', 'aria-labelledby': 'data-title' }, el('h2', { id: 'data-title' }, 'Data'), data),
         el('section', { class: 'panel', 'aria-labelledby': 'result-title' }, el('h2', { id: 'result-title' }, 'Result'), result)),
       el('section', { class: 'panel', 'aria-labelledby': 'runs-title' }, el('h2', { id: 'runs-title' }, 'Runs, oldest first'), runs.node),
+      stepsPanel,
     );
 
-    function render(job, history) {
+    function render(job, all) {
+      const history = all.filter((h) => (h.kind ?? 'run') === 'run');
+      const entries = all.filter((h) => (h.kind ?? 'run') !== 'run');
       const live = job.status === 'pending' || job.status === 'running';
       replace(head,
         el('a', { href: app.lastList, 'data-key': 'back' }, '← Jobs'),
@@ -44,7 +51,8 @@ export default {
         ['priority', job.priority], ['repeat', job.repeat ? repeatText(job.repeat) + (job.repeat.timezone ? ' (' + job.repeat.timezone + ')' : '') : '—'],
         ['next run', when(job.nextRunAt)], ['last run', when(job.lastRunAt)], ['last finished', when(job.lastFinishedAt)],
         ['progress', progress(job.progress)], ['created', fullTime(job.createdAt)], ['updated', fullTime(job.updatedAt)],
-        ['dedupe key', job.dedupeKey || '—'], ['locked by', job.lockedBy || '—'],
+        ['dedupe key', job.dedupeKey || '—'], ['group', job.group || '—'], ['locked by', job.lockedBy || '—'],
+        ['waits for', waitsFor(job, entries)],
       ];
       replace(fields, f.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', { 'data-field': k }, v))));
       error.hidden = !job.lastError;
@@ -56,6 +64,8 @@ export default {
       data.textContent = json(job.data);
       result.textContent = json(job.result);
       replace(runs.body, history.length ? history.map((h, i) => runRow(h, i + 1)) : [emptyRow(7, 'No runs yet.')]);
+      stepsPanel.hidden = entries.length === 0;
+      replace(steps.body, entries.map(stepRow));
     }
 
     async function remove(job) {
@@ -94,4 +104,25 @@ function runRow(h, n) {
     td('Worker', { class: 'mono' }, h.workerId || '—'),
     td('Error', { class: 'err' }, h.error ? (h.stack ? el('details', { 'data-key': 'stack:' + h.id }, el('summary', {}, el('span', { class: 'error-text' }, h.error)), el('pre', { class: 'stack', 'data-testid': 'run-stack' }, h.stack)) : el('span', {}, h.error)) : ''),
   );
+}
+
+function stepRow(h) {
+  return el('tr', { 'data-testid': 'step-row' },
+    td('Kind', {}, h.kind),
+    td('Step', { class: 'mono' }, h.step),
+    td('Status', {}, h.status === 'pending' ? badge('pending', 'waiting') : badge('completed', 'done')),
+    td('Attempt', { class: 'num' }, h.attempt),
+    td('Saved', { title: fullTime(h.startedAt) }, fullTime(h.startedAt)),
+    td('Result', { class: 'mono' }, h.kind === 'wait' && h.status === 'pending' ? '—' : h.result === null || h.result === undefined ? '—' : JSON.stringify(h.result)),
+  );
+}
+
+/** What a pending job waits for: an event (name, match, until when) or the end of a sleep. */
+function waitsFor(job, entries) {
+  if (job.status !== 'pending') return '—';
+  const wait = entries.find((h) => h.kind === 'wait' && h.status === 'pending');
+  if (wait) return 'event ' + wait.event + (wait.match ? ' matching ' + JSON.stringify(wait.match) : '') + ', until ' + fullTime(wait.completedAt);
+  const last = entries[entries.length - 1];
+  if (last && last.kind === 'sleep' && new Date(last.completedAt).getTime() > Date.now()) return 'sleep until ' + fullTime(last.completedAt);
+  return '—';
 }

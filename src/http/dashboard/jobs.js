@@ -178,11 +178,12 @@ export default {
       });
       const handler = j.handler && j.handler !== j.name ? '→ ' + j.handler : null;
       const repeat = j.repeat ? '↻ ' + repeatText(j.repeat) : null;
+      const group = j.group ? el('span', { class: 'chip', title: 'group (tenant)', 'data-testid': 'job-group' }, j.group) : null;
       return el('tr', { 'data-testid': 'job-row', 'data-id': j.id, 'data-status': j.status, class: selected.has(j.id) ? 'selected' : '' },
         td('', { class: 'check' }, check),
         td('Job', { class: 'name-cell' },
           el('a', { href: '#/jobs/' + enc(j.id), 'data-testid': 'job-link', 'data-key': 'open:' + j.id }, j.name),
-          el('div', { class: 'muted small' }, el('span', { class: 'mono', title: j.id }, '#' + shortId(j.id)), handler ? ' ' + handler : '', repeat ? ' ' + repeat : ''),
+          el('div', { class: 'muted small' }, el('span', { class: 'mono', title: j.id }, '#' + shortId(j.id)), handler ? ' ' + handler : '', repeat ? ' ' + repeat : '', group ? ' ' : '', group),
           j.data === null || j.data === undefined ? null : el('div', { class: 'muted small mono clip1', title: 'data' }, preview(j.data))),
         td('Status', {}, badge(j.status)),
         td('Attempts', { class: 'num' }, j.attempts + ' / ' + (j.maxAttempts ?? '—')),

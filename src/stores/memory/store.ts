@@ -10,6 +10,8 @@
 import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
 import { keyHolderOf, replacedRecord, waitsForKey } from '../../core/rules/dedupe.js';
+import { rotation, servedOrder } from '../../core/rules/groups.js';
+import { rateKey, rateRoom } from '../../core/rules/rate.js';
 import { decideInsert, newRecord, upsertedRecord } from '../../core/rules/insert.js';
 import {
   cancelledRecord,
@@ -22,6 +24,7 @@ import {
   type HeldJob,
 } from '../../core/rules/lifecycle.js';
 import { historyToPrune, jobsToPrune } from '../../core/rules/prune.js';
+import { compareSteps, EVENT_RETENTION_MS, firstMatch, holdsRun, suspendedRecord, triggerStartsCycle, waitVerdict, deliveredStep, wokenRecord } from '../../core/rules/steps.js';
 import { compareJobs, matchesQuery } from '../../core/rules/query.js';
 import type {
   CancelResult,
@@ -34,14 +37,18 @@ import type {
   JobQuery,
   JobRecord,
   Lease,
+  NameLimit,
   LeaseState,
   MigrationStatus,
   NewJob,
   ProcessRecord,
   PruneRequest,
   PruneResult,
+  SentEvent,
   Settlement,
+  StepRecord,
   Store,
+  Suspension,
   StoreInitOptions,
 } from '../../core/store.js';
 import type { Json, JobStatus } from '../../core/types.js';
@@ -76,8 +83,17 @@ export class MemoryStore implements Store {
   private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
   private readonly listeners = new Set<() => void>();
   private readonly processes = new Map<string, string>();
+  /** Rotation stamps per name, then group (rules/groups.ts); a group not here was never served (0). */
+  private readonly served = new Map<string, Map<string, number>>();
+  private servedClock = 0;
+  /** Claims of globally rate-limited names, by name and rate key (rules/rate.ts): their times. */
+  private readonly rateLog = new Map<string, number[]>();
   private nextJobId = 1;
   private nextHistoryId = 1;
+  /** Durable runs (rules/steps.ts): entries by job id then key (JSON text), events oldest first, waits by event name. */
+  private readonly steps = new Map<string, Map<string, string>>();
+  private events: { text: string; event: SentEvent }[] = [];
+  private readonly waits = new Map<string, Map<string, string>>();
 
   async init(_options: StoreInitOptions): Promise<void> {}
   async close(): Promise<void> {}
@@ -172,31 +188,92 @@ export class MemoryStore implements Store {
     }
     if (request.limit <= 0) return [];
     const running = new Map<string, number>();
+    const groupRunning = new Map<string, number>();
     const candidates: (JobRecord & { seq: number })[] = [];
     const keyed: (JobRecord & { seq: number })[] = [];
+    const dueJobs: (JobRecord & { seq: number })[] = [];
+    /** Due grouped jobs by name, then group, in insertion order (sorted below). */
+    const grouped = new Map<string, Map<string, (JobRecord & { seq: number })[]>>();
     for (const row of this.jobs.values()) {
       const record = this.read(row);
-      if (takesSlot(record, now)) running.set(record.name, (running.get(record.name) ?? 0) + 1);
+      if (takesSlot(record, now)) {
+        running.set(record.name, (running.get(record.name) ?? 0) + 1);
+        if (record.group !== null) groupRunning.set(groupKey(record.name, record.group), (groupRunning.get(groupKey(record.name, record.group)) ?? 0) + 1);
+      }
       if (record.dedupeKey !== null) keyed.push({ ...record, seq: row.seq });
-      if (claimable(record, request, this.paused)) candidates.push({ ...record, seq: row.seq });
+      if (claimable(record, request, this.paused)) dueJobs.push({ ...record, seq: row.seq });
     }
-    // A job queued behind another of its dedupe key (rules/dedupe.ts waitsForKey) is not a candidate; judged on
-    // the jobs as they were before this claim takes any, as the stores' statements do.
-    const ready = candidates.filter((c) => !waitsForKey(c, keyed, now));
-    candidates.length = 0;
-    candidates.push(...ready);
+    // A job queued behind another of its dedupe key (rules/dedupe.ts waitsForKey) is not a candidate, grouped
+    // or not: it is left out before the rotation, so it takes no group's turn or cap (rules/groups.ts). Judged
+    // on the jobs as they were before this claim takes any, as the stores' statements do.
+    for (const record of dueJobs) {
+      if (waitsForKey(record, keyed, now)) continue;
+      if (record.group === null) candidates.push(record);
+      else {
+        const groups = grouped.get(record.name) ?? new Map<string, (JobRecord & { seq: number })[]>();
+        grouped.set(record.name, groups);
+        groups.set(record.group, [...(groups.get(record.group) ?? []), record]);
+      }
+    }
+    const roomOf = (name: string, group: string | null): number => {
+      const rate = limitOf(request, name)?.rate;
+      return rate ? rateRoom(rate, this.rateLog.get(groupKey(name, rateKey(rate, group))) ?? [], now) : Infinity;
+    };
+    const allowance = new NameAllowance(request, (name) => running.get(name) ?? 0, (limit) => roomOf(limit.name, null));
+    // With a rate per group, the jobs without a group share one window (rules/rate.ts).
+    const ungroupedLeft = new Map<string, number>();
+    // Each name's rotation offers up to what the name may take (rules/groups.ts), merged below in claim order.
+    const offeredGroup = new Map<string, string>();
+    const rotationIndex = new Map<string, number>();
+    for (const [name, groups] of grouped) {
+      const cap = groupCapOf(request, name);
+      const offers = rotation(
+        [...groups].map(([group, due]) => ({
+          group,
+          served: this.served.get(name)?.get(group) ?? 0,
+          running: groupRunning.get(groupKey(name, group)) ?? 0,
+          due: due.sort(compareClaimOrder),
+          limit: roomOf(name, group),
+        })),
+        cap,
+        Math.min(request.limit, allowance.remaining(name)),
+      );
+      offers.forEach((offer, i) => {
+        candidates.push(offer.job);
+        offeredGroup.set(offer.job.id, offer.group);
+        rotationIndex.set(offer.job.id, i);
+      });
+    }
     candidates.sort(compareClaimOrder);
-    const allowance = new NameAllowance(request, (name) => running.get(name) ?? 0);
     const claimed: ClaimedJob[] = [];
     for (const candidate of candidates) {
       if (claimed.length >= request.limit) break;
+      const rate = limitOf(request, candidate.name)?.rate;
+      const ungroupedRoom = rate?.byGroup && candidate.group === null ? (ungroupedLeft.get(candidate.name) ?? roomOf(candidate.name, null)) : Infinity;
+      if (ungroupedRoom <= 0) continue;
       if (!allowance.take(candidate.name)) continue;
+      if (ungroupedRoom !== Infinity) ungroupedLeft.set(candidate.name, ungroupedRoom - 1);
+      if (rate) {
+        const key = groupKey(candidate.name, rateKey(rate, candidate.group));
+        this.rateLog.set(key, [...(this.rateLog.get(key) ?? []).filter((at) => at > now - rate.perMs), now]);
+      }
       const { seq: _seq, ...record } = candidate;
       const next = claimedRecord(record, request);
       this.write(next, request.lockToken);
       claimed.push({ ...this.read(this.jobs.get(next.id)!), lockToken: request.lockToken });
     }
+    this.stampServed(claimed.filter((job) => offeredGroup.has(job.id)).sort((a, b) => rotationIndex.get(a.id)! - rotationIndex.get(b.id)!));
     return claimed;
+  }
+
+  /** Stamp the groups a claim served, name by name, in rotation order (rules/groups.ts servedOrder). */
+  private stampServed(taken: JobRecord[]): void {
+    const names = new Set(taken.map((job) => job.name));
+    for (const name of names) {
+      const stamps = this.served.get(name) ?? new Map<string, number>();
+      this.served.set(name, stamps);
+      for (const group of servedOrder(taken.filter((job) => job.name === name).map((job) => job.group!))) stamps.set(group, ++this.servedClock);
+    }
   }
 
   async settle(settlements: Settlement[]): Promise<boolean[]> {
@@ -249,6 +326,7 @@ export class MemoryStore implements Store {
     if (!job) return null;
     const outcome = triggeredRecord(job.record, this.keyHolder(job.record.dedupeKey, now), now);
     if (!outcome) return job.record;
+    if (triggerStartsCycle(job.record)) this.steps.delete(id);
     this.write(outcome.record, null);
     this.wake();
     return this.read(this.jobs.get(id)!);
@@ -266,6 +344,7 @@ export class MemoryStore implements Store {
 
   async remove(id: string): Promise<boolean> {
     if (!this.jobs.delete(id)) return false;
+    this.steps.delete(id);
     this.history_ = this.history_.filter((h) => h.jobId !== id);
     return true;
   }
@@ -322,6 +401,85 @@ export class MemoryStore implements Store {
     };
   }
 
+  // ---- durable runs (rules/steps.ts) ---------------------------------------------------------------------
+
+  async loadSteps(id: string): Promise<StepRecord[]> {
+    const entries = this.steps.get(String(id));
+    if (!entries) return [];
+    return [...entries.values()].map((text) => JSON.parse(text) as StepRecord).sort(compareSteps);
+  }
+
+  private putStep(id: string, step: StepRecord): void {
+    let entries = this.steps.get(id);
+    if (!entries) this.steps.set(id, (entries = new Map()));
+    entries.set(step.key, JSON.stringify(step));
+  }
+
+  private stepOf(id: string, key: string): StepRecord | undefined {
+    const text = this.steps.get(id)?.get(key);
+    return text === undefined ? undefined : (JSON.parse(text) as StepRecord);
+  }
+
+  async saveStep(id: string, lockToken: string, step: StepRecord, _now: number): Promise<boolean> {
+    const job = this.held(id);
+    if (!holdsRun(job, lockToken)) return false;
+    this.putStep(id, JSON.parse(JSON.stringify(step)) as StepRecord);
+    return true;
+  }
+
+  async clearSteps(id: string, lockToken: string): Promise<boolean> {
+    if (!holdsRun(this.held(id), lockToken)) return false;
+    this.steps.delete(id);
+    return true;
+  }
+
+  private storedEvents(): SentEvent[] {
+    return this.events.map((e) => JSON.parse(e.text) as SentEvent);
+  }
+
+  async suspend(s: Suspension): Promise<boolean> {
+    const copy = JSON.parse(JSON.stringify(s)) as Suspension;
+    const job = this.held(copy.id);
+    const outcome = suspendedRecord(job, copy, (name, match, since) => firstMatch(this.storedEvents(), name, match, since));
+    // Not held: a resend of a suspension already applied answers true and writes nothing (as settle does).
+    if (!outcome) return settleAnswer(job, copy.lockToken);
+    this.write(outcome.record, null, undefined, copy.lockToken);
+    if (outcome.step) this.putStep(copy.id, outcome.step);
+    if (outcome.register !== null) {
+      let waiting = this.waits.get(outcome.register);
+      if (!waiting) this.waits.set(outcome.register, (waiting = new Map()));
+      waiting.set(copy.id, copy.step.key);
+    }
+    if (outcome.record.status === 'pending' && outcome.record.nextRunAt <= copy.finishedAt) this.wake();
+    return true;
+  }
+
+  async findEvent(name: string, match: Record<string, Json>, since: number): Promise<SentEvent | null> {
+    return firstMatch(this.storedEvents(), name, match, since);
+  }
+
+  async sendEvent(name: string, payload: Json, now: number): Promise<number> {
+    const event: SentEvent = { name, payload: copyJson(payload), sentAt: now };
+    this.events = this.events.filter((e) => e.event.name !== name || e.event.sentAt >= now - EVENT_RETENTION_MS);
+    this.events.push({ text: JSON.stringify(event), event });
+    const waiting = this.waits.get(name);
+    let woken = 0;
+    for (const [id, key] of waiting ?? []) {
+      const row = this.jobs.get(id);
+      const record = row ? this.read(row) : null;
+      const verdict = waitVerdict(record, this.stepOf(id, key), name, event.payload);
+      if (verdict === 'keep') continue;
+      waiting!.delete(id);
+      if (verdict === 'drop') continue;
+      this.putStep(id, deliveredStep(this.stepOf(id, key)!, event.payload, now));
+      this.write(wokenRecord(record!, now), row!.lockToken);
+      woken++;
+    }
+    if (waiting?.size === 0) this.waits.delete(name);
+    if (woken > 0) this.wake();
+    return woken;
+  }
+
   // ---- reads -----------------------------------------------------------------------------------------------
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -351,6 +509,21 @@ export class MemoryStore implements Store {
   async history(jobId: string): Promise<HistoryRow[]> {
     return this.history_.filter((h) => h.jobId === String(jobId)).map((h) => JSON.parse(h.text) as HistoryRow);
   }
+}
+
+function groupKey(name: string, group: string): string {
+  return `${name}\u0000${group}`;
+}
+
+/** The name's limits in this request (the last entry for a name listed twice, as NameAllowance). */
+function limitOf(request: ClaimRequest, name: string): NameLimit | undefined {
+  let found: NameLimit | undefined;
+  for (const limit of request.limits) if (limit.name === name) found = limit;
+  return found;
+}
+
+function groupCapOf(request: ClaimRequest, name: string): number | undefined {
+  return limitOf(request, name)?.groupConcurrency;
 }
 
 /** A record as JSON text; a value JSON cannot hold is refused as the other stores refuse it. */

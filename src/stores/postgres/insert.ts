@@ -77,6 +77,7 @@ function toInput(job: NewJob, now: number) {
     dedupe_until: dedupeUntilOf(job, now),
     label: job.label ?? null,
     trace: job.trace ?? null,
+    grp: job.group ?? null,
     due_at: job.dueAt,
     next_run_at: job.nextRunAt,
   };

@@ -6,7 +6,7 @@ import type { ClaimRequest, Settlement } from '../../core/store.js';
 import { jsonParam, parseId } from './rows.js';
 
 export interface ClaimParams {
-  /** claim.sql's $1..$12. */
+  /** claim.sql's $1..$16. */
   values: unknown[];
   /** Globally capped names this claim involves, sorted: the advisory locks it must take (see claim.sql). */
   globals: string[];
@@ -14,7 +14,7 @@ export interface ClaimParams {
 
 export function claimParams(request: ClaimRequest, channel: string): ClaimParams {
   const allowed = (name: string) => request.names === null || request.names.includes(name);
-  const capped = request.limits.filter((l) => l.localFree !== undefined || l.global !== undefined);
+  const capped = request.limits.filter((l) => l.localFree !== undefined || l.global !== undefined || l.groupConcurrency !== undefined || l.rate !== undefined);
   const lifetimes = Object.entries(request.lockLifetimes ?? {});
   const values = [
     request.now,
@@ -29,9 +29,14 @@ export function claimParams(request: ClaimRequest, channel: string): ClaimParams
     lifetimes.map(([, ms]) => ms),
     request.lockLifetimeMs,
     channel,
+    capped.map((l) => (l.groupConcurrency === undefined ? null : l.groupConcurrency)),
+    capped.map((l) => (l.rate === undefined ? null : l.rate.max)),
+    capped.map((l) => (l.rate === undefined ? null : l.rate.perMs)),
+    capped.map((l) => (l.rate === undefined ? null : l.rate.byGroup === true)),
   ];
-  // Sorted, so two claimers always lock in the same order and never deadlock.
-  const globals = [...new Set(capped.filter((l) => l.global !== undefined && allowed(l.name)).map((l) => l.name))].sort();
+  // Sorted, so two claimers always lock in the same order and never deadlock. A groupConcurrency and a global
+  // rate are counted in the store as a global cap is, so they need the same lock.
+  const globals = [...new Set(capped.filter((l) => (l.global !== undefined || l.groupConcurrency !== undefined || l.rate !== undefined) && allowed(l.name)).map((l) => l.name))].sort();
   return { values, globals };
 }
 

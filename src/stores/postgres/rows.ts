@@ -27,6 +27,8 @@ export interface JobRow {
   label: string | null;
   /** Added by migration 012. */
   trace: string | null;
+  /** Added by migration 015. */
+  grp: string | null;
   due_at: string;
   next_run_at: string;
   last_run_at: string | null;
@@ -77,6 +79,7 @@ export function toRecord(row: JobRow): JobRecord {
     dedupeUntil: row.dedupe_until === undefined ? null : numOrNull(row.dedupe_until),
     label: row.label ?? null,
     trace: row.trace ?? null,
+    group: row.grp ?? null,
     dueAt: num(row.due_at),
     nextRunAt: num(row.next_run_at),
     lastRunAt: numOrNull(row.last_run_at),

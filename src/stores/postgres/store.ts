@@ -26,9 +26,12 @@ import type {
   ProcessRecord,
   PruneRequest,
   PruneResult,
+  SentEvent,
   Settlement,
+  StepRecord,
   Store,
   StoreInitOptions,
+  Suspension,
 } from '../../core/store.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { isDedupeRace, pgError } from './errors.js';
@@ -40,6 +43,7 @@ import { listProcesses, putProcess } from './processes.js';
 import { appliedFlags, claimParams, settleParams } from './params.js';
 import { jsonParam, parseId, toHistory, toRecord, type HistoryDbRow, type JobRow } from './rows.js';
 import { OPERATION_OF, Statements, channelFor, quoteIdent, validateSchema, type SqlName } from './sql.js';
+import { PgSteps } from './steps.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:pass@host:port/db — the store creates a pool it owns and ends in close(). */
@@ -90,6 +94,8 @@ export class PostgresStore implements Store {
   private readonly wakeHandlers = new Set<() => void>();
   private readonly statementNames = new Map<SqlName, string>();
   private warnedNoWakeUps = false;
+  /** Durable runs (steps.ts). */
+  private readonly steps: PgSteps;
 
   constructor(options: PostgresStoreOptions) {
     if (!options || (options.connectionString === undefined) === (options.pool === undefined)) {
@@ -112,6 +118,14 @@ export class PostgresStore implements Store {
     }
     this.ownsPool = options.pool === undefined;
     this.pool = options.pool ?? null;
+    this.steps = new PgSteps({
+      schema: this.schema,
+      quotedSchema: this.quoted,
+      notifyChannel: this.channel,
+      pool: () => this.db(),
+      transaction: (fn) => this.transaction(fn),
+      settleOne: async (client, json) => (await this.run<{ i: number | null }>('settle', [json, this.channel], client, 'suspend')).some((r) => r.i !== null),
+    });
   }
 
   async init(options: StoreInitOptions): Promise<void> {
@@ -263,7 +277,7 @@ export class PostgresStore implements Store {
     const { values, globals } = claimParams(request, this.channel);
     const settle = settleParams(settlements);
     if (settle.count === 0 && globals.length === 0) return { settled: settlements.map(() => false), claimed: await this.claim(request) };
-    const rows = await this.run<JobRow>('settle-and-claim', [...values, settle.json, this.schema, globals], this.db(), operation);
+    const rows = await this.run<JobRow>('settle-and-claim', [...values.slice(0, 12), settle.json, this.schema, globals, ...values.slice(12)], this.db(), operation);
     // Rows with only an id (status NULL) name applied settlements by position; the rest are claim.sql's rows.
     const applied = rows.flatMap((r) => (r.status === null && r.id !== null ? [r.id] : []));
     const claimed: ClaimedJob[] = [];
@@ -347,7 +361,14 @@ export class PostgresStore implements Store {
     for (let round = 1; ; round++) {
       let row: (JobRow & { holder_id: string | null }) | undefined;
       try {
-        [row] = await this.run<JobRow & { holder_id: string | null }>('trigger', [key, now, this.channel]);
+        // One transaction with trigger.sql: a finished job starting a new cycle loses its entries (steps.ts).
+        row = await this.transaction(async (client) => {
+          const prev = await this.guard('trigger', () => client.query<{ status: JobStatus }>(`SELECT status FROM ${this.quoted}.jobs WHERE id = $1 FOR UPDATE`, [key]));
+          const [triggered] = await this.run<JobRow & { holder_id: string | null }>('trigger', [key, now, this.channel], client);
+          const was = prev.rows[0]?.status;
+          if (triggered && triggered.holder_id === null && was !== undefined && was !== 'pending' && was !== 'running') await this.guard('trigger', () => this.steps.clearCycle(client, key));
+          return triggered;
+        });
       } catch (error) {
         // A holder committed after the statement began (see trigger.sql): the next statement sees it.
         if (round < 5 && isDedupeRace(error)) continue;
@@ -479,5 +500,31 @@ export class PostgresStore implements Store {
         ? { ...this.options.pool.options }
         : { connectionString: this.options.connectionString };
     return { ...base, keepAlive: true, connectionTimeoutMillis: 10_000, application_name: `hourglass listen ${this.schema}`.slice(0, 63) };
+  }
+
+  // ---- durable runs (steps.ts) -------------------------------------------------------------------------------
+
+  async loadSteps(id: string): Promise<StepRecord[]> {
+    return this.guard('loadSteps', () => this.steps.load(id));
+  }
+
+  async saveStep(id: string, lockToken: string, step: StepRecord, _now: number): Promise<boolean> {
+    return this.guard('saveStep', () => this.steps.save(id, lockToken, step));
+  }
+
+  async clearSteps(id: string, lockToken: string): Promise<boolean> {
+    return this.guard('clearSteps', () => this.steps.clear(id, lockToken));
+  }
+
+  async suspend(s: Suspension): Promise<boolean> {
+    return this.guard('suspend', () => this.steps.suspend(s));
+  }
+
+  async findEvent(name: string, match: Record<string, Json>, since: number): Promise<SentEvent | null> {
+    return this.guard('findEvent', () => this.steps.find(name, match, since));
+  }
+
+  async sendEvent(name: string, payload: Json, now: number): Promise<number> {
+    return this.guard('sendEvent', () => this.steps.send(name, payload, now));
   }
 }

@@ -12,7 +12,9 @@ export function claimArgs(request: ClaimRequest): Arg[] {
   if (request.names === null) args.push(-1);
   else args.push(request.names.length, ...request.names);
   args.push(request.limits.length);
-  for (const l of request.limits) args.push(l.name, l.localFree ?? '', l.global ?? '');
+  for (const l of request.limits) {
+    args.push(l.name, l.localFree ?? '', l.global ?? '', l.groupConcurrency ?? '', l.rate?.max ?? '', l.rate?.perMs ?? '', l.rate?.byGroup ? 1 : 0);
+  }
   const lifetimes = Object.entries(request.lockLifetimes ?? {});
   args.push(lifetimes.length);
   for (const [name, ms] of lifetimes) args.push(name, ms);

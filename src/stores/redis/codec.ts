@@ -20,7 +20,7 @@ export function canonicalJson(value: unknown): string {
 
 const orEmpty = (value: string | number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
 
-/** The 15 values insert.lua reads per job. */
+/** The 16 values insert.lua reads per job. */
 export function newJobArgs(job: NewJob, now: number): Arg[] {
   return [
     job.name,
@@ -36,6 +36,7 @@ export function newJobArgs(job: NewJob, now: number): Arg[] {
     job.nextRunAt,
     orEmpty(job.label),
     orEmpty(job.trace),
+    orEmpty(job.group),
     orEmpty(dedupeUntilOf(job, now)),
     job.replace === true ? '1' : '',
   ];
@@ -63,6 +64,7 @@ export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
     dedupeUntil: dedupeUntilOf(job, now),
     label: job.label || null,
     trace: job.trace || null,
+    group: job.group || null,
     dueAt: job.dueAt,
     nextRunAt: job.nextRunAt,
     lastRunAt: null,
@@ -136,6 +138,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     dedupeUntil: num(f.dedupeUntil),
     label: f.label ?? null,
     trace: f.trace ?? null,
+    group: f.group ?? null,
     dueAt: Number(f.dueAt),
     nextRunAt: Number(f.nextRunAt),
     lastRunAt: num(f.lastRunAt),
@@ -162,7 +165,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
 export const CLAIM_FIELDS = [
   'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
   'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt', 'label',
-  'lastErrorStack', 'trace', 'dedupeUntil',
+  'lastErrorStack', 'trace', 'group', 'dedupeUntil',
 ] as const;
 // claimedJob reads the reply by position: keep it in step with this order.
 
@@ -181,9 +184,10 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     repeat: jsonOrNull(v[9]),
     repeatKey: v[10] ?? null,
     dedupeKey: v[11] ?? null,
-    dedupeUntil: numOrNull(v[22]),
+    dedupeUntil: numOrNull(v[23]),
     label: v[19] ?? null,
     trace: v[21] ?? null,
+    group: v[22] ?? null,
     dueAt: Number(v[12]),
     nextRunAt: Number(v[13]),
     lastRunAt: request.now,
@@ -193,7 +197,7 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     result: jsonOrNull(v[16]) as Json | null,
     progress: jsonOrNull(v[17]) as Json | null,
     lockedBy: request.workerId,
-    lockedUntil: Number(v[23]),
+    lockedUntil: Number(v[24]),
     lockToken: request.lockToken,
     createdAt: Number(v[18]),
     updatedAt: request.now,

@@ -55,7 +55,7 @@ const CLAIM_LUA = [
 ].join('\n');
 
 /** lib.lua, then the shared functions the script calls, then the script itself. */
-function load(file: string, shared: ('claim' | 'settle')[] = []): Script {
+function load(file: string, shared: ('claim' | 'settle' | 'steps')[] = []): Script {
   const parts = [loadAsset(import.meta.url, 'lua/lib.lua')];
   if (shared.includes('claim')) parts.push(CLAIM_LUA);
   for (const name of shared) parts.push(loadAsset(import.meta.url, `lua/shared/${name}.lua`));
@@ -88,6 +88,11 @@ function loadAll() {
     prune: load('prune'),
     backfill: load('backfill'),
     historyIndex: load('history_index'),
+    // Durable runs (steps.ts).
+    stepSave: load('step_save'),
+    stepClear: load('step_clear'),
+    stepSuspend: load('step_suspend', ['settle', 'steps']),
+    eventSend: load('event_send', ['steps']),
   };
 }
 export function scripts(): ReturnType<typeof loadAll> {

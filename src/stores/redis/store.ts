@@ -10,6 +10,7 @@ import { DEFAULT_ORDER } from '../../core/rules/query.js';
 import type {
   CancelResult, ClaimRequest, ClaimedJob, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
   LeaseState, MigrationStatus, NewJob, ProcessRecord, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
+  SentEvent, StepRecord, Suspension,
 } from '../../core/store.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { claimArgs, settleArgs } from './args.js';
@@ -22,6 +23,7 @@ import { listProcesses, putProcess } from './processes.js';
 import { scripts, type Arg, type Script } from './scripts.js';
 import { searchJobs, sortedJobs } from './search.js';
 import { subscribeWake } from './wake.js';
+import * as steps from './steps.js';
 
 export interface RedisStoreOptions {
   /**
@@ -456,5 +458,33 @@ export class RedisStore implements Store {
       throw storeError(this.kind, operation, error);
     }
   }
-}
 
+  // ---- durable runs (steps.ts, lua/shared/steps.lua) ----------------------------------------------------------
+
+  async loadSteps(id: string): Promise<StepRecord[]> {
+    return this.guard('loadSteps', () => steps.loadSteps(this.client, this.keys.tag, id));
+  }
+
+  async saveStep(id: string, lockToken: string, step: StepRecord, _now: number): Promise<boolean> {
+    if (!isJobId(id)) return false;
+    return this.run('saveStep', scripts().stepSave, () => [this.keys.tag, id, lockToken, step.key, JSON.stringify(step)], (saved) => saved === 1);
+  }
+
+  async clearSteps(id: string, lockToken: string): Promise<boolean> {
+    if (!isJobId(id)) return false;
+    return this.run('clearSteps', scripts().stepClear, [this.keys.tag, id, lockToken], (cleared) => cleared === 1);
+  }
+
+  async suspend(s: Suspension): Promise<boolean> {
+    if (!isJobId(s.id)) return false;
+    return this.run('suspend', scripts().stepSuspend, () => steps.suspendArgs(this.keys.tag, s), (applied) => applied === 1);
+  }
+
+  async findEvent(name: string, match: Record<string, Json>, since: number): Promise<SentEvent | null> {
+    return this.guard('findEvent', () => steps.findEvent(this.client, this.keys.tag, name, match, since));
+  }
+
+  async sendEvent(name: string, payload: Json, now: number): Promise<number> {
+    return this.run('sendEvent', scripts().eventSend, () => steps.sendEventArgs(this.keys.tag, name, payload, now), (woken: number) => Number(woken));
+  }
+}

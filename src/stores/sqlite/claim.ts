@@ -18,10 +18,12 @@
 import type Database from 'better-sqlite3';
 import { lostRunMessage } from '../../core/rules/claim.js';
 import type { ClaimRequest, ClaimedJob, NameLimit } from '../../core/store.js';
+import { groupedNames, offerGroups, stampServed, type GroupCandidate } from './groups.js';
+import { logRates, rateRoomOf } from './rate.js';
 import { byClaimOrder, toRecord, type JobRow } from './rows.js';
 
 type Prepare = (file: string) => Database.Statement;
-type Candidate = Pick<JobRow, 'id' | 'priority' | 'next_run_at'>;
+type Candidate = Pick<JobRow, 'id' | 'priority' | 'next_run_at'> & { name?: string };
 
 /** The lost run's text is core's: split around the worker's name so the SQL can put each job's in. */
 const [LOST_BEFORE, LOST_AFTER] = lostRunMessage('\u0000').split('\u0000') as [string, string];
@@ -48,22 +50,70 @@ export function claimRows(stmt: Prepare, request: ClaimRequest): ClaimedJob[] {
   return rows.sort(byClaimOrder).map((row) => ({ ...toRecord(row), lockToken: request.lockToken }));
 }
 
-/** The ids the ordered walk takes (see the file's comment). */
+/**
+ * The ids the ordered walk takes (see the file's comment). A name's grouped jobs come from its rotation
+ * (groups.ts, rules/groups.ts), as many as it may take; the walk then keeps each name within its allowance,
+ * shared by its grouped and ungrouped jobs. The groups served are stamped.
+ */
 function choose(stmt: Prepare, request: ClaimRequest): number[] {
   const { now, limit, names } = request;
   const paused = new Set((stmt('claim-paused.sql').all() as { name: string }[]).map((r) => r.name));
   const caps = cappedNames(request);
   const taken = slotsTaken(stmt, caps, now);
   const candidates: Candidate[] = [];
+  const rates = new Map([...caps.values()].flatMap((c) => (c.rate ? [[c.name, c.rate] as const] : [])));
+  const allowances = new Map<string, number>();
+  const allowanceOf = (name: string): number => {
+    let allowance = allowances.get(name);
+    if (allowance !== undefined) return allowance;
+    const cap = caps.get(name);
+    allowance = cap === undefined ? limit : Math.min(limit, cap.localFree ?? Infinity, cap.global !== undefined ? cap.global - (taken.get(name) ?? 0) : Infinity);
+    // A name-wide global rate: its room in the window now (rules/rate.ts).
+    if (cap?.rate && !cap.rate.byGroup) allowance = Math.min(allowance, rateRoomOf(stmt, name, cap.rate, null, now));
+    allowances.set(name, allowance);
+    return allowance;
+  };
   // Walked one by one: every listed name, or (fallback handler) the capped ones.
   for (const name of new Set(names ?? caps.keys())) {
     if (paused.has(name)) continue;
-    const cap = caps.get(name);
-    const allowance = cap === undefined ? limit : Math.min(limit, cap.localFree ?? Infinity, cap.global !== undefined ? cap.global - (taken.get(name) ?? 0) : Infinity);
+    const rate = caps.get(name)?.rate;
+    // With a rate per group, the ungrouped jobs share one window.
+    const allowance = Math.min(allowanceOf(name), rate?.byGroup ? rateRoomOf(stmt, name, rate, null, now) : Infinity);
     if (allowance > 0) walk(stmt, candidates, allowance, now, name);
   }
   if (names === null) walk(stmt, candidates, limit, now, null, JSON.stringify([...paused, ...caps.keys()]));
-  return candidates.sort(byClaimOrder).slice(0, limit).map((c) => c.id);
+  const offered = new Map<number, GroupCandidate>();
+  for (const name of new Set(names ?? groupedNames(stmt))) {
+    if (paused.has(name)) continue;
+    const rate = caps.get(name)?.rate;
+    const groupRoom = rate?.byGroup ? (grp: string) => rateRoomOf(stmt, name, rate, grp, now) : undefined;
+    for (const offer of offerGroups(stmt, name, now, allowanceOf(name), caps.get(name)?.groupConcurrency, groupRoom)) {
+      offered.set(offer.id, offer);
+      candidates.push(offer);
+    }
+  }
+  if (offered.size === 0) {
+    const chosen = candidates.sort(byClaimOrder).slice(0, limit);
+    if (rates.size > 0) logRates(stmt, rates, chosen.map((c) => ({ name: c.name!, group: null })), now);
+    return chosen.map((c) => c.id);
+  }
+  // A name's ungrouped and grouped candidates may together pass its allowance: walk them as core does.
+  const left = new Map<string, number>();
+  const chosen: number[] = [];
+  for (const c of candidates.sort(byClaimOrder)) {
+    if (chosen.length >= limit) break;
+    const name = c.name ?? offered.get(c.id)!.name;
+    const room = left.get(name) ?? allowanceOf(name);
+    if (room <= 0) continue;
+    left.set(name, room - 1);
+    chosen.push(c.id);
+  }
+  stampServed(stmt, chosen.filter((id) => offered.has(id)).map((id) => offered.get(id)!));
+  if (rates.size > 0) {
+    const byId = new Map(candidates.map((c) => [c.id, c]));
+    logRates(stmt, rates, chosen.map((id) => ({ name: byId.get(id)!.name ?? offered.get(id)!.name, group: offered.get(id)?.group ?? null })), now);
+  }
+  return chosen;
 }
 
 /** Adds up to `allowance` due jobs of `name` (null: any name but `skip`) to `into`, in claim order. */
@@ -75,6 +125,7 @@ function walk(stmt: Prepare, into: Candidate[], allowance: number, now: number, 
     const level = stmt(priorityOf).get({ name, at_most: atMost }) as { priority: number } | undefined;
     if (level === undefined) return;
     const rows = stmt(levelOf).all({ name, skip, priority: level.priority, now, limit: allowance - found }) as Candidate[];
+    if (name !== null) for (const row of rows) row.name = name;
     for (const row of rows) into.push(row);
     found += rows.length;
     atMost = level.priority - 1;
@@ -97,7 +148,7 @@ function cappedNames(request: ClaimRequest): Map<string, NameLimit> {
   const caps = new Map<string, NameLimit>();
   for (const cap of request.limits) {
     if (request.names !== null && !request.names.includes(cap.name)) continue;
-    if (cap.localFree === undefined && cap.global === undefined) caps.delete(cap.name);
+    if (cap.localFree === undefined && cap.global === undefined && cap.groupConcurrency === undefined && cap.rate === undefined) caps.delete(cap.name);
     else caps.set(cap.name, cap);
   }
   return caps;

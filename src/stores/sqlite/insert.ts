@@ -50,6 +50,7 @@ export function insertRows(stmt: Prepare, jobs: NewJob[], now: number): InsertRe
       dedupe_until: dedupeUntilOf(job, now),
       label: job.label ?? null,
       trace: job.trace ?? null,
+      job_group: job.group ?? null,
       due_at: job.dueAt,
       next_run_at: job.nextRunAt,
       now,

@@ -89,7 +89,8 @@ export function pendingStatements(named: boolean, dir: 'asc' | 'desc'): { nextPr
   const jobs = `hourglass_jobs INDEXED BY ${named ? 'hourglass_jobs_claim_name' : 'hourglass_jobs_claim'}`;
   return {
     nextPriority: `SELECT priority FROM ${jobs} WHERE status = 'pending' ${name}AND priority < @below ORDER BY priority DESC LIMIT 1`,
-    head: `SELECT * FROM ${jobs} WHERE status = 'pending' ${name}AND priority = @priority ORDER BY next_run_at ${d}, id ${d} LIMIT @want`,
+    // Ungrouped and grouped jobs are apart within a priority (migration 010): the head of each half.
+    head: `SELECT * FROM ${jobs} WHERE status = 'pending' ${name}AND priority = @priority AND (job_group IS NOT NULL) = @grouped ORDER BY next_run_at ${d}, id ${d} LIMIT @want`,
   };
 }
 
@@ -110,7 +111,7 @@ function pendingByNextRun(query: JobQuery, dir: 'asc' | 'desc', prepare: Prepare
   for (;;) {
     const priority = nextPriority.get({ ...base, below }) as number | undefined;
     if (priority === undefined || priority === null) break;
-    for (const row of head.all({ ...base, priority, want }) as JobRow[]) rows.push(toRecord(row));
+    for (const grouped of [0, 1]) for (const row of head.all({ ...base, priority, grouped, want }) as JobRow[]) rows.push(toRecord(row));
     below = priority;
   }
   return rows.sort(compareJobs({ by: 'nextRunAt', dir })).slice(query.offset, query.offset + query.limit);

@@ -21,6 +21,8 @@ export interface JobRow {
   label: string | null;
   /** Added by migration 008. */
   trace: string | null;
+  /** Added by migration 010. */
+  job_group: string | null;
   due_at: number;
   next_run_at: number;
   last_run_at: number | null;
@@ -77,6 +79,7 @@ export function toRecord(row: JobRow): JobRecord {
     dedupeUntil: row.dedupe_until ?? null,
     label: row.label ?? null,
     trace: row.trace ?? null,
+    group: row.job_group ?? null,
     dueAt: row.due_at,
     nextRunAt: row.next_run_at,
     lastRunAt: row.last_run_at,

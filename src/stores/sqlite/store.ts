@@ -27,9 +27,12 @@ import type {
   ProcessRecord,
   PruneRequest,
   PruneResult,
+  SentEvent,
   Settlement,
+  StepRecord,
   Store,
   StoreInitOptions,
+  Suspension,
 } from '../../core/store.js';
 import type { Json, JobStatus } from '../../core/types.js';
 import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
@@ -40,6 +43,7 @@ import { migrate, migrationStatus } from './migrate.js';
 import { listProcessRows, putProcessRow } from './processes.js';
 import { jsonText, parseId, toHistory, toRecord, type HistoryRow as HistoryRowData, type JobRow } from './rows.js';
 import { settleRows } from './settle.js';
+import * as steps from './steps.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' (one process only). Default './hourglass.db'. */
@@ -270,7 +274,9 @@ export class SqliteStore implements Store {
             const holder = this.stmt('find-dedupe.sql').get({ dedupe_key: before.dedupe_key, now }) as JobRow | undefined;
             if (holder && holder.id !== before.id) throw new DedupeConflictError(String(before.id), before.dedupe_key, String(holder.id));
           }
-          return (this.stmt('trigger.sql').get({ id: key, now }) as JobRow | undefined) ?? before;
+          const triggered = this.stmt('trigger.sql').get({ id: key, now }) as JobRow | undefined;
+          if (triggered && before.status !== 'pending') steps.clearCycle(this.stmt, key); // a new cycle (rules/steps.ts)
+          return triggered ?? before;
         })
         .immediate(),
     );
@@ -361,5 +367,37 @@ export class SqliteStore implements Store {
 
   async releaseLock(name: string, owner: string): Promise<boolean> {
     return this.run('releaseLock', () => this.stmt('DELETE FROM hourglass_locks WHERE name = ? AND owner = ?').run(name, owner).changes === 1);
+  }
+
+  // ---- durable runs (steps.ts) -------------------------------------------------------------------------------
+
+  async loadSteps(id: string): Promise<StepRecord[]> {
+    const key = parseId(id);
+    if (key === null) return [];
+    return this.run('loadSteps', () => steps.loadSteps(this.stmt, key));
+  }
+
+  async saveStep(id: string, lockToken: string, step: StepRecord, _now: number): Promise<boolean> {
+    const key = parseId(id);
+    if (key === null) return false;
+    return this.run('saveStep', () => steps.saveStep(this.stmt, key, lockToken, step));
+  }
+
+  async clearSteps(id: string, lockToken: string): Promise<boolean> {
+    const key = parseId(id);
+    if (key === null) return false;
+    return this.run('clearSteps', (db) => db.transaction(() => steps.clearSteps(this.stmt, key, lockToken)).immediate());
+  }
+
+  async suspend(s: Suspension): Promise<boolean> {
+    return this.run('suspend', (db) => db.transaction(() => steps.suspend(this.stmt, s)).immediate());
+  }
+
+  async findEvent(name: string, match: Record<string, Json>, since: number): Promise<SentEvent | null> {
+    return this.run('findEvent', () => steps.findEvent(this.stmt, name, match, since));
+  }
+
+  async sendEvent(name: string, payload: Json, now: number): Promise<number> {
+    return this.run('sendEvent', (db) => db.transaction(() => steps.sendEvent(this.stmt, name, payload, now)).immediate());
   }
 }

@@ -9,15 +9,41 @@
 --   plan_cache_mode = force_generic_plan   the plan is cached once per connection rather than planned again
 --                                       on every call (custom plans: ~1.2 ms of planning for ~0.3 ms of work);
 --                                       the generic plan walks the same indexes (see claim.sql's planner note).
+--
+-- $13..$16 (migration 015): each capped name's groupConcurrency and global rate, beside $6 (NULL: none). The
+-- groups whose jobs were taken are stamped as served afterwards (groups_served(), a separate statement:
+-- claim.sql's offers come from group_offers(), which wrote those rows within the statement), only when a grouped
+-- job was taken; the claims of rate-limited names are logged (rate_log()), only when the claim has one.
 CREATE OR REPLACE FUNCTION {{schema}}.claim_jobs(
-  bigint, text, text, integer, text[], text[], integer[], integer[], text[], bigint[], bigint, text
+  bigint, text, text, integer, text[], text[], integer[], integer[], text[], bigint[], bigint, text, integer[],
+  integer[], bigint[], boolean[]
 ) RETURNS SETOF {{schema}}.jobs
 LANGUAGE plpgsql VOLATILE
 SET jit = off
 SET plan_cache_mode = force_generic_plan
 AS $function$
+DECLARE
+  claimed {{schema}}.jobs;
+  grouped bigint[] := '{}';
+  taken bigint[] := '{}';
+  rated boolean := cardinality(array_remove($14, NULL)) > 0;
 BEGIN
-  RETURN QUERY
-{{include sql/claim.sql}};
+  FOR claimed IN
+{{include sql/claim.sql}}
+  LOOP
+    IF claimed.grp IS NOT NULL THEN
+      grouped := grouped || claimed.id;
+    END IF;
+    IF rated AND claimed.id IS NOT NULL THEN
+      taken := taken || claimed.id;
+    END IF;
+    RETURN NEXT claimed;
+  END LOOP;
+  IF cardinality(grouped) > 0 THEN
+    PERFORM {{schema}}.groups_served(grouped);
+  END IF;
+  IF cardinality(taken) > 0 THEN
+    PERFORM {{schema}}.rate_log($1, taken, $6, $14, $15, $16);
+  END IF;
 END
 $function$;

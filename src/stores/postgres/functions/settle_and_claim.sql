@@ -9,7 +9,7 @@
 -- statements as CTEs of one statement would share one snapshot and would not (see docs/stores/postgres.md for
 -- the alternatives measured).
 --
--- Parameters: $1..$12 as claim.sql; $13 the settlements as settle.sql's $1 (a JSON array); $14 the schema
+-- Parameters: $1..$12 as claim.sql (and $16..$19 as its $13..$16); $13 the settlements as settle.sql's $1 (a JSON array); $14 the schema
 -- name and $15 the globally capped names this claim involves, sorted (empty: none), for the advisory locks
 -- described in claim.sql. Those locks are taken AFTER the settle: the settle may wait on a row lock of a
 -- claimer that holds them (it recovering one of our expired jobs), and that claimer never waits on us (it
@@ -24,7 +24,7 @@
 -- which keeps the stored values, and without `texts` their results are read as values (see settle.sql).
 CREATE OR REPLACE FUNCTION {{schema}}.settle_and_claim(
   bigint, text, text, integer, text[], text[], integer[], integer[], text[], bigint[], bigint, text,
-  jsonb, text, text[]
+  jsonb, text, text[], integer[], integer[], bigint[], boolean[]
 ) RETURNS SETOF {{schema}}.jobs
 LANGUAGE plpgsql VOLATILE
 -- As claim_jobs() (functions/claim_jobs.sql: why).
@@ -34,6 +34,10 @@ AS $function$
 DECLARE
   applied_i integer;
   settled {{schema}}.jobs;
+  claimed {{schema}}.jobs;
+  grouped bigint[] := '{}';
+  taken bigint[] := '{}';
+  rated boolean := cardinality(array_remove($17, NULL)) > 0;
 BEGIN
   IF jsonb_array_length($13) > 0 THEN
     FOR applied_i IN
@@ -48,7 +52,24 @@ BEGIN
 
   PERFORM pg_advisory_xact_lock(hashtext($14), hashtext(n)) FROM unnest($15::text[]) AS n;
 
-  RETURN QUERY
-{{include sql/claim.sql}};
+  -- As claim_jobs(): the groups served are stamped and rated claims logged after the claim ($16..$19: claim.sql's
+  -- $13..$16).
+  FOR claimed IN
+{{include sql/claim.sql $1=$1 $2=$2 $3=$3 $4=$4 $5=$5 $6=$6 $7=$7 $8=$8 $9=$9 $10=$10 $11=$11 $12=$12 $13=$16 $14=$17 $15=$18 $16=$19}}
+  LOOP
+    IF claimed.grp IS NOT NULL THEN
+      grouped := grouped || claimed.id;
+    END IF;
+    IF rated AND claimed.id IS NOT NULL THEN
+      taken := taken || claimed.id;
+    END IF;
+    RETURN NEXT claimed;
+  END LOOP;
+  IF cardinality(grouped) > 0 THEN
+    PERFORM {{schema}}.groups_served(grouped);
+  END IF;
+  IF cardinality(taken) > 0 THEN
+    PERFORM {{schema}}.rate_log($1, taken, $6, $17, $18, $19);
+  END IF;
 END
 $function$;

@@ -20,7 +20,18 @@
 --
 -- $1 now, $2 worker id, $3 lock token, $4 limit, $5 allowed names (NULL: any),
 -- $6/$7/$8 capped names with their local free slots and global caps (NULL where none),
--- $9/$10 per-name lock lifetimes, $11 default lock lifetime, $12 NOTIFY channel.
+-- $9/$10 per-name lock lifetimes, $11 default lock lifetime, $12 NOTIFY channel, $13 the groupConcurrency of each
+-- capped name in $6 (NULL where none), $14/$15/$16 its global rate limit: max, window (ms), per group (NULL where
+-- none; src/core/rules/rate.ts). A name-wide rate's room in its window joins the name's allowance (`caps`); with
+-- a rate per group, each group's room limits its turns (group_offers) and the ungrouped jobs share one window
+-- (`walk.plain`). The caller logs the claims taken (rate_log()), and takes the name's advisory lock first, as
+-- for a global cap, so two claimers never both count the same room.
+--
+-- Groups (src/core/rules/groups.ts, migration 015): grouped jobs are never read by the per-priority walk below
+-- (it reads jobs_claim_plain, migration 015, which holds the ungrouped ones alone); each walked name's rotation offers them instead
+-- (`offers`: group_offers(), functions/group_offers.sql), as many as the name may take, and they compete in
+-- `pool` like any other. A recovered grouped job goes to its group's rotation (passed to group_offers, which
+-- cannot see it as pending in this statement). The caller stamps the groups served (groups_served()).
 -- Planner note: every pick must reach due work through an index seek and stop after `limit` rows, never sort the
 -- backlog nor step over jobs that are not yet due. The claim index is ordered by name, priority, then due time: a
 -- walk in that order with `next_run_at <= now` as a filter would step over every future job of a higher
@@ -28,7 +39,8 @@
 -- tomorrow). So the pick goes one priority at a time: `levels` finds the priorities in use with one seek each
 -- (a loose index scan: the first priority below the last one), and each level's due jobs are a range of the index
 -- that ends at the first job not yet due. Cost: one seek per priority in use, whatever the backlog.
--- Each name is walked on its own with `name = <that name>` and `priority = <that level>` on jobs_claim_name
+-- Each name is walked on its own with `name = <that name>` and `priority = <that level>` (the levels on
+-- jobs_claim_name, each level's due range on jobs_claim_plain, its ungrouped half: migration 015)
 -- (name, priority DESC, next_run_at, id), the only index with priority in it: jobs_claim (priority, due time
 -- across names) let the planner answer these seeks with the name as a filter, stepping over other names' jobs
 -- (seen in CI: 3,142 pages for one claim), so migration 013 dropped it. The reads are also ORDERed BY that
@@ -43,7 +55,7 @@
 -- generic plan: the plan is the same for every call, and JIT compiling it cost 52 of 55 ms per claim once the
 -- planner's estimate passed jit_above_cost at a million rows.
 WITH RECURSIVE expired AS MATERIALIZED (
-  SELECT id, name, attempts, last_run_at, locked_by
+  SELECT id, name, attempts, last_run_at, locked_by, grp
   FROM {{schema}}.jobs
   WHERE status = 'running' AND locked_until < $1
   FOR UPDATE SKIP LOCKED
@@ -62,9 +74,21 @@ caps AS MATERIALIZED (
                           WHERE j.status = 'running' AND j.name = c.name AND j.locked_until >= $1) + (
                           SELECT count(*) FROM {{schema}}.jobs j
                           WHERE j.status = 'cancelled' AND j.lock_token IS NOT NULL AND j.name = c.name
-                            AND j.locked_until >= $1) END),
-                  $4) AS cap
-  FROM unnest($6::text[], $7::int[], $8::int[]) AS c(name, local_free, global_cap)
+                            AND j.locked_until >= $1) END,
+                        -- A name-wide global rate: its room in the window (a range of rate_starts' key).
+                        CASE WHEN c.rate_max IS NULL OR c.rate_by_group THEN NULL ELSE c.rate_max - (
+                          SELECT coalesce(sum(r.n), 0) FROM {{schema}}.rate_starts r
+                          WHERE r.name = c.name AND r.rate_key = '' AND r.at > $1 - c.rate_per) END),
+                  $4) AS cap,
+         -- With a rate per group, the ungrouped jobs' shared window.
+         CASE WHEN c.rate_by_group THEN greatest(c.rate_max - (
+           SELECT coalesce(sum(r.n), 0) FROM {{schema}}.rate_starts r
+           WHERE r.name = c.name AND r.rate_key = '' AND r.at > $1 - c.rate_per), 0) END AS plain,
+         c.group_cap,
+         CASE WHEN c.rate_by_group THEN c.rate_max END AS group_rate_max,
+         CASE WHEN c.rate_by_group THEN c.rate_per END AS group_rate_per
+  FROM unnest($6::text[], $7::int[], $8::int[], $13::int[], $14::int[], $15::bigint[], $16::boolean[])
+    AS c(name, local_free, global_cap, group_cap, rate_max, rate_per, rate_by_group)
   WHERE $5::text[] IS NULL OR c.name = ANY($5::text[])
 ),
 -- A fallback handler's names: every name with pending jobs, in name order (one seek each).
@@ -78,19 +102,23 @@ names_any AS (
 ),
 -- Names walked one by one: the worker's names, or (fallback handler) every name with pending jobs.
 walk AS MATERIALIZED (
-  SELECT n.name, least(greatest(coalesce(c.cap, $4), 0), $4) AS cap
-  FROM (SELECT DISTINCT unnest($5::text[]) AS name UNION SELECT name FROM names_any WHERE name IS NOT NULL) n
+  SELECT n.name, least(greatest(coalesce(c.cap, $4), 0), $4) AS cap,
+         least(greatest(coalesce(c.cap, $4), 0), $4, c.plain) AS plain,
+         c.group_cap, c.group_rate_max, c.group_rate_per
+  FROM (SELECT DISTINCT unnest($5::text[]) AS name UNION SELECT name FROM names_any WHERE name IS NOT NULL
+        -- A fallback handler's name whose only work is a recovered job: its caps and rotation apply to it.
+        UNION SELECT e.name FROM expired e WHERE $5::text[] IS NULL) n
   CROSS JOIN paused p
   LEFT JOIN caps c ON c.name = n.name
   WHERE n.name <> ALL(p.names)
 ),
 -- The priorities in use by each walked name, highest first (one seek each; see the planner note).
 levels AS (
-  SELECT w.name, w.cap,
+  SELECT w.name, w.plain AS cap,
          (SELECT j.priority FROM {{schema}}.jobs j WHERE j.status = 'pending' AND j.name = w.name
           ORDER BY j.name, j.priority DESC LIMIT 1) AS priority
   FROM walk w
-  WHERE w.cap > 0
+  WHERE w.plain > 0
   UNION ALL
   SELECT l.name, l.cap,
          (SELECT j.priority FROM {{schema}}.jobs j WHERE j.status = 'pending' AND j.name = l.name AND j.priority < l.priority
@@ -103,11 +131,11 @@ picked_named AS MATERIALIZED (
   FROM levels l CROSS JOIN LATERAL (
     SELECT j.id, j.name, j.priority, j.next_run_at
     FROM {{schema}}.jobs j
-    WHERE j.status = 'pending' AND j.name = l.name AND j.priority = l.priority AND j.next_run_at <= $1
+    WHERE j.status = 'pending' AND j.grp IS NULL AND j.name = l.name AND j.priority = l.priority AND j.next_run_at <= $1
       -- Not a job queued behind another of its dedupe key (src/core/rules/dedupe.ts waitsForKey): a newcomer
       -- (replace: its key in dedupe_waiting) waits while a job of its key is live in jobs_dedupe; any keyed job
       -- waits while one of its key, cancelled while running, still holds its lease (jobs_dedupe_held). One seek
-      -- each, only for jobs with a key. Scalar subqueries with LIMIT 1, not NOT EXISTS: the generic plan turned
+      -- each, only for jobs with a key. group_offers() applies the same check to grouped jobs, before the rotation. Scalar subqueries with LIMIT 1, not NOT EXISTS: the generic plan turned
       -- NOT EXISTS into a hashed subplan, a sequential scan of every live job per claim (EXPLAIN test).
       AND (j.dedupe_waiting IS NULL OR (
              SELECT 1 FROM {{schema}}.jobs o
@@ -122,19 +150,37 @@ picked_named AS MATERIALIZED (
   ) x
   WHERE l.priority IS NOT NULL
 ),
+-- Each walked name's rotation: its grouped due jobs, as many as it may take (see above).
+offers AS MATERIALIZED (
+  SELECT o.id, o.name, o.priority, o.sort_at, o.was_expired
+  FROM walk w
+  CROSS JOIN LATERAL {{schema}}.group_offers(w.name, w.cap::integer, w.group_cap, $1::bigint,
+    ARRAY(SELECT e.id FROM expired e WHERE e.name = w.name AND e.grp IS NOT NULL), w.group_rate_max, w.group_rate_per) o
+  -- A name that never had a group costs one seek of the groups table's key, nothing more.
+  WHERE w.cap > 0 AND EXISTS (SELECT 1 FROM {{schema}}.groups x WHERE x.name = w.name)
+),
 pool AS (
-  SELECT id, name, priority, sort_at, false AS was_expired FROM picked_named
+  SELECT id, name, priority, sort_at, false AS was_expired, false AS grouped FROM picked_named
+  UNION ALL
+  SELECT id, name, priority, sort_at, was_expired, true FROM offers
   UNION ALL
   -- A recovered job is due now: it competes like any other, and counts against its name's caps.
-  SELECT j.id, j.name, j.priority, $1::bigint, true
+  SELECT j.id, j.name, j.priority, $1::bigint, true, false
   FROM expired e JOIN {{schema}}.jobs j ON j.id = e.id CROSS JOIN paused p
   WHERE ($5::text[] IS NULL OR e.name = ANY($5::text[]))
     AND e.name <> ALL(p.names)
+    -- A grouped one is offered by its group's rotation.
+    AND e.grp IS NULL
 ),
 chosen AS MATERIALIZED (
   SELECT r.id, r.name, r.priority, r.sort_at, r.was_expired
-  FROM (SELECT pool.*, row_number() OVER (PARTITION BY pool.name ORDER BY priority DESC, sort_at, id) AS rank
-        FROM pool) r
+  FROM (SELECT k.*, row_number() OVER (PARTITION BY k.name ORDER BY priority DESC, sort_at, id) AS rank
+        FROM (SELECT pool.*,
+                     row_number() OVER (PARTITION BY pool.name, pool.grouped ORDER BY priority DESC, sort_at, id) AS kind_rank
+              FROM pool) k
+        LEFT JOIN caps kc ON kc.name = k.name
+        -- With a rate per group, the ungrouped jobs within their shared window's room.
+        WHERE k.grouped OR kc.plain IS NULL OR k.kind_rank <= kc.plain) r
   LEFT JOIN caps c ON c.name = r.name
   WHERE c.name IS NULL OR r.rank <= c.cap
   ORDER BY r.priority DESC, r.sort_at, r.id

@@ -12,10 +12,10 @@
 -- $1 one job (insert.sql's input fields, as a JSON object), $2 now, $3 NOTIFY channel.
 WITH input AS MATERIALIZED (
   SELECT nextval('{{schema}}.jobs_id_seq') AS id, r.name, r.data::json AS data, r.priority, r.max_attempts, r.backoff,
-         r.timeout_ms, r.repeat, r.dedupe_key, r.dedupe_until, r.label, r.trace, r.due_at, r.next_run_at
+         r.timeout_ms, r.repeat, r.dedupe_key, r.dedupe_until, r.label, r.trace, r.grp, r.due_at, r.next_run_at
   FROM jsonb_to_record($1::jsonb) AS r(
     name text, data text, priority integer, max_attempts integer, backoff jsonb, timeout_ms bigint, repeat jsonb,
-    dedupe_key text, dedupe_until bigint, label text, trace text, due_at bigint, next_run_at bigint)
+    dedupe_key text, dedupe_until bigint, label text, trace text, grp text, due_at bigint, next_run_at bigint)
 ),
 -- The newest live job of the key (a waiting newcomer, else the one in jobs_dedupe), else the one whose
 -- dedupeFor period ends last.
@@ -52,10 +52,10 @@ replaced AS (
 ),
 added AS (
   INSERT INTO {{schema}}.jobs (id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
-                               dedupe_waiting, dedupe_until, label, trace, due_at, next_run_at, created_at, updated_at)
+                               dedupe_waiting, dedupe_until, label, trace, grp, due_at, next_run_at, created_at, updated_at)
   SELECT i.id, i.name, i.data, i.priority, i.max_attempts, i.backoff, i.timeout_ms, i.repeat,
          CASE WHEN s.id IS NULL THEN i.dedupe_key END, CASE WHEN s.id IS NOT NULL THEN i.dedupe_key END,
-         i.dedupe_until, i.label, i.trace, i.due_at, i.next_run_at, $2, $2
+         i.dedupe_until, i.label, i.trace, i.grp, i.due_at, i.next_run_at, $2, $2
   FROM input i LEFT JOIN steady s ON true
   WHERE NOT EXISTS (SELECT 1 FROM holder) OR (s.status = 'running' AND s.repeat_key IS NULL)
   ON CONFLICT DO NOTHING

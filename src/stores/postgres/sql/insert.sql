@@ -23,13 +23,14 @@
 -- $3 NOTIFY channel.
 WITH input AS MATERIALIZED (
   SELECT r.ord, nextval('{{schema}}.jobs_id_seq') AS id, r.name, r.data::json AS data, r.priority, r.max_attempts, r.backoff,
-         r.timeout_ms, r.repeat, r.repeat_key, r.dedupe_key, r.dedupe_until, r.label, r.trace, r.due_at, r.next_run_at
+         r.timeout_ms, r.repeat, r.repeat_key, r.dedupe_key, r.dedupe_until, r.label, r.trace, r.grp, r.due_at,
+         r.next_run_at
   FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
     name text, data text, priority integer, max_attempts integer, backoff jsonb, timeout_ms bigint,
-    repeat jsonb, repeat_key text, dedupe_key text, dedupe_until bigint, label text, trace text, due_at bigint,
-    next_run_at bigint)
+    repeat jsonb, repeat_key text, dedupe_key text, dedupe_until bigint, label text, trace text, grp text,
+    due_at bigint, next_run_at bigint)
   ) WITH ORDINALITY AS r(name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key, dedupe_key,
-                         dedupe_until, label, trace, due_at, next_run_at, ord)
+                         dedupe_until, label, trace, grp, due_at, next_run_at, ord)
 ),
 -- Keys held where jobs_dedupe does not see it: by a newcomer queued behind a running job of the key (replace:
 -- its key waits in dedupe_waiting; it is the newest live holder), else by the job whose dedupeFor period ends
@@ -67,9 +68,9 @@ blocked AS MATERIALIZED (
 ),
 plain AS (
   INSERT INTO {{schema}}.jobs (id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
-                               dedupe_until, label, trace, due_at, next_run_at, created_at, updated_at)
+                               dedupe_until, label, trace, grp, due_at, next_run_at, created_at, updated_at)
   SELECT id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
-         dedupe_until, label, trace, due_at, next_run_at, $2, $2
+         dedupe_until, label, trace, grp, due_at, next_run_at, $2, $2
   FROM input WHERE repeat_key IS NULL AND ord NOT IN (SELECT ord FROM held)
   ORDER BY ord
   ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'running') DO NOTHING
@@ -77,9 +78,9 @@ plain AS (
 ),
 repeating AS (
   INSERT INTO {{schema}}.jobs AS j (id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key,
-                                    dedupe_key, label, trace, due_at, next_run_at, created_at, updated_at)
+                                    dedupe_key, label, trace, grp, due_at, next_run_at, created_at, updated_at)
   SELECT id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key,
-         dedupe_key, label, trace, due_at, next_run_at, $2, $2
+         dedupe_key, label, trace, grp, due_at, next_run_at, $2, $2
   FROM input WHERE repeat_key IS NOT NULL AND ord NOT IN (SELECT ord FROM blocked)
   ORDER BY ord
   ON CONFLICT (repeat_key) WHERE repeat_key IS NOT NULL DO UPDATE

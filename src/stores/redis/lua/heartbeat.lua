@@ -7,7 +7,7 @@ local out = {}
 for i = 0, count - 1 do
   local a = 3 + i * 3
   local id, token, lockedUntil = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  local f = redis.call('HMGET', jobKey(id), 'status', 'lockToken', 'name')
+  local f = redis.call('HMGET', jobKey(id), 'status', 'lockToken', 'name', 'group')
   if f[2] ~= token then
     out[#out + 1] = 'lost'
   elseif f[1] == 'running' then
@@ -20,6 +20,7 @@ for i = 0, count - 1 do
     -- until the new lockedUntil (lib.lua).
     redis.call('ZADD', P .. ':f:cancelled', now, id)
     redis.call('ZADD', P .. ':held:' .. f[3], lockedUntil, id)
+    if f[4] then redis.call('ZADD', P .. ':gheld:' .. groupKey(f[3], f[4]), lockedUntil, id) end
     out[#out + 1] = 'cancelled'
   else
     out[#out + 1] = 'lost'

@@ -1,13 +1,13 @@
 -- insert: add jobs in order, in one atomic step.
--- ARGV: P, now, count, then per job 15 values:
+-- ARGV: P, now, count, then per job 16 values:
 --   name, data, priority, maxAttempts, backoff, timeoutMs, repeat, repeatKey, dedupeKey, dueAt, nextRunAt, label,
---   trace, dedupeUntil, replace ('1' or '')
+--   trace, group, dedupeUntil, replace ('1' or '')
 --   ('' stands for null in the nullable ones).
 -- Returns per job { 1, id } for a new job (the client knows every other field), or { 0, HGETALL } for an
 -- existing one (dedupe or repeat key).
 local now = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
-local FIELDS = 15
+local FIELDS = 16
 local out = {}
 -- The next job id to hand out: reserved on the first new job (lib.lua reserveIds), then counted up here and
 -- written back to P:id once at the end.
@@ -21,8 +21,8 @@ for i = 0, count - 1 do
     name = ARGV[a + 1], data = ARGV[a + 2], priority = ARGV[a + 3], maxAttempts = nullable(ARGV[a + 4]),
     backoff = nullable(ARGV[a + 5]), timeoutMs = nullable(ARGV[a + 6]), ['repeat'] = nullable(ARGV[a + 7]),
     repeatKey = nullable(ARGV[a + 8]), dedupeKey = nullable(ARGV[a + 9]), dueAt = ARGV[a + 10], nextRunAt = ARGV[a + 11],
-    label = nullable(ARGV[a + 12]), trace = nullable(ARGV[a + 13]), dedupeUntil = nullable(ARGV[a + 14]),
-    replace = ARGV[a + 15] == '1',
+    label = nullable(ARGV[a + 12]), trace = nullable(ARGV[a + 13]), group = nullable(ARGV[a + 14]),
+    dedupeUntil = nullable(ARGV[a + 15]), replace = ARGV[a + 16] == '1',
   }
   local id = nil
 
@@ -94,7 +94,7 @@ for i = 0, count - 1 do
       id = id, name = spec.name, data = spec.data, status = 'pending', priority = spec.priority, attempts = '0',
       maxAttempts = spec.maxAttempts, backoff = spec.backoff, timeoutMs = spec.timeoutMs, ['repeat'] = spec['repeat'],
       repeatKey = spec.repeatKey, dedupeKey = spec.dedupeKey, dedupeUntil = spec.dedupeUntil, label = spec.label,
-      trace = spec.trace, dueAt = spec.dueAt, nextRunAt = spec.nextRunAt,
+      trace = spec.trace, group = spec.group, dueAt = spec.dueAt, nextRunAt = spec.nextRunAt,
       createdAt = ARGV[2], updatedAt = ARGV[2],
     }
     for k, v in pairs(job) do if v == false then job[k] = nil end end

@@ -41,12 +41,30 @@
 --   P:processes     hash scheduler id -> its ProcessRecord (JSON, as written); P:processes:seen zset id by
 --                   lastSeenAt, so putProcess forgets the silent ones by range (process_put.lua)
 --   P:wake          pub/sub channel: published when work becomes due now
+-- Groups (src/core/rules/groups.ts; <g> is groupKey(name, group), unambiguous whatever either holds):
+--   P:gready:<g>    zset of one group's due pending jobs, as P:ready:<name> (grouped jobs are never in that one)
+--   P:groups:<name> zset group by rotation stamp: the groups that may have due jobs, in rotation order (stamp,
+--                   then group in byte order); a claim drops those it finds without any
+--   P:gserved:<name> hash group -> rotation stamp (absent: never served); P:gstamp the last stamp given
+--   P:rate:<g>      zset "<time>:<id>" by claim time: the claims of a global rate's key (<g> with the group, or ''
+--                   for a name-wide rate and the ungrouped jobs; src/core/rules/rate.ts), trimmed to its window
+--   P:grun:<g>      zset id by id: the group's running jobs; P:gheld:<g> as P:held:<name> for the group
+--                   (their sum is what groupConcurrency caps)
 local P = ARGV[1]
 local TERMINAL = { completed = true, failed = true, cancelled = true }
 local woke = false
 local readyNames = {} -- names this script already added to P:readynames
 
 local function jobKey(id) return P .. ':job:' .. id end
+
+-- A (name, group) as one key part: the name's length first, so no name and group can spell another pair's.
+local function groupKey(name, group) return #name .. ':' .. name .. ':' .. group end
+
+-- A group that has due jobs joins its name's rotation at its stamp (0: never served).
+local function groupReady(name, group)
+  local served = redis.call('HGET', P .. ':gserved:' .. name, group) or '0'
+  redis.call('ZADD', P .. ':groups:' .. name, served, group)
+end
 
 -- Whole numbers as plain decimal text: Lua's default number-to-string keeps only 14 digits.
 local function fmt(n) return string.format('%.0f', n) end
@@ -162,7 +180,15 @@ local function index(id, job, now)
     redis.call('ZADD', P .. ':f:' .. status, job.updatedAt, id)
     if status == 'cancelled' and holdsLock(job) then redis.call('ZADD', P .. ':held:' .. name, job.lockedUntil, id) end
   elseif status == 'pending' then
-    if tonumber(job.nextRunAt) <= now then
+    if tonumber(job.nextRunAt) <= now and job.group then
+      redis.call('ZADD', P .. ':gready:' .. groupKey(name, job.group), readyScore(job.priority), readyMember(job.nextRunAt, id))
+      groupReady(name, job.group)
+      if not readyNames[name] then
+        redis.call('SADD', P .. ':readynames', name)
+        readyNames[name] = true
+      end
+      woke = true
+    elseif tonumber(job.nextRunAt) <= now then
       redis.call('ZADD', P .. ':ready:' .. name, readyScore(job.priority), readyMember(job.nextRunAt, id))
       if not readyNames[name] then
         redis.call('SADD', P .. ':readynames', name)
@@ -174,6 +200,12 @@ local function index(id, job, now)
     end
   elseif status == 'running' then
     redis.call('ZADD', P .. ':locked', job.lockedUntil, id)
+  end
+  if job.group then
+    if status == 'running' then redis.call('ZADD', P .. ':grun:' .. groupKey(name, job.group), id, id)
+    elseif status == 'cancelled' and holdsLock(job) then
+      redis.call('ZADD', P .. ':gheld:' .. groupKey(name, job.group), job.lockedUntil, id)
+    end
   end
   -- Insert and update index the whole job, so a repeat set by either is seen here (the member may exist).
   if job['repeat'] then redis.call('ZADD', P .. ':rep', id, id) end
@@ -198,9 +230,14 @@ local function unindex(id, job)
     if status == 'cancelled' and holdsLock(job) then redis.call('ZREM', P .. ':held:' .. name, id) end
   elseif status == 'pending' then
     redis.call('ZREM', P .. ':scheduled', id)
-    redis.call('ZREM', P .. ':ready:' .. name, readyMember(job.nextRunAt, id))
+    if job.group then redis.call('ZREM', P .. ':gready:' .. groupKey(name, job.group), readyMember(job.nextRunAt, id))
+    else redis.call('ZREM', P .. ':ready:' .. name, readyMember(job.nextRunAt, id)) end
   elseif status == 'running' then
     redis.call('ZREM', P .. ':locked', id)
+  end
+  if job.group then
+    if status == 'running' then redis.call('ZREM', P .. ':grun:' .. groupKey(name, job.group), id)
+    elseif status == 'cancelled' and holdsLock(job) then redis.call('ZREM', P .. ':gheld:' .. groupKey(name, job.group), id) end
   end
   if job.dedupeKey then leaveKey(id, job.dedupeKey) end
 end
@@ -265,7 +302,7 @@ local function removeJob(id, job)
   redis.call('ZREM', P .. ':hheads', id)
   redis.call('ZREM', P .. ':rep', id)
   redis.call('HDEL', P .. ':hist1', id)
-  redis.call('DEL', jobKey(id), P .. ':hist:' .. id)
+  redis.call('DEL', jobKey(id), P .. ':hist:' .. id, P .. ':steps:' .. id) -- P:steps:<id>: its durable entries (shared/steps.lua)
 end
 
 -- Tri-state patch values from the client: 'u' leave as is, 'n' null, 'v<text>' set to text.

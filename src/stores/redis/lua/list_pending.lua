@@ -17,9 +17,10 @@ local want = offset + limit
 local asc = dir == 'asc'
 local found = {}
 
--- Ready jobs: every distinct score of each name's zset, lowest first, and the due end of each.
-for _, name in ipairs(redis.call('SMEMBERS', P .. ':readynames')) do
-  local key = P .. ':ready:' .. name
+-- Ready jobs: every distinct score of each name's zset, lowest first, and the due end of each; grouped ones
+-- likewise from each of the name's groups with due jobs (P:gready:<g>: a read per group, so a list of pending
+-- jobs costs more with many groups; the claim never reads them all).
+local function readDue(key)
   local head = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
   while #head > 0 do
     local score = head[2]
@@ -28,6 +29,10 @@ for _, name in ipairs(redis.call('SMEMBERS', P .. ':readynames')) do
     for _, member in ipairs(members) do found[#found + 1] = idOfMember(member) end
     head = redis.call('ZRANGEBYSCORE', key, '(' .. score, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
   end
+end
+for _, name in ipairs(redis.call('SMEMBERS', P .. ':readynames')) do
+  readDue(P .. ':ready:' .. name)
+  for _, group in ipairs(redis.call('ZRANGE', P .. ':groups:' .. name, 0, -1)) do readDue(P .. ':gready:' .. groupKey(name, group)) end
 end
 
 -- Scheduled jobs: the first `want` by due time, then the rest of the last due time's tie.

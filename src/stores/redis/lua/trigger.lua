@@ -13,6 +13,8 @@ if TERMINAL[job.status] and job.dedupeKey then
   if holder and holder ~= id then return { 'conflict', holder, job.dedupeKey } end
 end
 if job.status ~= 'running' then
+  -- A finished job starts a new cycle without its durable entries (rules/steps.ts triggerStartsCycle).
+  if TERMINAL[job.status] then redis.call('DEL', P .. ':steps:' .. id) end
   unindex(id, job)
   local fields = { status = 'pending', nextRunAt = nowText, updatedAt = nowText }
   if job.status ~= 'pending' then fields.attempts = '0' end

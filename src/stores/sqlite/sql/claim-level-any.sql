@@ -1,8 +1,9 @@
 -- As claim-level.sql across every name but @skip (a JSON array: the paused names, and the capped ones, which
 -- are walked one by one within their allowance). Due jobs of a skipped name at this priority are stepped over
--- one by one: the cost grows with a paused name's due backlog, never with jobs not yet due.
-SELECT id, priority, next_run_at FROM hourglass_jobs INDEXED BY hourglass_jobs_claim
-WHERE status = 'pending' AND priority = @priority AND next_run_at <= @now
+-- one by one: the cost grows with a paused name's due backlog, never with jobs not yet due. Ungrouped jobs only
+-- (see claim-level.sql).
+SELECT id, priority, next_run_at, name FROM hourglass_jobs INDEXED BY hourglass_jobs_claim
+WHERE status = 'pending' AND priority = @priority AND (job_group IS NOT NULL) = 0 AND next_run_at <= @now
   AND name NOT IN (SELECT value FROM json_each(@skip))
   AND (dedupe_key IS NULL OR NOT (
     -- Queued behind another job of its dedupe key (src/core/rules/dedupe.ts waitsForKey): one running, or

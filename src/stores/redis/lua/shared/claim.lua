@@ -2,7 +2,8 @@
 -- and settle_and_claim.lua (scripts.ts prepends this file to both).
 -- ARGV from a: now, workerId, lockToken, limit, lockLifetimeMs,
 --   namesCount (-1 = any name), names...,
---   limitsCount, then per limit: name, localFree ('' = none), global ('' = none),
+--   limitsCount, then per limit: name, localFree ('' = none), global ('' = none), groupConcurrency ('' = none),
+--     rate max ('' = none), rate window ms, rate per group (1 or 0),
 --   lifetimesCount, then per entry: name, lockLifetimeMs.
 -- Returns per claimed job, in claim order, the values of CLAIM_FIELDS (defined by scripts.ts from codec.ts;
 -- false = absent) with status and attempts as the claim set them, then lockedUntil. The client knows the
@@ -52,13 +53,125 @@ local function promoteDue(nowText)
   local promoted = batch()
   callMany('ZREM', P .. ':scheduled', due)
   for _, id in ipairs(due) do
-    local f = redis.call('HMGET', jobKey(id), 'status', 'name', 'priority', 'nextRunAt')
-    if f[1] == 'pending' then
+    local f = redis.call('HMGET', jobKey(id), 'status', 'name', 'priority', 'nextRunAt', 'group')
+    if f[1] == 'pending' and f[5] then
+      promoted.add2('ZADD', P .. ':gready:' .. groupKey(f[2], f[5]), readyScore(f[3]), readyMember(f[4], id))
+      groupReady(f[2], f[5])
+      promoted.add('SADD', P .. ':readynames', f[2])
+    elseif f[1] == 'pending' then
       promoted.add2('ZADD', P .. ':ready:' .. f[2], readyScore(f[3]), readyMember(f[4], id))
       promoted.add('SADD', P .. ':readynames', f[2])
     end
   end
   promoted.flush()
+end
+
+-- A global rate's room for one key (src/core/rules/rate.ts): max less its claims in (now - per, now].
+local function rateRoom(name, rate, group, now)
+  local key = P .. ':rate:' .. groupKey(name, (rate.byGroup and group) or '')
+  local room = rate.max - redis.call('ZCOUNT', key, '(' .. fmt(now - rate.per), '+inf')
+  if room < 0 then return 0 end
+  return room
+end
+
+-- 3b. A name's rotation (src/core/rules/groups.ts): its groups with due jobs in rotation order (P:groups:<name>,
+--     a page at a time), each with its slots counted (only under a cap) and its first due jobs read from its
+--     ready zset; a group found without any leaves the rotation until index() puts it back. The walk stops once
+--     round one is full (`want` groups with room). Returns the offers in claim order (score, member, as the
+--     merge reads them), each with its group, turn and ready key.
+local GROUP_PAGE = 64
+
+-- A group's first `room` due jobs (score, member pairs) that may start: those queued behind another job of
+-- their dedupe key (lib.lua keyWaits; src/core/rules/dedupe.ts waitsForKey) are left out before the rotation,
+-- so they take no turn and no room under the cap (rules/groups.ts), and stay in the group's ready zset. Such
+-- jobs are at most one per running job of their key (replace), so the reads past them stay few. `found` is
+-- false only when the zset has no job at all (the group then leaves the rotation; one whose jobs all wait
+-- stays in it, since nothing re-adds it when their key frees).
+local function readyNotWaiting(readyKey, room, now)
+  local due, found, from = {}, false, 0
+  while #due < room * 2 do
+    local want = room - #due / 2
+    local page = redis.call('ZRANGE', readyKey, from, from + want - 1, 'WITHSCORES')
+    if #page > 0 then found = true end
+    for i = 1, #page, 2 do
+      local id = idOfMember(page[i])
+      local f = redis.call('HMGET', jobKey(id), 'status', 'dedupeKey')
+      if not (f[1] == 'pending' and f[2] and keyWaits(id, f[2], now)) then
+        due[#due + 1] = page[i]; due[#due + 1] = page[i + 1]
+      end
+    end
+    if #page < want * 2 then break end
+    from = from + want
+  end
+  return due, found
+end
+local function offerGroups(name, want, cap, nowText, rate)
+  local rotationKey = P .. ':groups:' .. name
+  local groups, empty = {}, {}
+  local start = 0
+  while #groups < want do
+    local page = redis.call('ZRANGE', rotationKey, start, start + GROUP_PAGE - 1)
+    local now = tonumber(nowText)
+    for _, group in ipairs(page) do
+      local key = groupKey(name, group)
+      local room = want
+      if cap then
+        local left = cap - redis.call('ZCARD', P .. ':grun:' .. key) - redis.call('ZCOUNT', P .. ':gheld:' .. key, nowText, '+inf')
+        if left < room then room = left end
+      end
+      if rate and rate.byGroup then
+        local left = rateRoom(name, rate, group, tonumber(nowText))
+        if left < room then room = left end
+      end
+      if room > 0 then
+        local readyKey = P .. ':gready:' .. key
+        local due, found = readyNotWaiting(readyKey, room, now)
+        if not found then empty[#empty + 1] = group
+        elseif #due > 0 then
+          groups[#groups + 1] = { group = group, due = due, readyKey = readyKey }
+          if #groups >= want then break end
+        end
+      end
+    end
+    if #page < GROUP_PAGE then break end
+    start = start + GROUP_PAGE
+  end
+  if #empty > 0 then callMany('ZREM', rotationKey, empty) end
+  -- Round robin: round k offers each group's k-th job, groups in rotation order.
+  local offers = {}
+  local round = 0
+  while #offers < want do
+    local any = false
+    for _, g in ipairs(groups) do
+      local at = round * 2 + 1
+      if at < #g.due and #offers < want then
+        offers[#offers + 1] = { member = g.due[at], score = tonumber(g.due[at + 1]), group = g.group, turn = #offers, readyKey = g.readyKey }
+        any = true
+      end
+    end
+    if not any then break end
+    round = round + 1
+  end
+  table.sort(offers, function(x, y)
+    if x.score ~= y.score then return x.score < y.score end
+    return x.member < y.member
+  end)
+  return offers
+end
+
+-- Stamp the groups whose jobs were taken, each above every stamp so far, in the order of their last job taken
+-- in the rotation (rules/groups.ts servedOrder).
+local function stampServed(name, taken)
+  table.sort(taken, function(x, y) return x.turn < y.turn end)
+  local last, order = {}, {}
+  for i, t in ipairs(taken) do last[t.group] = i end
+  for group, i in pairs(last) do order[#order + 1] = { group = group, i = i } end
+  table.sort(order, function(x, y) return x.i < y.i end)
+  for _, o in ipairs(order) do
+    local stamp = redis.call('INCR', P .. ':gstamp')
+    redis.call('HSET', P .. ':gserved:' .. name, o.group, stamp)
+    redis.call('ZADD', P .. ':groups:' .. name, 'XX', stamp, o.group)
+  end
 end
 
 local function claimJobs(a)
@@ -77,8 +190,11 @@ local function claimJobs(a)
   local limits = {}
   local limitsCount = tonumber(ARGV[a]); a = a + 1
   for _ = 1, limitsCount do
-    limits[ARGV[a]] = { localFree = tonumber(ARGV[a + 1]), global = tonumber(ARGV[a + 2]) }
-    a = a + 3
+    -- The last entry of a name listed twice wins, as core's NameAllowance.
+    local rate = nil
+    if ARGV[a + 4] ~= '' then rate = { max = tonumber(ARGV[a + 4]), per = tonumber(ARGV[a + 5]), byGroup = ARGV[a + 6] == '1' } end
+    limits[ARGV[a]] = { localFree = tonumber(ARGV[a + 1]), global = tonumber(ARGV[a + 2]), groups = tonumber(ARGV[a + 3]), rate = rate }
+    a = a + 7
   end
   local lifetimes = {}
   local lifetimesCount = tonumber(ARGV[a]); a = a + 1
@@ -94,6 +210,7 @@ local function claimJobs(a)
   local pruneEmpty = names == nil
   if names == nil then names = redis.call('SMEMBERS', P .. ':readynames') end
   local candidates = {}
+  local left = {} -- per name: how many more it may take (shared by its ungrouped and grouped candidates)
   for _, name in ipairs(names) do
     if not paused[name] then
       local room = limit
@@ -106,17 +223,40 @@ local function claimJobs(a)
             - redis.call('ZCOUNT', P .. ':held:' .. name, nowText, '+inf')
           if left < room then room = left end
         end
+        -- A name-wide global rate: its room in the window now.
+        if cap.rate and not cap.rate.byGroup then
+          local left = rateRoom(name, cap.rate, nil, now)
+          if left < room then room = left end
+        end
       end
       if room > 0 then
+        left[name] = room
         local readyKey = P .. ':ready:' .. name
-        local heads = redis.call('ZRANGE', readyKey, 0, room - 1, 'WITHSCORES')
+        -- With a rate per group, the ungrouped jobs share one window.
+        local plain = room
+        if cap and cap.rate and cap.rate.byGroup then plain = math.min(room, rateRoom(name, cap.rate, nil, now)) end
+        local heads = {}
+        if plain > 0 then heads = redis.call('ZRANGE', readyKey, 0, plain - 1, 'WITHSCORES') end
+        local lockedUntil = fmt(now + (lifetimes[name] or defaultLifetime))
         if #heads > 0 then
           candidates[#candidates + 1] = {
-            name = name, heads = heads, next = 1, readyKey = readyKey, ids = {}, pairs = {},
-            lockedUntil = fmt(now + (lifetimes[name] or defaultLifetime)),
-            room = room, taken = 0, waiting = {},
+            name = name, heads = heads, next = 1, readyKey = readyKey, ids = {}, pairs = {}, lockedUntil = lockedUntil,
+            room = plain, claimed = 0, waiting = {},
           }
-        elseif pruneEmpty then
+        end
+        -- Its grouped jobs: what its rotation offers, as one more candidate in claim order (3b).
+        local offers = {}
+        if redis.call('EXISTS', P .. ':groups:' .. name) == 1 then
+          offers = offerGroups(name, room, cap and cap.groups, nowText, cap and cap.rate)
+        end
+        if #offers > 0 then
+          local offerHeads = {}
+          for _, o in ipairs(offers) do offerHeads[#offerHeads + 1] = o.member; offerHeads[#offerHeads + 1] = o.score end
+          candidates[#candidates + 1] = {
+            name = name, heads = offerHeads, offers = offers, next = 1, ids = {}, pairs = {}, lockedUntil = lockedUntil, taken = {},
+          }
+        end
+        if #heads == 0 and pruneEmpty and redis.call('EXISTS', P .. ':groups:' .. name) == 0 then
           redis.call('SREM', P .. ':readynames', name)
         end
       end
@@ -126,10 +266,11 @@ local function claimJobs(a)
   -- A candidate that stepped over jobs queued behind their dedupe key (keyWaits, below) and ran out of heads
   -- before its room reads its next page. Such jobs are at most one per running job of their key (replace), so
   -- the claim never steps over more than that.
+  -- (A grouped candidate never steps over any: offerGroups leaves those jobs out before the rotation.)
   local function nextPage(c)
-    if #c.waiting == 0 or c.done or c.taken >= c.room then return false end
+    if not c.waiting or #c.waiting == 0 or c.done or c.claimed >= c.room or left[c.name] <= 0 then return false end
     local from = #c.heads / 2
-    local page = redis.call('ZRANGE', c.readyKey, from, from + (c.room - c.taken) - 1, 'WITHSCORES')
+    local page = redis.call('ZRANGE', c.readyKey, from, from + math.min(c.room - c.claimed, left[c.name]) - 1, 'WITHSCORES')
     if #page == 0 then c.done = true; return false end
     for _, v in ipairs(page) do c.heads[#c.heads + 1] = v end
     return true
@@ -140,6 +281,7 @@ local function claimJobs(a)
   --    (the ones that wait for their dedupe key go back).
   local out = {}
   local ids, lockPairs = {}, {}
+  local rated = {} -- rate keys trimmed by this claim
   local single = #candidates == 1 and candidates[1] or nil
   while #out < limit do
     local best, bestMember = single, nil
@@ -151,7 +293,8 @@ local function claimJobs(a)
       best = nil
       for _, c in ipairs(candidates) do
         if c.next >= #c.heads then nextPage(c) end
-        if c.next < #c.heads then
+        -- A name with no room left gives nothing more: its candidates stop where they are.
+        if c.next < #c.heads and left[c.name] > 0 then
           local member, score = c.heads[c.next], tonumber(c.heads[c.next + 1])
           if not best or score < bestScore or (score == bestScore and member < bestMember) then
             best, bestScore, bestMember = c, score, member
@@ -160,16 +303,17 @@ local function claimJobs(a)
       end
       if not best then break end
     end
+    local offer = best.offers and best.offers[(best.next + 1) / 2]
     best.next = best.next + 2
     local id = idOfMember(bestMember)
     local key = P .. ':job:' .. id
     local f = redis.call('HMGET', key, unpack(CLAIM_FIELDS))
-    if f[1] == 'pending' and f[CLAIM_DEDUPE] and keyWaits(id, f[CLAIM_DEDUPE], now) then
+    if not offer and f[1] == 'pending' and f[CLAIM_DEDUPE] and keyWaits(id, f[CLAIM_DEDUPE], now) then
       -- Queued behind another job of its dedupe key (src/core/rules/dedupe.ts waitsForKey): stays ready.
       local w = best.waiting
       w[#w + 1] = best.heads[best.next - 1]; w[#w + 1] = bestMember
     elseif f[1] == 'pending' then
-      best.taken = best.taken + 1
+      if not offer then best.claimed = best.claimed + 1 end
       local attempts = fmt(tonumber(f[CLAIM_ATTEMPTS]) + 1)
       local lockedUntil = best.lockedUntil
       redis.call('HSET', key, 'status', 'running', 'attempts', attempts, 'lastRunAt', nowText,
@@ -182,14 +326,37 @@ local function claimJobs(a)
       c[#c + 1] = id
       c = best.pairs
       c[#c + 1] = id; c[#c + 1] = id
+      left[best.name] = left[best.name] - 1
+      local rate = limits[best.name] and limits[best.name].rate
+      if rate then
+        local key = P .. ':rate:' .. groupKey(best.name, (rate.byGroup and offer and offer.group) or '')
+        if not rated[key] then
+          rated[key] = true
+          redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now - rate.per))
+        end
+        redis.call('ZADD', key, nowText, nowText .. ':' .. id)
+      end
+      if offer then
+        redis.call('ZREM', offer.readyKey, bestMember)
+        redis.call('ZADD', P .. ':grun:' .. groupKey(best.name, offer.group), id, id)
+        best.taken[#best.taken + 1] = offer
+      end
+    elseif offer then
+      -- Not pending any more (an index left behind): off its group's ready zset.
+      redis.call('ZREM', offer.readyKey, bestMember)
     end
   end
 
   -- 5. Each index written once: pending -> running, and the taken heads off each ready zset.
   for _, c in ipairs(candidates) do
+    if c.offers then
+      if #c.taken > 0 then stampServed(c.name, c.taken) end
+    end
     if c.next > 1 then
-      redis.call('ZREMRANGEBYRANK', c.readyKey, 0, (c.next - 1) / 2 - 1)
-      if #c.waiting > 0 then callMany('ZADD', c.readyKey, c.waiting, 2) end
+      if not c.offers then
+        redis.call('ZREMRANGEBYRANK', c.readyKey, 0, (c.next - 1) / 2 - 1)
+        if #c.waiting > 0 then callMany('ZADD', c.readyKey, c.waiting, 2) end
+      end
       if #c.ids > 0 then
         callMany('ZREM', P .. ':ns:pending:' .. c.name, c.ids)
         callMany('ZADD', P .. ':ns:running:' .. c.name, c.pairs, 2)

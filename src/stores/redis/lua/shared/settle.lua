@@ -36,7 +36,7 @@ local function settleJobs(a)
     local b = a + i * SETTLE_FIELDS
     local id, token = ARGV[b + 1], ARGV[b + 2]
     local key = P .. ':job:' .. id
-    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed', 'settledToken')
+    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed', 'settledToken', 'group')
     local current = f[1]
     if f[2] ~= token or (current ~= 'running' and current ~= 'cancelled') then
       -- Not ours (any more): 1 all the same when this run's settlement was already applied (a settle resent
@@ -78,6 +78,7 @@ local function settleJobs(a)
         redis.call('ZREM', P .. ':held:' .. f[3], id)
         -- Nor does a newcomer of its dedupe key wait for it any more (replace).
         if f[4] then redis.call('ZREM', P .. ':dk:' .. f[4], id) end
+        if f[7] then redis.call('ZREM', P .. ':gheld:' .. groupKey(f[3], f[7]), id) end
       else
         local status, name = ARGV[b + 3], f[3]
         set[#set + 1] = 'status'; set[#set + 1] = status
@@ -90,11 +91,13 @@ local function settleJobs(a)
         end
         local l = lists.running
         l[#l + 1] = id
+        -- A grouped run frees its group's slot (one command: grouped settles are the rarer kind).
+        if f[7] then redis.call('ZREM', P .. ':grun:' .. groupKey(name, f[7]), id) end
         if status == 'pending' then
           -- A retry, the next occurrence of a repeat, or a release: indexed as any pending job is.
           local g = redis.call('HMGET', key, 'priority', 'nextRunAt')
           index(id, { status = 'pending', name = name, priority = g[1], nextRunAt = nextRunAt ~= '' and nextRunAt or g[2],
-            dedupeKey = f[4] or nil }, tonumber(finishedAt))
+            dedupeKey = f[4] or nil, group = f[7] or nil }, tonumber(finishedAt))
         else
           l = lists[status]
           if not l then l = {}; lists[status] = l end

@@ -1,0 +1,281 @@
+/**
+ * Durable runs through the public API on a real store (docs/durable-steps.md): ctx.step memoised across runs,
+ * ctx.sleep and ctx.waitForEvent waiting in the store without a slot, sendEvent, and a worker process killed
+ * between two steps. Every store runs this file unchanged (test/stores/durable.<store>.test.ts).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Scheduler } from '../../src/core/scheduler.js';
+import type { Json } from '../../src/core/types.js';
+import { availability, type StoreFactory } from './factory.js';
+import { waitUntil } from './helpers.js';
+import { useHarness } from './scheduler-contract.js';
+
+async function statusOf(s: Scheduler, id: string): Promise<string | undefined> {
+  return (await s.getJob(id))?.status;
+}
+
+export async function describeDurableSteps(factory: StoreFactory): Promise<void> {
+  const { skip } = await availability(factory);
+  const shared = factory.shared !== false;
+
+  describe.skipIf(skip)(`${factory.kind} durable steps, sleeps and events`, () => {
+    const h = useHarness(factory);
+
+    it('a completed step returns its stored result on the retry without running again (key order kept)', async () => {
+      const s = await h.scheduler();
+      const ran: string[] = [];
+      const seen: Json[] = [];
+      s.define(
+        'pay',
+        async (_job, ctx) => {
+          const charge = await ctx.step('charge', async () => {
+            ran.push(`charge ${ctx.attempt}`);
+            return { z: 1, a: [2, { y: 'x', b: null }], m: 'é' };
+          });
+          seen.push(charge as Json);
+          const nothing = await ctx.step('nothing', () => undefined);
+          if (ctx.attempt === 1) throw new Error('boom after the step');
+          await ctx.step('receipt', () => ran.push(`receipt ${ctx.attempt}`));
+          return { charge, nothing: nothing === undefined };
+        },
+        { attempts: 3, backoff: { type: 'fixed', delay: 10 } },
+      );
+      await s.start();
+      const job = await s.now('pay');
+      await waitUntil(async () => (await statusOf(s, job.id)) === 'completed');
+      expect(ran).toEqual(['charge 1', 'receipt 2']);
+      expect(seen.map((v) => JSON.stringify(v))).toEqual([
+        '{"z":1,"a":[2,{"y":"x","b":null}],"m":"é"}',
+        '{"z":1,"a":[2,{"y":"x","b":null}],"m":"é"}',
+      ]);
+      expect((await s.getJob(job.id))!.result).toEqual({ charge: { z: 1, a: [2, { y: 'x', b: null }], m: 'é' }, nothing: true });
+      const history = await s.history(job.id);
+      expect(history.map((r) => `${r.kind ?? 'run'}:${r.step ?? ''}:${r.status}`)).toEqual([
+        'run::failed',
+        'step:charge:completed',
+        'step:nothing:completed',
+        'run::completed',
+        'step:receipt:completed',
+      ]);
+      expect(history).toHaveLength(5);
+      expect(JSON.stringify(history.find((r) => r.step === 'charge')!.result)).toBe('{"z":1,"a":[2,{"y":"x","b":null}],"m":"é"}');
+    });
+
+    it('a step id used twice in one run fails the run with DUPLICATE_STEP', async () => {
+      const s = await h.scheduler();
+      let code: string | undefined;
+      s.define('twice', async (_job, ctx) => {
+        await ctx.step('same', () => 1);
+        try {
+          await ctx.step('same', () => 2);
+        } catch (error) {
+          code = (error as { code?: string }).code;
+          throw error;
+        }
+      });
+      await s.start();
+      const job = await s.now('twice', undefined, { attempts: 1 });
+      await waitUntil(async () => (await statusOf(s, job.id)) === 'failed');
+      expect(code).toBe('DUPLICATE_STEP');
+      expect((await s.getJob(job.id))!.lastError).toMatch(/"same" is used twice/);
+    });
+
+    it('a sleeping job holds no slot: another job of its concurrency-1 name runs meanwhile; its attempt is not counted', async () => {
+      const s = await h.scheduler();
+      const log: string[] = [];
+      s.define(
+        'serial',
+        async (job, ctx) => {
+          const data = job.data as { sleeps: boolean; tag: string };
+          await ctx.step('before', () => log.push(`before ${data.tag}`));
+          if (data.sleeps) await ctx.sleep(400);
+          log.push(`after ${data.tag}`);
+          return ctx.attempt;
+        },
+        { concurrency: 1 },
+      );
+      await s.start();
+      const sleeper = await s.now('serial', { sleeps: true, tag: 'A' });
+      await waitUntil(async () => (await s.getJob(sleeper.id))!.status === 'pending' && log.includes('before A'));
+      const waiting = (await s.getJob(sleeper.id))!;
+      expect(waiting).toMatchObject({ attempts: 0, lockedBy: null });
+      expect(waiting.nextRunAt!.getTime()).toBeGreaterThan(Date.now());
+      const other = await s.now('serial', { sleeps: false, tag: 'B' });
+      await waitUntil(async () => (await statusOf(s, other.id)) === 'completed');
+      expect(await statusOf(s, sleeper.id)).toBe('pending');
+      await waitUntil(async () => (await statusOf(s, sleeper.id)) === 'completed');
+      expect(log).toEqual(['before A', 'before B', 'after B', 'after A']);
+      const done = (await s.getJob(sleeper.id))!;
+      expect(done.attempts).toBe(1);
+      expect(done.result).toBe(1);
+      const history = await s.history(sleeper.id);
+      expect(history.filter((r) => r.kind === 'sleep')).toHaveLength(1);
+      expect(history.filter((r) => (r.kind ?? 'run') === 'run').map((r) => r.status)).toEqual(['completed']);
+    });
+
+    it('waitForEvent waits in the store until sendEvent delivers a matching payload', async () => {
+      const s = await h.scheduler();
+      let created = 0;
+      s.define('onboard', async (job, ctx) => {
+        const user = await ctx.step('create user', () => ({ id: (job.data as { id: number }).id, n: ++created }));
+        const paid = await ctx.waitForEvent('payment', { match: { userId: user.id }, timeout: '1h' });
+        return { user, paid };
+      });
+      await s.start();
+      const job = await s.now('onboard', { id: 42 });
+      await waitUntil(async () => (await s.history(job.id)).some((r) => r.kind === 'wait' && r.status === 'pending'));
+      expect((await s.getJob(job.id))).toMatchObject({ status: 'pending', attempts: 0 });
+      const wait = (await s.history(job.id)).find((r) => r.kind === 'wait')!;
+      expect(wait).toMatchObject({ event: 'payment', match: { userId: 42 } });
+      expect(await s.sendEvent('payment', { userId: 7, amount: 1 })).toBe(0);
+      expect(await s.sendEvent('refund', { userId: 42 })).toBe(0);
+      expect(await s.sendEvent('payment', { userId: 42, amount: 10, z: { b: 1, a: 2 } })).toBe(1);
+      await waitUntil(async () => (await statusOf(s, job.id)) === 'completed');
+      const result = (await s.getJob(job.id))!.result;
+      expect(JSON.stringify(result)).toBe('{"user":{"id":42,"n":1},"paid":{"userId":42,"amount":10,"z":{"b":1,"a":2}}}');
+      expect(created).toBe(1);
+      // Delivered once: the wait is done, a second event wakes nobody.
+      expect(await s.sendEvent('payment', { userId: 42 })).toBe(0);
+    });
+
+    it('an event sent after the run started but before the wait was reached is delivered', async () => {
+      const s = await h.scheduler();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let reached = false;
+      s.define('late', async (_job, ctx) => {
+        await ctx.step('slow part', async () => {
+          reached = true;
+          await gate;
+        });
+        return ctx.waitForEvent('go', { match: { key: 'k' }, timeout: '1h' });
+      });
+      await s.start();
+      const job = await s.now('late');
+      await waitUntil(() => reached);
+      expect(await s.sendEvent('go', { key: 'k', v: 1 })).toBe(0);
+      release();
+      await waitUntil(async () => (await statusOf(s, job.id)) === 'completed');
+      expect((await s.getJob(job.id))!.result).toEqual({ key: 'k', v: 1 });
+    });
+
+    it('a wait times out to null on the next run', async () => {
+      const s = await h.scheduler();
+      const runs: number[] = [];
+      s.define('timeout', async (_job, ctx) => {
+        runs.push(ctx.attempt);
+        const got = await ctx.waitForEvent('never', { timeout: 300 });
+        return { got };
+      });
+      await s.start();
+      const job = await s.now('timeout');
+      await waitUntil(async () => (await statusOf(s, job.id)) === 'completed', 10_000);
+      expect((await s.getJob(job.id))!.result).toEqual({ got: null });
+      expect(runs).toEqual([1, 1]);
+      const wait = (await s.history(job.id)).find((r) => r.kind === 'wait')!;
+      expect(wait).toMatchObject({ status: 'completed', result: null });
+    });
+
+    it('a cancelled waiting job is not woken; sleepUntil a time wakes the job then', async () => {
+      const s = await h.scheduler();
+      s.define('waits', async (_job, ctx) => ctx.waitForEvent('ping', { timeout: '1h' }));
+      const woke: number[] = [];
+      s.define('until', async (_job, ctx) => {
+        await ctx.sleepUntil(new Date(Date.now() + 300));
+        woke.push(Date.now());
+      });
+      await s.start();
+      const waiting = await s.now('waits');
+      await waitUntil(async () => (await s.history(waiting.id)).some((r) => r.kind === 'wait' && r.status === 'pending'));
+      await s.cancel(waiting.id);
+      expect(await s.sendEvent('ping', {})).toBe(0);
+      expect(await statusOf(s, waiting.id)).toBe('cancelled');
+      const started = Date.now();
+      const sleeper = await s.now('until');
+      await waitUntil(async () => (await statusOf(s, sleeper.id)) === 'completed');
+      expect(woke).toHaveLength(1);
+      expect(woke[0]! - started).toBeGreaterThanOrEqual(250);
+      expect((await s.history(sleeper.id)).map((r) => r.kind ?? 'run')).toEqual(['sleep', 'run']);
+    });
+
+    it('trigger() of a finished job starts a new cycle: its steps run again', async () => {
+      const s = await h.scheduler();
+      let runs = 0;
+      s.define('again', async (_job, ctx) => ctx.step('count', () => ++runs));
+      await s.start();
+      const job = await s.now('again');
+      await waitUntil(async () => (await statusOf(s, job.id)) === 'completed');
+      await s.trigger(job.id);
+      await waitUntil(async () => runs === 2 && (await statusOf(s, job.id)) === 'completed');
+      expect((await s.getJob(job.id))!.result).toBe(2);
+    });
+
+    it('a repeating job starts each occurrence without the last one\'s steps', async () => {
+      const s = await h.scheduler();
+      const seen: number[] = [];
+      let n = 0;
+      s.define('tick', async (_job, ctx) => {
+        seen.push((await ctx.step('n', () => ++n)) as number);
+      });
+      await s.start();
+      await s.every('200ms', 'tick');
+      await waitUntil(() => seen.length >= 2, 10_000);
+      expect(seen.slice(0, 2)).toEqual([1, 2]);
+    });
+
+    it.skipIf(!shared)('a worker killed between two steps: the completed step does not run again', async () => {
+      const child = spawnSteps(h.created.url);
+      const firstLine = await child.waitFor(/^one \d+/);
+      const id = firstLine.split(' ')[1]!;
+      await child.waitFor(`between ${id}`);
+      child.process.kill('SIGKILL');
+      await child.exited;
+      const s = await h.scheduler({ lockLifetime: 1000 });
+      const ran: string[] = [];
+      s.define('two-steps', async (_job, ctx) => {
+        const one = await ctx.step('one', () => {
+          ran.push('one');
+          return 'again';
+        });
+        await ctx.step('two', () => ran.push('two'));
+        return one;
+      });
+      await s.start();
+      await waitUntil(async () => (await statusOf(s, id)) === 'completed', 15_000);
+      expect(ran).toEqual(['two']);
+      expect((await s.getJob(id))!.result).toBe(`from child ${id}`);
+    }, 30_000);
+  });
+}
+
+/** test/conformance/child-steps.ts in a real process, following its lines. */
+function spawnSteps(url: string) {
+  const script = fileURLToPath(new URL('./child-steps.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let buffer = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const parts = buffer.split('\n');
+    buffer = parts.pop()!;
+    lines.push(...parts);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    process: child,
+    exited,
+    async waitFor(line: string | RegExp): Promise<string> {
+      const match = (l: string) => (typeof line === 'string' ? l === line : line.test(l));
+      await waitUntil(() => lines.some(match) || child.exitCode !== null, 20_000, `child line ${line}`).catch((e) => {
+        throw new Error(`${(e as Error).message}; child stderr: ${stderr.slice(-2000)}`);
+      });
+      const found = lines.find(match);
+      if (!found) throw new Error(`child exited (${child.exitCode}) before printing ${line}; stderr: ${stderr.slice(-2000)}`);
+      return found;
+    },
+  };
+}

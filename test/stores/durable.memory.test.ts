@@ -1,0 +1,4 @@
+import { describeDurableSteps } from '../conformance/durable-steps.js';
+import { memoryFactory } from './memory.factory.js';
+
+await describeDurableSteps(memoryFactory);

@@ -1,0 +1,4 @@
+import { describeDurableSteps } from '../conformance/durable-steps.js';
+import { postgresFactory } from './postgres.factory.js';
+
+await describeDurableSteps(postgresFactory);
