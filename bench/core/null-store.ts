@@ -41,6 +41,8 @@ export class NullStore implements Store {
         lastErrorStack: null,
         result: null,
         progress: null,
+        flow: null,
+        waitingFor: 0,
         lockedBy: null,
         lockedUntil: null,
         createdAt: now,
@@ -49,6 +51,10 @@ export class NullStore implements Store {
       this.due.push(record);
       return { job: record, created: true };
     });
+  }
+
+  async insertFlow(): Promise<InsertResult[]> {
+    throw new Error('the null store has no workflows');
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
@@ -63,7 +69,7 @@ export class NullStore implements Store {
         id: r.id, name: r.name, data: r.data, status: 'running', priority: r.priority, attempts: r.attempts + 1,
         maxAttempts: r.maxAttempts, backoff: r.backoff, timeoutMs: r.timeoutMs, repeat: r.repeat, repeatKey: r.repeatKey, trace: r.trace, group: r.group,
         dedupeKey: r.dedupeKey, dedupeUntil: r.dedupeUntil, label: r.label, dueAt: r.dueAt, nextRunAt: r.nextRunAt, lastRunAt: request.now,
-        lastFinishedAt: r.lastFinishedAt, lastError: r.lastError, lastErrorStack: r.lastErrorStack, result: r.result,
+        lastFinishedAt: r.lastFinishedAt, lastError: r.lastError, lastErrorStack: r.lastErrorStack, result: r.result, flow: null, waitingFor: 0,
         progress: r.progress, lockedBy: request.workerId, lockedUntil: request.now + request.lockLifetimeMs,
         createdAt: r.createdAt, updatedAt: request.now, lockToken: request.lockToken,
       });
@@ -92,7 +98,7 @@ export class NullStore implements Store {
   }
   async countJobs(): Promise<Record<JobStatus, number>> {
     const left = this.due.length - this.head;
-    return { pending: left, running: 0, completed: this.settled, failed: 0, cancelled: 0 };
+    return { pending: left, running: 0, completed: this.settled, failed: 0, cancelled: 0, blocked: 0 };
   }
   async history() {
     return [];

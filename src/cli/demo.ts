@@ -21,7 +21,7 @@ import { cliLogger, closeEverything, openScheduler, parseCount, redact, untilSig
 const HELPER_FLAG = '--hourglass-demo-helper';
 const HELPERS = 2;
 /** Names the demo's traffic runs: not narrated line by line (the dashboard shows them). */
-const TRAFFIC = new Set(['import feed', 'resize image', 'charge card', 'export report']);
+const TRAFFIC = new Set(['import feed', 'resize image', 'charge card', 'export report', 'ship orders', 'load order', 'check stock', 'check payment', 'ship order']);
 
 export async function runDemo(options: { store: string; concurrency: string | undefined; port?: string | undefined; host?: string | undefined }): Promise<number> {
   const logger = cliLogger('info');
@@ -163,6 +163,41 @@ function defineTraffic(s: Scheduler): void {
     }
     return { images };
   });
+  // A workflow every 30 s (docs/workflows.md): a diamond, load order → check stock + check payment → ship order.
+  // Each step takes a few seconds, so the dashboard shows the last nodes blocked, then completed.
+  s.define('ship orders', async (_job, ctx) => {
+    const order = `B-${Math.floor(Math.random() * 9000 + 1000)}`;
+    ctx.flow(orderFlow(order));
+    return { order };
+  });
+  s.define('load order', async (job, ctx) => {
+    await sleep(1500 + Math.random() * 1500, ctx.signal);
+    return { order: (job.data as { order: string }).order, lines: 1 + Math.floor(Math.random() * 4) };
+  });
+  s.define('check stock', async (_job, ctx) => {
+    await sleep(2000 + Math.random() * 2000, ctx.signal);
+    const { load } = (await ctx.results()) as { load: { lines: number } };
+    return { reserved: load.lines };
+  });
+  s.define('check payment', async (_job, ctx) => {
+    await sleep(1000 + Math.random() * 3000, ctx.signal);
+    return { authorised: true };
+  });
+  s.define('ship order', async (_job, ctx) => {
+    const { stock, payment } = (await ctx.results()) as { stock: { reserved: number }; payment: { authorised: boolean } };
+    await sleep(1000, ctx.signal);
+    return { shipped: stock.reserved, paid: payment.authorised };
+  });
+}
+
+/** The demo's workflow: one order's diamond. */
+function orderFlow(order: string) {
+  return [
+    { key: 'load', name: 'load order', data: { order } },
+    { key: 'stock', name: 'check stock', data: { order }, after: ['load'] },
+    { key: 'payment', name: 'check payment', data: { order }, after: ['load'] },
+    { key: 'ship', name: 'ship order', data: { order }, after: ['stock', 'payment'] },
+  ];
 }
 
 async function scheduleExamples(s: Scheduler): Promise<void> {
@@ -180,6 +215,8 @@ async function scheduleExamples(s: Scheduler): Promise<void> {
 
 async function scheduleTraffic(s: Scheduler): Promise<void> {
   await s.every('20 seconds', 'import feed', { source: 'https://example.com/catalogue.xml' });
+  await s.every('30 seconds', 'ship orders');
+  await s.flow(orderFlow('B-1000'));
   await s.every('*/2 * * * *', 'export report', { format: 'csv' });
   await s.every('0 8 * * 1', 'newsletter', { list: 'customers' }, { timezone: 'Europe/Paris' });
   // A paused name, to show how one looks (resume it on the Schedules view); a cancelled job, once.

@@ -76,7 +76,7 @@ ${STORE}
 
 verbs:
   list [--status S[,S]] [--name N] [--limit N] [--offset N]
-                                jobs, newest first (S: pending, running, completed, failed, cancelled)
+                                jobs, newest first (S: pending, running, completed, failed, cancelled, blocked)
   show ID                       a job and its history
   add NAME [--data JSON] [--at WHEN | --in DURATION | --every INTERVAL] [--timezone TZ]
            [--priority P] [--attempts N] [--dedupe-key K] [--label L]

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'INVALID_INTERVAL',
   'INVALID_PRIORITY',
   'INVALID_SCHEDULE',
+  'INVALID_FLOW',
   'UNKNOWN_FIELD',
   'INVALID_BODY',
   // decorators (hourglass/decorators)
@@ -59,6 +60,18 @@ export class ValidationError extends HourglassError {
     super(code, `${field}: ${reason} (got ${describe(value)})`);
     this.field = field;
     this.value = value;
+  }
+}
+
+/**
+ * A workflow graph that cannot be stored (Scheduler.flow, ctx.flow): a cycle, a duplicate key, an `after`
+ * naming no node. `key` is the node at fault. Raised before anything is stored.
+ */
+export class InvalidFlowError extends ValidationError {
+  readonly key: string;
+  constructor(field: string, key: string, reason: string) {
+    super(field, key, reason, 'INVALID_FLOW');
+    this.key = key;
   }
 }
 

@@ -9,7 +9,7 @@
 import type { JobRun } from './job-run.js';
 import { decide, type Decision, type RunOutcome } from './outcome.js';
 import type { Pending } from './settle-batcher.js';
-import type { ClaimedJob, NewJob, Suspension } from './store.js';
+import type { ClaimedJob, FlowJob, NewJob, Suspension } from './store.js';
 import type { Job, Json, ScheduleSpec, SchedulerEvents } from './types.js';
 import type { Webhooks } from './webhooks.js';
 
@@ -33,6 +33,8 @@ export interface FinishContext {
   followUpJob(spec: ScheduleSpec, field: string): NewJob;
   /** Insert follow-up jobs (those of runs ending together share one store operation: insert-batcher.ts). */
   enqueue(jobs: NewJob[]): Promise<void>;
+  /** Insert a sub-graph asked for by ctx.flow() (Store.insertFlow). */
+  enqueueFlow(jobs: FlowJob[]): Promise<void>;
   /** Webhook deliveries to enqueue after runs; null without the webhooks option. */
   webhooks: Webhooks | null;
   storeFailed(error: Error): void;
@@ -71,7 +73,9 @@ export class RunFinisher {
     const followUps = this.followUpJobs(run, decision, outcome);
     // A repeating job whose run used steps starts its next occurrence without them (rules/steps.ts).
     const clear = run.durable !== null && run.durable.used && decision.settlement.dueAt !== undefined;
-    if (followUps.length === 0 && !clear) return env.settle(run);
+    // ctx.flow() sub-graphs go in as follow-ups do, on success only.
+    const flows = run.flows !== null && decision.verdict === 'success';
+    if (followUps.length === 0 && !clear && !flows) return env.settle(run);
     void this.settleAfterFollowUps(run, followUps, clear);
   }
 
@@ -82,7 +86,8 @@ export class RunFinisher {
    * crash between the two runs that cycle's steps again rather than the next cycle replaying them.
    */
   private async settleAfterFollowUps(run: JobRun, jobs: NewJob[], clearSteps = false): Promise<void> {
-    if (jobs.length > 0 && !(await this.enqueueFollowUps(run, jobs))) return this.env.ended(run);
+    const flows = run.flows !== null && run.flows.length > 0;
+    if ((jobs.length > 0 || flows) && !(await this.enqueueFollowUps(run, jobs))) return this.env.ended(run);
     if (clearSteps && !(await this.retrying(run, 'could not clear the steps of the finished cycle', () => this.env.clearSteps(run.job)))) return this.env.ended(run);
     this.env.settle(run);
   }
@@ -168,7 +173,10 @@ export class RunFinisher {
   private async enqueueFollowUps(run: JobRun, jobs: NewJob[]): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.env.enqueue(jobs);
+        if (jobs.length > 0) await this.env.enqueue(jobs);
+        // ctx.flow() sub-graphs, each one atomic operation. A crash after them and before the settle runs
+        // the job again, which inserts them again (docs/workflows.md).
+        if (run.decision!.verdict === 'success') while (run.flows !== null && run.flows.length > 0) await this.env.enqueueFlow(run.flows.shift()!);
         return true;
       } catch (error) {
         this.env.storeFailed(error as Error);

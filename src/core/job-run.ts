@@ -13,9 +13,10 @@ import { childLogger, type Logger } from './logger.js';
 import type { Decision, RunOutcome } from './outcome.js';
 import type { ResolvedRun } from './registry.js';
 import type { Pending } from './settle-batcher.js';
-import type { ClaimedJob, NewJob, Settlement, Store } from './store.js';
+import type { ClaimedJob, FlowJob, NewJob, Settlement, Store } from './store.js';
 import type { Tracing } from './tracing.js';
-import type { Duration, FollowUpOptions, HandlerContext, Job, JobsClient, Json, ScheduleSpec } from './types.js';
+import type { Duration, FlowNode, FollowUpOptions, HandlerContext, Job, JobsClient, Json, ScheduleSpec } from './types.js';
+import { dependencyResults } from './results.js';
 import { assertJson, toJsonValue } from './validate.js';
 
 export type AbortReason = 'cancel' | 'timeout' | 'lost' | 'stop';
@@ -36,6 +37,8 @@ export interface RunContext {
   saveProgress(job: ClaimedJob, progress: Json, now: number): Promise<boolean>;
   /** ctx.followUp(): a follow-up's spec as a job to insert (validated; throws ValidationError). */
   followUpJob(spec: ScheduleSpec, field: string): NewJob;
+  /** ctx.flow(): a sub-graph's nodes as jobs to insert (validated; throws ValidationError). */
+  flowJobs(nodes: unknown, field: string): FlowJob[];
   /** The store applied this run's settlement, or did not (the lease was lost): see finish-run.ts. */
   settled(run: JobRun, applied: boolean): void;
   /** Spans, when OpenTelemetry is installed: the handler runs inside a run span (tracing.ts). */
@@ -63,6 +66,8 @@ export class JobRun implements Pending {
   private overdueTimer: NodeJS.Timeout | null = null;
   /** Jobs the handler asked for with ctx.followUp(), enqueued only if the run succeeds. */
   followUps: NewJob[] | null = null;
+  /** Sub-graphs the handler asked for with ctx.flow(), inserted only if the run succeeds (each one insertFlow). */
+  flows: FlowJob[][] | null = null;
   /** The first reason the run was aborted for, or null. */
   reason: AbortReason | null = null;
   readonly startedAt: number;
@@ -213,6 +218,16 @@ export class JobRun implements Pending {
     (this.followUps ??= []).push(this.env.followUpJob(spec, 'followUp'));
   }
 
+  /** ctx.flow(): validated at once; inserted only if the run succeeds (finish-run.ts). */
+  flow(nodes: FlowNode[]): void {
+    (this.flows ??= []).push(this.env.flowJobs(nodes, 'flow'));
+  }
+
+  /** ctx.results(): the results of this workflow node's dependencies, by key. */
+  results(): Promise<Record<string, Json>> {
+    return dependencyResults(this.job, this.env.client);
+  }
+
   private success(value: unknown): RunOutcome {
     return value === undefined || value === null ? SUCCESS_WITHOUT_RESULT : { kind: 'success', result: this.resultOf(value) };
   }
@@ -269,6 +284,8 @@ class RunCtx {
   readonly #run: JobRun;
   #progress: ((value: Json) => Promise<void>) | null = null;
   #followUp: ((name: string, data?: unknown, options?: FollowUpOptions) => void) | null = null;
+  #flow: ((nodes: FlowNode[]) => void) | null = null;
+  #results: (() => Promise<Record<string, Json>>) | null = null;
   #durable: Record<string, unknown> | null = null;
   declare readonly job: Job;
   declare readonly data: unknown;
@@ -290,6 +307,8 @@ class RunCtx {
     self.scheduler = env.client;
     Object.defineProperty(this, 'progress', RunCtx.PROGRESS);
     Object.defineProperty(this, 'followUp', RunCtx.FOLLOW_UP);
+    Object.defineProperty(this, 'results', RunCtx.RESULTS);
+    Object.defineProperty(this, 'flow', RunCtx.FLOW);
     Object.defineProperty(this, 'step', RunCtx.STEP);
     Object.defineProperty(this, 'sleep', RunCtx.SLEEP);
     Object.defineProperty(this, 'sleepUntil', RunCtx.SLEEP_UNTIL);
@@ -320,6 +339,24 @@ class RunCtx {
     get(this: RunCtx) {
       const run = this.#run;
       return (this.#progress ??= (value: Json) => run.progress(value));
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  private static readonly RESULTS: PropertyDescriptor = {
+    get(this: RunCtx) {
+      const run = this.#run;
+      return (this.#results ??= () => run.results());
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  private static readonly FLOW: PropertyDescriptor = {
+    get(this: RunCtx) {
+      const run = this.#run;
+      return (this.#flow ??= (nodes: FlowNode[]) => run.flow(nodes));
     },
     enumerable: true,
     configurable: true,

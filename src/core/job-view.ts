@@ -25,6 +25,8 @@ export function toJob<T = unknown>(record: JobRecord, maxAttempts: number): Job<
     dedupeKey: record.dedupeKey,
     dedupeUntil: date(record.dedupeUntil),
     label: record.label,
+    dependencies: record.flow?.after ?? null,
+    waitingFor: record.waitingFor,
     group: record.group ?? null,
     progress: record.progress,
     backoff: record.backoff,

@@ -70,11 +70,13 @@ export function decide(job: ClaimedJob, outcome: RunOutcome, policy: RunPolicy, 
   if (job.maxAttempts === null) settlement.maxAttempts = policy.maxAttempts;
   switch (outcome.kind) {
     case 'success': {
-      const result = policy.saveResult ? outcome.result : null;
+      // A workflow node's dependents read its result (ctx.results()): kept whatever shouldSaveResult says.
+      const save = policy.saveResult || job.flow?.dependents === true;
+      const result = save ? outcome.result : null;
       if (job.repeat) nextCycle(settlement, job, now);
       // A null that is already null is left alone (undefined): a write fewer per job for stores that delete a
       // field to null it, and the same result, since nothing else writes these fields while this run holds the lock.
-      if (policy.saveResult && (result !== null || job.result !== null)) settlement.result = result;
+      if (save && (result !== null || job.result !== null)) settlement.result = result;
       // Clear an earlier attempt's (or cycle's) error.
       if (job.lastError !== null || job.lastErrorStack !== null) {
         settlement.lastError = null;

@@ -21,6 +21,7 @@ import { parseWhen } from './time/when.js';
 import type {
   DefineOptions,
   Duration,
+  FlowNode,
   EveryOptions,
   HealthReport,
   HistoryRecord,
@@ -50,6 +51,7 @@ import { resolveOptions, type SchedulerOptions } from './options.js';
 import { parseRetention, RetentionSweeper, sweep, type RetentionOptions, type RetentionPolicy } from './retention.js';
 import { WEBHOOK_JOB } from './webhooks.js';
 import { InsertBatcher } from './insert-batcher.js';
+import { flowJobs } from './flow.js';
 import { ProcessHeartbeat, toProcessInfo, type ProcessInfo } from './processes.js';
 export type { SchedulerOptions } from './options.js';
 
@@ -132,6 +134,10 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
         extras: this.context,
         followUpJob: (spec, field) => fromSpec(spec, field, this.normaliseContext()),
         enqueue: (jobs) => followUps.add(jobs),
+        flowJobs: (nodes, field) => flowJobs(nodes, field, this.normaliseContext()),
+        enqueueFlow: async (jobs) => {
+          await this.insert(jobs, (store, now) => store.insertFlow(jobs, now));
+        },
         webhooks: config.webhooks,
       },
     });
@@ -380,7 +386,17 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     return (await this.insert(specs.map((spec, i) => fromSpec(spec as ScheduleSpec, `specs[${i}]`, ctx)))) as JobOf<J>[];
   }
 
-  private async insert(jobs: NewJob[]): Promise<Job[]> {
+  /**
+   * A workflow graph (docs/workflows.md), inserted in one atomic store operation: all of it or, on any error,
+   * none. A node with `after` is `blocked` until its dependencies succeed. Returns the jobs by their keys.
+   */
+  async flow(nodes: FlowNode[]): Promise<Record<string, Job>> {
+    const jobs = flowJobs(nodes, 'nodes', this.normaliseContext());
+    const views = await this.insert(jobs, (store, now) => store.insertFlow(jobs, now));
+    return Object.fromEntries(views.map((view, i) => [jobs[i]!.flow.key, view]));
+  }
+
+  private async insert(jobs: NewJob[], write: (store: Store, now: number) => Promise<InsertResult[]> = (store, now) => store.insert(jobs, now)): Promise<Job[]> {
     if (jobs.length === 0) return [];
     const store = await this.store();
     // With OpenTelemetry present, the enqueue is a span and its context goes with each job (tracing.ts).
@@ -388,7 +404,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     if (span?.trace) for (const job of jobs) job.trace ??= span.trace;
     let results: InsertResult[];
     try {
-      results = await store.insert(jobs, this.clock());
+      results = await write(store, this.clock());
       span?.end();
     } catch (error) {
       span?.end(error);
@@ -549,7 +565,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     const result = await (await this.store()).cancel(String(id), this.clock());
     if (!result) return null;
     const view = this.view(result.job);
-    if (result.previous === 'pending' || result.previous === 'running') {
+    if (result.previous === 'pending' || result.previous === 'running' || result.previous === 'blocked') {
       if (result.previous === 'running') this.worker.abortLocal(view.id, 'cancel');
       this.safeEmit('job:cancel', view);
     }
@@ -623,7 +639,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   async remove(id: string): Promise<boolean> {
     const store = await this.store();
     this.worker.abortLocal(String(id), 'lost');
-    return store.remove(String(id));
+    return store.remove(String(id), this.clock());
   }
 
   /** Stop claiming jobs of this name, in every process sharing the store, until resume(). */

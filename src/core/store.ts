@@ -62,6 +62,13 @@ export interface JobRecord {
   lastErrorStack: string | null;
   result: Json | null;
   progress: Json | null;
+  /** A workflow node's place in its graph (rules/flow.ts); null for a job not inserted by insertFlow(). */
+  flow: FlowInfo | null;
+  /**
+   * Dependencies not yet settled for this job (edges not done): a `blocked` job is released (to `pending`) by
+   * the settle that brings this to 0. 0 for a job without dependencies.
+   */
+  waitingFor: number;
   lockedBy: string | null;
   lockedUntil: number | null;
   createdAt: number;
@@ -96,6 +103,30 @@ export interface NewJob {
   group?: string | null;
   dueAt: number;
   nextRunAt: number;
+}
+
+/**
+ * What a store keeps of a workflow node (JobRecord.flow), written at insert and never changed after. Stores
+ * hold it as JSON text; they read `key` (to name a failed dependency) and write `after`.
+ */
+export interface FlowInfo {
+  /** The node's key in the flow() call that inserted it. */
+  key: string;
+  /** Its dependencies: their keys → their job ids (written by the store, which knows the ids). */
+  after?: Record<string, string>;
+  /** 'run': it runs even when a dependency fails for good or is cancelled (default: it is cancelled). */
+  onDependencyFailure?: 'run';
+  /** Some node runs after this one: its result is stored whatever shouldSaveResult says (ctx.results()). */
+  dependents?: true;
+}
+
+/**
+ * A job of a flow to insert (Store.insertFlow): its `after` lists the positions, in the same call, of the
+ * jobs it depends on, all before its own (the core sorts the graph).
+ */
+export interface FlowJob extends NewJob {
+  flow: FlowInfo;
+  after: number[];
 }
 
 export interface InsertResult {
@@ -371,6 +402,15 @@ export interface Store {
   insert(jobs: NewJob[], now: number): Promise<InsertResult[]>;
 
   /**
+   * Insert a workflow graph in one atomic operation (all or nothing), in order, as insert() does for each job
+   * (a dedupe key held returns its holder), plus: a job with `after` starts `blocked`, waitingFor = its distinct dependencies (two may be one deduped job),
+   * its flow.after written as key → id, and an edge (dependency → dependent) stored for each dependency, so a
+   * settle finds the dependents with an index seek. rules/flow.ts says what settle, cancel, trigger and remove
+   * then do along the edges.
+   */
+  insertFlow(jobs: FlowJob[], now: number): Promise<InsertResult[]>;
+
+  /**
    * One atomic operation: first return every running job whose lock expired (lockedUntil < now) to
    * pending (nextRunAt = now), writing a 'failed' history entry "lock expired …" for the lost run; then claim
    * up to `limit` due pending jobs (nextRunAt <= now) of the allowed names, not paused, ordered by priority
@@ -416,7 +456,10 @@ export interface Store {
   /** History of one job, oldest first. */
   history(jobId: string): Promise<HistoryRow[]>;
 
-  /** Pending → cancelled; running → cancelled (lock kept so the running worker still settles it). */
+  /**
+   * Pending or blocked → cancelled; running → cancelled (lock kept so the running worker still settles it).
+   * Its dependents are cancelled in the same operation (rules/flow.ts).
+   */
   cancel(id: string, now: number): Promise<CancelResult | null>;
   /**
    * Run now: pending → nextRunAt = now; completed/failed/cancelled → pending, attempts 0, nextRunAt = now;
@@ -427,8 +470,11 @@ export interface Store {
   trigger(id: string, now: number): Promise<JobRecord | null>;
   /** Change fields of a job that is not running. Returns null when the id is unknown. */
   update(id: string, patch: JobPatch, now: number): Promise<JobRecord | null>;
-  /** Delete a job and its history. */
-  remove(id: string): Promise<boolean>;
+  /**
+   * Delete a job and its history. Its dependents not yet released are cancelled first, as by cancel()
+   * (rules/flow.ts cascade, 'removed'), at `now` (default: the store's clock).
+   */
+  remove(id: string, now?: number): Promise<boolean>;
   /**
    * Retention: delete finished jobs older than their status's cutoff (with their history), and history
    * records older than historyBefore, at most `limit` of each, each part atomically. Pending and running

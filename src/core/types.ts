@@ -7,7 +7,8 @@ import type { Logger } from './logger.js';
 /** Anything JSON can carry and give back unchanged. Job data, results and progress are Json. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+/** 'blocked': a workflow node waiting for its dependencies (never claimed until they release it: rules/flow.ts). */
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'blocked'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 /** The statuses a job never leaves by itself (trigger and update may move it back to pending). */
 export const FINISHED_STATUSES = ['completed', 'failed', 'cancelled'] as const;
@@ -108,6 +109,25 @@ export interface ScheduleSpec extends JobOptions {
   key?: string;
 }
 
+/**
+ * One node of a workflow graph (Scheduler.flow, ctx.flow): a job, its key in the graph, and the keys of the
+ * nodes it runs after. A node with `after` is `blocked` until they all succeed.
+ */
+export interface FlowNode extends JobOptions {
+  /** Unique within one flow() call; ctx.results() and `after` name nodes by it. */
+  key: string;
+  name: string;
+  data?: unknown;
+  /** The keys of the nodes this one runs after (its dependencies). */
+  after?: string[];
+  /** When a dependency fails for good or is cancelled: 'cancel' (default) cancels this node, 'run' runs it anyway. */
+  onDependencyFailure?: 'cancel' | 'run';
+  /** When to run (once released): Date, epoch ms, ISO string or human text. Default: now. */
+  runAt?: Date | number | string;
+  /** Run after this long (alternative to runAt), counted from the flow's insertion. */
+  delay?: Duration;
+}
+
 /** Options of define(): defaults for jobs of that name, and how this process runs them. */
 export interface DefineOptions {
   priority?: Priority;
@@ -176,6 +196,10 @@ export interface Job<T = unknown> {
   dedupeUntil: Date | null;
   /** A name for people (JobOptions.label); null when none was given. */
   label: string | null;
+  /** A workflow node's dependencies (flow(): the keys of `after` → their job ids); null for other jobs. */
+  dependencies: Record<string, string> | null;
+  /** How many of its dependencies a blocked job still waits for (0 once it may run, and for other jobs). */
+  waitingFor: number;
   /** The tenant the job belongs to (JobOptions.group); null when none was given. */
   group: string | null;
   progress: Json | null;
@@ -258,6 +282,16 @@ export interface BaseContext<T = unknown> {
    * asks again). Validated at once: bad input throws here.
    */
   followUp(name: string, data?: unknown, options?: FollowUpOptions): void;
+  /**
+   * The results of the jobs this workflow node runs after, by their keys ({} for a job without dependencies).
+   * A dependency that failed or was cancelled (the node asked onDependencyFailure: 'run') gives `{ error }`.
+   */
+  results(): Promise<Record<string, Json>>;
+  /**
+   * A sub-graph of jobs to insert once this run succeeds, stored with its outcome as ctx.followUp() is
+   * (validated at once: a bad graph throws here).
+   */
+  flow(nodes: FlowNode[]): void;
   /** The scheduler running this job, for handlers that schedule or inspect other jobs. */
   scheduler: JobsClient;
   /**
@@ -324,6 +358,8 @@ export interface JobsClient<J extends object = AnyJobs> {
   schedule<N extends JobName<J>>(name: N, ...args: DataArgs<J[N], Omit<ScheduleSpec, 'name' | 'data'>>): Promise<Job<J[N]>>;
   every<N extends JobName<J>>(interval: Duration, name: N, ...args: DataArgs<J[N], EveryOptions>): Promise<Job<J[N]>>;
   scheduleBulk(specs: SpecOf<J>[]): Promise<JobOf<J>[]>;
+  /** A workflow graph in one atomic store operation; the jobs by their keys. */
+  flow(nodes: FlowNode[]): Promise<Record<string, Job>>;
   getJob(id: string): Promise<JobOf<J> | null>;
   /** With the data type given, for a scheduler without a job map. */
   getJob<T>(id: string): Promise<Job<T> | null>;

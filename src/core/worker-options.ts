@@ -5,7 +5,7 @@
 import type { EventSink } from './finish-run.js';
 import type { Logger } from './logger.js';
 import type { Registry } from './registry.js';
-import type { JobRecord, NewJob, Store } from './store.js';
+import type { FlowJob, JobRecord, NewJob, Store } from './store.js';
 import type { Job, JobsClient, ScheduleSpec } from './types.js';
 import type { Webhooks } from './webhooks.js';
 
@@ -31,6 +31,10 @@ export interface JobServices {
   followUpJob(spec: ScheduleSpec, field: string): NewJob;
   /** Insert follow-up jobs (those of runs ending together share one store operation: insert-batcher.ts). */
   enqueue(jobs: NewJob[]): Promise<void>;
+  /** ctx.flow(): the nodes of a sub-graph as jobs to insert (validated; throws ValidationError). */
+  flowJobs(nodes: unknown, field: string): FlowJob[];
+  /** Insert a sub-graph (Store.insertFlow: one atomic operation). */
+  enqueueFlow(jobs: FlowJob[]): Promise<void>;
   /** Webhook deliveries to enqueue after runs; null without the webhooks option. */
   webhooks: Webhooks | null;
 }

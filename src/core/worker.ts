@@ -95,6 +95,7 @@ export class Worker {
       extras: jobs.extras,
       saveProgress: (job, progress, now) => withTimeout(o.store().saveProgress(job.id, job.lockToken, progress, now), this.storeCallTimeout(), 'saving progress'),
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
+      flowJobs: (nodes, field) => jobs.flowJobs(nodes, field),
       settled: (run, applied) => this.finisher.settled(run, applied),
       tracing: null,
       store: () => o.store(),
@@ -107,6 +108,8 @@ export class Worker {
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
       // Resent after a timeout like any failure: follow-ups carry dedupe keys, so a late first insert is not doubled.
       enqueue: (list) => withTimeout(jobs.enqueue(list), this.storeCallTimeout(), 'enqueuing follow-up jobs'),
+      // A ctx.flow() sub-graph: resent after a timeout too (a late first insert may then be doubled: docs/workflows.md).
+      enqueueFlow: (list) => withTimeout(jobs.enqueueFlow(list), this.storeCallTimeout(), 'enqueuing a sub-graph'),
       webhooks: jobs.webhooks,
       storeFailed: (error) => storeHealth.failed(error),
       settle: (pending) => this.settler.add(pending),

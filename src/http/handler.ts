@@ -15,6 +15,7 @@ import { DEFAULT_BODY_LIMIT, readJson, splitUrl } from './request.js';
 import { send, sendError } from './response.js';
 import { Router, type RouteContext } from './router.js';
 import { bulkRoutes } from './routes/bulk.js';
+import { flowRoutes } from './routes/flows.js';
 import { eventRoutes } from './routes/events.js';
 import { ASSETS_PREFIX, dashboardAsset, dashboardPage } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
@@ -70,6 +71,7 @@ export function createHttpHandler(scheduler: Scheduler, options: HttpHandlerOpti
   const router = new Router();
   runnerRoutes(router); // before jobRoutes: /jobs/runner and /jobs/bulk are literal paths, not job ids
   bulkRoutes(router);
+  flowRoutes(router);
   jobRoutes(router);
   overviewRoutes(router);
   scheduleRoutes(router);

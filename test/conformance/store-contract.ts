@@ -553,12 +553,12 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect(page.map((j) => j.id)).toEqual(xs.slice(1, 3).map((j) => j.id));
         expect((await store.listJobs({ status: ['running'], limit: 10, offset: 0 })).map((j) => j.id)).toEqual([ids[1]]);
         expect(await store.listJobs({ status: ['running', 'pending'], name: 'y', limit: 10, offset: 0 })).toHaveLength(1);
-        expect(await store.countJobs()).toEqual({ pending: 4, running: 1, completed: 0, failed: 0, cancelled: 0 });
-        expect(await store.countJobs('x')).toEqual({ pending: 4, running: 0, completed: 0, failed: 0, cancelled: 0 });
+        expect(await store.countJobs()).toEqual({ pending: 4, running: 1, completed: 0, failed: 0, cancelled: 0, blocked: 0 });
+        expect(await store.countJobs('x')).toEqual({ pending: 4, running: 0, completed: 0, failed: 0, cancelled: 0, blocked: 0 });
         // Only the statuses asked for are counted; the others come back 0.
-        expect(await store.countJobs(undefined, ['running'])).toEqual({ pending: 0, running: 1, completed: 0, failed: 0, cancelled: 0 });
-        expect(await store.countJobs('x', ['pending'])).toEqual({ pending: 4, running: 0, completed: 0, failed: 0, cancelled: 0 });
-        expect(await store.countJobs('y', ['pending', 'running'])).toEqual({ pending: 0, running: 1, completed: 0, failed: 0, cancelled: 0 });
+        expect(await store.countJobs(undefined, ['running'])).toEqual({ pending: 0, running: 1, completed: 0, failed: 0, cancelled: 0, blocked: 0 });
+        expect(await store.countJobs('x', ['pending'])).toEqual({ pending: 4, running: 0, completed: 0, failed: 0, cancelled: 0, blocked: 0 });
+        expect(await store.countJobs('y', ['pending', 'running'])).toEqual({ pending: 0, running: 1, completed: 0, failed: 0, cancelled: 0, blocked: 0 });
       });
 
       it('lists running jobs newest first and pages them, whatever their lock expiry', async () => {
@@ -729,7 +729,7 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect((await store.getJob(retried.id))?.status).toBe('pending');
         expect(await store.history(retried.id)).toEqual([]);
         expect((await store.getJob(running.id))?.status).toBe('running');
-        expect(await store.countJobs()).toEqual({ pending: 1, running: 1, completed: 1, failed: 0, cancelled: 0 });
+        expect(await store.countJobs()).toEqual({ pending: 1, running: 1, completed: 1, failed: 0, cancelled: 0, blocked: 0 });
 
         // Nothing left to delete: a no-op.
         expect(await store.prune({ finishedBefore: { completed: T0 + 500, failed: T0 + 500, cancelled: T0 + 500 }, historyBefore: T0 + 500, limit: 100 })).toEqual({ jobs: 0, history: 0 });

@@ -77,7 +77,7 @@ describe('JobRun', () => {
     expect(await r.execute()).toEqual({
       kind: 'success',
       result: {
-        keys: ['attempt', 'data', 'db', 'followUp', 'job', 'jobId', 'jobName', 'logger', 'progress', 'scheduler', 'signal', 'sleep', 'sleepUntil', 'step', 'waitForEvent'],
+        keys: ['attempt', 'data', 'db', 'flow', 'followUp', 'job', 'jobId', 'jobName', 'logger', 'progress', 'results', 'scheduler', 'signal', 'sleep', 'sleepUntil', 'step', 'waitForEvent'],
         signal: true,
         logger: 'function',
         functions: ['function', 'function'],

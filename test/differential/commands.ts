@@ -40,8 +40,16 @@ export interface JobSpec {
 
 export type Outcome = 'success' | 'failure' | 'release' | 'success-no-save';
 
+/** A node of a random flow: its job, the earlier nodes it runs after (positions), its failure policy. */
+export interface FlowNodeSpec {
+  spec: JobSpec;
+  after: number[];
+  run: boolean;
+}
+
 export type Command =
   | { kind: 'insert'; jobs: JobSpec[] }
+  | { kind: 'flow'; nodes: FlowNodeSpec[] }
   | {
       kind: 'claim';
       limit: number;
@@ -60,10 +68,10 @@ export type Command =
   | { kind: 'pause'; name: string; paused: boolean }
   | { kind: 'advance'; ms: number }
   | { kind: 'prune'; completed?: number; failed?: number; cancelled?: number; history: number | null; limit: number }
-  | { kind: 'count'; name?: string; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled')[] }
+  | { kind: 'count'; name?: string; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'blocked')[] }
   | {
       kind: 'list';
-      statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled')[];
+      statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'blocked')[];
       name?: string;
       text?: string;
       repeating?: true;
@@ -93,7 +101,7 @@ const data: fc.Arbitrary<Json> = fc.oneof(
 );
 
 const name = fc.constantFrom(...NAMES);
-const statuses = fc.subarray(['pending', 'running', 'completed', 'failed', 'cancelled'] as const, { minLength: 1 });
+const statuses = fc.subarray(['pending', 'running', 'completed', 'failed', 'cancelled', 'blocked'] as const, { minLength: 1 });
 
 const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   name,
@@ -120,8 +128,22 @@ const groupedSpec: fc.Arbitrary<JobSpec> = jobSpec.chain((spec) =>
 
 const pick = fc.nat({ max: 19 });
 
+/**
+ * A small random DAG (fan-out, fan-in, shared dependencies): node i runs after some of the nodes before it.
+ * Only a node without dependencies may carry a dedupe key (flow.ts), and none repeats.
+ */
+const flowNodes: fc.Arbitrary<FlowNodeSpec[]> = fc
+  .array(fc.record({ spec: jobSpec, links: fc.array(fc.nat({ max: 4 }), { maxLength: 3 }), run: fc.constantFrom(false, false, true) }), { minLength: 1, maxLength: 5 })
+  .map((nodes) =>
+    nodes.map(({ spec, links, run }, i) => {
+      const after = i === 0 ? [] : [...new Set(links.map((l) => l % i))].sort((a, b) => a - b);
+      return { spec: { ...spec, repeatKey: null, dedupeKey: after.length > 0 ? null : spec.dedupeKey }, after, run };
+    }),
+  );
+
 export const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('insert' as const), jobs: fc.array(jobSpec, { minLength: 1, maxLength: 3 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('flow' as const), nodes: flowNodes }) },
   // A burst of one name's grouped jobs due now: several groups with backlogs, so rotation turns and group caps
   // decide what claims take.
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('insert' as const), jobs: fc.array(groupedSpec, { minLength: 2, maxLength: 6 }) }) },

@@ -7,7 +7,7 @@
 import { expect } from 'vitest';
 import { HourglassError } from '../../src/core/errors.js';
 import { decide, type RunOutcome } from '../../src/core/outcome.js';
-import type { ClaimedJob, JobRecord, NewJob, Settlement, StepRecord, Store } from '../../src/core/store.js';
+import type { ClaimedJob, FlowJob, JobRecord, NewJob, Settlement, StepRecord, Store } from '../../src/core/store.js';
 import type { Command, JobSpec } from './commands.js';
 import { NAMES, RATE_WINDOWS } from './commands.js';
 
@@ -115,6 +115,16 @@ export class Pair {
     switch (command.kind) {
       case 'insert':
         return (store) => store.insert(command.jobs.map((spec) => newJob(spec, now, this.groupPrefix)), now);
+      case 'flow': {
+        const jobs: FlowJob[] = command.nodes.map((node, i) => {
+          const flow: FlowJob['flow'] = { key: `n${i}` };
+          if (node.run) flow.onDependencyFailure = 'run';
+          if (command.nodes.some((other) => other.after.includes(i))) flow.dependents = true;
+          // A flow node has no dedupe modes (core/flow.ts refuses dedupeFor and replace on one).
+          return { ...newJob({ ...node.spec, dedupeFor: null, replace: false }, now, this.groupPrefix), flow, after: node.after };
+        });
+        return (store) => store.insertFlow(jobs, now);
+      }
       case 'claim': {
         const request = {
           now,
@@ -167,7 +177,7 @@ export class Pair {
       }
       case 'remove': {
         const target = this.pickId(command.pick);
-        return (store, id) => store.remove(id(target));
+        return (store, id) => store.remove(id(target), now);
       }
       case 'pause':
         return async (store) => {
@@ -271,7 +281,7 @@ export class Pair {
   /** Learn id pairs from an insert's answers, and the claims a settle may act for. */
   private learn(modelAnswer: unknown, realAnswer: unknown, command: Command): void {
     const at = this.now;
-    if (command.kind === 'insert' && Array.isArray(modelAnswer) && Array.isArray(realAnswer)) {
+    if ((command.kind === 'insert' || command.kind === 'flow') && Array.isArray(modelAnswer) && Array.isArray(realAnswer)) {
       modelAnswer.forEach((m: { job: JobRecord; created: boolean }, i) => {
         const r = realAnswer[i] as { job: JobRecord; created: boolean } | undefined;
         if (m.created && r?.created && !this.toModel.has(r.job.id)) {
@@ -357,6 +367,10 @@ function mapIds(value: unknown, map: (id: string) => string): unknown {
   for (const [key, v] of Object.entries(value)) {
     if ((key === 'id' && 'name' in value && 'status' in value) || key === 'jobId') out[key] = typeof v === 'string' ? map(v) : v;
     else if (key === 'job') out[key] = mapIds(v, map);
+    // A workflow node's dependencies: key → job id.
+    else if (key === 'after' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      out[key] = Object.fromEntries(Object.entries(v).map(([k, id]) => [k, typeof id === 'string' ? map(id) : id]));
+    }
     // Values users hash or sign are compared as text: key order matters (toEqual alone would ignore it).
     else if (key === 'data' || key === 'result' || key === 'progress') out[key] = { json: JSON.stringify(v) };
     else out[key] = Array.isArray(v) || (v !== null && typeof v === 'object' && key !== 'repeat' && key !== 'backoff') ? mapIds(v, map) : v;

@@ -215,7 +215,7 @@ describe('GET /stats, /activity, /processes', () => {
     await api.call('POST', 'jobs', { name: 'report', runAt: 'in 2 hours' });
 
     const s = (await api.call('GET', 'stats')).body;
-    expect(s.counts).toEqual({ pending: 2, running: 0, completed: 2, failed: 1, cancelled: 0 });
+    expect(s.counts).toEqual({ pending: 2, running: 0, completed: 2, failed: 1, cancelled: 0, blocked: 0 });
     expect(s.total).toBe(5);
     expect(s.oldestWaiting).toMatchObject({ id: waiting.id, name: 'report' });
     expect(s.oldestWaiting.ageMs).toBeGreaterThanOrEqual(60_000);

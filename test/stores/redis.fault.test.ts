@@ -63,7 +63,7 @@ describe.skipIf(!runnable)('Scheduler on Redis through a server restart', () => 
       await until(async () => (await scheduler.health()).healthy, 5_000, 'health() after the restart');
       await until(() => finished.size === JOBS, 20_000, `all ${JOBS} jobs to run (ran ${finished.size})`);
       await until(async () => (await scheduler.countJobs()).completed === JOBS, 10_000, 'every job recorded as completed');
-      expect(await scheduler.countJobs()).toEqual({ pending: 0, running: 0, completed: JOBS, failed: 0, cancelled: 0 });
+      expect(await scheduler.countJobs()).toEqual({ pending: 0, running: 0, completed: JOBS, failed: 0, cancelled: 0, blocked: 0 });
       expect(logger.text('info')).toMatch(/reconnected/);
     } finally {
       await scheduler.stop({ graceful: true, timeoutMs: 5_000 });

@@ -52,7 +52,7 @@ describe.skipIf(skip)('RedisStore (redis-specific)', () => {
     const b = await open();
     await a.insert([newJob('shared'), newJob('shared')], T0);
     expect((await a.countJobs()).pending).toBe(2);
-    expect(await b.countJobs()).toEqual({ pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
+    expect(await b.countJobs()).toEqual({ pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, blocked: 0 });
     expect(await b.listJobs({ limit: 10, offset: 0 })).toEqual([]);
     expect(await b.claim({ now: T0, workerId: 'w', lockToken: 't', limit: 10, names: null, limits: [], lockLifetimeMs: 1000 })).toEqual([]);
     expect(await b.getJob('1')).toBeNull();

@@ -65,6 +65,8 @@ export function newRecord(id: string, job: NewJob, now: number): JobRecord {
     lastErrorStack: null,
     result: null,
     progress: null,
+    flow: null,
+    waitingFor: 0,
     lockedBy: null,
     lockedUntil: null,
     createdAt: now,

@@ -78,16 +78,17 @@ export function progressRecord(job: HeldJob | null, lockToken: string, progress:
 }
 
 /**
- * Cancel: pending or running → cancelled. A running job keeps its lock, so its worker still settles it (as
+ * Cancel: pending, blocked or running → cancelled (its dependents follow: rules/flow.ts cascade). A running job keeps its lock, so its worker still settles it (as
  * cancelled) and learns of the cancel from its next heartbeat. A finished job is left as it is (null).
  */
 export function cancelledRecord(job: JobRecord, now: number): JobRecord | null {
-  if (job.status !== 'pending' && job.status !== 'running') return null;
+  if (job.status !== 'pending' && job.status !== 'running' && job.status !== 'blocked') return null;
   return { ...job, status: 'cancelled', updatedAt: now };
 }
 
 /**
- * Trigger (run now): a pending job becomes due now; a finished one starts a fresh cycle (attempts 0) due now,
+ * Trigger (run now): a pending job becomes due now; a finished one starts a fresh cycle (attempts 0) due now
+ * (blocked again if it still waits for dependencies, and its cascade-cancelled dependents too: flow.ts restore),
  * unless another job takes its dedupe key (DedupeConflictError, nothing changes); a running one is left
  * alone (null). The lock is dropped: a job cancelled while it ran still carries that run's token, which must
  * not settle the new run. `dedupeHolder` is the job taking job.dedupeKey at `now` (rules/dedupe.ts takesKey),
@@ -95,7 +96,8 @@ export function cancelledRecord(job: JobRecord, now: number): JobRecord | null {
  * never a second holder); its period is not renewed (it counts from creation).
  */
 export function triggeredRecord(job: JobRecord, dedupeHolder: JobRecord | null, now: number): { record: JobRecord; dropLock: true } | null {
-  if (job.status === 'running') return null;
+  // A blocked job waits for its dependencies (rules/flow.ts); a trigger does not run it without them.
+  if (job.status === 'running' || job.status === 'blocked') return null;
   if (FINISHED.has(job.status) && job.dedupeKey !== null && dedupeHolder !== null && dedupeHolder.id !== job.id) {
     throw new DedupeConflictError(job.id, job.dedupeKey, dedupeHolder.id);
   }
@@ -106,7 +108,8 @@ export function triggeredRecord(job: JobRecord, dedupeHolder: JobRecord | null, 
       lockedBy: null,
       lockedUntil: null,
       attempts: job.status === 'pending' ? job.attempts : 0,
-      status: 'pending',
+      // A workflow node cancelled before its dependencies released it waits for them again.
+      status: job.waitingFor > 0 ? 'blocked' : 'pending',
       updatedAt: now,
     },
     dropLock: true,

@@ -33,7 +33,7 @@ export default {
     function render(job, all) {
       const history = all.filter((h) => (h.kind ?? 'run') === 'run');
       const entries = all.filter((h) => (h.kind ?? 'run') !== 'run');
-      const live = job.status === 'pending' || job.status === 'running';
+      const live = job.status === 'pending' || job.status === 'running' || job.status === 'blocked';
       replace(head,
         el('a', { href: app.lastList, 'data-key': 'back' }, '← Jobs'),
         el('h1', { id: 'job-title' }, job.name),
@@ -54,6 +54,13 @@ export default {
         ['dedupe key', job.dedupeKey || '—'], ['group', job.group || '—'], ['locked by', job.lockedBy || '—'],
         ['waits for', waitsFor(job, entries)],
       ];
+      // A workflow node: the jobs it runs after, by their keys, each a link; a blocked one says how many it still waits for.
+      if (job.dependencies) {
+        const links = Object.entries(job.dependencies).map(([key, dep]) => el('a', { href: '#/jobs/' + enc(dep), 'data-testid': 'dependency' }, key));
+        const list = el('span', { 'data-testid': 'dependencies' }, ...links.flatMap((a, i) => (i === 0 ? [a] : [', ', a])));
+        f.push(['runs after', list]);
+        if (job.status === 'blocked') f.push(['waits for', job.waitingFor + ' of ' + links.length]);
+      }
       replace(fields, f.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', { 'data-field': k }, v))));
       error.hidden = !job.lastError;
       replace(error, job.lastError ? [

@@ -7,7 +7,7 @@ import { createForm } from './create.js';
 import { retryFailed } from './overview.js';
 import { badge, el, emptyRow, number, repeatText, replace, say, shortId, td, when } from './ui.js';
 
-const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+const STATUSES = ['pending', 'blocked', 'running', 'completed', 'failed', 'cancelled'];
 const SIZES = [25, 50, 100];
 // Columns the server sorts by (GET /jobs?sort=: the store's order fields), and the direction of a first click.
 const SORTS = { name: 'asc', attempts: 'desc', nextRunAt: 'asc', lastRunAt: 'desc' };
@@ -187,7 +187,10 @@ export default {
           j.data === null || j.data === undefined ? null : el('div', { class: 'muted small mono clip1', title: 'data' }, preview(j.data))),
         td('Status', {}, badge(j.status)),
         td('Attempts', { class: 'num' }, j.attempts + ' / ' + (j.maxAttempts ?? '—')),
-        td('Next run', { class: j.nextRunAt ? '' : 'blank' }, when(j.nextRunAt)),
+        // A blocked workflow node has no next run yet: what it waits for stands there.
+        j.status === 'blocked'
+          ? td('Next run', { class: 'muted', 'data-testid': 'waiting-for' }, 'waits for ' + j.waitingFor + ' of ' + Object.keys(j.dependencies || {}).length)
+          : td('Next run', { class: j.nextRunAt ? '' : 'blank' }, when(j.nextRunAt)),
         td('Last run', { class: j.lastRunAt ? '' : 'blank' }, when(j.lastRunAt)),
         td('Last error', { class: j.lastError ? 'err' : 'err blank' }, j.lastError ? el('span', { class: 'clip', title: j.lastError }, j.lastError) : ''),
       );

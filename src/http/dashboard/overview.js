@@ -4,7 +4,7 @@ import { enc } from './api.js';
 import { timeChart } from './charts.js';
 import { badge, duration, el, emptyRow, number, replace, span, table, td } from './ui.js';
 
-const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+const STATUSES = ['pending', 'blocked', 'running', 'completed', 'failed', 'cancelled'];
 
 export default {
   title: () => 'Overview',

@@ -10,9 +10,10 @@
 import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
 import { keyHolderOf, replacedRecord, waitsForKey } from '../../core/rules/dedupe.js';
+import { adoptedFlow, cascade, completed, misordered, restore, type Edge, type Graph } from '../../core/rules/flow.js';
 import { rotation, servedOrder } from '../../core/rules/groups.js';
 import { rateKey, rateRoom } from '../../core/rules/rate.js';
-import { decideInsert, newRecord, upsertedRecord } from '../../core/rules/insert.js';
+import { decideInsert, FINISHED, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
 import {
   cancelledRecord,
   patchedRecord,
@@ -30,6 +31,7 @@ import type {
   CancelResult,
   ClaimRequest,
   ClaimedJob,
+  FlowJob,
   HistoryEntry,
   HistoryRow,
   InsertResult,
@@ -83,6 +85,24 @@ export class MemoryStore implements Store {
   private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
   private readonly listeners = new Set<() => void>();
   private readonly processes = new Map<string, string>();
+  /** Workflow edges: a dependency's id → its edges to its dependents (rules/flow.ts). */
+  private readonly edges = new Map<string, Edge[]>();
+  /** The rules of flow.ts see the jobs and edges through this. */
+  private readonly graph: Graph = {
+    get: (id) => {
+      const row = this.jobs.get(id);
+      return row ? this.read(row) : null;
+    },
+    put: (node, now) => {
+      const row = this.jobs.get(node.id)!;
+      const { status, waitingFor, lastError } = node;
+      this.write({ ...this.read(row), status, waitingFor, lastError, updatedAt: now }, row.lockToken);
+    },
+    edgesFrom: (id) => this.edges.get(id) ?? [],
+    markDone: (_parent, edge) => {
+      edge.done = true;
+    },
+  };
   /** Rotation stamps per name, then group (rules/groups.ts); a group not here was never served (0). */
   private readonly served = new Map<string, Map<string, number>>();
   private servedClock = 0;
@@ -124,6 +144,20 @@ export class MemoryStore implements Store {
   private addHistory(jobId: string, entry: HistoryEntry): void {
     const seq = this.nextHistoryId++;
     this.history_.push({ seq, jobId, text: JSON.stringify({ ...entry, id: String(seq), jobId }) });
+  }
+
+  /**
+   * The newest live job of a dedupe key (insertFlow: a node whose key a live job holds is that job). With replace
+   * a key can have two live jobs, a running one and a newcomer queued behind it: the newcomer, as insert answers.
+   */
+  private liveHolder(dedupeKey: string | null): JobRecord | null {
+    if (dedupeKey === null) return null;
+    let holder: JobRecord | null = null;
+    for (const row of this.jobs.values()) {
+      const record = this.read(row);
+      if (record.dedupeKey === dedupeKey && LIVE.has(record.status)) holder = record;
+    }
+    return holder;
   }
 
   /** The job holding a dedupe key at `now` (rules/dedupe.ts keyHolderOf), if any. */
@@ -173,6 +207,42 @@ export class MemoryStore implements Store {
       this.write(record, null, seq);
       return { job: this.read(this.jobs.get(record.id)!), created: true };
     });
+    this.wake();
+    return results;
+  }
+
+  /** rules/flow.ts: each job as insert() would, a job with `after` blocked, with its edges. */
+  async insertFlow(jobs: FlowJob[], now: number): Promise<InsertResult[]> {
+    const wrong = misordered(jobs);
+    if (wrong !== null) throw storeError('memory', 'insertFlow', new Error(wrong));
+    const copies = JSON.parse(encodeNew(jobs)) as FlowJob[];
+    const results: InsertResult[] = [];
+    for (const { after, flow, ...job } of copies) {
+      const holder = this.liveHolder(job.dedupeKey);
+      if (holder !== null) {
+        const adopted = adoptedFlow(holder, { flow });
+        if (adopted !== null) this.write({ ...holder, flow: adopted }, this.jobs.get(holder.id)!.lockToken);
+        results.push({ job: adopted !== null ? { ...holder, flow: adopted } : holder, created: false });
+        continue;
+      }
+      const seq = this.nextJobId++;
+      const record = newRecord(String(seq), job, now);
+      record.flow = flow;
+      if (after.length > 0) {
+        // Two dependencies may be one job (both deduped to it): one edge each distinct job.
+        const parents = [...new Set(after.map((i) => results[i]!.job.id))];
+        record.status = 'blocked';
+        record.waitingFor = parents.length;
+        record.flow = { ...flow, after: Object.fromEntries(after.map((i) => [copies[i]!.flow.key, results[i]!.job.id])) };
+        for (const parent of parents) {
+          const edges = this.edges.get(parent) ?? [];
+          edges.push({ child: record.id, run: flow.onDependencyFailure === 'run', done: false });
+          this.edges.set(parent, edges);
+        }
+      }
+      this.write(record, null, seq);
+      results.push({ job: this.read(this.jobs.get(record.id)!), created: true });
+    }
     this.wake();
     return results;
   }
@@ -285,6 +355,11 @@ export class MemoryStore implements Store {
       this.write(outcome.record, null, undefined, s.lockToken);
       if (outcome.history) this.addHistory(s.id, outcome.history);
       if (outcome.record.status === 'pending') due = true;
+      // A run cancelled meanwhile already cascaded at cancel(); rules/flow.ts.
+      if (job.record.status === 'running' && outcome.record.status === 'completed') completed(this.graph, s.id, s.finishedAt);
+      if (job.record.status === 'running' && outcome.record.status === 'failed') cascade(this.graph, s.id, outcome.record, 'failed', s.finishedAt);
+      // A dependent released above is work due: a hint to the workers, as for a retry.
+      if (this.edges.has(s.id)) due = true;
       return true;
     });
     if (due) this.wake();
@@ -317,7 +392,10 @@ export class MemoryStore implements Store {
     const job = this.held(id);
     if (!job) return null;
     const record = cancelledRecord(job.record, now);
-    if (record) this.write(record, job.lockToken);
+    if (record) {
+      this.write(record, job.lockToken);
+      cascade(this.graph, id, record, 'cancelled', now);
+    }
     return { job: record ?? job.record, previous: job.record.status };
   }
 
@@ -328,6 +406,7 @@ export class MemoryStore implements Store {
     if (!outcome) return job.record;
     if (triggerStartsCycle(job.record)) this.steps.delete(id);
     this.write(outcome.record, null);
+    if (FINISHED.has(job.record.status)) restore(this.graph, id, now);
     this.wake();
     return this.read(this.jobs.get(id)!);
   }
@@ -342,8 +421,17 @@ export class MemoryStore implements Store {
     return this.read(this.jobs.get(id)!);
   }
 
-  async remove(id: string): Promise<boolean> {
+  async remove(id: string, now: number = Date.now()): Promise<boolean> {
+    const job = this.held(id);
+    if (!job) return false;
+    cascade(this.graph, id, job.record, 'removed', now);
+    return this.delete(id);
+  }
+
+  /** A job, its edges and its history go (prune: a finished job's edges hold nothing back, rules/flow.ts). */
+  private delete(id: string): boolean {
     if (!this.jobs.delete(id)) return false;
+    this.edges.delete(id);
     this.steps.delete(id);
     this.history_ = this.history_.filter((h) => h.jobId !== id);
     return true;
@@ -352,7 +440,7 @@ export class MemoryStore implements Store {
   async prune(request: PruneRequest): Promise<PruneResult> {
     const all = [...this.jobs.values()].map((row) => this.read(row));
     const doomed = jobsToPrune(all, request);
-    for (const job of doomed) await this.remove(job.id);
+    for (const job of doomed) this.delete(job.id);
     const entries = this.history_.map((h) => ({ item: h, completedAt: (JSON.parse(h.text) as HistoryRow).completedAt }));
     const gone = new Set(historyToPrune(entries, request).map((e) => e.item));
     this.history_ = this.history_.filter((h) => !gone.has(h));
@@ -535,7 +623,7 @@ function encode(record: JobRecord): string {
   }
 }
 
-function encodeNew(job: NewJob): string {
+function encodeNew(job: NewJob | FlowJob[]): string {
   try {
     return JSON.stringify(job);
   } catch (error) {

@@ -41,6 +41,9 @@ export interface JobRow {
   lock_token: string | null;
   locked_by: string | null;
   locked_until: string | null;
+  /** Added by migration 017. */
+  flow: JobRecord['flow'];
+  waiting_for: number;
   created_at: string;
   updated_at: string;
 }
@@ -88,6 +91,8 @@ export function toRecord(row: JobRow): JobRecord {
     lastErrorStack: row.last_error_stack ?? null,
     result: row.result ?? null,
     progress: row.progress ?? null,
+    flow: row.flow ?? null,
+    waitingFor: row.waiting_for ?? 0,
     lockedBy: row.locked_by,
     lockedUntil: numOrNull(row.locked_until),
     createdAt: num(row.created_at),

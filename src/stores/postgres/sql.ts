@@ -38,6 +38,13 @@ export type SqlName =
   | 'claim'
   | 'claim-jobs'
   | 'count'
+  | 'flow-adopt'
+  | 'flow-cascade'
+  | 'flow-edges'
+  | 'flow-holders'
+  | 'flow-ids'
+  | 'flow-insert'
+  | 'flow-restore'
   | 'prune'
   | 'heartbeat'
   | 'history'
@@ -59,6 +66,13 @@ export const OPERATION_OF: Record<SqlName, string> = {
   claim: 'claim',
   'claim-jobs': 'claim',
   count: 'countJobs',
+  'flow-adopt': 'insertFlow',
+  'flow-cascade': 'cancel',
+  'flow-edges': 'insertFlow',
+  'flow-holders': 'insertFlow',
+  'flow-ids': 'insertFlow',
+  'flow-insert': 'insertFlow',
+  'flow-restore': 'trigger',
   prune: 'prune',
   heartbeat: 'heartbeat',
   history: 'history',

@@ -5,6 +5,8 @@
  * call settle_and_claim() (functions/settle_and_claim.sql, built from settle.sql and claim.sql): still one
  * round trip.
  */
+import { FINISHED } from '../../core/rules/insert.js';
+import { cascadeFrom, insertFlow, restoreFrom } from './flow.js';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { pg as driver } from './driver.js';
@@ -14,6 +16,7 @@ import type {
   CancelResult,
   ClaimRequest,
   ClaimedJob,
+  FlowJob,
   HistoryRow,
   InsertResult,
   JobPatch,
@@ -247,6 +250,10 @@ export class PostgresStore implements Store {
     return insertJobs(this, jobs, now);
   }
 
+  async insertFlow(jobs: FlowJob[], now: number): Promise<InsertResult[]> {
+    return insertFlow(this, jobs, now);
+  }
+
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     const { values, globals } = claimParams(request, this.channel);
     // A globally capped name needs advisory locks before the claim's snapshot (see claim.sql):
@@ -351,22 +358,30 @@ export class PostgresStore implements Store {
   async cancel(id: string, now: number): Promise<CancelResult | null> {
     const key = parseId(id);
     if (key === null) return null;
-    const [row] = await this.run<JobRow & { previous: JobStatus }>('cancel', [key, now]);
-    return row ? { job: toRecord(row), previous: row.previous } : null;
+    // One transaction: the job, then its dependents (flow.ts).
+    return this.transaction(async (client) => {
+      const [row] = await this.run<JobRow & { previous: JobStatus }>('cancel', [key, now], client);
+      if (!row) return null;
+      const job = toRecord(row);
+      if (job.status === 'cancelled' && row.previous !== 'cancelled' && FLOW_LIVE.has(row.previous)) await cascadeFrom(this, job, 'cancelled', now, client);
+      return { job, previous: row.previous };
+    });
   }
 
   async trigger(id: string, now: number): Promise<JobRecord | null> {
     const key = parseId(id);
     if (key === null) return null;
     for (let round = 1; ; round++) {
-      let row: (JobRow & { holder_id: string | null }) | undefined;
+      let row: (JobRow & { holder_id: string | null; previous: JobStatus | null }) | undefined;
       try {
-        // One transaction with trigger.sql: a finished job starting a new cycle loses its entries (steps.ts).
+        // One transaction: the job (trigger.sql), then a finished job starting a new cycle loses its entries
+        // (steps.ts) and its dependents a cascade cancelled wait again (flow.ts).
         row = await this.transaction(async (client) => {
           const prev = await this.guard('trigger', () => client.query<{ status: JobStatus }>(`SELECT status FROM ${this.quoted}.jobs WHERE id = $1 FOR UPDATE`, [key]));
-          const [triggered] = await this.run<JobRow & { holder_id: string | null }>('trigger', [key, now, this.channel], client);
+          const [triggered] = await this.run<JobRow & { holder_id: string | null; previous: JobStatus | null }>('trigger', [key, now, this.channel], client);
           const was = prev.rows[0]?.status;
           if (triggered && triggered.holder_id === null && was !== undefined && was !== 'pending' && was !== 'running') await this.guard('trigger', () => this.steps.clearCycle(client, key));
+          if (triggered && triggered.holder_id === null && triggered.previous !== null && FINISHED.has(triggered.previous)) await restoreFrom(this, toRecord(triggered), now, client);
           return triggered;
         });
       } catch (error) {
@@ -401,10 +416,15 @@ export class PostgresStore implements Store {
     return row ? toRecord(row) : null;
   }
 
-  async remove(id: string): Promise<boolean> {
+  async remove(id: string, now: number = Date.now()): Promise<boolean> {
     const key = parseId(id);
     if (key === null) return false;
-    return (await this.run('remove', [key])).length === 1;
+    // One transaction: its dependents follow (flow.ts), then it goes.
+    return this.transaction(async (client) => {
+      const [row] = await client.query<JobRow>(`SELECT * FROM ${this.quoted}.jobs WHERE id = $1 FOR UPDATE`, [key]).then((r) => r.rows);
+      if (row) await cascadeFrom(this, toRecord(row), 'removed', now, client);
+      return (await this.run('remove', [key], client)).length === 1;
+    });
   }
 
   async putProcess(record: ProcessRecord, forgetBefore: number): Promise<void> {
@@ -528,3 +548,6 @@ export class PostgresStore implements Store {
     return this.guard('sendEvent', () => this.steps.send(name, payload, now));
   }
 }
+
+/** Statuses a cancel takes a workflow node from (a finished one is left as it was). */
+const FLOW_LIVE: ReadonlySet<JobStatus> = new Set(['pending', 'running', 'blocked']);

@@ -73,6 +73,8 @@ export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
     lastErrorStack: null,
     result: null,
     progress: null,
+    flow: null,
+    waitingFor: 0,
     lockedBy: null,
     lockedUntil: null,
     createdAt: now,
@@ -147,6 +149,8 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     lastErrorStack: f.lastErrorStack ?? null,
     result: json(f.result) as Json | null,
     progress: json(f.progress) as Json | null,
+    flow: json(f.flow),
+    waitingFor: Number(f.waitingFor ?? 0),
     // Settle blanks the lock fields instead of deleting them (one command fewer per job): '' is no lock.
     lockedBy: f.lockedBy || null,
     lockedUntil: f.lockedUntil ? Number(f.lockedUntil) : null,
@@ -165,7 +169,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
 export const CLAIM_FIELDS = [
   'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
   'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt', 'label',
-  'lastErrorStack', 'trace', 'group', 'dedupeUntil',
+  'lastErrorStack', 'trace', 'group', 'flow', 'waitingFor', 'dedupeUntil',
 ] as const;
 // claimedJob reads the reply by position: keep it in step with this order.
 
@@ -184,7 +188,7 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     repeat: jsonOrNull(v[9]),
     repeatKey: v[10] ?? null,
     dedupeKey: v[11] ?? null,
-    dedupeUntil: numOrNull(v[23]),
+    dedupeUntil: numOrNull(v[25]),
     label: v[19] ?? null,
     trace: v[21] ?? null,
     group: v[22] ?? null,
@@ -196,8 +200,10 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     lastErrorStack: v[20] ?? null,
     result: jsonOrNull(v[16]) as Json | null,
     progress: jsonOrNull(v[17]) as Json | null,
+    flow: jsonOrNull(v[23]),
+    waitingFor: Number(v[24] ?? 0),
     lockedBy: request.workerId,
-    lockedUntil: Number(v[24]),
+    lockedUntil: Number(v[26]),
     lockToken: request.lockToken,
     createdAt: Number(v[18]),
     updatedAt: request.now,

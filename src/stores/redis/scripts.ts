@@ -55,7 +55,7 @@ const CLAIM_LUA = [
 ].join('\n');
 
 /** lib.lua, then the shared functions the script calls, then the script itself. */
-function load(file: string, shared: ('claim' | 'settle' | 'steps')[] = []): Script {
+function load(file: string, shared: ('claim' | 'settle' | 'steps' | 'flow')[] = []): Script {
   const parts = [loadAsset(import.meta.url, 'lua/lib.lua')];
   if (shared.includes('claim')) parts.push(CLAIM_LUA);
   for (const name of shared) parts.push(loadAsset(import.meta.url, `lua/shared/${name}.lua`));
@@ -68,15 +68,16 @@ let cached: ReturnType<typeof loadAll> | undefined;
 function loadAll() {
   return {
     insert: load('insert'),
+    insertFlow: load('insert_flow', ['flow']),
     claim: load('claim', ['claim']),
-    settle: load('settle', ['settle']),
-    settleAndClaim: load('settle_and_claim', ['settle', 'claim']),
+    settle: load('settle', ['flow', 'settle']),
+    settleAndClaim: load('settle_and_claim', ['flow', 'settle', 'claim']),
     heartbeat: load('heartbeat'),
     progress: load('progress'),
-    cancel: load('cancel'),
-    trigger: load('trigger'),
+    cancel: load('cancel', ['flow']),
+    trigger: load('trigger', ['flow']),
     update: load('update'),
-    remove: load('remove'),
+    remove: load('remove', ['flow']),
     lockAcquire: load('lock_acquire'),
     lockRelease: load('lock_release'),
     list: load('list'),
@@ -91,7 +92,7 @@ function loadAll() {
     // Durable runs (steps.ts).
     stepSave: load('step_save'),
     stepClear: load('step_clear'),
-    stepSuspend: load('step_suspend', ['settle', 'steps']),
+    stepSuspend: load('step_suspend', ['flow', 'settle', 'steps']),
     eventSend: load('event_send', ['steps']),
   };
 }

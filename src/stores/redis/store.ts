@@ -8,7 +8,7 @@ import { DedupeConflictError, StoreError, ValidationError, storeError } from '..
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { DEFAULT_ORDER } from '../../core/rules/query.js';
 import type {
-  CancelResult, ClaimRequest, ClaimedJob, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
+  CancelResult, ClaimRequest, ClaimedJob, FlowJob, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
   LeaseState, MigrationStatus, NewJob, ProcessRecord, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
   SentEvent, StepRecord, Suspension,
 } from '../../core/store.js';
@@ -209,6 +209,21 @@ export class RedisStore implements Store {
     );
   }
 
+  /** lua/insert_flow.lua: the whole graph in one script (rules/flow.ts). */
+  async insertFlow(jobs: FlowJob[], now: number): Promise<InsertResult[]> {
+    if (jobs.length === 0) return [];
+    const args = (): Arg[] => {
+      const list: Arg[] = [this.keys.tag, now, jobs.length];
+      for (const job of jobs) {
+        // insert.lua's first 14 values (through group): a flow node has no dedupeFor or replace.
+        for (const arg of newJobArgs(job, now).slice(0, 14)) list.push(arg);
+        list.push(JSON.stringify(job.flow), job.after.join(','), job.after.map((i) => JSON.stringify(jobs[i]!.flow.key)).join('\n'), job.flow.onDependencyFailure === 'run' ? '1' : '0');
+      }
+      return list;
+    };
+    return this.run('insertFlow', scripts().insertFlow, args, (rows: [number, string[]][]) => rows.map(([created, flat]) => ({ job: publicJob(flat), created: created === 1 })));
+  }
+
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     // Even with limit 0 the script runs: a claim recovers expired locks first, whatever it then takes.
     return this.run('claim', scripts().claim, [this.keys.tag, ...claimArgs(request)], (rows: (string | null)[][]) =>
@@ -340,9 +355,9 @@ export class RedisStore implements Store {
     return this.run('update', scripts().update, () => [this.keys.tag, id, now, ...patchArgs(patch)], (flat: string[] | null) => (flat ? publicJob(flat) : null));
   }
 
-  async remove(id: string): Promise<boolean> {
+  async remove(id: string, now: number = Date.now()): Promise<boolean> {
     if (!isJobId(id)) return false;
-    return this.run('remove', scripts().remove, [this.keys.tag, id], (removed) => removed === 1);
+    return this.run('remove', scripts().remove, [this.keys.tag, id, now], (removed) => removed === 1);
   }
 
   /** Retention in one script (lua/prune.lua): finished jobs by their finish-time index, then old history records. */

@@ -40,10 +40,33 @@ export function migrate(db: Database.Database, upTo = Infinity): MigrationStatus
     );
     for (const m of MIGRATIONS) {
       if (done.has(m.version) || m.version > upTo) continue;
-      db.exec(m.sql);
+      if (m.sql.includes('writable_schema')) editSchema(db, m.sql);
+      else db.exec(m.sql);
       db.prepare('INSERT INTO hourglass_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
     }
   });
   apply.immediate();
   return migrationStatus(db);
+}
+
+/**
+ * A migration that edits a table's text in sqlite_schema (012: a CHECK widened, see that file): better-sqlite3
+ * opens connections in SQLite's defensive mode, which forbids it, so that mode is off for this one statement
+ * list; then schema_version is bumped, as SQLite's documented procedure says, so every connection (this one
+ * included) reloads the schema before its next statement.
+ */
+function editSchema(db: Database.Database, sql: string): void {
+  const end = 'PRAGMA writable_schema = OFF;';
+  const cut = sql.indexOf(end) + end.length;
+  if (cut < end.length) throw new Error('a migration that sets writable_schema must end that part with PRAGMA writable_schema = OFF;');
+  const version = db.pragma('schema_version', { simple: true }) as number;
+  db.unsafeMode(true);
+  try {
+    db.exec(sql.slice(0, cut));
+    // Before any other statement: ALTER TABLE works from the parsed schema, which must be the edited one.
+    db.pragma(`schema_version = ${version + 1}`);
+  } finally {
+    db.unsafeMode(false);
+  }
+  db.exec(sql.slice(cut));
 }

@@ -35,6 +35,9 @@ export interface JobRow {
   lock_token: string | null;
   locked_by: string | null;
   locked_until: number | null;
+  /** Added by migration 012. */
+  flow: string | null;
+  waiting_for: number;
   created_at: number;
   updated_at: number;
 }
@@ -88,6 +91,8 @@ export function toRecord(row: JobRow): JobRecord {
     lastErrorStack: row.last_error_stack,
     result: json(row.result),
     progress: json(row.progress),
+    flow: json(row.flow ?? null) as JobRecord['flow'],
+    waitingFor: row.waiting_for ?? 0,
     lockedBy: row.locked_by,
     lockedUntil: row.locked_until,
     createdAt: row.created_at,

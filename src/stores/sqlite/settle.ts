@@ -4,7 +4,8 @@
  * its answer was lost answers true again and writes nothing (settled-before.sql).
  */
 import type Database from 'better-sqlite3';
-import type { Settlement } from '../../core/store.js';
+import type { FlowInfo, Settlement } from '../../core/store.js';
+import { afterSettle } from './flow.js';
 import type { JobStatus } from '../../core/types.js';
 import { jsonText, parseId } from './rows.js';
 
@@ -28,8 +29,11 @@ export function settleRows(stmt: Prepare, settlements: Settlement[]): boolean[] 
       set_stack: s.lastErrorStack !== undefined ? 1 : 0,
       last_error_stack: s.lastErrorStack ?? null,
       finished_at: s.finishedAt,
-    }) as { status: JobStatus } | undefined;
+    }) as { status: JobStatus; name: string; flow: string | null } | undefined;
     if (!row) return stmt('settled-before.sql').get({ id, token: s.lockToken }) !== undefined;
+    // A workflow node's dependents follow in this same transaction (flow.ts); a run cancelled meanwhile
+    // already took them along at cancel().
+    if (row.flow !== null) afterSettle(stmt, { id: String(id), name: row.name, flow: JSON.parse(row.flow) as FlowInfo }, row.status, s.finishedAt);
     const h = s.history;
     if (h) {
       stmt('insert-history.sql').run({

@@ -15,6 +15,7 @@ import type {
   CancelResult,
   ClaimRequest,
   ClaimedJob,
+  FlowJob,
   InsertResult,
   JobPatch,
   JobQuery,
@@ -37,6 +38,8 @@ import type {
 import type { Json, JobStatus } from '../../core/types.js';
 import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
 import { claimRows } from './claim.js';
+import { afterEnd, afterTrigger, insertFlowRows } from './flow.js';
+import { FINISHED } from '../../core/rules/insert.js';
 import { insertRows } from './insert.js';
 import { listRows } from './list.js';
 import { migrate, migrationStatus } from './migrate.js';
@@ -165,6 +168,10 @@ export class SqliteStore implements Store {
     return this.run('insert', (db) => db.transaction(() => insertRows(this.stmt, jobs, now)).immediate());
   }
 
+  async insertFlow(jobs: FlowJob[], now: number): Promise<InsertResult[]> {
+    return this.run('insertFlow', (db) => db.transaction(() => insertFlowRows(this.stmt, jobs, now)).immediate());
+  }
+
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     return this.run('claim', (db) => db.transaction(() => claimRows(this.stmt, request)).immediate());
   }
@@ -230,6 +237,7 @@ export class SqliteStore implements Store {
           pending: want('pending'),
           running: want('running'),
           finished: want('completed') || want('failed') || want('cancelled'),
+          blocked: want('blocked'),
         }) as { status: JobStatus; n: number }[],
     );
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
@@ -252,6 +260,7 @@ export class SqliteStore implements Store {
           const before = this.row(key);
           if (!before) return null;
           const after = this.stmt('cancel.sql').get({ id: key, now }) as JobRow | undefined;
+          if (after) afterEnd(this.stmt, toRecord(after), 'cancelled', now);
           return { job: toRecord(after ?? before), previous: before.status };
         })
         .immediate(),
@@ -276,6 +285,7 @@ export class SqliteStore implements Store {
           }
           const triggered = this.stmt('trigger.sql').get({ id: key, now }) as JobRow | undefined;
           if (triggered && before.status !== 'pending') steps.clearCycle(this.stmt, key); // a new cycle (rules/steps.ts)
+          if (triggered && FINISHED.has(before.status)) afterTrigger(this.stmt, toRecord(triggered), now);
           return triggered ?? before;
         })
         .immediate(),
@@ -305,12 +315,14 @@ export class SqliteStore implements Store {
     return row ? toRecord(row) : null;
   }
 
-  async remove(id: string): Promise<boolean> {
+  async remove(id: string, now: number = Date.now()): Promise<boolean> {
     const key = parseId(id);
     if (key === null) return false;
     return this.run('remove', (db) =>
       db
         .transaction((): boolean => {
+          const before = this.row(key);
+          if (before) afterEnd(this.stmt, toRecord(before), 'removed', now);
           this.stmt('DELETE FROM hourglass_history WHERE job_id = ?').run(key);
           return this.stmt('DELETE FROM hourglass_jobs WHERE id = ?').run(key).changes === 1;
         })

@@ -1,4 +1,4 @@
--- Pending or running → cancelled; a running job keeps its lock so its worker still settles it (as
+-- Pending, blocked or running → cancelled (its dependents follow in the store's transaction: store.ts); a running job keeps its lock so its worker still settles it (as
 -- cancelled). A finished job is left as it was. Returns the job and its status before the call.
 -- $1 id, $2 now.
 WITH before AS MATERIALIZED (
@@ -7,7 +7,7 @@ WITH before AS MATERIALIZED (
 changed AS (
   UPDATE {{schema}}.jobs j SET status = 'cancelled', updated_at = $2
   FROM before b
-  WHERE j.id = b.id AND b.status IN ('pending', 'running')
+  WHERE j.id = b.id AND b.status IN ('pending', 'running', 'blocked')
   RETURNING j.*
 )
 SELECT b.status AS previous, c.* FROM before b JOIN changed c ON c.id = b.id

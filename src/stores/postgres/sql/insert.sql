@@ -43,7 +43,14 @@ held AS MATERIALIZED (
       (SELECT t.id, 1 AS rank FROM {{schema}}.jobs t
        WHERE t.dedupe_waiting = i.dedupe_key AND t.status = 'pending' LIMIT 1)
       UNION ALL
+      -- A live job of the key before a period holder (keyHolderOf): a flow node (flows take a key's live holder
+      -- only) can be live beside a finished job still within its period.
       (SELECT t.id, 2 FROM {{schema}}.jobs t
+       WHERE t.dedupe_key = i.dedupe_key AND t.status IN ('pending', 'running')
+         -- A repeating input's own repeating job is updated in place, not returned (`repeating`, below).
+         AND (i.repeat_key IS NULL OR t.repeat_key IS DISTINCT FROM i.repeat_key) LIMIT 1)
+      UNION ALL
+      (SELECT t.id, 3 FROM {{schema}}.jobs t
        WHERE t.dedupe_key = i.dedupe_key AND t.dedupe_until > $2
        ORDER BY t.dedupe_until DESC, t.id DESC LIMIT 1)
     ) h

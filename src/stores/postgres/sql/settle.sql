@@ -52,7 +52,9 @@ applied AS (
     -- jobs_status_name over every running and cancelled job (cancelled jobs are kept, so that grows), or, with
     -- few rows in jobs, hash-joined a sequential scan of the table.
     AND j.id = ANY(ARRAY(SELECT id FROM input))
-  RETURNING s.i, s.lock_token, j.id, j.status, j.next_run_at, s.finished_at, s.history, s.texts
+  RETURNING s.i, s.lock_token, j.id, j.status, j.next_run_at, s.finished_at, s.history, s.texts,
+            -- A workflow node's failure text for its dependents (rules/flow.ts dependencyError); NULL: no flow.
+            CASE WHEN j.flow IS NOT NULL THEN 'dependency "' || coalesce(j.flow ->> 'key', j.name) || '" failed' END AS flow_message
 ),
 recorded AS (
   INSERT INTO {{schema}}.history (job_id, status, attempt, started_at, completed_at, duration, error, stack, result, worker_id)
@@ -77,6 +79,14 @@ resent AS (
   WHERE j.settled_token = s.lock_token AND (a.i IS NULL OR s.i < a.i)
     AND j.id = ANY(ARRAY(SELECT id FROM input))
 ),
+-- A workflow node's dependents follow in this same statement: released when it completed, cancelled (or, for
+-- onDependencyFailure 'run', released) when it failed for good (functions/flow.sql). One call per batch, a
+-- no-op without workflow nodes; a job cancelled while it ran already took its dependents along at cancel().
+flow AS (
+  SELECT {{schema}}.flow_settled(array_agg(a.id ORDER BY a.i), array_agg(a.status ORDER BY a.i),
+                                 array_agg(a.flow_message ORDER BY a.i), array_agg(a.finished_at ORDER BY a.i), $2) AS n
+  FROM applied a WHERE a.flow_message IS NOT NULL
+),
 -- A retry due at once (or a release on shutdown) is work another process can take now: wake it.
 wake AS (
   SELECT count(pg_notify($2, 'retry')) AS n
@@ -84,6 +94,7 @@ wake AS (
 )
 SELECT a.i
 FROM wake
+CROSS JOIN flow
 LEFT JOIN (
   SELECT s.i FROM input s JOIN applied a ON a.id = s.id AND a.lock_token = s.lock_token
   UNION ALL

@@ -36,14 +36,15 @@ changed AS (
       lock_token = CASE WHEN status = 'pending' THEN lock_token END,
       locked_by = CASE WHEN status = 'pending' THEN locked_by END,
       locked_until = CASE WHEN status = 'pending' THEN locked_until END,
-      status = 'pending',
+      -- A workflow node that still waits for dependencies waits again (rules/flow.ts).
+      status = CASE WHEN waiting_for > 0 THEN 'blocked' ELSE 'pending' END,
       updated_at = $2
-  WHERE id = $1 AND status <> 'running' AND NOT EXISTS (SELECT 1 FROM holder)
+  WHERE id = $1 AND status NOT IN ('running', 'blocked') AND NOT EXISTS (SELECT 1 FROM holder)
   RETURNING *
 ),
 wake AS (
   SELECT count(pg_notify($3, 'trigger')) AS n FROM (SELECT 1 FROM changed LIMIT 1) c
 )
-SELECT NULL::bigint AS holder_id, c.* FROM wake JOIN changed c ON true
+SELECT NULL::bigint AS holder_id, t.status AS previous, c.* FROM wake JOIN changed c ON true JOIN target t ON true
 UNION ALL
-SELECT (SELECT id FROM holder), j.* FROM {{schema}}.jobs j WHERE j.id = $1 AND NOT EXISTS (SELECT 1 FROM changed);
+SELECT (SELECT id FROM holder), NULL::text, j.* FROM {{schema}}.jobs j WHERE j.id = $1 AND NOT EXISTS (SELECT 1 FROM changed);

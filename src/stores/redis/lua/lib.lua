@@ -40,6 +40,7 @@
 --   P:meta          hash of applied layout migrations
 --   P:processes     hash scheduler id -> its ProcessRecord (JSON, as written); P:processes:seen zset id by
 --                   lastSeenAt, so putProcess forgets the silent ones by range (process_put.lua)
+--   P:deps:<id>     hash dependent id -> 'c' | 'r' | 'd': a workflow node's edges (shared/flow.lua)
 --   P:wake          pub/sub channel: published when work becomes due now
 -- Groups (src/core/rules/groups.ts; <g> is groupKey(name, group), unambiguous whatever either holds):
 --   P:gready:<g>    zset of one group's due pending jobs, as P:ready:<name> (grouped jobs are never in that one)
@@ -302,7 +303,7 @@ local function removeJob(id, job)
   redis.call('ZREM', P .. ':hheads', id)
   redis.call('ZREM', P .. ':rep', id)
   redis.call('HDEL', P .. ':hist1', id)
-  redis.call('DEL', jobKey(id), P .. ':hist:' .. id, P .. ':steps:' .. id) -- P:steps:<id>: its durable entries (shared/steps.lua)
+  redis.call('DEL', jobKey(id), P .. ':hist:' .. id, P .. ':steps:' .. id, P .. ':deps:' .. id) -- P:steps:<id>: its durable entries (shared/steps.lua); P:deps:<id> its edges (shared/flow.lua)
 end
 
 -- Tri-state patch values from the client: 'u' leave as is, 'n' null, 'v<text>' set to text.

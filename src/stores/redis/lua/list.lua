@@ -5,7 +5,7 @@
 local name, offset, limit, dir = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local statuses = {}
 for i = 6, #ARGV do statuses[#statuses + 1] = ARGV[i] end
-if #statuses == 0 then statuses = { 'pending', 'running', 'completed', 'failed', 'cancelled' } end
+if #statuses == 0 then statuses = { 'pending', 'running', 'completed', 'failed', 'cancelled', 'blocked' } end
 if limit <= 0 then return {} end
 local asc = dir == 'asc'
 local range = asc and 'ZRANGE' or 'ZREVRANGE'

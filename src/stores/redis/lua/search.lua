@@ -17,7 +17,7 @@ local skip, want, most, bytes = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(A
 local asc, repeating, field = ARGV[9] == 'asc', ARGV[10] == '1', ARGV[11]
 local statuses = {}
 for i = 12, #ARGV do statuses[#statuses + 1] = ARGV[i] end
-if #statuses == 0 then statuses = { 'pending', 'running', 'completed', 'failed', 'cancelled' } end
+if #statuses == 0 then statuses = { 'pending', 'running', 'completed', 'failed', 'cancelled', 'blocked' } end
 local wanted = {}
 for _, status in ipairs(statuses) do wanted[status] = true end
 

@@ -12,16 +12,20 @@ if TERMINAL[job.status] and job.dedupeKey then
   local holder = dedupeHolder(job.dedupeKey, tonumber(nowText))
   if holder and holder ~= id then return { 'conflict', holder, job.dedupeKey } end
 end
-if job.status ~= 'running' then
+if job.status ~= 'running' and job.status ~= 'blocked' then
+  local previous = job.status
   -- A finished job starts a new cycle without its durable entries (rules/steps.ts triggerStartsCycle).
   if TERMINAL[job.status] then redis.call('DEL', P .. ':steps:' .. id) end
   unindex(id, job)
-  local fields = { status = 'pending', nextRunAt = nowText, updatedAt = nowText }
+  -- A workflow node that still waits for dependencies waits again (rules/flow.ts).
+  local fields = { status = tonumber(job.waitingFor or '0') > 0 and 'blocked' or 'pending', nextRunAt = nowText, updatedAt = nowText }
   if job.status ~= 'pending' then fields.attempts = '0' end
   fields.lockedBy, fields.lockedUntil, fields.lockToken = false, false, false
   save(id, fields)
   for k, v in pairs(fields) do job[k] = v or nil end
   index(id, job, tonumber(nowText))
+  -- Its dependents a cascade cancelled wait again (shared/flow.lua).
+  if TERMINAL[previous] and job.flow then flowRestore(id, tonumber(nowText)) end
 end
 wake()
 return { 'job', redis.call('HGETALL', jobKey(id)) }

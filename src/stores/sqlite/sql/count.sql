@@ -10,4 +10,7 @@ SELECT 'running', count(*) FROM hourglass_jobs INDEXED BY hourglass_jobs_running
 UNION ALL
 SELECT status, count(*) FROM hourglass_jobs INDEXED BY hourglass_jobs_finished_name
   WHERE @finished = 1 AND status IN ('completed', 'failed', 'cancelled') AND (@name IS NULL OR name = @name)
-  GROUP BY status;
+  GROUP BY status
+UNION ALL
+SELECT 'blocked', count(*) FROM hourglass_jobs INDEXED BY hourglass_jobs_blocked
+  WHERE @blocked = 1 AND status = 'blocked' AND (@name IS NULL OR name = @name);

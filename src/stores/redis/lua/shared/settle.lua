@@ -27,7 +27,7 @@ local function settleJobs(a)
   -- Index changes, written once per key at the end: ids leaving P:locked (running); per name, the ids
   -- leaving P:ns:running:<name> and the score/member pairs joining P:ns:<status>:<name>; per finished status,
   -- the pairs joining P:s:<status>.
-  local running, byName, finished, byTime, firstHistory, firstRecords = {}, {}, {}, {}, {}, {}
+  local running, byName, finished, byTime, firstHistory, firstRecords, flowNodes = {}, {}, {}, {}, {}, {}, {}
   -- History ids for the whole batch in one reservation (ids need only be unique; unused ones are skipped).
   local hid = reserveIds(P .. ':hid', count) - 1
   local indexing = redis.call('HGET', P .. ':meta', 'retention') == '1'
@@ -36,7 +36,7 @@ local function settleJobs(a)
     local b = a + i * SETTLE_FIELDS
     local id, token = ARGV[b + 1], ARGV[b + 2]
     local key = P .. ':job:' .. id
-    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed', 'settledToken', 'group')
+    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed', 'settledToken', 'group', 'flow')
     local current = f[1]
     if f[2] ~= token or (current ~= 'running' and current ~= 'cancelled') then
       -- Not ours (any more): 1 all the same when this run's settlement was already applied (a settle resent
@@ -111,6 +111,8 @@ local function settleJobs(a)
             l[#l + 1] = finishedAt; l[#l + 1] = id
           end
           if f[4] then leaveKey(id, f[4]) end
+          -- A workflow node's dependents follow once the batch is written (shared/flow.lua).
+          if f[8] then flowNodes[#flowNodes + 1] = { id, status, f[8], name, tonumber(finishedAt) } end
         end
       end
       local body = ARGV[b + 13]
@@ -151,6 +153,12 @@ local function settleJobs(a)
       if status == 'running' then callMany('ZREM', P .. ':ns:running:' .. name, l)
       else callMany('ZADD', P .. ':ns:' .. status .. ':' .. name, l, 2) end
     end
+  end
+  -- Settled workflow nodes, in settlement order: released on success, cascaded on a final failure (a job
+  -- cancelled while it ran already took its dependents along at cancel()).
+  for _, n in ipairs(flowNodes) do
+    if n[2] == 'completed' then flowCompleted(n[1], n[5])
+    elseif n[2] == 'failed' then flowCascade(n[1], dependencyError(n[3], n[4], 'failed'), n[5]) end
   end
   return out, a + 1 + count * SETTLE_FIELDS
 end

@@ -1,0 +1,145 @@
+/**
+ * The rules of workflow graphs (Scheduler.flow), written once (see claim.ts for how stores use them).
+ *
+ * A graph is jobs and edges. An edge goes from a dependency to its dependent, carries the dependent's
+ * onDependencyFailure ('cancel' or 'run') and is `done` once the dependency no longer holds the dependent
+ * back. A dependent's waitingFor counts its edges not done; a `blocked` job whose count reaches 0 becomes
+ * `pending` (its nextRunAt as inserted: a node's delay counts from the flow's insertion).
+ *
+ * Every step below happens inside the store operation that changes the dependency, so a crash never leaves a
+ * dependent waiting for a settle that already happened:
+ *   - completed (a settle): each edge not done becomes done, and its dependent is counted down (released);
+ *   - failed for good (a settle to 'failed'), cancelled (cancel(), not the settle of a run cancelled earlier)
+ *     or removed (remove()): `cascade`. Each edge not done: a 'run' dependent is counted down as for a
+ *     success (its ctx.results() carries the dependency's error); a 'cancel' dependent still blocked becomes
+ *     cancelled, its lastError naming the dependency the failure started from (dependencyError), and its own
+ *     dependents follow, transitively;
+ *   - triggered back from failed or cancelled (trigger(), requeueFailed()): `restore`. Each edge not done
+ *     whose dependent was cancelled by a cascade (cancelled with a lastError: a blocked job never ran, so
+ *     that error is the cascade's) makes it blocked again, its lastError cleared, and its own dependents
+ *     follow, transitively. A repaired workflow resumes where it stopped.
+ * A trigger of a blocked job leaves it waiting; a finished job that still waits (waitingFor > 0) is triggered
+ * back to blocked, not pending. Prune deletes only finished jobs, whose edges no longer hold anything back.
+ *
+ * The cost of each step is the edges it walks: a dependency's own (an index seek on the dependency), plus
+ * those of the jobs a cascade or restore reaches. Never a scan of the graph.
+ */
+import type { FlowInfo, FlowJob, JobRecord } from '../store.js';
+
+/**
+ * insertFlow: a node whose dedupe key a live job holds is that job (as insert() does). If the node has
+ * dependents, the holder becomes their dependency: it gets a flow (its own, or the node's key) marked
+ * `dependents`, so its settle walks its edges and keeps its result. Returns the flow to write, or null when the
+ * holder already has it. updatedAt is left as it is.
+ */
+export function adoptedFlow(holder: Pick<JobRecord, 'flow'>, node: Pick<FlowJob, 'flow'>): FlowInfo | null {
+  if (node.flow.dependents !== true || holder.flow?.dependents === true) return null;
+  return { ...(holder.flow ?? { key: node.flow.key }), dependents: true };
+}
+
+/**
+ * insertFlow's input check: every job runs after earlier jobs only (the core sorts the graph so). A store checks
+ * it before writing anything, so a malformed call stores nothing. Returns what is wrong, or null.
+ */
+export function misordered(jobs: readonly Pick<FlowJob, 'after'>[]): string | null {
+  for (const [i, job] of jobs.entries()) {
+    for (const p of job.after) if (!Number.isInteger(p) || p < 0 || p >= i) return `job ${i} runs after position ${p}, not an earlier job`;
+  }
+  return null;
+}
+
+export interface Edge {
+  child: string;
+  /** The dependent's onDependencyFailure is 'run'. */
+  run: boolean;
+  done: boolean;
+}
+
+/** How a dependency stopped holding its dependents back without succeeding. */
+export type DependencyEnd = 'failed' | 'cancelled' | 'removed';
+
+/** The lastError of a job cancelled because `root` (a flow node) ended so. */
+export function dependencyError(root: Pick<JobRecord, 'flow' | 'name'>, end: DependencyEnd): string {
+  const key = root.flow?.key ?? root.name;
+  return end === 'failed' ? `dependency "${key}" failed` : `dependency "${key}" was ${end}`;
+}
+
+/**
+ * What the rules read and write of a job along the edges: a few fields, never the whole record (a fan-in's
+ * dependent holds 10,000 dependencies in its flow.after; reading it at each of their settles would make the
+ * graph quadratic). A job with an edge not done has never run (it was blocked ever since its insert), so its
+ * lastErrorStack is null: the rules leave it alone.
+ */
+export type Node = Pick<JobRecord, 'id' | 'status' | 'waitingFor' | 'lastError'>;
+
+/** What the rules need of a store's graph: its jobs and, for each job, its edges to its dependents. */
+export interface Graph {
+  get(id: string): Node | null;
+  /** Write the node's status, waitingFor and lastError, and updatedAt = now. */
+  put(node: Node, now: number): void;
+  /** The edges from this job to its dependents (changed in place when marked done). */
+  edgesFrom(id: string): Edge[];
+  markDone(parent: string, edge: Edge): void;
+}
+
+/** The node as a dependency's success (or, for a 'run' dependent, its end) leaves it: counted down, released at 0. */
+export function countedDown(child: Node): Node {
+  const waitingFor = Math.max(0, child.waitingFor - 1);
+  const release = child.status === 'blocked' && waitingFor === 0;
+  return { ...child, waitingFor, status: release ? 'pending' : child.status };
+}
+
+/** A dependency completed: its dependents are counted down (and released at 0). */
+export function completed(graph: Graph, parent: string, now: number): void {
+  for (const edge of graph.edgesFrom(parent)) {
+    if (edge.done) continue;
+    graph.markDone(parent, edge);
+    const child = graph.get(edge.child);
+    if (child) graph.put(countedDown(child), now);
+  }
+}
+
+/**
+ * A dependency failed for good, was cancelled or removed: its dependents follow (see the file's comment).
+ * `root` is the job the failure started from, named in the dependents' lastError. A worklist, not recursion:
+ * a chain of 10,000 nodes must not overflow a stack (the order nodes are visited in changes nothing: each
+ * node's policy is one for all its edges, and a count down is a count down whichever comes first).
+ */
+export function cascade(graph: Graph, parent: string, root: Pick<JobRecord, 'flow' | 'name'>, end: DependencyEnd, now: number): void {
+  const todo = [parent];
+  while (todo.length > 0) {
+    const from = todo.pop()!;
+    for (const edge of graph.edgesFrom(from)) {
+      if (edge.done) continue;
+      const child = graph.get(edge.child);
+      if (!child) continue;
+      if (edge.run) {
+        graph.markDone(from, edge);
+        graph.put(countedDown(child), now);
+      } else if (child.status === 'blocked') {
+        graph.put({ ...child, status: 'cancelled', lastError: dependencyError(root, end) }, now);
+        todo.push(child.id);
+      }
+    }
+  }
+}
+
+/** Whether a job was cancelled by a cascade (and so comes back when its dependency is retried). */
+export function cancelledByDependency(job: Pick<JobRecord, 'status' | 'lastError' | 'waitingFor'>): boolean {
+  return job.status === 'cancelled' && job.waitingFor > 0 && job.lastError !== null;
+}
+
+/** A dependency was triggered back from failed or cancelled: its cascade-cancelled dependents wait again. */
+export function restore(graph: Graph, parent: string, now: number): void {
+  const todo = [parent];
+  while (todo.length > 0) {
+    const from = todo.pop()!;
+    for (const edge of graph.edgesFrom(from)) {
+      if (edge.done) continue;
+      const child = graph.get(edge.child);
+      if (!child || !cancelledByDependency(child)) continue;
+      graph.put({ ...child, status: 'blocked', lastError: null }, now);
+      todo.push(child.id);
+    }
+  }
+}
