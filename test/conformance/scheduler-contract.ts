@@ -703,8 +703,10 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         await waitUntil(() => others === 20, 5000, 'the unthrottled jobs');
         expect(starts.length).toBeLessThanOrEqual(3); // the throttled name did not hold the others back, nor run ahead
         await waitUntil(() => starts.length === 8, 10_000, 'all throttled jobs');
-        // Sliding window: no 400 ms span holds more than 3 starts; 8 starts need at least two full windows.
-        for (let i = 3; i < starts.length; i++) expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(400);
+        // Sliding window: no 400 ms span holds more than 3 starts; 8 starts need at least two full windows. The
+        // listener reads the clock just after the limiter did: a GC pause between the two (seen: 3 ms on a loaded
+        // machine) can make an earlier start look later, hence a few ms of slack; an unthrottled start is ~0 ms.
+        for (let i = 3; i < starts.length; i++) expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(390);
         expect(starts[7]! - t0).toBeGreaterThanOrEqual(800);
         expect(starts[7]! - t0).toBeLessThan(2500); // woken when the window frees, not a poll much later
         expect(() => s.define('x', async () => 1, { rateLimit: { max: 0, per: '1s' } })).toThrow(/options\.rateLimit\.max/);
