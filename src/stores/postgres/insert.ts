@@ -56,8 +56,15 @@ async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?
  * claim, a settle, a racing insert): asked again, the next statement sees what changed.
  */
 async function insertReplace(store: PostgresStore, job: NewJob, now: number, via?: Queryable): Promise<InsertResult> {
+  // Replacers of one key take turns (dedupe-lock.sql): only a claim, settle or cancel can still change the
+  // holder under the statement, and asking again then sees it.
+  const attempt = async (client: Queryable) => {
+    await store.run('dedupe-lock', [store.schema, `dedupe ${job.dedupeKey}`], client);
+    const [row] = await store.run<JobRow & { created: boolean }>('insert-replace', [JSON.stringify(toInput(job, now)), now, store.notifyChannel], client);
+    return row;
+  };
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const [row] = await store.run<JobRow & { created: boolean }>('insert-replace', [JSON.stringify(toInput(job, now)), now, store.notifyChannel], via);
+    const row = via ? await attempt(via) : await store.transaction(attempt);
     if (row && row.id !== null) return { job: toRecord(row), created: row.created };
   }
   throw new StoreError(`postgres insert failed: a job with replace kept racing other changes to the holder of its dedupe key`);

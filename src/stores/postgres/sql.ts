@@ -38,6 +38,7 @@ export type SqlName =
   | 'claim'
   | 'claim-jobs'
   | 'count'
+  | 'dedupe-lock'
   | 'flow-adopt'
   | 'flow-cascade'
   | 'flow-edges'
@@ -66,6 +67,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   claim: 'claim',
   'claim-jobs': 'claim',
   count: 'countJobs',
+  'dedupe-lock': 'insert',
   'flow-adopt': 'insertFlow',
   'flow-cascade': 'cancel',
   'flow-edges': 'insertFlow',
