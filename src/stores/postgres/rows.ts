@@ -41,7 +41,7 @@ export interface JobRow {
   lock_token: string | null;
   locked_by: string | null;
   locked_until: string | null;
-  /** Added by migration 017. */
+  /** Added by migration 016. */
   flow: JobRecord['flow'];
   waiting_for: number;
   created_at: string;

@@ -35,7 +35,7 @@ export interface JobRow {
   lock_token: string | null;
   locked_by: string | null;
   locked_until: number | null;
-  /** Added by migration 012. */
+  /** Added by migration 011. */
   flow: string | null;
   waiting_for: number;
   created_at: number;

@@ -1,4 +1,4 @@
--- hourglass on PostgreSQL, version 18: durable runs (docs/durable-steps.md, src/core/rules/steps.ts). Three new,
+-- hourglass on PostgreSQL, version 17: durable runs (docs/durable-steps.md, src/core/rules/steps.ts). Three new,
 -- empty tables; nothing is rewritten. Creating the foreign keys takes a short SHARE ROW EXCLUSIVE lock on jobs
 -- (it blocks writes to jobs until this migration commits, a few ms; reads go on). Entries and waits go with their
 -- job (ON DELETE CASCADE: remove() and prune() delete them through the primary key and waits_job).

@@ -1,4 +1,4 @@
--- hourglass on SQLite, version 13: durable runs (docs/durable-steps.md, src/core/rules/steps.ts). Three new tables,
+-- hourglass on SQLite, version 12: durable runs (docs/durable-steps.md, src/core/rules/steps.ts). Three new tables,
 -- nothing rewritten. Entries and waits go with their job (ON DELETE CASCADE: remove() and prune() delete them).
 --
 -- hourglass_steps: a job's memoised entries of its current cycle (ctx.step, ctx.sleep, ctx.waitForEvent), each

@@ -1,4 +1,4 @@
--- hourglass on SQLite, version 12: workflow graphs (Scheduler.flow, src/core/rules/flow.ts).
+-- hourglass on SQLite, version 11: workflow graphs (Scheduler.flow, src/core/rules/flow.ts).
 --
 -- The status 'blocked' joins the CHECK of hourglass_jobs.status. SQLite cannot ALTER a CHECK, and rebuilding
 -- the table would rewrite every row under the write lock; widening the list is a change that needs no row

@@ -1,4 +1,4 @@
--- hourglass on PostgreSQL, version 17: workflow graphs (Scheduler.flow, src/core/rules/flow.ts).
+-- hourglass on PostgreSQL, version 16: workflow graphs (Scheduler.flow, src/core/rules/flow.ts).
 --
 -- The status 'blocked' joins the CHECK on jobs.status: the old constraint is dropped and the wider one added
 -- NOT VALID, which takes a brief lock and reads no row (every stored row passes it anyway; new and updated
