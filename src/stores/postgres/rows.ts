@@ -19,9 +19,9 @@ export interface JobRow {
   repeat: JobRecord['repeat'];
   repeat_key: string | null;
   dedupe_key: string | null;
-  /** Added by migration 016. */
+  /** Added by migration 018. */
   dedupe_until: string | null;
-  /** Added by migration 016: the key of a newcomer queued behind a running job of it (replace), until it runs. */
+  /** Added by migration 018: the key of a newcomer queued behind a running job of it (replace), until it runs. */
   dedupe_waiting?: string | null;
   /** Added by migration 005. */
   label: string | null;

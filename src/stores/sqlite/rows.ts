@@ -15,7 +15,7 @@ export interface JobRow {
   repeat: string | null;
   repeat_key: string | null;
   dedupe_key: string | null;
-  /** Added by migration 011. */
+  /** Added by migration 013. */
   dedupe_until: number | null;
   /** Added by migration 003. */
   label: string | null;

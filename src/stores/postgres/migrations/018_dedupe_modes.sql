@@ -1,4 +1,4 @@
--- hourglass on PostgreSQL, version 16: dedupe modes (JobOptions.dedupeFor; see src/core/rules/dedupe.ts).
+-- hourglass on PostgreSQL, version 18: dedupe modes (JobOptions.dedupeFor; see src/core/rules/dedupe.ts).
 -- dedupe_until: the end of a job's dedupeFor period (created_at + dedupeFor); until then its dedupe key stays
 -- taken, even after the job finished. A nullable column without a default: catalog-only, instant.
 ALTER TABLE {{schema}}.jobs ADD COLUMN dedupe_until bigint;
