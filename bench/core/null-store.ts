@@ -50,7 +50,7 @@ export class NullStore implements Store {
       out.push({
         id: r.id, name: r.name, data: r.data, status: 'running', priority: r.priority, attempts: r.attempts + 1,
         maxAttempts: r.maxAttempts, backoff: r.backoff, timeoutMs: r.timeoutMs, repeat: r.repeat, repeatKey: r.repeatKey, trace: r.trace, group: r.group,
-        dedupeKey: r.dedupeKey, label: r.label, dueAt: r.dueAt, nextRunAt: r.nextRunAt, lastRunAt: request.now,
+        dedupeKey: r.dedupeKey, dedupeUntil: r.dedupeUntil, label: r.label, dueAt: r.dueAt, nextRunAt: r.nextRunAt, lastRunAt: request.now,
         lastFinishedAt: r.lastFinishedAt, lastError: r.lastError, lastErrorStack: r.lastErrorStack, result: r.result, flow: null, waitingFor: 0,
         progress: r.progress, lockedBy: request.workerId, lockedUntil: request.now + request.lockLifetimeMs,
         createdAt: r.createdAt, updatedAt: request.now, lockToken: request.lockToken,

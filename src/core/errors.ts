@@ -129,8 +129,9 @@ export class JobStateError extends HourglassError {
 }
 
 /**
- * trigger() (or requeueFailed) would bring a finished job back while another pending or running job holds its
- * dedupe key: two live holders of one key are never allowed, so nothing changes and this names the holder.
+ * trigger() (or requeueFailed) would bring a finished job back while another job holds its dedupe key (it is
+ * pending or running, or its dedupeFor period has not ended): two holders of one key are never allowed, so
+ * nothing changes and this names the holder.
  */
 export class DedupeConflictError extends JobStateError {
   readonly jobId: string;
@@ -138,7 +139,7 @@ export class DedupeConflictError extends JobStateError {
   readonly holderId: string;
   constructor(jobId: string, dedupeKey: string, holderId: string) {
     super(
-      `job ${jobId} cannot run again: job ${holderId} is pending or running with the same dedupe key ${JSON.stringify(dedupeKey)}`,
+      `job ${jobId} cannot run again: job ${holderId} holds the same dedupe key ${JSON.stringify(dedupeKey)} (it is pending or running, or within its dedupeFor period)`,
       'DEDUPE_CONFLICT',
     );
     this.jobId = jobId;

@@ -34,6 +34,9 @@ export function flowJobs(nodes: unknown, field: string, ctx: NormaliseContext): 
       // A blocked job holds no dedupe key; its release must never meet a live holder of it.
       throw new ValidationError(`${at}.dedupeKey`, job.dedupeKey, 'only a node without `after` may have a dedupeKey');
     }
+    // Dedupe modes (rules/dedupe.ts) are not defined for flow nodes: a node takes its key's live holder only.
+    if (job.dedupeForMs !== undefined && job.dedupeForMs !== null) throw new ValidationError(`${at}.dedupeFor`, (spec as { dedupeFor?: unknown }).dedupeFor, 'is not supported on a workflow node');
+    if (job.replace === true) throw new ValidationError(`${at}.replace`, true, 'is not supported on a workflow node');
     return { key, after: after ?? [], run: onDependencyFailure === 'run', job };
   });
   for (const [i, node] of parsed.entries()) {

@@ -23,6 +23,7 @@ export function toJob<T = unknown>(record: JobRecord, maxAttempts: number): Job<
     repeat: record.repeat,
     key: record.repeatKey,
     dedupeKey: record.dedupeKey,
+    dedupeUntil: date(record.dedupeUntil),
     label: record.label,
     dependencies: record.flow?.after ?? null,
     waitingFor: record.waitingFor,

@@ -11,6 +11,7 @@ import { firstOccurrence, jitterOffset, looksLikeCron, normaliseRepeat, parseJit
 import { parseWhen } from './time/when.js';
 import type { BackoffOptions, BackoffSpec, DefineOptions, Duration, EveryOptions, JobOptions, RepeatOptions, ScheduleSpec } from './types.js';
 import { assertInt, assertJson, assertName, assertOptionalString } from './validate.js';
+import { dedupeModes, oneOffModes } from './dedupe-options.js';
 
 export interface NormaliseContext {
   now: number;
@@ -24,7 +25,7 @@ export interface NormaliseContext {
   defaultMaxAttempts(name: string): number | null;
 }
 
-const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey', 'label', 'group'];
+const JOB_OPTION_KEYS = ['priority', 'attempts', 'backoff', 'timeout', 'dedupeKey', 'dedupeFor', 'replace', 'label', 'group'];
 const SPEC_KEYS = [...JOB_OPTION_KEYS, 'name', 'data', 'runAt', 'delay', 'repeat', 'key'];
 const EVERY_KEYS = [...JOB_OPTION_KEYS, 'timezone', 'key', 'catchUp', 'skipImmediate', 'startAt', 'jitter'];
 const DEFINE_KEYS = ['priority', 'concurrency', 'lockLimit', 'attempts', 'backoff', 'timeout', 'lockLifetime', 'shouldSaveResult', 'maxLostRuns', 'then', 'rateLimit', 'groupConcurrency'];
@@ -96,6 +97,7 @@ function jobOptions(o: JobOptions, field: string, name: string, ctx: NormaliseCo
     backoff: normaliseBackoff(o.backoff, `${field}.backoff`),
     timeoutMs: o.timeout === undefined ? null : parsePositiveDuration(o.timeout, `${field}.timeout`),
     dedupeKey: assertOptionalString(o.dedupeKey, `${field}.dedupeKey`) ?? null,
+    ...dedupeModes(o, field),
     label: assertLabel(o.label, `${field}.label`),
     group: assertGroup(o.group, `${field}.group`),
   };
@@ -137,7 +139,8 @@ export function fromSpec(spec: ScheduleSpec, field: string, ctx: NormaliseContex
   const key = assertOptionalString(s.key, `${field}.key`) ?? null;
   if (key !== null && !repeat) throw new ValidationError(`${field}.key`, key, 'is only for repeating jobs (give repeat too), use dedupeKey for one-off jobs');
   const jittered = repeat && s.runAt === undefined && s.delay === undefined ? runAt + jitterOffset(repeat, key ?? name, runAt) : runAt;
-  return { name, data, repeat, repeatKey: key, dueAt: runAt, nextRunAt: jittered, ...jobOptions(s, field, name, ctx) };
+  const job: NewJob = { name, data, repeat, repeatKey: key, dueAt: runAt, nextRunAt: jittered, ...jobOptions(s, field, name, ctx) };
+  return oneOffModes(job, s, field);
 }
 
 /** schedule(when, name, data?, options?) */
@@ -186,7 +189,7 @@ export function fromEvery(interval: unknown, name: unknown, data: unknown, optio
   }
   const first = o.startAt !== undefined ? parseWhen(o.startAt, 'options.startAt', ctx.now, ctx.timezone) : firstOccurrence(repeat, ctx.now, o.skipImmediate);
   const repeatKey = assertOptionalString(o.key, 'options.key') ?? jobName;
-  return {
+  const job: NewJob = {
     name: jobName,
     data: assertJson(data, 'data'),
     repeat,
@@ -196,4 +199,5 @@ export function fromEvery(interval: unknown, name: unknown, data: unknown, optio
     nextRunAt: o.startAt !== undefined ? first : first + jitterOffset(repeat, repeatKey, first),
     ...jobOptions(o, 'options', jobName, ctx),
   };
+  return oneOffModes(job, o, 'options');
 }

@@ -30,8 +30,13 @@ export interface JobRecord {
   repeat: RepeatSpec | null;
   /** Unique identity of a repeating job (every() upserts on it). */
   repeatKey: string | null;
-  /** Unique among pending and running jobs. */
+  /** Taken by at most one job at a time: a live one, or one within its dedupeFor period (rules/dedupe.ts). */
   dedupeKey: string | null;
+  /**
+   * The end of the job's dedupeFor period (createdAt + dedupeFor): until then its dedupeKey stays taken, even
+   * after it finished. Null: the key is taken only while the job is pending or running.
+   */
+  dedupeUntil: number | null;
   /** A name for people (HTTP's display name when it differs from the handler); never used to find a job. */
   label: string | null;
   /**
@@ -81,6 +86,16 @@ export interface NewJob {
   repeat: RepeatSpec | null;
   repeatKey: string | null;
   dedupeKey: string | null;
+  /**
+   * How long the dedupe key stays taken after the job is created (JobRecord.dedupeUntil = now + this); absent
+   * or null: only while it is live. Given only with a dedupeKey, and only for one-off jobs (no repeatKey).
+   */
+  dedupeForMs?: number | null;
+  /**
+   * With a dedupeKey, one-off jobs only: a pending holder of the key takes this job's data, due time and
+   * priority; a running one gets this job queued behind it (rules/dedupe.ts). Absent: false.
+   */
+  replace?: boolean;
   label: string | null;
   /** JobRecord.trace; absent is null. */
   trace?: string | null;
@@ -377,8 +392,10 @@ export interface Store {
   ping(): Promise<void>;
 
   /**
-   * Insert jobs in one atomic operation, in order. A job whose dedupeKey matches a pending or running job
-   * returns that job (created false). A job with a repeatKey that exists updates that job's name, data,
+   * Insert jobs in one atomic operation, in order. A job whose dedupeKey is taken (by a pending or running
+   * job, or by one whose dedupeUntil is after `now`: rules/dedupe.ts) returns that holder (created false);
+   * with `replace`, a pending one-off holder takes its data, due time and priority instead, and a running one
+   * gets the job inserted, queued behind it (claim() does not take it until no other job of its key runs). A job with a repeatKey that exists updates that job's name, data,
    * options and repeat; its nextRunAt/dueAt are replaced only when the repeat changed or the job had finished
    * (then it is pending again with attempts 0); created false.
    */
@@ -446,8 +463,9 @@ export interface Store {
   cancel(id: string, now: number): Promise<CancelResult | null>;
   /**
    * Run now: pending → nextRunAt = now; completed/failed/cancelled → pending, attempts 0, nextRunAt = now;
-   * running is left as it is. A finished job whose dedupeKey is held by another pending or running job is
-   * left as it is and the call throws DedupeConflictError (never two live holders of one key).
+   * running is left as it is. A finished job whose dedupeKey another job takes at `now` (pending, running, or
+   * within its dedupeFor period: rules/dedupe.ts) is left as it is and the call throws DedupeConflictError
+   * (never two holders of one key). A finished job within its own dedupeFor period is the holder: it runs again.
    */
   trigger(id: string, now: number): Promise<JobRecord | null>;
   /** Change fields of a job that is not running. Returns null when the id is unknown. */

@@ -55,6 +55,18 @@ export interface JobOptions {
   timeout?: Duration;
   /** While a job with this key is pending or running, scheduling again returns that job. */
   dedupeKey?: string;
+  /**
+   * With dedupeKey, one-off jobs only: the key stays taken this long after the job was created, even after it
+   * finished (throttling: at most one job per key per period). Scheduling again within the period returns
+   * that job, whatever its status. See docs/scheduling.md, "Dedupe, throttle and debounce".
+   */
+  dedupeFor?: Duration;
+  /**
+   * With dedupeKey, one-off jobs only: scheduling again while the key's job is still pending replaces its data,
+   * due time and priority (same id) instead of returning it unchanged; with `delay` that is a debounce ("run
+   * once, 5 s after the last call"). If that job is already running, this one is kept and runs after it.
+   */
+  replace?: boolean;
   /** A name for people, shown by the dashboard and the HTTP API (seed 003's job name beside its handler). */
   label?: string;
   /**
@@ -180,6 +192,8 @@ export interface Job<T = unknown> {
   /** Identity of a repeating job created by every() (or schedule with repeat and key). */
   key: string | null;
   dedupeKey: string | null;
+  /** Until when dedupeKey stays taken after the job finished (JobOptions.dedupeFor); null: only while live. */
+  dedupeUntil: Date | null;
   /** A name for people (JobOptions.label); null when none was given. */
   label: string | null;
   /** A workflow node's dependencies (flow(): the keys of `after` → their job ids); null for other jobs. */

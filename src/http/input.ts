@@ -3,6 +3,7 @@
  * client wrote it (`maxAttempts`, `schedule`, `runAt`), not the core's option names, and unknown fields are
  * refused: a typo such as `maxAtempts` must not silently fall back to a default.
  */
+import { dedupeModes } from '../core/dedupe-options.js';
 import { ValidationError } from '../core/errors.js';
 import { JOB_ORDER_FIELDS } from '../core/rules/query.js';
 import { repeatFromText } from '../core/scheduler.js';
@@ -27,6 +28,10 @@ export interface CreateJobInput {
   runAt: number | undefined;
   priority: number | undefined;
   dedupeKey: string | undefined;
+  /** ms (JobOptions.dedupeFor), checked here so a bad value names the body's field. */
+  dedupeFor: number | undefined;
+  /** JobOptions.replace (a debounce with runAt), checked here too. */
+  replace: true | undefined;
   /** The job's group (JobOptions.group). */
   group: string | undefined;
 }
@@ -64,7 +69,7 @@ export const MAX_BULK_IDS = 1000;
 /** Longest ?q= search text. */
 export const MAX_SEARCH_LENGTH = 200;
 
-const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey', 'group'];
+const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey', 'dedupeFor', 'replace', 'group'];
 const UPDATE_FIELDS = ['schedule', 'timezone', 'data', 'maxAttempts', 'priority', 'runAt'];
 const LIST_PARAMS = ['status', 'name', 'q', 'counts', 'sort', 'dir', 'limit', 'offset'];
 export const DEFAULT_LIMIT = 100;
@@ -87,8 +92,24 @@ export function parseCreateJob(body: unknown, now: number, defaultTimezone: stri
     runAt: given(b.runAt) ? parseRunAt(b.runAt, now, zone) : undefined,
     priority: given(b.priority) ? parsePriority(b.priority as never, 'priority') : undefined,
     dedupeKey: assertOptionalString(b.dedupeKey, 'dedupeKey'),
+    dedupeFor: given(b.dedupeFor) ? oneOffDedupeFor(b) : undefined,
+    replace: given(b.replace) ? oneOffReplace(b) : undefined,
     group: assertGroup(b.group, 'group') ?? undefined,
   };
+}
+
+/** dedupeFor in ms, for a one-off job only (a repeating job is kept by its key already). */
+function oneOffDedupeFor(b: Record<string, unknown>): number | undefined {
+  const ms = dedupeModes(b, '').dedupeForMs ?? undefined;
+  if (given(b.schedule)) throw new ValidationError('dedupeFor', b.dedupeFor, 'is only for one-off jobs (a job with a schedule is kept by its name already)');
+  return ms;
+}
+
+/** replace, for a one-off job only (every() already updates a scheduled job by its name). */
+function oneOffReplace(b: Record<string, unknown>): true | undefined {
+  const replace = dedupeModes({ dedupeKey: b.dedupeKey, replace: b.replace }, '').replace === true ? true : undefined;
+  if (replace && given(b.schedule)) throw new ValidationError('replace', b.replace, 'is only for one-off jobs (a job with a schedule is kept by its name already)');
+  return replace;
 }
 
 /** PUT /jobs/:id: only the fields given change; `schedule: null` makes a repeating job a one-off. */

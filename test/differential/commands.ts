@@ -30,6 +30,10 @@ export interface JobSpec {
   timeoutMs: number | null;
   /** The enqueuing call's trace context (absent in older recorded sequences: null). */
   trace?: string | null;
+  /** NewJob.dedupeForMs, given only with a dedupe key and no repeat key (absent in older sequences: null). */
+  dedupeFor?: number | null;
+  /** NewJob.replace, given only with a dedupe key and no repeat key (absent in older sequences: false). */
+  replace?: boolean;
   /** The job's group (absent in older recorded sequences: null); the runner makes it unique to the sequence. */
   group?: string | null;
 }
@@ -111,6 +115,9 @@ const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   label: fc.constantFrom(null, null, 'people'),
   timeoutMs: fc.constantFrom(null, null, 2000),
   trace: fc.constantFrom(null, null, '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'),
+  // Periods that end within a sequence (advance steps up to 40 s) and one that outlives most of it.
+  dedupeFor: fc.constantFrom(null, null, 3000, 60_000),
+  replace: fc.constantFrom(false, true),
   // Half the jobs in one of three groups, so rotations, group caps and ungrouped jobs meet in one claim.
   group: fc.constantFrom(null, null, null, 'g1', 'g2', 'g3'),
 });

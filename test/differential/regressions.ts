@@ -7,6 +7,21 @@ import type { Command } from './commands.js';
 
 export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
   {
+    caught: 'merge of groups and dedupe modes: a grouped newcomer queued behind a running job of its key (replace) is skipped before the rotation, taking no turn or room under groupConcurrency, and a group whose only due job waits is served once the key frees',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g1' }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k2', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g3' }] },
+      { kind: 'claim', limit: 2, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g1', replace: true }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k2', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g3', replace: true }] },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g1' }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g2' }] },
+      { kind: 'claim', limit: 4, names: null, caps: [{ name: 'a', groupConcurrency: 2 }], lifetime: 30000, combine: false },
+      { kind: 'claim', limit: 4, names: null, caps: [{ name: 'a', groupConcurrency: 2 }], lifetime: 30000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }, { pick: 1, outcome: 'success', maxAttempts: 1, stale: false }] },
+      { kind: 'claim', limit: 4, names: null, caps: [{ name: 'a', groupConcurrency: 2 }], lifetime: 30000, combine: false },
+      { kind: 'advance', ms: 1000 },
+      { kind: 'claim', limit: 4, names: null, caps: [{ name: 'a', groupConcurrency: 2 }], lifetime: 30000, combine: false },
+    ],
+  },
+  {
     caught: 'Postgres wrote the history records of lost runs in no particular order (prune takes them by insertion)',
     commands: [
       { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
@@ -19,6 +34,20 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'claim', limit: 0, names: null, caps: [], lifetime: 1000, combine: false },
       { kind: 'prune', history: 0, limit: 1 },
       { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+    ],
+  },
+  {
+    caught: 'two finished jobs within their dedupeFor periods (a replace newcomer had one too): every store must answer the one whose period ends last',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, dedupeFor: 60000 }] },
+      { kind: 'claim', limit: 1, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, dedupeFor: 3000, replace: true }] },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+      { kind: 'claim', limit: 1, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, dedupeFor: null }] },
+      { kind: 'trigger', pick: 1 },
+      { kind: 'trigger', pick: 0 },
     ],
   },
   {

@@ -120,7 +120,8 @@ export class Pair {
           const flow: FlowJob['flow'] = { key: `n${i}` };
           if (node.run) flow.onDependencyFailure = 'run';
           if (command.nodes.some((other) => other.after.includes(i))) flow.dependents = true;
-          return { ...newJob(node.spec, now, this.groupPrefix), flow, after: node.after };
+          // A flow node has no dedupe modes (core/flow.ts refuses dedupeFor and replace on one).
+          return { ...newJob({ ...node.spec, dedupeFor: null, replace: false }, now, this.groupPrefix), flow, after: node.after };
         });
         return (store) => store.insertFlow(jobs, now);
       }
@@ -330,6 +331,8 @@ function newJob(spec: JobSpec, now: number, groupPrefix: string): NewJob {
     repeat: spec.repeatKey === null ? null : { every: spec.every },
     repeatKey: spec.repeatKey,
     dedupeKey: spec.dedupeKey,
+    ...(spec.dedupeKey !== null && spec.repeatKey === null && spec.dedupeFor ? { dedupeForMs: spec.dedupeFor } : {}),
+    ...(spec.dedupeKey !== null && spec.repeatKey === null && spec.replace ? { replace: true } : {}),
     label: spec.label,
     trace: spec.trace ?? null,
     group: spec.group ? groupPrefix + spec.group : null,

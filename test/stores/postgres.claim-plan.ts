@@ -89,6 +89,19 @@ export function describePostgresClaimPlan(skip: boolean): void {
       await dropSchema(schema);
     });
 
+    /** The claim's plan for `r` (pages read, and one line per node), run for real in a transaction rolled back after. */
+    async function planOf(r: ClaimRequest): Promise<{ pages: number; text: string }> {
+      const params = claimParams(r, channelFor(schema)).values.map((v) => (v === null ? 'NULL' : `'${JSON.stringify(v).replace(/^\[(.*)\]$/, '{$1}').replace(/^"(.*)"$/, '$1')}'`));
+      await client.query('BEGIN');
+      try {
+        const result = await client.query(`EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) EXECUTE claim_plan(${params.join(', ')})`);
+        const plan = (result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan;
+        return { pages: pagesOf(plan), text: describePlan(plan as PlanNode & Record<string, unknown>) };
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    }
+
     /** Pages the claim reads for `r`, run for real in a transaction rolled back after. */
     async function pagesRead(r: ClaimRequest): Promise<number> {
       const params = claimParams(r, channelFor(schema)).values.map((v) => (v === null ? 'NULL' : `'${JSON.stringify(v).replace(/^\[(.*)\]$/, '{$1}').replace(/^"(.*)"$/, '$1')}'`));
@@ -135,6 +148,27 @@ export function describePostgresClaimPlan(skip: boolean): void {
         ['claim_jobs', ['jit=off', 'plan_cache_mode=force_generic_plan']],
         ['settle_and_claim', ['jit=off', 'plan_cache_mode=force_generic_plan']],
       ]);
+    });
+
+    it('steps over jobs queued behind their dedupe key with one seek each, and takes the free ones (replace)', async () => {
+      // 50 keys whose job runs and has a newcomer queued behind it (replace), due before 5 jobs of free keys.
+      const keys = Array.from({ length: 50 }, (_, i) => `key${i}`);
+      await store.insert(keys.map((key) => newJob('k', { dedupeKey: key, nextRunAt: T0 - 9 })), T0);
+      expect(await store.claim(request({ names: ['k'], limit: 50 }))).toHaveLength(50);
+      const queued = await store.insert(keys.map((key) => newJob('k', { dedupeKey: key, replace: true, nextRunAt: T0 - 8 })), T0);
+      expect(queued.every((r) => r.created && r.job.status === 'pending')).toBe(true);
+      const free = await store.insert(Array.from({ length: 5 }, (_, i) => newJob('k', { dedupeKey: `free${i}`, nextRunAt: T0 - 7 })), T0);
+      // Cancelled jobs kept for history, keyed: the held check must seek jobs_dedupe_held (only those still
+      // holding a run's lock), not walk the cancelled range of the retention index.
+      await adminQuery(`UPDATE "${schema}".jobs SET status = 'cancelled', dedupe_key = 'old' || id WHERE name = 'c'`);
+      await adminQuery(`ANALYZE "${schema}".jobs`);
+      const { pages, text } = await planOf(request({ names: ['k'] }));
+      // Each queued job costs a seek into jobs_dedupe (and one into jobs_dedupe_held); nothing scans the table.
+      expect(text).toMatch(/Index (Only )?Scan .*jobs_dedupe /);
+      expect(text).toMatch(/Index (Only )?Scan .*jobs_dedupe_held /);
+      expect(text).not.toMatch(/Seq Scan[^\n]* jobs /);
+      expect(pages).toBeLessThan(250 + 50 * 12);
+      expect((await store.claim(request({ names: ['k'] }))).map((j) => j.id)).toEqual(free.map((r) => r.job.id));
     });
   });
 }

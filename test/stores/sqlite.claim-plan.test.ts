@@ -65,4 +65,14 @@ describe('sqlite: the claim is flat at any backlog', () => {
     expect(steps[0]).toMatch(search);
     expect(steps.join('\n')).not.toMatch(/TEMP B-TREE|^SCAN hourglass_jobs/m);
   });
+
+  it.each([
+    ['claim-level.sql', { name: 'a', priority: 0, now: T0, limit: 10 }],
+    ['claim-level-any.sql', { priority: 0, now: T0, limit: 10, skip: '[]' }],
+  ])('%s asks whether a keyed job waits for its dedupe key with one seek per index (replace)', (file, params) => {
+    const steps = plan(file, params).join('\n');
+    expect(steps).toMatch(/^SEARCH o USING INDEX hourglass_jobs_dedupe_live \(dedupe_key=\?/m);
+    expect(steps).toMatch(/^SEARCH o USING INDEX hourglass_jobs_dedupe_held \(dedupe_key=\? AND locked_until>\?\)$/m);
+    expect(steps).not.toMatch(/^SCAN o/m);
+  });
 });

@@ -53,6 +53,13 @@ describe('sqlite: the grouped claim is flat with 10,000 groups', () => {
     expect((performance.now() - started) / 20).toBeLessThan(50);
   });
 
+  it('claim-group-level.sql asks whether a keyed job waits for its dedupe key with one seek per index (replace)', () => {
+    const steps = plan('claim-group-level.sql', { name: 'a', grp: 'big', priority: 0, now: T0, limit: 10 }).join('\n');
+    expect(steps).toMatch(/^SEARCH o USING INDEX hourglass_jobs_dedupe_live \(dedupe_key=\?/m);
+    expect(steps).toMatch(/^SEARCH o USING INDEX hourglass_jobs_dedupe_held \(dedupe_key=\? AND locked_until>\?\)$/m);
+    expect(steps).not.toMatch(/^SCAN o/m);
+  });
+
   it.each([
     ['group-rotation.sql', { name: 'a', served: -1, grp: '', limit: 64 }, /^SEARCH hourglass_groups USING (COVERING )?INDEX hourglass_groups_rotation \(name=\? AND \(served,grp\)>\(\?,\?\)\)$/],
     ['group-promote.sql', { name: 'a', now: T0 }, /^SEARCH hourglass_groups USING (COVERING )?INDEX hourglass_groups_wake \(name=\? AND wake_at>\? AND wake_at<\?\)$/],
@@ -60,6 +67,7 @@ describe('sqlite: the grouped claim is flat with 10,000 groups', () => {
     ['claim-group-level.sql', { name: 'a', grp: 'big', priority: 0, now: T0, limit: 10 }, /^SEARCH hourglass_jobs USING (COVERING )?INDEX hourglass_jobs_claim_group \(name=\? AND job_group=\? AND priority=\? AND next_run_at<\?\)$/],
     ['group-slots.sql', { name: 'a', grp: 'big', now: T0 }, /^SEARCH hourglass_jobs USING (COVERING )?INDEX hourglass_jobs_group_slots \(name=\? AND job_group=\?\)$/],
     ['group-stamp.sql', {}, /^SEARCH hourglass_groups USING COVERING INDEX hourglass_groups_served$/],
+    ['group-next-due.sql', { name: 'a', grp: 'big', priority: 0 }, /^SEARCH hourglass_jobs USING (COVERING )?INDEX hourglass_jobs_claim_group \(name=\? AND job_group=\? AND priority=\?\)$/],
     ['group-names.sql', { after: '' }, /^SEARCH hourglass_groups USING (COVERING )?(PRIMARY KEY|INDEX sqlite_autoindex_hourglass_groups_1) \(name>\?\)$/],
     ['claim-level.sql', { name: 'a', priority: 0, now: T0, limit: 10 }, /^SEARCH hourglass_jobs USING (COVERING )?INDEX hourglass_jobs_claim_name \(name=\? AND priority=\? AND <expr>=\? AND next_run_at<\?\)$/],
   ])('%s seeks its index and never sorts', (file, params, search) => {

@@ -8,7 +8,9 @@
  *     recently served first (`served`, a stamp the store keeps per (name, group); 0 = never served), ties by
  *     group in code point order (the byte order of UTF-8, as SQLite's BINARY, Postgres's "C" collation and
  *     Redis's sorted sets compare);
- *   - round robin: each visit offers the group's best due job (claim order: priority, due time, insertion),
+ *   - round robin: each visit offers the group's best due job (claim order: priority, due time, insertion;
+ *     a job waiting behind its dedupe key, rules/dedupe.ts waitsForKey, is not due for this: it is skipped
+ *     before the rotation as in the ungrouped claim, and takes no turn or cap),
  *     skipping a group whose jobs taking a slot (claim.ts takesSlot) plus those already offered reach the
  *     name's `groupConcurrency`; rounds go on until `want` jobs are offered or no group has one left.
  *
@@ -31,7 +33,11 @@ export interface RotationGroup<T> {
   served: number;
   /** Its jobs taking a slot now (claim.ts takesSlot), counted against groupConcurrency. */
   running: number;
-  /** Its due pending jobs, in claim order. */
+  /**
+   * Its due pending jobs that may start, in claim order: not those queued behind another job of their dedupe
+   * key (rules/dedupe.ts waitsForKey), which are left out before the rotation, so a waiting job takes no turn
+   * and no room under the cap, and a group whose due jobs all wait is not visited.
+   */
   due: T[];
   /** The most it may be offered besides the cap (its room in a per-group rate window, rules/rate.ts). */
   limit?: number;

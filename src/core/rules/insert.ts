@@ -1,12 +1,14 @@
 /**
  * The rules of insert, written once (see claim.ts for how stores use them). For each job of a batch, in
  * order (a job sees the ones inserted before it in the same batch):
- *   1. dedupe: a `dedupeKey` held by a live job (pending or running) other than the job's own repeating job
- *      returns that holder unchanged (created false). Never two live holders of one key.
+ *   1. dedupe: a `dedupeKey` taken by a job (rules/dedupe.ts: live, or within its dedupeFor period) other than
+ *      the job's own repeating job returns that holder unchanged (created false); with `replace`, a pending
+ *      holder is replaced instead, and a running one gets the new job queued behind it (rules/dedupe.ts).
  *   2. repeat upsert: a `repeatKey` that exists updates that job (upsertedRecord), created false.
  *   3. otherwise a new pending job (newRecord), created true.
  */
 import type { JobRecord, NewJob } from '../store.js';
+import { dedupeUntilOf } from './dedupe.js';
 
 export const FINISHED: ReadonlySet<JobRecord['status']> = new Set(['completed', 'failed', 'cancelled']);
 export const LIVE: ReadonlySet<JobRecord['status']> = new Set(['pending', 'running']);
@@ -14,14 +16,24 @@ export const LIVE: ReadonlySet<JobRecord['status']> = new Set(['pending', 'runni
 export type InsertDecision =
   | { kind: 'existing'; job: JobRecord }
   | { kind: 'upsert'; job: JobRecord }
+  /** `replace`: the pending holder takes the new data, due time and priority (rules/dedupe.ts replacedRecord). */
+  | { kind: 'replace'; job: JobRecord }
   | { kind: 'insert' };
 
 /**
- * What happens to `job`, given the job holding its repeat key (if any) and the live job holding its dedupe
- * key (if any).
+ * What happens to `job`, given the job holding its repeat key (if any) and the job taking its dedupe key at
+ * the insert's `now` (rules/dedupe.ts takesKey), if any.
  */
 export function decideInsert(job: NewJob, repeatHolder: JobRecord | null, dedupeHolder: JobRecord | null): InsertDecision {
-  if (dedupeHolder !== null && dedupeHolder.id !== repeatHolder?.id) return { kind: 'existing', job: dedupeHolder };
+  if (dedupeHolder !== null && dedupeHolder.id !== repeatHolder?.id) {
+    // replace (rules/dedupe.ts): a pending one-off holder is replaced; a running one gets a newcomer queued
+    // behind it. A finished holder (within its dedupeFor period) and a repeating one come back unchanged.
+    if (job.replace === true && job.repeatKey === null && dedupeHolder.repeatKey === null) {
+      if (dedupeHolder.status === 'pending') return { kind: 'replace', job: dedupeHolder };
+      if (dedupeHolder.status === 'running') return { kind: 'insert' };
+    }
+    return { kind: 'existing', job: dedupeHolder };
+  }
   if (repeatHolder !== null) return { kind: 'upsert', job: repeatHolder };
   return { kind: 'insert' };
 }
@@ -41,6 +53,7 @@ export function newRecord(id: string, job: NewJob, now: number): JobRecord {
     repeat: job.repeat,
     repeatKey: job.repeatKey,
     dedupeKey: job.dedupeKey,
+    dedupeUntil: dedupeUntilOf(job, now),
     label: job.label ?? null,
     trace: job.trace ?? null,
     group: job.group ?? null,

@@ -89,9 +89,11 @@ export function cancelledRecord(job: JobRecord, now: number): JobRecord | null {
 /**
  * Trigger (run now): a pending job becomes due now; a finished one starts a fresh cycle (attempts 0) due now
  * (blocked again if it still waits for dependencies, and its cascade-cancelled dependents too: flow.ts restore),
- * unless another live job holds its dedupe key (DedupeConflictError, nothing changes); a running one is left
+ * unless another job takes its dedupe key (DedupeConflictError, nothing changes); a running one is left
  * alone (null). The lock is dropped: a job cancelled while it ran still carries that run's token, which must
- * not settle the new run. `dedupeHolder` is the live job holding job.dedupeKey, if any.
+ * not settle the new run. `dedupeHolder` is the job taking job.dedupeKey at `now` (rules/dedupe.ts takesKey),
+ * if any: a finished job still within its own dedupeFor period is that holder, so it runs again (the same job,
+ * never a second holder); its period is not renewed (it counts from creation).
  */
 export function triggeredRecord(job: JobRecord, dedupeHolder: JobRecord | null, now: number): { record: JobRecord; dropLock: true } | null {
   // A blocked job waits for its dependencies (rules/flow.ts); a trigger does not run it without them.

@@ -39,6 +39,8 @@ function create(scheduler: Scheduler, input: CreateJobInput): Promise<Job> {
     attempts: input.maxAttempts,
     priority: input.priority,
     dedupeKey: input.dedupeKey,
+    ...(input.dedupeFor !== undefined ? { dedupeFor: input.dedupeFor } : {}),
+    ...(input.replace !== undefined ? { replace: input.replace } : {}),
     ...(input.group !== undefined ? { group: input.group } : {}),
     // The display name, when it is not the handler's: kept on the job as its label.
     ...(input.name !== input.handler ? { label: input.name } : {}),

@@ -9,6 +9,7 @@
  */
 import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
+import { keyHolderOf, replacedRecord, waitsForKey } from '../../core/rules/dedupe.js';
 import { adoptedFlow, cascade, completed, misordered, restore, type Edge, type Graph } from '../../core/rules/flow.js';
 import { rotation, servedOrder } from '../../core/rules/groups.js';
 import { rateKey, rateRoom } from '../../core/rules/rate.js';
@@ -145,13 +146,29 @@ export class MemoryStore implements Store {
     this.history_.push({ seq, jobId, text: JSON.stringify({ ...entry, id: String(seq), jobId }) });
   }
 
+  /**
+   * The newest live job of a dedupe key (insertFlow: a node whose key a live job holds is that job). With replace
+   * a key can have two live jobs, a running one and a newcomer queued behind it: the newcomer, as insert answers.
+   */
   private liveHolder(dedupeKey: string | null): JobRecord | null {
     if (dedupeKey === null) return null;
+    let holder: JobRecord | null = null;
     for (const row of this.jobs.values()) {
       const record = this.read(row);
-      if (record.dedupeKey === dedupeKey && LIVE.has(record.status)) return record;
+      if (record.dedupeKey === dedupeKey && LIVE.has(record.status)) holder = record;
     }
-    return null;
+    return holder;
+  }
+
+  /** The job holding a dedupe key at `now` (rules/dedupe.ts keyHolderOf), if any. */
+  private keyHolder(dedupeKey: string | null, now: number): JobRecord | null {
+    if (dedupeKey === null) return null;
+    const keyed: JobRecord[] = [];
+    for (const row of this.jobs.values()) {
+      const record = this.read(row);
+      if (record.dedupeKey === dedupeKey) keyed.push(record);
+    }
+    return keyHolderOf(keyed, now);
   }
 
   private repeatHolder(repeatKey: string | null): JobRecord | null {
@@ -172,8 +189,12 @@ export class MemoryStore implements Store {
   async insert(jobs: NewJob[], now: number): Promise<InsertResult[]> {
     const results = jobs.map((job): InsertResult => {
       const copy = JSON.parse(encodeNew(job)) as NewJob;
-      const decision = decideInsert(copy, this.repeatHolder(copy.repeatKey), this.liveHolder(copy.dedupeKey));
+      const decision = decideInsert(copy, this.repeatHolder(copy.repeatKey), this.keyHolder(copy.dedupeKey, now));
       if (decision.kind === 'existing') return { job: decision.job, created: false };
+      if (decision.kind === 'replace') {
+        this.write(replacedRecord(decision.job, copy, now), this.jobs.get(decision.job.id)!.lockToken);
+        return { job: this.read(this.jobs.get(decision.job.id)!), created: false };
+      }
       if (decision.kind === 'upsert') {
         const record = upsertedRecord(decision.job, copy, now);
         // A finished job starts a new cycle without its old run's lease (rules/insert.ts).
@@ -239,6 +260,8 @@ export class MemoryStore implements Store {
     const running = new Map<string, number>();
     const groupRunning = new Map<string, number>();
     const candidates: (JobRecord & { seq: number })[] = [];
+    const keyed: (JobRecord & { seq: number })[] = [];
+    const dueJobs: (JobRecord & { seq: number })[] = [];
     /** Due grouped jobs by name, then group, in insertion order (sorted below). */
     const grouped = new Map<string, Map<string, (JobRecord & { seq: number })[]>>();
     for (const row of this.jobs.values()) {
@@ -247,12 +270,19 @@ export class MemoryStore implements Store {
         running.set(record.name, (running.get(record.name) ?? 0) + 1);
         if (record.group !== null) groupRunning.set(groupKey(record.name, record.group), (groupRunning.get(groupKey(record.name, record.group)) ?? 0) + 1);
       }
-      if (!claimable(record, request, this.paused)) continue;
-      if (record.group === null) candidates.push({ ...record, seq: row.seq });
+      if (record.dedupeKey !== null) keyed.push({ ...record, seq: row.seq });
+      if (claimable(record, request, this.paused)) dueJobs.push({ ...record, seq: row.seq });
+    }
+    // A job queued behind another of its dedupe key (rules/dedupe.ts waitsForKey) is not a candidate, grouped
+    // or not: it is left out before the rotation, so it takes no group's turn or cap (rules/groups.ts). Judged
+    // on the jobs as they were before this claim takes any, as the stores' statements do.
+    for (const record of dueJobs) {
+      if (waitsForKey(record, keyed, now)) continue;
+      if (record.group === null) candidates.push(record);
       else {
         const groups = grouped.get(record.name) ?? new Map<string, (JobRecord & { seq: number })[]>();
         grouped.set(record.name, groups);
-        groups.set(record.group, [...(groups.get(record.group) ?? []), { ...record, seq: row.seq }]);
+        groups.set(record.group, [...(groups.get(record.group) ?? []), record]);
       }
     }
     const roomOf = (name: string, group: string | null): number => {
@@ -372,7 +402,7 @@ export class MemoryStore implements Store {
   async trigger(id: string, now: number): Promise<JobRecord | null> {
     const job = this.held(id);
     if (!job) return null;
-    const outcome = triggeredRecord(job.record, this.liveHolder(job.record.dedupeKey), now);
+    const outcome = triggeredRecord(job.record, this.keyHolder(job.record.dedupeKey, now), now);
     if (!outcome) return job.record;
     if (triggerStartsCycle(job.record)) this.steps.delete(id);
     this.write(outcome.record, null);

@@ -29,7 +29,7 @@ export async function insertFlow(store: PostgresStore, jobs: FlowJob[], now: num
 async function insertGraph(store: PostgresStore, jobs: FlowJob[], now: number, client: Queryable): Promise<InsertResult[]> {
   const keys = [...new Set(jobs.flatMap((job) => (job.dedupeKey !== null ? [job.dedupeKey] : [])))];
   const holders = new Map<string, JobRecord>();
-  if (keys.length > 0) for (const row of await store.run<JobRow>('flow-holders', [keys], client)) holders.set(row.dedupe_key!, toRecord(row));
+  if (keys.length > 0) for (const row of await store.run<JobRow>('flow-holders', [keys], client)) holders.set((row.dedupe_key ?? row.dedupe_waiting)!, toRecord(row));
   // Which nodes are new: a node whose key a live job (stored, or an earlier node) holds is that job.
   const taken = new Map<string, number>();
   const fresh = jobs.map((job, i) => {

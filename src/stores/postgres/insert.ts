@@ -8,6 +8,7 @@
  *     again (the failed statement changed nothing), and the new statement returns that holder.
  */
 import { StoreError } from '../../core/errors.js';
+import { dedupeUntilOf } from '../../core/rules/dedupe.js';
 import type { InsertResult, NewJob } from '../../core/store.js';
 import { isDedupeRace } from './errors.js';
 import { jsonParam, toRecord, type JobRow } from './rows.js';
@@ -33,10 +34,11 @@ export async function insertJobs(store: PostgresStore, jobs: NewJob[], now: numb
 }
 
 async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?: Queryable): Promise<InsertResult[]> {
+  if (jobs.length === 1 && jobs[0]!.replace === true) return [await insertReplace(store, jobs[0]!, now, via)];
   const results: (InsertResult | undefined)[] = new Array(jobs.length);
   let todo = jobs.map((_, i) => i);
   for (let round = 0; round < MAX_ROUNDS && todo.length > 0; round++) {
-    const payload = JSON.stringify(todo.map((i) => toInput(jobs[i]!)));
+    const payload = JSON.stringify(todo.map((i) => toInput(jobs[i]!, now)));
     const rows = await store.run<JobRow & { ord: string | null; created: boolean }>('insert', [payload, now, store.notifyChannel], via);
     for (const row of rows) {
       if (row.ord === null) continue;
@@ -49,7 +51,26 @@ async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?
   return results as InsertResult[];
 }
 
-function toInput(job: NewJob) {
+/**
+ * One job with `replace` (sql/insert-replace.sql). No row back means the holder changed under the statement (a
+ * claim, a settle, a racing insert): asked again, the next statement sees what changed.
+ */
+async function insertReplace(store: PostgresStore, job: NewJob, now: number, via?: Queryable): Promise<InsertResult> {
+  // Replacers of one key take turns (dedupe-lock.sql): only a claim, settle or cancel can still change the
+  // holder under the statement, and asking again then sees it.
+  const attempt = async (client: Queryable) => {
+    await store.run('dedupe-lock', [store.schema, `dedupe ${job.dedupeKey}`], client);
+    const [row] = await store.run<JobRow & { created: boolean }>('insert-replace', [JSON.stringify(toInput(job, now)), now, store.notifyChannel], client);
+    return row;
+  };
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const row = via ? await attempt(via) : await store.transaction(attempt);
+    if (row && row.id !== null) return { job: toRecord(row), created: row.created };
+  }
+  throw new StoreError(`postgres insert failed: a job with replace kept racing other changes to the holder of its dedupe key`);
+}
+
+function toInput(job: NewJob, now: number) {
   return {
     name: job.name,
     data: jsonParam(job.data),
@@ -60,6 +81,7 @@ function toInput(job: NewJob) {
     repeat: job.repeat,
     repeat_key: job.repeatKey,
     dedupe_key: job.dedupeKey,
+    dedupe_until: dedupeUntilOf(job, now),
     label: job.label ?? null,
     trace: job.trace ?? null,
     grp: job.group ?? null,
@@ -69,7 +91,8 @@ function toInput(job: NewJob) {
 }
 
 /**
- * Cut the batch where one statement could not apply it as the jobs in order would (each job sees the ones
+ * Cut the batch where one statement could not apply it as the jobs in order would (and around each job with
+ * `replace`, applied by its own statement) (each job sees the ones
  * before it, src/core/rules/insert.ts): before a job whose repeat key already appeared in the current run (an
  * upsert may not touch a row twice); before a job with a dedupe key once the run holds a repeating job (its
  * upsert may take, free or revive a dedupe key, which the same statement would not see); and before a
@@ -82,6 +105,14 @@ function splitRuns(jobs: NewJob[]): NewJob[][] {
   let repeats = new Set<string>();
   let dedupes = new Set<string>();
   for (const job of jobs) {
+    // A job with replace is a run of its own (sql/insert-replace.sql), and so is whatever follows it.
+    if (job.replace === true) {
+      if (runs[runs.length - 1]!.length === 0) runs.pop();
+      runs.push([job], []);
+      repeats = new Set();
+      dedupes = new Set();
+      continue;
+    }
     const cut =
       (job.repeatKey !== null && repeats.has(job.repeatKey)) ||
       (job.dedupeKey !== null && repeats.size > 0) ||
@@ -95,5 +126,6 @@ function splitRuns(jobs: NewJob[]): NewJob[][] {
     if (job.dedupeKey !== null) dedupes.add(job.dedupeKey);
     runs[runs.length - 1]!.push(job);
   }
+  if (runs.length > 1 && runs[runs.length - 1]!.length === 0) runs.pop();
   return runs;
 }

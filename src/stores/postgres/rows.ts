@@ -19,6 +19,10 @@ export interface JobRow {
   repeat: JobRecord['repeat'];
   repeat_key: string | null;
   dedupe_key: string | null;
+  /** Added by migration 018. */
+  dedupe_until: string | null;
+  /** Added by migration 018: the key of a newcomer queued behind a running job of it (replace), until it runs. */
+  dedupe_waiting?: string | null;
   /** Added by migration 005. */
   label: string | null;
   /** Added by migration 012. */
@@ -74,7 +78,8 @@ export function toRecord(row: JobRow): JobRecord {
     timeoutMs: numOrNull(row.timeout_ms),
     repeat: row.repeat ?? null,
     repeatKey: row.repeat_key,
-    dedupeKey: row.dedupe_key,
+    dedupeKey: row.dedupe_key ?? row.dedupe_waiting ?? null,
+    dedupeUntil: row.dedupe_until === undefined ? null : numOrNull(row.dedupe_until),
     label: row.label ?? null,
     trace: row.trace ?? null,
     group: row.grp ?? null,

@@ -38,6 +38,7 @@ export type SqlName =
   | 'claim'
   | 'claim-jobs'
   | 'count'
+  | 'dedupe-lock'
   | 'flow-adopt'
   | 'flow-cascade'
   | 'flow-edges'
@@ -49,6 +50,7 @@ export type SqlName =
   | 'heartbeat'
   | 'history'
   | 'insert'
+  | 'insert-replace'
   | 'list-processes'
   | 'progress'
   | 'put-process'
@@ -65,6 +67,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   claim: 'claim',
   'claim-jobs': 'claim',
   count: 'countJobs',
+  'dedupe-lock': 'insert',
   'flow-adopt': 'insertFlow',
   'flow-cascade': 'cancel',
   'flow-edges': 'insertFlow',
@@ -76,6 +79,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   heartbeat: 'heartbeat',
   history: 'history',
   insert: 'insert',
+  'insert-replace': 'insert',
   'list-processes': 'listProcesses',
   progress: 'saveProgress',
   'put-process': 'putProcess',

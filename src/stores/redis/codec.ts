@@ -6,6 +6,7 @@
 import type { ClaimRequest, ClaimedJob, HistoryEntry, HistoryRow, JobPatch, JobRecord, NewJob } from '../../core/store.js';
 import type { Json, JobStatus } from '../../core/types.js';
 import type { Arg } from './scripts.js';
+import { dedupeUntilOf } from '../../core/rules/dedupe.js';
 
 /** JSON with object keys sorted, so the same repeat spec always compares equal in Lua. */
 export function canonicalJson(value: unknown): string {
@@ -19,8 +20,8 @@ export function canonicalJson(value: unknown): string {
 
 const orEmpty = (value: string | number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
 
-/** The 14 values insert.lua reads per job. */
-export function newJobArgs(job: NewJob): Arg[] {
+/** The 16 values insert.lua reads per job. */
+export function newJobArgs(job: NewJob, now: number): Arg[] {
   return [
     job.name,
     JSON.stringify(job.data ?? null),
@@ -36,6 +37,8 @@ export function newJobArgs(job: NewJob): Arg[] {
     orEmpty(job.label),
     orEmpty(job.trace),
     orEmpty(job.group),
+    orEmpty(dedupeUntilOf(job, now)),
+    job.replace === true ? '1' : '',
   ];
 }
 
@@ -58,6 +61,7 @@ export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
     repeat: job.repeat ? (JSON.parse(canonicalJson(job.repeat)) as JobRecord['repeat']) : null,
     repeatKey: job.repeatKey || null,
     dedupeKey: job.dedupeKey || null,
+    dedupeUntil: dedupeUntilOf(job, now),
     label: job.label || null,
     trace: job.trace || null,
     group: job.group || null,
@@ -133,6 +137,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     repeat: json(f.repeat),
     repeatKey: f.repeatKey ?? null,
     dedupeKey: f.dedupeKey ?? null,
+    dedupeUntil: num(f.dedupeUntil),
     label: f.label ?? null,
     trace: f.trace ?? null,
     group: f.group ?? null,
@@ -164,7 +169,7 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
 export const CLAIM_FIELDS = [
   'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
   'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt', 'label',
-  'lastErrorStack', 'trace', 'group', 'flow', 'waitingFor',
+  'lastErrorStack', 'trace', 'group', 'flow', 'waitingFor', 'dedupeUntil',
 ] as const;
 // claimedJob reads the reply by position: keep it in step with this order.
 
@@ -183,6 +188,7 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     repeat: jsonOrNull(v[9]),
     repeatKey: v[10] ?? null,
     dedupeKey: v[11] ?? null,
+    dedupeUntil: numOrNull(v[25]),
     label: v[19] ?? null,
     trace: v[21] ?? null,
     group: v[22] ?? null,
@@ -197,7 +203,7 @@ export function claimedJob(v: (string | null)[], request: ClaimRequest): Claimed
     flow: jsonOrNull(v[23]),
     waitingFor: Number(v[24] ?? 0),
     lockedBy: request.workerId,
-    lockedUntil: Number(v[25]),
+    lockedUntil: Number(v[26]),
     lockToken: request.lockToken,
     createdAt: Number(v[18]),
     updatedAt: request.now,

@@ -48,6 +48,7 @@ const [LOST_BEFORE, LOST_AFTER] = lostRunMessage('\u0000').split('\u0000') as [s
 const CLAIM_LUA = [
   `local CLAIM_FIELDS = { ${CLAIM_FIELDS.map((f) => `'${f}'`).join(', ')} }`,
   `local CLAIM_ATTEMPTS = ${CLAIM_FIELDS.indexOf('attempts') + 1}`,
+  `local CLAIM_DEDUPE = ${CLAIM_FIELDS.indexOf('dedupeKey') + 1}`,
   // JSON string literals are Lua string literals too, for this ASCII text.
   `local LOST_RUN_BEFORE, LOST_RUN_AFTER = ${JSON.stringify(LOST_BEFORE)}, ${JSON.stringify(LOST_AFTER)}`,
   `local LOST_RUN_UNKNOWN = ${JSON.stringify(lostRunMessage(null))}`,

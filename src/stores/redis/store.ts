@@ -199,7 +199,7 @@ export class RedisStore implements Store {
     if (jobs.length === 0) return [];
     const args = (): Arg[] => {
       const list: Arg[] = [this.keys.tag, now, jobs.length];
-      for (const job of jobs) for (const arg of newJobArgs(job)) list.push(arg);
+      for (const job of jobs) for (const arg of newJobArgs(job, now)) list.push(arg);
       return list;
     };
     return this.run('insert', scripts().insert, args, (rows: [number, string | string[]][]) =>
@@ -215,7 +215,8 @@ export class RedisStore implements Store {
     const args = (): Arg[] => {
       const list: Arg[] = [this.keys.tag, now, jobs.length];
       for (const job of jobs) {
-        for (const arg of newJobArgs(job)) list.push(arg);
+        // insert.lua's first 14 values (through group): a flow node has no dedupeFor or replace.
+        for (const arg of newJobArgs(job, now).slice(0, 14)) list.push(arg);
         list.push(JSON.stringify(job.flow), job.after.join(','), job.after.map((i) => JSON.stringify(jobs[i]!.flow.key)).join('\n'), job.flow.onDependencyFailure === 'run' ? '1' : '0');
       }
       return list;

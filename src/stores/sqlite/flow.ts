@@ -54,7 +54,7 @@ export function insertFlowRows(stmt: Prepare, jobs: FlowJob[], now: number): Ins
   const results: InsertResult[] = [];
   for (const job of jobs) {
     if (job.dedupeKey !== null) {
-      const holder = stmt('find-dedupe.sql').get({ dedupe_key: job.dedupeKey }) as JobRow | undefined;
+      const holder = stmt('find-dedupe-live.sql').get({ dedupe_key: job.dedupeKey }) as JobRow | undefined;
       if (holder) {
         const record = toRecord(holder);
         const flow = adoptedFlow(record, job);

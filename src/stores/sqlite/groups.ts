@@ -4,7 +4,8 @@
  * One name's rotation: groups whose wake_at came join the ready ones (group-promote.sql); the ready groups are
  * read in rotation order a page at a time (group-rotation.sql), and each gets its jobs taking a slot counted
  * (group-slots.sql, only under a groupConcurrency) and its first due jobs read in claim order, one seek per
- * priority in use (claim-group-*.sql), as many as it could be offered. A ready group without due work leaves
+ * priority in use (claim-group-*.sql; not those queued behind their dedupe key, rules/groups.ts), as many as it
+ * could be offered. A ready group without due work leaves
  * the rotation until its next due time (group-sleep.sql). The walk stops once round one of the rotation is
  * full (as many groups with room as jobs wanted): core's rotation() then deals the turns. So a claim reads the
  * groups it serves, plus those at their cap (at most one per running job) and those that ran dry since.
@@ -17,8 +18,6 @@ type Prepare = (file: string) => Database.Statement;
 export type GroupCandidate = Pick<JobRow, 'id' | 'priority' | 'next_run_at'> & { name: string; group: string; turn: number };
 
 const PAGE = 64;
-/** Beyond every due time: a group's first job at a priority, due or not (its next due time). */
-const FAR = Number.MAX_SAFE_INTEGER;
 
 /** The jobs `name`'s rotation offers (at most `want`), each with its group and turn in the rotation. */
 export function offerGroups(
@@ -93,14 +92,18 @@ function dueJobs(stmt: Prepare, name: string, grp: string, now: number, limit: n
   return rows;
 }
 
-/** A group's earliest pending due time (null: none pending): the first job of each priority in use. */
+/**
+ * A group's earliest pending due time (null: none pending): the first job of each priority in use, counting
+ * jobs queued behind their dedupe key (group-next-due.sql), so a group whose due jobs all wait is back in the
+ * rotation at the next claim.
+ */
 function nextDue(stmt: Prepare, name: string, grp: string): number | null {
   let earliest: number | null = null;
   let atMost = Number.MAX_SAFE_INTEGER;
   for (;;) {
     const priority = stmt('claim-group-priority.sql').pluck().get({ name, grp, at_most: atMost }) as number | undefined;
     if (priority === undefined) return earliest;
-    const [first] = stmt('claim-group-level.sql').all({ name, grp, priority, now: FAR, limit: 1 }) as { next_run_at: number }[];
+    const first = stmt('group-next-due.sql').get({ name, grp, priority }) as { next_run_at: number } | undefined;
     if (first && (earliest === null || first.next_run_at < earliest)) earliest = first.next_run_at;
     atMost = priority - 1;
   }

@@ -1,12 +1,15 @@
 /**
  * Insert, inside the caller's write transaction, job by job in order (a later job sees an earlier one).
  *
- * A dedupe key held by another live job wins over everything: that holder comes back unchanged (created
+ * A dedupe key taken by another job (live, or within its dedupeFor period: rules/dedupe.ts) wins over everything: that holder comes back unchanged (created
  * false), even when the new job's repeat key names an existing repeating job, which is then left alone too
  * (updating it would give the key a second live holder). Otherwise a repeat key upserts its job
- * (upsert-repeat.sql), and anything else is a new row.
+ * (upsert-repeat.sql), and anything else is a new row. With `replace` (rules/dedupe.ts), a pending holder takes
+ * the new data, due time and priority (replace.sql), and a running one gets the new row queued behind it.
  */
 import type Database from 'better-sqlite3';
+import { dedupeUntilOf } from '../../core/rules/dedupe.js';
+import { decideInsert } from '../../core/rules/insert.js';
 import type { InsertResult, NewJob } from '../../core/store.js';
 import { jsonText, toRecord, type JobRow } from './rows.js';
 
@@ -15,9 +18,24 @@ type Prepare = (file: string) => Database.Statement;
 export function insertRows(stmt: Prepare, jobs: NewJob[], now: number): InsertResult[] {
   return jobs.map((job) => {
     if (job.dedupeKey !== null) {
-      const holder = stmt('find-dedupe.sql').get({ dedupe_key: job.dedupeKey }) as JobRow | undefined;
+      const holder = stmt('find-dedupe.sql').get({ dedupe_key: job.dedupeKey, now }) as JobRow | undefined;
       // The repeating job holding its own key is no conflict: it is updated below.
-      if (holder && (job.repeatKey === null || holder.repeat_key !== job.repeatKey)) return { job: toRecord(holder), created: false };
+      if (holder && (job.repeatKey === null || holder.repeat_key !== job.repeatKey)) {
+        const decision = decideInsert(job, null, toRecord(holder));
+        if (decision.kind === 'replace') {
+          const replaced = stmt('replace.sql').get({
+            id: holder.id,
+            data: JSON.stringify(job.data ?? null),
+            priority: job.priority,
+            next_run_at: job.nextRunAt,
+            due_at: job.dueAt,
+            now,
+          }) as JobRow;
+          return { job: toRecord(replaced), created: false };
+        }
+        // 'insert': queued behind the running holder (a new row below); else the holder comes back unchanged.
+        if (decision.kind !== 'insert') return { job: toRecord(holder), created: false };
+      }
     }
     const params = {
       name: job.name,
@@ -29,6 +47,7 @@ export function insertRows(stmt: Prepare, jobs: NewJob[], now: number): InsertRe
       repeat: jsonText(job.repeat),
       repeat_key: job.repeatKey,
       dedupe_key: job.dedupeKey,
+      dedupe_until: dedupeUntilOf(job, now),
       label: job.label ?? null,
       trace: job.trace ?? null,
       job_group: job.group ?? null,

@@ -15,6 +15,8 @@ export interface JobRow {
   repeat: string | null;
   repeat_key: string | null;
   dedupe_key: string | null;
+  /** Added by migration 013. */
+  dedupe_until: number | null;
   /** Added by migration 003. */
   label: string | null;
   /** Added by migration 008. */
@@ -77,6 +79,7 @@ export function toRecord(row: JobRow): JobRecord {
     repeat: json(row.repeat) as JobRecord['repeat'],
     repeatKey: row.repeat_key,
     dedupeKey: row.dedupe_key,
+    dedupeUntil: row.dedupe_until ?? null,
     label: row.label ?? null,
     trace: row.trace ?? null,
     group: row.job_group ?? null,

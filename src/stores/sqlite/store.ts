@@ -267,7 +267,10 @@ export class SqliteStore implements Store {
     );
   }
 
-  /** A finished job comes back only if no other live job holds its dedupe key (else DedupeConflictError, nothing changed). */
+  /**
+   * A finished job comes back only if no other job takes its dedupe key (live, or within its dedupeFor period:
+   * else DedupeConflictError, nothing changed). Within its own period it is the holder, and runs again.
+   */
   async trigger(id: string, now: number): Promise<JobRecord | null> {
     const key = parseId(id);
     if (key === null) return null;
@@ -277,9 +280,8 @@ export class SqliteStore implements Store {
           const before = this.row(key);
           if (!before) return undefined;
           if (before.dedupe_key !== null && before.status !== 'pending' && before.status !== 'running') {
-            // Finished, so any live holder of the key is another job.
-            const holder = this.stmt('find-dedupe.sql').get({ dedupe_key: before.dedupe_key }) as JobRow | undefined;
-            if (holder) throw new DedupeConflictError(String(before.id), before.dedupe_key, String(holder.id));
+            const holder = this.stmt('find-dedupe.sql').get({ dedupe_key: before.dedupe_key, now }) as JobRow | undefined;
+            if (holder && holder.id !== before.id) throw new DedupeConflictError(String(before.id), before.dedupe_key, String(holder.id));
           }
           const triggered = this.stmt('trigger.sql').get({ id: key, now }) as JobRow | undefined;
           if (triggered && before.status !== 'pending') steps.clearCycle(this.stmt, key); // a new cycle (rules/steps.ts)

@@ -101,6 +101,18 @@ BEGIN
         SELECT j.id, j.priority, j.next_run_at FROM {{schema}}.jobs j
         WHERE j.status = 'pending' AND j.grp IS NOT NULL AND j.name = $1 AND j.grp = g.grp AND j.priority = lvl
           AND j.next_run_at <= $4
+          -- Not a job queued behind another of its dedupe key (src/core/rules/dedupe.ts waitsForKey), as in
+          -- claim.sql's ungrouped walk: left out before the rotation, it takes no turn and no room under the
+          -- cap (src/core/rules/groups.ts). A group whose due jobs all wait finds nothing here and sleeps until
+          -- its first pending job's due time below (now or before, counting those), so the next claim looks
+          -- again. Scalar subqueries with LIMIT 1 (one seek each, only for keyed jobs; see claim.sql).
+          AND (j.dedupe_waiting IS NULL OR (
+                 SELECT 1 FROM {{schema}}.jobs o
+                 WHERE o.dedupe_key = j.dedupe_waiting AND o.status IN ('pending', 'running') LIMIT 1) IS NULL)
+          AND (coalesce(j.dedupe_key, j.dedupe_waiting) IS NULL OR (
+                 SELECT 1 FROM {{schema}}.jobs o
+                 WHERE o.dedupe_key = coalesce(j.dedupe_key, j.dedupe_waiting) AND o.status = 'cancelled'
+                   AND o.lock_token IS NOT NULL AND o.locked_until >= $4 LIMIT 1) IS NULL)
         ORDER BY j.name, j.grp, j.priority DESC, j.next_run_at, j.id
         LIMIT room - pending_n
         FOR UPDATE SKIP LOCKED

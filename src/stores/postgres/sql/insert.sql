@@ -9,6 +9,9 @@
 --   * Jobs with a repeat key upsert on jobs_repeat_key (every() from many processes keeps one job): the
 --     definition is updated; due times are replaced only when the repeat changed or the job had finished,
 --     and a finished job starts a fresh cycle. (xmax = 0) tells a fresh insert from an update.
+--   * A key can also be taken by a finished job whose dedupeFor period has not ended (dedupe_until > now,
+--     src/core/rules/dedupe.ts): such a key is `held`, and its jobs return that holder instead of inserting.
+--     Such a holder was live when it took the key, under jobs_dedupe, so no race can add a second one.
 --   * The dedupe rule comes first, for repeating jobs too: one whose dedupe key another live job holds (not the
 --     job of its own repeat key) is `blocked`: that holder is returned and the repeating job is not touched.
 --     The store never sends a job with a dedupe key after a repeating job, nor a repeating job after a plain
@@ -20,12 +23,41 @@
 -- $3 NOTIFY channel.
 WITH input AS MATERIALIZED (
   SELECT r.ord, nextval('{{schema}}.jobs_id_seq') AS id, r.name, r.data::json AS data, r.priority, r.max_attempts, r.backoff,
-         r.timeout_ms, r.repeat, r.repeat_key, r.dedupe_key, r.label, r.trace, r.grp, r.due_at, r.next_run_at
+         r.timeout_ms, r.repeat, r.repeat_key, r.dedupe_key, r.dedupe_until, r.label, r.trace, r.grp, r.due_at,
+         r.next_run_at
   FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
     name text, data text, priority integer, max_attempts integer, backoff jsonb, timeout_ms bigint,
-    repeat jsonb, repeat_key text, dedupe_key text, label text, trace text, grp text, due_at bigint, next_run_at bigint)
+    repeat jsonb, repeat_key text, dedupe_key text, dedupe_until bigint, label text, trace text, grp text,
+    due_at bigint, next_run_at bigint)
   ) WITH ORDINALITY AS r(name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key, dedupe_key,
-                         label, trace, grp, due_at, next_run_at, ord)
+                         dedupe_until, label, trace, grp, due_at, next_run_at, ord)
+),
+-- Keys held where jobs_dedupe does not see it: by a newcomer queued behind a running job of the key (replace:
+-- its key waits in dedupe_waiting; it is the newest live holder), else by the job whose dedupeFor period ends
+-- last. One seek each (jobs_dedupe_waiting, jobs_dedupe_until) per keyed input row.
+held AS MATERIALIZED (
+  SELECT i.ord, h.id AS holder
+  FROM input i
+  CROSS JOIN LATERAL (
+    SELECT h.id FROM (
+      (SELECT t.id, 1 AS rank FROM {{schema}}.jobs t
+       WHERE t.dedupe_waiting = i.dedupe_key AND t.status = 'pending' LIMIT 1)
+      UNION ALL
+      -- A live job of the key before a period holder (keyHolderOf): a flow node (flows take a key's live holder
+      -- only) can be live beside a finished job still within its period.
+      (SELECT t.id, 2 FROM {{schema}}.jobs t
+       WHERE t.dedupe_key = i.dedupe_key AND t.status IN ('pending', 'running')
+         -- A repeating input's own repeating job is updated in place, not returned (`repeating`, below).
+         AND (i.repeat_key IS NULL OR t.repeat_key IS DISTINCT FROM i.repeat_key) LIMIT 1)
+      UNION ALL
+      (SELECT t.id, 3 FROM {{schema}}.jobs t
+       WHERE t.dedupe_key = i.dedupe_key AND t.dedupe_until > $2
+       ORDER BY t.dedupe_until DESC, t.id DESC LIMIT 1)
+    ) h
+    ORDER BY h.rank
+    LIMIT 1
+  ) h
+  WHERE i.dedupe_key IS NOT NULL
 ),
 blocked AS MATERIALIZED (
   SELECT i.ord, h.id AS holder
@@ -37,13 +69,16 @@ blocked AS MATERIALIZED (
     LIMIT 1
   ) h
   WHERE i.repeat_key IS NOT NULL AND i.dedupe_key IS NOT NULL
+    AND i.ord NOT IN (SELECT ord FROM held)
+  UNION ALL
+  SELECT ord, holder FROM held h WHERE EXISTS (SELECT 1 FROM input i WHERE i.ord = h.ord AND i.repeat_key IS NOT NULL)
 ),
 plain AS (
   INSERT INTO {{schema}}.jobs (id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
-                               label, trace, grp, due_at, next_run_at, created_at, updated_at)
+                               dedupe_until, label, trace, grp, due_at, next_run_at, created_at, updated_at)
   SELECT id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
-         label, trace, grp, due_at, next_run_at, $2, $2
-  FROM input WHERE repeat_key IS NULL
+         dedupe_until, label, trace, grp, due_at, next_run_at, $2, $2
+  FROM input WHERE repeat_key IS NULL AND ord NOT IN (SELECT ord FROM held)
   ORDER BY ord
   ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'running') DO NOTHING
   RETURNING *
@@ -79,7 +114,12 @@ existing AS (
   CROSS JOIN LATERAL (
     SELECT p.* FROM plain p WHERE p.dedupe_key = i.dedupe_key
     UNION ALL
+    -- A waiting newcomer (held, rank 1) is newer than the running job in jobs_dedupe: it is the holder.
+    SELECT t.* FROM held h JOIN {{schema}}.jobs t ON t.id = h.holder WHERE h.ord = i.ord AND t.dedupe_waiting IS NOT NULL
+    UNION ALL
     SELECT t.* FROM {{schema}}.jobs t WHERE t.dedupe_key = i.dedupe_key AND t.status IN ('pending', 'running')
+    UNION ALL
+    SELECT t.* FROM held h JOIN {{schema}}.jobs t ON t.id = h.holder WHERE h.ord = i.ord
     LIMIT 1
   ) e
   WHERE i.repeat_key IS NULL AND i.dedupe_key IS NOT NULL

@@ -1,19 +1,33 @@
 -- Run now, whatever the schedule. Pending: due now. Finished (completed, failed, cancelled): a fresh cycle,
 -- attempts 0, and any lock left by a run cancelled mid-way is dropped, so that run can no longer settle it.
 -- Running: left as it is. Moves next_run_at only, never due_at (repeats continue from their due time).
--- A finished job whose dedupe key another pending or running job holds is left as it is, and the row comes
--- back with that job's id as `holder_id` (the store throws DedupeConflictError): never two live holders.
+-- A finished job whose dedupe key another job takes (pending or running, or within its dedupeFor period:
+-- src/core/rules/dedupe.ts) is left as it is, and the row comes back with that job's id as `holder_id` (the
+-- store throws DedupeConflictError): never two holders. Within its own period the job is the holder: it runs.
 -- A holder committed after this statement began is not seen here; the revival then fails on jobs_dedupe and
 -- the store asks again.
 -- $1 id, $2 now, $3 NOTIFY channel.
 WITH target AS MATERIALIZED (
-  SELECT id, status, dedupe_key FROM {{schema}}.jobs WHERE id = $1 FOR UPDATE
+  SELECT id, status, coalesce(dedupe_key, dedupe_waiting) AS dedupe_key FROM {{schema}}.jobs WHERE id = $1 FOR UPDATE
 ),
+-- The key's holder (src/core/rules/dedupe.ts keyHolderOf): the newest live job (a newcomer waiting behind a
+-- running one, else the live job in jobs_dedupe), else the job whose dedupeFor period ends last. A finished
+-- target that is not that holder stays as it is.
 holder AS MATERIALIZED (
-  SELECT h.id
-  FROM target t JOIN {{schema}}.jobs h ON h.dedupe_key = t.dedupe_key
-  WHERE t.status IN ('completed', 'failed', 'cancelled') AND h.status IN ('pending', 'running') AND h.id <> t.id
-  LIMIT 1
+  SELECT k.id
+  FROM target t CROSS JOIN LATERAL (
+    SELECT h.id FROM (
+      (SELECT h.id, 1 AS rank FROM {{schema}}.jobs h WHERE h.dedupe_waiting = t.dedupe_key AND h.status = 'pending' LIMIT 1)
+      UNION ALL
+      (SELECT h.id, 2 FROM {{schema}}.jobs h WHERE h.dedupe_key = t.dedupe_key AND h.status IN ('pending', 'running') LIMIT 1)
+      UNION ALL
+      (SELECT h.id, 3 FROM {{schema}}.jobs h WHERE h.dedupe_key = t.dedupe_key AND h.dedupe_until > $2
+       ORDER BY h.dedupe_until DESC, h.id DESC LIMIT 1)
+    ) h
+    ORDER BY h.rank
+    LIMIT 1
+  ) k
+  WHERE t.status IN ('completed', 'failed', 'cancelled') AND k.id <> t.id
 ),
 changed AS (
   UPDATE {{schema}}.jobs

@@ -1,13 +1,13 @@
 -- insert: add jobs in order, in one atomic step.
--- ARGV: P, now, count, then per job 14 values:
+-- ARGV: P, now, count, then per job 16 values:
 --   name, data, priority, maxAttempts, backoff, timeoutMs, repeat, repeatKey, dedupeKey, dueAt, nextRunAt, label,
---   trace, group
+--   trace, group, dedupeUntil, replace ('1' or '')
 --   ('' stands for null in the nullable ones).
 -- Returns per job { 1, id } for a new job (the client knows every other field), or { 0, HGETALL } for an
 -- existing one (dedupe or repeat key).
 local now = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
-local FIELDS = 14
+local FIELDS = 16
 local out = {}
 -- The next job id to hand out: reserved on the first new job (lib.lua reserveIds), then counted up here and
 -- written back to P:id once at the end.
@@ -22,6 +22,7 @@ for i = 0, count - 1 do
     backoff = nullable(ARGV[a + 5]), timeoutMs = nullable(ARGV[a + 6]), ['repeat'] = nullable(ARGV[a + 7]),
     repeatKey = nullable(ARGV[a + 8]), dedupeKey = nullable(ARGV[a + 9]), dueAt = ARGV[a + 10], nextRunAt = ARGV[a + 11],
     label = nullable(ARGV[a + 12]), trace = nullable(ARGV[a + 13]), group = nullable(ARGV[a + 14]),
+    dedupeUntil = nullable(ARGV[a + 15]), replace = ARGV[a + 16] == '1',
   }
   local id = nil
 
@@ -37,13 +38,30 @@ for i = 0, count - 1 do
       end
     end
   end
-  local holder = spec.dedupeKey and liveDedupeHolder(spec.dedupeKey) or nil
+  local holder = spec.dedupeKey and dedupeHolder(spec.dedupeKey, now) or nil
 
-  if holder and holder ~= repeatId then
-    -- A dedupe key held by another pending or running job returns that job unchanged (the repeating job,
-    -- if any, is not touched either: updating it would make a second live holder of the key).
+  -- replace (src/core/rules/dedupe.ts): a pending one-off holder takes the new data, due time and priority; a
+  -- running one gets the new job queued behind it (a new job below, the key's holder from then on).
+  local queued = false
+  if holder and holder ~= repeatId and spec.replace and not spec.repeatKey then
+    local job = load(holder)
+    if not job.repeatKey and job.status == 'pending' then
+      unindex(holder, job)
+      local fields = { data = spec.data, priority = spec.priority, nextRunAt = spec.nextRunAt, dueAt = spec.dueAt, updatedAt = ARGV[2] }
+      save(holder, fields)
+      for k, v in pairs(fields) do job[k] = v end
+      index(holder, job, now)
+    elseif not job.repeatKey and job.status == 'running' then
+      queued = true
+    end
+  end
+
+  if holder and holder ~= repeatId and not queued then
+    -- A dedupe key taken by another job (live, or within its dedupeFor period) returns that job unchanged (the
+    -- repeating job, if any, is not touched either: updating it would make a second holder of the key), or
+    -- as replace just left it.
     id = holder
-  elseif repeatId then
+  elseif repeatId and not queued then
     -- Update the repeating job in place (every() from many processes converges here).
     id = repeatId
     local job = repeatJob
@@ -75,14 +93,22 @@ for i = 0, count - 1 do
     local job = {
       id = id, name = spec.name, data = spec.data, status = 'pending', priority = spec.priority, attempts = '0',
       maxAttempts = spec.maxAttempts, backoff = spec.backoff, timeoutMs = spec.timeoutMs, ['repeat'] = spec['repeat'],
-      repeatKey = spec.repeatKey, dedupeKey = spec.dedupeKey, label = spec.label, trace = spec.trace,
-      group = spec.group, dueAt = spec.dueAt, nextRunAt = spec.nextRunAt,
+      repeatKey = spec.repeatKey, dedupeKey = spec.dedupeKey, dedupeUntil = spec.dedupeUntil, label = spec.label,
+      trace = spec.trace, group = spec.group, dueAt = spec.dueAt, nextRunAt = spec.nextRunAt,
       createdAt = ARGV[2], updatedAt = ARGV[2],
     }
     for k, v in pairs(job) do if v == false then job[k] = nil end end
     save(id, job)
     index(id, job, now)
     if spec.repeatKey then redis.call('HSET', P .. ':repeat', spec.repeatKey, id) end
+    if spec.dedupeKey and spec.dedupeUntil then
+      -- The job whose period ends last (the newest on a tie): no other period can outlast it.
+      local last = redis.call('HGET', P .. ':dedupefor', spec.dedupeKey)
+      local lastUntil = last and redis.call('HGET', jobKey(last), 'dedupeUntil')
+      if not lastUntil or tonumber(spec.dedupeUntil) >= tonumber(lastUntil) then
+        redis.call('HSET', P .. ':dedupefor', spec.dedupeKey, id)
+      end
+    end
     out[#out + 1] = { 1, id }
   else
     out[#out + 1] = { 0, redis.call('HGETALL', jobKey(id)) }

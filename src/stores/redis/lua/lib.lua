@@ -29,7 +29,11 @@
 --   P:rep           zset id by id: the jobs with a repeat (JobQuery.repeating), whatever their status. Added by
 --                   index() whenever it sees a repeat, removed with the job (removeJob); a job whose repeat an
 --                   update cleared stays until then, so readers check the field (search.lua)
---   P:dedupe        hash dedupeKey -> id of the pending or running job holding it
+--   P:dedupe        hash dedupeKey -> id of the newest pending or running job holding it
+--   P:dk:<key>      zset of the key's jobs that are pending, running, or cancelled still holding a run's lock,
+--                   scored by id: what a job queued behind another of its key waits for (keyWaits; replace)
+--   P:dedupefor     hash dedupeKey -> id of the job whose dedupeFor period ends last (its field dedupeUntil;
+--                   it holds the key until then, live or not: src/core/rules/dedupe.ts; dedupeHolder)
 --   P:repeat        hash repeatKey -> id
 --   P:paused        set of paused names
 --   P:lock:<name>   string owner, PX ttl (named distributed locks)
@@ -112,11 +116,59 @@ local function isLive(id)
   return status == 'pending' or status == 'running'
 end
 
--- The id of the pending or running job holding a dedupe key, or nil. P:dedupe may still name a job that has
--- since finished (settle and cancel drop the entry, but a job is checked rather than trusted).
+-- The id of the newest pending or running job holding a dedupe key, or nil. P:dedupe may still name a job that
+-- has since finished (settle and cancel drop the entry, but a job is checked rather than trusted). A holder
+-- written before P:dk existed joins it here, so a newcomer queued behind it (replace) sees it.
 local function liveDedupeHolder(key)
   local holder = redis.call('HGET', P .. ':dedupe', key)
-  if holder and isLive(holder) then return holder end
+  if holder and isLive(holder) then
+    redis.call('ZADD', P .. ':dk:' .. key, holder, holder)
+    return holder
+  end
+  return nil
+end
+
+-- Whether job `id` (pending, of dedupe key `key`) waits for another job of its key (src/core/rules/dedupe.ts
+-- waitsForKey): one running, or cancelled while running with its lease not ended, or an older pending one.
+-- P:dk:<key> holds those few jobs.
+local function keyWaits(id, key, now)
+  local own = tonumber(id)
+  for _, other in ipairs(redis.call('ZRANGE', P .. ':dk:' .. key, 0, -1)) do
+    if other ~= id then
+      local f = redis.call('HMGET', jobKey(other), 'status', 'lockToken', 'lockedUntil')
+      if f[1] == 'running' then return true end
+      if f[1] == 'pending' and tonumber(other) < own then return true end
+      if f[1] == 'cancelled' and f[2] and f[2] ~= '' and f[3] and f[3] ~= '' and tonumber(f[3]) >= now then return true end
+    end
+  end
+  return false
+end
+
+-- A job leaves the key's live jobs: P:dk forgets it, and if it was the holder P:dedupe names the newest live
+-- job left (a running one a newcomer was queued behind), or none.
+local function leaveKey(id, key)
+  redis.call('ZREM', P .. ':dk:' .. key, id)
+  if redis.call('HGET', P .. ':dedupe', key) ~= id then return end
+  local members = redis.call('ZRANGE', P .. ':dk:' .. key, 0, -1)
+  for i = #members, 1, -1 do
+    if isLive(members[i]) then
+      redis.call('HSET', P .. ':dedupe', key, members[i])
+      return
+    end
+  end
+  redis.call('HDEL', P .. ':dedupe', key)
+end
+
+-- The job taking a dedupe key at `now` (src/core/rules/dedupe.ts keyHolderOf): the live holder, else the job
+-- P:dedupefor names while its dedupeFor period runs (checked, not trusted: a removed job holds nothing).
+-- P:dedupefor names the job whose period ends last (insert.lua keeps it so), so no other period can still run.
+local function dedupeHolder(key, now)
+  local live = liveDedupeHolder(key)
+  if live then return live end
+  local id = redis.call('HGET', P .. ':dedupefor', key)
+  if not id then return nil end
+  local untilText = redis.call('HGET', jobKey(id), 'dedupeUntil')
+  if untilText and tonumber(untilText) > now then return id end
   return nil
 end
 
@@ -159,10 +211,13 @@ local function index(id, job, now)
   -- Insert and update index the whole job, so a repeat set by either is seen here (the member may exist).
   if job['repeat'] then redis.call('ZADD', P .. ':rep', id, id) end
   if job.dedupeKey and not TERMINAL[status] then
-    -- Never steal a key another live job holds. The callers that make a job live (insert, trigger) refuse
-    -- that case first; this keeps the index right even so.
+    -- The holder is the newest live job of the key (a newcomer queued behind a running one, with replace).
+    -- The callers that make a job live (insert, trigger) refuse a second holder first.
     local holder = liveDedupeHolder(job.dedupeKey)
-    if not holder then redis.call('HSET', P .. ':dedupe', job.dedupeKey, id) end
+    if not holder or tonumber(holder) < tonumber(id) then redis.call('HSET', P .. ':dedupe', job.dedupeKey, id) end
+  end
+  if job.dedupeKey and (not TERMINAL[status] or (status == 'cancelled' and holdsLock(job))) then
+    redis.call('ZADD', P .. ':dk:' .. job.dedupeKey, id, id)
   end
 end
 
@@ -185,9 +240,7 @@ local function unindex(id, job)
     if status == 'running' then redis.call('ZREM', P .. ':grun:' .. groupKey(name, job.group), id)
     elseif status == 'cancelled' and holdsLock(job) then redis.call('ZREM', P .. ':gheld:' .. groupKey(name, job.group), id) end
   end
-  if job.dedupeKey and redis.call('HGET', P .. ':dedupe', job.dedupeKey) == id then
-    redis.call('HDEL', P .. ':dedupe', job.dedupeKey)
-  end
+  if job.dedupeKey then leaveKey(id, job.dedupeKey) end
 end
 
 -- Write a table of fields to the job hash: false deletes the field (null), anything else is stored.
@@ -243,6 +296,9 @@ local function removeJob(id, job)
   unindex(id, job)
   if job.repeatKey and redis.call('HGET', P .. ':repeat', job.repeatKey) == id then
     redis.call('HDEL', P .. ':repeat', job.repeatKey)
+  end
+  if job.dedupeUntil and redis.call('HGET', P .. ':dedupefor', job.dedupeKey) == id then
+    redis.call('HDEL', P .. ':dedupefor', job.dedupeKey)
   end
   redis.call('ZREM', P .. ':hheads', id)
   redis.call('ZREM', P .. ':rep', id)

@@ -1,14 +1,15 @@
 -- trigger: run now. pending -> nextRunAt = now; completed/failed/cancelled -> pending with attempts 0;
 -- running is left as it is. dueAt is kept, so a repeat's next occurrence does not drift. The lock fields go
 -- (a job cancelled while it ran still carries that run's token, which must not settle the new run).
--- A finished job whose dedupe key another live job holds is left as it is: never two live holders.
+-- A finished job whose dedupe key another job takes (live, or within its dedupeFor period) is left as it is:
+-- never two holders. Within its own period the job is the holder, and runs again.
 -- ARGV: P, id, now. Returns nil for an unknown id, { 'conflict', holder id, dedupe key } (the client raises
 -- DedupeConflictError), else { 'job', HGETALL of the job }.
 local id, nowText = ARGV[2], ARGV[3]
 local job = load(id)
 if not job then return nil end
 if TERMINAL[job.status] and job.dedupeKey then
-  local holder = liveDedupeHolder(job.dedupeKey)
+  local holder = dedupeHolder(job.dedupeKey, tonumber(nowText))
   if holder and holder ~= id then return { 'conflict', holder, job.dedupeKey } end
 end
 if job.status ~= 'running' and job.status ~= 'blocked' then

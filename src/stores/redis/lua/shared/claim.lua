@@ -80,12 +80,38 @@ end
 --     round one is full (`want` groups with room). Returns the offers in claim order (score, member, as the
 --     merge reads them), each with its group, turn and ready key.
 local GROUP_PAGE = 64
+
+-- A group's first `room` due jobs (score, member pairs) that may start: those queued behind another job of
+-- their dedupe key (lib.lua keyWaits; src/core/rules/dedupe.ts waitsForKey) are left out before the rotation,
+-- so they take no turn and no room under the cap (rules/groups.ts), and stay in the group's ready zset. Such
+-- jobs are at most one per running job of their key (replace), so the reads past them stay few. `found` is
+-- false only when the zset has no job at all (the group then leaves the rotation; one whose jobs all wait
+-- stays in it, since nothing re-adds it when their key frees).
+local function readyNotWaiting(readyKey, room, now)
+  local due, found, from = {}, false, 0
+  while #due < room * 2 do
+    local want = room - #due / 2
+    local page = redis.call('ZRANGE', readyKey, from, from + want - 1, 'WITHSCORES')
+    if #page > 0 then found = true end
+    for i = 1, #page, 2 do
+      local id = idOfMember(page[i])
+      local f = redis.call('HMGET', jobKey(id), 'status', 'dedupeKey')
+      if not (f[1] == 'pending' and f[2] and keyWaits(id, f[2], now)) then
+        due[#due + 1] = page[i]; due[#due + 1] = page[i + 1]
+      end
+    end
+    if #page < want * 2 then break end
+    from = from + want
+  end
+  return due, found
+end
 local function offerGroups(name, want, cap, nowText, rate)
   local rotationKey = P .. ':groups:' .. name
   local groups, empty = {}, {}
   local start = 0
   while #groups < want do
     local page = redis.call('ZRANGE', rotationKey, start, start + GROUP_PAGE - 1)
+    local now = tonumber(nowText)
     for _, group in ipairs(page) do
       local key = groupKey(name, group)
       local room = want
@@ -99,9 +125,9 @@ local function offerGroups(name, want, cap, nowText, rate)
       end
       if room > 0 then
         local readyKey = P .. ':gready:' .. key
-        local due = redis.call('ZRANGE', readyKey, 0, room - 1, 'WITHSCORES')
-        if #due == 0 then empty[#empty + 1] = group
-        else
+        local due, found = readyNotWaiting(readyKey, room, now)
+        if not found then empty[#empty + 1] = group
+        elseif #due > 0 then
           groups[#groups + 1] = { group = group, due = due, readyKey = readyKey }
           if #groups >= want then break end
         end
@@ -215,6 +241,7 @@ local function claimJobs(a)
         if #heads > 0 then
           candidates[#candidates + 1] = {
             name = name, heads = heads, next = 1, readyKey = readyKey, ids = {}, pairs = {}, lockedUntil = lockedUntil,
+            room = plain, claimed = 0, waiting = {},
           }
         end
         -- Its grouped jobs: what its rotation offers, as one more candidate in claim order (3b).
@@ -236,8 +263,22 @@ local function claimJobs(a)
     end
   end
 
+  -- A candidate that stepped over jobs queued behind their dedupe key (keyWaits, below) and ran out of heads
+  -- before its room reads its next page. Such jobs are at most one per running job of their key (replace), so
+  -- the claim never steps over more than that.
+  -- (A grouped candidate never steps over any: offerGroups leaves those jobs out before the rotation.)
+  local function nextPage(c)
+    if not c.waiting or #c.waiting == 0 or c.done or c.claimed >= c.room or left[c.name] <= 0 then return false end
+    local from = #c.heads / 2
+    local page = redis.call('ZRANGE', c.readyKey, from, from + math.min(c.room - c.claimed, left[c.name]) - 1, 'WITHSCORES')
+    if #page == 0 then c.done = true; return false end
+    for _, v in ipairs(page) do c.heads[#c.heads + 1] = v end
+    return true
+  end
+
   -- 4. Merge the candidates' heads, best first, until the limit is reached or they run out. The members a
-  --    candidate gives up are always a prefix of its heads, so its ready zset loses them by rank at the end.
+  --    candidate gives up are always a prefix of its heads, so its ready zset loses them by rank at the end
+  --    (the ones that wait for their dedupe key go back).
   local out = {}
   local ids, lockPairs = {}, {}
   local rated = {} -- rate keys trimmed by this claim
@@ -245,12 +286,13 @@ local function claimJobs(a)
   while #out < limit do
     local best, bestMember = single, nil
     if single then
-      if single.next >= #single.heads then break end
+      if single.next >= #single.heads and not nextPage(single) then break end
       bestMember = single.heads[single.next]
     else
       local bestScore
       best = nil
       for _, c in ipairs(candidates) do
+        if c.next >= #c.heads then nextPage(c) end
         -- A name with no room left gives nothing more: its candidates stop where they are.
         if c.next < #c.heads and left[c.name] > 0 then
           local member, score = c.heads[c.next], tonumber(c.heads[c.next + 1])
@@ -266,7 +308,12 @@ local function claimJobs(a)
     local id = idOfMember(bestMember)
     local key = P .. ':job:' .. id
     local f = redis.call('HMGET', key, unpack(CLAIM_FIELDS))
-    if f[1] == 'pending' then
+    if not offer and f[1] == 'pending' and f[CLAIM_DEDUPE] and keyWaits(id, f[CLAIM_DEDUPE], now) then
+      -- Queued behind another job of its dedupe key (src/core/rules/dedupe.ts waitsForKey): stays ready.
+      local w = best.waiting
+      w[#w + 1] = best.heads[best.next - 1]; w[#w + 1] = bestMember
+    elseif f[1] == 'pending' then
+      if not offer then best.claimed = best.claimed + 1 end
       local attempts = fmt(tonumber(f[CLAIM_ATTEMPTS]) + 1)
       local lockedUntil = best.lockedUntil
       redis.call('HSET', key, 'status', 'running', 'attempts', attempts, 'lastRunAt', nowText,
@@ -306,7 +353,10 @@ local function claimJobs(a)
       if #c.taken > 0 then stampServed(c.name, c.taken) end
     end
     if c.next > 1 then
-      if not c.offers then redis.call('ZREMRANGEBYRANK', c.readyKey, 0, (c.next - 1) / 2 - 1) end
+      if not c.offers then
+        redis.call('ZREMRANGEBYRANK', c.readyKey, 0, (c.next - 1) / 2 - 1)
+        if #c.waiting > 0 then callMany('ZADD', c.readyKey, c.waiting, 2) end
+      end
       if #c.ids > 0 then
         callMany('ZREM', P .. ':ns:pending:' .. c.name, c.ids)
         callMany('ZADD', P .. ':ns:running:' .. c.name, c.pairs, 2)

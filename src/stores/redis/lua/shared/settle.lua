@@ -76,6 +76,8 @@ local function settleJobs(a)
         -- run is over, so it no longer holds a slot of its name.
         if indexing then redis.call('ZADD', P .. ':f:cancelled', finishedAt, id) end
         redis.call('ZREM', P .. ':held:' .. f[3], id)
+        -- Nor does a newcomer of its dedupe key wait for it any more (replace).
+        if f[4] then redis.call('ZREM', P .. ':dk:' .. f[4], id) end
         if f[7] then redis.call('ZREM', P .. ':gheld:' .. groupKey(f[3], f[7]), id) end
       else
         local status, name = ARGV[b + 3], f[3]
@@ -108,10 +110,7 @@ local function settleJobs(a)
             if not l then l = {}; byTime[status] = l end
             l[#l + 1] = finishedAt; l[#l + 1] = id
           end
-          local dedupeKey = f[4]
-          if dedupeKey and redis.call('HGET', P .. ':dedupe', dedupeKey) == id then
-            redis.call('HDEL', P .. ':dedupe', dedupeKey)
-          end
+          if f[4] then leaveKey(id, f[4]) end
           -- A workflow node's dependents follow once the batch is written (shared/flow.lua).
           if f[8] then flowNodes[#flowNodes + 1] = { id, status, f[8], name, tonumber(finishedAt) } end
         end
