@@ -108,4 +108,21 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'list', limit: 1, offset: 0 },
     ],
   },
+  {
+    caught: 'Postgres kept a grouped repeating job counted as running in its old group after every() moved it out of the group while it ran, so an ungrouped job of the name was not claimed',
+    commands: [
+      { kind: 'insert', jobs: [
+        { name: 'a', data: {}, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, group: null },
+        { name: 'a', data: null, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: 'r2', every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, group: 'g2' },
+      ] },
+      { kind: 'remove', pick: 0 },
+      { kind: 'claim', limit: 1, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'advance', ms: 1000 },
+      { kind: 'insert', jobs: [
+        { name: 'b', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: 'r2', every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, group: null },
+        { name: 'a', data: null, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, group: null },
+      ] },
+      { kind: 'claim', limit: 2, names: null, caps: [], lifetime: 1000, combine: false },
+    ],
+  },
 ];
