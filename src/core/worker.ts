@@ -404,7 +404,7 @@ export class Worker {
       if (free === null) this.wakeup.kick();
       else this.wakeup.wakeAt(free);
     }
-    this.o.events.emit('job:start', run.view);
+    if (this.o.events.listens('job:start')) this.o.events.emit('job:start', run.view);
     // The handler is called from a microtask, never inside this dispatch loop; one for all the runs of a turn.
     if (this.starting.push(run) === 1) queueMicrotask(this.beginRuns);
   }
