@@ -15,6 +15,7 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { Scheduler, silentLogger } from 'hourglass-jobs';
 import { MB, namespace, openStore, removeNamespace, round, rss } from './memory-kit.mjs';
 
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     // Package roots to measure one after the other on the same backlog (each a checkout with dist/ built and
     // this script in bench/core/): before and after a change, on one fill. Default: this package alone.
     roots: { type: 'string' },
+    // Flags for the worker's node, e.g. '--heap-prof --heap-prof-dir=.prof' (then bench/core/heap-top.ts).
+    'node-flags': { type: 'string', default: '' },
   },
 });
 const kind = values.store;
@@ -56,7 +59,7 @@ async function parent() {
       const pending = await producerCount(ns);
       const report = await new Promise((resolve, reject) => {
         const worker = fork(join(root, 'bench/core/worker-memory.mjs'), ['--store', kind, '--child', ns, '--seconds', values.seconds, '--concurrency', values.concurrency, '--backlog', String(backlog)], {
-          execArgv: [],
+          execArgv: values['node-flags'].split(' ').filter(Boolean),
           cwd: here, // the SQLite file is under this checkout's .tmp/
         });
         worker.on('message', resolve);
@@ -92,7 +95,10 @@ async function child(ns) {
   const samples = [];
   const sample = () => {
     const m = process.memoryUsage();
-    samples.push({ t: samples.length, rss: MB(m.rss), heapUsed: MB(m.heapUsed), heapTotal: MB(m.heapTotal), external: MB(m.external), arrayBuffers: MB(m.arrayBuffers), done });
+    // V8's spaces: with a high allocation rate the young generation (new_space) grows to its cap (16 MB a
+    // semi-space by default on 64-bit), garbage that is reclaimed but stays resident.
+    const space = (name) => MB(getHeapSpaceStatistics().find((x) => x.space_name === name)?.space_size ?? 0);
+    samples.push({ t: samples.length, rss: MB(m.rss), heapUsed: MB(m.heapUsed), heapTotal: MB(m.heapTotal), newSpace: space('new_space'), oldSpace: space('old_space'), external: MB(m.external), arrayBuffers: MB(m.arrayBuffers), done });
   };
   const timer = setInterval(sample, 1000);
   const t0 = performance.now();
@@ -107,7 +113,7 @@ async function child(ns) {
   process.send({
     concurrency: Number(values.concurrency), due, ran: done, seconds: round(seconds), jobsPerSecond: Math.round(done / seconds),
     floorRssMB: round(floor.now), peakRssMB: round(rss().peak),
-    sampledPeak: { rss: peakOf('rss'), heapUsed: peakOf('heapUsed'), heapTotal: peakOf('heapTotal'), external: peakOf('external'), arrayBuffers: peakOf('arrayBuffers') },
+    sampledPeak: { rss: peakOf('rss'), heapUsed: peakOf('heapUsed'), heapTotal: peakOf('heapTotal'), newSpace: peakOf('newSpace'), oldSpace: peakOf('oldSpace'), external: peakOf('external'), arrayBuffers: peakOf('arrayBuffers') },
     last: samples[samples.length - 1], node: process.version,
   });
   process.exit(0);
