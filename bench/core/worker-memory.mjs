@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { Session } from 'node:inspector';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Scheduler, silentLogger } from 'hourglass-jobs';
 import { MB, namespace, openStore, removeNamespace, round, rss } from './memory-kit.mjs';
 
@@ -32,6 +34,9 @@ const { values } = parseArgs({
     roots: { type: 'string' },
     // Flags for the worker's node, e.g. '--heap-prof --heap-prof-dir=.prof' (then bench/core/heap-top.ts).
     'node-flags': { type: 'string', default: '' },
+    // Write a sampling allocation profile of the run (every allocation, collected or not) to this directory,
+    // for bench/core/heap-top.ts: which functions allocate what V8's young generation has to hold.
+    'alloc-prof': { type: 'string' },
   },
 });
 const kind = values.store;
@@ -58,7 +63,7 @@ async function parent() {
     for (const root of values.roots ? values.roots.split(',') : [here]) {
       const pending = await producerCount(ns);
       const report = await new Promise((resolve, reject) => {
-        const worker = fork(join(root, 'bench/core/worker-memory.mjs'), ['--store', kind, '--child', ns, '--seconds', values.seconds, '--concurrency', values.concurrency, '--backlog', String(backlog)], {
+        const worker = fork(join(root, 'bench/core/worker-memory.mjs'), ['--store', kind, '--child', ns, '--seconds', values.seconds, '--concurrency', values.concurrency, '--backlog', String(backlog), ...(values['alloc-prof'] ? ['--alloc-prof', values['alloc-prof']] : [])], {
           execArgv: values['node-flags'].split(' ').filter(Boolean),
           cwd: here, // the SQLite file is under this checkout's .tmp/
         });
@@ -101,6 +106,18 @@ async function child(ns) {
     samples.push({ t: samples.length, rss: MB(m.rss), heapUsed: MB(m.heapUsed), heapTotal: MB(m.heapTotal), newSpace: space('new_space'), oldSpace: space('old_space'), external: MB(m.external), arrayBuffers: MB(m.arrayBuffers), done });
   };
   const timer = setInterval(sample, 1000);
+  const profiler = values['alloc-prof'] ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    const post = (method, params) => new Promise((resolve, reject) => profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    profiler.stop = async () => {
+      const { profile } = await post('HeapProfiler.stopSampling');
+      mkdirSync(values['alloc-prof'], { recursive: true });
+      writeFileSync(join(values['alloc-prof'], `worker-${kind}-${process.pid}.heapprofile`), JSON.stringify(profile));
+    };
+  }
   const t0 = performance.now();
   await scheduler.start();
   const deadline = t0 + Number(values.seconds) * 1000;
@@ -108,6 +125,7 @@ async function child(ns) {
   const seconds = (performance.now() - t0) / 1000;
   sample();
   clearInterval(timer);
+  await profiler?.stop();
   await scheduler.stop({ graceful: true, timeoutMs: 5000 });
   const peakOf = (field) => Math.max(...samples.map((s) => s[field]));
   process.send({
