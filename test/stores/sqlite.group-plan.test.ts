@@ -47,10 +47,14 @@ describe('sqlite: the grouped claim is flat with 10,000 groups', () => {
     const second = await store.claim(claimRequest({ names: ['a'], limit: 3, limits: [{ name: 'a', groupConcurrency: 1 }] }));
     // big is at its cap (one running) and the groups served go last: the rotation continues.
     expect(second.map((j) => j.group)).toEqual(['t00003', 't00004', 't00005']);
-    // Claims stay quick however many groups wait: a group is read only when the rotation reaches it.
-    const started = performance.now();
-    for (let i = 0; i < 20; i++) await store.claim(claimRequest({ names: ['a'], limit: 10, limits: [{ name: 'a', groupConcurrency: 1 }] }));
-    expect((performance.now() - started) / 20).toBeLessThan(50);
+    // The rotation goes on claim after claim: each takes the next ten groups in turn, one job each. (That a
+    // claim reads only the groups it reaches, whatever their number, is pinned by the plans below, not timed.)
+    const groups: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const claimed = await store.claim(claimRequest({ names: ['a'], limit: 10, limits: [{ name: 'a', groupConcurrency: 1 }] }));
+      groups.push(...claimed.map((j) => j.group!));
+    }
+    expect(groups).toEqual(Array.from({ length: 200 }, (_, i) => `t${String(i + 6).padStart(5, '0')}`));
   });
 
   it('claim-group-level.sql asks whether a keyed job waits for its dedupe key with one seek per index (replace)', () => {
