@@ -8,7 +8,10 @@
  * No driver is imported here or anywhere in core.
  */
 import type { Logger } from './logger.js';
+import type { GroupCount } from './rules/group-counts.js';
 import type { BackoffSpec, Json, JobStatus, RepeatSpec } from './types.js';
+
+export type { GroupCount } from './rules/group-counts.js';
 
 /** A job as a store persists it. */
 export interface JobRecord {
@@ -285,6 +288,12 @@ export interface JobQuery {
    */
   repeating?: true;
   /**
+   * Only jobs of this group (JobRecord.group, compared exactly). Every store keeps an index of each group's jobs
+   * by id (SQLite 014, PostgreSQL 020, Redis layout 7), so the list walks that group's jobs, never the table:
+   * rules/query.ts says what each order costs with it.
+   */
+  group?: string;
+  /**
    * The order of the list, across pages (rules/query.ts compareJobs): ties by insertion in the same direction,
    * so offset paging is stable. Default newest first ({ by: 'createdAt', dir: 'desc' }). Which orders an index
    * serves, and what the others cost, is in rules/query.ts JOB_ORDER_FIELDS.
@@ -455,6 +464,12 @@ export interface Store {
   countJobs(name?: string, statuses?: readonly JobStatus[]): Promise<Record<JobStatus, number>>;
   /** History of one job, oldest first. */
   history(jobId: string): Promise<HistoryRow[]>;
+  /**
+   * Optional (the dashboard's groups): the groups of `name` with jobs due at `now` or running, with those counts,
+   * in byte order of the group; bounded as rules/group-counts.ts says (each due count stops at GROUP_COUNT_CAP, at
+   * most GROUP_SCAN groups), so it never counts a tenant's whole backlog.
+   */
+  groupCounts?(name: string, now: number): Promise<GroupCount[]>;
 
   /**
    * Pending or blocked → cancelled; running → cancelled (lock kept so the running worker still settles it).

@@ -253,6 +253,8 @@ export interface ListJobsFilter {
   text?: string;
   /** Only jobs with a repeat (cron or interval), whatever their status: the schedules. */
   repeating?: true;
+  /** Only jobs of this group (the `group` job option), whatever their name unless `name` is given too. */
+  group?: string;
   /**
    * The order, across pages; default newest first (`{ by: 'createdAt', dir: 'desc' }`). Ties go by insertion in
    * the same direction; a job never run sorts last by lastRunAt either way. Which orders an index serves is in
@@ -261,6 +263,16 @@ export interface ListJobsFilter {
   order?: { by: 'createdAt' | 'updatedAt' | 'nextRunAt' | 'lastRunAt' | 'priority' | 'attempts' | 'name'; dir?: 'asc' | 'desc' };
   limit?: number;
   offset?: number;
+}
+
+/** Scheduler.groups(name): a name's groups with jobs due now or running, biggest first (the dashboard's view). */
+export interface GroupsReport {
+  name: string;
+  /** The first `limit` groups by due + running; `due` stops at `countCap` (shown as "1,000+"). */
+  groups: { group: string; due: number; running: number }[];
+  /** Groups with due or running jobs beyond those shown. */
+  more: number;
+  countCap: number;
 }
 
 /** What every handler's context has; the scheduler's `context` option adds its own fields (HandlerContext). */

@@ -27,6 +27,7 @@ import {
 import { historyToPrune, jobsToPrune } from '../../core/rules/prune.js';
 import { compareSteps, EVENT_RETENTION_MS, firstMatch, holdsRun, suspendedRecord, triggerStartsCycle, waitVerdict, deliveredStep, wokenRecord } from '../../core/rules/steps.js';
 import { compareJobs, matchesQuery } from '../../core/rules/query.js';
+import { groupCountsOf } from '../../core/rules/group-counts.js';
 import type {
   CancelResult,
   ClaimRequest,
@@ -50,6 +51,7 @@ import type {
   Settlement,
   StepRecord,
   Store,
+  GroupCount,
   Suspension,
   StoreInitOptions,
 } from '../../core/store.js';
@@ -592,6 +594,11 @@ export class MemoryStore implements Store {
       if ((name === undefined || record.name === name) && statuses.includes(record.status)) counts[record.status]++;
     }
     return counts;
+  }
+
+  /** rules/group-counts.ts groupCountsOf over every job. */
+  async groupCounts(name: string, now: number): Promise<GroupCount[]> {
+    return groupCountsOf([...this.jobs.values()].map((row) => this.read(row)), name, now);
   }
 
   async history(jobId: string): Promise<HistoryRow[]> {

@@ -46,6 +46,7 @@ export type SqlName =
   | 'flow-ids'
   | 'flow-insert'
   | 'flow-restore'
+  | 'group-counts'
   | 'prune'
   | 'heartbeat'
   | 'history'
@@ -75,6 +76,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   'flow-ids': 'insertFlow',
   'flow-insert': 'insertFlow',
   'flow-restore': 'trigger',
+  'group-counts': 'groupCounts',
   prune: 'prune',
   heartbeat: 'heartbeat',
   history: 'history',

@@ -35,7 +35,9 @@ import type {
   Store,
   StoreInitOptions,
   Suspension,
+  GroupCount,
 } from '../../core/store.js';
+import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { isDedupeRace, pgError } from './errors.js';
 import { insertJobs } from './insert.js';
@@ -347,6 +349,12 @@ export class PostgresStore implements Store {
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     for (const row of rows) counts[row.status] = row.n;
     return counts;
+  }
+
+  /** group-counts.sql: bounded as rules/group-counts.ts says. */
+  async groupCounts(name: string, now: number): Promise<GroupCount[]> {
+    const rows = await this.run<{ grp: string; due: number; running: number }>('group-counts', [name, now, GROUP_SCAN, GROUP_COUNT_CAP]);
+    return groupCountRows(rows.map((r) => ({ group: r.grp, due: r.due, running: r.running })));
   }
 
   async history(jobId: string): Promise<HistoryRow[]> {

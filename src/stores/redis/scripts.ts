@@ -85,6 +85,8 @@ function loadAll() {
     listPending: load('list_pending'),
     rows: load('rows'),
     repeatIndex: load('repeat_index'),
+    groupIndex: load('group_index'),
+    groupCounts: load('group_counts', ['claim']),
     processPut: load('process_put'),
     prune: load('prune'),
     backfill: load('backfill'),
