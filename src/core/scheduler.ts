@@ -11,7 +11,7 @@ import type { Logger } from './logger.js';
 import { fromEvery, fromSpec, fromWhen, normaliseDefine, assertObject, assertKnownKeys, assertGroup, type NormaliseContext } from './normalise.js';
 import { Registry } from './registry.js';
 import { JOB_ORDER_FIELDS } from './rules/query.js';
-import { GROUP_COUNT_CAP, rankGroups } from './rules/group-counts.js';
+import { groupsReport } from './groups-report.js';
 import type { HistoryRow, InsertResult, JobOrder, JobOrderField, JobPatch, JobRecord, NewJob, ProcessRecord, Store } from './store.js';
 import { mergeHistory, stepHistory } from './step-history.js';
 import { tracing } from './tracing.js';
@@ -533,7 +533,8 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
 
   /**
    * A name's groups with jobs due now or running, biggest first: the first `limit` (default 10) and how many more
-   * (rules/group-counts.ts, which says how each store keeps it bounded: a due count stops at `countCap`).
+   * (rules/group-counts.ts, which says how each store keeps it bounded: a due count stops at `countCap`), with
+   * what throttles the name by this process's definition of it (groups-report.ts).
    */
   async groups(name: string, options: { limit?: number } = {}): Promise<GroupsReport> {
     const n = assertName(name, 'name');
@@ -542,7 +543,8 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     const limit = o.limit === undefined ? 10 : assertInt(o.limit, 'options.limit', 1);
     const store = await this.store();
     if (!store.groupCounts) throw new StoreError(`the ${store.kind} store cannot count groups`);
-    return { name: n, ...rankGroups(await store.groupCounts(n, this.clock()), limit), countCap: GROUP_COUNT_CAP };
+    const [rows, counts] = await Promise.all([store.groupCounts(n, this.clock()), store.countJobs(n, ['running'])]);
+    return groupsReport(n, rows, limit, counts.running, this.registry.definitions.get(n));
   }
 
   /** Pending jobs (due now or later), of one name or all. */

@@ -268,11 +268,27 @@ export interface ListJobsFilter {
 /** Scheduler.groups(name): a name's groups with jobs due now or running, biggest first (the dashboard's view). */
 export interface GroupsReport {
   name: string;
-  /** The first `limit` groups by due + running; `due` stops at `countCap` (shown as "1,000+"). */
-  groups: { group: string; due: number; running: number }[];
+  /**
+   * The first `limit` groups by due + running; `due` stops at `countCap` (shown as "1,000+"). `atCap`: the group
+   * runs as many as this process's definition allows it (groupConcurrency); false when it has no such limit.
+   */
+  groups: { group: string; due: number; running: number; atCap: boolean }[];
   /** Groups with due or running jobs beyond those shown. */
   more: number;
   countCap: number;
+  /** Jobs of the name running now, every group and none. */
+  running: number;
+  /** The limits this process defines for the name; null when it has no definition of it (another process may). */
+  limits: {
+    concurrency: number | null;
+    groupConcurrency: number | null;
+    rateLimit: { max: number; perMs: number; scope: 'process' | 'global'; byGroup: boolean } | null;
+  } | null;
+  /**
+   * What holds the name back now, by those limits: 'concurrency' (its running jobs fill it), 'groupConcurrency'
+   * (a group with due jobs runs as many as it may). Empty without a definition.
+   */
+  throttled: ('concurrency' | 'groupConcurrency')[];
 }
 
 /** What every handler's context has; the scheduler's `context` option adds its own fields (HandlerContext). */

@@ -130,15 +130,36 @@ export async function describeSchedulerConsole(factory: StoreFactory): Promise<v
       }
       const report = await s.groups('sync', { limit: 2 });
       expect(report.groups).toEqual([
-        { group: 'y', due: 3, running: 0 },
-        { group: 'z', due: 2, running: 0 },
+        { group: 'y', due: 3, running: 0, atCap: false },
+        { group: 'z', due: 2, running: 0, atCap: false },
       ]);
       expect(report.more).toBe(1);
       expect(report.countCap).toBe(GROUP_COUNT_CAP);
+      // This process does not define 'sync': no limits known, nothing said about throttling.
+      expect(report.limits).toBeNull();
+      expect(report.throttled).toEqual([]);
       expect((await s.groups('sync')).groups.map((g) => g.group)).toEqual(['y', 'z', 'x']);
       const error = await s.groups('sync', { limit: 0 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as ValidationError).field).toBe('options.limit');
+    });
+
+    it('says a name is throttled by groupConcurrency while a group with due jobs runs all it may', async () => {
+      const s = await h.scheduler();
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      s.define('held', async () => held, { groupConcurrency: 1, concurrency: 5, rateLimit: { max: 100, per: '1m', scope: 'global' } });
+      const started = new Promise<void>((resolve) => s.on('job:start', () => resolve()));
+      await s.now('held', null, { group: 'g' });
+      await s.now('held', null, { group: 'g' });
+      await s.start();
+      await started;
+      const report = await s.groups('held');
+      expect(report.groups).toEqual([{ group: 'g', due: 1, running: 1, atCap: true }]);
+      expect(report.running).toBe(1);
+      expect(report.limits).toEqual({ concurrency: 5, groupConcurrency: 1, rateLimit: { max: 100, perMs: 60_000, scope: 'global', byGroup: false } });
+      expect(report.throttled).toEqual(['groupConcurrency']);
+      release();
     });
   });
 }
