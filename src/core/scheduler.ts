@@ -11,7 +11,9 @@ import type { Logger } from './logger.js';
 import { fromEvery, fromSpec, fromWhen, normaliseDefine, assertObject, assertKnownKeys, assertGroup, type NormaliseContext } from './normalise.js';
 import { Registry } from './registry.js';
 import { JOB_ORDER_FIELDS } from './rules/query.js';
-import { groupsReport } from './groups-report.js';
+import { globalRate, groupsReport } from './groups-report.js';
+import { rankGroups } from './rules/group-counts.js';
+import type { RateWindow } from './rules/rate.js';
 import type { HistoryRow, InsertResult, JobOrder, JobOrderField, JobPatch, JobRecord, NewJob, ProcessRecord, Store } from './store.js';
 import { mergeHistory, stepHistory } from './step-history.js';
 import { tracing } from './tracing.js';
@@ -543,8 +545,18 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     const limit = o.limit === undefined ? 10 : assertInt(o.limit, 'options.limit', 1);
     const store = await this.store();
     if (!store.groupCounts) throw new StoreError(`the ${store.kind} store cannot count groups`);
-    const [rows, counts] = await Promise.all([store.groupCounts(n, this.clock()), store.countJobs(n, ['running'])]);
-    return groupsReport(n, rows, limit, counts.running, this.registry.definitions.get(n));
+    const now = this.clock();
+    const definition = this.registry.definitions.get(n);
+    const [rows, counts] = await Promise.all([store.groupCounts(n, now), store.countJobs(n, ['running'])]);
+    // A global rate's windows: the name's own, or with `by: 'group'` those of the groups shown (rules/rate.ts rateKey).
+    const rate = globalRate(definition);
+    const windows = new Map<string, RateWindow>();
+    if (rate && store.rateWindow) {
+      const keys = rate.byGroup ? rankGroups(rows, limit).groups.map((g) => g.group) : [''];
+      const read = await Promise.all(keys.map((key) => store.rateWindow!(n, key, rate.perMs, now)));
+      keys.forEach((key, i) => windows.set(key, read[i]!));
+    }
+    return groupsReport(n, rows, limit, counts.running, definition, windows);
   }
 
   /** Pending jobs (due now or later), of one name or all. */

@@ -9,6 +9,7 @@
  */
 import type { Logger } from './logger.js';
 import type { GroupCount } from './rules/group-counts.js';
+import type { RateWindow } from './rules/rate.js';
 import type { BackoffSpec, Json, JobStatus, RepeatSpec } from './types.js';
 
 export type { GroupCount } from './rules/group-counts.js';
@@ -470,6 +471,11 @@ export interface Store {
    * most GROUP_SCAN groups), so it never counts a tenant's whole backlog.
    */
   groupCounts?(name: string, now: number): Promise<GroupCount[]>;
+  /**
+   * Optional (the dashboard's throttling): the claims a global rate logged for one rate key (rules/rate.ts rateKey:
+   * '' for the name, or a group) in the window (now - perMs, now], and the earliest. One index range of that key.
+   */
+  rateWindow?(name: string, key: string, perMs: number, now: number): Promise<RateWindow>;
 
   /**
    * Pending or blocked → cancelled; running → cancelled (lock kept so the running worker still settles it).

@@ -272,7 +272,19 @@ export interface GroupsReport {
    * The first `limit` groups by due + running; `due` stops at `countCap` (shown as "1,000+"). `atCap`: the group
    * runs as many as this process's definition allows it (groupConcurrency); false when it has no such limit.
    */
-  groups: { group: string; due: number; running: number; atCap: boolean }[];
+  groups: {
+    group: string;
+    due: number;
+    running: number;
+    atCap: boolean;
+    /** With a global `rateLimit` by group: this group's window (see `rate`). */
+    rate?: { used: number; full: boolean; freesAt: Date | null };
+  }[];
+  /**
+   * With a name-wide global `rateLimit` (this process's definition): its window now, the claims in it, whether it
+   * is full and, if so, when it has room again. Null otherwise.
+   */
+  rate: { used: number; full: boolean; freesAt: Date | null } | null;
   /** Groups with due or running jobs beyond those shown. */
   more: number;
   countCap: number;
@@ -286,9 +298,10 @@ export interface GroupsReport {
   } | null;
   /**
    * What holds the name back now, by those limits: 'concurrency' (its running jobs fill it), 'groupConcurrency'
-   * (a group with due jobs runs as many as it may). Empty without a definition.
+   * (a group with due jobs runs as many as it may), 'rate' (its global rate window is full, or a shown group's
+   * with due jobs is). Empty without a definition.
    */
-  throttled: ('concurrency' | 'groupConcurrency')[];
+  throttled: ('concurrency' | 'groupConcurrency' | 'rate')[];
 }
 
 /** What every handler's context has; the scheduler's `context` option adds its own fields (HandlerContext). */

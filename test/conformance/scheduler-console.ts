@@ -161,5 +161,35 @@ export async function describeSchedulerConsole(factory: StoreFactory): Promise<v
       expect(report.throttled).toEqual(['groupConcurrency']);
       release();
     });
+
+    it('reads a global rate\'s window: the claims in it and the earliest, per name or per group', async () => {
+      const store: Store = h.created.store;
+      await store.init({ logger: silentLogger });
+      await store.insert([newJob(), newJob(), newJob(), newJob({ group: 'g' }), newJob({ group: 'g' })], T0);
+      const rate = (byGroup: boolean) => ({ name: 'work', rate: { max: 2, perMs: 1000, ...(byGroup ? { byGroup: true } : {}) } });
+      await store.claim({ now: T0, workerId: 'w', lockToken: randomUUID(), limit: 10, names: ['work'], limits: [rate(false)], lockLifetimeMs: 30_000 });
+      expect(await store.rateWindow!('work', '', 1000, T0)).toEqual({ used: 2, oldest: T0 });
+      expect(await store.rateWindow!('work', '', 1000, T0 + 999)).toEqual({ used: 2, oldest: T0 });
+      // The window is (now - per, now]: a claim at T0 is out of it at T0 + 1000.
+      expect(await store.rateWindow!('work', '', 1000, T0 + 1000)).toEqual({ used: 0, oldest: null });
+      await store.claim({ now: T0 + 1500, workerId: 'w', lockToken: randomUUID(), limit: 10, names: ['work'], limits: [rate(true)], lockLifetimeMs: 30_000 });
+      expect(await store.rateWindow!('work', 'g', 1000, T0 + 1500)).toEqual({ used: 2, oldest: T0 + 1500 });
+      expect(await store.rateWindow!('work', 'other', 1000, T0 + 1500)).toEqual({ used: 0, oldest: null });
+    });
+
+    it('says a name is throttled by its global rate while its window is full, and when it frees', async () => {
+      const s = await h.scheduler();
+      s.define('limited', async () => null, { rateLimit: { max: 1, per: '1h', scope: 'global' } });
+      const done = new Promise<void>((resolve) => s.on('job:success', () => resolve()));
+      await s.now('limited', null);
+      await s.now('limited', null);
+      const before = Date.now();
+      await s.start();
+      await done;
+      const report = await s.groups('limited');
+      expect(report.rate).toMatchObject({ used: 1, full: true });
+      expect(report.rate!.freesAt!.getTime()).toBeGreaterThanOrEqual(before + 3_600_000 - 1000);
+      expect(report.throttled).toEqual(['rate']);
+    });
   });
 }

@@ -32,16 +32,19 @@ describe.skipIf(!available)('dashboard: groups and throttling (chromium)', () =>
     scheduler = new Scheduler({ store: new MemoryStore(), logger: silentLogger, pollInterval: 50, concurrency: 10 });
     const held = new Promise<void>((resolve) => (release = resolve));
     scheduler.define('sync tenant', async () => held, { groupConcurrency: 1 });
-    scheduler.define('send email', async () => null);
+    // A global rate of one per hour: after one run its window is full, and the next job waits.
+    scheduler.define('send email', async () => null, { rateLimit: { max: 1, per: '1h', scope: 'global' } });
     // Five tenants of one name: each runs one job (its cap), the rest wait; hooli has nothing left waiting.
     for (const [group, n] of [['acme-corporation-with-a-long-name', 12], ['globex', 5], ['initech', 3], ['umbrella', 2], ['hooli', 1]] as const) {
       for (let i = 0; i < n; i++) await scheduler.now('sync tenant', { i }, { group });
     }
-    await scheduler.schedule('in 1 hour', 'send email', { to: 'a@example.com' });
+    await scheduler.now('send email', { to: 'a@example.com' });
+    await scheduler.now('send email', { to: 'b@example.com' });
     let running = 0;
-    const all = new Promise<void>((resolve) => scheduler.on('job:start', () => ++running === 5 && resolve()));
+    const all = new Promise<void>((resolve) => scheduler.on('job:start', (job: { name: string }) => job.name === 'sync tenant' && ++running === 5 && resolve()));
+    const sent = new Promise<void>((resolve) => scheduler.on('job:success', () => resolve()));
     await scheduler.start();
-    await all;
+    await Promise.all([all, sent]);
     server = await serve(scheduler, { port: 0 });
   });
   afterAll(async () => {
@@ -68,6 +71,9 @@ describe.skipIf(!available)('dashboard: groups and throttling (chromium)', () =>
     const badge = page.locator('[data-testid="name-row"][data-name="sync tenant"] [data-testid="throttled"]');
     expect(await badge.getAttribute('data-throttle')).toBe('groupConcurrency');
     expect(await badge.innerText()).toBe('group at cap');
+    const rate = page.locator('[data-testid="name-row"][data-name="send email"] [data-testid="throttled"]');
+    expect(await rate.getAttribute('data-throttle')).toBe('rate');
+    expect(await rate.getAttribute('title')).toMatch(/1 per 1 h\) is used up; room again in (59 min|60 min|1 h)/);
 
     // Nothing wider than the window, and each name's row and its groups' row on one line each.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);

@@ -69,6 +69,7 @@ export type Command =
   | { kind: 'advance'; ms: number }
   | { kind: 'prune'; completed?: number; failed?: number; cancelled?: number; history: number | null; limit: number }
   | { kind: 'groupCounts'; name: string }
+  | { kind: 'rateWindow'; name: string; group: string | null }
   | { kind: 'count'; name?: string; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'blocked')[] }
   | {
       kind: 'list';
@@ -222,6 +223,8 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('count' as const), name, statuses }, { requiredKeys: ['kind'] }) },
   // A name's groups with due or running jobs (rules/group-counts.ts): 'a' is the name grouped bursts use.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('groupCounts' as const), name: fc.constantFrom('a', 'a', 'b') }) },
+  // A rate key's window (rules/rate.ts), over the name's own window (RATE_WINDOWS): the name's key or a group's.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rateWindow' as const), name: fc.constantFrom('a', 'a', 'b'), group: fc.constantFrom(null, 'g1', 'g2') }) },
   {
     weight: 2,
     arbitrary: fc.record(

@@ -197,6 +197,10 @@ export class Pair {
       }
       case 'count':
         return (store) => store.countJobs(command.name, command.statuses);
+      case 'rateWindow': {
+        const key = command.group === null ? '' : this.groupPrefix + command.group;
+        return (store) => (store.rateWindow ? store.rateWindow(command.name, key, RATE_WINDOWS[command.name]!, now) : Promise.resolve('no rate window'));
+      }
       case 'groupCounts':
         // Groups come back without the sequence's prefix, so answers compare as the commands name them.
         return async (store) =>

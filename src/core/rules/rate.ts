@@ -25,3 +25,17 @@ export function rateRoom(rate: NonNullable<NameLimit['rate']>, times: readonly n
   for (const at of times) if (at > now - rate.perMs) used++;
   return Math.max(0, rate.max - used);
 }
+
+/** A rate key's window now, for people (Store.rateWindow, the dashboard): claims logged in it, and the first. */
+export interface RateWindow {
+  /** Claims logged in (now - perMs, now]. */
+  used: number;
+  /** The earliest of them (the window has room again at oldest + perMs, if full); null when none. */
+  oldest: number | null;
+}
+
+/** The model's answer from a key's log (claim times, one entry per claim). */
+export function rateWindowOf(times: readonly number[], perMs: number, now: number): RateWindow {
+  const inside = times.filter((at) => at > now - perMs && at <= now);
+  return { used: inside.length, oldest: inside.length ? Math.min(...inside) : null };
+}

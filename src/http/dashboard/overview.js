@@ -3,7 +3,7 @@
 // biggest groups (due and running, each linking to its jobs). One call: GET stats.
 import { enc } from './api.js';
 import { timeChart } from './charts.js';
-import { badge, duration, el, emptyRow, number, replace, span, table, td } from './ui.js';
+import { ago, badge, duration, el, emptyRow, number, replace, span, table, td } from './ui.js';
 
 const STATUSES = ['pending', 'blocked', 'running', 'completed', 'failed', 'cancelled'];
 
@@ -94,13 +94,15 @@ function nameRow(n, app) {
 const THROTTLES = {
   concurrency: (l) => ['at concurrency', 'Its running jobs fill its concurrency (' + l.concurrency + ') across every process'],
   groupConcurrency: (l) => ['group at cap', 'A group with due jobs runs as many as groupConcurrency (' + l.groupConcurrency + ') allows'],
+  rate: (l, g) => ['rate window full', 'Its global rate (' + l.rateLimit.max + ' per ' + span(l.rateLimit.perMs) + (l.rateLimit.byGroup ? ', per group' : '') + ') is used up'
+    + (g.rate && g.rate.freesAt ? '; room again ' + ago(g.rate.freesAt) : '')],
 };
 
 function throttleBadges(n) {
   const g = n.groups;
   if (!g || !g.limits || g.throttled.length === 0) return null;
   return g.throttled.map((t) => {
-    const [text, title] = THROTTLES[t](g.limits);
+    const [text, title] = THROTTLES[t](g.limits, g);
     return [' ', el('span', { class: 'badge throttled', title, 'data-testid': 'throttled', 'data-throttle': t }, text)];
   });
 }
@@ -113,9 +115,10 @@ function groupsRow(n) {
   const g = n.groups;
   if (!g || g.top.length === 0) return null;
   const chips = g.top.map((x) => el('a', {
-    class: 'chip group-chip' + (x.atCap ? ' at-cap' : ''), href: '#/jobs?name=' + enc(n.name) + '&group=' + enc(x.group), 'data-testid': 'group-chip', 'data-group': x.group,
+    class: 'chip group-chip' + (x.atCap || (x.rate && x.rate.full) ? ' at-cap' : ''), href: '#/jobs?name=' + enc(n.name) + '&group=' + enc(x.group), 'data-testid': 'group-chip', 'data-group': x.group,
     title: x.group + ': ' + x.due + (x.due >= g.countCap ? '+' : '') + ' due, ' + x.running + ' running' + (x.atCap ? ' (at its groupConcurrency)' : ''),
-  }, el('span', { class: 'group-name' }, x.group), ' ', dueText(x.due, g.countCap) + ' due', x.running ? ' · ' + number(x.running) + ' running' : ''));
+  }, el('span', { class: 'group-name' }, x.group), ' ', dueText(x.due, g.countCap) + ' due', x.running ? ' · ' + number(x.running) + ' running' : '',
+    x.rate && x.rate.full ? ' · rate full' + (x.rate.freesAt ? ' (' + ago(x.rate.freesAt) + ')' : '') : ''));
   return el('tr', { class: 'groups-row', 'data-testid': 'groups-row', 'data-name': n.name },
     el('td', { colspan: 8 }, el('div', { class: 'cell chips' },
       el('span', { class: 'muted small' }, 'groups'), chips,

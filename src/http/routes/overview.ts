@@ -84,7 +84,7 @@ async function stats({ scheduler, query }: RouteContext): Promise<Reply> {
 
 /** A name's groups as the overview shows them (GET /groups has the whole report). */
 function overviewGroups(report: GroupsReport) {
-  return { top: report.groups, more: report.more, countCap: report.countCap, limits: report.limits, throttled: report.throttled };
+  return { top: report.groups, more: report.more, countCap: report.countCap, limits: report.limits, rate: report.rate, throttled: report.throttled };
 }
 
 /**

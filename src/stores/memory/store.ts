@@ -28,6 +28,7 @@ import { historyToPrune, jobsToPrune } from '../../core/rules/prune.js';
 import { compareSteps, EVENT_RETENTION_MS, firstMatch, holdsRun, suspendedRecord, triggerStartsCycle, waitVerdict, deliveredStep, wokenRecord } from '../../core/rules/steps.js';
 import { compareJobs, matchesQuery } from '../../core/rules/query.js';
 import { groupCountsOf } from '../../core/rules/group-counts.js';
+import { rateWindowOf, type RateWindow } from '../../core/rules/rate.js';
 import type {
   CancelResult,
   ClaimRequest,
@@ -599,6 +600,11 @@ export class MemoryStore implements Store {
   /** rules/group-counts.ts groupCountsOf over every job. */
   async groupCounts(name: string, now: number): Promise<GroupCount[]> {
     return groupCountsOf([...this.jobs.values()].map((row) => this.read(row)), name, now);
+  }
+
+  /** rules/rate.ts rateWindowOf over the key's log. */
+  async rateWindow(name: string, key: string, perMs: number, now: number): Promise<RateWindow> {
+    return rateWindowOf(this.rateLog.get(groupKey(name, key)) ?? [], perMs, now);
   }
 
   async history(jobId: string): Promise<HistoryRow[]> {

@@ -47,6 +47,7 @@ export type SqlName =
   | 'flow-insert'
   | 'flow-restore'
   | 'group-counts'
+  | 'rate-window'
   | 'prune'
   | 'heartbeat'
   | 'history'
@@ -77,6 +78,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   'flow-insert': 'insertFlow',
   'flow-restore': 'trigger',
   'group-counts': 'groupCounts',
+  'rate-window': 'rateWindow',
   prune: 'prune',
   heartbeat: 'heartbeat',
   history: 'history',

@@ -87,6 +87,7 @@ function loadAll() {
     repeatIndex: load('repeat_index'),
     groupIndex: load('group_index'),
     groupCounts: load('group_counts', ['claim']),
+    rateWindow: load('rate_window'),
     processPut: load('process_put'),
     prune: load('prune'),
     backfill: load('backfill'),

@@ -13,6 +13,7 @@ import type {
   SentEvent, StepRecord, Suspension, GroupCount,
 } from '../../core/store.js';
 import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
+import type { RateWindow } from '../../core/rules/rate.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { claimArgs, settleArgs } from './args.js';
 import { claimedJob, historyRow, insertedJob, newJobArgs, patchArgs, publicJob } from './codec.js';
@@ -303,6 +304,14 @@ export class RedisStore implements Store {
     return this.run('groupCounts', scripts().groupCounts, [this.keys.tag, name, now, GROUP_SCAN, GROUP_COUNT_CAP], (rows: [string, number, number][]) =>
       groupCountRows(rows.map(([group, due, running]) => ({ group, due: Number(due), running: Number(running) }))),
     );
+  }
+
+  /** rate_window.lua. */
+  async rateWindow(name: string, key: string, perMs: number, now: number): Promise<RateWindow> {
+    return this.run('rateWindow', scripts().rateWindow, [this.keys.tag, name, key, perMs, now], ([used, oldest]: [number, string]) => ({
+      used: Number(used),
+      oldest: oldest === '' ? null : Number(oldest),
+    }));
   }
 
   async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {

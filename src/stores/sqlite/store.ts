@@ -37,6 +37,7 @@ import type {
   GroupCount,
 } from '../../core/store.js';
 import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
+import type { RateWindow } from '../../core/rules/rate.js';
 import type { Json, JobStatus } from '../../core/types.js';
 import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
 import { claimRows } from './claim.js';
@@ -253,6 +254,12 @@ export class SqliteStore implements Store {
       this.stmt('group-counts.sql').all({ name, now, scan: GROUP_SCAN, cap: GROUP_COUNT_CAP }) as { grp: string; due: number; running: number }[],
     );
     return groupCountRows(rows.map((r) => ({ group: r.grp, due: r.due, running: r.running })));
+  }
+
+  /** rate-window.sql. */
+  async rateWindow(name: string, key: string, perMs: number, now: number): Promise<RateWindow> {
+    const row = this.run('rateWindow', () => this.stmt('rate-window.sql').get({ name, key, since: now - perMs, now }) as { used: number; oldest: number | null });
+    return { used: Number(row.used), oldest: row.oldest === null ? null : Number(row.oldest) };
   }
 
   async history(jobId: string): Promise<HistoryRow[]> {
