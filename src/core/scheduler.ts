@@ -705,13 +705,6 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
 }
 
 /** '5s' / '10m' / ms → { every }; a cron expression → { cron }. Used for textual schedules (HTTP, update). */
-/** listJobs' `group`: a group as the job option takes it; null is refused (it would read as "no filter"). */
-function listGroup(value: unknown): string {
-  const group = value === null ? undefined : assertGroup(value, 'filter.group');
-  if (group === undefined || group === null) throw new ValidationError('filter.group', value, 'must be a non-empty string of at most 200 characters');
-  return group;
-}
-
 /** listJobs' `order`: a field of rules/query.ts JOB_ORDER_FIELDS and a direction (ascending when left out). */
 function listOrder(value: unknown): JobOrder {
   const o = assertObject(value, 'filter.order') as { by?: unknown; dir?: unknown };
@@ -719,6 +712,13 @@ function listOrder(value: unknown): JobOrder {
   if (!(JOB_ORDER_FIELDS as readonly unknown[]).includes(o.by)) throw new ValidationError('filter.order.by', o.by, `must be one of ${JOB_ORDER_FIELDS.join(', ')}`);
   if (o.dir !== undefined && o.dir !== 'asc' && o.dir !== 'desc') throw new ValidationError('filter.order.dir', o.dir, 'must be asc or desc');
   return { by: o.by as JobOrderField, dir: (o.dir as 'asc' | 'desc' | undefined) ?? 'asc' };
+}
+
+/** listJobs' `group`: a group as the job option takes it; null is refused (it would read as "no filter"). */
+function listGroup(value: unknown): string {
+  const group = value === null ? undefined : assertGroup(value, 'filter.group');
+  if (group === undefined || group === null) throw new ValidationError('filter.group', value, 'must be a non-empty string of at most 200 characters');
+  return group;
 }
 
 export function repeatFromText(text: string, field: string): RepeatOptions {
