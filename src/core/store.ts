@@ -8,11 +8,7 @@
  * No driver is imported here or anywhere in core.
  */
 import type { Logger } from './logger.js';
-import type { GroupCount } from './rules/group-counts.js';
-import type { RateWindow } from './rules/rate.js';
 import type { BackoffSpec, Json, JobStatus, RepeatSpec } from './types.js';
-
-export type { GroupCount } from './rules/group-counts.js';
 
 /** A job as a store persists it. */
 export interface JobRecord {
@@ -273,6 +269,23 @@ export interface Lease {
 
 /** 'ok': lease extended; 'cancelled': still ours but cancel() was called; 'lost': another owner or gone. */
 export type LeaseState = 'ok' | 'lost' | 'cancelled';
+
+/** One group of a name, as Store.groupCounts answers it (rules/group-counts.ts). */
+export interface GroupCount {
+  group: string;
+  /** Pending jobs of the (name, group) due now (nextRunAt <= now), at most GROUP_COUNT_CAP. */
+  due: number;
+  /** Running jobs of the (name, group). */
+  running: number;
+}
+
+/** A rate key's window now, for people (Store.rateWindow, rules/rate.ts): claims logged in it, and the first. */
+export interface RateWindow {
+  /** Claims logged in (now - perMs, now]. */
+  used: number;
+  /** The earliest of them (the window has room again at oldest + perMs, if full); null when none. */
+  oldest: number | null;
+}
 
 export interface JobQuery {
   status?: JobStatus[];

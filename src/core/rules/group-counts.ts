@@ -8,17 +8,10 @@
  *   work (the rotation's rows: SQL groups table, Redis P:groups:<name>) or run now. Past that many, the answer
  *   holds the first GROUP_SCAN by group, not necessarily the biggest (documented, not hidden: `scanned`).
  */
-import type { JobRecord } from '../store.js';
+import type { GroupCount, JobRecord } from '../store.js';
 import { compareText } from './query.js';
 
-/** One group of a name, as Store.groupCounts answers it. */
-export interface GroupCount {
-  group: string;
-  /** Pending jobs of the (name, group) due now (nextRunAt <= now), at most GROUP_COUNT_CAP. */
-  due: number;
-  /** Running jobs of the (name, group). */
-  running: number;
-}
+export type { GroupCount } from '../store.js';
 
 /** A group's due count stops here: counting is one index range per group, never more than this far. */
 export const GROUP_COUNT_CAP = 1000;

@@ -12,7 +12,7 @@
  * `localFree` and `global`; a per-group rate limits each group's turns in the rotation beside
  * `groupConcurrency` (rules/groups.ts), and the ungrouped jobs of that name by their shared key.
  */
-import type { NameLimit } from '../store.js';
+import type { NameLimit, RateWindow } from '../store.js';
 
 /** The key a job's claim is logged under, for its name's rate. '' stands for "no group" (groups are never ''). */
 export function rateKey(rate: NonNullable<NameLimit['rate']>, group: string | null): string {
@@ -26,13 +26,7 @@ export function rateRoom(rate: NonNullable<NameLimit['rate']>, times: readonly n
   return Math.max(0, rate.max - used);
 }
 
-/** A rate key's window now, for people (Store.rateWindow, the dashboard): claims logged in it, and the first. */
-export interface RateWindow {
-  /** Claims logged in (now - perMs, now]. */
-  used: number;
-  /** The earliest of them (the window has room again at oldest + perMs, if full); null when none. */
-  oldest: number | null;
-}
+export type { RateWindow } from '../store.js';
 
 /** The model's answer from a key's log (claim times, one entry per claim). */
 export function rateWindowOf(times: readonly number[], perMs: number, now: number): RateWindow {
