@@ -140,7 +140,7 @@ export class JobRun implements Pending {
     let error: Error | null = null;
     try {
       const tracing = this.env.tracing;
-      value = tracing
+      value = tracing?.runs(this.job)
         ? await tracing.run(this.job, async () => this.policy.handler(this.view, this.context()))
         : await this.policy.handler(this.view, this.context());
     } catch (thrown) {
@@ -272,21 +272,19 @@ export class JobRun implements Pending {
 
 /**
  * A handler's ctx. Every field is an own, enumerable property, as a plain object's would be (handlers spread
- * and destructure ctx), but signal, logger, progress and followUp are accessors that cost nothing until read:
- * the AbortController, the child logger and the bound functions are made on first use.
+ * and destructure ctx, and call its functions unbound). signal and logger are accessors that cost nothing
+ * until read: the AbortController and the child logger are made on first use. The functions are plain data
+ * properties, closures over the run made with the ctx.
  *
- * Why a class with shared accessors defined per instance, rather than an object literal with getters and
- * arrows: a literal's getters are new closures each time, which puts every ctx in dictionary mode (measured
- * ~2.5 µs and ~2 KB per run, bench/core/node-cost.ts); the same accessor objects defined in the same order
- * keep one hidden class for all of them (~0.5 µs).
+ * Why closures for the functions, rather than accessors binding them on first read as signal and logger do:
+ * an accessor has to be defined per instance (Object.defineProperty, a runtime call of about 0.1 µs each),
+ * and ten of them made the ctx cost ~1.2 µs per run; eight closures cost ~0.1 µs (bench/core/node-cost.ts,
+ * and a micro-benchmark of the two shapes). Why a class at all, not an object literal with getters: a
+ * literal's getters are new closures each time, which puts every ctx in dictionary mode (~2.5 µs and ~2 KB
+ * per run); shared accessor objects defined in the same order keep one hidden class for all of them.
  */
 class RunCtx {
   readonly #run: JobRun;
-  #progress: ((value: Json) => Promise<void>) | null = null;
-  #followUp: ((name: string, data?: unknown, options?: FollowUpOptions) => void) | null = null;
-  #flow: ((nodes: FlowNode[]) => void) | null = null;
-  #results: (() => Promise<Record<string, Json>>) | null = null;
-  #durable: Record<string, unknown> | null = null;
   declare readonly job: Job;
   declare readonly data: unknown;
   declare readonly jobId: string;
@@ -305,14 +303,15 @@ class RunCtx {
     Object.defineProperty(this, 'signal', RunCtx.SIGNAL);
     Object.defineProperty(this, 'logger', RunCtx.LOGGER);
     self.scheduler = env.client;
-    Object.defineProperty(this, 'progress', RunCtx.PROGRESS);
-    Object.defineProperty(this, 'followUp', RunCtx.FOLLOW_UP);
-    Object.defineProperty(this, 'results', RunCtx.RESULTS);
-    Object.defineProperty(this, 'flow', RunCtx.FLOW);
-    Object.defineProperty(this, 'step', RunCtx.STEP);
-    Object.defineProperty(this, 'sleep', RunCtx.SLEEP);
-    Object.defineProperty(this, 'sleepUntil', RunCtx.SLEEP_UNTIL);
-    Object.defineProperty(this, 'waitForEvent', RunCtx.WAIT_FOR_EVENT);
+    self.progress = (value: Json) => run.progress(value);
+    self.followUp = (name: string, data?: unknown, options?: FollowUpOptions) => run.followUp(name, data, options);
+    self.results = () => run.results();
+    self.flow = (nodes: FlowNode[]) => run.flow(nodes);
+    // Durable calls (durable.ts): the run's durable state is made on the first call, never for runs that make none.
+    self.step = <T>(id: string, fn: () => T | Promise<T>) => run.durableRun().step(id, fn);
+    self.sleep = (duration: Duration) => run.durableRun().sleep(duration);
+    self.sleepUntil = (at: Date | number | string) => run.durableRun().sleepUntil(at);
+    self.waitForEvent = (name: string, options: WaitOptions) => run.durableRun().waitForEvent(name, options);
     // The scheduler's `context` option: its fields join the base ones (never replacing them).
     const extras = env.extras;
     for (const key in extras) if (!(key in self)) self[key] = extras[key];
@@ -329,84 +328,6 @@ class RunCtx {
   private static readonly LOGGER: PropertyDescriptor = {
     get(this: RunCtx) {
       return this.#run.logger;
-    },
-    enumerable: true,
-    configurable: true,
-  };
-
-  // Bound on first read, so `const { progress } = ctx` works as with a plain object.
-  private static readonly PROGRESS: PropertyDescriptor = {
-    get(this: RunCtx) {
-      const run = this.#run;
-      return (this.#progress ??= (value: Json) => run.progress(value));
-    },
-    enumerable: true,
-    configurable: true,
-  };
-
-  private static readonly RESULTS: PropertyDescriptor = {
-    get(this: RunCtx) {
-      const run = this.#run;
-      return (this.#results ??= () => run.results());
-    },
-    enumerable: true,
-    configurable: true,
-  };
-
-  private static readonly FLOW: PropertyDescriptor = {
-    get(this: RunCtx) {
-      const run = this.#run;
-      return (this.#flow ??= (nodes: FlowNode[]) => run.flow(nodes));
-    },
-    enumerable: true,
-    configurable: true,
-  };
-
-  private static readonly FOLLOW_UP: PropertyDescriptor = {
-    get(this: RunCtx) {
-      const run = this.#run;
-      return (this.#followUp ??= (name: string, data?: unknown, options?: FollowUpOptions) => run.followUp(name, data, options));
-    },
-    enumerable: true,
-    configurable: true,
-  };
-
-  // Durable calls (durable.ts): the run's durable state is made on the first call, never for runs that make none.
-  private static readonly STEP: PropertyDescriptor = {
-    get(this: RunCtx) {
-      const run = this.#run;
-      const bound = (this.#durable ??= {});
-      return (bound.step ??= <T>(id: string, fn: () => T | Promise<T>) => run.durableRun().step(id, fn));
-    },
-    enumerable: true,
-    configurable: true,
-  };
-
-  private static readonly SLEEP: PropertyDescriptor = {
-    get(this: RunCtx) {
-      const run = this.#run;
-      const bound = (this.#durable ??= {});
-      return (bound.sleep ??= (duration: Duration) => run.durableRun().sleep(duration));
-    },
-    enumerable: true,
-    configurable: true,
-  };
-
-  private static readonly SLEEP_UNTIL: PropertyDescriptor = {
-    get(this: RunCtx) {
-      const run = this.#run;
-      const bound = (this.#durable ??= {});
-      return (bound.sleepUntil ??= (at: Date | number | string) => run.durableRun().sleepUntil(at));
-    },
-    enumerable: true,
-    configurable: true,
-  };
-
-  private static readonly WAIT_FOR_EVENT: PropertyDescriptor = {
-    get(this: RunCtx) {
-      const run = this.#run;
-      const bound = (this.#durable ??= {});
-      return (bound.waitForEvent ??= (name: string, options: WaitOptions) => run.durableRun().waitForEvent(name, options));
     },
     enumerable: true,
     configurable: true,

@@ -25,8 +25,11 @@ interface OtelApi {
   trace: {
     getTracer(name: string, version?: string): { startSpan(name: string, options?: { kind?: number; attributes?: Record<string, string | number | boolean> }, context?: Context): Span };
     setSpan(context: Context, span: Span): Context;
+    getTracerProvider(): { getDelegate?(): unknown };
   };
   context: { active(): Context; with<T>(context: Context, fn: () => T): T };
+  /** The global provider is always one of these; its delegate is the no-op provider until an SDK registers one. */
+  ProxyTracerProvider?: new () => { getDelegate(): unknown };
   propagation: {
     inject(context: Context, carrier: Record<string, string>): void;
     extract(context: Context, carrier: Record<string, string>): Context;
@@ -57,9 +60,35 @@ export interface RunTraceInfo {
 
 export class Tracing {
   private readonly tracer: ReturnType<OtelApi['trace']['getTracer']>;
+  /** The API's no-op provider (what a fresh proxy delegates to), or null when this version does not tell. */
+  private readonly noopProvider: unknown;
 
   constructor(private readonly api: OtelApi) {
     this.tracer = api.trace.getTracer('hourglass-jobs');
+    this.noopProvider = api.ProxyTracerProvider ? (new api.ProxyTracerProvider().getDelegate?.() ?? null) : null;
+  }
+
+  /**
+   * True while no SDK is registered (the package is installed, often as somebody's dependency, but nobody
+   * traces): every span would be a no-op. Asked per call, since an SDK may be registered at any time.
+   */
+  private get idle(): boolean {
+    return this.noopProvider !== null && this.api.trace.getTracerProvider().getDelegate?.() === this.noopProvider;
+  }
+
+  /**
+   * Whether a run of this job needs its run span: not when no SDK is registered and the job carries no trace
+   * context. The span would then be a no-op around the active context, and making it costs about a kilobyte
+   * and a microsecond per job (bench/core/node-cost.ts). A job with a stored context still gets one, so
+   * that context is active in its handler (for a propagator registered without a tracer).
+   */
+  runs(job: RunTraceInfo): boolean {
+    return job.trace !== null || !this.idle;
+  }
+
+  /** Whether the worker's store calls get spans: only while an SDK is registered (else they are no-ops). */
+  get storeCalls(): boolean {
+    return !this.idle;
   }
 
   /**

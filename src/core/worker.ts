@@ -80,7 +80,7 @@ export class Worker {
       return rate?.scope === 'process' ? rate : undefined;
     });
     this.settler = new SettleBatcher({
-      settle: (batch) => (this.tracing ? this.tracing.storeCall('settle', batch.length, () => o.store().settle(batch)) : o.store().settle(batch)),
+      settle: (batch) => (this.tracing?.storeCalls ? this.tracing.storeCall('settle', batch.length, () => o.store().settle(batch)) : o.store().settle(batch)),
       logger: o.logger,
       giveUpAfterMs: Math.max(registry.lockLifetimeMs, 30_000),
       // A settle resent after a timeout is safe: the store answers "applied" to a run it already settled.
@@ -335,13 +335,13 @@ export class Worker {
       lockLifetimes: shape.lockLifetimes,
     };
     const store = this.o.store();
-    if (waiting.length === 0 || !store.settleAndClaim) return this.tracing ? this.tracing.storeCall('claim', limit, () => store.claim(request)) : store.claim(request);
+    if (waiting.length === 0 || !store.settleAndClaim) return this.tracing?.storeCalls ? this.tracing.storeCall('claim', limit, () => store.claim(request)) : store.claim(request);
     // Outcomes that ended since the last claim travel with this one: one operation, one round trip.
     let result: { settled: boolean[]; claimed: ClaimedJob[] };
     const settlements = new Array<Settlement>(waiting.length);
     for (let i = 0; i < waiting.length; i++) settlements[i] = waiting[i]!.settlement;
     const call = () => store.settleAndClaim!(settlements, request);
-    const answer = this.tracing ? this.tracing.storeCall('claim', limit, call) : call();
+    const answer = this.tracing?.storeCalls ? this.tracing.storeCall('claim', limit, call) : call();
     try {
       result = await withTimeout(answer, this.claimTimeout(), 'claiming jobs');
     } catch (error) {
@@ -404,7 +404,7 @@ export class Worker {
       if (free === null) this.wakeup.kick();
       else this.wakeup.wakeAt(free);
     }
-    this.o.events.emit('job:start', run.view);
+    if (this.o.events.listens('job:start')) this.o.events.emit('job:start', run.view);
     // The handler is called from a microtask, never inside this dispatch loop; one for all the runs of a turn.
     if (this.starting.push(run) === 1) queueMicrotask(this.beginRuns);
   }

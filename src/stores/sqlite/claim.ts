@@ -20,7 +20,7 @@ import { lostRunMessage } from '../../core/rules/claim.js';
 import type { ClaimRequest, ClaimedJob, NameLimit } from '../../core/store.js';
 import { groupedNames, offerGroups, stampServed, type GroupCandidate } from './groups.js';
 import { logRates, rateRoomOf } from './rate.js';
-import { byClaimOrder, toRecord, type JobRow } from './rows.js';
+import { byClaimOrder, byClaimedOrder, toClaimed, type ClaimedRow, type JobRow } from './rows.js';
 
 type Prepare = (file: string) => Database.Statement;
 type Candidate = Pick<JobRow, 'id' | 'priority' | 'next_run_at'> & { name?: string };
@@ -38,16 +38,22 @@ export function claimRows(stmt: Prepare, request: ClaimRequest): ClaimedJob[] {
 
   const ids = choose(stmt, request);
   if (ids.length === 0) return [];
-  const rows = stmt('claim-ids.sql').all({
-    now,
-    token: request.lockToken,
-    worker: request.workerId,
-    lifetime: request.lockLifetimeMs,
-    lifetimes: JSON.stringify(request.lockLifetimes ?? {}),
-    ids: JSON.stringify(ids),
-  }) as JobRow[];
+  const rows = stmt('claim-ids.sql')
+    .raw(true)
+    .all({
+      now,
+      token: request.lockToken,
+      worker: request.workerId,
+      lifetime: request.lockLifetimeMs,
+      lifetimes: JSON.stringify(request.lockLifetimes ?? {}),
+      ids: JSON.stringify(ids),
+    }) as ClaimedRow[];
   // UPDATE … RETURNING gives rows in storage order: restore claim order.
-  return rows.sort(byClaimOrder).map((row) => ({ ...toRecord(row), lockToken: request.lockToken }));
+  rows.sort(byClaimedOrder);
+  const stamp = { lockToken: request.lockToken, workerId: request.workerId, now };
+  const claimed = new Array<ClaimedJob>(rows.length);
+  for (let i = 0; i < rows.length; i++) claimed[i] = toClaimed(rows[i]!, stamp);
+  return claimed;
 }
 
 /**

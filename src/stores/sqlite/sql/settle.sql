@@ -15,4 +15,4 @@ SET status = CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE @status END,
     lock_token = NULL, locked_by = NULL, locked_until = NULL, settled_token = @token,
     updated_at = @finished_at
 WHERE id = @id AND lock_token = @token AND status IN ('running', 'cancelled')
-RETURNING status, name, flow;
+RETURNING status, name, flow;  -- read by position (settle.ts reads the row as an array)
