@@ -75,8 +75,9 @@ ${STORE}
   jobs: `usage: hourglass jobs <verb> [options]
 
 verbs:
-  list [--status S[,S]] [--name N] [--limit N] [--offset N]
-                                jobs, newest first (S: pending, running, completed, failed, cancelled, blocked)
+  list [--status S[,S]] [--name N] [--group G] [--limit N] [--offset N]
+                                jobs, newest first (S: pending, running, completed, failed, cancelled, blocked;
+                                G: one group's jobs, the group job option)
   show ID                       a job and its history
   add NAME [--data JSON] [--at WHEN | --in DURATION | --every INTERVAL] [--timezone TZ]
            [--priority P] [--attempts N] [--dedupe-key K] [--label L]

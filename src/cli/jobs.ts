@@ -3,6 +3,7 @@
  * and manage jobs in any store. list and show only read, so they never migrate (see openReader).
  */
 import { InvalidDataError, ValidationError } from '../core/errors.js';
+import { assertGroup, MAX_GROUP_LENGTH } from '../core/normalise.js';
 import type { Scheduler } from '../core/scheduler.js';
 import { JOB_STATUSES, type EveryOptions, type Job, type JobStatus, type ScheduleSpec } from '../core/types.js';
 import { COMMAND_USAGE } from './help.js';
@@ -13,6 +14,7 @@ export interface JobsOptions {
   json: boolean;
   status?: string | undefined;
   name?: string | undefined;
+  group?: string | undefined;
   limit?: string | undefined;
   offset?: string | undefined;
   data?: string | undefined;
@@ -75,6 +77,11 @@ export async function pauseCommand(verb: 'pause' | 'resume', args: string[], opt
   return 0;
 }
 
+/** `--group ''`: a group is a non-empty string (assertGroup passes null through as "no group"). */
+function groupMissing(): never {
+  throw new ValidationError('--group', '', `must be a non-empty string of at most ${MAX_GROUP_LENGTH} characters`);
+}
+
 async function list(options: JobsOptions): Promise<number> {
   const statuses = options.status?.split(',').map((s) => s.trim());
   for (const s of statuses ?? []) {
@@ -83,6 +90,7 @@ async function list(options: JobsOptions): Promise<number> {
   const filter = {
     ...(statuses ? { status: statuses as JobStatus[] } : {}),
     ...(options.name ? { name: options.name } : {}),
+    ...(options.group !== undefined ? { group: assertGroup(options.group === '' ? null : options.group, '--group') ?? groupMissing() } : {}),
     limit: parseCount(options.limit, '--limit') ?? 50,
     offset: parseCount(options.offset, '--offset') ?? 0,
   };

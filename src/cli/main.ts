@@ -28,6 +28,7 @@ const OPTIONS: Record<string, Options> = {
     ...STORE,
     status: { type: 'string' },
     name: { type: 'string' },
+    group: { type: 'string' },
     limit: { type: 'string' },
     offset: { type: 'string' },
     data: { type: 'string' },

@@ -8,9 +8,12 @@ import { ActivityLog, summarise, type ActivityReport } from './activity.js';
 import { DedupeConflictError, JobNotFoundError, JobStateError, SchedulerClosedError, StoreError, ValidationError } from './errors.js';
 import { toJob } from './job-view.js';
 import type { Logger } from './logger.js';
-import { fromEvery, fromSpec, fromWhen, normaliseDefine, assertObject, assertKnownKeys, type NormaliseContext } from './normalise.js';
+import { fromEvery, fromSpec, fromWhen, normaliseDefine, assertObject, assertKnownKeys, assertGroup, type NormaliseContext } from './normalise.js';
 import { Registry } from './registry.js';
 import { JOB_ORDER_FIELDS } from './rules/query.js';
+import { globalRate, groupsReport } from './groups-report.js';
+import { rankGroups } from './rules/group-counts.js';
+import type { RateWindow } from './rules/rate.js';
 import type { HistoryRow, InsertResult, JobOrder, JobOrderField, JobPatch, JobRecord, NewJob, ProcessRecord, Store } from './store.js';
 import { mergeHistory, stepHistory } from './step-history.js';
 import { tracing } from './tracing.js';
@@ -46,7 +49,7 @@ import type {
   SchedulerEvents,
   StopOptions,
 } from './types.js';
-import { JOB_STATUSES } from './types.js';
+import { JOB_STATUSES, type GroupsReport } from './types.js';
 import { assertInt, assertJson, assertName } from './validate.js';
 import { Worker } from './worker.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
@@ -484,7 +487,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
 
   async listJobs(filter: ListJobsFilter = {}): Promise<JobOf<J>[]> {
     const f = assertObject(filter, 'filter') as ListJobsFilter;
-    assertKnownKeys(f, ['status', 'name', 'text', 'repeating', 'order', 'limit', 'offset'], 'filter');
+    assertKnownKeys(f, ['status', 'name', 'text', 'repeating', 'group', 'order', 'limit', 'offset'], 'filter');
     if (f.repeating !== undefined && f.repeating !== true) throw new ValidationError('filter.repeating', f.repeating, 'must be true (or left out for every job)');
     const order = f.order === undefined ? undefined : listOrder(f.order);
     if (f.text !== undefined && (typeof f.text !== 'string' || f.text.length > 200)) throw new ValidationError('filter.text', f.text, 'must be a string of at most 200 characters');
@@ -497,6 +500,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
       ...(f.name !== undefined ? { name: assertName(f.name, 'filter.name') } : {}),
       ...(f.text !== undefined && f.text !== '' ? { text: f.text } : {}),
       ...(f.repeating ? { repeating: true as const } : {}),
+      ...(f.group !== undefined ? { group: listGroup(f.group) } : {}),
       ...(order ? { order } : {}),
       limit: f.limit === undefined ? 100 : assertInt(f.limit, 'filter.limit', 1),
       offset: f.offset === undefined ? 0 : assertInt(f.offset, 'filter.offset', 0),
@@ -573,6 +577,32 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
       for (const b of record.activity) buckets.push(b);
     }
     return summarise(buckets, now, processes);
+  }
+
+  /**
+   * A name's groups with jobs due now or running, biggest first: the first `limit` (default 10) and how many more
+   * (rules/group-counts.ts, which says how each store keeps it bounded: a due count stops at `countCap`), with
+   * what throttles the name by this process's definition of it (groups-report.ts).
+   */
+  async groups(name: string, options: { limit?: number } = {}): Promise<GroupsReport> {
+    const n = assertName(name, 'name');
+    const o = assertObject(options, 'options') as { limit?: unknown };
+    assertKnownKeys(o, ['limit'], 'options');
+    const limit = o.limit === undefined ? 10 : assertInt(o.limit, 'options.limit', 1);
+    const store = await this.store();
+    if (!store.groupCounts) throw new StoreError(`the ${store.kind} store cannot count groups`);
+    const now = this.clock();
+    const definition = this.registry.definitions.get(n);
+    const [rows, counts] = await Promise.all([store.groupCounts(n, now), store.countJobs(n, ['running'])]);
+    // A global rate's windows: the name's own, or with `by: 'group'` those of the groups shown (rules/rate.ts rateKey).
+    const rate = globalRate(definition);
+    const windows = new Map<string, RateWindow>();
+    if (rate && store.rateWindow) {
+      const keys = rate.byGroup ? rankGroups(rows, limit).groups.map((g) => g.group) : [''];
+      const read = await Promise.all(keys.map((key) => store.rateWindow!(n, key, rate.perMs, now)));
+      keys.forEach((key, i) => windows.set(key, read[i]!));
+    }
+    return groupsReport(n, rows, limit, counts.running, definition, windows);
   }
 
   /** Pending jobs (due now or later), of one name or all. */
@@ -728,6 +758,13 @@ function listOrder(value: unknown): JobOrder {
   if (!(JOB_ORDER_FIELDS as readonly unknown[]).includes(o.by)) throw new ValidationError('filter.order.by', o.by, `must be one of ${JOB_ORDER_FIELDS.join(', ')}`);
   if (o.dir !== undefined && o.dir !== 'asc' && o.dir !== 'desc') throw new ValidationError('filter.order.dir', o.dir, 'must be asc or desc');
   return { by: o.by as JobOrderField, dir: (o.dir as 'asc' | 'desc' | undefined) ?? 'asc' };
+}
+
+/** listJobs' `group`: a group as the job option takes it; null is refused (it would read as "no filter"). */
+function listGroup(value: unknown): string {
+  const group = value === null ? undefined : assertGroup(value, 'filter.group');
+  if (group === undefined || group === null) throw new ValidationError('filter.group', value, 'must be a non-empty string of at most 200 characters');
+  return group;
 }
 
 export function repeatFromText(text: string, field: string): RepeatOptions {

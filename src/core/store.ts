@@ -270,6 +270,23 @@ export interface Lease {
 /** 'ok': lease extended; 'cancelled': still ours but cancel() was called; 'lost': another owner or gone. */
 export type LeaseState = 'ok' | 'lost' | 'cancelled';
 
+/** One group of a name, as Store.groupCounts answers it (rules/group-counts.ts). */
+export interface GroupCount {
+  group: string;
+  /** Pending jobs of the (name, group) due now (nextRunAt <= now), at most GROUP_COUNT_CAP. */
+  due: number;
+  /** Running jobs of the (name, group). */
+  running: number;
+}
+
+/** A rate key's window now, for people (Store.rateWindow, rules/rate.ts): claims logged in it, and the first. */
+export interface RateWindow {
+  /** Claims logged in (now - perMs, now]. */
+  used: number;
+  /** The earliest of them (the window has room again at oldest + perMs, if full); null when none. */
+  oldest: number | null;
+}
+
 export interface JobQuery {
   status?: JobStatus[];
   name?: string;
@@ -284,6 +301,12 @@ export interface JobQuery {
    * of them (there are few), so this never walks the one-off jobs.
    */
   repeating?: true;
+  /**
+   * Only jobs of this group (JobRecord.group, compared exactly). Every store keeps an index of each group's jobs
+   * by id (SQLite 014, PostgreSQL 020, Redis layout 7), so the list walks that group's jobs, never the table:
+   * rules/query.ts says what each order costs with it.
+   */
+  group?: string;
   /**
    * The order of the list, across pages (rules/query.ts compareJobs): ties by insertion in the same direction,
    * so offset paging is stable. Default newest first ({ by: 'createdAt', dir: 'desc' }). Which orders an index
@@ -455,6 +478,17 @@ export interface Store {
   countJobs(name?: string, statuses?: readonly JobStatus[]): Promise<Record<JobStatus, number>>;
   /** History of one job, oldest first. */
   history(jobId: string): Promise<HistoryRow[]>;
+  /**
+   * Optional (the dashboard's groups): the groups of `name` with jobs due at `now` or running, with those counts,
+   * in byte order of the group; bounded as rules/group-counts.ts says (each due count stops at GROUP_COUNT_CAP, at
+   * most GROUP_SCAN groups), so it never counts a tenant's whole backlog.
+   */
+  groupCounts?(name: string, now: number): Promise<GroupCount[]>;
+  /**
+   * Optional (the dashboard's throttling): the claims a global rate logged for one rate key (rules/rate.ts rateKey:
+   * '' for the name, or a group) in the window (now - perMs, now], and the earliest. One index range of that key.
+   */
+  rateWindow?(name: string, key: string, perMs: number, now: number): Promise<RateWindow>;
 
   /**
    * Pending or blocked → cancelled; running → cancelled (lock kept so the running worker still settles it).

@@ -289,6 +289,8 @@ export interface ListJobsFilter {
   text?: string;
   /** Only jobs with a repeat (cron or interval), whatever their status: the schedules. */
   repeating?: true;
+  /** Only jobs of this group (the `group` job option), whatever their name unless `name` is given too. */
+  group?: string;
   /**
    * The order, across pages; default newest first (`{ by: 'createdAt', dir: 'desc' }`). Ties go by insertion in
    * the same direction; a job never run sorts last by lastRunAt either way. Which orders an index serves is in
@@ -297,6 +299,45 @@ export interface ListJobsFilter {
   order?: { by: 'createdAt' | 'updatedAt' | 'nextRunAt' | 'lastRunAt' | 'priority' | 'attempts' | 'name'; dir?: 'asc' | 'desc' };
   limit?: number;
   offset?: number;
+}
+
+/** Scheduler.groups(name): a name's groups with jobs due now or running, biggest first (the dashboard's view). */
+export interface GroupsReport {
+  name: string;
+  /**
+   * The first `limit` groups by due + running; `due` stops at `countCap` (shown as "1,000+"). `atCap`: the group
+   * runs as many as this process's definition allows it (groupConcurrency); false when it has no such limit.
+   */
+  groups: {
+    group: string;
+    due: number;
+    running: number;
+    atCap: boolean;
+    /** With a global `rateLimit` by group: this group's window (see `rate`). */
+    rate?: { used: number; full: boolean; freesAt: Date | null };
+  }[];
+  /**
+   * With a name-wide global `rateLimit` (this process's definition): its window now, the claims in it, whether it
+   * is full and, if so, when it has room again. Null otherwise.
+   */
+  rate: { used: number; full: boolean; freesAt: Date | null } | null;
+  /** Groups with due or running jobs beyond those shown. */
+  more: number;
+  countCap: number;
+  /** Jobs of the name running now, every group and none. */
+  running: number;
+  /** The limits this process defines for the name; null when it has no definition of it (another process may). */
+  limits: {
+    concurrency: number | null;
+    groupConcurrency: number | null;
+    rateLimit: { max: number; perMs: number; scope: 'process' | 'global'; byGroup: boolean } | null;
+  } | null;
+  /**
+   * What holds the name back now, by those limits: 'concurrency' (its running jobs fill it), 'groupConcurrency'
+   * (a group with due jobs runs as many as it may), 'rate' (its global rate window is full, or a shown group's
+   * with due jobs is). Empty without a definition.
+   */
+  throttled: ('concurrency' | 'groupConcurrency' | 'rate')[];
 }
 
 /** What every handler's context has; the scheduler's `context` option adds its own fields (HandlerContext). */

@@ -17,6 +17,7 @@ import { Router, type RouteContext } from './router.js';
 import { bulkRoutes } from './routes/bulk.js';
 import { flowRoutes } from './routes/flows.js';
 import { eventRoutes } from './routes/events.js';
+import { groupRoutes } from './routes/groups.js';
 import { ASSETS_PREFIX, dashboardAsset, dashboardPage } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -79,6 +80,7 @@ export function createHttpHandler(scheduler: Scheduler, options: HttpHandlerOpti
   healthRoutes(router);
   metricsRoutes(router, metrics);
   eventRoutes(router);
+  groupRoutes(router);
 
   async function handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
     const method = req.method ?? 'GET';

@@ -50,6 +50,8 @@ export interface ListJobsInput {
   name: string | undefined;
   /** ?q=: a substring of the name, label, data or last error, ignoring the case of A-Z. */
   text: string | undefined;
+  /** ?group=: one group's jobs (the `group` job option). */
+  group: string | undefined;
   /** ?counts=true: also count every status (for the same name). */
   counts: boolean;
   /** ?sort=&dir=: the order across pages; undefined is newest first. */
@@ -71,7 +73,7 @@ export const MAX_SEARCH_LENGTH = 200;
 
 const CREATE_FIELDS = ['name', 'handler', 'data', 'schedule', 'timezone', 'maxAttempts', 'runAt', 'priority', 'dedupeKey', 'dedupeFor', 'replace', 'group'];
 const UPDATE_FIELDS = ['schedule', 'timezone', 'data', 'maxAttempts', 'priority', 'runAt'];
-const LIST_PARAMS = ['status', 'name', 'q', 'counts', 'sort', 'dir', 'limit', 'offset'];
+const LIST_PARAMS = ['status', 'name', 'q', 'group', 'counts', 'sort', 'dir', 'limit', 'offset'];
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
@@ -146,11 +148,13 @@ export function parseListQuery(query: URLSearchParams): ListJobsInput {
   }
   const name = query.get('name');
   const text = query.get('q');
+  const group = query.get('group');
   if (text !== null && text.length > MAX_SEARCH_LENGTH) throw new ValidationError('q', text, `must be at most ${MAX_SEARCH_LENGTH} characters`);
   return {
     status,
     name: name === null || name === '' ? undefined : assertName(name, 'name'),
     text: text === null || text.trim() === '' ? undefined : text.trim(),
+    group: group === null || group === '' ? undefined : (assertGroup(group, 'group') ?? undefined),
     counts: queryBoolean(query, 'counts'),
     order: parseSort(query),
     limit: queryInt(query, 'limit', 1, MAX_LIMIT) ?? DEFAULT_LIMIT,

@@ -71,6 +71,8 @@ export type Command =
   | { kind: 'pause'; name: string; paused: boolean }
   | { kind: 'advance'; ms: number }
   | { kind: 'prune'; completed?: number; failed?: number; cancelled?: number; history: number | null; limit: number }
+  | { kind: 'groupCounts'; name: string }
+  | { kind: 'rateWindow'; name: string; group: string | null }
   | { kind: 'count'; name?: string; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'blocked')[] }
   | {
       kind: 'list';
@@ -78,6 +80,8 @@ export type Command =
       name?: string;
       text?: string;
       repeating?: true;
+      /** One of the sequence's groups (the runner prefixes it as it does the jobs'). */
+      group?: string;
       order?: { by: JobOrderField; dir: 'asc' | 'desc' };
       limit: number;
       offset: number;
@@ -230,6 +234,10 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('count' as const), name, statuses }, { requiredKeys: ['kind'] }) },
+  // A name's groups with due or running jobs (rules/group-counts.ts): 'a' is the name grouped bursts use.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('groupCounts' as const), name: fc.constantFrom('a', 'a', 'b') }) },
+  // A rate key's window (rules/rate.ts), over the name's own window (RATE_WINDOWS): the name's key or a group's.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rateWindow' as const), name: fc.constantFrom('a', 'a', 'b'), group: fc.constantFrom(null, 'g1', 'g2') }) },
   {
     weight: 2,
     arbitrary: fc.record(
@@ -241,6 +249,7 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
         // Matches in names, labels (people), data text (quotes, keys, digits) and errors (boom), any ASCII case.
         text: fc.constantFrom('A', 'B', 'Peop', 'boom', '"', 'z', '1', 'CONSTRUCTOR', '%', '_'),
         repeating: fc.constant(true as const),
+        group: fc.constantFrom('g1', 'g2', 'g3'),
         order: fc.record({ by: fc.constantFrom(...JOB_ORDER_FIELDS, 'nextRunAt', 'nextRunAt'), dir: fc.constantFrom('asc' as const, 'desc' as const) }),
         limit: fc.integer({ min: 1, max: 5 }),
         offset: fc.integer({ min: 0, max: 3 }),

@@ -214,12 +214,21 @@ export class Pair {
       }
       case 'count':
         return (store) => store.countJobs(command.name, command.statuses);
+      case 'rateWindow': {
+        const key = command.group === null ? '' : this.groupPrefix + command.group;
+        return (store) => (store.rateWindow ? store.rateWindow(command.name, key, RATE_WINDOWS[command.name]!, now) : Promise.resolve('no rate window'));
+      }
+      case 'groupCounts':
+        // Groups come back without the sequence's prefix, so answers compare as the commands name them.
+        return async (store) =>
+          store.groupCounts ? (await store.groupCounts(command.name, now)).map((g) => ({ ...g, group: g.group.slice(this.groupPrefix.length) })) : 'no group counts';
       case 'list': {
         const query = {
           ...(command.statuses ? { status: command.statuses } : {}),
           ...(command.name ? { name: command.name } : {}),
           ...(command.text !== undefined ? { text: command.text } : {}),
           ...(command.repeating ? { repeating: command.repeating } : {}),
+          ...(command.group ? { group: this.groupPrefix + command.group } : {}),
           ...(command.order ? { order: command.order } : {}),
           limit: command.limit,
           offset: command.offset,

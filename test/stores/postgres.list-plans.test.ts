@@ -4,7 +4,8 @@
  * - pending jobs by nextRunAt (the overview's oldest waiting job): list-pending.sql, a loose index scan of the
  *   claim index, one seek per distinct priority: no sequential scan, and every scan node together reads a few
  *   hundred index entries, not the backlog;
- * - repeating jobs (the schedules view): the partial index of migration 011, which holds them alone.
+ * - repeating jobs (the schedules view): the partial index of migration 011, which holds them alone;
+ * - one group's jobs (listJobs({ group })): the partial index of migration 020, the group's jobs by id.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,11 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
              CASE WHEN i % 2000 = 7 THEN '{"every":60000}'::jsonb END,
              ${T0} + ((i::bigint * 7919) % 172800000) - 86400000, ${T0} + ((i::bigint * 7919) % 172800000) - 86400000, ${T0}, ${T0}
       FROM generate_series(1, ${JOBS}) AS i`);
+    // Two groups (tenants): 'acme' with 2,000 jobs, 'tiny' with 20, both half finished, across two names.
+    await client.query(`INSERT INTO "${schema}".jobs (name, data, status, priority, grp, due_at, next_run_at, created_at, updated_at)
+      SELECT 'job-' || (i % 2), '{}', CASE WHEN i % 2 = 0 THEN 'completed' ELSE 'pending' END, 0, CASE WHEN i <= 2000 THEN 'acme' ELSE 'tiny' END,
+             ${T0}, ${T0}, ${T0}, ${T0}
+      FROM generate_series(1, 2020) AS i`);
     await client.query(`INSERT INTO "${schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
       VALUES ('job-3', '{}', 'pending', -20, $1, $1, $2, $2)`, [T0 - 10 * 86_400_000, T0]);
     await client.query(`ANALYZE "${schema}".jobs`);
@@ -114,6 +120,24 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
       expect(types, `${order.by}: ${types.join(', ')}`).not.toContain('Seq Scan');
       expect(plan.some((n) => n['Index Name'] === 'jobs_repeating'), order.by).toBe(true);
       expect(scanned(plan)).toBeLessThanOrEqual(JOBS / 2000);
+    }
+  });
+
+  it('lists one group\'s jobs from its index, whatever the status, name or order: the group\'s jobs, never the table', async () => {
+    expect(await store.listJobs({ group: 'tiny', limit: 1000, offset: 0 })).toHaveLength(20);
+    const queries: JobQuery[] = [
+      { group: 'tiny', limit: 50, offset: 0 },
+      { group: 'tiny', status: ['completed'], limit: 50, offset: 0 },
+      { group: 'tiny', status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 50, offset: 0 },
+      { group: 'tiny', name: 'job-1', order: { by: 'createdAt', dir: 'asc' }, limit: 50, offset: 0 },
+      { group: 'tiny', order: { by: 'priority', dir: 'desc' }, limit: 50, offset: 0 },
+    ];
+    for (const query of queries) {
+      const plan = await explain(query);
+      const types = plan.map((n) => n['Node Type']);
+      expect(types, `${JSON.stringify(query)}: ${types.join(', ')}`).not.toContain('Seq Scan');
+      expect(plan.some((n) => n['Index Name'] === 'jobs_group'), JSON.stringify(query)).toBe(true);
+      expect(scanned(plan)).toBeLessThanOrEqual(20);
     }
   });
 });

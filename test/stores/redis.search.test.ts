@@ -14,7 +14,7 @@ import type { JobStatus } from '../../src/core/types.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { keysFor } from '../../src/stores/redis/keys.js';
-import { indexRepeating } from '../../src/stores/redis/migrate.js';
+import { indexGroups, indexRepeating } from '../../src/stores/redis/migrate.js';
 import { searchJobs, sortedJobs } from '../../src/stores/redis/search.js';
 import { JOB_ORDER_FIELDS } from '../../src/core/rules/query.js';
 import { availability } from '../conformance/factory.js';
@@ -263,6 +263,48 @@ describe.skipIf(skip)('RedisStore listJobs with text (redis-specific)', () => {
     expect(await indexRepeating(admin, keysFor(prefix), 2)).toBe(3);
     expect(await admin.hmget(`${tag}:meta`, 'rep:next', 'rep:last')).toEqual([null, null]);
     expect(ids(await store.listJobs({ repeating: true, limit: 10, offset: 0 }))).toEqual(expected);
+  });
+
+  it('indexes the grouped jobs of a prefix written before layout 7, in chunks, blocked and finished ones too', async () => {
+    const { store, prefix } = await open();
+    const tag = keysFor(prefix).tag;
+    const rows = await store.insert([newJob('a', { group: 'g' }), newJob('a'), newJob('b', { group: 'g' }), newJob('c', { group: 'h' }), newJob('d', { group: 'g' })], T0);
+    await store.cancel(rows[2]!.job.id, T0 + 1);
+    const inG = rows.filter((r) => r.job.group === 'g').map((r) => r.job.id).reverse();
+    // As a prefix of layout 6 left it: no P:gjobs:<group>; migration 007 records the ids to visit.
+    await admin.del(`${tag}:gjobs:g`, `${tag}:gjobs:h`);
+    expect(await store.listJobs({ group: 'g', limit: 10, offset: 0 })).toEqual([]);
+    await admin.hset(`${tag}:meta`, 'gjobs:next', rows[0]!.job.id, 'gjobs:last', rows.at(-1)!.job.id);
+    expect(await indexGroups(admin, keysFor(prefix), 2)).toBe(3);
+    expect(await admin.hmget(`${tag}:meta`, 'gjobs:next', 'gjobs:last')).toEqual([null, null]);
+    expect((await store.listJobs({ group: 'g', limit: 10, offset: 0 })).map((j) => j.id)).toEqual(inG);
+    expect((await store.listJobs({ group: 'g', status: ['cancelled'], limit: 10, offset: 0 })).map((j) => j.id)).toEqual([rows[2]!.job.id]);
+    expect((await store.listJobs({ group: 'h', limit: 10, offset: 0 })).map((j) => j.id)).toEqual([rows[3]!.job.id]);
+  });
+
+  it('walks a group\'s jobs chunk by chunk as the model lists them, with names, statuses, text and orders', async () => {
+    const specs = Array.from({ length: 12 }, (_, i) => newJob(i % 3 === 0 ? 'a' : 'b', { group: i % 2 === 0 ? 'g' : 'h', data: { i }, priority: i % 4 }));
+    const { model, redis, prefix } = await both(specs);
+    const queries: JobQuery[] = [
+      { group: 'g', limit: 3, offset: 1 },
+      { group: 'g', name: 'a', limit: 10, offset: 0 },
+      { group: 'h', status: ['pending', 'running'], limit: 10, offset: 0 },
+      { group: 'g', text: '"i":1', limit: 10, offset: 0 },
+      { group: 'g', order: { by: 'priority', dir: 'desc' }, limit: 4, offset: 1 },
+      { group: 'h', order: { by: 'createdAt', dir: 'asc' }, limit: 2, offset: 2 },
+      { group: 'g', repeating: true, limit: 10, offset: 0 },
+    ];
+    for (const query of queries) {
+      const expected = ids(await model.listJobs(query));
+      expect(ids(await redis.listJobs(query)), JSON.stringify(query)).toEqual(expected);
+      // The same walk two jobs at a time: offsets and cursors carried across chunks.
+      const order = query.order ?? { by: 'createdAt', dir: 'desc' };
+      const chunked =
+        order.by === 'createdAt'
+          ? await searchJobs(clientOf(redis), keysFor(prefix), { name: query.name ?? '', text: query.text ?? '', statuses: query.status ?? [], offset: query.offset, limit: query.limit, dir: order.dir, repeating: query.repeating === true, group: query.group! }, 2)
+          : await sortedJobs(clientOf(redis), keysFor(prefix), query, order, 2);
+      expect(ids(chunked), `${JSON.stringify(query)} in chunks of 2`).toEqual(expected);
+    }
   });
 
   it('an empty text lists as no text does, and limit 0 answers nothing', async () => {

@@ -3,7 +3,8 @@
  * and by their answers on it:
  * - pending jobs by nextRunAt (the overview's oldest waiting job): a loose index scan of the claim index, one
  *   seek per distinct priority, never a scan of the backlog or a sort of it (list.ts pendingStatements);
- * - repeating jobs (the schedules view): the partial index of migration 007, which holds them alone.
+ * - repeating jobs (the schedules view): the partial index of migration 007, which holds them alone;
+ * - one group's jobs (listJobs({ group })): the partial index of migration 014, the group's jobs by id.
  */
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,12 @@ beforeAll(async () => {
     SELECT 'job-' || (i % 10), '{}', CASE WHEN i % 5 = 0 THEN 'completed' ELSE 'pending' END, ((i % 5) - 2) * 10,
            CASE WHEN i % 2000 = 7 THEN '{"every":60000}' END,
            ${T0} + ((i * 7919) % 172800000) - 86400000, ${T0} + ((i * 7919) % 172800000) - 86400000, ${T0}, ${T0}
+    FROM n`);
+  // Two groups (tenants): 'acme' with 2,000 jobs, 'tiny' with 20, both half finished, across two names.
+  db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2020)
+    INSERT INTO hourglass_jobs (name, data, status, priority, job_group, due_at, next_run_at, created_at, updated_at)
+    SELECT 'job-' || (i % 2), '{}', CASE WHEN i % 2 = 0 THEN 'completed' ELSE 'pending' END, 0, CASE WHEN i <= 2000 THEN 'acme' ELSE 'tiny' END,
+           ${T0}, ${T0}, ${T0}, ${T0}
     FROM n`);
   db.prepare(`INSERT INTO hourglass_jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
     VALUES ('job-3', '{}', 'pending', -20, ?, ?, ?, ?)`).run(T0 - 10 * 86_400_000, T0 - 10 * 86_400_000, T0, T0);
@@ -93,5 +100,23 @@ describe('sqlite: lists that stay cheap at 100,000 jobs', () => {
     // Any other order sorts the repeating jobs only: still read through the partial index.
     const { text, params } = listStatement({ repeating: true, order: { by: 'name', dir: 'asc' }, limit: 50, offset: 0 });
     expect(plan(text, params)[0]).toMatch(/USING INDEX hourglass_jobs_repeating/);
+  });
+
+  it('lists one group\'s jobs from its index, whatever the status, name or order: the group\'s jobs, never the table', async () => {
+    const tiny = await store.listJobs({ group: 'tiny', limit: 1000, offset: 0 });
+    expect(tiny).toHaveLength(20);
+    expect((await store.listJobs({ group: 'tiny', status: ['completed'], name: 'job-0', limit: 1000, offset: 0 })).every((j) => j.group === 'tiny' && j.status === 'completed')).toBe(true);
+    const queries: JobQuery[] = [
+      { group: 'tiny', limit: 50, offset: 0 },
+      { group: 'tiny', status: ['completed'], limit: 50, offset: 0 },
+      { group: 'tiny', status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 50, offset: 0 },
+      { group: 'acme', name: 'job-1', order: { by: 'createdAt', dir: 'asc' }, limit: 50, offset: 0 },
+      { group: 'acme', order: { by: 'priority', dir: 'desc' }, limit: 50, offset: 0 },
+    ];
+    for (const query of queries) {
+      const { text, params } = listStatement(query);
+      const steps = plan(text, params);
+      expect(steps[0], `${JSON.stringify(query)}: ${steps.join('; ')}`).toMatch(/^SEARCH hourglass_jobs USING INDEX hourglass_jobs_group \(job_group=\?\)$/);
+    }
   });
 });

@@ -23,6 +23,7 @@ export function matchesQuery(job: JobRecord, query: Omit<JobQuery, 'limit' | 'of
   if (query.status && query.status.length > 0 && !query.status.includes(job.status)) return false;
   if (query.name !== undefined && job.name !== query.name) return false;
   if (query.repeating === true && job.repeat === null) return false;
+  if (query.group !== undefined && job.group !== query.group) return false;
   if (query.text !== undefined && !matchesText(job, query.text)) return false;
   return true;
 }
@@ -37,6 +38,10 @@ export function matchesQuery(job: JobRecord, query: Omit<JobQuery, 'limit' | 'of
  * - anything else (updatedAt, lastRunAt, priority, attempts, name, or nextRunAt over other statuses): no index;
  *   every job the filters keep is read once and the page kept (SQL: a top-N sort; Redis: chunked walks of
  *   bounded scripts). Filters narrow it: `repeating` reads only the repeating jobs, a name only its jobs.
+ * - with a `group`: the group's own index (its jobs by id, whatever their status) is walked instead, the other
+ *   filters applied to what it holds, so the cost is the group's jobs (in insertion order the walk stops at
+ *   offset + limit matches), never the table. A group is one tenant's: a few among many. The claim's
+ *   per-(name, group) index is not used for lists (it holds pending jobs only, and needs the name).
  */
 export const JOB_ORDER_FIELDS: readonly JobOrderField[] = ['createdAt', 'updatedAt', 'nextRunAt', 'lastRunAt', 'priority', 'attempts', 'name'];
 

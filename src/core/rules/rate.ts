@@ -12,7 +12,7 @@
  * `localFree` and `global`; a per-group rate limits each group's turns in the rotation beside
  * `groupConcurrency` (rules/groups.ts), and the ungrouped jobs of that name by their shared key.
  */
-import type { NameLimit } from '../store.js';
+import type { NameLimit, RateWindow } from '../store.js';
 
 /** The key a job's claim is logged under, for its name's rate. '' stands for "no group" (groups are never ''). */
 export function rateKey(rate: NonNullable<NameLimit['rate']>, group: string | null): string {
@@ -24,4 +24,12 @@ export function rateRoom(rate: NonNullable<NameLimit['rate']>, times: readonly n
   let used = 0;
   for (const at of times) if (at > now - rate.perMs) used++;
   return Math.max(0, rate.max - used);
+}
+
+export type { RateWindow } from '../store.js';
+
+/** The model's answer from a key's log (claim times, one entry per claim). */
+export function rateWindowOf(times: readonly number[], perMs: number, now: number): RateWindow {
+  const inside = times.filter((at) => at > now - perMs && at <= now);
+  return { used: inside.length, oldest: inside.length ? Math.min(...inside) : null };
 }

@@ -1,6 +1,6 @@
 // Jobs: search (name, label, data, error), status tabs with counts, paging, sorting by the server (across pages),
 // select several → retry / cancel / delete, and "retry all failed". The filter lives in the address
-// (#/jobs?status=&q=&name=&sort=&dir=&offset=), so it survives a reload and can be shared. One call per poll:
+// (#/jobs?status=&q=&name=&group=&sort=&dir=&offset=), so it survives a reload and can be shared. One call per poll:
 // GET jobs?counts=true&…
 import { enc } from './api.js';
 import { createForm } from './create.js';
@@ -19,6 +19,7 @@ function filterOf(params) {
   return {
     status,
     name: params.get('name') || null,
+    group: params.get('group') || null,
     q: params.get('q') || '',
     offset: Math.max(0, Number(params.get('offset')) || 0),
     limit: SIZES.includes(size) ? size : SIZES[0],
@@ -31,6 +32,7 @@ function hashOf(f) {
   const p = new URLSearchParams();
   if (f.status) p.set('status', f.status);
   if (f.name) p.set('name', f.name);
+  if (f.group) p.set('group', f.group);
   if (f.q) p.set('q', f.q);
   if (f.sort) p.set('sort', f.sort);
   if (f.sort && f.dir) p.set('dir', f.dir);
@@ -136,11 +138,14 @@ export default {
       replace(tabs, [null, ...STATUSES].map((s) => el('button', {
         'aria-pressed': String(f.status === s), 'data-testid': 'tab-' + (s || 'all'), 'data-key': 'tab:' + s,
         onclick: () => set({ status: s }),
-      }, s || 'all', f.q ? '' : [' ', el('span', { class: 'n' }, number(s ? counts[s] : sum))])));
-      replace(nameChip, f.name ? [el('span', { class: 'chip' }, 'name: ' + f.name), el('button', { class: 'link', 'data-key': 'clear-name', onclick: () => set({ name: null }), 'aria-label': 'Show every name' }, 'all names')] : []);
+      }, s || 'all', f.q || f.group ? '' : [' ', el('span', { class: 'n' }, number(s ? counts[s] : sum))])));
+      // A group's list has no counts (the stores count by name and status): its tabs show none, as a search's.
+      replace(nameChip,
+        ...(f.name ? [el('span', { class: 'chip' }, 'name: ' + f.name), el('button', { class: 'link', 'data-key': 'clear-name', onclick: () => set({ name: null }), 'aria-label': 'Show every name' }, 'all names')] : []),
+        ...(f.group ? [el('span', { class: 'chip', 'data-testid': 'group-filter' }, 'group: ' + f.group), el('button', { class: 'link', 'data-key': 'clear-group', onclick: () => set({ group: null }), 'aria-label': 'Show every group' }, 'all groups')] : []));
       const failed = counts.failed || 0;
       // Not while searching: it would retry every failed job of the name, not the ones found.
-      replace(retryAll, failed && !f.q ? el('button', {
+      replace(retryAll, failed && !f.q && !f.group ? el('button', {
         'data-testid': 'retry-all-failed', 'data-key': 'retry-all',
         onclick: () => (f.name ? retryFailed(app, f.name, failed) : confirm('Run all ' + failed + ' failed jobs again, attempts starting over?') && app.act('POST', 'jobs/requeue-failed', {}, (r) => 'Requeued ' + r.requeued + ' failed jobs')),
       }, 'Retry all ' + number(failed) + ' failed' + (f.name ? ' of ' + f.name : '')) : []);
@@ -201,6 +206,7 @@ export default {
         const p = new URLSearchParams({ counts: 'true', limit: String(f.limit), offset: String(f.offset) });
         if (f.status) p.set('status', f.status);
         if (f.name) p.set('name', f.name);
+        if (f.group) p.set('group', f.group);
         if (f.q) p.set('q', f.q);
         if (f.sort) {
           p.set('sort', f.sort);

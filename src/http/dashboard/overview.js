@@ -1,8 +1,9 @@
 // Overview: counts by status, the oldest waiting job, processes, the last hour's throughput, failures and run
-// times (charts), and every name with its counts, pause/resume and "retry failed". One call: GET stats.
+// times (charts), and every name with its counts, pause/resume and "retry failed", what throttles it, and its
+// biggest groups (due and running, each linking to its jobs). One call: GET stats.
 import { enc } from './api.js';
 import { timeChart } from './charts.js';
-import { badge, duration, el, emptyRow, number, replace, span, table, td } from './ui.js';
+import { ago, badge, duration, el, emptyRow, number, replace, span, table, td } from './ui.js';
 
 const STATUSES = ['pending', 'blocked', 'running', 'completed', 'failed', 'cancelled'];
 
@@ -46,7 +47,7 @@ export default {
         charts.failures.update(xs, [a.minutes.map((m) => m.failed), a.minutes.map((m) => m.retried)]);
         charts.times.update(xs, [a.minutes.map((m) => m.p50Ms), a.minutes.map((m) => m.p95Ms)]);
         hour.textContent = number(a.completed) + ' completed · ' + number(a.failed) + ' failed (' + number(a.retried) + ' will retry) · from ' + a.processes + ' process' + (a.processes === 1 ? '' : 'es');
-        replace(names.body, s.names.length ? s.names.map((n) => nameRow(n, app)) : [emptyRow(8, 'No names yet: define() a handler or schedule a job.')]);
+        replace(names.body, s.names.length ? s.names.flatMap((n) => [nameRow(n, app), groupsRow(n)]).filter(Boolean) : [emptyRow(8, 'No names yet: define() a handler or schedule a job.')]);
       },
       unmount() {
         for (const c of Object.values(charts ?? {})) c.destroy();
@@ -76,7 +77,7 @@ function nameRow(n, app) {
   const failed = n.counts.failed;
   const q = '#/jobs?name=' + enc(n.name);
   return el('tr', { 'data-testid': 'name-row', 'data-name': n.name },
-    td('Name', { class: 'name-cell' }, el('a', { href: q }, n.name), ' ', n.paused ? badge('paused') : null),
+    td('Name', { class: 'name-cell' }, el('a', { href: q }, n.name), ' ', n.paused ? badge('paused') : null, throttleBadges(n)),
     td('Pending', { class: 'num' }, el('a', { href: q + '&status=pending' }, number(n.counts.pending))),
     td('Running', { class: 'num' }, number(n.counts.running)),
     td('Failed', { class: 'num' }, failed ? el('a', { href: q + '&status=failed', class: 'error-text' }, number(failed)) : '0'),
@@ -87,6 +88,41 @@ function nameRow(n, app) {
       failed ? el('button', { 'data-key': 'retry:' + n.name, 'data-testid': 'retry-failed', 'aria-label': 'Retry the ' + failed + ' failed jobs of ' + n.name, onclick: () => retryFailed(app, n.name, failed) }, 'Retry ' + failed + ' failed') : null,
       pauseButton(app, n.name, n.paused))),
   );
+}
+
+// What holds a name back now, by the limits the serving process defines for it (GET /groups, Scheduler.groups).
+const THROTTLES = {
+  concurrency: (l) => ['at concurrency', 'Its running jobs fill its concurrency (' + l.concurrency + ') across every process'],
+  groupConcurrency: (l) => ['group at cap', 'A group with due jobs runs as many as groupConcurrency (' + l.groupConcurrency + ') allows'],
+  rate: (l, g) => ['rate window full', 'Its global rate (' + l.rateLimit.max + ' per ' + span(l.rateLimit.perMs) + (l.rateLimit.byGroup ? ', per group' : '') + ') is used up'
+    + (g.rate && g.rate.freesAt ? '; room again ' + ago(g.rate.freesAt) : '')],
+};
+
+function throttleBadges(n) {
+  const g = n.groups;
+  if (!g || !g.limits || g.throttled.length === 0) return null;
+  return g.throttled.map((t) => {
+    const [text, title] = THROTTLES[t](g.limits, g);
+    return [' ', el('span', { class: 'badge throttled', title, 'data-testid': 'throttled', 'data-throttle': t }, text)];
+  });
+}
+
+/** A due count as shown: the store stops counting at the cap ("1,000+"). */
+const dueText = (due, cap) => (due >= cap ? number(cap) + '+' : number(due));
+
+/** The name's biggest groups under its row: each links to its jobs; the rest as "and K more". */
+function groupsRow(n) {
+  const g = n.groups;
+  if (!g || g.top.length === 0) return null;
+  const chips = g.top.map((x) => el('a', {
+    class: 'chip group-chip' + (x.atCap || (x.rate && x.rate.full) ? ' at-cap' : ''), href: '#/jobs?name=' + enc(n.name) + '&group=' + enc(x.group), 'data-testid': 'group-chip', 'data-group': x.group,
+    title: x.group + ': ' + x.due + (x.due >= g.countCap ? '+' : '') + ' due, ' + x.running + ' running' + (x.atCap ? ' (at its groupConcurrency)' : ''),
+  }, el('span', { class: 'group-name' }, x.group), ' ', dueText(x.due, g.countCap) + ' due', x.running ? ' · ' + number(x.running) + ' running' : '',
+    x.rate && x.rate.full ? ' · rate full' + (x.rate.freesAt ? ' (' + ago(x.rate.freesAt) + ')' : '') : ''));
+  return el('tr', { class: 'groups-row', 'data-testid': 'groups-row', 'data-name': n.name },
+    el('td', { colspan: 8 }, el('div', { class: 'cell chips' },
+      el('span', { class: 'muted small' }, 'groups'), chips,
+      g.more ? el('span', { class: 'muted small', 'data-testid': 'groups-more' }, 'and ' + number(g.more) + ' more') : null)));
 }
 
 export function retryFailed(app, name, count) {

@@ -64,22 +64,26 @@ function create(scheduler: Scheduler, input: CreateJobInput): Promise<Job> {
  * A page of jobs, newest first or in the order of `?sort=&dir=` (across pages). `total` counts every job matching the filter, except with `q`: a search is a
  * scan the stores do not count, so `total` is null and `more` says whether another page follows (one job past
  * the page is read to know). `?counts=true` adds `counts` by status for the same name (the dashboard's tabs),
- * in the same store call as the total.
+ * in the same store call as the total. `?group=` lists one group's jobs (from the group's index): the stores count
+ * by name and status, not by group, so a group's page has `total` null and `more` as a search's, and no `counts`.
  */
 async function listJobs({ scheduler, query }: RouteContext): Promise<Reply> {
   const filter = parseListQuery(query);
-  const search = filter.text !== undefined;
+  const grouped = filter.group !== undefined;
+  // Pages whose total no count answers: read one job past the page to know whether another follows.
+  const search = filter.text !== undefined || grouped;
   const [rows, counts] = await Promise.all([
     scheduler.listJobs({
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.name !== undefined ? { name: filter.name } : {}),
-      ...(search ? { text: filter.text } : {}),
+      ...(filter.text !== undefined ? { text: filter.text } : {}),
+      ...(grouped ? { group: filter.group } : {}),
       ...(filter.order ? { order: filter.order } : {}),
       limit: search ? filter.limit + 1 : filter.limit,
       offset: filter.offset,
     }),
     // Count only the statuses asked for (unless every count is wanted): finished jobs can be millions.
-    search && !filter.counts ? null : scheduler.countJobs(filter.name, filter.counts ? undefined : filter.status),
+    (search && !filter.counts) || grouped ? null : scheduler.countJobs(filter.name, filter.counts ? undefined : filter.status),
   ]);
   const jobs = rows.slice(0, filter.limit);
   const statuses = filter.status ?? (JOB_STATUSES as readonly JobStatus[]);

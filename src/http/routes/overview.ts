@@ -4,17 +4,20 @@
  * the last hour by minute and name on its own (Scheduler.activity()).
  *
  * Cost of one /stats: one count by status, one per name (at most MAX_NAMES), one read of the paused names, one
- * of the process registry, and one pending job (the one due earliest) for the oldest waiting one.
+ * of the process registry, and one pending job (the one due earliest) for the oldest waiting one; and per name
+ * its groups (Scheduler.groups: one bounded read, rules/group-counts.ts, and a count of its running jobs).
  */
 import { PROCESS_SILENT_MS } from '../../core/processes.js';
 import type { Scheduler } from '../../core/scheduler.js';
-import type { JobStatus } from '../../core/types.js';
+import type { GroupsReport, JobStatus } from '../../core/types.js';
 import { assertNoQuery } from '../input.js';
 import type { Reply } from '../response.js';
 import type { RouteContext, Router } from '../router.js';
 
 /** Names counted one by one, at most. */
 export const MAX_NAMES = 50;
+/** Groups shown per name on the overview (the biggest; the rest as "and K more"). */
+export const OVERVIEW_GROUPS = 3;
 
 export function overviewRoutes(router: Router): void {
   router
@@ -40,7 +43,11 @@ async function stats({ scheduler, query }: RouteContext): Promise<Reply> {
   for (const n of activity.names) known.add(n.name);
   for (const p of processes) if (p.stoppedAt === null) for (const name of p.names ?? []) known.add(name);
   const names = [...known].sort().slice(0, MAX_NAMES);
-  const [perName, oldest] = await Promise.all([Promise.all(names.map((name) => scheduler.countJobs(name))), oldestWaiting(scheduler, counts.pending, now)]);
+  const [perName, oldest, groups] = await Promise.all([
+    Promise.all(names.map((name) => scheduler.countJobs(name))),
+    oldestWaiting(scheduler, counts.pending, now),
+    Promise.all(names.map((name) => scheduler.groups(name, { limit: OVERVIEW_GROUPS }))),
+  ]);
   const lastHour = new Map(activity.names.map((n) => [n.name, n]));
   const live = processes.filter((p) => p.stoppedAt === null && now - p.lastSeenAt.getTime() <= PROCESS_SILENT_MS);
   return {
@@ -56,6 +63,7 @@ async function stats({ scheduler, query }: RouteContext): Promise<Reply> {
           name,
           counts: perName[i],
           paused: paused.includes(name),
+          groups: overviewGroups(groups[i]!),
           lastHour: hour ? { completed: hour.completed, failed: hour.failed, retried: hour.retried, p50Ms: hour.p50Ms, p95Ms: hour.p95Ms } : { completed: 0, failed: 0, retried: 0, p50Ms: null, p95Ms: null },
         };
       }),
@@ -72,6 +80,11 @@ async function stats({ scheduler, query }: RouteContext): Promise<Reply> {
       runner: { running: scheduler.workersRunning, activeJobs: scheduler.runningCount, workerId: scheduler.workerId },
     },
   };
+}
+
+/** A name's groups as the overview shows them (GET /groups has the whole report). */
+function overviewGroups(report: GroupsReport) {
+  return { top: report.groups, more: report.more, countCap: report.countCap, limits: report.limits, rate: report.rate, throttled: report.throttled };
 }
 
 /**

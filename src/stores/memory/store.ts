@@ -27,6 +27,8 @@ import {
 import { historyToPrune, jobsToPrune } from '../../core/rules/prune.js';
 import { compareSteps, EVENT_RETENTION_MS, firstMatch, holdsRun, suspendedRecord, triggerStartsCycle, waitVerdict, deliveredStep, wokenRecord } from '../../core/rules/steps.js';
 import { compareJobs, matchesQuery } from '../../core/rules/query.js';
+import { groupCountsOf } from '../../core/rules/group-counts.js';
+import { rateWindowOf, type RateWindow } from '../../core/rules/rate.js';
 import type {
   CancelResult,
   ClaimRequest,
@@ -50,6 +52,7 @@ import type {
   Settlement,
   StepRecord,
   Store,
+  GroupCount,
   Suspension,
   StoreInitOptions,
 } from '../../core/store.js';
@@ -592,6 +595,16 @@ export class MemoryStore implements Store {
       if ((name === undefined || record.name === name) && statuses.includes(record.status)) counts[record.status]++;
     }
     return counts;
+  }
+
+  /** rules/group-counts.ts groupCountsOf over every job. */
+  async groupCounts(name: string, now: number): Promise<GroupCount[]> {
+    return groupCountsOf([...this.jobs.values()].map((row) => this.read(row)), name, now);
+  }
+
+  /** rules/rate.ts rateWindowOf over the key's log. */
+  async rateWindow(name: string, key: string, perMs: number, now: number): Promise<RateWindow> {
+    return rateWindowOf(this.rateLog.get(groupKey(name, key)) ?? [], perMs, now);
   }
 
   async history(jobId: string): Promise<HistoryRow[]> {

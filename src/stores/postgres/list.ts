@@ -43,7 +43,8 @@ export function isPendingByNextRun(query: JobQuery): boolean {
     query.status.length > 0 &&
     query.status.every((s) => s === 'pending') &&
     query.text === undefined &&
-    !query.repeating
+    !query.repeating &&
+    query.group === undefined
   );
 }
 
@@ -70,9 +71,13 @@ export function listStatement(query: JobQuery, quotedSchema: string): ListStatem
   const by = order.by === 'createdAt' ? `id ${dir}` : `${COLUMN[order.by]} ${dir}${order.by === 'lastRunAt' ? ' NULLS LAST' : ''}, id ${dir}`;
   const text = substitute(template('list.sql'), quotedSchema)
     .replaceAll('{{repeating}}', query.repeating ? 'AND repeat IS NOT NULL' : '')
+    // A group's own index (migration 020) serves it, so the group is a fixed text, not a "$6 IS NULL OR" that
+    // a generic plan could not use an index for.
+    .replaceAll('{{group}}', query.group !== undefined ? 'AND grp = $6::text' : '')
     .replaceAll('{{order}}', by);
   const statuses = query.status && query.status.length > 0 ? query.status : null;
   const values = [statuses, query.name ?? null, query.limit, query.offset, query.text === undefined ? null : lowerAscii(query.text)];
+  if (query.group !== undefined) values.push(query.group);
   return { name: nameOf('list', text), text, values };
 }
 

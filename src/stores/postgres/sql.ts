@@ -46,6 +46,8 @@ export type SqlName =
   | 'flow-ids'
   | 'flow-insert'
   | 'flow-restore'
+  | 'group-counts'
+  | 'rate-window'
   | 'prune'
   | 'heartbeat'
   | 'history'
@@ -75,6 +77,8 @@ export const OPERATION_OF: Record<SqlName, string> = {
   'flow-ids': 'insertFlow',
   'flow-insert': 'insertFlow',
   'flow-restore': 'trigger',
+  'group-counts': 'groupCounts',
+  'rate-window': 'rateWindow',
   prune: 'prune',
   heartbeat: 'heartbeat',
   history: 'history',

@@ -35,7 +35,10 @@ import type {
   Store,
   StoreInitOptions,
   Suspension,
+  GroupCount,
 } from '../../core/store.js';
+import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
+import type { RateWindow } from '../../core/rules/rate.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { isDedupeRace, pgError } from './errors.js';
 import { insertJobs } from './insert.js';
@@ -347,6 +350,18 @@ export class PostgresStore implements Store {
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     for (const row of rows) counts[row.status] = row.n;
     return counts;
+  }
+
+  /** group-counts.sql: bounded as rules/group-counts.ts says. */
+  async groupCounts(name: string, now: number): Promise<GroupCount[]> {
+    const rows = await this.run<{ grp: string; due: number; running: number }>('group-counts', [name, now, GROUP_SCAN, GROUP_COUNT_CAP]);
+    return groupCountRows(rows.map((r) => ({ group: r.grp, due: r.due, running: r.running })));
+  }
+
+  /** rate-window.sql. */
+  async rateWindow(name: string, key: string, perMs: number, now: number): Promise<RateWindow> {
+    const [row] = await this.run<{ used: number; oldest: string | null }>('rate-window', [name, key, perMs, now]);
+    return { used: Number(row?.used ?? 0), oldest: row?.oldest == null ? null : Number(row.oldest) };
   }
 
   async history(jobId: string): Promise<HistoryRow[]> {

@@ -1,6 +1,7 @@
 /**
  * The lists no Redis index answers whole (Store.listJobs; the rules are core/rules/query.ts): a text
- * (matchesText: no index can answer a substring), repeating jobs (walked from P:rep), and any order other than
+ * (matchesText: no index can answer a substring), repeating jobs (walked from P:rep), a group's jobs (walked
+ * from P:gjobs:<group>, so a tenant's list costs its jobs, never the table), and any order other than
  * insertion (createdAt) or, for pending jobs of every name, nextRunAt (list_pending.lua). The jobs of the
  * query's statuses (and name), or the repeating ones, are walked in insertion order in chunks by
  * lua/search.lua. Each chunk is one short script (at most SEARCH_CHUNK jobs and about SEARCH_BYTES of their
@@ -37,11 +38,13 @@ export interface TextQuery {
   dir?: 'asc' | 'desc';
   /** Only jobs with a repeat (walks P:rep). */
   repeating?: boolean;
+  /** Only jobs of this group (walks P:gjobs:<group>; with repeating too, the group's walk filtered by the field). */
+  group?: string;
 }
 
 function args(keys: Keys, query: TextQuery, cursor: string, skip: number, want: number, chunk: number, bytes: number, field: string) {
   return [
-    keys.tag, query.name, lowerAscii(query.text), cursor, skip, want, chunk, bytes, query.dir ?? 'desc', query.repeating ? '1' : '0', field, ...query.statuses,
+    keys.tag, query.name, lowerAscii(query.text), cursor, skip, want, chunk, bytes, query.dir ?? 'desc', query.repeating ? '1' : '0', field, query.group ?? '', ...query.statuses,
   ];
 }
 
@@ -72,6 +75,7 @@ export async function sortedJobs(client: Redis, keys: Keys, query: JobQuery, ord
   const keep = query.offset + query.limit;
   const walk: TextQuery = {
     name: query.name ?? '', text: query.text ?? '', statuses: [...new Set(query.status ?? [])], offset: 0, limit: keep, repeating: query.repeating === true,
+    ...(query.group !== undefined ? { group: query.group } : {}),
   };
   const compare = compareJobs(order);
   let best: JobRecord[] = [];

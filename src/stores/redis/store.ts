@@ -10,8 +10,10 @@ import { DEFAULT_ORDER } from '../../core/rules/query.js';
 import type {
   CancelResult, ClaimRequest, ClaimedJob, FlowJob, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
   LeaseState, MigrationStatus, NewJob, ProcessRecord, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
-  SentEvent, StepRecord, Suspension,
+  SentEvent, StepRecord, Suspension, GroupCount,
 } from '../../core/store.js';
+import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
+import type { RateWindow } from '../../core/rules/rate.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { claimArgs, settleArgs } from './args.js';
 import { claimedJob, historyRow, insertedJob, newJobArgs, patchArgs, publicJob } from './codec.js';
@@ -280,20 +282,36 @@ export class RedisStore implements Store {
     // An empty text matches every job (matchesText), so only a non-empty one is a filter.
     const text = typeof query.text === 'string' && query.text !== '' ? query.text : '';
     const repeating = query.repeating === true;
+    const group = query.group;
     const page = { ...query, offset, limit, ...(text === '' ? { text: undefined } : {}) };
     if (order.by === 'createdAt') {
-      if (text === '' && !repeating) {
+      if (text === '' && !repeating && group === undefined) {
         const args: Arg[] = [this.keys.tag, query.name ?? '', offset, limit, order.dir, ...statuses];
         return this.run('listJobs', scripts().list, args, (rows: string[][]) => rows.map(publicJob));
       }
-      const walk = { name: query.name ?? '', text, statuses, offset, limit, dir: order.dir, repeating };
+      const walk = { name: query.name ?? '', text, statuses, offset, limit, dir: order.dir, repeating, ...(group !== undefined ? { group } : {}) };
       return this.guard('listJobs', () => searchJobs(this.client, this.keys, walk));
     }
-    if (order.by === 'nextRunAt' && text === '' && !repeating && query.name === undefined && statuses.length === 1 && statuses[0] === 'pending') {
+    if (order.by === 'nextRunAt' && text === '' && !repeating && group === undefined && query.name === undefined && statuses.length === 1 && statuses[0] === 'pending') {
       const [kind, ...rows] = await this.run('listJobs', scripts().listPending, [this.keys.tag, offset, limit, order.dir], (reply: [string, ...string[][]]) => reply);
       if (kind === 'rows') return rows.map(publicJob);
     }
     return this.guard('listJobs', () => sortedJobs(this.client, this.keys, page, order));
+  }
+
+  /** group_counts.lua: bounded as rules/group-counts.ts says. */
+  async groupCounts(name: string, now: number): Promise<GroupCount[]> {
+    return this.run('groupCounts', scripts().groupCounts, [this.keys.tag, name, now, GROUP_SCAN, GROUP_COUNT_CAP], (rows: [string, number, number][]) =>
+      groupCountRows(rows.map(([group, due, running]) => ({ group, due: Number(due), running: Number(running) }))),
+    );
+  }
+
+  /** rate_window.lua. */
+  async rateWindow(name: string, key: string, perMs: number, now: number): Promise<RateWindow> {
+    return this.run('rateWindow', scripts().rateWindow, [this.keys.tag, name, key, perMs, now], ([used, oldest]: [number, string]) => ({
+      used: Number(used),
+      oldest: oldest === '' ? null : Number(oldest),
+    }));
   }
 
   async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {

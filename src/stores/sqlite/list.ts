@@ -7,7 +7,8 @@
  *   pending jobs. test/stores/sqlite.list-plans.test.ts holds the plans to that.
  * - every other query: one statement, filtered by status, name, repeat and text, ORDER BY the field (nulls last),
  *   then id in the same direction, LIMIT and OFFSET. One text per combination, prepared once. Newest first (the
- *   default) walks ids backwards; an order no index serves is a top-N sort of the jobs the filters keep.
+ *   default) walks ids backwards; an order no index serves is a top-N sort of the jobs the filters keep. A group
+ *   reads its own index (migration 014), pending or not.
  */
 import type Database from 'better-sqlite3';
 import { compareJobs, DEFAULT_ORDER, lowerAscii } from '../../core/rules/query.js';
@@ -41,7 +42,7 @@ const COLUMN: Record<JobOrderField, string> = {
 export function listRows(query: JobQuery, prepare: Prepare): JobRecord[] {
   const order = query.order ?? DEFAULT_ORDER;
   if (query.limit <= 0) return [];
-  if (order.by === 'nextRunAt' && isPendingOnly(query) && query.text === undefined && !query.repeating) {
+  if (order.by === 'nextRunAt' && isPendingOnly(query) && query.text === undefined && !query.repeating && query.group === undefined) {
     return pendingByNextRun(query, order.dir, prepare);
   }
   const { text, params } = listStatement(query);
@@ -65,6 +66,10 @@ export function listStatement(query: JobQuery): { text: string; params: Record<s
   }
   // Spelled as the partial index's WHERE, so the planner may use hourglass_jobs_repeating (migration 007).
   if (query.repeating) where.push('repeat IS NOT NULL');
+  if (query.group !== undefined) {
+    where.push('job_group = @group');
+    params.group = query.group;
+  }
   if (query.text !== undefined) {
     where.push(MATCHES_TEXT);
     params.text = lowerAscii(query.text);
@@ -74,7 +79,13 @@ export function listStatement(query: JobQuery): { text: string; params: Record<s
   // Only last_run_at can be NULL; rules/query.ts puts nulls last in either direction.
   const by = order.by === 'createdAt' ? `id ${dir}` : `${COLUMN[order.by]} ${dir}${order.by === 'lastRunAt' ? ' NULLS LAST' : ''}, id ${dir}`;
   // Repeating jobs are read from their own index (migration 007), whatever else filters them: it holds them alone.
-  const from = query.repeating ? 'hourglass_jobs INDEXED BY hourglass_jobs_repeating' : 'hourglass_jobs';
+  // A group's jobs likewise from theirs (migration 014): its jobs by id, so the walk is the group's, never the
+  // table's, whatever the status or name (pinned: the planner may prefer a status index and walk every job).
+  const from = query.repeating
+    ? 'hourglass_jobs INDEXED BY hourglass_jobs_repeating'
+    : query.group !== undefined
+      ? 'hourglass_jobs INDEXED BY hourglass_jobs_group'
+      : 'hourglass_jobs';
   const text = `SELECT * FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ${by} LIMIT @limit OFFSET @offset`;
   return { text, params };

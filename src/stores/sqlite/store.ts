@@ -34,7 +34,10 @@ import type {
   Store,
   StoreInitOptions,
   Suspension,
+  GroupCount,
 } from '../../core/store.js';
+import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
+import type { RateWindow } from '../../core/rules/rate.js';
 import type { Json, JobStatus } from '../../core/types.js';
 import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
 import { claimRows } from './claim.js';
@@ -243,6 +246,20 @@ export class SqliteStore implements Store {
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     for (const row of rows) if (statuses.includes(row.status)) counts[row.status] = row.n;
     return counts;
+  }
+
+  /** group-counts.sql: bounded as rules/group-counts.ts says. */
+  async groupCounts(name: string, now: number): Promise<GroupCount[]> {
+    const rows = this.run('groupCounts', () =>
+      this.stmt('group-counts.sql').all({ name, now, scan: GROUP_SCAN, cap: GROUP_COUNT_CAP }) as { grp: string; due: number; running: number }[],
+    );
+    return groupCountRows(rows.map((r) => ({ group: r.grp, due: r.due, running: r.running })));
+  }
+
+  /** rate-window.sql. */
+  async rateWindow(name: string, key: string, perMs: number, now: number): Promise<RateWindow> {
+    const row = this.run('rateWindow', () => this.stmt('rate-window.sql').get({ name, key, since: now - perMs, now }) as { used: number; oldest: number | null });
+    return { used: Number(row.used), oldest: row.oldest === null ? null : Number(row.oldest) };
   }
 
   async history(jobId: string): Promise<HistoryRow[]> {

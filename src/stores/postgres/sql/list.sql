@@ -1,7 +1,8 @@
 -- Jobs for listings and the dashboard (rules/query.ts: matchesQuery, compareJobs). list.ts fills in the
 -- placeholders from fixed texts, never from input: {{repeating}} (empty, or `AND repeat IS NOT NULL`, spelled as
 -- the partial index jobs_repeating's predicate so the planner may use it) and {{order}} (the field and
--- direction, nulls last, then id in the same direction; newest first by default walks the primary key).
+-- direction, nulls last, then id in the same direction; newest first by default walks the primary key) and
+-- {{group}} (empty, or `AND grp = $6::text`: the group's jobs by id, index jobs_group, migration 020).
 -- $1 statuses (NULL: all), $2 name (NULL: all), $3 limit, $4 offset, $5 text (NULL: any), already lower-cased
 -- in A-Z only (src/core/rules/query.ts).
 -- The text search is a substring of the name, label, data's JSON text (stored as given: json, migration 006)
@@ -12,6 +13,7 @@ SELECT * FROM {{schema}}.jobs
 WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
   AND ($2::text IS NULL OR name = $2::text)
   {{repeating}}
+  {{group}}
   AND ($5::text IS NULL
        OR strpos(translate(name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), $5::text) > 0
        OR strpos(translate(coalesce(label, ''), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), $5::text) > 0

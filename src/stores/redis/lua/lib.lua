@@ -51,6 +51,9 @@
 --                   for a name-wide rate and the ungrouped jobs; src/core/rules/rate.ts), trimmed to its window
 --   P:grun:<g>      zset id by id: the group's running jobs; P:gheld:<g> as P:held:<name> for the group
 --                   (their sum is what groupConcurrency caps)
+--   P:gjobs:<group> zset id by id: every job of the group, whatever its name and status (JobQuery.group: a
+--                   tenant's list walks it, never the table). Added by index() (a job's group never changes, so
+--                   the ZADD is a no-op after its insert), removed with the job (removeJob). Layout 7.
 local P = ARGV[1]
 local TERMINAL = { completed = true, failed = true, cancelled = true }
 local woke = false
@@ -210,6 +213,7 @@ local function index(id, job, now)
   end
   -- Insert and update index the whole job, so a repeat set by either is seen here (the member may exist).
   if job['repeat'] then redis.call('ZADD', P .. ':rep', id, id) end
+  if job.group then redis.call('ZADD', P .. ':gjobs:' .. job.group, id, id) end
   if job.dedupeKey and not TERMINAL[status] then
     -- The holder is the newest live job of the key (a newcomer queued behind a running one, with replace).
     -- The callers that make a job live (insert, trigger) refuse a second holder first.
@@ -302,6 +306,7 @@ local function removeJob(id, job)
   end
   redis.call('ZREM', P .. ':hheads', id)
   redis.call('ZREM', P .. ':rep', id)
+  if job.group then redis.call('ZREM', P .. ':gjobs:' .. job.group, id) end
   redis.call('HDEL', P .. ':hist1', id)
   redis.call('DEL', jobKey(id), P .. ':hist:' .. id, P .. ':steps:' .. id, P .. ':deps:' .. id) -- P:steps:<id>: its durable entries (shared/steps.lua); P:deps:<id> its edges (shared/flow.lua)
 end
@@ -369,7 +374,8 @@ local function walkIdRange(field, chunk, visit)
   if not nextText or not lastText then return 0 end
   local first, last = tonumber(nextText), tonumber(lastText)
   local found = {}
-  for _, status in ipairs({ 'pending', 'completed', 'failed', 'cancelled' }) do
+  -- Blocked (workflow nodes, since flows) too: a range recorded after flows may hold some.
+  for _, status in ipairs({ 'pending', 'completed', 'failed', 'cancelled', 'blocked' }) do
     for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ':s:' .. status, first, last, 'LIMIT', 0, chunk + 1)) do found[#found + 1] = tonumber(id) end
   end
   for _, id in ipairs(redis.call('ZRANGE', P .. ':locked', 0, -1)) do

@@ -8,15 +8,16 @@
 --       the offset), want (matches still wanted, > 0), most (jobs to look at), bytes (field bytes to read before
 --       stopping early), dir ('desc' | 'asc'), repeating ('1': only jobs with a repeat, walking P:rep),
 --       field ('' = reply with each match's HGETALL; else reply with its id and this field's value, '' for
---       none, with skip and want not applied), statuses... (none = all five).
+--       none, with skip and want not applied), group ('' = any; else walk P:gjobs:<group>, that group's jobs),
+--       statuses... (none = all).
 -- Reply: { next, skipped, match... }: next is the id to continue past, '' when the walk is done (no job left,
 -- or `want` matches found); skipped is how many matches this call passed over; a match is an HGETALL, or an
 -- id followed by its value.
 local name, needle, cursor = ARGV[2], ARGV[3], ARGV[4]
 local skip, want, most, bytes = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local asc, repeating, field = ARGV[9] == 'asc', ARGV[10] == '1', ARGV[11]
+local asc, repeating, field, group = ARGV[9] == 'asc', ARGV[10] == '1', ARGV[11], ARGV[12]
 local statuses = {}
-for i = 12, #ARGV do statuses[#statuses + 1] = ARGV[i] end
+for i = 13, #ARGV do statuses[#statuses + 1] = ARGV[i] end
 if #statuses == 0 then statuses = { 'pending', 'running', 'completed', 'failed', 'cancelled', 'blocked' } end
 local wanted = {}
 for _, status in ipairs(statuses) do wanted[status] = true end
@@ -52,7 +53,11 @@ local function range(key)
   return redis.call('ZREVRANGEBYSCORE', key, bound, '-inf', 'LIMIT', 0, most + 1)
 end
 local ids, sorted, sources = {}, true, 0
-if repeating then
+-- One index that is not by status (a group's jobs, or the repeating ones): the fields filter what it holds.
+local byIndex = repeating or group ~= ''
+if group ~= '' then
+  for _, id in ipairs(range(P .. ':gjobs:' .. group)) do ids[#ids + 1] = tonumber(id) end
+elseif repeating then
   for _, id in ipairs(range(P .. ':rep')) do ids[#ids + 1] = tonumber(id) end
 else
   for _, status in ipairs(statuses) do
@@ -82,7 +87,7 @@ local fields = { 'name' }
 local text = needle ~= ''
 if text then fields = { 'name', 'label', 'data', 'lastError' } end
 local at = #fields
-if repeating then
+if byIndex then
   fields[at + 1], fields[at + 2] = 'status', 'repeat'
 end
 if field ~= '' then fields[#fields + 1] = field end
@@ -94,9 +99,9 @@ for i = 1, count do
     local f = redis.call('HMGET', jobKey(id), unpack(fields))
     if f[1] then
       local keep = true
-      if repeating then
+      if byIndex then
         -- P:rep may still hold a job whose repeat an update cleared (lib.lua): the field decides.
-        keep = f[at + 2] ~= false and wanted[f[at + 1]] == true and (name == '' or f[1] == name)
+        keep = (not repeating or f[at + 2] ~= false) and wanted[f[at + 1]] == true and (name == '' or f[1] == name)
       end
       if keep and text then
         read = read + #f[1] + #(f[2] or '') + #(f[3] or '') + #(f[4] or '')
