@@ -419,6 +419,14 @@ export interface Store {
   claim(request: ClaimRequest): Promise<ClaimedJob[]>;
 
   /**
+   * Optional: the earliest time after `now` at which the global rate window of one of these names may gain
+   * room (rules/rate.ts rateFreeAt; limits without a `rate` are ignored), null when none is full. Read by a
+   * worker after a claim that came back short, so a process held back by a rate claims when the window frees,
+   * whichever process filled it, not at its next poll. One cheap read: an index seek per name.
+   */
+  rateFreeAt?(limits: NameLimit[], now: number): Promise<number | null>;
+
+  /**
    * Apply many settlements atomically; returns, per item, whether it was applied (false: lease lost). A
    * settlement the store already applied (same job, same lockToken: a retry after a lost answer) answers true
    * again and changes nothing (rules/lifecycle.ts settleAnswer): a worker may resend a settle that timed out.

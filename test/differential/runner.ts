@@ -7,7 +7,7 @@
 import { expect } from 'vitest';
 import { HourglassError } from '../../src/core/errors.js';
 import { decide, type RunOutcome } from '../../src/core/outcome.js';
-import type { ClaimedJob, FlowJob, JobRecord, NewJob, Settlement, StepRecord, Store } from '../../src/core/store.js';
+import type { ClaimedJob, FlowJob, JobRecord, NameLimit, NewJob, Settlement, StepRecord, Store } from '../../src/core/store.js';
 import type { Command, JobSpec } from './commands.js';
 import { NAMES, RATE_WINDOWS } from './commands.js';
 
@@ -197,6 +197,12 @@ export class Pair {
       }
       case 'count':
         return (store) => store.countJobs(command.name, command.statuses);
+      case 'rateFreeAt': {
+        const limits: NameLimit[] = command.rates.map(({ name, max, byGroup, limited }) =>
+          limited ? { name, rate: { max, perMs: RATE_WINDOWS[name]!, ...(byGroup ? { byGroup: true } : {}) } } : { name, global: max },
+        );
+        return (store) => (store.rateFreeAt ? store.rateFreeAt(limits, now) : Promise.resolve('unsupported'));
+      }
       case 'list': {
         const query = {
           ...(command.statuses ? { status: command.statuses } : {}),

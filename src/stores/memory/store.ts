@@ -12,7 +12,7 @@ import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance,
 import { keyHolderOf, replacedRecord, waitsForKey } from '../../core/rules/dedupe.js';
 import { adoptedFlow, cascade, completed, misordered, restore, type Edge, type Graph } from '../../core/rules/flow.js';
 import { rotation, servedOrder } from '../../core/rules/groups.js';
-import { rateKey, rateRoom } from '../../core/rules/rate.js';
+import { earliest, rateFreeAt, rateKey, rateRoom, ratedNames, windowOf } from '../../core/rules/rate.js';
 import { decideInsert, FINISHED, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
 import {
   cancelledRecord,
@@ -334,6 +334,16 @@ export class MemoryStore implements Store {
     }
     this.stampServed(claimed.filter((job) => offeredGroup.has(job.id)).sort((a, b) => rotationIndex.get(a.id)! - rotationIndex.get(b.id)!));
     return claimed;
+  }
+
+  async rateFreeAt(limits: NameLimit[], now: number): Promise<number | null> {
+    return earliest(
+      ratedNames(limits).map(({ name, rate }) => {
+        if (!rate.byGroup) return rateFreeAt(rate, windowOf(rate, [this.rateLog.get(groupKey(name, '')) ?? []], now));
+        const logs = [...this.rateLog].filter(([key]) => key.startsWith(`${name}\u0000`)).map(([, times]) => times);
+        return rateFreeAt(rate, windowOf(rate, logs, now));
+      }),
+    );
   }
 
   /** Stamp the groups a claim served, name by name, in rotation order (rules/groups.ts servedOrder). */

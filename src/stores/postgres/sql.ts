@@ -54,6 +54,7 @@ export type SqlName =
   | 'list-processes'
   | 'progress'
   | 'put-process'
+  | 'rate-free-at'
   | 'remove'
   | 'settle'
   | 'settle-and-claim'
@@ -76,6 +77,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   'flow-insert': 'insertFlow',
   'flow-restore': 'trigger',
   prune: 'prune',
+  'rate-free-at': 'rateFreeAt',
   heartbeat: 'heartbeat',
   history: 'history',
   insert: 'insert',

@@ -6,6 +6,7 @@
  * round trip.
  */
 import { FINISHED } from '../../core/rules/insert.js';
+import { earliest, rateFreeAt, ratedNames, type RateWindow } from '../../core/rules/rate.js';
 import { cascadeFrom, insertFlow, restoreFrom } from './flow.js';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
@@ -25,6 +26,7 @@ import type {
   Lease,
   LeaseState,
   MigrationStatus,
+  NameLimit,
   NewJob,
   ProcessRecord,
   PruneRequest,
@@ -252,6 +254,18 @@ export class PostgresStore implements Store {
 
   async insertFlow(jobs: FlowJob[], now: number): Promise<InsertResult[]> {
     return insertFlow(this, jobs, now);
+  }
+
+  async rateFreeAt(limits: NameLimit[], now: number): Promise<number | null> {
+    const rated = ratedNames(limits);
+    if (rated.length === 0) return null;
+    const rows = await this.run<{ used: number; first: string | null }>('rate-free-at', [
+      rated.map((r) => r.name),
+      rated.map((r) => r.rate.perMs),
+      rated.map((r) => r.rate.byGroup === true),
+      now,
+    ]);
+    return earliest(rated.map(({ rate }, i) => rateFreeAt(rate, { used: rows[i]!.used, first: rows[i]!.first === null ? null : Number(rows[i]!.first) } satisfies RateWindow)));
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {

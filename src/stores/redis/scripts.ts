@@ -70,6 +70,7 @@ function loadAll() {
     insert: load('insert'),
     insertFlow: load('insert_flow', ['flow']),
     claim: load('claim', ['claim']),
+    rateFreeAt: load('rate_free_at'),
     settle: load('settle', ['flow', 'settle']),
     settleAndClaim: load('settle_and_claim', ['flow', 'settle', 'claim']),
     heartbeat: load('heartbeat'),

@@ -7,9 +7,10 @@ import type { Cluster, Redis } from 'ioredis';
 import { DedupeConflictError, StoreError, ValidationError, storeError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { DEFAULT_ORDER } from '../../core/rules/query.js';
+import { earliest, rateFreeAt, ratedNames } from '../../core/rules/rate.js';
 import type {
   CancelResult, ClaimRequest, ClaimedJob, FlowJob, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
-  LeaseState, MigrationStatus, NewJob, ProcessRecord, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
+  LeaseState, MigrationStatus, NameLimit, NewJob, ProcessRecord, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
   SentEvent, StepRecord, Suspension,
 } from '../../core/store.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
@@ -228,6 +229,16 @@ export class RedisStore implements Store {
     // Even with limit 0 the script runs: a claim recovers expired locks first, whatever it then takes.
     return this.run('claim', scripts().claim, [this.keys.tag, ...claimArgs(request)], (rows: (string | null)[][]) =>
       rows.map((values) => claimedJob(values, request)),
+    );
+  }
+
+  async rateFreeAt(limits: NameLimit[], now: number): Promise<number | null> {
+    const rated = ratedNames(limits);
+    if (rated.length === 0) return null;
+    const args: Arg[] = [this.keys.tag, now];
+    for (const { name, rate } of rated) args.push(name, rate.perMs, rate.byGroup ? 1 : 0);
+    return this.run('rateFreeAt', scripts().rateFreeAt, args, (rows: [number, string | null][]) =>
+      earliest(rated.map(({ rate }, i) => rateFreeAt(rate, { used: Number(rows[i]![0]), first: rows[i]![1] === null ? null : Number(rows[i]![1]) }))),
     );
   }
 

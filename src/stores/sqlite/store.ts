@@ -24,6 +24,7 @@ import type {
   LeaseState,
   MigrationStatus,
   HistoryRow,
+  NameLimit,
   NewJob,
   ProcessRecord,
   PruneRequest,
@@ -45,6 +46,7 @@ import { listRows } from './list.js';
 import { migrate, migrationStatus } from './migrate.js';
 import { listProcessRows, putProcessRow } from './processes.js';
 import { jsonText, parseId, toHistory, toRecord, type HistoryRow as HistoryRowData, type JobRow } from './rows.js';
+import { rateFreeAtRows } from './rate.js';
 import { settleRows } from './settle.js';
 import * as steps from './steps.js';
 
@@ -174,6 +176,10 @@ export class SqliteStore implements Store {
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     return this.run('claim', (db) => db.transaction(() => claimRows(this.stmt, request)).immediate());
+  }
+
+  async rateFreeAt(limits: NameLimit[], now: number): Promise<number | null> {
+    return this.run('rateFreeAt', () => rateFreeAtRows(this.stmt, limits, now));
   }
 
   async settle(settlements: Settlement[]): Promise<boolean[]> {

@@ -49,6 +49,8 @@
 --   P:gserved:<name> hash group -> rotation stamp (absent: never served); P:gstamp the last stamp given
 --   P:rate:<g>      zset "<time>:<id>" by claim time: the claims of a global rate's key (<g> with the group, or ''
 --                   for a name-wide rate and the ungrouped jobs; src/core/rules/rate.ts), trimmed to its window
+--   P:rateall:<name> zset "<time>:<id>" by claim time: every claim of a globally rate-limited name, whatever its
+--                   key, trimmed to the window: the earliest start of any of its windows (rate_free_at.lua)
 --   P:grun:<g>      zset id by id: the group's running jobs; P:gheld:<g> as P:held:<name> for the group
 --                   (their sum is what groupConcurrency caps)
 local P = ARGV[1]
