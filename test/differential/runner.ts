@@ -84,6 +84,13 @@ export class Pair {
       const blank = { id: 'reset', host: '', pid: 0, startedAt: far, lastSeenAt: far, stoppedAt: far, concurrency: 0, running: 0, names: null, activity: [] };
       await this.real.putProcess(blank, far + 1);
     }
+    // The jobs are gone: every group of the sequence goes too, so the next one's upkeep visits only its own.
+    if (this.real.pruneGroups) {
+      const far = this.now + 10 * 365 * 86_400_000;
+      let cursor: string | null = null;
+      do cursor = (await this.real.pruneGroups({ now: far, rateBefore: far, limit: 1000, cursor })).next;
+      while (cursor !== null);
+    }
   }
 
   private realId(modelId: string): string {
@@ -197,6 +204,11 @@ export class Pair {
       }
       case 'count':
         return (store) => store.countJobs(command.name, command.statuses);
+      case 'pruneGroups':
+        return async (store) => {
+          if (store.pruneGroups) await store.pruneGroups({ now, rateBefore: now - command.rateBack, limit: 1000, cursor: null });
+          return null;
+        };
       case 'rateFreeAt': {
         const limits: NameLimit[] = command.rates.map(({ name, max, byGroup, limited }) =>
           limited ? { name, rate: { max, perMs: RATE_WINDOWS[name]!, ...(byGroup ? { byGroup: true } : {}) } } : { name, global: max },

@@ -192,8 +192,8 @@ describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
   it('applies migrations 002 and 004 in O(1): they only move the layout on', async () => {
     const { store, tag } = await open(randomPrefix(), false);
     // 007 (groups) records the layout only: an older hourglass refuses the prefix.
-    expect((await store.migrationStatus()).applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(await admin.hget(`${tag}:meta`, 'layout')).toBe('6');
+    expect((await store.migrationStatus()).applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 8]);
+    expect(await admin.hget(`${tag}:meta`, 'layout')).toBe('8');
     expect(await admin.hget(`${tag}:meta`, 'backfill:next')).toBeNull();
   });
 

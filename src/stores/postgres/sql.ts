@@ -46,6 +46,8 @@ export type SqlName =
   | 'flow-ids'
   | 'flow-insert'
   | 'flow-restore'
+  | 'group-forget'
+  | 'group-prune-page'
   | 'prune'
   | 'heartbeat'
   | 'history'
@@ -76,6 +78,8 @@ export const OPERATION_OF: Record<SqlName, string> = {
   'flow-ids': 'insertFlow',
   'flow-insert': 'insertFlow',
   'flow-restore': 'trigger',
+  'group-forget': 'pruneGroups',
+  'group-prune-page': 'pruneGroups',
   prune: 'prune',
   'rate-free-at': 'rateFreeAt',
   heartbeat: 'heartbeat',

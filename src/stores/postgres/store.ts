@@ -18,6 +18,8 @@ import type {
   ClaimRequest,
   ClaimedJob,
   FlowJob,
+  GroupPruneRequest,
+  GroupPruneResult,
   HistoryRow,
   InsertResult,
   JobPatch,
@@ -266,6 +268,18 @@ export class PostgresStore implements Store {
       now,
     ]);
     return earliest(rated.map(({ rate }, i) => rateFreeAt(rate, { used: rows[i]!.used, first: rows[i]!.first === null ? null : Number(rows[i]!.first) } satisfies RateWindow)));
+  }
+
+  /** Groups' upkeep (rules/groups.ts forgettable): a locked page, then the forgettable ones of it, in one transaction. */
+  async pruneGroups(request: GroupPruneRequest): Promise<GroupPruneResult> {
+    const [name, grp] = request.cursor === null ? ['', ''] : (JSON.parse(request.cursor) as [string, string]);
+    return this.transaction(async (client) => {
+      const page = await this.run<{ name: string; grp: string }>('group-prune-page', [name, grp, Math.max(0, request.limit)], client);
+      if (page.length === 0) return { forgotten: 0, next: null };
+      const [row] = await this.run<{ forgotten: number }>('group-forget', [page.map((p) => p.name), page.map((p) => p.grp), request.now, request.rateBefore], client);
+      const last = page[page.length - 1]!;
+      return { forgotten: row!.forgotten, next: page.length < request.limit ? null : JSON.stringify([last.name, last.grp]) };
+    });
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {

@@ -86,6 +86,8 @@ function loadAll() {
     listPending: load('list_pending'),
     rows: load('rows'),
     repeatIndex: load('repeat_index'),
+    groupIndex: load('group_index'),
+    pruneGroups: load('prune_groups'),
     processPut: load('process_put'),
     prune: load('prune'),
     backfill: load('backfill'),

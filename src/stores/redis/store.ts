@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import { DEFAULT_ORDER } from '../../core/rules/query.js';
 import { earliest, rateFreeAt, ratedNames } from '../../core/rules/rate.js';
 import type {
-  CancelResult, ClaimRequest, ClaimedJob, FlowJob, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
+  CancelResult, ClaimRequest, ClaimedJob, FlowJob, GroupPruneRequest, GroupPruneResult, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
   LeaseState, MigrationStatus, NameLimit, NewJob, ProcessRecord, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
   SentEvent, StepRecord, Suspension,
 } from '../../core/store.js';
@@ -240,6 +240,15 @@ export class RedisStore implements Store {
     return this.run('rateFreeAt', scripts().rateFreeAt, args, (rows: [number, string | null][]) =>
       earliest(rated.map(({ rate }, i) => rateFreeAt(rate, { used: Number(rows[i]![0]), first: rows[i]![1] === null ? null : Number(rows[i]![1]) }))),
     );
+  }
+
+  async pruneGroups(request: GroupPruneRequest): Promise<GroupPruneResult> {
+    const [name, group] = request.cursor === null ? ['', ''] : (JSON.parse(request.cursor) as [string, string]);
+    const args: Arg[] = [this.keys.tag, request.now, request.rateBefore, Math.max(0, request.limit), name, group];
+    return this.run('pruneGroups', scripts().pruneGroups, args, ([forgotten, visited, lastName, lastGroup]: [number, number, string | null, string | null]) => ({
+      forgotten,
+      next: visited < request.limit || lastName === null ? null : JSON.stringify([lastName, lastGroup]),
+    }));
   }
 
   async settle(settlements: Settlement[]): Promise<boolean[]> {
