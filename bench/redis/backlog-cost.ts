@@ -3,13 +3,15 @@
  * a 1M enqueue, the process rate fell to a quarter: find what is ours").
  *
  *   node --import tsx bench/redis/backlog-cost.ts [--url redis://127.0.0.1:6379] [--backlogs 5000,500000,1000000]
- *                                                 [--jobs 20000] [--batch 100]
+ *                                                 [--jobs 20000] [--batch 100] [--due-share 0.5]
  *
- * For each backlog size N, on a prefix of its own: N jobs due in an hour go in through Store.insert, the run
+ * For each backlog size N, on a prefix of its own: N jobs due in an hour (--due-share of them due at once, ahead
+ * of the measured ones) go in through Store.insert, the run
  * waits for any AOF rewrite that set off, then `--jobs` due jobs are claimed and settled `--batch` at a time by
  * one client in a loop, with no worker, no handler and nothing in flight beside it. Reported per N:
- *   - server µs per job: the time Redis spent inside our scripts (INFO commandstats, evalsha), per job run;
- *     this is the part the key layout and the Lua decide, and it does not depend on the client's machine;
+ *   - server µs per job: the time Redis spent inside our scripts (INFO commandstats, evalsha), per job run,
+ *     and its main thread's CPU time per job (INFO cpu), which a busy machine inflates less than wall time:
+ *     the part the key layout and the Lua decide, whatever the client does;
  *   - wall jobs/s of the loop (round trips and the client included: noisy on a busy machine);
  *   - used_memory per backlog job, and whether an AOF rewrite or fork happened during the loop.
  * Run it against a Redis of its own (a used_memory delta is only meaningful there): the prefix is deleted after.
@@ -26,12 +28,15 @@ const { values } = parseArgs({
     backlogs: { type: 'string', default: '5000,500000,1000000' },
     jobs: { type: 'string', default: '20000' },
     batch: { type: 'string', default: '100' },
+    // The share of the backlog due at once (the rest in an hour): the issue's case is half.
+    'due-share': { type: 'string', default: '0' },
   },
 });
 const url = values.url!;
 const backlogs = values.backlogs!.split(',').map(Number);
 const jobs = Number(values.jobs);
 const batch = Number(values.batch);
+const dueShare = Number(values['due-share']);
 const HOUR = 3_600_000;
 
 function newJob(i: number, dueAt: number): NewJob {
@@ -41,12 +46,14 @@ function newJob(i: number, dueAt: number): NewJob {
   };
 }
 
-async function info(client: Redis): Promise<{ usec: number; calls: number; memory: number; rewrites: number; forkUsec: number }> {
+async function info(client: Redis): Promise<{ usec: number; cpuUs: number; calls: number; memory: number; rewrites: number; forkUsec: number }> {
   const text = await client.info('all');
   const field = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
   return {
     usec: field(/cmdstat_evalsha:calls=\d+,usec=(\d+)/),
     calls: field(/cmdstat_evalsha:calls=(\d+)/),
+    // The main thread's CPU time: unlike the scripts' wall time, it does not grow when the machine is busy.
+    cpuUs: (Number(/used_cpu_user_main_thread:([\d.]+)/.exec(text)?.[1] ?? 0) + Number(/used_cpu_sys_main_thread:([\d.]+)/.exec(text)?.[1] ?? 0)) * 1e6,
     memory: field(/used_memory:(\d+)/),
     rewrites: field(/aof_rewrites:(\d+)/),
     forkUsec: field(/latest_fork_usec:(\d+)/),
@@ -62,12 +69,14 @@ async function quiet(client: Redis): Promise<void> {
 }
 
 async function fill(store: RedisStore, count: number, dueAt: number): Promise<void> {
+  const due = Math.round(count * dueShare);
   let next = 0;
   const lane = async () => {
     while (next < count) {
       const from = next;
       next = Math.min(count, next + 5_000);
-      await store.insert(Array.from({ length: next - from }, (_, k) => newJob(from + k, dueAt)), Date.now());
+      // The due part first: the measured run's jobs, inserted after, are claimed behind it (same priority).
+      await store.insert(Array.from({ length: next - from }, (_, k) => newJob(from + k, from + k < due ? Date.now() : dueAt)), Date.now());
     }
   };
   await Promise.all(Array.from({ length: 4 }, lane));
@@ -110,7 +119,7 @@ async function measure(n: number): Promise<void> {
     process.stdout.write(
       `backlog ${n.toLocaleString('en-US').padStart(9)}: fill ${fillS.toFixed(1)} s, ` +
       `${((filled.memory - before.memory) / n).toFixed(0)} B/job; run ${jobs} jobs: server ${serverUsPerJob.toFixed(1)} µs/job ` +
-      `(${perCall.toFixed(0)} µs per script call), wall ${(jobs / wallS).toFixed(0)} jobs/s, ` +
+      `(${perCall.toFixed(0)} µs per script call; main thread CPU ${((end.cpuUs - start.cpuUs) / jobs).toFixed(1)} µs/job), wall ${(jobs / wallS).toFixed(0)} jobs/s, ` +
       `AOF rewrites during the run: ${end.rewrites - start.rewrites}\n`,
     );
   } finally {

@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   'SCHEDULER_STOPPING',
   'SCHEDULER_CLOSED',
   'STORE_ERROR',
+  // scheduleBulk's streamed form stopped part-way (BulkInsertError)
+  'BULK_INCOMPLETE',
   'DRIVER_MISSING',
   'REDIS_EVICTION_POLICY',
 ] as const;
@@ -206,6 +208,34 @@ export class SchedulerClosedError extends HourglassError {
 export class StoreError extends HourglassError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('STORE_ERROR', message, options);
+  }
+}
+
+/**
+ * scheduleBulk's streamed form (an iterable, or options given) stopped part-way. Each chunk is one atomic
+ * store operation: the first `stored` specs are stored (in `chunks` whole chunks), and nothing from
+ * specs[stored] on is, so a caller can resume from there. `cause` is what stopped it: a ValidationError naming
+ * the bad spec (`specs[i].field`), the source's own error (a generator that threw), or the store's StoreError.
+ */
+export class BulkInsertError extends HourglassError {
+  /** Specs stored before the failure (created + existing): specs[0 .. stored - 1]. */
+  readonly stored: number;
+  /** Whole chunks stored. */
+  readonly chunks: number;
+  /** Of those, jobs created, and specs that found their dedupe key or repeat key taken (the holder came back). */
+  readonly created: number;
+  readonly existing: number;
+  constructor(landed: { stored: number; chunks: number; created: number; existing: number }, cause: unknown) {
+    const reason = (cause as Error | null)?.message ?? String(cause);
+    super(
+      'BULK_INCOMPLETE',
+      `scheduleBulk stopped: specs[0..${landed.stored - 1}] are stored (${landed.chunks} chunk(s)), specs[${landed.stored}] and after are not: ${reason}`,
+      { cause },
+    );
+    this.stored = landed.stored;
+    this.chunks = landed.chunks;
+    this.created = landed.created;
+    this.existing = landed.existing;
   }
 }
 

@@ -19,6 +19,8 @@ import { parsePriority } from './time/priority.js';
 import { firstOccurrence, jitterOffset, normaliseRepeat } from './time/repeat.js';
 import { parseWhen } from './time/when.js';
 import type {
+  BulkOptions,
+  BulkSummary,
   DefineOptions,
   Duration,
   FlowNode,
@@ -52,6 +54,7 @@ import { parseRetention, RetentionSweeper, sweep, type RetentionOptions, type Re
 import { WEBHOOK_JOB } from './webhooks.js';
 import { InsertBatcher } from './insert-batcher.js';
 import { flowJobs } from './flow.js';
+import { chunkSizeOf, insertInChunks } from './bulk.js';
 import { ProcessHeartbeat, toProcessInfo, type ProcessInfo } from './processes.js';
 export type { SchedulerOptions } from './options.js';
 
@@ -380,11 +383,40 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     return (await this.insert([fromEvery(interval, name, data, options, this.normaliseContext())]))[0] as Job<J[N]>;
   }
 
-  /** Many jobs in one store operation. */
-  async scheduleBulk(specs: SpecOf<J>[]): Promise<JobOf<J>[]> {
-    if (!Array.isArray(specs)) throw new ValidationError('specs', specs, 'must be an array of job specs');
+  /**
+   * Many jobs. An array alone: one atomic store operation, every job's view back. With options (any array or
+   * (async) iterable): the streamed form (bulk.ts), stored chunk by chunk in bounded memory, counts back.
+   */
+  async scheduleBulk(specs: SpecOf<J>[]): Promise<JobOf<J>[]>;
+  async scheduleBulk(specs: Iterable<SpecOf<J>> | AsyncIterable<SpecOf<J>>, options: BulkOptions<JobOf<J>>): Promise<BulkSummary>;
+  async scheduleBulk(specs: unknown, options?: BulkOptions<JobOf<J>>): Promise<JobOf<J>[] | BulkSummary> {
+    if (options !== undefined) return this.scheduleStream(specs, options);
+    if (!Array.isArray(specs)) throw new ValidationError('specs', specs, 'must be an array of job specs (or pass options, e.g. { chunkSize }, to stream an iterable)');
     const ctx = this.normaliseContext();
     return (await this.insert(specs.map((spec, i) => fromSpec(spec as ScheduleSpec, `specs[${i}]`, ctx)))) as JobOf<J>[];
+  }
+
+  private async scheduleStream(source: unknown, options: BulkOptions<JobOf<J>>): Promise<BulkSummary> {
+    const o = assertObject(options, 'options') as BulkOptions<JobOf<J>>;
+    assertKnownKeys(o, ['chunkSize', 'onChunk'], 'options');
+    const chunkSize = chunkSizeOf(o.chunkSize, 'options.chunkSize');
+    const onChunk = o.onChunk;
+    if (onChunk !== undefined && typeof onChunk !== 'function') throw new ValidationError('options.onChunk', onChunk, 'must be a function');
+    let ctx = this.normaliseContext();
+    return insertInChunks(
+      source,
+      chunkSize,
+      (spec, i) => {
+        // Each chunk is normalised at its own time: a `delay` counts from when its chunk is read.
+        if (i % chunkSize === 0 && i > 0) ctx = this.normaliseContext();
+        return fromSpec(spec as ScheduleSpec, `specs[${i}]`, ctx);
+      },
+      (jobs) => this.insertRecords(jobs),
+      (results, first, index) => {
+        const jobs = this.announce(results, onChunk !== undefined);
+        if (onChunk) return onChunk({ index, first, jobs: jobs as JobOf<J>[] });
+      },
+    );
   }
 
   /**
@@ -397,8 +429,13 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     return Object.fromEntries(views.map((view, i) => [jobs[i]!.flow.key, view]));
   }
 
-  private async insert(jobs: NewJob[], write: (store: Store, now: number) => Promise<InsertResult[]> = (store, now) => store.insert(jobs, now)): Promise<Job[]> {
+  private async insert(jobs: NewJob[], write?: (store: Store, now: number) => Promise<InsertResult[]>): Promise<Job[]> {
     if (jobs.length === 0) return [];
+    return this.announce(await this.insertRecords(jobs, write), true)!;
+  }
+
+  /** The store write of an insert: a tracing span around it, then the worker woken for the earliest due job. */
+  private async insertRecords(jobs: NewJob[], write: (store: Store, now: number) => Promise<InsertResult[]> = (store, now) => store.insert(jobs, now)): Promise<InsertResult[]> {
     const store = await this.store();
     // With OpenTelemetry present, the enqueue is a span and its context goes with each job (tracing.ts).
     const span = (await tracing())?.enqueue(jobs.map((j) => j.name));
@@ -412,14 +449,23 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
       throw error;
     }
     let earliest = Infinity;
-    const views = results.map(({ job, created }) => {
+    for (const { job } of results) if (job.status === 'pending' && job.nextRunAt < earliest) earliest = job.nextRunAt;
+    if (earliest !== Infinity) this.worker.wakeAt(earliest);
+    return results;
+  }
+
+  /**
+   * job:created for each new job, and the views of all (null when `views` is false): a view is built only
+   * when asked for or listened for, so a streamed scheduleBulk of a million jobs builds none.
+   */
+  private announce(results: InsertResult[], views: boolean): Job[] | null {
+    const listened = this.listenerCount('job:created') > 0;
+    if (!views && !listened) return null;
+    return results.map(({ job, created }) => {
       const view = this.view(job);
-      if (job.status === 'pending') earliest = Math.min(earliest, job.nextRunAt);
       if (created) this.safeEmit('job:created', view);
       return view;
     });
-    if (earliest !== Infinity) this.worker.wakeAt(earliest);
-    return views;
   }
 
   // ---- reading --------------------------------------------------------------------------------------------

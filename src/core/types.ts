@@ -110,6 +110,42 @@ export interface ScheduleSpec extends JobOptions {
 }
 
 /**
+ * scheduleBulk's streamed form (src/core/bulk.ts): the specs are read, validated and stored chunk by chunk,
+ * each chunk one atomic store operation, so memory stays bounded however many there are.
+ */
+export interface BulkOptions<JobT = Job> {
+  /** Most specs per store operation (each chunk is atomic). 1 to 10,000; default 1,000. */
+  chunkSize?: number;
+  /**
+   * After each stored chunk, with its jobs' views (built only when this is given). Awaited before the next
+   * chunk is read, so a slow consumer slows the stream rather than piling chunks up.
+   */
+  onChunk?: (chunk: BulkChunk<JobT>) => unknown;
+}
+
+/** One stored chunk of a streamed scheduleBulk. */
+export interface BulkChunk<JobT = Job> {
+  /** 0 for the first chunk. */
+  index: number;
+  /** The position of its first spec in the source: jobs[k] came from specs[first + k]. */
+  first: number;
+  /** In spec order; a spec whose dedupe or repeat key was taken gets that holder, as schedule() does. */
+  jobs: JobT[];
+}
+
+/** What a streamed scheduleBulk stored (and, in BulkInsertError, what it stored before it stopped). */
+export interface BulkSummary {
+  /** Specs stored: created + existing. */
+  stored: number;
+  /** New jobs. */
+  created: number;
+  /** Specs whose dedupe key or repeat key was taken (by a job stored before, or by an earlier spec). */
+  existing: number;
+  /** Store operations (chunks), each atomic. */
+  chunks: number;
+}
+
+/**
  * One node of a workflow graph (Scheduler.flow, ctx.flow): a job, its key in the graph, and the keys of the
  * nodes it runs after. A node with `after` is `blocked` until they all succeed.
  */
@@ -358,6 +394,8 @@ export interface JobsClient<J extends object = AnyJobs> {
   schedule<N extends JobName<J>>(name: N, ...args: DataArgs<J[N], Omit<ScheduleSpec, 'name' | 'data'>>): Promise<Job<J[N]>>;
   every<N extends JobName<J>>(interval: Duration, name: N, ...args: DataArgs<J[N], EveryOptions>): Promise<Job<J[N]>>;
   scheduleBulk(specs: SpecOf<J>[]): Promise<JobOf<J>[]>;
+  /** The streamed form: chunk by chunk, each chunk atomic; counts back (BulkSummary), views only through onChunk. */
+  scheduleBulk(specs: Iterable<SpecOf<J>> | AsyncIterable<SpecOf<J>>, options: BulkOptions<JobOf<J>>): Promise<BulkSummary>;
   /** A workflow graph in one atomic store operation; the jobs by their keys. */
   flow(nodes: FlowNode[]): Promise<Record<string, Job>>;
   getJob(id: string): Promise<JobOf<J> | null>;

@@ -50,6 +50,9 @@ export interface FlowNodeSpec {
 export type Command =
   | { kind: 'insert'; jobs: JobSpec[] }
   | { kind: 'flow'; nodes: FlowNodeSpec[] }
+  // scheduleBulk's streamed form (core/bulk.ts insertInChunks): chunks of one insert each; `badAt` is a spec
+  // that fails validation, stopping the stream there (the chunks before it stay stored).
+  | { kind: 'bulk'; jobs: JobSpec[]; chunkSize: number; badAt: number | null }
   | {
       kind: 'claim';
       limit: number;
@@ -149,6 +152,16 @@ const flowNodes: fc.Arbitrary<FlowNodeSpec[]> = fc
 export const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('insert' as const), jobs: fc.array(jobSpec, { minLength: 1, maxLength: 3 }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('flow' as const), nodes: flowNodes }) },
+  // Keys repeat within a chunk and across chunks (two dedupe keys, two repeat keys among up to 9 specs).
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('bulk' as const),
+      jobs: fc.array(jobSpec, { minLength: 2, maxLength: 9 }),
+      chunkSize: fc.integer({ min: 1, max: 4 }),
+      badAt: fc.option(fc.nat({ max: 8 }), { nil: null, freq: 4 }),
+    }),
+  },
   // A burst of one name's grouped jobs due now: several groups with backlogs, so rotation turns and group caps
   // decide what claims take.
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('insert' as const), jobs: fc.array(groupedSpec, { minLength: 2, maxLength: 6 }) }) },

@@ -5,7 +5,8 @@
  * The clock is fake: every `now` a store sees comes from here, as the Store contract says.
  */
 import { expect } from 'vitest';
-import { HourglassError } from '../../src/core/errors.js';
+import { insertInChunks } from '../../src/core/bulk.js';
+import { BulkInsertError, HourglassError, ValidationError } from '../../src/core/errors.js';
 import { decide, type RunOutcome } from '../../src/core/outcome.js';
 import type { ClaimedJob, FlowJob, JobRecord, NameLimit, NewJob, Settlement, StepRecord, Store } from '../../src/core/store.js';
 import type { Command, JobSpec } from './commands.js';
@@ -122,6 +123,22 @@ export class Pair {
     switch (command.kind) {
       case 'insert':
         return (store) => store.insert(command.jobs.map((spec) => newJob(spec, now, this.groupPrefix)), now);
+      case 'bulk':
+        // The answer: every stored chunk's results in order, then where the stream stopped, if it did.
+        return async (store) => {
+          const results: unknown[] = [];
+          const toJob = (item: unknown, i: number) => {
+            if (i === command.badAt) throw new ValidationError(`specs[${i}]`, item, 'refused by the sequence');
+            return newJob(item as JobSpec, now, this.groupPrefix);
+          };
+          try {
+            await insertInChunks(command.jobs, command.chunkSize, toJob, (jobs) => store.insert(jobs, now), (chunk) => void results.push(...chunk));
+          } catch (error) {
+            if (!(error instanceof BulkInsertError)) throw error;
+            results.push({ stopped: { stored: error.stored, chunks: error.chunks, created: error.created, existing: error.existing, cause: (error.cause as HourglassError).code } });
+          }
+          return results;
+        };
       case 'flow': {
         const jobs: FlowJob[] = command.nodes.map((node, i) => {
           const flow: FlowJob['flow'] = { key: `n${i}` };
@@ -299,7 +316,7 @@ export class Pair {
   /** Learn id pairs from an insert's answers, and the claims a settle may act for. */
   private learn(modelAnswer: unknown, realAnswer: unknown, command: Command): void {
     const at = this.now;
-    if ((command.kind === 'insert' || command.kind === 'flow') && Array.isArray(modelAnswer) && Array.isArray(realAnswer)) {
+    if ((command.kind === 'insert' || command.kind === 'flow' || command.kind === 'bulk') && Array.isArray(modelAnswer) && Array.isArray(realAnswer)) {
       modelAnswer.forEach((m: { job: JobRecord; created: boolean }, i) => {
         const r = realAnswer[i] as { job: JobRecord; created: boolean } | undefined;
         if (m.created && r?.created && !this.toModel.has(r.job.id)) {

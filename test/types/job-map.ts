@@ -44,6 +44,21 @@ export async function producer(): Promise<void> {
   await s.scheduleBulk([{ name: 'resize', data: { width: 2 } }, { name: 'send email', data: { to: 'b' } }]);
   // @ts-expect-error a bulk spec with the wrong data
   await s.scheduleBulk([{ name: 'resize', data: { width: 'wide' } }]);
+  // The streamed form: any (async) iterable with options, counts back, the chunk's jobs typed by the map.
+  async function* specs() {
+    yield { name: 'resize' as const, data: { width: 3 } };
+  }
+  const summary: { stored: number; created: number; existing: number; chunks: number } = await s.scheduleBulk(specs(), {
+    chunkSize: 500,
+    onChunk: ({ jobs }) => {
+      for (const j of jobs) if (j.name === 'resize') void (j.data.width + 1);
+    },
+  });
+  void summary;
+  // @ts-expect-error a streamed spec with the wrong data
+  await s.scheduleBulk([{ name: 'resize', data: { width: 'wide' } }], {});
+  // @ts-expect-error an iterable without options: only an array is one store operation
+  await s.scheduleBulk(specs());
 
   // Reads come back as a union discriminated by name.
   for (const j of await s.listJobs()) {

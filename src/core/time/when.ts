@@ -3,10 +3,23 @@
  * 'at 5:00pm', 'tomorrow at 9am' (parsed by chrono-node, in the scheduler's time zone, never in the past
  * when a bare time of day is given: 'at 5:00pm' after 5pm means tomorrow).
  */
-import * as chrono from 'chrono-node';
+import { createRequire } from 'node:module';
 import { InvalidTimeError } from '../errors.js';
 import { looksLikeDuration, parseDuration } from './duration.js';
 import { offsetMinutes } from './timezone.js';
+
+type English = typeof import('chrono-node/en');
+let english: English['casual'] | null = null;
+
+/**
+ * chrono-node's English parser (chrono.parse is this one), loaded on the first English time and only its
+ * locale: the package's index loads a dozen locales, about 20 MB resident in every process (issue 16), which a
+ * worker that never parses an English time should not carry. Loaded synchronously (its CommonJS build), as
+ * parseWhen is synchronous.
+ */
+function casual(): English['casual'] {
+  return (english ??= (createRequire(import.meta.url)('chrono-node/en') as English).casual);
+}
 
 const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -50,7 +63,7 @@ function parseHuman(text: string, now: number, timezone: string): number | null 
  * nothing but a time, so anything left over other than a filler word makes the whole value invalid.
  */
 function parseWhole(text: string, instant: Date, offset: number): Date | null {
-  const [result] = chrono.parse(text, { instant, timezone: offset }, { forwardDate: true });
+  const [result] = casual().parse(text, { instant, timezone: offset }, { forwardDate: true });
   if (!result) return null;
   const rest = `${text.slice(0, result.index)} ${text.slice(result.index + result.text.length)}`.trim();
   if (rest !== '' && !/^(at|on|in|the)$/i.test(rest)) return null;

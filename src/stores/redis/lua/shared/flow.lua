@@ -23,7 +23,12 @@ local function putNode(id, job, status, waitingFor, lastError, now)
   if waitingFor > 0 then fields.waitingFor = fmt(waitingFor) end
   save(id, fields)
   job.status, job.updatedAt, job.lastError = status, fmt(now), lastError or nil
-  if moved then index(id, job, now) end
+  if moved then index(id, job, now)
+  elseif TERMINAL[status] then
+    -- A finished node reached again (a cancelled dependent whose dependency is now cancelled) keeps its status but
+    -- takes the new updatedAt, which is what prune orders by: its retention entry follows (XX: only when kept).
+    redis.call('ZADD', P .. ':f:' .. status, 'XX', fmt(now), id)
+  end
 end
 
 -- countedDown: one dependency fewer; a blocked job with none left is pending (due as inserted).
