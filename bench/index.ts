@@ -3,7 +3,7 @@
  * run, as ONE table (and the same as JSON under bench/results/). docs/performance.md explains every figure.
  *
  *   npm run bench [-- --store sqlite,postgres,redis] [--jobs 20000] [--rounds 3] [--concurrency 10]
- *                 [--latency-samples 200] [--only <id substring>,…] [--backlog 1000000] [--no-json]
+ *                 [--latency-samples 200] [--only <id substring>,…] [--backlog 1000000] [--groups 10000] [--no-json]
  *
  * Each contender runs in a namespace of its own (schema, key prefix or file), removed afterwards, with its
  * worker in a child process of its own (peak RSS is that process's). Rounds alternate the order of the
@@ -11,6 +11,8 @@
  * --backlog N runs hourglass alone on each store, twice a round: over a backlog of 10,000 and of N (half of it,
  * N/2 jobs, due in an hour, written straight into the store, then brought to a steady state: ANALYZE and so on),
  * and reports the ratios.
+ * --groups N runs hourglass alone on each store, twice a round: the same batch with no groups, and spread round
+ * robin over N groups (job option `group`), and reports the ratios of process rate and claim time.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     'latency-samples': { type: 'string', default: '200' },
     only: { type: 'string' },
     backlog: { type: 'string' },
+    groups: { type: 'string' },
     'idle-claims': { type: 'string', default: '200' },
     'no-json': { type: 'boolean', default: false },
   },
@@ -50,7 +53,9 @@ const positive = (name: string, v: string | undefined) => {
 const askedStores = values.store?.split(',').map((s) => s.trim()) as StoreKind[] | undefined;
 for (const s of askedStores ?? []) if (!ALL.includes(s)) throw new Error(`--store: unknown store ${s} (sqlite, postgres, redis)`);
 const backlog = values.backlog === undefined ? null : positive('backlog', values.backlog);
-const rounds = positive('rounds', values.rounds ?? (backlog === null ? '3' : '1'));
+const groups = values.groups === undefined ? null : positive('groups', values.groups);
+if (backlog !== null && groups !== null) throw new Error('--backlog and --groups are separate modes: give one');
+const rounds = positive('rounds', values.rounds ?? (backlog === null && groups === null ? '3' : '1'));
 const pgUrl = process.env.HOURGLASS_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.HOURGLASS_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -100,7 +105,7 @@ async function main(): Promise<void> {
   const stores = (askedStores ?? ALL).filter((s) => versions[s] !== undefined);
   const only = values.only?.split(',').map((s) => s.trim());
   let entries = CONTENDERS.filter((c) => stores.includes(c.store) && (!only || only.some((o) => c.id.includes(o))));
-  if (backlog !== null) entries = entries.filter((c) => c.primary);
+  if (backlog !== null || groups !== null) entries = entries.filter((c) => c.primary);
   if (entries.length === 0) throw new Error('nothing to run');
 
   const dir = mkdtempSync(join(os.tmpdir(), 'hourglass-bench-'));
@@ -125,13 +130,18 @@ async function main(): Promise<void> {
   const baselineRss = bare.peakRss();
   bare.kill();
   const started = new Date();
-  log(`hourglass bench, ${backlog === null ? 'standard' : `backlog ${backlog.toLocaleString('en-US')}`}: ${jobs.toLocaleString('en-US')} no-op jobs, concurrency ${options.concurrency}, ` +
+  const modeText = groups !== null ? `groups ${groups.toLocaleString('en-US')}` : backlog === null ? 'standard' : `backlog ${backlog.toLocaleString('en-US')}`;
+  log(`hourglass bench, ${modeText}: ${jobs.toLocaleString('en-US')} no-op jobs, concurrency ${options.concurrency}, ` +
     `${rounds} round(s), node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? '?'}, load ${load0.map((l) => l.toFixed(2)).join(' ')}`);
   log(Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ') + `; an idle worker child (node + tsx) peaks at ${fmt.mb(baselineRss)}`);
 
   const cases = backlog === null ? [null] : backlog === REFERENCE_BACKLOG ? [backlog] : [REFERENCE_BACKLOG, backlog];
   const runs = new Map<string, RunResult[]>();
   const key = (id: string, b: number | null) => (b === null ? id : `${id}@${b}`);
+  if (groups !== null) {
+    await runGroups(entries, options, groups, tag, runs, dir);
+    return writeResults(started, load0, cpus, baselineRss, versions, stores, jobs, options, only, 'groups', groupsReport(entries, runs, jobs, groups), runs, `groups-${groups}`);
+  }
   try {
     for (let round = 1; round <= rounds; round++) {
       // Alternate the order: a burst of someone else's load, or a warm cache, does not always favour the same one.
@@ -178,6 +188,77 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify({ ...meta, ...report, runs: Object.fromEntries(runs) }, null, 2)}\n`);
     log(`\nwrote ${file}`);
   }
+}
+
+/** Groups mode: each primary hourglass row, no groups and N groups, alternating the order by round. */
+async function runGroups(entries: Contender[], options: RunOptions, n: number, tag: string, runs: Map<string, RunResult[]>, dir: string): Promise<void> {
+  const cases = [null, n];
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const entry of round % 2 === 1 ? entries : [...entries].reverse()) {
+        for (const g of round % 2 === 1 ? cases : [...cases].reverse()) {
+          const id = groupsKey(entry.id, g);
+          const r = await runOne(entry, { ...options, groups: g }, tag, log);
+          runs.set(id, [...(runs.get(id) ?? []), r]);
+          log(`  ${id}: enqueue ${fmt.rate((options.jobs * 1000) / r.enqueueMs)}/s, process ${fmt.rate((options.jobs * 1000) / r.processMs)}/s`);
+        }
+      }
+      log(`round ${round}/${rounds} done`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const groupsKey = (id: string, g: number | null) => (g === null ? `${id}#nogroups` : `${id}#groups${g}`);
+
+/** The groups table: per store, no groups and N groups, and N groups ÷ no groups (process rate, claim p50/p99). */
+function groupsReport(entries: Contender[], runs: Map<string, RunResult[]>, jobs: number, n: number): Record<string, unknown> {
+  const header = ['store', 'groups', 'enqueue/s', 'process/s', 'claim p50', 'claim p99', 'jobs/claim', 'p50 ms', 'p99 ms', 'peak RSS', '× none process', '× none claim p50', '× none claim p99'];
+  const body: string[][] = [];
+  const rows = [];
+  const ratios = [];
+  for (const entry of entries) {
+    const none = aggregate(entry.id, jobs, runs.get(groupsKey(entry.id, null)) ?? []);
+    const many = aggregate(entry.id, jobs, runs.get(groupsKey(entry.id, n)) ?? []);
+    const r = { store: entry.store, groups: n, process: ratio(many.processPerSec, none.processPerSec), claimP50: ratio(many.claimP50Ms, none.claimP50Ms), claimP99: ratio(many.claimP99Ms, none.claimP99Ms) };
+    ratios.push(r);
+    for (const [g, a] of [[0, none], [n, many]] as const) {
+      rows.push({ ...entry, ...a, groups: g });
+      body.push([entry.store, g.toLocaleString('en-US'), fmt.rate(a.enqueuePerSec), fmt.rate(a.processPerSec), fmt.ms(a.claimP50Ms), fmt.ms(a.claimP99Ms),
+        a.claimJobsPerCall === null ? '—' : a.claimJobsPerCall.toFixed(1), fmt.ms(a.p50Ms), fmt.ms(a.p99Ms), fmt.mb(a.peakRssBytes),
+        g === 0 ? '' : fmt.x(r.process), g === 0 ? '' : fmt.x(r.claimP50), g === 0 ? '' : fmt.x(r.claimP99)]);
+    }
+  }
+  log(`\n${formatTable(header, body)}`);
+  log(`claim times in ms per call, from outside the store (round trip included); the ${jobs.toLocaleString('en-US')} jobs of a run are spread round robin over the groups`);
+  return { rows, ratios };
+}
+
+function ratio(a: number | null, b: number | null): number | null {
+  return a === null || b === null || b === 0 ? null : a / b;
+}
+
+function writeResults(
+  started: Date, load0: number[], cpus: os.CpuInfo[], baselineRss: number | null, versions: Partial<Record<StoreKind, string>>, stores: StoreKind[],
+  jobs: number, options: RunOptions, only: string[] | undefined, mode: string, report: Record<string, unknown>, runs: Map<string, RunResult[]>, fileMode: string,
+): void {
+  const load1 = os.loadavg();
+  log(`load average ${load0.map((l) => l.toFixed(2)).join(' ')} → ${load1.map((l) => l.toFixed(2)).join(' ')} (${cpus.length} cores)`);
+  if (values['no-json']) return;
+  const meta = {
+    date: started.toISOString(), finished: new Date().toISOString(), mode, commit: git('rev-parse', '--short', 'HEAD'),
+    workingTreeDirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '', node: process.version,
+    machine: { cpus: cpus.length, model: cpus[0]?.model ?? null, memoryBytes: os.totalmem(), loadavgStart: load0, loadavgEnd: load1 },
+    idleChildPeakRssBytes: baselineRss, servers: versions,
+    options: { stores, jobs, rounds, concurrency: options.concurrency, latencySamples: options.latencySamples, groups, only: only ?? null },
+  };
+  const outDir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(outDir, { recursive: true });
+  const stamp = started.toISOString().slice(0, 16).replace(':', '');
+  const file = join(outDir, `${stamp}Z-${fileMode}${stores.length < ALL.length ? `-${stores.join('-')}` : ''}.json`);
+  writeFileSync(file, `${JSON.stringify({ ...meta, ...report, runs: Object.fromEntries(runs) }, null, 2)}\n`);
+  log(`\nwrote ${file}`);
 }
 
 function printGoals(list: Goal[]): void {

@@ -48,7 +48,9 @@ export function hourglassDriver(kit: HourglassKit): Driver {
     },
 
     async enqueue(spec) {
-      await producer(kit, spec).scheduleBulk(Array.from({ length: spec.jobs }, (_, i) => ({ name: 'noop', data: { i } })));
+      // Groups mode: job i in group i mod N, so every group has due work and the claim rotates over all of them.
+      const groups = spec.groups ?? null;
+      await producer(kit, spec).scheduleBulk(Array.from({ length: spec.jobs }, (_, i) => (groups === null ? { name: 'noop', data: { i } } : { name: 'noop', data: { i }, group: `g${i % groups}` })));
     },
 
     async fill(spec, count) {

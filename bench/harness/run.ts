@@ -19,6 +19,8 @@ export interface RunOptions {
   backlog: number | null;
   /** Idle claims timed after the run in backlog mode. */
   idleClaims: number;
+  /** Groups mode: the measured batch spread over this many groups (null: no groups). */
+  groups?: number | null;
 }
 
 export interface ClaimSummary {
@@ -32,6 +34,8 @@ export interface ClaimSummary {
 export interface RunResult {
   id: string;
   backlog: number | null;
+  /** Groups mode: the groups the measured batch was spread over (null or absent: none). */
+  groups?: number | null;
   /** Pending jobs due in an hour put in before the run (backlog mode), and how long that took. */
   filled: number | null;
   fillMs: number | null;
@@ -78,6 +82,7 @@ export async function runOne(entry: Contender, o: RunOptions, tag: string, log: 
     pgUrl: o.pgUrl,
     redisUrl: o.redisUrl,
     dir: o.dir,
+    groups: o.groups ?? null,
   };
   const driver = ((await import(new URL(`../${entry.module}`, import.meta.url).href)) as { default: Driver }).default;
   let child: WorkerChild | null = null;
@@ -108,7 +113,7 @@ export async function runOne(entry: Contender, o: RunOptions, tag: string, log: 
     const selfReported = await child.call<number>('stop');
     const peakRssBytes = child.peakRss() ?? selfReported;
     await child.call('exit').catch(() => undefined);
-    return { id: entry.id, backlog: o.backlog, filled, fillMs, enqueueMs, processMs, latency, claims, idleClaimMs, peakRssBytes };
+    return { id: entry.id, backlog: o.backlog, groups: spec.groups ?? null, filled, fillMs, enqueueMs, processMs, latency, claims, idleClaimMs, peakRssBytes };
   } finally {
     child?.kill();
     active.delete(spec.namespace);

@@ -37,6 +37,8 @@ export interface RunSpec {
   redisUrl: string;
   /** Directory of the SQLite files of this invocation. */
   dir: string;
+  /** Groups mode: the measured batch's jobs spread round robin over this many groups (`group` job option). */
+  groups?: number | null;
 }
 
 export interface LatencySeries {

@@ -70,14 +70,38 @@ export function pruneRequest(policy: RetentionPolicy, now: number, limit = PRUNE
   return { finishedBefore, historyBefore: policy.history === null ? null : now - policy.history, limit };
 }
 
-/** One sweep: prune in batches while they come back full, up to MAX_BATCHES_PER_SWEEP. */
-export async function sweep(store: Store, policy: RetentionPolicy, now: number): Promise<PruneResult> {
-  const total = { jobs: 0, history: 0 };
+/**
+ * How long a group's rate key keeps it (rules/groups.ts forgettable): a group whose jobs are all gone is forgotten
+ * only once its last claim is this old, so no rate window that may still count it loses it (a window longer than
+ * this is unusual; a group forgotten inside one could start up to `max` more in it, once).
+ */
+export const GROUP_RATE_KEEP_MS = 24 * 3_600_000;
+
+/** Where a sweep's walk of the groups stopped (Store.pruneGroups): the next sweep goes on from there. */
+export interface GroupWalk {
+  cursor: string | null;
+}
+
+/**
+ * One sweep: prune in batches while they come back full, up to MAX_BATCHES_PER_SWEEP; then the groups' upkeep
+ * (where the store has it): up to as many pages of PRUNE_BATCH groups, from where `walk` stopped (from the first
+ * group without one), so every group is visited over a few sweeps, whatever their number.
+ */
+export async function sweep(store: Store, policy: RetentionPolicy, now: number, walk: GroupWalk = { cursor: null }): Promise<PruneResult & { groups: number }> {
+  const total = { jobs: 0, history: 0, groups: 0 };
   for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
     const result = await store.prune(pruneRequest(policy, now));
     total.jobs += result.jobs;
     total.history += result.history;
     if (result.jobs < PRUNE_BATCH && result.history < PRUNE_BATCH) break;
+  }
+  if (store.pruneGroups) {
+    for (let page = 0; page < MAX_BATCHES_PER_SWEEP; page++) {
+      const result = await store.pruneGroups({ now, rateBefore: now - GROUP_RATE_KEEP_MS, limit: PRUNE_BATCH, cursor: walk.cursor });
+      total.groups += result.forgotten;
+      walk.cursor = result.next;
+      if (result.next === null) break;
+    }
   }
   return total;
 }
@@ -86,6 +110,7 @@ export async function sweep(store: Store, policy: RetentionPolicy, now: number):
 export class RetentionSweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private readonly groups: GroupWalk = { cursor: null };
 
   constructor(
     private readonly policy: RetentionPolicy,
@@ -118,8 +143,8 @@ export class RetentionSweeper {
 
   private async sweepOnce(): Promise<void> {
     try {
-      const result = await sweep(await this.store(), this.policy, this.now());
-      if (result.jobs > 0 || result.history > 0) this.logger.info(result, 'retention: deleted old jobs and history');
+      const result = await sweep(await this.store(), this.policy, this.now(), this.groups);
+      if (result.jobs > 0 || result.history > 0 || result.groups > 0) this.logger.info(result, 'retention: deleted old jobs and history, forgot groups that went away');
     } catch (error) {
       this.onStoreError(error as Error);
       this.logger.warn({ err: error }, 'retention sweep failed; trying again at the next interval');

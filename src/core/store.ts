@@ -397,6 +397,24 @@ export interface PruneResult {
   history: number;
 }
 
+/** Groups' upkeep (Store.pruneGroups, rules/groups.ts forgettable): one page of a store's groups. */
+export interface GroupPruneRequest {
+  now: number;
+  /** A group whose rate key logged a claim at or after this is kept: at least one rate window before `now`. */
+  rateBefore: number;
+  /** Groups visited in this call, at most (idle or not). */
+  limit: number;
+  /** Where the last call stopped (its `next`); null starts from the first group. Opaque, store-defined. */
+  cursor: string | null;
+}
+
+export interface GroupPruneResult {
+  /** Groups forgotten in this call. */
+  forgotten: number;
+  /** Where to go on from; null when this call reached the last group (the next walk starts over). */
+  next: string | null;
+}
+
 export interface Store {
   /** 'sqlite' | 'postgres' | 'redis'; shown in health() and logs. */
   readonly kind: string;
@@ -440,6 +458,14 @@ export interface Store {
    * (higher first), then nextRunAt, then insertion order, honouring `limits`.
    */
   claim(request: ClaimRequest): Promise<ClaimedJob[]>;
+
+  /**
+   * Optional: the earliest time after `now` at which the global rate window of one of these names may gain
+   * room (rules/rate.ts rateFreeAt; limits without a `rate` are ignored), null when none is full. Read by a
+   * worker after a claim that came back short, so a process held back by a rate claims when the window frees,
+   * whichever process filled it, not at its next poll. One cheap read: an index seek per name.
+   */
+  rateFreeAt?(limits: NameLimit[], now: number): Promise<number | null>;
 
   /**
    * Apply many settlements atomically; returns, per item, whether it was applied (false: lease lost). A
@@ -518,6 +544,13 @@ export interface Store {
    * with a clock behind the others) until the ones inserted before them expire.
    */
   prune(request: PruneRequest): Promise<PruneResult>;
+
+  /**
+   * Optional groups' upkeep: visit up to `limit` of the store's (name, group) entries after `cursor`, and forget
+   * each that rules/groups.ts `forgettable` allows (its stamp, ready or wake state and rate key's log), each
+   * atomically against claims and inserts: a job made pending beside it finds its group anew, as a new group.
+   */
+  pruneGroups?(request: GroupPruneRequest): Promise<GroupPruneResult>;
 
   /**
    * Write this process's record (insert or replace by id), and forget every record last seen before

@@ -54,6 +54,10 @@ export class Worker {
   private combined = false;
   private readonly wakeup: Wakeup;
   private readonly buffer: ClaimBuffer;
+  /** The names of the last claim with a global rate (NameLimit.rate): asked about when that claim came back short. */
+  private rated: ClaimRequest['limits'] = [];
+  /** That claim's time (ClaimRequest.now). */
+  private ratedAt = 0;
   /** Throttled names (DefineOptions.rateLimit): their starts in the window, which shape each claim. */
   private readonly limiter: RateLimiter;
   private readonly settler: SettleBatcher;
@@ -202,6 +206,7 @@ export class Worker {
           this.buffer.push(claimed);
           this.dispatch();
           this.moreWork = claimed.length === wanted;
+          if (!this.moreWork) this.wakeWhenRateFrees();
           if (this.moreWork && this.wanted() > 0) continue;
         } catch (error) {
           failures++;
@@ -316,6 +321,7 @@ export class Worker {
     }
     this.buffer.countByName(runningHere);
     const shape = registry.claimShape(runningHere, uncounted);
+    this.rated = shape.limits.filter((limit) => limit.rate !== undefined);
     const throttledUntil = this.limiter.limitClaim(registry.definitions.keys(), shape.limits, this.buffer.all(), this.o.now());
     if (throttledUntil !== null) this.wakeup.wakeAt(throttledUntil);
     // Outcomes are held back for the claim only when the store combines the two; take them then.
@@ -334,6 +340,7 @@ export class Worker {
       lockLifetimeMs: registry.lockLifetimeMs,
       lockLifetimes: shape.lockLifetimes,
     };
+    this.ratedAt = request.now;
     const store = this.o.store();
     if (waiting.length === 0 || !store.settleAndClaim) return this.tracing?.storeCalls ? this.tracing.storeCall('claim', limit, () => store.claim(request)) : store.claim(request);
     // Outcomes that ended since the last claim travel with this one: one operation, one round trip.
@@ -358,6 +365,24 @@ export class Worker {
     }
     settledAll(waiting, result.settled, this.o.logger);
     return result.claimed;
+  }
+
+  /**
+   * After a claim that came back short while some name has a global rate: ask the store when the first full
+   * window frees (Store.rateFreeAt) and claim then, not at the next poll, whichever process filled it. Not
+   * awaited: the loop goes on meanwhile, so no other name waits for this read; a failed read is only logged
+   * (the poll stays behind it).
+   */
+  private wakeWhenRateFrees(): void {
+    const store = this.o.store();
+    if (this.rated.length === 0 || !store.rateFreeAt) return;
+    // At the claim's time: a window that freed since (the claim was slow) answers a time passed, a claim at once.
+    store.rateFreeAt(this.rated, this.ratedAt).then(
+      (at) => {
+        if (at !== null) this.wakeup.wakeAt(at);
+      },
+      (error: unknown) => this.o.logger.debug({ err: error }, 'reading when a rate window frees failed; the next poll claims'),
+    );
   }
 
   /**

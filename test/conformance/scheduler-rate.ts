@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
+import type { Scheduler } from '../../src/core/scheduler.js';
 import type { ClaimRequest, NameLimit, Store } from '../../src/core/store.js';
 import { availability, type StoreFactory } from './factory.js';
 import { useHarness } from './scheduler-contract.js';
@@ -75,6 +76,51 @@ export async function describeSchedulerRate(factory: StoreFactory): Promise<void
       expect(await claimed({ now: T0 + 1, limits: rated(10, { global: 3 }) })).toEqual(['work/g']);
     });
 
+    it('wakes a worker when the window frees, not at its next poll (60 s): 2 per 500 ms runs 6 jobs in about 1 s', async () => {
+      const s = await h.scheduler({ pollInterval: 60_000 });
+      const starts: number[] = [];
+      // Claim times (lastRunAt: the claim's now, which the window counts), not handler starts, which may lag.
+      s.define('work', async (job) => void starts.push(job.lastRunAt!.getTime()), { rateLimit: { max: 2, per: 500, scope: 'global' } });
+      const done = successes(s, 6);
+      await s.start();
+      const t0 = Date.now();
+      for (let i = 0; i < 6; i++) await s.now('work');
+      await done;
+      const took = Date.now() - t0;
+      // Three windows: claims at about 0, 500 and 1000 ms; never a poll interval.
+      expect(took).toBeGreaterThanOrEqual(950);
+      expect(took).toBeLessThan(5_000);
+      starts.sort((a, b) => a - b);
+      for (let i = 2; i < starts.length; i++) expect(starts[i]! - starts[i - 2]!).toBeGreaterThanOrEqual(500);
+    });
+
+    it('wakes another process held back by a window this one filled, and by group too', async () => {
+      for (const by of [undefined, 'group'] as const) {
+        const name = by ? 'per-group' : 'work';
+        const rateLimit = { max: 2, per: 500, scope: 'global' as const, ...(by ? { by } : {}) };
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        // Process A fills the window with two runs that hold both its slots (and claims nothing ahead).
+        const a = await h.scheduler({ pollInterval: 60_000, concurrency: 2, lockLimit: 2 });
+        a.define(name, () => held, { rateLimit });
+        const aStarted = starts(a, 2);
+        await a.start();
+        for (let i = 0; i < 4; i++) await a.now(name, null, by ? { group: 'g' } : {});
+        await aStarted;
+        // Process B starts while the window is full: its first claim gets nothing, and no poll comes for 60 s.
+        const b = await h.scheduler({ pollInterval: 60_000 });
+        b.define(name, async () => undefined, { rateLimit });
+        const bDone = successes(b, 2);
+        const t0 = Date.now();
+        await b.start();
+        await bDone;
+        expect(Date.now() - t0, String(by)).toBeLessThan(5_000);
+        release();
+        await a.stop();
+        await b.stop();
+      }
+    });
+
     it('refuses a bad rateLimit with a typed error naming the field', async () => {
       const s = await h.scheduler();
       const bad: [unknown, string][] = [
@@ -89,6 +135,25 @@ export async function describeSchedulerRate(factory: StoreFactory): Promise<void
         expect(() => s.define('x', async () => undefined, { rateLimit: rateLimit as never }), JSON.stringify(rateLimit)).toThrow(expect.objectContaining({ field }));
       }
       expect(() => s.define('y', async () => undefined, { rateLimit: { max: 2, per: '1s', scope: 'global', by: 'group' } })).not.toThrow();
+    });
+  });
+}
+
+/** Resolves once `count` jobs of this scheduler succeeded. */
+function successes(s: Scheduler, count: number): Promise<void> {
+  return counted(s, 'job:success', count);
+}
+
+/** Resolves once `count` jobs of this scheduler started. */
+function starts(s: Scheduler, count: number): Promise<void> {
+  return counted(s, 'job:start', count);
+}
+
+function counted(s: Scheduler, event: 'job:success' | 'job:start', count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    s.on(event, () => {
+      if (++seen === count) resolve();
     });
   });
 }

@@ -94,7 +94,12 @@ export type Command =
   | { kind: 'suspend'; pick: number; wait: boolean; event: string; match: Record<string, Json> | null; until: number; sinceBack: number; stale: boolean }
   | { kind: 'sendEvent'; name: string; payload: Json }
   | { kind: 'findEvent'; name: string; match: Record<string, Json>; sinceBack: number }
-  | { kind: 'loadSteps'; pick: number };
+  | { kind: 'loadSteps'; pick: number }
+  // When a global rate window frees (Store.rateFreeAt, rules/rate.ts), each name's window its own (RATE_WINDOWS).
+  | { kind: 'rateFreeAt'; rates: { name: string; max: number; byGroup: boolean; limited: boolean }[] }
+  // Groups' upkeep (Store.pruneGroups, rules/groups.ts forgettable): every group of the sequence visited (the
+  // answer, a count of what each store keeps per group, is not compared: claims after it prove the effect).
+  | { kind: 'pruneGroups'; rateBack: number };
 
 /** Objects whose keys come in a random order: stores must give them back in that order. */
 const data: fc.Arbitrary<Json> = fc.oneof(
@@ -218,6 +223,20 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('pause' as const), name, paused: fc.boolean() }) },
+  // rateBack: at least the longest window (RATE_WINDOWS), as a sweep passes; 0 would forget a window still counting.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('pruneGroups' as const), rateBack: fc.constantFrom(5000, 40_000) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('rateFreeAt' as const),
+      // `limited: false`: a limit without a rate, which the store must ignore.
+      rates: fc.uniqueArray(fc.record({ name, max: fc.integer({ min: 1, max: 2 }), byGroup: fc.boolean(), limited: fc.constantFrom(true, true, false) }), {
+        selector: (r) => r.name,
+        minLength: 1,
+        maxLength: 2,
+      }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(1, 100, 1000, 10_000, 40_000) }) },
   {
     weight: 1,

@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { insertInChunks } from '../../src/core/bulk.js';
 import { BulkInsertError, HourglassError, ValidationError } from '../../src/core/errors.js';
 import { decide, type RunOutcome } from '../../src/core/outcome.js';
-import type { ClaimedJob, FlowJob, JobRecord, NewJob, Settlement, StepRecord, Store } from '../../src/core/store.js';
+import type { ClaimedJob, FlowJob, JobRecord, NameLimit, NewJob, Settlement, StepRecord, Store } from '../../src/core/store.js';
 import type { Command, JobSpec } from './commands.js';
 import { NAMES, RATE_WINDOWS } from './commands.js';
 
@@ -84,6 +84,13 @@ export class Pair {
       const far = this.now + 10 * 365 * 86_400_000;
       const blank = { id: 'reset', host: '', pid: 0, startedAt: far, lastSeenAt: far, stoppedAt: far, concurrency: 0, running: 0, names: null, activity: [] };
       await this.real.putProcess(blank, far + 1);
+    }
+    // The jobs are gone: every group of the sequence goes too, so the next one's upkeep visits only its own.
+    if (this.real.pruneGroups) {
+      const far = this.now + 10 * 365 * 86_400_000;
+      let cursor: string | null = null;
+      do cursor = (await this.real.pruneGroups({ now: far, rateBefore: far, limit: 1000, cursor })).next;
+      while (cursor !== null);
     }
   }
 
@@ -222,6 +229,17 @@ export class Pair {
         // Groups come back without the sequence's prefix, so answers compare as the commands name them.
         return async (store) =>
           store.groupCounts ? (await store.groupCounts(command.name, now)).map((g) => ({ ...g, group: g.group.slice(this.groupPrefix.length) })) : 'no group counts';
+      case 'pruneGroups':
+        return async (store) => {
+          if (store.pruneGroups) await store.pruneGroups({ now, rateBefore: now - command.rateBack, limit: 1000, cursor: null });
+          return null;
+        };
+      case 'rateFreeAt': {
+        const limits: NameLimit[] = command.rates.map(({ name, max, byGroup, limited }) =>
+          limited ? { name, rate: { max, perMs: RATE_WINDOWS[name]!, ...(byGroup ? { byGroup: true } : {}) } } : { name, global: max },
+        );
+        return (store) => (store.rateFreeAt ? store.rateFreeAt(limits, now) : Promise.resolve('unsupported'));
+      }
       case 'list': {
         const query = {
           ...(command.statuses ? { status: command.statuses } : {}),

@@ -25,6 +25,7 @@
  * at most one per running job), not to the number of groups or jobs.
  */
 import type { JobRecord } from '../store.js';
+import { takesSlot } from './claim.js';
 
 /** A group of one name as the rotation sees it. */
 export interface RotationGroup<T> {
@@ -95,4 +96,30 @@ export function servedOrder(taken: readonly string[]): string[] {
 /** Whether a job takes part in a rotation (its name's groups) rather than the ungrouped claim. */
 export function isGrouped(job: Pick<JobRecord, 'group'>): job is { group: string } {
   return job.group !== null && job.group !== undefined;
+}
+
+/**
+ * Upkeep (Store.pruneGroups): what a store keeps per (name, group) (the rotation stamp, whether it may have due
+ * work, its rate key's log with `by: 'group'`) is forgotten once the group went away, so a system with a new
+ * group per tenant-day does not grow without bound. A group goes away when none of its jobs keepsGroup, and its
+ * rate key logged no claim at or after `rateBefore` (a window that may still count it: the caller passes a time
+ * at least one rate window back). Stores visit their groups a page at a time, at most `limit` per call, from a
+ * cursor of their own (GroupPruneRequest), so a sweep's cost is bounded whatever the number of groups.
+ *
+ * A group that comes back after it was forgotten starts as a new one: stamp 0, never served. That is not an
+ * unfair jump: a stamp grows only when its group is served, so the idle group's old stamp was already below the
+ * stamp of every group served while it was away; it would have come first in the rotation all the same, for one
+ * turn, after which it is stamped above all like any group served. (Only its order against other groups that
+ * were never served, or idle as long, can change: ties go by group, as for new groups.)
+ */
+
+/** Whether a job keeps its (name, group) known: live (pending, blocked, running) or holding a slot (takesSlot). */
+export function keepsGroup(job: Pick<JobRecord, 'status' | 'lockedUntil'>, now: number): boolean {
+  return job.status === 'pending' || job.status === 'blocked' || takesSlot(job, now);
+}
+
+/** Whether a group may be forgotten: no job of it keepsGroup, and its rate key's log is all before `rateBefore`. */
+export function forgettable(jobs: Iterable<Pick<JobRecord, 'status' | 'lockedUntil'>>, rateLog: readonly number[], rateBefore: number, now: number): boolean {
+  for (const job of jobs) if (keepsGroup(job, now)) return false;
+  return rateLog.every((at) => at < rateBefore);
 }

@@ -33,3 +33,47 @@ export function rateWindowOf(times: readonly number[], perMs: number, now: numbe
   const inside = times.filter((at) => at > now - perMs && at <= now);
   return { used: inside.length, oldest: inside.length ? Math.min(...inside) : null };
 }
+
+/** The RateWindow of some logs together at `now` (the model's read for rateFreeAt; the stores read it with one seek). */
+export function windowOf(rate: NonNullable<NameLimit['rate']>, logs: Iterable<readonly number[]>, now: number): RateWindow {
+  let used = 0;
+  let oldest: number | null = null;
+  for (const times of logs) {
+    for (const at of times) {
+      if (at <= now - rate.perMs) continue;
+      used++;
+      if (oldest === null || at < oldest) oldest = at;
+    }
+  }
+  return { used, oldest };
+}
+
+/**
+ * When a claim that a global rate held back should be tried again (Store.rateFreeAt), for one name: the time
+ * its window gains room, so a worker waits for that instead of its next poll (worker.ts).
+ *   - name-wide (`window`: its key '' in the window): when the window is full (no room), its oldest start +
+ *     perMs (with a max lowered since, the first of several steps); null while it has room (the rate held
+ *     nothing back);
+ *   - by group (`window`: every key of the name, its groups' and the ungrouped one): the earliest start still
+ *     in any of them + perMs. A lower bound of when a full group's window gains room: finding the full ones
+ *     would read every group's log, and a wake that finds nothing to claim asks again, at most once per start.
+ * Always after `now` (a start in the window is after now - perMs), or null.
+ */
+export function rateFreeAt(rate: NonNullable<NameLimit['rate']>, window: RateWindow): number | null {
+  if (window.oldest === null || (!rate.byGroup && window.used < rate.max)) return null;
+  return window.oldest + rate.perMs;
+}
+
+/** The earliest rateFreeAt of several names (null: none of them is held back by its rate). */
+export function earliest(times: Iterable<number | null>): number | null {
+  let min: number | null = null;
+  for (const t of times) if (t !== null && (min === null || t < min)) min = t;
+  return min;
+}
+
+/** The names of `limits` with a global rate, each once (the last entry of a name listed twice, as the claim). */
+export function ratedNames(limits: readonly NameLimit[]): { name: string; rate: NonNullable<NameLimit['rate']> }[] {
+  const last = new Map<string, NameLimit>();
+  for (const limit of limits) last.set(limit.name, limit);
+  return [...last.values()].flatMap((l) => (l.rate ? [{ name: l.name, rate: l.rate }] : []));
+}

@@ -11,8 +11,8 @@ import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
 import { keyHolderOf, replacedRecord, waitsForKey } from '../../core/rules/dedupe.js';
 import { adoptedFlow, cascade, completed, misordered, restore, type Edge, type Graph } from '../../core/rules/flow.js';
-import { rotation, servedOrder } from '../../core/rules/groups.js';
-import { rateKey, rateRoom } from '../../core/rules/rate.js';
+import { compareCodePoints, forgettable, rotation, servedOrder } from '../../core/rules/groups.js';
+import { earliest, rateFreeAt, rateKey, rateRoom, ratedNames, windowOf } from '../../core/rules/rate.js';
 import { decideInsert, FINISHED, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
 import {
   cancelledRecord,
@@ -41,6 +41,8 @@ import type {
   JobQuery,
   JobRecord,
   Lease,
+  GroupPruneRequest,
+  GroupPruneResult,
   NameLimit,
   LeaseState,
   MigrationStatus,
@@ -337,6 +339,43 @@ export class MemoryStore implements Store {
     }
     this.stampServed(claimed.filter((job) => offeredGroup.has(job.id)).sort((a, b) => rotationIndex.get(a.id)! - rotationIndex.get(b.id)!));
     return claimed;
+  }
+
+  async rateFreeAt(limits: NameLimit[], now: number): Promise<number | null> {
+    return earliest(
+      ratedNames(limits).map(({ name, rate }) => {
+        if (!rate.byGroup) return rateFreeAt(rate, windowOf(rate, [this.rateLog.get(groupKey(name, '')) ?? []], now));
+        const logs = [...this.rateLog].filter(([key]) => key.startsWith(`${name}\u0000`)).map(([, times]) => times);
+        return rateFreeAt(rate, windowOf(rate, logs, now));
+      }),
+    );
+  }
+
+  /**
+   * Groups' upkeep (rules/groups.ts forgettable): what the model keeps per (name, group) is its stamp and its rate
+   * key's log; visited in (name, group) code point order after the cursor (JSON of the pair).
+   */
+  async pruneGroups(request: GroupPruneRequest): Promise<GroupPruneResult> {
+    const known = new Map<string, [string, string]>();
+    for (const [name, stamps] of this.served) for (const group of stamps.keys()) known.set(groupKey(name, group), [name, group]);
+    for (const key of this.rateLog.keys()) {
+      const [name, group] = key.split('\u0000') as [string, string];
+      if (group !== '') known.set(key, [name, group]);
+    }
+    const order = (a: [string, string], b: [string, string]) => compareCodePoints(a[0], b[0]) || compareCodePoints(a[1], b[1]);
+    const after = request.cursor === null ? null : (JSON.parse(request.cursor) as [string, string]);
+    const page = [...known.values()].filter((pair) => after === null || order(pair, after) > 0).sort(order).slice(0, Math.max(0, request.limit));
+    let forgotten = 0;
+    for (const [name, group] of page) {
+      const jobs = [...this.jobs.values()].map((row) => this.read(row)).filter((job) => job.name === name && job.group === group);
+      const key = groupKey(name, group);
+      if (!forgettable(jobs, this.rateLog.get(key) ?? [], request.rateBefore, request.now)) continue;
+      this.served.get(name)?.delete(group);
+      this.rateLog.delete(key);
+      forgotten++;
+    }
+    const last = page[page.length - 1];
+    return { forgotten, next: page.length < request.limit || last === undefined ? null : JSON.stringify(last) };
   }
 
   /** Stamp the groups a claim served, name by name, in rotation order (rules/groups.ts servedOrder). */

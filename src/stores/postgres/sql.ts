@@ -48,6 +48,8 @@ export type SqlName =
   | 'flow-restore'
   | 'group-counts'
   | 'rate-window'
+  | 'group-forget'
+  | 'group-prune-page'
   | 'prune'
   | 'heartbeat'
   | 'history'
@@ -56,6 +58,7 @@ export type SqlName =
   | 'list-processes'
   | 'progress'
   | 'put-process'
+  | 'rate-free-at'
   | 'remove'
   | 'settle'
   | 'settle-and-claim'
@@ -79,7 +82,10 @@ export const OPERATION_OF: Record<SqlName, string> = {
   'flow-restore': 'trigger',
   'group-counts': 'groupCounts',
   'rate-window': 'rateWindow',
+  'group-forget': 'pruneGroups',
+  'group-prune-page': 'pruneGroups',
   prune: 'prune',
+  'rate-free-at': 'rateFreeAt',
   heartbeat: 'heartbeat',
   history: 'history',
   insert: 'insert',

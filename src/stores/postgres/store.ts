@@ -6,6 +6,7 @@
  * round trip.
  */
 import { FINISHED } from '../../core/rules/insert.js';
+import { earliest, rateFreeAt, ratedNames } from '../../core/rules/rate.js';
 import { cascadeFrom, insertFlow, restoreFrom } from './flow.js';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
@@ -17,6 +18,8 @@ import type {
   ClaimRequest,
   ClaimedJob,
   FlowJob,
+  GroupPruneRequest,
+  GroupPruneResult,
   HistoryRow,
   InsertResult,
   JobPatch,
@@ -25,6 +28,7 @@ import type {
   Lease,
   LeaseState,
   MigrationStatus,
+  NameLimit,
   NewJob,
   ProcessRecord,
   PruneRequest,
@@ -255,6 +259,30 @@ export class PostgresStore implements Store {
 
   async insertFlow(jobs: FlowJob[], now: number): Promise<InsertResult[]> {
     return insertFlow(this, jobs, now);
+  }
+
+  async rateFreeAt(limits: NameLimit[], now: number): Promise<number | null> {
+    const rated = ratedNames(limits);
+    if (rated.length === 0) return null;
+    const rows = await this.run<{ used: number; oldest: string | null }>('rate-free-at', [
+      rated.map((r) => r.name),
+      rated.map((r) => r.rate.perMs),
+      rated.map((r) => r.rate.byGroup === true),
+      now,
+    ]);
+    return earliest(rated.map(({ rate }, i) => rateFreeAt(rate, { used: rows[i]!.used, oldest: rows[i]!.oldest === null ? null : Number(rows[i]!.oldest) } satisfies RateWindow)));
+  }
+
+  /** Groups' upkeep (rules/groups.ts forgettable): a locked page, then the forgettable ones of it, in one transaction. */
+  async pruneGroups(request: GroupPruneRequest): Promise<GroupPruneResult> {
+    const [name, grp] = request.cursor === null ? ['', ''] : (JSON.parse(request.cursor) as [string, string]);
+    return this.transaction(async (client) => {
+      const page = await this.run<{ name: string; grp: string }>('group-prune-page', [name, grp, Math.max(0, request.limit)], client);
+      if (page.length === 0) return { forgotten: 0, next: null };
+      const [row] = await this.run<{ forgotten: number }>('group-forget', [page.map((p) => p.name), page.map((p) => p.grp), request.now, request.rateBefore], client);
+      const last = page[page.length - 1]!;
+      return { forgotten: row!.forgotten, next: page.length < request.limit ? null : JSON.stringify([last.name, last.grp]) };
+    });
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {

@@ -10,7 +10,7 @@ import type { MigrationStatus } from '../../core/store.js';
 import type { Keys } from './keys.js';
 import { migrationScript, scripts } from './scripts.js';
 
-const FILES = ['001_layout.lua', '002_retention_indexes.lua', '003_running_index.lua', '004_history_by_id.lua', '005_repeating_index.lua', '006_groups.lua', '007_group_jobs.lua'];
+const FILES = ['001_layout.lua', '002_retention_indexes.lua', '003_running_index.lua', '004_history_by_id.lua', '005_repeating_index.lua', '006_groups.lua', '007_group_jobs.lua', '008_group_upkeep.lua'];
 
 /** Ids visited per backfill call (one atomic script: about 1000 × (HMGET + LINDEX + ZADD), a few ms). */
 const BACKFILL_CHUNK = 1000;
@@ -47,6 +47,7 @@ export async function migrate(client: Redis, keys: Keys, now: number): Promise<M
   await moveHistoryIndex(client, keys);
   await indexRepeating(client, keys);
   await indexGroups(client, keys);
+  await indexGroupUpkeep(client, keys);
   return migrationStatus(client, keys);
 }
 
@@ -72,6 +73,19 @@ export async function indexGroups(client: Redis, keys: Keys, chunk = BACKFILL_CH
   for (;;) {
     calls += 1;
     const left = Number(await scripts().groupIndex.run(client, keys.meta, [keys.tag, chunk]));
+    if (left <= 0) return calls;
+  }
+}
+
+/**
+ * Migration 008 leaves the ids written before it to add to the groups' upkeep indexes (P:glive:<g>, P:gknown,
+ * P:gnames): visit them in chunks (group_live_index.lua), continuing where another process stopped.
+ */
+export async function indexGroupUpkeep(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK): Promise<number> {
+  let calls = 0;
+  for (;;) {
+    calls += 1;
+    const left = Number(await scripts().groupLiveIndex.run(client, keys.meta, [keys.tag, chunk]));
     if (left <= 0) return calls;
   }
 }

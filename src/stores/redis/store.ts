@@ -7,9 +7,10 @@ import type { Cluster, Redis } from 'ioredis';
 import { DedupeConflictError, StoreError, ValidationError, storeError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { DEFAULT_ORDER } from '../../core/rules/query.js';
+import { earliest, rateFreeAt, ratedNames } from '../../core/rules/rate.js';
 import type {
-  CancelResult, ClaimRequest, ClaimedJob, FlowJob, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
-  LeaseState, MigrationStatus, NewJob, ProcessRecord, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
+  CancelResult, ClaimRequest, ClaimedJob, FlowJob, GroupPruneRequest, GroupPruneResult, HistoryRow, InsertResult, JobPatch, JobQuery, JobRecord, Lease,
+  LeaseState, MigrationStatus, NameLimit, NewJob, ProcessRecord, PruneRequest, PruneResult, Settlement, Store, StoreInitOptions,
   SentEvent, StepRecord, Suspension, GroupCount,
 } from '../../core/store.js';
 import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
@@ -231,6 +232,25 @@ export class RedisStore implements Store {
     return this.run('claim', scripts().claim, [this.keys.tag, ...claimArgs(request)], (rows: (string | null)[][]) =>
       rows.map((values) => claimedJob(values, request)),
     );
+  }
+
+  async rateFreeAt(limits: NameLimit[], now: number): Promise<number | null> {
+    const rated = ratedNames(limits);
+    if (rated.length === 0) return null;
+    const args: Arg[] = [this.keys.tag, now];
+    for (const { name, rate } of rated) args.push(name, rate.perMs, rate.byGroup ? 1 : 0);
+    return this.run('rateFreeAt', scripts().rateFreeAt, args, (rows: [number, string | null][]) =>
+      earliest(rated.map(({ rate }, i) => rateFreeAt(rate, { used: Number(rows[i]![0]), oldest: rows[i]![1] === null ? null : Number(rows[i]![1]) }))),
+    );
+  }
+
+  async pruneGroups(request: GroupPruneRequest): Promise<GroupPruneResult> {
+    const [name, group] = request.cursor === null ? ['', ''] : (JSON.parse(request.cursor) as [string, string]);
+    const args: Arg[] = [this.keys.tag, request.now, request.rateBefore, Math.max(0, request.limit), name, group];
+    return this.run('pruneGroups', scripts().pruneGroups, args, ([forgotten, visited, lastName, lastGroup]: [number, number, string | null, string | null]) => ({
+      forgotten,
+      next: visited < request.limit || lastName === null ? null : JSON.stringify([lastName, lastGroup]),
+    }));
   }
 
   async settle(settlements: Settlement[]): Promise<boolean[]> {

@@ -11,6 +11,7 @@
  * groups it serves, plus those at their cap (at most one per running job) and those that ran dry since.
  */
 import { rotation, servedOrder, type RotationGroup } from '../../core/rules/groups.js';
+import type { GroupPruneRequest, GroupPruneResult } from '../../core/store.js';
 import type { JobRow } from './rows.js';
 import type Database from 'better-sqlite3';
 
@@ -107,4 +108,24 @@ function nextDue(stmt: Prepare, name: string, grp: string): number | null {
     if (first && (earliest === null || first.next_run_at < earliest)) earliest = first.next_run_at;
     atMost = priority - 1;
   }
+}
+
+/**
+ * Groups' upkeep (Store.pruneGroups; rules/groups.ts forgettable), inside one write transaction: a page of
+ * hourglass_groups rows after the cursor (JSON of [name, grp]), each checked with index seeks and forgotten when
+ * the rule allows. Triggers and claims write these rows in write transactions too, so nothing interleaves.
+ */
+export function pruneGroupRows(stmt: Prepare, request: GroupPruneRequest): GroupPruneResult {
+  const [name, grp] = request.cursor === null ? ['', ''] : (JSON.parse(request.cursor) as [string, string]);
+  const page = stmt('group-prune-page.sql').all({ name, grp, limit: Math.max(0, request.limit) }) as { name: string; grp: string }[];
+  let forgotten = 0;
+  for (const row of page) {
+    const keep = stmt('group-prune-keep.sql').pluck().get({ ...row, now: request.now, rate_before: request.rateBefore }) as number;
+    if (keep) continue;
+    stmt('group-forget.sql').run(row);
+    stmt('group-forget-rate.sql').run(row);
+    forgotten++;
+  }
+  const last = page[page.length - 1];
+  return { forgotten, next: page.length < request.limit || last === undefined ? null : JSON.stringify([last.name, last.grp]) };
 }

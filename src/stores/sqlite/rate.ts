@@ -4,7 +4,7 @@
  * the key's rows before its window dropped (rate-trim.sql).
  */
 import type Database from 'better-sqlite3';
-import { rateKey } from '../../core/rules/rate.js';
+import { earliest, rateFreeAt, rateKey, ratedNames, type RateWindow } from '../../core/rules/rate.js';
 import type { NameLimit } from '../../core/store.js';
 
 type Prepare = (file: string) => Database.Statement;
@@ -32,4 +32,16 @@ export function logRates(stmt: Prepare, rates: Map<string, Rate>, taken: { name:
     stmt('rate-trim.sql').run({ name, key, since: now - rate.perMs });
     stmt('rate-log.sql').run({ name, key, now, n });
   }
+}
+
+/** Store.rateFreeAt: the earliest time one of these names' global rate windows gains room (rules/rate.ts). */
+export function rateFreeAtRows(stmt: Prepare, limits: NameLimit[], now: number): number | null {
+  return earliest(
+    ratedNames(limits).map(({ name, rate }) => {
+      const since = now - rate.perMs;
+      if (!rate.byGroup) return rateFreeAt(rate, stmt('rate-free-name.sql').get({ name, since }) as RateWindow);
+      // The count is not needed by group (rules/rate.ts): the earliest start alone, one index seek.
+      return rateFreeAt(rate, { used: 0, oldest: stmt('rate-free-groups.sql').pluck().get({ name, since }) as number | null });
+    }),
+  );
 }

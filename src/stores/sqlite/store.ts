@@ -16,6 +16,8 @@ import type {
   ClaimRequest,
   ClaimedJob,
   FlowJob,
+  GroupPruneRequest,
+  GroupPruneResult,
   InsertResult,
   JobPatch,
   JobQuery,
@@ -24,6 +26,7 @@ import type {
   LeaseState,
   MigrationStatus,
   HistoryRow,
+  NameLimit,
   NewJob,
   ProcessRecord,
   PruneRequest,
@@ -48,6 +51,8 @@ import { listRows } from './list.js';
 import { migrate, migrationStatus } from './migrate.js';
 import { listProcessRows, putProcessRow } from './processes.js';
 import { jsonText, parseId, toHistory, toRecord, type HistoryRow as HistoryRowData, type JobRow } from './rows.js';
+import { pruneGroupRows } from './groups.js';
+import { rateFreeAtRows } from './rate.js';
 import { settleRows } from './settle.js';
 import * as steps from './steps.js';
 
@@ -177,6 +182,14 @@ export class SqliteStore implements Store {
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     return this.run('claim', (db) => db.transaction(() => claimRows(this.stmt, request)).immediate());
+  }
+
+  async rateFreeAt(limits: NameLimit[], now: number): Promise<number | null> {
+    return this.run('rateFreeAt', () => rateFreeAtRows(this.stmt, limits, now));
+  }
+
+  async pruneGroups(request: GroupPruneRequest): Promise<GroupPruneResult> {
+    return this.run('pruneGroups', (db) => db.transaction(() => pruneGroupRows(this.stmt, request)).immediate());
   }
 
   async settle(settlements: Settlement[]): Promise<boolean[]> {

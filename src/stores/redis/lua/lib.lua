@@ -49,11 +49,13 @@
 --   P:gserved:<name> hash group -> rotation stamp (absent: never served); P:gstamp the last stamp given
 --   P:rate:<g>      zset "<time>:<id>" by claim time: the claims of a global rate's key (<g> with the group, or ''
 --                   for a name-wide rate and the ungrouped jobs; src/core/rules/rate.ts), trimmed to its window
+--   P:rateall:<name> zset "<time>:<id>" by claim time: every claim of a globally rate-limited name, whatever its
+--                   key, trimmed to the window: the earliest start of any of its windows (rate_free_at.lua)
 --   P:grun:<g>      zset id by id: the group's running jobs; P:gheld:<g> as P:held:<name> for the group
 --                   (their sum is what groupConcurrency caps)
---   P:gjobs:<group> zset id by id: every job of the group, whatever its name and status (JobQuery.group: a
---                   tenant's list walks it, never the table). Added by index() (a job's group never changes, so
---                   the ZADD is a no-op after its insert), removed with the job (removeJob). Layout 7.
+--   P:glive:<g>     zset id by id: the group's pending, blocked and running jobs (layout 8; groups' upkeep)
+--   P:gknown:<name> zset of the name's groups the store keeps something of, all scored 0 (byte order), and
+--   P:gnames        the names that have one: groups' upkeep walks them (prune_groups.lua; layout 8)
 local P = ARGV[1]
 local TERMINAL = { completed = true, failed = true, cancelled = true }
 local woke = false
@@ -63,6 +65,20 @@ local function jobKey(id) return P .. ':job:' .. id end
 
 -- A (name, group) as one key part: the name's length first, so no name and group can spell another pair's.
 local function groupKey(name, group) return #name .. ':' .. name .. ':' .. group end
+
+-- The statuses that keep a group known (src/core/rules/groups.ts keepsGroup; a cancelled job holding a slot is
+-- in P:gheld:<g>): P:glive:<g> holds the group's jobs in them.
+local GROUP_LIVE = { pending = true, blocked = true, running = true }
+local knownNames = {} -- names this script already added to P:gnames
+
+-- A group the store keeps something of, walked by groups' upkeep (prune_groups.lua).
+local function knownGroup(name, group)
+  redis.call('ZADD', P .. ':gknown:' .. name, 0, group)
+  if not knownNames[name] then
+    redis.call('ZADD', P .. ':gnames', 0, name)
+    knownNames[name] = true
+  end
+end
 
 -- A group that has due jobs joins its name's rotation at its stamp (0: never served).
 local function groupReady(name, group)
@@ -210,6 +226,8 @@ local function index(id, job, now)
     elseif status == 'cancelled' and holdsLock(job) then
       redis.call('ZADD', P .. ':gheld:' .. groupKey(name, job.group), job.lockedUntil, id)
     end
+    if GROUP_LIVE[status] then redis.call('ZADD', P .. ':glive:' .. groupKey(name, job.group), id, id) end
+    knownGroup(name, job.group)
   end
   -- Insert and update index the whole job, so a repeat set by either is seen here (the member may exist).
   if job['repeat'] then redis.call('ZADD', P .. ':rep', id, id) end
@@ -243,6 +261,7 @@ local function unindex(id, job)
   if job.group then
     if status == 'running' then redis.call('ZREM', P .. ':grun:' .. groupKey(name, job.group), id)
     elseif status == 'cancelled' and holdsLock(job) then redis.call('ZREM', P .. ':gheld:' .. groupKey(name, job.group), id) end
+    if GROUP_LIVE[status] then redis.call('ZREM', P .. ':glive:' .. groupKey(name, job.group), id) end
   end
   if job.dedupeKey then leaveKey(id, job.dedupeKey) end
 end
@@ -374,8 +393,7 @@ local function walkIdRange(field, chunk, visit)
   if not nextText or not lastText then return 0 end
   local first, last = tonumber(nextText), tonumber(lastText)
   local found = {}
-  -- Blocked (workflow nodes, since flows) too: a range recorded after flows may hold some.
-  for _, status in ipairs({ 'pending', 'completed', 'failed', 'cancelled', 'blocked' }) do
+  for _, status in ipairs({ 'pending', 'blocked', 'completed', 'failed', 'cancelled' }) do
     for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ':s:' .. status, first, last, 'LIMIT', 0, chunk + 1)) do found[#found + 1] = tonumber(id) end
   end
   for _, id in ipairs(redis.call('ZRANGE', P .. ':locked', 0, -1)) do

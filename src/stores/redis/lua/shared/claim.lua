@@ -335,6 +335,14 @@ local function claimJobs(a)
           redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now - rate.per))
         end
         redis.call('ZADD', key, nowText, nowText .. ':' .. id)
+        -- Every claim of the name, whatever its key, so Store.rateFreeAt finds the earliest start in any of its
+        -- windows with one read (rate_free_at.lua), however many groups it has.
+        local all = P .. ':rateall:' .. best.name
+        if not rated[all] then
+          rated[all] = true
+          redis.call('ZREMRANGEBYSCORE', all, '-inf', fmt(now - rate.per))
+        end
+        redis.call('ZADD', all, nowText, nowText .. ':' .. id)
       end
       if offer then
         redis.call('ZREM', offer.readyKey, bestMember)

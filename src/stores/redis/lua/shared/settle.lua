@@ -111,6 +111,8 @@ local function settleJobs(a)
             l[#l + 1] = finishedAt; l[#l + 1] = id
           end
           if f[4] then leaveKey(id, f[4]) end
+          -- Finished: it no longer keeps its group known (lib.lua GROUP_LIVE).
+          if f[7] then redis.call('ZREM', P .. ':glive:' .. groupKey(name, f[7]), id) end
           -- A workflow node's dependents follow once the batch is written (shared/flow.lua).
           if f[8] then flowNodes[#flowNodes + 1] = { id, status, f[8], name, tonumber(finishedAt) } end
         end
