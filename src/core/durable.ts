@@ -11,12 +11,17 @@
  *     a handler that catches it and goes on is still suspended when it returns, its result ignored), the
  *     worker settles the run as a suspension (Store.suspend): pending, due at the wake time or the timeout,
  *     attempts restored, no slot and no lease held meanwhile.
+ * Each store call (loadSteps, saveStep, findEvent) is given up on after the worker's store-call timeout (a third
+ * of the shortest lease) with a StoreError, so a stalled network never holds ctx.step past the lease. A save that
+ * failed or timed out may still land: the run cannot go on as if it were stored; every later durable call
+ * throws that error again and the run fails whatever the handler returns (its job is retried).
  * Sleeps and waits get implicit keys by call order within the run (`sleep:1`, `wait:1`, ...), so a handler must
  * reach them in the same order on every run, as it must its steps (give steps stable ids).
  */
 import { DuplicateStepError, StoreError, ValidationError } from './errors.js';
 import type { ClaimedJob, StepRecord, Store } from './store.js';
 import { parsePositiveDuration } from './time/duration.js';
+import { withTimeout } from './timeout.js';
 import type { Duration, Json } from './types.js';
 import { toJsonValue } from './validate.js';
 
@@ -30,6 +35,11 @@ export interface DurableHost {
   throwIfAborted(): void;
   /** The store refused a guarded write: the lease is lost. Aborts the run and returns the error to throw. */
   leaseLost(): Error;
+  /**
+   * How long a store call of a durable run may take (ms): the worker's store-call timeout, a third of the
+   * shortest lease, as for settles and ctx.progress. Undefined: no limit (a run made outside a worker).
+   */
+  callTimeoutMs?(): number;
 }
 
 /** Thrown by ctx.sleep and ctx.waitForEvent to end the run; recognised by identity, never exported. */
@@ -65,6 +75,18 @@ export class DurableRun {
   used = false;
   /** Set when the run ends by waiting; the worker then settles it as a suspension. */
   suspended: SuspendRequest | null = null;
+  /**
+   * Set when a saveStep failed or timed out: whether the entry is stored is unknown (a call given up on may
+   * still land), so every later durable call of this run throws it again. The handler cannot go on as if the
+   * step were saved; the run fails (job-run.ts, whatever the handler returns) and the job is retried,
+   * replaying whatever was stored.
+   */
+  private broken: Error | null = null;
+
+  /** The error of a step save that failed or timed out in this run, if one did. */
+  get unsaved(): Error | null {
+    return this.broken;
+  }
 
   constructor(private readonly host: DurableHost) {}
 
@@ -123,7 +145,7 @@ export class DurableRun {
     const now = this.host.now();
     const since = stored?.since ?? this.host.job.lastRunAt ?? now;
     const until = stored?.until ?? now + timeoutMs;
-    const found = await this.store('findEvent').findEvent!(name, match ?? {}, since);
+    const found = await this.timed(this.store('findEvent').findEvent!(name, match ?? {}, since), `looking for event "${name}"`);
     const step = this.entry(key, 'wait');
     step.event = name;
     if (match !== undefined) step.match = match;
@@ -141,7 +163,14 @@ export class DurableRun {
 
   /** After a sleep or wait ended the run, a handler that goes on may start nothing more. */
   private refuseAfterSuspend(): void {
+    if (this.broken !== null) throw this.broken;
     if (this.suspended !== null) throw new Suspend();
+  }
+
+  /** A store call of this run, given up on after the worker's store-call timeout with a StoreError. */
+  private timed<T>(call: Promise<T>, what: string): Promise<T> {
+    const ms = this.host.callTimeoutMs?.();
+    return ms === undefined ? call : withTimeout(call, ms, what);
   }
 
   private entry(key: string, kind: StepRecord['kind']): StepRecord {
@@ -157,8 +186,7 @@ export class DurableRun {
 
   private load(): Promise<Map<string, StepRecord>> {
     if (this.entries) return Promise.resolve(this.entries);
-    this.loading ??= this.store('loadSteps')
-      .loadSteps!(this.host.job.id)
+    this.loading ??= this.timed(this.store('loadSteps').loadSteps!(this.host.job.id), 'loading the steps of the run')
       .then((list) => {
         this.entries = new Map(list.map((step) => [step.key, step]));
         if (list.length > 0) this.used = true;
@@ -172,7 +200,13 @@ export class DurableRun {
 
   private async save(step: StepRecord): Promise<void> {
     const job = this.host.job;
-    const saved = await this.store('saveStep').saveStep!(job.id, job.lockToken, step, this.host.now());
+    let saved: boolean;
+    try {
+      saved = await this.timed(this.store('saveStep').saveStep!(job.id, job.lockToken, step, this.host.now()), `saving step "${step.key}"`);
+    } catch (error) {
+      this.broken = error as Error;
+      throw error;
+    }
     if (!saved) throw this.host.leaseLost();
     this.entries!.set(step.key, step);
     this.used = true;

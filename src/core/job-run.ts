@@ -45,6 +45,8 @@ export interface RunContext {
   tracing: Tracing | null;
   /** The store, for durable runs (durable.ts: steps, sleeps, waits). */
   store(): Store;
+  /** How long a durable run's store call may take (ms): the worker's store-call timeout (worker.ts). */
+  storeCallTimeout?(): number;
   workerId: string;
 }
 
@@ -154,6 +156,9 @@ export class JobRun implements Pending {
     // a cancel or a lost lease decides otherwise.
     const suspended = this.durable?.suspended;
     if (suspended && this.reason !== 'cancel' && this.reason !== 'lost') return { kind: 'suspended', step: suspended.step, until: suspended.until };
+    // A step's save failed or timed out (durable.ts): whatever the handler did with that error, the run failed.
+    const unsaved = this.durable?.unsaved;
+    if (unsaved && (this.reason === null || this.reason === 'stop')) return this.reason === null ? { kind: 'failure', error: error ?? unsaved } : RELEASED_ON_STOP;
     switch (this.reason) {
       case null:
         return error ? { kind: 'failure', error } : this.success(value);
@@ -247,6 +252,7 @@ export class JobRun implements Pending {
       job: this.job,
       now: () => env.now(),
       store: () => env.store(),
+      callTimeoutMs: env.storeCallTimeout && (() => env.storeCallTimeout!()),
       workerId: env.workerId,
       throwIfAborted() {
         if (run.reason === 'lost' || run.reason === 'cancel') throw run.abortError!;

@@ -103,6 +103,8 @@ export class Worker {
       settled: (run, applied) => this.finisher.settled(run, applied),
       tracing: null,
       store: () => o.store(),
+      // ctx.step's loadSteps / saveStep and ctx.waitForEvent's findEvent: given up on like a settle (durable.ts).
+      storeCallTimeout: () => this.storeCallTimeout(),
       workerId: o.workerId,
     };
     this.finisher = new RunFinisher({
@@ -247,7 +249,7 @@ export class Worker {
   }
 
   /**
-   * How long a heartbeat, a settle or a progress save may take: a third of the shortest lease, so a heartbeat
+   * How long a heartbeat, a settle, a progress save or a durable step's store call may take: a third of the shortest lease, so a heartbeat
    * that gets no answer is tried again while the lease still holds.
    */
   private storeCallTimeout(): number {
