@@ -19,7 +19,13 @@
  *     that error is the cascade's) makes it blocked again, its lastError cleared, and its own dependents
  *     follow, transitively. A repaired workflow resumes where it stopped.
  * A trigger of a blocked job leaves it waiting; a finished job that still waits (waitingFor > 0) is triggered
- * back to blocked, not pending. Prune deletes only finished jobs, whose edges no longer hold anything back.
+ * back to blocked, not pending.
+ *
+ * Retention (`heldBack`, rules/prune.ts): prune deletes only finished jobs, and never one that still holds back a
+ * dependent that waits for it: an edge not done to a job `blocked`, or cancelled by a cascade (which a retry of
+ * this job brings back to blocked). Deleting such a dependency would leave its dependent waiting for ever (a
+ * blocked job is released only by its dependencies' settles) with nothing left to retry. Once the dependent
+ * runs, is cancelled by hand, deleted or pruned itself, the dependency is pruned as usual.
  *
  * The cost of each step is the edges it walks: a dependency's own (an index seek on the dependency), plus
  * those of the jobs a cascade or restore reaches. Never a scan of the graph.
@@ -142,4 +148,22 @@ export function restore(graph: Graph, parent: string, now: number): void {
       todo.push(child.id);
     }
   }
+}
+
+/** Whether a dependent still waits on its not-done edges: blocked, or cancelled by a cascade (restore brings it back). */
+export function waitsOnEdges(child: Pick<JobRecord, 'status' | 'lastError' | 'waitingFor'>): boolean {
+  return child.status === 'blocked' || cancelledByDependency(child);
+}
+
+/**
+ * Whether prune must keep this finished job: it holds back a dependent that still waits (see the file's
+ * comment). Walks this job's own edges (an index seek), stopping at the first one found.
+ */
+export function heldBack(graph: Pick<Graph, 'get' | 'edgesFrom'>, id: string): boolean {
+  for (const edge of graph.edgesFrom(id)) {
+    if (edge.done) continue;
+    const child = graph.get(edge.child);
+    if (child !== null && waitsOnEdges(child)) return true;
+  }
+  return false;
 }

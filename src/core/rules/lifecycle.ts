@@ -108,8 +108,11 @@ export function triggeredRecord(job: JobRecord, dedupeHolder: JobRecord | null, 
       lockedBy: null,
       lockedUntil: null,
       attempts: job.status === 'pending' ? job.attempts : 0,
-      // A workflow node cancelled before its dependencies released it waits for them again.
+      // A workflow node cancelled before its dependencies released it waits for them again, its cascade's error
+      // cleared as restore clears it (rules/flow.ts): a node that still waits never ran, so that error is all it
+      // has, and a cancel by hand later must leave it without one (not restored, not holding its dependency).
       status: job.waitingFor > 0 ? 'blocked' : 'pending',
+      lastError: job.waitingFor > 0 ? null : job.lastError,
       updatedAt: now,
     },
     dropLock: true,

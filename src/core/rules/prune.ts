@@ -5,20 +5,25 @@
  *            most `limit` jobs in all;
  *   history: of the `limit` oldest remaining history records (by insertion), those completed before
  *            `historyBefore` go. Records out of insertion order wait for the ones before them.
- * Pending and running jobs are never touched.
+ * Pending and running jobs are never touched, nor a finished job that a workflow's dependent still waits for
+ * (`kept`: rules/flow.ts heldBack); such a job is passed over and takes no room in `limit`.
  */
 import type { JobRecord, PruneRequest } from '../store.js';
 import { FINISHED_STATUSES } from '../types.js';
 
 /** The jobs prune deletes, from all jobs in insertion order. */
-export function jobsToPrune<J extends Pick<JobRecord, 'status' | 'updatedAt'>>(jobsInInsertionOrder: Iterable<J>, request: PruneRequest): J[] {
+export function jobsToPrune<J extends Pick<JobRecord, 'status' | 'updatedAt'>>(
+  jobsInInsertionOrder: Iterable<J>,
+  request: PruneRequest,
+  kept: (job: J) => boolean = () => false,
+): J[] {
   const limit = Math.max(0, Math.floor(request.limit));
   const chosen: J[] = [];
   const all = [...jobsInInsertionOrder];
   for (const status of FINISHED_STATUSES) {
     const before = request.finishedBefore[status];
     if (before === undefined || chosen.length >= limit) continue;
-    const candidates = all.filter((j) => j.status === status && j.updatedAt < before);
+    const candidates = all.filter((j) => j.status === status && j.updatedAt < before && !kept(j));
     // A stable sort keeps insertion order among equal times.
     candidates.sort((a, b) => a.updatedAt - b.updatedAt);
     chosen.push(...candidates.slice(0, limit - chosen.length));

@@ -92,7 +92,7 @@ function loadAll() {
     rateWindow: load('rate_window'),
     pruneGroups: load('prune_groups'),
     processPut: load('process_put'),
-    prune: load('prune'),
+    prune: load('prune', ['flow']),
     backfill: load('backfill'),
     historyIndex: load('history_index'),
     // Durable runs (steps.ts).

@@ -11,6 +11,8 @@
 -- completed_at, and never more than $3 records read besides those of the jobs deleted here, which are left
 -- to `deleted_history` (two deletes of one row in one statement would make the counts unreliable) and do not
 -- count among the $3 looked at (src/core/rules/prune.ts: the window is over the records left).
+-- A job a workflow's dependent still waits for is passed over (core rules/flow.ts heldBack), decided on the
+-- statement's snapshot as the model decides on the state before the prune.
 -- Order: statuses as given ($1 is in FINISHED_STATUSES order), then oldest first, ties in insertion order.
 WITH doomed AS MATERIALIZED (
   SELECT x.id
@@ -19,6 +21,13 @@ WITH doomed AS MATERIALIZED (
     SELECT j.id, j.updated_at
     FROM {{schema}}.jobs j
     WHERE j.status IN ('completed', 'failed', 'cancelled') AND j.status = c.status AND j.updated_at < c.before
+      -- Never a dependency that a blocked or cascade-cancelled dependent still waits for (core rules/flow.ts
+      -- heldBack): a seek on edges' primary key per candidate, stopping at the first such edge. A scalar
+      -- subquery, not NOT EXISTS: the planner may turn NOT EXISTS into an anti-join that reads every edge.
+      AND (SELECT true FROM {{schema}}.edges e JOIN {{schema}}.jobs w ON w.id = e.child_id
+           WHERE e.parent_id = j.id AND NOT e.done
+             AND (w.status = 'blocked' OR (w.status = 'cancelled' AND w.waiting_for > 0 AND w.last_error IS NOT NULL))
+           LIMIT 1) IS NULL
     ORDER BY j.updated_at, j.id
     LIMIT $3
     FOR UPDATE SKIP LOCKED

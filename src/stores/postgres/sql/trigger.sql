@@ -38,6 +38,8 @@ changed AS (
       locked_until = CASE WHEN status = 'pending' THEN locked_until END,
       -- A workflow node that still waits for dependencies waits again (rules/flow.ts).
       status = CASE WHEN waiting_for > 0 THEN 'blocked' ELSE 'pending' END,
+      -- ...its cascade's error cleared (core rules/lifecycle.ts triggeredRecord).
+      last_error = CASE WHEN waiting_for > 0 THEN NULL ELSE last_error END,
       updated_at = $2
   WHERE id = $1 AND status NOT IN ('running', 'blocked') AND NOT EXISTS (SELECT 1 FROM holder)
   RETURNING *

@@ -5,7 +5,8 @@
 -- in core's FINISHED_STATUSES order (the order jobs are taken in).
 -- Returns { jobs deleted, history records deleted on their own }.
 --
--- Cost: O(S · limit · log N) for S statuses, whatever the number of jobs kept:
+-- Cost: O(S · (limit + H) · log N) for S statuses and H jobs passed over because a workflow's dependent still
+-- waits for them (flowHeldBack: their own edges), whatever the number of jobs kept:
 --   jobs:    status by status in the order given, the members of P:f:<status> below its cutoff
 --            (scored by finish time), oldest first and, at one finish time, in insertion (id) order, until
 --            `limit` in all; each deleted exactly as remove() deletes it (removeJob in lib.lua).
@@ -48,20 +49,37 @@ local function oldest(key, cutoff, need)
   return { unpack(out, 1, math.min(#out, need)) }
 end
 
--- 1. Finished jobs.
+-- 1. Finished jobs. A job a workflow's dependent still waits for is passed over (flowHeldBack, rules/flow.ts
+--    heldBack) and takes no room in `limit`: a status's candidates are read in growing pages until `limit` are
+--    chosen or none is left, all decided before any is deleted (as the model decides on the state before the
+--    prune: a dependent deleted here still holds its dependency back in this prune).
 local jobs = 0
 for a = 4, #ARGV, 2 do
   local status, cutoff = ARGV[a], ARGV[a + 1]
   if TERMINAL[status] and jobs < limit then
-    for _, c in ipairs(oldest(P .. ':f:' .. status, cutoff, limit - jobs)) do
-      local job = load(c.id)
-      if job and job.status == status then
-        removeJob(c.id, job)
-        jobs = jobs + 1
-      else
-        -- Not in step (cannot happen through hourglass's scripts): drop the stray entry.
-        redis.call('ZREM', P .. ':f:' .. status, c.id)
+    local want = limit - jobs
+    local chosen, strays, seen, size = {}, {}, 0, want
+    while #chosen < want do
+      local page = oldest(P .. ':f:' .. status, cutoff, size)
+      for i = seen + 1, #page do
+        local c = page[i]
+        seen = i
+        local job = load(c.id)
+        if job and job.status == status then
+          if not flowHeldBack(c.id) then chosen[#chosen + 1] = { id = c.id, job = job } end
+        else
+          -- Not in step (cannot happen through hourglass's scripts): the stray entry is dropped below.
+          strays[#strays + 1] = c.id
+        end
+        if #chosen >= want then break end
       end
+      if #page < size then break end
+      size = size * 2
+    end
+    for _, id in ipairs(strays) do redis.call('ZREM', P .. ':f:' .. status, id) end
+    for _, c in ipairs(chosen) do
+      removeJob(c.id, c.job)
+      jobs = jobs + 1
     end
   end
 end

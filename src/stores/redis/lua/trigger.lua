@@ -20,6 +20,8 @@ if job.status ~= 'running' and job.status ~= 'blocked' then
   -- A workflow node that still waits for dependencies waits again (rules/flow.ts).
   local fields = { status = tonumber(job.waitingFor or '0') > 0 and 'blocked' or 'pending', nextRunAt = nowText, updatedAt = nowText }
   if job.status ~= 'pending' then fields.attempts = '0' end
+  -- ...its cascade's error cleared (core rules/lifecycle.ts triggeredRecord).
+  if fields.status == 'blocked' then fields.lastError = false end
   fields.lockedBy, fields.lockedUntil, fields.lockToken = false, false, false
   save(id, fields)
   for k, v in pairs(fields) do job[k] = v or nil end

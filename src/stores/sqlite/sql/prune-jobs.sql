@@ -4,5 +4,12 @@
 SELECT id FROM hourglass_jobs INDEXED BY hourglass_jobs_finished_at
 -- The IN restates the index's predicate: SQLite uses a partial index only when the WHERE implies it.
 WHERE status IN ('completed', 'failed', 'cancelled') AND status = @status AND updated_at < @before
+  -- Never a dependency that a blocked or cascade-cancelled dependent still waits for (core rules/flow.ts
+  -- heldBack): a seek on hourglass_edges' primary key per candidate, stopping at the first such edge.
+  AND NOT EXISTS (
+    SELECT 1 FROM hourglass_edges e JOIN hourglass_jobs c ON c.id = e.child_id
+    WHERE e.parent_id = hourglass_jobs.id AND e.done = 0
+      AND (c.status = 'blocked' OR (c.status = 'cancelled' AND c.waiting_for > 0 AND c.last_error IS NOT NULL))
+  )
 ORDER BY updated_at, id  -- ties in insertion order (core rules/prune.ts); the index holds id after updated_at
 LIMIT @limit;

@@ -6,6 +6,8 @@ SET next_run_at = @now,
     attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END,
     -- A workflow node that still waits for dependencies waits again (rules/flow.ts).
     status = CASE WHEN waiting_for > 0 THEN 'blocked' ELSE 'pending' END,
+    -- ...its cascade's error cleared (core rules/lifecycle.ts triggeredRecord).
+    last_error = CASE WHEN waiting_for > 0 THEN NULL ELSE last_error END,
     updated_at = @now
 WHERE id = @id AND status NOT IN ('running', 'blocked')
 RETURNING *;

@@ -105,3 +105,19 @@ local function dependencyError(flowText, name, ending)
   if ending == 'failed' then return 'dependency "' .. key .. '" failed' end
   return 'dependency "' .. key .. '" was ' .. ending
 end
+
+-- rules/flow.ts heldBack: whether prune must keep this finished job, because an edge not done leads to a dependent
+-- that still waits (blocked, or cancelled by a cascade, which a retry of this job brings back). Reads this job's
+-- edges, and a dependent's status fields until the first such one.
+local function flowHeldBack(id)
+  local edges = redis.call('HGETALL', depsKey(id))
+  for i = 1, #edges, 2 do
+    if edges[i + 1] ~= 'd' then
+      local f = redis.call('HMGET', jobKey(edges[i]), 'status', 'waitingFor', 'lastError')
+      local status = f[1]
+      if status == 'blocked' then return true end
+      if status == 'cancelled' and tonumber(f[2] or '0') > 0 and f[3] then return true end
+    end
+  end
+  return false
+end
