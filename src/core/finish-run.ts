@@ -73,8 +73,9 @@ export class RunFinisher {
     const followUps = this.followUpJobs(run, decision, outcome);
     // A repeating job whose run used steps starts its next occurrence without them (rules/steps.ts).
     const clear = run.durable !== null && run.durable.used && decision.settlement.dueAt !== undefined;
-    // ctx.flow() sub-graphs go in as follow-ups do, on success only.
+    // ctx.flow() sub-graphs go in as follow-ups do, on success only, each node named for good by the run.
     const flows = run.flows !== null && decision.verdict === 'success';
+    if (flows) onceKeys(run);
     if (followUps.length === 0 && !clear && !flows) return env.settle(run);
     void this.settleAfterFollowUps(run, followUps, clear);
   }
@@ -174,8 +175,8 @@ export class RunFinisher {
     for (let attempt = 0; ; attempt++) {
       try {
         if (jobs.length > 0) await this.env.enqueue(jobs);
-        // ctx.flow() sub-graphs, each one atomic operation. A crash after them and before the settle runs
-        // the job again, which inserts them again (docs/workflows.md).
+        // ctx.flow() sub-graphs, each one atomic operation. A crash after them and before the settle runs the
+        // job again, which inserts them again: each node is then found by its once key and nothing is added.
         if (run.decision!.verdict === 'success') while (run.flows !== null && run.flows.length > 0) await this.env.enqueueFlow(run.flows.shift()!);
         return true;
       } catch (error) {
@@ -224,6 +225,23 @@ export class RunFinisher {
         break;
     }
   }
+}
+
+/**
+ * ctx.flow() nodes without their own dedupe key get one derived from the run (as follow-ups do: the job and its
+ * due time), the sub-graph's index within the run and the node's key, marked `once` (rules/flow.ts): a run
+ * repeated after a crash between the insert and the settle finds every node of the sub-graph again, whatever
+ * it became since, instead of inserting it twice. A node's own key keeps its usual meaning.
+ */
+function onceKeys(run: JobRun): void {
+  const runKey = `${run.job.id}:${run.job.dueAt}`;
+  run.flows!.forEach((nodes, f) => {
+    for (const node of nodes) {
+      if (node.dedupeKey !== null) continue;
+      node.dedupeKey = `flow:${runKey}:${f}:${node.flow.key}`;
+      node.once = true;
+    }
+  });
 }
 
 /** The job as the outcome leaves it, for events and webhooks (built only when one of them wants it). */

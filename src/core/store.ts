@@ -127,6 +127,11 @@ export interface FlowInfo {
 export interface FlowJob extends NewJob {
   flow: FlowInfo;
   after: number[];
+  /**
+   * The node's dedupeKey names it for good (ctx.flow's default key, finish-run.ts): a flow job carrying that key,
+   * in any status, is this node, as a live holder is (rules/flow.ts, before holdsBackAtInsert). Only with a dedupeKey.
+   */
+  once?: boolean;
 }
 
 export interface InsertResult {

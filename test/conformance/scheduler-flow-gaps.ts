@@ -1,10 +1,13 @@
 /**
  * Workflow robustness through the public API (docs/workflows.md): retention never prunes a dependency a
- * blocked (or cascade-cancelled) node still waits for, so the flow stays resumable. Every store runs this file
- * unchanged (flows.test.ts).
+ * blocked (or cascade-cancelled) node still waits for, so the flow stays resumable; a ctx.flow() sub-graph
+ * inserted again by a run repeated after a crash between the insert and the settle adds nothing. Every store
+ * runs this file unchanged (flows.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { Scheduler } from '../../src/core/scheduler.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { Scheduler } from '../../src/core/scheduler.js';
+import type { Settlement, Store } from '../../src/core/store.js';
 import { availability, type StoreFactory } from './factory.js';
 import { waitUntil } from './helpers.js';
 import { useHarness } from './scheduler-contract.js';
@@ -16,6 +19,32 @@ async function past(ms: number): Promise<void> {
 }
 
 const statusOf = async (s: Scheduler, id: string) => (await s.getJob(id))?.status ?? 'pruned';
+
+/**
+ * The store as a process sees it that dies right after its run's follow-ups went in: the first settle of a job
+ * `dropFirst` picks is not applied and answers "lease lost", so the outcome is dropped and the job, still
+ * running, is recovered once its lease ends and runs again (the settle of the other jobs goes through).
+ */
+function droppingFirstSettle(store: Store, dropFirst: (s: Settlement) => boolean): Store {
+  let dropped = false;
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'settleAndClaim' || prop === 'preferSettleAndClaim') return undefined;
+      if (prop === 'settle') {
+        return async (settlements: Settlement[]): Promise<boolean[]> => {
+          const drop = dropped ? -1 : settlements.findIndex(dropFirst);
+          if (drop < 0) return target.settle(settlements);
+          dropped = true;
+          const answers = await target.settle(settlements.filter((_, i) => i !== drop));
+          answers.splice(drop, 0, false);
+          return answers;
+        };
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 
 export async function describeSchedulerFlowGaps(factory: StoreFactory): Promise<void> {
   const { skip } = await availability(factory);
@@ -86,6 +115,48 @@ export async function describeSchedulerFlowGaps(factory: StoreFactory): Promise<
       expect((await s.prune({ failed: 1 })).jobs).toBe(1);
       expect(await statusOf(s, jobs.fetch!.id)).toBe('pruned');
       expect(await statusOf(s, jobs.parse!.id)).toBe('cancelled');
+    });
+    it('a ctx.flow sub-graph inserted again by a run repeated after its settle was lost adds nothing: each node once, the flow done once', async () => {
+      await h.created.store.init({ logger: silentLogger });
+      let planId = '';
+      const s = new Scheduler({ store: droppingFirstSettle(h.created.store, (x) => x.id === planId), logger: silentLogger, pollInterval: 50, lockLifetime: 1000 });
+      try {
+        const runs = { plan: 0, part: 0, sum: 0 };
+        s.define('plan', async (_job, ctx) => {
+          runs.plan++;
+          ctx.flow([
+            { key: 'x', name: 'part', data: 1 },
+            { key: 'y', name: 'part', data: 2 },
+            { key: 'sum', name: 'sum', after: ['x', 'y'] },
+          ]);
+          return 'planned';
+        });
+        s.define('part', async (job) => {
+          runs.part++;
+          return (job.data as number) * 10;
+        });
+        s.define('sum', async (_job, ctx) => {
+          runs.sum++;
+          return Object.values(await ctx.results()).reduce((a, b) => (a as number) + (b as number), 0);
+        });
+        const plan = await s.now('plan');
+        planId = plan.id;
+        await s.start();
+        // The first run inserted the sub-graph and lost its settle; the second (after the lease ended) inserted
+        // the same sub-graph again, by then done or under way, and settled.
+        await waitUntil(async () => (await statusOf(s, plan.id)) === 'completed', 20_000, 'the plan to run again and complete');
+        await waitUntil(async () => (await s.listJobs({ name: 'sum', status: 'completed' })).length === 1, 10_000, 'the sum to complete');
+        expect(runs.plan).toBe(2);
+        const parts = await s.listJobs({ name: 'part' });
+        const sums = await s.listJobs({ name: 'sum' });
+        expect(parts.map((j) => j.data).sort()).toEqual([1, 2]);
+        expect(sums).toHaveLength(1);
+        expect(sums[0]!).toMatchObject({ status: 'completed', result: 30, dependencies: { x: expect.any(String), y: expect.any(String) } });
+        expect(Object.values(sums[0]!.dependencies!).sort()).toEqual(parts.map((j) => j.id).sort());
+        expect(runs).toEqual({ plan: 2, part: 2, sum: 1 });
+      } finally {
+        await s.stop({ graceful: false });
+      }
     });
   });
 }

@@ -49,7 +49,10 @@ export interface FlowNodeSpec {
 
 export type Command =
   | { kind: 'insert'; jobs: JobSpec[] }
-  | { kind: 'flow'; nodes: FlowNodeSpec[] }
+  // `once`: every node carries the derived key `<once>:n<i>` marked once (ctx.flow's default keys, finish-run.ts),
+  // so a later flow with the same `once` inserts the same sub-graph again, as a run repeated after a crash does
+  // (absent in older recorded sequences: null).
+  | { kind: 'flow'; nodes: FlowNodeSpec[]; once?: string | null }
   // scheduleBulk's streamed form (core/bulk.ts insertInChunks): chunks of one insert each; `badAt` is a spec
   // that fails validation, stopping the stream there (the chunks before it stay stored).
   | { kind: 'bulk'; jobs: JobSpec[]; chunkSize: number; badAt: number | null }
@@ -155,7 +158,7 @@ const flowNodes: fc.Arbitrary<FlowNodeSpec[]> = fc
 
 export const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('insert' as const), jobs: fc.array(jobSpec, { minLength: 1, maxLength: 3 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('flow' as const), nodes: flowNodes }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('flow' as const), nodes: flowNodes, once: fc.constantFrom(null, null, 'f1', 'f2') }) },
   // Keys repeat within a chunk and across chunks (two dedupe keys, two repeat keys among up to 9 specs).
   {
     weight: 2,

@@ -145,7 +145,9 @@ export class Pair {
           if (node.run) flow.onDependencyFailure = 'run';
           if (command.nodes.some((other) => other.after.includes(i))) flow.dependents = true;
           // A flow node has no dedupe modes (core/flow.ts refuses dedupeFor and replace on one).
-          return { ...newJob({ ...node.spec, dedupeFor: null, replace: false }, now, this.groupPrefix), flow, after: node.after };
+          const job: FlowJob = { ...newJob({ ...node.spec, dedupeFor: null, replace: false }, now, this.groupPrefix), flow, after: node.after };
+          if (command.once) Object.assign(job, { dedupeKey: `${command.once}:n${i}`, once: true });
+          return job;
         });
         return (store) => store.insertFlow(jobs, now);
       }

@@ -44,6 +44,21 @@ export function adoptedFlow(holder: Pick<JobRecord, 'flow'>, node: Pick<FlowJob,
 }
 
 /**
+ * insertFlow, for a node marked `once` (FlowJob.once: ctx.flow's default dedupe key, derived from the run, the
+ * sub-graph's index in it and the node's key): when no live job holds its key, the newest flow job carrying the
+ * key, in any status, is that node. A run repeated after a crash between its sub-graph's insert and its settle
+ * inserts the same sub-graph again: each node is then found, whatever it became (blocked, done, failed), and
+ * nothing is added. Stores find it by one seek (SQLite and PostgreSQL: an index on the dedupe key of flow jobs;
+ * Redis: P:flowkeys).
+ *
+ * A node inserted after a dependency that is such a job (one found while others of the sub-graph are gone:
+ * pruned) does not wait for it if it already completed (`holdsBackAtInsert`): its edge is stored done.
+ */
+export function holdsBackAtInsert(parent: Pick<JobRecord, 'status'>): boolean {
+  return parent.status !== 'completed';
+}
+
+/**
  * insertFlow's input check: every job runs after earlier jobs only (the core sorts the graph so). A store checks
  * it before writing anything, so a malformed call stores nothing. Returns what is wrong, or null.
  */

@@ -10,7 +10,7 @@
 import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
 import { keyHolderOf, replacedRecord, waitsForKey } from '../../core/rules/dedupe.js';
-import { adoptedFlow, cascade, completed, heldBack, misordered, restore, type Edge, type Graph } from '../../core/rules/flow.js';
+import { adoptedFlow, cascade, completed, heldBack, holdsBackAtInsert, misordered, restore, type Edge, type Graph } from '../../core/rules/flow.js';
 import { compareCodePoints, forgettable, rotation, servedOrder } from '../../core/rules/groups.js';
 import { earliest, rateFreeAt, rateKey, rateRoom, ratedNames, windowOf } from '../../core/rules/rate.js';
 import { decideInsert, FINISHED, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
@@ -155,6 +155,17 @@ export class MemoryStore implements Store {
    * The newest live job of a dedupe key (insertFlow: a node whose key a live job holds is that job). With replace
    * a key can have two live jobs, a running one and a newcomer queued behind it: the newcomer, as insert answers.
    */
+  /** A once node's holder (rules/flow.ts holdsBackAtInsert's comment): the newest flow job carrying the key, in any status. */
+  private flowHolder(dedupeKey: string | null): JobRecord | null {
+    if (dedupeKey === null) return null;
+    let holder: JobRecord | null = null;
+    for (const row of this.jobs.values()) {
+      const record = this.read(row);
+      if (record.dedupeKey === dedupeKey && record.flow !== null) holder = record;
+    }
+    return holder;
+  }
+
   private liveHolder(dedupeKey: string | null): JobRecord | null {
     if (dedupeKey === null) return null;
     let holder: JobRecord | null = null;
@@ -222,8 +233,8 @@ export class MemoryStore implements Store {
     if (wrong !== null) throw storeError('memory', 'insertFlow', new Error(wrong));
     const copies = JSON.parse(encodeNew(jobs)) as FlowJob[];
     const results: InsertResult[] = [];
-    for (const { after, flow, ...job } of copies) {
-      const holder = this.liveHolder(job.dedupeKey);
+    for (const { after, flow, once, ...job } of copies) {
+      const holder = this.liveHolder(job.dedupeKey) ?? (once === true ? this.flowHolder(job.dedupeKey) : null);
       if (holder !== null) {
         const adopted = adoptedFlow(holder, { flow });
         if (adopted !== null) this.write({ ...holder, flow: adopted }, this.jobs.get(holder.id)!.lockToken);
@@ -236,12 +247,14 @@ export class MemoryStore implements Store {
       if (after.length > 0) {
         // Two dependencies may be one job (both deduped to it): one edge each distinct job.
         const parents = [...new Set(after.map((i) => results[i]!.job.id))];
-        record.status = 'blocked';
-        record.waitingFor = parents.length;
+        // A dependency found by its once key may have completed already (rules/flow.ts holdsBackAtInsert).
+        const waiting = parents.filter((id) => holdsBackAtInsert(this.read(this.jobs.get(id)!)));
+        record.status = waiting.length > 0 ? 'blocked' : 'pending';
+        record.waitingFor = waiting.length;
         record.flow = { ...flow, after: Object.fromEntries(after.map((i) => [copies[i]!.flow.key, results[i]!.job.id])) };
         for (const parent of parents) {
           const edges = this.edges.get(parent) ?? [];
-          edges.push({ child: record.id, run: flow.onDependencyFailure === 'run', done: false });
+          edges.push({ child: record.id, run: flow.onDependencyFailure === 'run', done: !waiting.includes(parent) });
           this.edges.set(parent, edges);
         }
       }

@@ -5,7 +5,7 @@
  * called by settle.sql inside its statement and, for cancel, trigger and remove, inside their transaction.
  */
 import { StoreError } from '../../core/errors.js';
-import { adoptedFlow, dependencyError, misordered, type DependencyEnd } from '../../core/rules/flow.js';
+import { adoptedFlow, dependencyError, holdsBackAtInsert, misordered, type DependencyEnd } from '../../core/rules/flow.js';
 import type { FlowJob, InsertResult, JobRecord } from '../../core/store.js';
 import { isDedupeRace } from './errors.js';
 import { jsonParam, toRecord, type JobRow } from './rows.js';
@@ -30,6 +30,9 @@ async function insertGraph(store: PostgresStore, jobs: FlowJob[], now: number, c
   const keys = [...new Set(jobs.flatMap((job) => (job.dedupeKey !== null ? [job.dedupeKey] : [])))];
   const holders = new Map<string, JobRecord>();
   if (keys.length > 0) for (const row of await store.run<JobRow>('flow-holders', [keys], client)) holders.set((row.dedupe_key ?? row.dedupe_waiting)!, toRecord(row));
+  // A once node is, failing a live holder, the newest flow job carrying its key (rules/flow.ts).
+  const onceKeys = [...new Set(jobs.flatMap((job) => (job.once === true && job.dedupeKey !== null && !holders.has(job.dedupeKey) ? [job.dedupeKey] : [])))];
+  if (onceKeys.length > 0) for (const row of await store.run<JobRow>('flow-once-holders', [onceKeys], client)) holders.set(row.dedupe_key!, toRecord(row));
   // Which nodes are new: a node whose key a live job (stored, or an earlier node) holds is that job.
   const taken = new Map<string, number>();
   const fresh = jobs.map((job, i) => {
@@ -42,7 +45,9 @@ async function insertGraph(store: PostgresStore, jobs: FlowJob[], now: number, c
   const ids = count === 0 ? [] : (await store.run<{ id: string }>('flow-ids', [count], client)).map((r) => r.id);
   const idOf: string[] = [];
   const rows: object[] = [];
-  const edges = { parents: [] as string[], children: [] as string[], run: [] as boolean[] };
+  const edges = { parents: [] as string[], children: [] as string[], run: [] as boolean[], done: [] as boolean[] };
+  // Each node's job status where it is a stored job found by its key (a new node is pending or blocked).
+  const foundStatus: (JobRecord['status'] | undefined)[] = [];
   // Flows a dedupe holder takes on (rules/flow.ts adoptedFlow), by id, and each deduped node's view of it.
   const adopted = new Map<string, JobRecord['flow']>();
   const seen: (JobRecord['flow'] | undefined)[] = [];
@@ -52,6 +57,7 @@ async function insertGraph(store: PostgresStore, jobs: FlowJob[], now: number, c
       const holder = holders.get(job.dedupeKey!);
       const id = holder ? holder.id : idOf[taken.get(job.dedupeKey!)!]!;
       idOf.push(id);
+      foundStatus[i] = holder?.status;
       const current = adopted.has(id) ? adopted.get(id)! : holder ? holder.flow : jobs[taken.get(job.dedupeKey!)!]!.flow;
       const flow = adoptedFlow({ flow: current }, job);
       if (flow !== null) adopted.set(id, flow);
@@ -61,18 +67,21 @@ async function insertGraph(store: PostgresStore, jobs: FlowJob[], now: number, c
     const id = ids[next++]!;
     idOf.push(id);
     const parents = [...new Set(job.after.map((p) => idOf[p]!))];
+    // A dependency found by its once key may have completed already (rules/flow.ts holdsBackAtInsert).
+    const waiting = new Set(job.after.filter((p) => foundStatus[p] === undefined || holdsBackAtInsert({ status: foundStatus[p]! })).map((p) => idOf[p]!));
     for (const parent of parents) {
       edges.parents.push(parent);
       edges.children.push(id);
       edges.run.push(job.flow.onDependencyFailure === 'run');
+      edges.done.push(!waiting.has(parent));
     }
-    rows.push({ job, id, parents, after: job.after });
+    rows.push({ job, id, parents, after: job.after, waiting: waiting.size });
   }
-  const payload = (rows as { job: FlowJob; id: string; parents: string[]; after: number[] }[]).map(({ job, id, parents, after }) => ({
+  const payload = (rows as { job: FlowJob; id: string; parents: string[]; after: number[]; waiting: number }[]).map(({ job, id, after, waiting }) => ({
     id,
     name: job.name,
     data: jsonParam(job.data),
-    status: after.length > 0 ? 'blocked' : 'pending',
+    status: waiting > 0 ? 'blocked' : 'pending',
     priority: job.priority,
     max_attempts: job.maxAttempts,
     backoff: job.backoff,
@@ -85,11 +94,11 @@ async function insertGraph(store: PostgresStore, jobs: FlowJob[], now: number, c
     due_at: job.dueAt,
     next_run_at: job.nextRunAt,
     flow: JSON.stringify(after.length === 0 ? job.flow : { ...job.flow, after: Object.fromEntries(after.map((p) => [jobs[p]!.flow.key, idOf[p]!])) }),
-    waiting_for: parents.length,
+    waiting_for: waiting,
   }));
   const inserted = new Map<string, JobRecord>();
   if (payload.length > 0) for (const row of await store.run<JobRow>('flow-insert', [JSON.stringify(payload), now], client)) inserted.set(String(row.id), toRecord(row));
-  if (edges.parents.length > 0) await store.run('flow-edges', [edges.parents, edges.children, edges.run], client);
+  if (edges.parents.length > 0) await store.run('flow-edges', [edges.parents, edges.children, edges.run, edges.done], client);
   for (const [id, flow] of adopted) await store.run('flow-adopt', [id, JSON.stringify(flow)], client);
   if (inserted.size > 0) await client.query('SELECT pg_notify($1, $2)', [store.notifyChannel, 'insert']);
   return jobs.map((job, i): InsertResult => {

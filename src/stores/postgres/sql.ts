@@ -43,6 +43,7 @@ export type SqlName =
   | 'flow-cascade'
   | 'flow-edges'
   | 'flow-holders'
+  | 'flow-once-holders'
   | 'flow-ids'
   | 'flow-insert'
   | 'flow-restore'
@@ -77,6 +78,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   'flow-cascade': 'cancel',
   'flow-edges': 'insertFlow',
   'flow-holders': 'insertFlow',
+  'flow-once-holders': 'insertFlow',
   'flow-ids': 'insertFlow',
   'flow-insert': 'insertFlow',
   'flow-restore': 'trigger',

@@ -220,7 +220,7 @@ export class RedisStore implements Store {
       for (const job of jobs) {
         // insert.lua's first 14 values (through group): a flow node has no dedupeFor or replace.
         for (const arg of newJobArgs(job, now).slice(0, 14)) list.push(arg);
-        list.push(JSON.stringify(job.flow), job.after.join(','), job.after.map((i) => JSON.stringify(jobs[i]!.flow.key)).join('\n'), job.flow.onDependencyFailure === 'run' ? '1' : '0');
+        list.push(JSON.stringify(job.flow), job.after.join(','), job.after.map((i) => JSON.stringify(jobs[i]!.flow.key)).join('\n'), job.flow.onDependencyFailure === 'run' ? '1' : '0', job.once === true ? '1' : '0');
       }
       return list;
     };

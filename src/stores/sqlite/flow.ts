@@ -4,7 +4,7 @@
  * a node's few fields by id, and their update), so SQLite applies exactly what the model does.
  */
 import type Database from 'better-sqlite3';
-import { adoptedFlow, cascade, completed, misordered, restore, type DependencyEnd, type Edge, type Graph, type Node } from '../../core/rules/flow.js';
+import { adoptedFlow, cascade, completed, holdsBackAtInsert, misordered, restore, type DependencyEnd, type Edge, type Graph, type Node } from '../../core/rules/flow.js';
 import type { FlowJob, InsertResult, JobRecord } from '../../core/store.js';
 import type { JobStatus } from '../../core/types.js';
 import { jsonText, toRecord, type JobRow } from './rows.js';
@@ -54,7 +54,9 @@ export function insertFlowRows(stmt: Prepare, jobs: FlowJob[], now: number): Ins
   const results: InsertResult[] = [];
   for (const job of jobs) {
     if (job.dedupeKey !== null) {
-      const holder = stmt('find-dedupe-live.sql').get({ dedupe_key: job.dedupeKey }) as JobRow | undefined;
+      // A once node is, failing a live holder, the newest flow job carrying its key (rules/flow.ts).
+      const holder = (stmt('find-dedupe-live.sql').get({ dedupe_key: job.dedupeKey }) ??
+        (job.once === true ? stmt('find-flow-key.sql').get({ dedupe_key: job.dedupeKey }) : undefined)) as JobRow | undefined;
       if (holder) {
         const record = toRecord(holder);
         const flow = adoptedFlow(record, job);
@@ -65,11 +67,13 @@ export function insertFlowRows(stmt: Prepare, jobs: FlowJob[], now: number): Ins
     }
     // Two dependencies may be one job (both deduped to it): one edge each distinct job.
     const parents = [...new Set(job.after.map((i) => results[i]!.job.id))];
+    // A dependency found by its once key may have completed already (rules/flow.ts holdsBackAtInsert).
+    const waiting = new Set(job.after.filter((i) => holdsBackAtInsert(results[i]!.job)).map((i) => results[i]!.job.id));
     const flow = job.after.length === 0 ? job.flow : { ...job.flow, after: Object.fromEntries(job.after.map((i) => [jobs[i]!.flow.key, results[i]!.job.id])) };
     const row = stmt('insert-node.sql').get({
       name: job.name,
       data: JSON.stringify(job.data ?? null),
-      status: job.after.length > 0 ? 'blocked' : 'pending',
+      status: waiting.size > 0 ? 'blocked' : 'pending',
       priority: job.priority,
       max_attempts: job.maxAttempts,
       backoff: jsonText(job.backoff),
@@ -84,10 +88,10 @@ export function insertFlowRows(stmt: Prepare, jobs: FlowJob[], now: number): Ins
       next_run_at: job.nextRunAt,
       now,
       flow: JSON.stringify(flow),
-      waiting_for: parents.length,
+      waiting_for: waiting.size,
     }) as JobRow;
-    const edge = stmt('INSERT INTO hourglass_edges (parent_id, child_id, run) VALUES (?, ?, ?)');
-    for (const parent of parents) edge.run(Number(parent), row.id, job.flow.onDependencyFailure === 'run' ? 1 : 0);
+    const edge = stmt('INSERT INTO hourglass_edges (parent_id, child_id, run, done) VALUES (?, ?, ?, ?)');
+    for (const parent of parents) edge.run(Number(parent), row.id, job.flow.onDependencyFailure === 'run' ? 1 : 0, waiting.has(parent) ? 0 : 1);
     results.push({ job: toRecord(row), created: true });
   }
   return results;

@@ -41,6 +41,8 @@
 --   P:processes     hash scheduler id -> its ProcessRecord (JSON, as written); P:processes:seen zset id by
 --                   lastSeenAt, so putProcess forgets the silent ones by range (process_put.lua)
 --   P:deps:<id>     hash dependent id -> 'c' | 'r' | 'd': a workflow node's edges (shared/flow.lua)
+--   P:flowkeys      hash dedupeKey -> id of the newest flow job a once node's key names, in any status
+--                   (insert_flow.lua; forgotten by removeJob)
 --   P:wake          pub/sub channel: published when work becomes due now
 -- Groups (src/core/rules/groups.ts; <g> is groupKey(name, group), unambiguous whatever either holds):
 --   P:gready:<g>    zset of one group's due pending jobs, as P:ready:<name> (grouped jobs are never in that one)
@@ -322,6 +324,9 @@ local function removeJob(id, job)
   end
   if job.dedupeUntil and redis.call('HGET', P .. ':dedupefor', job.dedupeKey) == id then
     redis.call('HDEL', P .. ':dedupefor', job.dedupeKey)
+  end
+  if job.flow and job.dedupeKey and redis.call('HGET', P .. ':flowkeys', job.dedupeKey) == id then
+    redis.call('HDEL', P .. ':flowkeys', job.dedupeKey)
   end
   redis.call('ZREM', P .. ':hheads', id)
   redis.call('ZREM', P .. ':rep', id)

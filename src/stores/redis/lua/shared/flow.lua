@@ -5,6 +5,14 @@
 -- dependent is read by the few fields these need (never its flow, which for a fan-in of 10,000 holds 10,000 ids).
 local function depsKey(id) return P .. ':deps:' .. id end
 
+-- rules/flow.ts, a once node: the flow job P:flowkeys names for a dedupe key, in any status (checked: a job
+-- removed since is forgotten by removeJob, lib.lua).
+local function flowKeyHolder(key)
+  local id = redis.call('HGET', P .. ':flowkeys', key)
+  if id and redis.call('HGET', jobKey(id), 'dedupeKey') == key then return id end
+  return nil
+end
+
 local FLOW_NODE_FIELDS = { 'status', 'name', 'priority', 'nextRunAt', 'dedupeKey', 'lockToken', 'lockedUntil', 'updatedAt', 'waitingFor', 'lastError', 'repeat', 'group' }
 
 local function loadNode(id)
