@@ -3,7 +3,8 @@
  * dependency that a cascade-cancelled (or blocked) dependent still waits for, checking each candidate with a
  * seek on the edges' primary key (its own edges) and the dependent's primary key, never a scan of the edges or
  * the jobs. On SQLite and PostgreSQL, EXPLAIN of the prune statement over 2,000 failed two-node flows, and the
- * prune's answers: the dependents go first, their dependencies at the next sweep.
+ * prune's answers: the dependents go first, their dependencies at the next sweep. And a ctx.flow() node's once
+ * key (rules/flow.ts) is found, whatever the node's status, by one seek of the flow keys' index.
  */
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -23,12 +24,15 @@ const FLOWS = 2000;
 const T0 = 1_800_000_000_000;
 const job = (extra: Partial<NewJob> = {}): NewJob => contractJob({ name: 'a', data: null, dueAt: T0, nextRunAt: T0, ...extra });
 
-/** FLOWS flows root → child; every root fails for good, so every child is cancelled by the cascade. */
+/**
+ * FLOWS flows root → child, each node with a once key (`f<i>:root`, `f<i>:child`); every root fails for good, so
+ * every child is cancelled by the cascade.
+ */
 async function failedFlows(store: Store): Promise<void> {
   for (let i = 0; i < FLOWS; i++) {
     const nodes: FlowJob[] = [
-      { ...job(), flow: { key: 'root', dependents: true }, after: [] },
-      { ...job(), flow: { key: 'child' }, after: [0] },
+      { ...job({ dedupeKey: `f${i}:root` }), once: true, flow: { key: 'root', dependents: true }, after: [] },
+      { ...job({ dedupeKey: `f${i}:child` }), once: true, flow: { key: 'child' }, after: [0] },
     ];
     await store.insertFlow(nodes, T0);
   }
@@ -79,10 +83,34 @@ describe('sqlite: prune passes over held-back dependencies by index seeks', () =
     expect(steps).toContainEqual(expect.stringMatching(/^SEARCH c USING INTEGER PRIMARY KEY \(rowid=\?\)$/));
   });
 
+  it('find-flow-key.sql: one seek of hourglass_jobs_flow_key; the same graph inserted again adds nothing', async () => {
+    const text = readFileSync(new URL('../../src/stores/sqlite/sql/find-flow-key.sql', import.meta.url), 'utf8').replace(/--.*$/gm, '').trim();
+    const steps = (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all({ dedupe_key: 'f7:child' }) as { detail: string }[]).map((r) => r.detail);
+    expect(steps).toEqual([expect.stringMatching(/^SEARCH hourglass_jobs USING INDEX hourglass_jobs_flow_key \(dedupe_key=\?\)$/)]);
+    await expectFoundAgain(store);
+  });
+
   it('deletes the cancelled dependents first, their failed dependencies at the next sweep', async () => {
     expect(await sweeps(store)).toEqual([FLOWS, FLOWS]);
   });
 });
+
+/** Flow 7 inserted again: its failed root and cancelled child are found by their once keys, nothing is added. */
+async function expectFoundAgain(store: Store): Promise<void> {
+  const before = await store.countJobs();
+  const again = await store.insertFlow(
+    [
+      { ...job({ dedupeKey: 'f7:root' }), once: true, flow: { key: 'root', dependents: true }, after: [] },
+      { ...job({ dedupeKey: 'f7:child' }), once: true, flow: { key: 'child' }, after: [0] },
+    ],
+    T0 + 5,
+  );
+  expect(again.map((r) => [r.created, r.job.status])).toEqual([
+    [false, 'failed'],
+    [false, 'cancelled'],
+  ]);
+  expect(await store.countJobs()).toEqual(before);
+}
 
 const { skip } = await availability(postgresFactory);
 
@@ -117,6 +145,15 @@ describe.skipIf(skip)('postgres: prune passes over held-back dependencies by ind
     expect(steps).not.toMatch(/Seq Scan on edges/);
     expect(steps).toMatch(/Index (Only )?Scan using jobs_finished_at on jobs j|Bitmap Index Scan on jobs_finished_at/);
     expect(steps).toMatch(/SubPlan[\s\S]*Index (Only )?Scan using edges_pkey on edges e[\s\S]*Index Scan using jobs_pkey on jobs w/);
+  });
+
+  it('flow-once-holders.sql: a seek of jobs_flow_key; the same graph inserted again adds nothing', async () => {
+    await client.query(`PREPARE p_once(text[]) AS ${new Statements(`"${schema}"`).get('flow-once-holders')}`);
+    const rows = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE p_once(ARRAY['f7:root','f7:child'])`);
+    const steps = rows.rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(steps).not.toMatch(/Seq Scan/);
+    expect(steps).toMatch(/Index (Only )?Scan using jobs_flow_key on jobs|Bitmap Index Scan on jobs_flow_key/);
+    await expectFoundAgain(store);
   });
 
   it('deletes the cancelled dependents first, their failed dependencies at the next sweep', async () => {
