@@ -11,6 +11,7 @@ import { describeSchedulerDurability } from '../conformance/scheduler-durability
 import { describeStoreContract } from '../conformance/store-contract.js';
 import { describePostgresClaimPlan } from './postgres.claim-plan.js';
 import { describePostgresGroupPlan } from './postgres.group-plan.js';
+import { describePostgresGroupNestedPlan } from './postgres.group-nested-plan.js';
 import { postgresFactory } from './postgres.factory.js';
 import { describePostgresFunctions } from './postgres.functions.js';
 import { describePostgresModel } from './postgres.model.js';
@@ -28,3 +29,4 @@ describePostgresFunctions(skip);
 describePostgresModel(skip);
 describePostgresClaimPlan(skip);
 describePostgresGroupPlan(skip);
+describePostgresGroupNestedPlan(skip);
