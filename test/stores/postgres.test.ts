@@ -9,6 +9,7 @@ import { availability } from '../conformance/factory.js';
 import { describeSchedulerContract } from '../conformance/scheduler-contract.js';
 import { describeSchedulerDurability } from '../conformance/scheduler-durability.js';
 import { describeStoreContract } from '../conformance/store-contract.js';
+import { describeGroupRotation } from '../conformance/group-rotation.js';
 import { describePostgresClaimPlan } from './postgres.claim-plan.js';
 import { describePostgresGroupPlan } from './postgres.group-plan.js';
 import { describePostgresGroupNestedPlan } from './postgres.group-nested-plan.js';
@@ -21,6 +22,7 @@ import { describePostgresSpecific } from './postgres.specific.js';
 const { skip } = await availability(postgresFactory);
 
 await describeStoreContract(postgresFactory);
+await describeGroupRotation(postgresFactory);
 await describeSchedulerContract(postgresFactory);
 await describeSchedulerDurability(postgresFactory);
 describePostgresSpecific(skip);
