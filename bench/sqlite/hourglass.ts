@@ -10,7 +10,9 @@ import { dbFile, removeDb, synchronous } from './files.js';
 
 export default hourglassDriver({
   open: (spec) => new SqliteStore({ path: dbFile(spec), synchronous: synchronous(spec) }),
-  otherProducer: false,
+  // A second SqliteStore on the file: its commits reach the worker through the file watch (wake.ts), as another
+  // process's would.
+  otherProducer: true,
   async fill(spec, count, dueAt) {
     const db = new Database(dbFile(spec));
     try {

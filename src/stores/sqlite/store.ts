@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3';
 import { loadAsset } from '../../core/assets.js';
 import { DedupeConflictError, StoreError, storeError } from '../../core/errors.js';
 import { requireDriver } from '../../core/store-url.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 import type {
   CancelResult,
   ClaimRequest,
@@ -55,6 +56,7 @@ import { pruneGroupRows } from './groups.js';
 import { rateFreeAtRows } from './rate.js';
 import { settleRows } from './settle.js';
 import * as steps from './steps.js';
+import { watchCommits } from './wake.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' (one process only). Default './hourglass.db'. */
@@ -87,6 +89,7 @@ export class SqliteStore implements Store {
   private readonly options: SqliteStoreOptions;
   private db: Database.Database | null = null;
   private statements = new Map<string, Statement>();
+  private logger: Logger = silentLogger;
 
   constructor(options: SqliteStoreOptions = {}) {
     this.options = options;
@@ -102,7 +105,8 @@ export class SqliteStore implements Store {
     }
   }
 
-  async init(_options: StoreInitOptions): Promise<void> {
+  async init(options: StoreInitOptions): Promise<void> {
+    this.logger = options.logger;
     const db = this.open();
     try {
       migrate(db);
@@ -156,6 +160,18 @@ export class SqliteStore implements Store {
     } catch (error) {
       throw storeError(this.kind, 'close', error);
     }
+  }
+
+  /**
+   * Wake-ups from other processes sharing the file (wake.ts): a commit to the file wakes `onWake` within
+   * milliseconds. None for ':memory:' (one connection only).
+   */
+  async subscribe(onWake: () => void): Promise<() => Promise<void>> {
+    if (this.path === ':memory:') return async () => undefined;
+    const watch = this.run('subscribe', () =>
+      watchCommits(this.path, onWake, (error) => this.logger.warn({ err: error, path: this.path }, 'sqlite wake-ups stopped; relying on polling')),
+    );
+    return async () => watch.close();
   }
 
   async migrate(): Promise<MigrationStatus> {

@@ -14,10 +14,15 @@
 -- Cost: groups whose wake_at came are made ready (groups_wake, partial); ready groups are read in rotation order
 -- and each locked (FOR UPDATE SKIP LOCKED: a group another claim is visiting is left to it, and no claim ever
 -- waits on a group row, so none can deadlock on one); each has its slots counted (only under a cap, on
--- jobs_group_slots) and its first due jobs read one priority at a time (jobs_claim_group, a seek per priority in
--- use). A ready group with nothing due goes back to waiting until its next due time. The walk stops once round
--- one is full ($2 groups with room), so a claim reads the groups it serves, those at their cap (at most one per
--- running job) and those that ran dry since: never the idle ones, whatever their number.
+-- jobs_group_slots) and its first due job read (group_due(), a seek per priority in use on jobs_claim_group). A
+-- ready group with nothing due goes back to waiting until its next due time (group_wake()). The walk stops once
+-- round one is full ($2 groups with room), so a claim reads the groups it serves, those at their cap (at most one
+-- per running job) and those that ran dry since: never the idle ones, whatever their number.
+--
+-- Then the groups found are read further, as far as the claim can use: the round robin's slots are counted in
+-- order (round, then position) and each group reads on (group_due()'s cursor) only for the slots the claim
+-- still needs. So a claim locks about $2 jobs, not $2 per group: with 100 groups of 200 due jobs and $2 = 108,
+-- it reads one each and then 8 more, where reading each group's room read 10,800.
 CREATE OR REPLACE FUNCTION {{schema}}.group_offers(text, integer, integer, bigint, bigint[], integer, bigint)
 RETURNS TABLE (id bigint, name text, priority integer, sort_at bigint, was_expired boolean, turn integer)
 LANGUAGE plpgsql VOLATILE
@@ -28,16 +33,32 @@ AS $function$
 DECLARE
   g record;
   r record;
-  lvl integer;
-  above bigint;
   room integer;
   taken_slots integer;
-  pending_n integer;
   recovered_n integer;
-  wake bigint;
-  first_at bigint;
-  pos integer := 0;
-  rooms integer[] := '{}';
+  got integer;
+  want integer;
+  c_priority integer;
+  c_at bigint;
+  c_id bigint;
+  n integer := 0;
+  t integer := 1;
+  cut integer := 1;
+  total integer;
+  short integer;
+  added integer;
+  grown boolean;
+  -- Per group found, by position in the rotation (1-based): its group, room, recovered jobs, pending jobs read,
+  -- whether it has no more due (a read came back short), and the cursor of its last pending job read.
+  gg_grp text[] := '{}';
+  gg_room integer[] := '{}';
+  gg_rec integer[] := '{}';
+  gg_pend integer[] := '{}';
+  gg_done boolean[] := '{}';
+  gg_priority integer[] := '{}';
+  gg_at bigint[] := '{}';
+  gg_id bigint[] := '{}';
+  -- The offers: job, priority and claim-order time, recovered or not, and its group's position (0-based).
   o_id bigint[] := '{}';
   o_priority integer[] := '{}';
   o_sort bigint[] := '{}';
@@ -61,6 +82,7 @@ BEGIN
                               FOR UPDATE SKIP LOCKED);
   END IF;
 
+  -- Round one: the groups in rotation order with room and a due job, up to $2 of them.
   FOR g IN
     SELECT x.grp, x.served FROM {{schema}}.groups x
     WHERE x.name = $1 AND x.ready
@@ -80,68 +102,84 @@ BEGIN
     END IF;
     CONTINUE WHEN room <= 0;
 
-    -- Its recovered jobs (due now), then its best `room` due pending jobs, one priority at a time: the best
-    -- `room` of both are among these.
+    -- Its recovered jobs (due now), then its best due pending job.
     recovered_n := 0;
-    FOR r IN SELECT j.id, j.priority FROM {{schema}}.jobs j WHERE j.id = ANY($5) AND j.grp = g.grp LOOP
-      o_id := o_id || r.id; o_priority := o_priority || r.priority; o_sort := o_sort || $4;
-      o_expired := o_expired || true; o_pos := o_pos || pos;
-      recovered_n := recovered_n + 1;
-    END LOOP;
-    pending_n := 0;
-    wake := NULL;
-    above := 2147483648;
-    LOOP
-      SELECT j.priority INTO lvl FROM {{schema}}.jobs j
-      WHERE j.status = 'pending' AND j.grp IS NOT NULL AND j.name = $1 AND j.grp = g.grp AND j.priority < above
-      ORDER BY j.name, j.grp, j.priority DESC
-      LIMIT 1;
-      EXIT WHEN NOT FOUND;
-      FOR r IN
-        SELECT j.id, j.priority, j.next_run_at FROM {{schema}}.jobs j
-        WHERE j.status = 'pending' AND j.grp IS NOT NULL AND j.name = $1 AND j.grp = g.grp AND j.priority = lvl
-          AND j.next_run_at <= $4
-          -- Not a job queued behind another of its dedupe key (src/core/rules/dedupe.ts waitsForKey), as in
-          -- claim.sql's ungrouped walk: left out before the rotation, it takes no turn and no room under the
-          -- cap (src/core/rules/groups.ts). A group whose due jobs all wait finds nothing here and sleeps until
-          -- its first pending job's due time below (now or before, counting those), so the next claim looks
-          -- again. Scalar subqueries with LIMIT 1 (one seek each, only for keyed jobs; see claim.sql).
-          AND (j.dedupe_waiting IS NULL OR (
-                 SELECT 1 FROM {{schema}}.jobs o
-                 WHERE o.dedupe_key = j.dedupe_waiting AND o.status IN ('pending', 'running') LIMIT 1) IS NULL)
-          AND (coalesce(j.dedupe_key, j.dedupe_waiting) IS NULL OR (
-                 SELECT 1 FROM {{schema}}.jobs o
-                 WHERE o.dedupe_key = coalesce(j.dedupe_key, j.dedupe_waiting) AND o.status = 'cancelled'
-                   AND o.lock_token IS NOT NULL AND o.locked_until >= $4 LIMIT 1) IS NULL)
-        ORDER BY j.name, j.grp, j.priority DESC, j.next_run_at, j.id
-        LIMIT room - pending_n
-        FOR UPDATE SKIP LOCKED
-      LOOP
-        o_id := o_id || r.id; o_priority := o_priority || r.priority; o_sort := o_sort || r.next_run_at;
-        o_expired := o_expired || false; o_pos := o_pos || pos;
-        pending_n := pending_n + 1;
+    IF cardinality($5) > 0 THEN
+      FOR r IN SELECT j.id, j.priority FROM {{schema}}.jobs j WHERE j.id = ANY($5) AND j.grp = g.grp LOOP
+        o_id := o_id || r.id; o_priority := o_priority || r.priority; o_sort := o_sort || $4;
+        o_expired := o_expired || true; o_pos := o_pos || n;
+        recovered_n := recovered_n + 1;
       END LOOP;
-      EXIT WHEN pending_n >= room;
-      IF pending_n + recovered_n = 0 THEN
-        -- Nothing due so far: this priority's first job tells when it will be.
-        SELECT j.next_run_at INTO first_at FROM {{schema}}.jobs j
-        WHERE j.status = 'pending' AND j.grp IS NOT NULL AND j.name = $1 AND j.grp = g.grp AND j.priority = lvl
-        ORDER BY j.name, j.grp, j.priority DESC, j.next_run_at, j.id
-        LIMIT 1;
-        IF FOUND AND (wake IS NULL OR first_at < wake) THEN
-          wake := first_at;
-        END IF;
-      END IF;
-      above := lvl;
+    END IF;
+    got := 0;
+    c_priority := NULL; c_at := NULL; c_id := NULL;
+    FOR r IN SELECT d.id, d.priority, d.next_run_at FROM {{schema}}.group_due($1, g.grp, $4, 1, NULL, NULL, NULL) d LOOP
+      o_id := o_id || r.id; o_priority := o_priority || r.priority; o_sort := o_sort || r.next_run_at;
+      o_expired := o_expired || false; o_pos := o_pos || n;
+      c_priority := r.priority; c_at := r.next_run_at; c_id := r.id;
+      got := got + 1;
     END LOOP;
-
-    IF pending_n + recovered_n = 0 THEN
-      UPDATE {{schema}}.groups x SET ready = false, wake_at = wake WHERE x.name = $1 AND x.grp = g.grp;
+    IF got + recovered_n = 0 THEN
+      UPDATE {{schema}}.groups x SET ready = false, wake_at = {{schema}}.group_wake($1, g.grp) WHERE x.name = $1 AND x.grp = g.grp;
       CONTINUE;
     END IF;
-    rooms := rooms || room;
-    pos := pos + 1;
-    EXIT WHEN pos >= $2;
+    gg_grp := gg_grp || g.grp; gg_room := gg_room || room; gg_rec := gg_rec || recovered_n;
+    gg_pend := gg_pend || got; gg_done := gg_done || (got = 0);
+    gg_priority := gg_priority || c_priority; gg_at := gg_at || c_at; gg_id := gg_id || c_id;
+    n := n + 1;
+    EXIT WHEN n >= $2;
+  END LOOP;
+
+  -- Further rounds. The slots of the round robin, in order (round, then position), are known up to a prefix:
+  -- round t of the groups before position `cut`, and the t rounds before it of every group. A group not done
+  -- has read min(its rounds known, room) pending jobs, so the offers in the prefix are the same as if it had read
+  -- them all. While the prefix holds fewer than $2 offers, it grows by the shortfall, one slot per group that may
+  -- fill it, in slot order; those groups read on, and the prefix is counted again (a group that ran dry leaves
+  -- its slots empty, and the next turn of the loop fills them further on).
+  LOOP
+    total := 0;
+    FOR k IN 1..n LOOP
+      total := total + least(gg_room[k], gg_rec[k] + gg_pend[k], t + (k < cut)::integer);
+    END LOOP;
+    EXIT WHEN total >= $2;
+    short := $2 - total;
+    grown := false;
+    WHILE short > 0 LOOP
+      added := 0;
+      FOR k IN cut..n LOOP
+        -- Group k's next slot (round t) can be filled: within its room, and it has or may have a job for it.
+        CONTINUE WHEN gg_room[k] <= t OR (gg_done[k] AND gg_rec[k] + gg_pend[k] <= t);
+        added := added + 1;
+        short := short - 1;
+        IF short = 0 THEN
+          cut := k + 1;
+          EXIT;
+        END IF;
+      END LOOP;
+      grown := grown OR added > 0;
+      IF short > 0 THEN
+        -- Round t is now known to its end. A whole round with no slot to fill: no group can give more.
+        EXIT WHEN added = 0 AND cut = 1;
+        t := t + 1;
+        cut := 1;
+      END IF;
+    END LOOP;
+    EXIT WHEN NOT grown;
+    FOR k IN 1..n LOOP
+      CONTINUE WHEN gg_done[k];
+      want := least(t + (k < cut)::integer, gg_room[k]) - gg_pend[k];
+      CONTINUE WHEN want <= 0;
+      got := 0;
+      FOR r IN SELECT d.id, d.priority, d.next_run_at
+               FROM {{schema}}.group_due($1, gg_grp[k], $4, want, gg_priority[k], gg_at[k], gg_id[k]) d LOOP
+        o_id := o_id || r.id; o_priority := o_priority || r.priority; o_sort := o_sort || r.next_run_at;
+        o_expired := o_expired || false; o_pos := o_pos || (k - 1);
+        gg_priority[k] := r.priority; gg_at[k] := r.next_run_at; gg_id[k] := r.id;
+        got := got + 1;
+      END LOOP;
+      gg_pend[k] := gg_pend[k] + got;
+      gg_done[k] := got < want;
+    END LOOP;
   END LOOP;
 
   -- Round k offers each group's k-th best job (claim order within the group) while within its room, groups in
@@ -153,7 +191,7 @@ BEGIN
            (row_number() OVER (PARTITION BY u.pos ORDER BY u.priority DESC, u.sort_at, u.id))::integer - 1 AS round
     FROM unnest(o_id, o_priority, o_sort, o_expired, o_pos) AS u(id, priority, sort_at, was_expired, pos)
   ) o
-  WHERE o.round < rooms[o.pos + 1]
+  WHERE o.round < gg_room[o.pos + 1]
   ORDER BY o.round, o.pos
   LIMIT $2;
 END
