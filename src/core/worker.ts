@@ -114,7 +114,7 @@ export class Worker {
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
       // Resent after a timeout like any failure: follow-ups carry dedupe keys, so a late first insert is not doubled.
       enqueue: (list) => withTimeout(jobs.enqueue(list), this.storeCallTimeout(), 'enqueuing follow-up jobs'),
-      // A ctx.flow() sub-graph: resent after a timeout too (a late first insert may then be doubled: docs/workflows.md).
+      // A ctx.flow() sub-graph: resent after a timeout too (its nodes carry once keys: a late first insert is not doubled).
       enqueueFlow: (list) => withTimeout(jobs.enqueueFlow(list), this.storeCallTimeout(), 'enqueuing a sub-graph'),
       webhooks: jobs.webhooks,
       storeFailed: (error) => storeHealth.failed(error),
