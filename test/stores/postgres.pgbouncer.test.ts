@@ -151,7 +151,9 @@ describe.skipIf(skip)('PostgresStore behind PgBouncer', () => {
     await worker.start();
     await producer.now('ping', null);
     await waitUntil(() => started, 10_000, 'the job to start on a wake-up');
+    // The handler has started; its outcome is settled just after (the settle's own round trip).
+    const completed = async () => (await adminQuery<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".jobs WHERE status = 'completed'`))[0]!.n === '1';
+    await waitUntil(completed, 10_000, 'the job to be recorded completed');
     expect(logger.records.filter((e) => e.level === 'warn')).toEqual([]);
-    expect((await adminQuery<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".jobs WHERE status = 'completed'`))[0]!.n).toBe('1');
   });
 });
