@@ -190,4 +190,16 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'flow', once: 'f2', nodes: [{ spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }, after: [], run: false }, { spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }, after: [0], run: false }, { spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }, after: [1], run: false }, { spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }, after: [0], run: true }] },
     ],
   },
+  {
+    caught: 'PostgreSQL: a newcomer cancelled while it waited behind a running job of its key (replace) kept its key in dedupe_waiting, so its dedupeFor period held nothing and the next insert of the key made a new job (CI seed, sequence 754)',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k2', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, dedupeFor: null, replace: false, group: null }] },
+      { kind: 'claim', limit: 1, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k2', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, dedupeFor: 60000, replace: true, group: null }] },
+      { kind: 'cancel', pick: 1 },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k2', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, dedupeFor: null, replace: false, group: null }] },
+      { kind: 'trigger', pick: 1 },
+    ],
+  },
 ];

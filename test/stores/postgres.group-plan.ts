@@ -91,15 +91,14 @@ export function describePostgresGroupPlan(skip: boolean): void {
     });
 
     it('reads a bounded number of pages per claim, whatever the number of groups and the backlog', async () => {
-      // Measured: ~150 pages to serve 10 groups (each: its rotation entry and lock, its slots, its priority and
-      // due range, the job's lock), against thousands for a walk of the 20,000 groups.
-      // Measured: ~400 pages to take 2 jobs and ~750 to take 10 (each group served: its rotation entry and row
-      // lock, its slots, its priority and due range, the job's lock and update; each group at its cap: its entry
-      // and slots), where a walk of the groups alone would read every one of the 20,000 rows.
+      // Measured: ~180 pages to take 2 jobs and ~670 to take 10, about 61 a group served (its rotation entry and
+      // row lock, its slots, its priority seek and due read in group_due(), the job's lock and update), where a
+      // walk of the groups alone would read every one of the 20,000 rows. (The function before group_due() read
+      // ~48 a group here, after ANALYZE; without statistics it walked the name's jobs.)
       const ten = await pagesRead(request({ limit: 10 }));
       const two = await pagesRead(request({ limit: 2 }));
       expect(ten).toBeLessThan(1_000);
-      expect((ten - two) / 8).toBeLessThan(60);
+      expect((ten - two) / 8).toBeLessThan(80);
     });
   });
 }
