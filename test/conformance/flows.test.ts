@@ -5,9 +5,11 @@ import { redisClusterFactory } from '../stores/redis.cluster.factory.js';
 import { redisFactory } from '../stores/redis.factory.js';
 import { sqliteFileFactory } from '../stores/sqlite.factory.js';
 import { describeSchedulerFlowGaps } from './scheduler-flow-gaps.js';
+import { describeSchedulerFlowRemove } from './scheduler-flow-remove.js';
 import { describeSchedulerFlows } from './scheduler-flows.js';
 
 for (const factory of [memoryFactory, sqliteFileFactory, postgresFactory, redisFactory, redisClusterFactory]) {
   await describeSchedulerFlows(factory);
   await describeSchedulerFlowGaps(factory);
+  await describeSchedulerFlowRemove(factory);
 }

@@ -202,4 +202,29 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'trigger', pick: 1 },
     ],
   },
+  {
+    caught: 'not a failure: remove() of a pending flow dependency (rules/flow.ts removed) leaves its cascade-cancelled dependents waiting for nothing, or for their other dependency only: triggered, one runs at once, the other when that dependency completes',
+    commands: [
+      { kind: 'flow', nodes: [{ spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }, after: [], run: false }, { spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }, after: [0], run: false }, { spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }, after: [], run: false }, { spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }, after: [0, 2], run: false }] },
+      { kind: 'remove', pick: 0 },
+      { kind: 'trigger', pick: 1 },
+      { kind: 'trigger', pick: 3 },
+      { kind: 'claim', limit: 4, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }, { pick: 1, outcome: 'success', maxAttempts: 1, stale: false }] },
+      { kind: 'claim', limit: 4, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+    ],
+  },
+  {
+    caught: 'not a failure: remove() of a flow dependency failed for good: its cascade-cancelled dependent no longer counts it, and runs when triggered',
+    commands: [
+      { kind: 'flow', nodes: [{ spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }, after: [], run: false }, { spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }, after: [0], run: false }] },
+      { kind: 'claim', limit: 1, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'failure', maxAttempts: 1, stale: false }] },
+      { kind: 'remove', pick: 0 },
+      { kind: 'trigger', pick: 1 },
+      { kind: 'claim', limit: 1, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+    ],
+  },
 ];

@@ -14,6 +14,8 @@
  *     success (its ctx.results() carries the dependency's error); a 'cancel' dependent still blocked becomes
  *     cancelled, its lastError naming the dependency the failure started from (dependencyError), and its own
  *     dependents follow, transitively;
+ *   - removed, after that cascade (`removed`): each edge still not done is done, its dependent counted down, so
+ *     a removed dependency holds nothing back (the dependent's waitingFor matches the edges it has left);
  *   - triggered back from failed or cancelled (trigger(), requeueFailed()): `restore`. Each edge not done
  *     whose dependent was cancelled by a cascade (cancelled with a lastError: a blocked job never ran, so
  *     that error is the cascade's) makes it blocked again, its lastError cleared, and its own dependents
@@ -143,6 +145,21 @@ export function cascade(graph: Graph, parent: string, root: Pick<JobRecord, 'flo
       }
     }
   }
+}
+
+/**
+ * A dependency is removed (remove()): its dependents follow as for a cancel (`cascade`, the removed job named
+ * in their lastError), then each of its edges still not done stops holding its dependent back, as a success
+ * would (`completed`: marked done, the dependent counted down), in the same store operation, before the job and
+ * its edges are deleted. So a dependent's waitingFor keeps counting exactly its edges not done, for every later
+ * reader (trigger, restore, prune's heldBack, the dashboard): a dependent triggered afterwards runs, or waits
+ * for its other dependencies only, instead of being blocked for ever on an edge that no longer exists. After the
+ * cascade such a dependent is never blocked (a 'cancel' dependent still blocked was just cancelled, a 'run' one's
+ * edge is already done), so the count down changes its waitingFor (and updatedAt) only, never its status.
+ */
+export function removed(graph: Graph, parent: string, root: Pick<JobRecord, 'flow' | 'name'>, now: number): void {
+  cascade(graph, parent, root, 'removed', now);
+  completed(graph, parent, now);
 }
 
 /** Whether a job was cancelled by a cascade (and so comes back when its dependency is retried). */

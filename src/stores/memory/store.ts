@@ -10,7 +10,7 @@
 import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
 import { keyHolderOf, replacedRecord, waitsForKey } from '../../core/rules/dedupe.js';
-import { adoptedFlow, cascade, completed, heldBack, holdsBackAtInsert, misordered, restore, type Edge, type Graph } from '../../core/rules/flow.js';
+import { adoptedFlow, cascade, completed, heldBack, holdsBackAtInsert, misordered, removed, restore, type Edge, type Graph } from '../../core/rules/flow.js';
 import { compareCodePoints, forgettable, rotation, servedOrder } from '../../core/rules/groups.js';
 import { earliest, rateFreeAt, rateKey, rateRoom, ratedNames, windowOf } from '../../core/rules/rate.js';
 import { decideInsert, FINISHED, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
@@ -479,7 +479,8 @@ export class MemoryStore implements Store {
   async remove(id: string, now: number = Date.now()): Promise<boolean> {
     const job = this.held(id);
     if (!job) return false;
-    cascade(this.graph, id, job.record, 'removed', now);
+    // Its dependents are cancelled and no longer wait for it (rules/flow.ts removed).
+    removed(this.graph, id, job.record, now);
     return this.delete(id);
   }
 

@@ -115,6 +115,11 @@ export async function cascadeFrom(store: PostgresStore, job: JobRecord, end: Dep
   if (job.flow !== null) await store.run('flow-cascade', [job.id, dependencyError(job, end), now, store.notifyChannel], client);
 }
 
+/** remove(), after cascadeFrom: the job no longer holds back the dependents left waiting (rules/flow.ts removed). */
+export async function releaseRemoved(store: PostgresStore, job: JobRecord, now: number, client: Queryable): Promise<void> {
+  if (job.flow !== null) await store.run('flow-removed', [job.id, now, store.notifyChannel], client);
+}
+
 /** trigger(): the job's cascade-cancelled dependents wait again, in the caller's transaction. */
 export async function restoreFrom(store: PostgresStore, job: JobRecord, now: number, client: Queryable): Promise<void> {
   if (job.flow !== null) await store.run('flow-restore', [job.id, now], client);

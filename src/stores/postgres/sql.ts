@@ -44,6 +44,7 @@ export type SqlName =
   | 'flow-edges'
   | 'flow-holders'
   | 'flow-once-holders'
+  | 'flow-removed'
   | 'flow-ids'
   | 'flow-insert'
   | 'flow-restore'
@@ -79,6 +80,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   'flow-edges': 'insertFlow',
   'flow-holders': 'insertFlow',
   'flow-once-holders': 'insertFlow',
+  'flow-removed': 'remove',
   'flow-ids': 'insertFlow',
   'flow-insert': 'insertFlow',
   'flow-restore': 'trigger',

@@ -7,7 +7,7 @@
  */
 import { FINISHED } from '../../core/rules/insert.js';
 import { earliest, rateFreeAt, ratedNames } from '../../core/rules/rate.js';
-import { cascadeFrom, insertFlow, restoreFrom } from './flow.js';
+import { cascadeFrom, insertFlow, releaseRemoved, restoreFrom } from './flow.js';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { pg as driver } from './driver.js';
@@ -462,10 +462,14 @@ export class PostgresStore implements Store {
   async remove(id: string, now: number = Date.now()): Promise<boolean> {
     const key = parseId(id);
     if (key === null) return false;
-    // One transaction: its dependents follow (flow.ts), then it goes.
+    // One transaction: its dependents follow and stop waiting for it (flow.ts, rules/flow.ts removed), then it goes.
     return this.transaction(async (client) => {
       const [row] = await client.query<JobRow>(`SELECT * FROM ${this.quoted}.jobs WHERE id = $1 FOR UPDATE`, [key]).then((r) => r.rows);
-      if (row) await cascadeFrom(this, toRecord(row), 'removed', now, client);
+      if (row) {
+        const record = toRecord(row);
+        await cascadeFrom(this, record, 'removed', now, client);
+        await releaseRemoved(this, record, now, client);
+      }
       return (await this.run('remove', [key], client)).length === 1;
     });
   }
