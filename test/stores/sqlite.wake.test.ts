@@ -47,14 +47,6 @@ describe('SqliteStore wake-ups across connections and processes', () => {
     await unsubscribe();
   });
 
-  it('a :memory: database has no other connection to hear from', async () => {
-    const store = new SqliteStore({ path: ':memory:' });
-    await store.init({ logger: silentLogger });
-    stores.push(store);
-    const unsubscribe = await store.subscribe(() => undefined);
-    await unsubscribe();
-  });
-
   it("starts a job another process enqueued at once, though the worker polls every 60 s", async () => {
     const producer = new Scheduler({ store: new SqliteStore({ path }), logger: silentLogger });
     await producer.getStore(); // migrated before the child opens the file
