@@ -11,7 +11,7 @@ import { Scheduler } from '../../src/core/scheduler.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
 import { availability, type CreatedStore, type StoreFactory } from '../conformance/factory.js';
 import { waitUntil } from '../conformance/helpers.js';
-import { startStallProxy, type StallProxy } from '../support/stall-proxy.js';
+import { proxyFor, type StallProxy } from '../support/stall-proxy.js';
 import { postgresFactory } from './postgres.factory.js';
 import { redisFactory } from './redis.factory.js';
 
@@ -35,11 +35,9 @@ for (const factory of [postgresFactory, redisFactory] as StoreFactory[]) {
     async function schedulerBehindProxy(): Promise<Scheduler> {
       created = await factory.create();
       await created.store.init({ logger: silentLogger });
-      const direct = new URL(created.url);
-      proxy = await startStallProxy({ host: direct.hostname, port: Number(direct.port) });
-      const through = new URL(created.url);
-      through.port = String(proxy.port);
-      s = new Scheduler({ store: await storeFromUrl(through.toString()), logger: silentLogger, pollInterval: 50, lockLifetime: LEASE });
+      const behind = await proxyFor(created.url);
+      proxy = behind.proxy;
+      s = new Scheduler({ store: await storeFromUrl(behind.through.toString()), logger: silentLogger, pollInterval: 50, lockLifetime: LEASE });
       return s;
     }
 

@@ -11,7 +11,7 @@ import { Scheduler } from '../../src/core/scheduler.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
 import { availability, type CreatedStore, type StoreFactory } from '../conformance/factory.js';
 import { spawnWorker, waitUntil, type Child } from '../conformance/helpers.js';
-import { startStallProxy, type StallProxy } from '../support/stall-proxy.js';
+import { proxyFor, type StallProxy } from '../support/stall-proxy.js';
 import { postgresFactory } from './postgres.factory.js';
 import { redisFactory } from './redis.factory.js';
 
@@ -58,11 +58,9 @@ for (const factory of [postgresFactory, redisFactory] as StoreFactory[]) {
     async function storeBehindProxy(): Promise<URL> {
       created = await factory.create();
       await created.store.init({ logger: silentLogger });
-      const direct = new URL(created.url);
-      proxy = await startStallProxy({ host: direct.hostname, port: Number(direct.port) });
-      const through = new URL(created.url);
-      through.port = String(proxy.port);
-      return through;
+      const behind = await proxyFor(created.url);
+      proxy = behind.proxy;
+      return behind.through;
     }
 
     it('stops running its jobs when their leases end by its own clock, before another process takes them', async () => {

@@ -61,3 +61,12 @@ export async function startStallProxy(target: { host: string; port: number }): P
     },
   };
 }
+
+/** A stall proxy in front of the server a store URL points at, and the same URL through it. */
+export async function proxyFor(url: string): Promise<{ proxy: StallProxy; through: URL }> {
+  const direct = new URL(url);
+  const proxy = await startStallProxy({ host: direct.hostname, port: Number(direct.port) });
+  const through = new URL(url);
+  through.port = String(proxy.port);
+  return { proxy, through };
+}
