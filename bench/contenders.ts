@@ -13,7 +13,9 @@ export interface Contender extends Entry {
 export const CONTENDERS: Contender[] = [
   { id: 'sqlite/ceiling-full', store: 'sqlite', role: 'ceiling', contender: 'bare SQL ceiling', config: 'WAL, synchronous FULL, 500 a transaction', module: 'sqlite/ceiling.ts', variant: 'full' },
   { id: 'sqlite/ceiling-normal', store: 'sqlite', role: 'ceiling', contender: 'bare SQL ceiling', config: 'WAL, synchronous NORMAL, 500 a transaction', module: 'sqlite/ceiling.ts', variant: 'normal' },
-  { id: 'sqlite/hourglass', store: 'sqlite', role: 'hourglass', contender: 'hourglass', config: 'defaults (synchronous FULL)', module: 'sqlite/hourglass.ts', variant: 'full', primary: true, ceiling: 'sqlite/ceiling-full' },
+  // The default store's worker commits its claims and settles without an fsync (docs/stores/sqlite.md
+  // "Durability"), so its × ceiling is against the NORMAL ceiling; the goal line still reads FULL.
+  { id: 'sqlite/hourglass', store: 'sqlite', role: 'hourglass', contender: 'hourglass', config: 'defaults (synchronous FULL)', module: 'sqlite/hourglass.ts', variant: 'full', primary: true, ceiling: 'sqlite/ceiling-normal' },
   { id: 'sqlite/hourglass-normal', store: 'sqlite', role: 'hourglass', contender: 'hourglass', config: "synchronous: 'normal'", module: 'sqlite/hourglass.ts', variant: 'normal', ceiling: 'sqlite/ceiling-normal' },
 
   { id: 'postgres/ceiling', store: 'postgres', role: 'ceiling', contender: 'SKIP LOCKED ceiling', config: '4 connections, claim 500 / settle 500 a statement', module: 'postgres/ceiling.ts', variant: '' },

@@ -227,4 +227,12 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
     ],
   },
+  {
+    caught: 'SQLite settling a batch in one UPDATE … FROM applied the second of two settlements of one run (same job, same token, different maxAttempts): the first one applies, the copy only answers',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, dedupeFor: null, replace: false, group: null }] },
+      { kind: 'claim', limit: 4, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }, { pick: 0, outcome: 'success', maxAttempts: 3, stale: false }] },
+    ],
+  },
 ];

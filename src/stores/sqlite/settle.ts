@@ -2,6 +2,11 @@
  * Settle, inside the caller's write transaction: each outcome guarded by its lock token (settle.sql), with its
  * history record. A job cancelled while it ran stays cancelled, and its record says so. A settle resent after
  * its answer was lost answers true again and writes nothing (settled-before.sql).
+ *
+ * A batch is one UPDATE and one INSERT (JSON arrays in, rows out as arrays): a statement per job cost as much
+ * in binding and stepping as its row's writes. Workflow nodes are the exception: each is settled on its own,
+ * in the batch's order, with its dependents (flow.ts) before the next, as the rules apply them one by one.
+ * The order between nodes and other jobs does not matter: a node's dependents are nodes.
  */
 import type Database from 'better-sqlite3';
 import type { FlowInfo, Settlement } from '../../core/store.js';
@@ -10,46 +15,71 @@ import type { JobStatus } from '../../core/types.js';
 import { jsonText, parseId } from './rows.js';
 
 type Prepare = (file: string) => Database.Statement;
+type Applied = [id: number, token: string, status: JobStatus, name: string, flow: string | null];
+type HistoryArgs = [number, string, number, number, number, string | null, string | null, string | null, string];
+
+/** settle.sql's @batch entry for one settlement (the order its SELECT reads). */
+function settleArgs(s: Settlement): unknown[] {
+  return [
+    parseId(s.id), s.lockToken, s.status, s.nextRunAt ?? null, s.dueAt ?? null, s.attempts ?? null, s.maxAttempts ?? null,
+    s.result !== undefined ? 1 : 0, jsonText(s.result),
+    s.lastError !== undefined ? 1 : 0, s.lastError ?? null,
+    s.lastErrorStack !== undefined ? 1 : 0, s.lastErrorStack ?? null,
+    s.finishedAt,
+  ];
+}
+
+function apply(stmt: Prepare, batch: unknown[][], flows: boolean): Applied[] {
+  return stmt('settle.sql').raw(true).all({ batch: JSON.stringify(batch), flows: flows ? 1 : 0 }) as Applied[];
+}
 
 export function settleRows(stmt: Prepare, settlements: Settlement[]): boolean[] {
-  return settlements.map((s) => {
-    const id = parseId(s.id);
-    // Raw mode: the three columns RETURNING gives, as an array (cheaper than a row object, once per job).
-    const row = stmt('settle.sql').raw(true).get({
-      id,
-      token: s.lockToken,
-      status: s.status,
-      next_run_at: s.nextRunAt ?? null,
-      due_at: s.dueAt ?? null,
-      attempts: s.attempts ?? null,
-      max_attempts: s.maxAttempts ?? null,
-      set_result: s.result !== undefined ? 1 : 0,
-      result: jsonText(s.result),
-      set_error: s.lastError !== undefined ? 1 : 0,
-      last_error: s.lastError ?? null,
-      set_stack: s.lastErrorStack !== undefined ? 1 : 0,
-      last_error_stack: s.lastErrorStack ?? null,
-      finished_at: s.finishedAt,
-    }) as [status: JobStatus, name: string, flow: string | null] | undefined;
-    if (!row) return stmt('settled-before.sql').get({ id, token: s.lockToken }) !== undefined;
-    // A workflow node's dependents follow in this same transaction (flow.ts); a run cancelled meanwhile
-    // already took them along at cancel().
-    const [status, name, flow] = row;
-    if (flow !== null) afterSettle(stmt, { id: String(id), name, flow: JSON.parse(flow) as FlowInfo }, status, s.finishedAt);
+  if (settlements.length === 0) return [];
+  const args = settlements.map(settleArgs);
+  // Every job outside a workflow, at once, keyed by id and token. A settlement resent in the same batch is
+  // left out of it: the first one applies, and the copy then finds it settled before, as one by one (an
+  // UPDATE … FROM would apply either).
+  const seen = new Set<string>();
+  const first: unknown[][] = [];
+  for (const a of args) {
+    const key = `${a[0]}:${a[1]}`;
+    if (!seen.has(key)) first.push(a);
+    seen.add(key);
+  }
+  const applied = new Map<string, Applied>();
+  for (const row of apply(stmt, first, false)) applied.set(`${row[0]}:${row[1]}`, row);
+  const history: HistoryArgs[] = [];
+  const answers = settlements.map((s, i) => {
+    const key = `${args[i]![0]}:${s.lockToken}`;
+    let row = applied.get(key);
+    if (row) applied.delete(key);
+    else {
+      // Not applied above: a workflow node (settled now, in order), or a settle that does not apply.
+      row = apply(stmt, [args[i]!], true)[0];
+      if (!row) return stmt('settled-before.sql').get({ id: args[i]![0], token: s.lockToken }) !== undefined;
+      const [id, , status, name, flow] = row;
+      // A run cancelled meanwhile already took its dependents along at cancel().
+      if (flow !== null) {
+        flushHistory(stmt, history);
+        afterSettle(stmt, { id: String(id), name, flow: JSON.parse(flow) as FlowInfo }, status, s.finishedAt);
+      }
+    }
     const h = s.history;
     if (h) {
-      stmt('insert-history.sql').run({
-        job_id: id,
-        status: status === 'cancelled' ? 'cancelled' : h.status,
-        attempt: h.attempt,
-        started_at: h.startedAt,
-        completed_at: h.completedAt,
-        error: h.error,
-        stack: h.stack ?? null,
-        result: jsonText(h.result),
-        worker_id: h.workerId,
-      });
+      history.push([
+        row[0], row[2] === 'cancelled' ? 'cancelled' : h.status, h.attempt, h.startedAt, h.completedAt,
+        h.error, h.stack ?? null, jsonText(h.result), h.workerId,
+      ]);
     }
     return true;
   });
+  flushHistory(stmt, history);
+  return answers;
+}
+
+/** Writes the history records gathered so far, in order, and empties the list. */
+function flushHistory(stmt: Prepare, history: HistoryArgs[]): void {
+  if (history.length === 0) return;
+  stmt('insert-history.sql').run({ batch: JSON.stringify(history) });
+  history.length = 0;
 }

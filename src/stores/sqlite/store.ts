@@ -62,8 +62,9 @@ export interface SqliteStoreOptions {
   /** File path, or ':memory:' (one process only). Default './hourglass.db'. */
   path?: string;
   /**
-   * 'full' (default): a committed job survives power loss. 'normal': faster commits in WAL mode; an OS crash
-   * or power loss may roll back the last transactions (an application crash loses nothing either way).
+   * 'full' (default): a committed job survives power loss (the application's writes wait for an fsync; a
+   * worker's claims and settles do not need to: see bookkeeping()). 'normal': faster commits in WAL mode; an
+   * OS crash or power loss may roll back the last transactions (an application crash loses nothing either way).
    */
   synchronous?: 'full' | 'normal';
   /** How long a writer waits for another process's write lock. Default 5000 ms. */
@@ -197,7 +198,7 @@ export class SqliteStore implements Store {
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
-    return this.run('claim', (db) => db.transaction(() => claimRows(this.stmt, request)).immediate());
+    return this.bookkeeping('claim', () => claimRows(this.stmt, request));
   }
 
   async rateFreeAt(limits: NameLimit[], now: number): Promise<number | null> {
@@ -209,31 +210,51 @@ export class SqliteStore implements Store {
   }
 
   async settle(settlements: Settlement[]): Promise<boolean[]> {
-    return this.run('settle', (db) => db.transaction(() => settleRows(this.stmt, settlements)).immediate());
+    return this.bookkeeping('settle', () => settleRows(this.stmt, settlements));
   }
 
   /** Both in one write transaction: the outcomes of the last batch, then the next claim (which sees them). */
   async settleAndClaim(settlements: Settlement[], request: ClaimRequest): Promise<{ settled: boolean[]; claimed: ClaimedJob[] }> {
-    return this.run('settleAndClaim', (db) =>
-      db.transaction(() => ({ settled: settleRows(this.stmt, settlements), claimed: claimRows(this.stmt, request) })).immediate(),
-    );
+    return this.bookkeeping('settleAndClaim', () => ({ settled: settleRows(this.stmt, settlements), claimed: claimRows(this.stmt, request) }));
   }
 
   async heartbeat(leases: Lease[], now: number): Promise<LeaseState[]> {
     if (leases.length === 0) return [];
-    return this.run('heartbeat', (db) =>
-      db
-        .transaction((): LeaseState[] =>
-          leases.map((lease) => {
-            const row = this.stmt('heartbeat.sql').get({ id: parseId(lease.id), token: lease.lockToken, locked_until: lease.lockedUntil, now }) as
-              | { status: JobStatus }
-              | undefined;
-            if (!row) return 'lost';
-            return row.status === 'cancelled' ? 'cancelled' : 'ok';
-          }),
-        )
-        .immediate(),
+    return this.bookkeeping('heartbeat', () =>
+      leases.map((lease): LeaseState => {
+        const row = this.stmt('heartbeat.sql').get({ id: parseId(lease.id), token: lease.lockToken, locked_until: lease.lockedUntil, now }) as
+          | { status: JobStatus }
+          | undefined;
+        if (!row) return 'lost';
+        return row.status === 'cancelled' ? 'cancelled' : 'ok';
+      }),
     );
+  }
+
+  /**
+   * A worker's own bookkeeping (claim, settle, heartbeat) in one write transaction that, in WAL mode, commits
+   * without waiting for the disk even when `synchronous` is 'full'. Every process that could run a job shares
+   * this machine (WAL needs shared memory), so a power loss or OS crash that rolls such a commit back has
+   * stopped every worker too: a lost claim or lease cannot let two processes run one job, and a lost settle
+   * runs its job again (at least once, as after any crash). The application's own writes (enqueue, cancel,
+   * trigger, a step's result...) keep the fsync, and the next one makes every earlier commit durable with it:
+   * the WAL is one file, written in order. See docs/stores/sqlite.md "Durability".
+   */
+  private bookkeeping<T>(operation: string, work: () => T): T {
+    return this.run(operation, (db) => {
+      if (!this.relaxWorkerCommits) return db.transaction(work).immediate();
+      this.stmt('PRAGMA synchronous = NORMAL').run();
+      try {
+        return db.transaction(work).immediate();
+      } finally {
+        this.stmt('PRAGMA synchronous = FULL').run();
+      }
+    });
+  }
+
+  /** synchronous 'full' in WAL mode (a ':memory:' database has no WAL, and 'normal' is relaxed already). */
+  private get relaxWorkerCommits(): boolean {
+    return this.options.synchronous !== 'normal' && this.path !== ':memory:';
   }
 
   async saveProgress(id: string, lockToken: string, progress: Json, now: number): Promise<boolean> {

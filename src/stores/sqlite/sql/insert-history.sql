@@ -1,2 +1,6 @@
+-- History records of a batch of runs, in the batch's order. @batch: a JSON array of [job_id, status, attempt,
+-- started_at, completed_at, error, stack, result, worker_id] (settle.ts).
 INSERT INTO hourglass_history (job_id, status, attempt, started_at, completed_at, duration, error, stack, result, worker_id)
-VALUES (@job_id, @status, @attempt, @started_at, @completed_at, @completed_at - @started_at, @error, @stack, @result, @worker_id);
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, (value ->> 4) - (value ->> 3),
+       value ->> 5, value ->> 6, value ->> 7, value ->> 8
+FROM json_each(@batch);  -- json_each walks the array in order, so ids follow the batch
