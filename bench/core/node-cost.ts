@@ -9,7 +9,9 @@
  *
  * Stores: `null` (bench/core/null-store.ts: a claim is an array slice, a settle is forgotten: the core alone),
  * `memory` (the reference model; its claim reads every row, so it runs at most --memory-jobs jobs), and
- * `sqlite` (a temp file, WAL, synchronous FULL as by default; or `--sqlite memory` for ':memory:').
+ * `sqlite` (a temp file, WAL, synchronous FULL as by default; or `--sqlite memory` for ':memory:'), and `redis`
+ * (HOURGLASS_REDIS_URL or 127.0.0.1:6379, a key prefix of its own removed afterwards; "store" is then only the
+ * calls' synchronous part, encoding and sending, and the server's own CPU per job is printed beside it).
  *
  * Run: node --import tsx bench/core/node-cost.ts [--jobs 200000] [--concurrency 10] [--stores null,sqlite,memory]
  *      [--prefetch N] (the scheduler's option; default 10 × concurrency) [--events] (count completions with a job:complete listener, as bench/sqlite does, which builds a job
@@ -27,6 +29,10 @@ import { Scheduler, silentLogger, type Store } from '../../src/index.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { NullStore } from './null-store.js';
+import { Redis } from 'ioredis';
+import { RedisStore } from '../../src/stores/redis/index.js';
+
+const REDIS_URL = process.env.HOURGLASS_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const { values } = parseArgs({
   options: {
@@ -78,12 +84,21 @@ interface Result {
   wallMs: number;
   cpuUs: number;
   storeUs: number;
+  /** The Redis server's CPU over the run (redis only). */
+  serverUs: number | null;
   batches: string;
 }
 
 async function once(kind: string, jobs: number, round: number): Promise<Result> {
+  const prefix = `hourglass-node-cost-${process.pid}-${round + 1}`;
   const store: Store =
-    kind === 'null' ? new NullStore() : kind === 'memory' ? new MemoryStore() : new SqliteStore({ path: values.sqlite === 'memory' ? ':memory:' : join(dir, `${round}.db`) });
+    kind === 'null'
+      ? new NullStore()
+      : kind === 'memory'
+        ? new MemoryStore()
+        : kind === 'redis'
+          ? new RedisStore({ url: REDIS_URL, prefix })
+          : new SqliteStore({ path: values.sqlite === 'memory' ? ':memory:' : join(dir, `${round}.db`) });
   const prefetch = values.prefetch === undefined ? {} : { prefetch: Number(values.prefetch) };
   const scheduler = new Scheduler({ store, concurrency: CONCURRENCY, logger: silentLogger, ...prefetch });
   let done = 0;
@@ -106,6 +121,7 @@ async function once(kind: string, jobs: number, round: number): Promise<Result> 
   }
   const timer = timeStore(store);
   const profiling = round === ROUNDS - 1 ? await startProfiles() : null;
+  const server0 = kind === 'redis' ? await redisCpuUs() : 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await scheduler.start();
@@ -113,22 +129,50 @@ async function once(kind: string, jobs: number, round: number): Promise<Result> 
   await scheduler.stop();
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const serverUs = kind === 'redis' ? (await redisCpuUs()) - server0 : null;
   const storeUs = timer.us();
   await profiling?.(kind);
   if (done !== jobs) throw new Error(`${kind}: ${done} of ${jobs} handlers ran`);
   // A ':memory:' database goes with stop(): only a file can be checked afterwards.
-  if (kind === 'memory' || (kind === 'sqlite' && values.sqlite !== 'memory')) {
+  if (kind === 'memory' || kind === 'redis' || (kind === 'sqlite' && values.sqlite !== 'memory')) {
     const counts = await scheduler.countJobs();
     if (counts.completed !== jobs) throw new Error(`${kind}: ${counts.completed} of ${jobs} jobs completed`);
     await scheduler.stop();
   }
   await scheduler.close();
+  if (kind === 'redis') await dropKeys(prefix);
   // Store calls and their average batch (settles per settle call, settles per combined settle-and-claim).
   const batches = Object.entries(timer.calls)
     .filter(([, [n]]) => n > 0)
     .map(([method, [n, items]]) => `${method} ${n}${items > 0 ? ` (${(items / n).toFixed(1)}/call)` : ''}`)
     .join(', ');
-  return { jobs, wallMs, cpuUs: cpu.user + cpu.system, storeUs, batches };
+  return { jobs, wallMs, cpuUs: cpu.user + cpu.system, storeUs, serverUs, batches };
+}
+
+/** The Redis server's own CPU so far (INFO cpu, user + system), in µs: what the scripts cost it. */
+async function redisCpuUs(): Promise<number> {
+  const client = new Redis(REDIS_URL);
+  try {
+    const info = await client.info('cpu');
+    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+    return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function dropKeys(prefix: string): Promise<void> {
+  const client = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `{${prefix}}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await client.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Start the profilers asked for; the function returned stops them and writes their files. */
@@ -163,7 +207,7 @@ async function startProfiles(): Promise<((kind: string) => Promise<void>) | null
 
 const line = (label: string, r: Result) => {
   const per = (us: number) => (us / r.jobs).toFixed(1).padStart(6);
-  return `${label.padEnd(8)} ${String(r.jobs).padStart(7)} jobs  ${String(Math.round((r.jobs / r.wallMs) * 1000)).padStart(7)} jobs/s   CPU ${per(r.cpuUs)} µs/job = store ${per(r.storeUs)} + core ${per(r.cpuUs - r.storeUs)}\n         ${r.batches}`;
+  return `${label.padEnd(8)} ${String(r.jobs).padStart(7)} jobs  ${String(Math.round((r.jobs / r.wallMs) * 1000)).padStart(7)} jobs/s   CPU ${per(r.cpuUs)} µs/job = store ${per(r.storeUs)} + core ${per(r.cpuUs - r.storeUs)}${r.serverUs === null ? '' : `; Redis server ${per(r.serverUs)} µs/job`}\n         ${r.batches}`;
 };
 
 try {
