@@ -5,6 +5,7 @@ import { redisClusterFactory } from '../stores/redis.cluster.factory.js';
 import { redisFactory } from '../stores/redis.factory.js';
 import { sqliteFileFactory } from '../stores/sqlite.factory.js';
 import { describeSchedulerFlowGaps } from './scheduler-flow-gaps.js';
+import { describeSchedulerFlowPrune } from './scheduler-flow-prune.js';
 import { describeSchedulerFlowRemove } from './scheduler-flow-remove.js';
 import { describeSchedulerFlows } from './scheduler-flows.js';
 
@@ -12,4 +13,5 @@ for (const factory of [memoryFactory, sqliteFileFactory, postgresFactory, redisF
   await describeSchedulerFlows(factory);
   await describeSchedulerFlowGaps(factory);
   await describeSchedulerFlowRemove(factory);
+  await describeSchedulerFlowPrune(factory);
 }
