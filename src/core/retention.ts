@@ -67,7 +67,7 @@ export function pruneRequest(policy: RetentionPolicy, now: number, limit = PRUNE
   if (policy.completed !== null) finishedBefore.completed = now - policy.completed;
   if (policy.failed !== null) finishedBefore.failed = now - policy.failed;
   if (policy.cancelled !== null) finishedBefore.cancelled = now - policy.cancelled;
-  return { finishedBefore, historyBefore: policy.history === null ? null : now - policy.history, limit };
+  return { finishedBefore, historyBefore: policy.history === null ? null : now - policy.history, limit, now };
 }
 
 /**

@@ -393,6 +393,11 @@ export interface PruneRequest {
   historyBefore: number | null;
   /** At most this many jobs, and at most this many history records, per call. */
   limit: number;
+  /**
+   * When the sweep runs: a dependent that a pruned flow job stops holding back (rules/flow.ts pruned) takes it as
+   * its updatedAt. Default: the store's clock.
+   */
+  now?: number;
 }
 
 export interface PruneResult {

@@ -67,7 +67,9 @@ export type Command =
   | { kind: 'settle'; picks: { pick: number; outcome: Outcome; maxAttempts: number; stale: boolean }[] }
   | { kind: 'heartbeat'; picks: number[]; extend: number }
   | { kind: 'progress'; pick: number; value: Json }
-  | { kind: 'cancel'; pick: number }
+  // `blocked`: the pick is among the model's blocked jobs (any job when none is), so a flow's dependent is often
+  // cancelled by hand while it waits, which retention must then handle (rules/flow.ts pruned; absent: false).
+  | { kind: 'cancel'; pick: number; blocked?: boolean }
   | { kind: 'trigger'; pick: number }
   | { kind: 'update'; pick: number; data?: Json; priority?: number; maxAttempts?: number | null; delay?: number }
   | { kind: 'remove'; pick: number }
@@ -209,6 +211,7 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('heartbeat' as const), picks: fc.array(pick, { minLength: 1, maxLength: 3 }), extend: fc.constantFrom(1000, 30_000) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('progress' as const), pick, value: data }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick, blocked: fc.constant(true) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('trigger' as const), pick }) },
   {
     weight: 1,
@@ -253,6 +256,15 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
         limit: fc.integer({ min: 0, max: 3 }),
       },
       { requiredKeys: ['kind', 'history', 'limit'] },
+    ),
+  },
+  // A sweep of failed (and completed) jobs only: a dependency pruned while a dependent cancelled by hand stays
+  // (rules/flow.ts pruned), which a sweep taking cancelled jobs too often deletes together.
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      { kind: fc.constant('prune' as const), completed: fc.constant(0), failed: fc.constantFrom(0, 5000), history: fc.constant(null), limit: fc.integer({ min: 1, max: 3 }) },
+      { requiredKeys: ['kind', 'failed', 'history', 'limit'] },
     ),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('count' as const), name, statuses }, { requiredKeys: ['kind'] }) },

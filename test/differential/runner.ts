@@ -109,6 +109,12 @@ export class Pair {
     return this.ids[pick % this.ids.length]!;
   }
 
+  /** A job among the model's blocked ones (a flow's dependent waiting), or any job when none is blocked. */
+  private async pickBlocked(pick: number): Promise<string> {
+    const blocked = await this.model.listJobs({ status: ['blocked'], limit: 1000, offset: 0 });
+    return blocked.length === 0 ? this.pickId(pick) : blocked[pick % blocked.length]!.id;
+  }
+
   /** A claim to act for: among those still holding their job in the model unless `stale`. */
   private async pickClaim(pick: number, stale: boolean): Promise<Claim | null> {
     let pool = this.claims;
@@ -191,7 +197,7 @@ export class Pair {
         return async (store, id) => (claim ? store.saveProgress(id(claim.modelId), claim.token, command.value, now) : 'no claim');
       }
       case 'cancel': {
-        const target = this.pickId(command.pick);
+        const target = command.blocked ? await this.pickBlocked(command.pick) : this.pickId(command.pick);
         return (store, id) => store.cancel(id(target), now);
       }
       case 'trigger': {
@@ -224,7 +230,8 @@ export class Pair {
           const age = command[status];
           if (age !== undefined) finishedBefore[status] = now - age;
         }
-        const request = { finishedBefore, historyBefore: command.history === null ? null : now - command.history, limit: command.limit };
+        // `now`: a dependent a pruned flow job counts down takes it as updatedAt (rules/flow.ts pruned).
+        const request = { finishedBefore, historyBefore: command.history === null ? null : now - command.history, limit: command.limit, now };
         return (store) => store.prune(request);
       }
       case 'count':

@@ -27,7 +27,9 @@
  * dependent that waits for it: an edge not done to a job `blocked`, or cancelled by a cascade (which a retry of
  * this job brings back to blocked). Deleting such a dependency would leave its dependent waiting for ever (a
  * blocked job is released only by its dependencies' settles) with nothing left to retry. Once the dependent
- * runs, is cancelled by hand, deleted or pruned itself, the dependency is pruned as usual.
+ * runs, is cancelled by hand, deleted or pruned itself, the dependency is pruned as usual, and (`pruned`) its
+ * edges still not done stop holding their dependents back, as remove() does, so a dependent cancelled by hand
+ * and triggered later runs, or waits for its other dependencies only.
  *
  * The cost of each step is the edges it walks: a dependency's own (an index seek on the dependency), plus
  * those of the jobs a cascade or restore reaches. Never a scan of the graph.
@@ -160,6 +162,20 @@ export function cascade(graph: Graph, parent: string, root: Pick<JobRecord, 'flo
 export function removed(graph: Graph, parent: string, root: Pick<JobRecord, 'flow' | 'name'>, now: number): void {
   cascade(graph, parent, root, 'removed', now);
   completed(graph, parent, now);
+}
+
+/**
+ * Retention deletes a finished flow job (prune, rules/prune.ts): each of its edges still not done stops holding its
+ * dependent back (`completed`: marked done, the dependent counted down), in the prune's own store operation,
+ * before the job and its edges are deleted. Without it a dependent cancelled by hand while it waited for this job
+ * (no cascade error: `heldBack` lets the job go) keeps counting an edge that no longer exists, and triggered
+ * later (a finished job that still waits goes back to blocked) it would wait for ever. `heldBack` guarantees no
+ * such dependent is blocked (nor cancelled by a cascade), so only its waitingFor and updatedAt change, never its
+ * status: the same count down as `removed`'s, without the cascade (a pruned job is finished: its failure or
+ * cancel cascaded when it happened). A job without a flow has no edges: stores call this for flow jobs only.
+ */
+export function pruned(graph: Graph, id: string, now: number): void {
+  completed(graph, id, now);
 }
 
 /** Whether a job was cancelled by a cascade (and so comes back when its dependency is retried). */

@@ -6,7 +6,10 @@
  *   history: of the `limit` oldest remaining history records (by insertion), those completed before
  *            `historyBefore` go. Records out of insertion order wait for the ones before them.
  * Pending and running jobs are never touched, nor a finished job that a workflow's dependent still waits for
- * (`kept`: rules/flow.ts heldBack); such a job is passed over and takes no room in `limit`.
+ * (`kept`: rules/flow.ts heldBack); such a job is passed over and takes no room in `limit`. The jobs are chosen
+ * on the state before the prune, then each deleted flow job stops holding back the dependents left (rules/flow.ts
+ * pruned: counted down at the request's `now`), so a dependent counted down is still chosen in the same prune if
+ * it was a candidate before.
  */
 import type { JobRecord, PruneRequest } from '../store.js';
 import { FINISHED_STATUSES } from '../types.js';

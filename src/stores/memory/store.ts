@@ -10,7 +10,7 @@
 import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
 import { keyHolderOf, replacedRecord, waitsForKey } from '../../core/rules/dedupe.js';
-import { adoptedFlow, cascade, completed, heldBack, holdsBackAtInsert, misordered, removed, restore, type Edge, type Graph } from '../../core/rules/flow.js';
+import { adoptedFlow, cascade, completed, heldBack, holdsBackAtInsert, misordered, pruned, removed, restore, type Edge, type Graph } from '../../core/rules/flow.js';
 import { compareCodePoints, forgettable, rotation, servedOrder } from '../../core/rules/groups.js';
 import { earliest, rateFreeAt, rateKey, rateRoom, ratedNames, windowOf } from '../../core/rules/rate.js';
 import { decideInsert, FINISHED, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
@@ -497,7 +497,12 @@ export class MemoryStore implements Store {
     const all = [...this.jobs.values()].map((row) => this.read(row));
     // A dependency a blocked (or cascade-cancelled) dependent still waits for is kept (rules/flow.ts heldBack).
     const doomed = jobsToPrune(all, request, (job) => heldBack(this.graph, job.id));
-    for (const job of doomed) this.delete(job.id);
+    const now = request.now ?? Date.now();
+    for (const job of doomed) {
+      // Its dependents left (cancelled by hand) stop counting it (rules/flow.ts pruned).
+      if (job.flow !== null) pruned(this.graph, job.id, now);
+      this.delete(job.id);
+    }
     const entries = this.history_.map((h) => ({ item: h, completedAt: (JSON.parse(h.text) as HistoryRow).completedAt }));
     const gone = new Set(historyToPrune(entries, request).map((e) => e.item));
     this.history_ = this.history_.filter((h) => !gone.has(h));
