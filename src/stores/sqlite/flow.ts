@@ -4,7 +4,7 @@
  * a node's few fields by id, and their update), so SQLite applies exactly what the model does.
  */
 import type Database from 'better-sqlite3';
-import { adoptedFlow, cascade, completed, holdsBackAtInsert, misordered, removed, restore, type DependencyEnd, type Edge, type Graph, type Node } from '../../core/rules/flow.js';
+import { adoptedFlow, cascade, completed, holdsBackAtInsert, misordered, pruned, removed, restore, type DependencyEnd, type Edge, type Graph, type Node } from '../../core/rules/flow.js';
 import type { FlowJob, InsertResult, JobRecord } from '../../core/store.js';
 import type { JobStatus } from '../../core/types.js';
 import { jsonText, toRecord, type JobRow } from './rows.js';
@@ -44,6 +44,11 @@ export function afterEnd(stmt: Prepare, job: JobRecord, end: DependencyEnd, now:
   // A removed job also stops holding back the dependents it cascaded (rules/flow.ts removed).
   if (end === 'removed') removed(graphOf(stmt), job.id, job, now);
   else cascade(graphOf(stmt), job.id, job, end, now);
+}
+
+/** prune(), before a finished flow job is deleted: its dependents left stop counting it (rules/flow.ts pruned). */
+export function afterPrune(stmt: Prepare, id: string, now: number): void {
+  pruned(graphOf(stmt), id, now);
 }
 
 export function afterTrigger(stmt: Prepare, job: JobRecord, now: number): void {

@@ -45,7 +45,7 @@ import type { RateWindow } from '../../core/rules/rate.js';
 import type { Json, JobStatus } from '../../core/types.js';
 import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
 import { claimRows } from './claim.js';
-import { afterEnd, afterTrigger, insertFlowRows } from './flow.js';
+import { afterEnd, afterPrune, afterTrigger, insertFlowRows } from './flow.js';
 import { FINISHED } from '../../core/rules/insert.js';
 import { insertRows } from './insert.js';
 import { listRows } from './list.js';
@@ -399,18 +399,23 @@ export class SqliteStore implements Store {
 
   async prune(request: PruneRequest): Promise<PruneResult> {
     const limit = Math.max(0, Math.floor(request.limit));
+    const now = request.now ?? Date.now();
     return this.run('prune', (db) =>
       db
         .transaction((): PruneResult => {
-          let jobs = 0;
+          // Every status's jobs are chosen before any is deleted, as the model chooses them on the state before
+          // the prune: a dependent counted down by a pruned dependency (flow.ts afterPrune) takes a new updatedAt.
+          const doomed: { id: number; flow: number }[] = [];
           for (const status of FINISHED_STATUSES) {
             const before = request.finishedBefore[status];
-            if (before === undefined || jobs >= limit) continue;
-            const ids = (this.stmt('prune-jobs.sql').all({ status, before, limit: limit - jobs }) as { id: number }[]).map((r) => r.id);
-            for (const id of ids) {
-              this.stmt('DELETE FROM hourglass_history WHERE job_id = ?').run(id);
-              jobs += this.stmt('DELETE FROM hourglass_jobs WHERE id = ?').run(id).changes;
-            }
+            if (before === undefined || doomed.length >= limit) continue;
+            doomed.push(...(this.stmt('prune-jobs.sql').all({ status, before, limit: limit - doomed.length }) as { id: number; flow: number }[]));
+          }
+          let jobs = 0;
+          for (const { id, flow } of doomed) {
+            if (flow === 1) afterPrune(this.stmt, String(id), now);
+            this.stmt('DELETE FROM hourglass_history WHERE job_id = ?').run(id);
+            jobs += this.stmt('DELETE FROM hourglass_jobs WHERE id = ?').run(id).changes;
           }
           const history =
             request.historyBefore === null || limit === 0 ? 0 : this.stmt('prune-history.sql').run({ before: request.historyBefore, limit }).changes;

@@ -1,7 +1,7 @@
 -- Retention: up to @limit finished jobs of @status that finished before @before, oldest first, through
 -- hourglass_jobs_finished_at (migration 002). The caller deletes them and their history in the same
--- transaction.
-SELECT id FROM hourglass_jobs INDEXED BY hourglass_jobs_finished_at
+-- transaction, a flow job (`flow` 1) after its dependents left stop counting it (core rules/flow.ts pruned).
+SELECT id, flow IS NOT NULL AS flow FROM hourglass_jobs INDEXED BY hourglass_jobs_finished_at
 -- The IN restates the index's predicate: SQLite uses a partial index only when the WHERE implies it.
 WHERE status IN ('completed', 'failed', 'cancelled') AND status = @status AND updated_at < @before
   -- Never a dependency that a blocked or cascade-cancelled dependent still waits for (core rules/flow.ts
