@@ -406,7 +406,12 @@ export class RedisStore implements Store {
       if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(field, value, 'must be a finite epoch time in ms');
       return value;
     };
-    const args: Arg[] = [this.keys.tag, limit, request.historyBefore === null || request.historyBefore === undefined ? '' : time('historyBefore', request.historyBefore)];
+    const args: Arg[] = [
+      this.keys.tag,
+      limit,
+      request.historyBefore === null || request.historyBefore === undefined ? '' : time('historyBefore', request.historyBefore),
+      request.now === undefined ? Date.now() : time('now', request.now),
+    ];
     // In core's order: prune.lua takes the statuses in the order their cutoffs come (core/rules/prune.ts).
     for (const status of FINISHED_STATUSES) {
       const cutoff = request.finishedBefore?.[status];

@@ -1,15 +1,17 @@
 -- prune: retention, as core/rules/prune.ts decides it. Deletes finished jobs older than their status's cutoff
 -- (with their history), then history records older than historyBefore, at most `limit` of each, in one atomic
 -- step.
--- ARGV: P, limit, historyBefore ('' = keep history), then pairs: status (completed|failed|cancelled), cutoff,
--- in core's FINISHED_STATUSES order (the order jobs are taken in).
+-- ARGV: P, limit, historyBefore ('' = keep history), now (a dependent counted down takes it as updatedAt), then
+-- pairs: status (completed|failed|cancelled), cutoff, in core's FINISHED_STATUSES order (the order jobs are taken
+-- in).
 -- Returns { jobs deleted, history records deleted on their own }.
 --
 -- Cost: O(S · (limit + H) · log N) for S statuses and H jobs passed over because a workflow's dependent still
 -- waits for them (flowHeldBack: their own edges), whatever the number of jobs kept:
 --   jobs:    status by status in the order given, the members of P:f:<status> below its cutoff
 --            (scored by finish time), oldest first and, at one finish time, in insertion (id) order, until
---            `limit` in all; each deleted exactly as remove() deletes it (removeJob in lib.lua).
+--            `limit` in all; each deleted exactly as remove() deletes it (removeJob in lib.lua), a flow job after
+--            its edges not done stop holding their dependents back (flowCompleted: rules/flow.ts pruned).
 --   history: the `limit` oldest records by insertion (id), of which those completed before historyBefore go.
 --            P:hheads scores each job with history by its oldest record's id, so those records are among the
 --            records of its first `limit` jobs: a merge of those jobs' records by id (a heap), reading each
@@ -17,6 +19,7 @@
 --            clock was behind wrote them), which the interface allows.
 local limit = tonumber(ARGV[2])
 local historyBefore = ARGV[3]
+local now = tonumber(ARGV[4])
 
 -- 0. The retention indexes are kept only once retention is in use (settle.lua checks P:meta retention). The
 --    first prune switches them on and hands every job written so far to backfill.lua, in the same atomic step,
@@ -52,12 +55,15 @@ end
 -- 1. Finished jobs. A job a workflow's dependent still waits for is passed over (flowHeldBack, rules/flow.ts
 --    heldBack) and takes no room in `limit`: a status's candidates are read in growing pages until `limit` are
 --    chosen or none is left, all decided before any is deleted (as the model decides on the state before the
---    prune: a dependent deleted here still holds its dependency back in this prune).
+--    prune: a dependent deleted here still holds its dependency back in this prune). Every status's jobs are
+--    chosen before any is deleted: a dependent a pruned flow job counts down (below) takes a new updatedAt, and
+--    would otherwise leave a later status's candidates.
 local jobs = 0
-for a = 4, #ARGV, 2 do
+local doomed = {}
+for a = 5, #ARGV, 2 do
   local status, cutoff = ARGV[a], ARGV[a + 1]
-  if TERMINAL[status] and jobs < limit then
-    local want = limit - jobs
+  if TERMINAL[status] and #doomed < limit then
+    local want = limit - #doomed
     local chosen, strays, seen, size = {}, {}, 0, want
     while #chosen < want do
       local page = oldest(P .. ':f:' .. status, cutoff, size)
@@ -77,11 +83,15 @@ for a = 4, #ARGV, 2 do
       size = size * 2
     end
     for _, id in ipairs(strays) do redis.call('ZREM', P .. ':f:' .. status, id) end
-    for _, c in ipairs(chosen) do
-      removeJob(c.id, c.job)
-      jobs = jobs + 1
-    end
+    for _, c in ipairs(chosen) do doomed[#doomed + 1] = c end
   end
+end
+for _, c in ipairs(doomed) do
+  -- Its dependents left (cancelled by hand) stop counting it (rules/flow.ts pruned). A count down never changes
+  -- a status (heldBack: none of them is blocked), so c.job, read before, still unindexes a job counted down.
+  if c.job.flow then flowCompleted(c.id, now) end
+  removeJob(c.id, c.job)
+  jobs = jobs + 1
 end
 
 -- 2. History records of the jobs that stay.
