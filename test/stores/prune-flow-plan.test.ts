@@ -136,9 +136,9 @@ describe.skipIf(skip)('postgres: prune passes over held-back dependencies by ind
   });
 
   it('prune.sql: jobs_finished_at, then a seek per candidate on the edges and on the dependent', async () => {
-    await client.query(`PREPARE p_prune(text[], bigint[], integer, bigint) AS ${new Statements(`"${schema}"`).get('prune')}`);
+    await client.query(`PREPARE p_prune(text[], bigint[], integer, bigint, bigint) AS ${new Statements(`"${schema}"`).get('prune')}`);
     const rows = await client.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN EXECUTE p_prune(ARRAY['completed','failed','cancelled'], ARRAY[${T0 + 10},${T0 + 10},${T0 + 10}]::bigint[], 100, NULL)`,
+      `EXPLAIN EXECUTE p_prune(ARRAY['completed','failed','cancelled'], ARRAY[${T0 + 10},${T0 + 10},${T0 + 10}]::bigint[], 100, NULL, ${T0 + 20})`,
     );
     const steps = rows.rows.map((r) => r['QUERY PLAN']).join('\n');
     // (The deletes of the chosen jobs may scan a table this small; the choice itself never does.)

@@ -369,6 +369,7 @@ export class PostgresStore implements Store {
       statuses.map((s) => request.finishedBefore[s]),
       limit,
       request.historyBefore,
+      request.now ?? Date.now(),
     ]);
     return { jobs: row?.jobs ?? 0, history: row?.history ?? 0 };
   }

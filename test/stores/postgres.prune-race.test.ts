@@ -1,0 +1,85 @@
+/**
+ * PostgreSQL: prune against a trigger() of a flow dependent in flight (prune.sql). A dependent cancelled by hand
+ * does not hold its failed dependency back (rules/flow.ts heldBack), so prune deletes the dependency and counts
+ * the dependent down (rules/flow.ts pruned). A trigger of that dependent brings it back to blocked; if it is not
+ * yet committed when prune reads the dependent on its snapshot, the dependent must not be left blocked on a
+ * dependency that prune deleted. Two sessions, no sleep: a second connection runs trigger.sql in an open
+ * transaction (the dependent's row locked, its change not committed), and prune runs meanwhile.
+ */
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FlowJob, PruneRequest } from '../../src/core/store.js';
+import type { PostgresStore } from '../../src/stores/postgres/index.js';
+import { Statements } from '../../src/stores/postgres/sql.js';
+import { PG_URL, dropSchema, postgresFactory, randomSchema } from './postgres.factory.js';
+import { availability } from '../conformance/factory.js';
+import { T0, newJob, openStore } from './postgres.helpers.js';
+
+const { skip } = await availability(postgresFactory);
+
+/** a → b; b cancelled by hand while blocked, then a fails for good. Returns their ids. */
+async function failedUnderCancelledDependent(store: PostgresStore): Promise<{ a: string; b: string }> {
+  const nodes: FlowJob[] = [
+    { ...newJob('race'), flow: { key: 'a', dependents: true }, after: [] },
+    { ...newJob('race'), flow: { key: 'b' }, after: [0] },
+  ];
+  const [a, b] = (await store.insertFlow(nodes, T0)).map((r) => r.job.id) as [string, string];
+  await store.cancel(b, T0 + 1);
+  const [claimed] = await store.claim({ now: T0 + 2, workerId: 'w', lockToken: 't', limit: 1, names: ['race'], limits: [], lockLifetimeMs: 60_000 });
+  expect(claimed!.id).toBe(a);
+  await store.settle([{ id: a, lockToken: 't', status: 'failed', lastError: 'down', lastErrorStack: null, finishedAt: T0 + 3, history: null }]);
+  return { a, b };
+}
+
+const prune = (now: number): PruneRequest => ({ finishedBefore: { failed: now }, historyBefore: null, limit: 10, now });
+
+describe.skipIf(skip)('postgres: prune against a trigger of a flow dependent in flight', () => {
+  const schema = randomSchema();
+  let store: PostgresStore;
+  let other: pg.Client;
+
+  beforeAll(async () => {
+    store = await openStore(schema);
+    other = new pg.Client({ connectionString: PG_URL });
+    await other.connect();
+  });
+
+  afterEach(async () => {
+    await other.query('ROLLBACK').catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await other?.end();
+    await store?.close();
+    await dropSchema(schema);
+  });
+
+  it('a dependent another transaction holds (a trigger not yet committed): prune does not wait, keeps the dependency, and the flow resumes', async () => {
+    const { a, b } = await failedUnderCancelledDependent(store);
+    expect(await store.getJob(b)).toMatchObject({ status: 'cancelled', waitingFor: 1, lastError: null });
+    // The trigger of b, in flight: b locked, back to blocked (it still waits for a), not committed.
+    await other.query('BEGIN');
+    const [triggered] = (await other.query(new Statements(`"${schema}"`).get('trigger'), [b, T0 + 10, 'hourglass_race'])).rows as { status: string }[];
+    expect(triggered!.status).toBe('blocked');
+    // Prune reads b as cancelled by hand on its snapshot; b's lock keeps a for the next sweep (SKIP LOCKED: no wait).
+    expect((await store.prune(prune(T0 + 20))).jobs).toBe(0);
+    await other.query('COMMIT');
+    // b waits for a again, and a is still there to be retried: nothing is stranded.
+    expect(await store.getJob(b)).toMatchObject({ status: 'blocked', waitingFor: 1 });
+    expect(await store.getJob(a)).toMatchObject({ status: 'failed' });
+    expect((await store.prune(prune(T0 + 30))).jobs).toBe(0);
+    await store.trigger(a, T0 + 40);
+    const [again] = await store.claim({ now: T0 + 40, workerId: 'w', lockToken: 't2', limit: 1, names: ['race'], limits: [], lockLifetimeMs: 60_000 });
+    expect(again!.id).toBe(a);
+    await store.settle([{ id: a, lockToken: 't2', status: 'completed', result: null, finishedAt: T0 + 41, history: null }]);
+    expect(await store.getJob(b)).toMatchObject({ status: 'pending', waitingFor: 0 });
+  });
+
+  it('the dependent free: prune deletes the dependency and counts the dependent down; a trigger afterwards runs it', async () => {
+    const { a, b } = await failedUnderCancelledDependent(store);
+    expect((await store.prune(prune(T0 + 20))).jobs).toBe(1);
+    expect(await store.getJob(a)).toBeNull();
+    expect(await store.getJob(b)).toMatchObject({ status: 'cancelled', waitingFor: 0, updatedAt: T0 + 20 });
+    expect(await store.trigger(b, T0 + 30)).toMatchObject({ status: 'pending' });
+  });
+});
