@@ -4,14 +4,13 @@
  * table with a large not-yet-due backlog at a higher priority, after ANALYZE (statistics present), and by the
  * claim's answer on it.
  */
-import { readFileSync } from 'node:fs';
+import { sqlText as sqlOf } from '../../src/stores/sqlite/statements.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { claimRequest, fileStore, newJob, T0 } from './sqlite.helpers.js';
 
 const BACKLOG = 40_000;
-const sqlOf = (file: string) => readFileSync(new URL(`../../src/stores/sqlite/sql/${file}`, import.meta.url), 'utf8');
 
 let store: SqliteStore;
 let path: string;

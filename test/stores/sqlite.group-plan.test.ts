@@ -4,7 +4,7 @@
  * whatever their number and backlog. Beside them: a tenant with a 20,000-job backlog and 10,000 idle groups
  * with work for tomorrow, which a claim never reads.
  */
-import { readFileSync } from 'node:fs';
+import { sqlText as sqlOf } from '../../src/stores/sqlite/statements.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqliteStore } from '../../src/stores/sqlite/index.js';
@@ -12,7 +12,6 @@ import { claimRequest, fileStore, newJob, T0 } from './sqlite.helpers.js';
 
 const GROUPS = 10_000;
 const BIG = 20_000;
-const sqlOf = (file: string) => readFileSync(new URL(`../../src/stores/sqlite/sql/${file}`, import.meta.url), 'utf8');
 
 let store: SqliteStore;
 let path: string;

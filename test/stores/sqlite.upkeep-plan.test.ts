@@ -3,7 +3,7 @@
  * groups is a range of hourglass_groups' key, each group's check is index seeks (never a scan of the name's jobs),
  * and the earliest start of a name's rate windows is one seek of hourglass_rate_first (migration 015).
  */
-import { readFileSync } from 'node:fs';
+import { sqlText as sqlOf } from '../../src/stores/sqlite/statements.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../src/core/store.js';
@@ -11,7 +11,6 @@ import type { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { claimRequest, fileStore, newJob, T0 } from './sqlite.helpers.js';
 
 const GROUPS = 10_000;
-const sqlOf = (file: string) => readFileSync(new URL(`../../src/stores/sqlite/sql/${file}`, import.meta.url), 'utf8');
 
 let store: SqliteStore;
 let path: string;

@@ -8,7 +8,6 @@
  * StoreError naming the operation, with the driver's error as its cause; our own typed errors pass through.
  */
 import type Database from 'better-sqlite3';
-import { loadAsset } from '../../core/assets.js';
 import { DedupeConflictError, StoreError, storeError } from '../../core/errors.js';
 import { requireDriver } from '../../core/store-url.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
@@ -55,6 +54,7 @@ import { jsonText, parseId, toHistory, toRecord, type HistoryRow as HistoryRowDa
 import { pruneGroupRows } from './groups.js';
 import { rateFreeAtRows } from './rate.js';
 import { settleRows } from './settle.js';
+import { sqlText } from './statements.js';
 import * as steps from './steps.js';
 import { watchCommits } from './wake.js';
 
@@ -78,7 +78,6 @@ export interface SqliteStoreOptions {
  */
 const Driver = requireDriver<typeof Database>('better-sqlite3');
 
-const sql = (file: string) => loadAsset(import.meta.url, `sql/${file}`);
 
 /** Each connection's page cache, in KiB (see open()). */
 const CACHE_KB = 4096;
@@ -151,7 +150,7 @@ export class SqliteStore implements Store {
   private readonly stmt = (file: string): Statement => {
     let statement = this.statements.get(file);
     if (!statement) {
-      statement = this.database.prepare(file.endsWith('.sql') ? sql(file) : file);
+      statement = this.database.prepare(file.endsWith('.sql') ? sqlText(file) : file);
       this.statements.set(file, statement);
     }
     return statement;
