@@ -11,7 +11,9 @@
  * `memory` (the reference model; its claim reads every row, so it runs at most --memory-jobs jobs), and
  * `sqlite` (a temp file, WAL, synchronous FULL as by default; or `--sqlite memory` for ':memory:'), and `redis`
  * (HOURGLASS_REDIS_URL or 127.0.0.1:6379, a key prefix of its own removed afterwards; "store" is then only the
- * calls' synchronous part, encoding and sending, and the server's own CPU per job is printed beside it).
+ * calls' synchronous part, encoding and sending, and the server's own CPU per job is printed beside it), and
+ * `postgres` (HOURGLASS_PG_URL or 127.0.0.1:5432/test, a schema of its own dropped afterwards; "store" is again
+ * only the calls' synchronous part).
  *
  * Run: node --import tsx bench/core/node-cost.ts [--jobs 200000] [--concurrency 10] [--stores null,sqlite,memory]
  *      [--prefetch N] (the scheduler's option; default 10 × concurrency) [--events] (count completions with a job:complete listener, as bench/sqlite does, which builds a job
@@ -20,7 +22,7 @@
  *          (the last round of each store; not the enqueue), as node's flags of the same names would for the whole
  *          process. Open them in Chrome DevTools, or summarise a CPU profile with bench/core/profile-top.ts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +33,11 @@ import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { NullStore } from './null-store.js';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/stores/redis/index.js';
+import pg from 'pg';
+import { PostgresStore } from '../../src/stores/postgres/index.js';
 
 const REDIS_URL = process.env.HOURGLASS_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PG_URL = process.env.HOURGLASS_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const { values } = parseArgs({
   options: {
@@ -84,7 +89,7 @@ interface Result {
   wallMs: number;
   cpuUs: number;
   storeUs: number;
-  /** The Redis server's CPU over the run (redis only). */
+  /** The server's CPU over the run (redis: INFO cpu; postgres: its processes' CPU from /proc). */
   serverUs: number | null;
   batches: string;
 }
@@ -98,6 +103,8 @@ async function once(kind: string, jobs: number, round: number): Promise<Result> 
         ? new MemoryStore()
         : kind === 'redis'
           ? new RedisStore({ url: REDIS_URL, prefix })
+          : kind === 'postgres'
+            ? new PostgresStore({ connectionString: PG_URL, schema: prefix.replaceAll('-', '_') })
           : new SqliteStore({ path: values.sqlite === 'memory' ? ':memory:' : join(dir, `${round}.db`) });
   const prefetch = values.prefetch === undefined ? {} : { prefetch: Number(values.prefetch) };
   const scheduler = new Scheduler({ store, concurrency: CONCURRENCY, logger: silentLogger, ...prefetch });
@@ -121,7 +128,8 @@ async function once(kind: string, jobs: number, round: number): Promise<Result> 
   }
   const timer = timeStore(store);
   const profiling = round === ROUNDS - 1 ? await startProfiles() : null;
-  const server0 = kind === 'redis' ? await redisCpuUs() : 0;
+  const redis0 = kind === 'redis' ? await redisCpuUs() : 0;
+  const postgres0 = kind === 'postgres' ? postgresCpu() : null;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await scheduler.start();
@@ -129,18 +137,20 @@ async function once(kind: string, jobs: number, round: number): Promise<Result> 
   await scheduler.stop();
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const serverUs = kind === 'redis' ? (await redisCpuUs()) - server0 : null;
+  // PostgreSQL: its processes' CPU, read while the pool's backends are still alive (before close()).
+  const serverUs = kind === 'redis' ? (await redisCpuUs()) - redis0 : postgres0 ? postgresCpuSince(postgres0) : null;
   const storeUs = timer.us();
   await profiling?.(kind);
   if (done !== jobs) throw new Error(`${kind}: ${done} of ${jobs} handlers ran`);
   // A ':memory:' database goes with stop(): only a file can be checked afterwards.
-  if (kind === 'memory' || kind === 'redis' || (kind === 'sqlite' && values.sqlite !== 'memory')) {
+  if (kind === 'memory' || kind === 'redis' || kind === 'postgres' || (kind === 'sqlite' && values.sqlite !== 'memory')) {
     const counts = await scheduler.countJobs();
     if (counts.completed !== jobs) throw new Error(`${kind}: ${counts.completed} of ${jobs} jobs completed`);
     await scheduler.stop();
   }
   await scheduler.close();
   if (kind === 'redis') await dropKeys(prefix);
+  if (kind === 'postgres') await dropSchema(prefix.replaceAll('-', '_'));
   // Store calls and their average batch (settles per settle call, settles per combined settle-and-claim).
   const batches = Object.entries(timer.calls)
     .filter(([, [n]]) => n > 0)
@@ -158,6 +168,39 @@ async function redisCpuUs(): Promise<number> {
     return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
   } finally {
     client.disconnect();
+  }
+}
+
+/** CPU ticks (user + system) of every process named postgres on this machine, by pid (Linux /proc). */
+function postgresCpu(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks;
+}
+
+/** The CPU (µs) PostgreSQL's processes used since `before` (processes that ended meanwhile are not counted). */
+function postgresCpuSince(before: Map<string, number>): number {
+  let ticks = 0;
+  for (const [pid, now] of postgresCpu()) ticks += now - (before.get(pid) ?? 0);
+  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
   }
 }
 
@@ -207,7 +250,7 @@ async function startProfiles(): Promise<((kind: string) => Promise<void>) | null
 
 const line = (label: string, r: Result) => {
   const per = (us: number) => (us / r.jobs).toFixed(1).padStart(6);
-  return `${label.padEnd(8)} ${String(r.jobs).padStart(7)} jobs  ${String(Math.round((r.jobs / r.wallMs) * 1000)).padStart(7)} jobs/s   CPU ${per(r.cpuUs)} µs/job = store ${per(r.storeUs)} + core ${per(r.cpuUs - r.storeUs)}${r.serverUs === null ? '' : `; Redis server ${per(r.serverUs)} µs/job`}\n         ${r.batches}`;
+  return `${label.padEnd(8)} ${String(r.jobs).padStart(7)} jobs  ${String(Math.round((r.jobs / r.wallMs) * 1000)).padStart(7)} jobs/s   CPU ${per(r.cpuUs)} µs/job = store ${per(r.storeUs)} + core ${per(r.cpuUs - r.storeUs)}${r.serverUs === null ? '' : `; server ${per(r.serverUs)} µs/job`}\n         ${r.batches}`;
 };
 
 try {

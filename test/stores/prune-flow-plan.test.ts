@@ -6,7 +6,7 @@
  * prune's answers: the dependents go first, their dependencies at the next sweep. And a ctx.flow() node's once
  * key (rules/flow.ts) is found, whatever the node's status, by one seek of the flow keys' index.
  */
-import { readFileSync } from 'node:fs';
+import { sqlText } from '../../src/stores/sqlite/statements.js';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describe('sqlite: prune passes over held-back dependencies by index seeks', () =
   });
 
   it('prune-jobs.sql: the finished-at index, then a seek per candidate on the edges and on the dependent', () => {
-    const text = readFileSync(new URL('../../src/stores/sqlite/sql/prune-jobs.sql', import.meta.url), 'utf8').replace(/--.*$/gm, '').trim();
+    const text = sqlText('prune-jobs.sql').replace(/--.*$/gm, '').trim();
     const steps = (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all({ status: 'failed', before: T0 + 10, limit: 100 }) as { detail: string }[]).map((r) => r.detail);
     expect(steps.join('\n')).not.toMatch(/^SCAN/m);
     expect(steps[0]).toMatch(/^SEARCH hourglass_jobs USING (COVERING )?INDEX hourglass_jobs_finished_at \(status=\? AND updated_at<\?\)$/);
@@ -84,7 +84,7 @@ describe('sqlite: prune passes over held-back dependencies by index seeks', () =
   });
 
   it('find-flow-key.sql: one seek of hourglass_jobs_flow_key; the same graph inserted again adds nothing', async () => {
-    const text = readFileSync(new URL('../../src/stores/sqlite/sql/find-flow-key.sql', import.meta.url), 'utf8').replace(/--.*$/gm, '').trim();
+    const text = sqlText('find-flow-key.sql').replace(/--.*$/gm, '').trim();
     const steps = (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all({ dedupe_key: 'f7:child' }) as { detail: string }[]).map((r) => r.detail);
     expect(steps).toEqual([expect.stringMatching(/^SEARCH hourglass_jobs USING INDEX hourglass_jobs_flow_key \(dedupe_key=\?\)$/)]);
     await expectFoundAgain(store);

@@ -4,12 +4,12 @@
  * EXPLAIN QUERY PLAN after ANALYZE on a store holding many events of another name.
  */
 import Database from 'better-sqlite3';
-import { readFileSync } from 'node:fs';
+import { sqlText } from '../../src/stores/sqlite/statements.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { fileStore, T0 } from './sqlite.helpers.js';
 
-const sqlOf = (file: string) => readFileSync(new URL(`../../src/stores/sqlite/sql/${file}`, import.meta.url), 'utf8').replace(/^--.*$/gm, '').trim();
+const sqlOf = (file: string) => sqlText(file).replace(/^--.*$/gm, '').trim();
 
 let store: SqliteStore;
 let path: string;

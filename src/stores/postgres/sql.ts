@@ -120,6 +120,17 @@ export class Statements {
 }
 
 /**
+ * A rule that several statements share, written once in sql/fragments/NAME.sql (its leading comment lines
+ * dropped) and put in place of `{{fragment NAME now=$N}}`, with its `{{now}}` as the including statement's
+ * parameter: the claim's reads all leave out a job queued behind its dedupe key (may-start-keyed.sql).
+ */
+const FRAGMENT = /\{\{fragment ([a-z0-9-]+) now=(\$\d+)\}\}/g;
+
+function fragment(name: string): string {
+  return loadAsset(import.meta.url, `sql/fragments/${name}.sql`).replace(/^(--.*\n)+/, '').trim();
+}
+
+/**
  * The lost run's error text from core's rules (one source: rules/claim.ts lostRunMessage), split around the
  * worker id the statement fills in, as SQL string literals.
  */
@@ -129,6 +140,7 @@ const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 /** The schema, and the texts core owns, into a statement's text. */
 export function substitute(text: string, quotedSchema: string): string {
   return text
+    .replace(FRAGMENT, (_, name: string, now: string) => fragment(name).replaceAll('{{now}}', now))
     .replaceAll('{{schema}}', quotedSchema)
     .replaceAll('{{lost_run_before}}', literal(LOST_BEFORE))
     .replaceAll('{{lost_run_after}}', literal(LOST_AFTER));

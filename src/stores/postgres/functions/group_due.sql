@@ -50,14 +50,7 @@ BEGIN
       WHERE j.status = 'pending' AND j.grp IS NOT NULL AND j.name = ($1 COLLATE "default") AND j.grp = ($2 COLLATE "C")
     AND (j.name, j.grp) >= ($1 COLLATE "default", $2 COLLATE "C")
         AND j.priority = lvl AND j.next_run_at <= $3 AND (j.next_run_at, j.id) > (after_at, after_id)
-        -- Scalar subqueries with LIMIT 1 (one seek each, only for keyed jobs; see claim.sql).
-        AND (j.dedupe_waiting IS NULL OR (
-               SELECT 1 FROM {{schema}}.jobs o
-               WHERE o.dedupe_key = j.dedupe_waiting AND o.status IN ('pending', 'running') LIMIT 1) IS NULL)
-        AND (coalesce(j.dedupe_key, j.dedupe_waiting) IS NULL OR (
-               SELECT 1 FROM {{schema}}.jobs o
-               WHERE o.dedupe_key = coalesce(j.dedupe_key, j.dedupe_waiting) AND o.status = 'cancelled'
-                 AND o.lock_token IS NOT NULL AND o.locked_until >= $3 LIMIT 1) IS NULL)
+        AND {{fragment may-start-keyed now=$3}}
       ORDER BY j.name, j.grp, j.priority DESC, j.next_run_at, j.id
       LIMIT $4 - got
       FOR UPDATE SKIP LOCKED

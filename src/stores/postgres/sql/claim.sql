@@ -132,18 +132,9 @@ picked_named AS MATERIALIZED (
     SELECT j.id, j.name, j.priority, j.next_run_at
     FROM {{schema}}.jobs j
     WHERE j.status = 'pending' AND j.grp IS NULL AND j.name = l.name AND j.priority = l.priority AND j.next_run_at <= $1
-      -- Not a job queued behind another of its dedupe key (src/core/rules/dedupe.ts waitsForKey): a newcomer
-      -- (replace: its key in dedupe_waiting) waits while a job of its key is live in jobs_dedupe; any keyed job
-      -- waits while one of its key, cancelled while running, still holds its lease (jobs_dedupe_held). One seek
-      -- each, only for jobs with a key. group_offers() applies the same check to grouped jobs, before the rotation. Scalar subqueries with LIMIT 1, not NOT EXISTS: the generic plan turned
-      -- NOT EXISTS into a hashed subplan, a sequential scan of every live job per claim (EXPLAIN test).
-      AND (j.dedupe_waiting IS NULL OR (
-             SELECT 1 FROM {{schema}}.jobs o
-             WHERE o.dedupe_key = j.dedupe_waiting AND o.status IN ('pending', 'running') LIMIT 1) IS NULL)
-      AND (coalesce(j.dedupe_key, j.dedupe_waiting) IS NULL OR (
-             SELECT 1 FROM {{schema}}.jobs o
-             WHERE o.dedupe_key = coalesce(j.dedupe_key, j.dedupe_waiting) AND o.status = 'cancelled'
-               AND o.lock_token IS NOT NULL AND o.locked_until >= $1 LIMIT 1) IS NULL)
+      -- Not a job queued behind another of its dedupe key (the fragment's comment; group_due() applies the same
+      -- check to grouped jobs, before the rotation).
+      AND {{fragment may-start-keyed now=$1}}
     ORDER BY j.name, j.priority DESC, j.next_run_at, j.id
     LIMIT l.cap
     FOR UPDATE SKIP LOCKED
