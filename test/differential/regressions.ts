@@ -235,4 +235,19 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }, { pick: 0, outcome: 'success', maxAttempts: 3, stale: false }] },
     ],
   },
+  {
+    caught: 'every() (an insert with an existing repeat key) reviving a repeating job cancelled while it ran kept the entries of the cycle that ended, so its next run replayed them; a pending one keeps its entries (its cycle goes on)',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: 'r1', every: 1000, delay: 0, label: null, timeoutMs: null }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: 'r2', every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'claim', limit: 2, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'saveStep', pick: 0, key: 'step:s1', value: { z: 1, a: 2 }, stale: false },
+      { kind: 'saveStep', pick: 1, key: 'step:s1', value: 2, stale: false },
+      { kind: 'suspend', pick: 1, wait: false, event: 'e1', match: null, until: 60000, sinceBack: 0, stale: false },
+      { kind: 'cancel', pick: 0 },
+      { kind: 'loadSteps', pick: 0 },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: 'r1', every: 1000, delay: 0, label: null, timeoutMs: null }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: 'r2', every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'loadSteps', pick: 0 },
+      { kind: 'loadSteps', pick: 1 },
+    ],
+  },
 ];
