@@ -88,8 +88,9 @@ cycle AS MATERIALIZED (
   FOR UPDATE OF j
 ),
 forgotten AS (
+  -- An array, so `cycle` is always read (its locks taken) and each job's entries are one seek on the key.
   DELETE FROM {{schema}}.steps
-  WHERE job_id IN (SELECT id FROM cycle WHERE status IN ('completed', 'failed', 'cancelled'))
+  WHERE job_id = ANY (ARRAY(SELECT id FROM cycle WHERE status IN ('completed', 'failed', 'cancelled')))
   RETURNING job_id
 ),
 plain AS (
