@@ -235,4 +235,14 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: false }, { pick: 0, outcome: 'success', maxAttempts: 3, stale: false }] },
     ],
   },
+  {
+    caught: 'SQLite settling a batch in one UPDATE … FROM answered a resend of an earlier run "lost" when the job\'s later run came after it in the same batch (the resend must read the settled token as it was before the later run applied)',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'claim', limit: 4, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'release', maxAttempts: 1, stale: false }] },
+      { kind: 'claim', limit: 2, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: true }, { pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+    ],
+  },
 ];
