@@ -5,13 +5,11 @@
  * EXPLAIN (ANALYZE, BUFFERS), which counts pages, not time. And the functions that run it keep JIT off.
  * Registered by postgres.test.ts.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClaimRequest } from '../../src/core/store.js';
 import type { PostgresStore } from '../../src/stores/postgres/index.js';
-import { claimParams } from '../../src/stores/postgres/params.js';
-import { Statements, channelFor } from '../../src/stores/postgres/sql.js';
-import { PG_URL, adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
+import { adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
+import { claimExplainer, describePlan, pagesOf, type ClaimExplainer, type PlanNode } from './postgres.claim-explain.js';
 import { T0, newJob, openStore } from './postgres.helpers.js';
 
 const BACKLOG = 200_000;
@@ -27,29 +25,11 @@ const request = (over: Partial<ClaimRequest>): ClaimRequest => ({
   ...over,
 });
 
-interface PlanNode {
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  Plans?: PlanNode[];
-}
-/** Pages the plan read: a node's count includes its children's, so the largest is the statement's. */
-const pagesOf = (node: PlanNode): number =>
-  Math.max((node['Shared Hit Blocks'] ?? 0) + (node['Shared Read Blocks'] ?? 0), ...(node.Plans ?? []).map(pagesOf));
-
-/** One line per node: its type, relation and index, pages and rows. */
-function describePlan(node: PlanNode & Record<string, unknown>, depth = 0): string {
-  const what = [node['Node Type'], node['Subplan Name'], node['Relation Name'], node['Index Name'], node['Filter'] ? `filter ${String(node['Filter'])}` : '']
-    .filter(Boolean)
-    .join(' ');
-  const line = `${'  '.repeat(depth)}${what} pages=${(node['Shared Hit Blocks'] ?? 0) + (node['Shared Read Blocks'] ?? 0)} rows=${String(node['Actual Rows'])}`;
-  return [line, ...(node.Plans ?? []).map((child) => describePlan(child as PlanNode & Record<string, unknown>, depth + 1))].join('\n');
-}
-
 export function describePostgresClaimPlan(skip: boolean): void {
   describe.skipIf(skip)('PostgresStore: the claim is flat at any backlog', () => {
     const schema = randomSchema();
     let store: PostgresStore;
-    let client: pg.Client;
+    let claims: ClaimExplainer | undefined;
 
     beforeAll(async () => {
       store = await openStore(schema);
@@ -72,50 +52,26 @@ export function describePostgresClaimPlan(skip: boolean): void {
       );
       await store.insert([newJob('a', { nextRunAt: T0 - 2 }), newJob('a', { nextRunAt: T0 - 1 }), newJob('b', { priority: -5, nextRunAt: T0 - 3 })], T0);
       await adminQuery(`ANALYZE "${schema}".jobs`);
-      client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      // As claim_jobs() runs it (functions/claim_jobs.sql). With JIT on, this session would spend seconds
-      // compiling the plan on every EXPLAIN: the very cost the functions turn off.
-      await client.query('SET plan_cache_mode = force_generic_plan');
-      await client.query('SET jit = off');
-      await client.query(
-        `PREPARE claim_plan(bigint, text, text, integer, text[], text[], integer[], integer[], text[], bigint[], bigint, text, integer[], integer[], bigint[], boolean[]) AS ${new Statements(`"${schema}"`).get('claim')}`,
-      );
+      claims = await claimExplainer(schema);
     }, 120_000);
 
     afterAll(async () => {
-      await client?.end();
+      await claims?.end();
       await store?.close();
       await dropSchema(schema);
     });
 
     /** The claim's plan for `r` (pages read, and one line per node), run for real in a transaction rolled back after. */
     async function planOf(r: ClaimRequest): Promise<{ pages: number; text: string }> {
-      const params = claimParams(r, channelFor(schema)).values.map((v) => (v === null ? 'NULL' : `'${JSON.stringify(v).replace(/^\[(.*)\]$/, '{$1}').replace(/^"(.*)"$/, '$1')}'`));
-      await client.query('BEGIN');
-      try {
-        const result = await client.query(`EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) EXECUTE claim_plan(${params.join(', ')})`);
-        const plan = (result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan;
-        return { pages: pagesOf(plan), text: describePlan(plan as PlanNode & Record<string, unknown>) };
-      } finally {
-        await client.query('ROLLBACK');
-      }
+      const plan = await claims!.explain(r);
+      return { pages: pagesOf(plan), text: describePlan(plan as PlanNode & Record<string, unknown>) };
     }
 
-    /** Pages the claim reads for `r`, run for real in a transaction rolled back after. */
+    /** Pages the claim reads for `r`; on a failure, the plan is what the next person needs. */
     async function pagesRead(r: ClaimRequest): Promise<number> {
-      const params = claimParams(r, channelFor(schema)).values.map((v) => (v === null ? 'NULL' : `'${JSON.stringify(v).replace(/^\[(.*)\]$/, '{$1}').replace(/^"(.*)"$/, '$1')}'`));
-      await client.query('BEGIN');
-      try {
-        const result = await client.query(`EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) EXECUTE claim_plan(${params.join(', ')})`);
-        const plan = (result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan;
-        const pages = pagesOf(plan);
-        // On a failure, the plan is what the next person needs.
-        if (pages >= 250) process.stderr.write(`claim plan reading ${pages} pages:\n${describePlan(plan)}\n`);
-        return pages;
-      } finally {
-        await client.query('ROLLBACK');
-      }
+      const { pages, text } = await planOf(r);
+      if (pages >= 250) process.stderr.write(`claim plan reading ${pages} pages:\n${text}\n`);
+      return pages;
     }
 
     it('takes the jobs due now under a higher-priority backlog due tomorrow, reading a few pages', async () => {

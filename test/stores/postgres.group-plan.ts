@@ -5,13 +5,11 @@
  * buffer counts are the backend's, so a function's reads count on the node that calls it), not a walk of the
  * groups or of the backlog. Registered by postgres.test.ts.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClaimRequest } from '../../src/core/store.js';
 import type { PostgresStore } from '../../src/stores/postgres/index.js';
-import { claimParams } from '../../src/stores/postgres/params.js';
-import { Statements, channelFor } from '../../src/stores/postgres/sql.js';
-import { PG_URL, adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
+import { adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
+import { claimExplainer, pagesOf, type ClaimExplainer } from './postgres.claim-explain.js';
 import { T0, newJob, openStore } from './postgres.helpers.js';
 
 const GROUPS = 10_000;
@@ -27,14 +25,6 @@ const request = (over: Partial<ClaimRequest> = {}): ClaimRequest => ({
   ...over,
 });
 
-interface PlanNode {
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  Plans?: PlanNode[];
-}
-const pagesOf = (node: PlanNode): number =>
-  Math.max((node['Shared Hit Blocks'] ?? 0) + (node['Shared Read Blocks'] ?? 0), ...(node.Plans ?? []).map(pagesOf));
-
 async function insertMany(store: PostgresStore, count: number, make: (i: number) => ReturnType<typeof newJob>): Promise<void> {
   for (let i = 0; i < count; i += 5000) await store.insert(Array.from({ length: Math.min(5000, count - i) }, (_, k) => make(i + k)), T0);
 }
@@ -43,7 +33,7 @@ export function describePostgresGroupPlan(skip: boolean): void {
   describe.skipIf(skip)('PostgresStore: the grouped claim is flat with 10,000 groups', () => {
     const schema = randomSchema();
     let store: PostgresStore;
-    let client: pg.Client;
+    let claims: ClaimExplainer | undefined;
 
     beforeAll(async () => {
       store = await openStore(schema);
@@ -53,31 +43,16 @@ export function describePostgresGroupPlan(skip: boolean): void {
       await store.insert([newJob('a', { priority: 5, data: 'plain' })], T0);
       await adminQuery(`ANALYZE "${schema}".jobs`);
       await adminQuery(`ANALYZE "${schema}".groups`);
-      client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query('SET plan_cache_mode = force_generic_plan');
-      await client.query('SET jit = off');
-      await client.query(
-        `PREPARE claim_plan(bigint, text, text, integer, text[], text[], integer[], integer[], text[], bigint[], bigint, text, integer[], integer[], bigint[], boolean[]) AS ${new Statements(`"${schema}"`).get('claim')}`,
-      );
+      claims = await claimExplainer(schema);
     }, 180_000);
 
     afterAll(async () => {
-      await client?.end();
+      await claims?.end();
       await store?.close();
       await dropSchema(schema);
     });
 
-    async function pagesRead(r: ClaimRequest): Promise<number> {
-      const params = claimParams(r, channelFor(schema)).values.map((v) => (v === null ? 'NULL' : `'${JSON.stringify(v).replace(/^\[(.*)\]$/, '{$1}').replace(/^"(.*)"$/, '$1')}'`));
-      await client.query('BEGIN');
-      try {
-        const result = await client.query(`EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) EXECUTE claim_plan(${params.join(', ')})`);
-        return pagesOf((result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan);
-      } finally {
-        await client.query('ROLLBACK');
-      }
-    }
+    const pagesRead = async (r: ClaimRequest): Promise<number> => pagesOf(await claims!.explain(r));
 
     it('serves groups in rotation order, one job each under groupConcurrency 1', async () => {
       // The first claim makes every group whose work is due ready (once: each group's first due job does it).

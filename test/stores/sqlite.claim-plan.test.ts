@@ -4,11 +4,10 @@
  * table with a large not-yet-due backlog at a higher priority, after ANALYZE (statistics present), and by the
  * claim's answer on it.
  */
-import { sqlText as sqlOf } from '../../src/stores/sqlite/statements.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqliteStore } from '../../src/stores/sqlite/index.js';
-import { claimRequest, fileStore, newJob, T0 } from './sqlite.helpers.js';
+import { claimRequest, fileStore, newJob, T0, queryPlan } from './sqlite.helpers.js';
 
 const BACKLOG = 40_000;
 
@@ -35,11 +34,7 @@ afterAll(async () => {
   await dispose();
 });
 
-function plan(file: string, params: Record<string, unknown>): string[] {
-  // The statement without its comments (EXPLAIN QUERY PLAN takes one statement).
-  const text = sqlOf(file).replace(/^--.*$/gm, '').trim();
-  return (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((r) => r.detail);
-}
+const plan = (file: string, params: Record<string, unknown>): string[] => queryPlan(db, file, params);
 
 describe('sqlite: the claim is flat at any backlog', () => {
   it('takes the jobs due now, under a higher-priority backlog of jobs due tomorrow', async () => {

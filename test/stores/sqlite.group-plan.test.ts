@@ -4,11 +4,10 @@
  * whatever their number and backlog. Beside them: a tenant with a 20,000-job backlog and 10,000 idle groups
  * with work for tomorrow, which a claim never reads.
  */
-import { sqlText as sqlOf } from '../../src/stores/sqlite/statements.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqliteStore } from '../../src/stores/sqlite/index.js';
-import { claimRequest, fileStore, newJob, T0 } from './sqlite.helpers.js';
+import { claimRequest, fileStore, newJob, T0, queryPlan } from './sqlite.helpers.js';
 
 const GROUPS = 10_000;
 const BIG = 20_000;
@@ -34,10 +33,7 @@ afterAll(async () => {
   await dispose();
 });
 
-function plan(file: string, params: Record<string, unknown>): string[] {
-  const text = sqlOf(file).replace(/^--.*$/gm, '').trim();
-  return (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((r) => r.detail);
-}
+const plan = (file: string, params: Record<string, unknown>): string[] => queryPlan(db, file, params);
 
 describe('sqlite: the grouped claim is flat with 10,000 groups', () => {
   it('serves groups in rotation order, one job each, with a big backlog and idle groups beside them', async () => {

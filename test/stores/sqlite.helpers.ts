@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/core/logger.js';
 import type { ClaimRequest, HistoryEntry, Settlement } from '../../src/core/store.js';
+import type Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
+import { sqlText } from '../../src/stores/sqlite/statements.js';
 
 export const T0 = 1_800_000_000_000;
 
@@ -38,4 +40,10 @@ export async function fileStore(): Promise<{ store: SqliteStore; path: string; d
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** EXPLAIN QUERY PLAN of a statement file as the store runs it (fragments in, comments out), one line a step. */
+export function queryPlan(db: Database.Database, file: string, params: unknown[] | Record<string, unknown>): string[] {
+  const text = sqlText(file).replace(/^--.*$/gm, '').trim();
+  return (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((r) => r.detail);
 }

@@ -3,12 +3,11 @@
  * groups is a range of hourglass_groups' key, each group's check is index seeks (never a scan of the name's jobs),
  * and the earliest start of a name's rate windows is one seek of hourglass_rate_first (migration 015).
  */
-import { sqlText as sqlOf } from '../../src/stores/sqlite/statements.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../src/core/store.js';
 import type { SqliteStore } from '../../src/stores/sqlite/index.js';
-import { claimRequest, fileStore, newJob, T0 } from './sqlite.helpers.js';
+import { claimRequest, fileStore, newJob, T0, queryPlan } from './sqlite.helpers.js';
 
 const GROUPS = 10_000;
 
@@ -32,10 +31,7 @@ afterAll(async () => {
   await dispose();
 });
 
-function plan(file: string, params: Record<string, unknown>): string {
-  const text = sqlOf(file).replace(/^--.*$/gm, '').trim();
-  return (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((r) => r.detail).join('\n');
-}
+const plan = (file: string, params: Record<string, unknown>): string => queryPlan(db, file, params).join('\n');
 
 describe('sqlite: groups upkeep and rate wake-ups are flat with 10,000 groups', () => {
   it('group-prune-page.sql reads a range of hourglass_groups, no sort', () => {
