@@ -225,6 +225,48 @@ export async function describeDurableSteps(factory: StoreFactory): Promise<void>
       expect(seen.slice(0, 2)).toEqual([1, 2]);
     });
 
+    it('every() reviving a cancelled repeating job starts a clean cycle: its steps run again, the old entries are gone', async () => {
+      const s = await h.scheduler();
+      let runs = 0;
+      s.define('nightly', async (_job, ctx) => {
+        await ctx.step('work', () => ++runs);
+        await ctx.sleep('1h');
+      });
+      await s.start();
+      const job = await s.every('1h', 'nightly');
+      const entries = async () => (await s.history(job.id)).filter((r) => r.kind === 'step' || r.kind === 'sleep').map((r) => `${r.kind}:${r.step}:${JSON.stringify(r.result)}`);
+      await waitUntil(async () => (await s.history(job.id)).some((r) => r.kind === 'sleep'));
+      expect(runs).toBe(1);
+      await s.cancel(job.id);
+      expect(await statusOf(s, job.id)).toBe('cancelled');
+      // The application registers its schedule again (its next deploy): the job is pending, with none of the
+      // cancelled cycle's entries (the new run, due now, may already have saved its own).
+      const revived = await s.every('1h', 'nightly');
+      expect(revived.id).toBe(job.id);
+      expect((await entries()).filter((e) => e === 'step:work:1')).toEqual([]);
+      await waitUntil(async () => runs === 2 && (await s.history(job.id)).some((r) => r.kind === 'sleep'));
+      expect((await entries()).filter((e) => e.startsWith('step:'))).toEqual(['step:work:2']);
+    });
+
+    it('every() on a pending repeating job keeps its entries (its cycle goes on)', async () => {
+      const s = await h.scheduler();
+      let runs = 0;
+      s.define('nightly', async (_job, ctx) => {
+        await ctx.step('work', () => ++runs);
+        await ctx.sleep('1h');
+      });
+      await s.start();
+      const job = await s.every('1h', 'nightly');
+      await waitUntil(async () => (await s.history(job.id)).some((r) => r.kind === 'sleep'));
+      const before = (await s.history(job.id)).filter((r) => r.kind === 'step' || r.kind === 'sleep');
+      const again = await s.every('1h', 'nightly', { v: 2 });
+      expect(again.id).toBe(job.id);
+      expect(again.status).toBe('pending');
+      expect((await s.history(job.id)).filter((r) => r.kind === 'step' || r.kind === 'sleep')).toEqual(before);
+      expect(before.map((r) => `${r.kind}:${r.step}:${JSON.stringify(r.result)}`)).toContain('step:work:1');
+      expect(runs).toBe(1);
+    });
+
     it.skipIf(!shared)('a worker killed between two steps: the completed step does not run again', async () => {
       const child = spawnSteps(h.created.url);
       const firstLine = await child.waitFor(/^one \d+/);

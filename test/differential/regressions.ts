@@ -275,4 +275,29 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'prune', failed: 0, cancelled: 0, history: null, limit: 3 },
     ],
   },
+  {
+    caught: 'SQLite settling a batch in one UPDATE … FROM answered a resend of an earlier run "lost" when the job\'s later run came after it in the same batch (the resend must read the settled token as it was before the later run applied)',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'claim', limit: 4, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'release', maxAttempts: 1, stale: false }] },
+      { kind: 'claim', limit: 2, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'success', maxAttempts: 1, stale: true }, { pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+    ],
+  },
+  {
+    caught: 'every() (an insert with an existing repeat key) reviving a repeating job cancelled while it ran kept the entries of the cycle that ended, so its next run replayed them; a pending one keeps its entries (its cycle goes on)',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: 'r1', every: 1000, delay: 0, label: null, timeoutMs: null }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: 'r2', every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'claim', limit: 2, names: null, caps: [], lifetime: 30000, combine: false },
+      { kind: 'saveStep', pick: 0, key: 'step:s1', value: { z: 1, a: 2 }, stale: false },
+      { kind: 'saveStep', pick: 1, key: 'step:s1', value: 2, stale: false },
+      { kind: 'suspend', pick: 1, wait: false, event: 'e1', match: null, until: 60000, sinceBack: 0, stale: false },
+      { kind: 'cancel', pick: 0 },
+      { kind: 'loadSteps', pick: 0 },
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: 'r1', every: 1000, delay: 0, label: null, timeoutMs: null }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: 'r2', every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'loadSteps', pick: 0 },
+      { kind: 'loadSteps', pick: 1 },
+    ],
+  },
 ];

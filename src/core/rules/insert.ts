@@ -75,13 +75,24 @@ export function newRecord(id: string, job: NewJob, now: number): JobRecord {
 }
 
 /**
+ * Whether an upsert of this repeating job (every() called again) starts a new cycle: it had finished
+ * (completed, failed or cancelled), so it comes back pending with a fresh cycle, and its durable entries
+ * (rules/steps.ts: step results, sleeps, waits) are deleted in the same store operation, as trigger() does:
+ * the revived run executes its steps instead of replaying the cycle that ended. A pending or running job keeps
+ * them (its cycle goes on).
+ */
+export function upsertStartsCycle(existing: Pick<JobRecord, 'status'>): boolean {
+  return FINISHED.has(existing.status);
+}
+
+/**
  * every() (or a repeat with a key) called again: the job takes the new name, data and options. Its due times
  * change only when the repeat changed or the job had finished; a finished job becomes pending again with a
  * fresh cycle (attempts 0) and without a lock (a job cancelled while it ran still carries that run's lease,
  * which must not settle the new cycle, as for trigger). A running job stays running (its run settles as usual).
  */
 export function upsertedRecord(existing: JobRecord, job: NewJob, now: number): JobRecord {
-  const finished = FINISHED.has(existing.status);
+  const finished = upsertStartsCycle(existing);
   const repeatChanged = JSON.stringify(existing.repeat) !== JSON.stringify(job.repeat);
   const moveDue = repeatChanged || finished;
   return {

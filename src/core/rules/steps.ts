@@ -4,7 +4,8 @@
  * the same rules, proven equal by test/differential.
  *
  * A job's entries (StepRecord) are kept per cycle, beside the job: a store deletes them with the job, trigger()
- * of a finished job deletes them (a new cycle starts with none), and the core deletes them (clearSteps) before
+ * of a finished job and every() reviving one (rules/insert.ts upsertStartsCycle) delete them (a new cycle
+ * starts with none), and the core deletes them (clearSteps) before
  * a repeating job's run that used them settles into its next occurrence.
  *
  * Waits are indexed by event name (a store keeps, per name, the jobs waiting for it), so sendEvent reads only

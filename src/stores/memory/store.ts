@@ -13,7 +13,7 @@ import { keyHolderOf, replacedRecord, waitsForKey } from '../../core/rules/dedup
 import { adoptedFlow, cascade, completed, heldBack, holdsBackAtInsert, misordered, pruned, removed, restore, type Edge, type Graph } from '../../core/rules/flow.js';
 import { compareCodePoints, forgettable, rotation, servedOrder } from '../../core/rules/groups.js';
 import { earliest, rateFreeAt, rateKey, rateRoom, ratedNames, windowOf } from '../../core/rules/rate.js';
-import { decideInsert, FINISHED, LIVE, newRecord, upsertedRecord } from '../../core/rules/insert.js';
+import { decideInsert, FINISHED, LIVE, newRecord, upsertedRecord, upsertStartsCycle } from '../../core/rules/insert.js';
 import {
   cancelledRecord,
   patchedRecord,
@@ -213,7 +213,8 @@ export class MemoryStore implements Store {
       }
       if (decision.kind === 'upsert') {
         const record = upsertedRecord(decision.job, copy, now);
-        // A finished job starts a new cycle without its old run's lease (rules/insert.ts).
+        // A finished job starts a new cycle without its old run's lease, nor its entries (rules/insert.ts).
+        if (upsertStartsCycle(decision.job)) this.steps.delete(record.id);
         const keepsLock = record.lockedBy !== null;
         this.write(record, keepsLock ? this.jobs.get(record.id)!.lockToken : null);
         return { job: this.read(this.jobs.get(record.id)!), created: false };

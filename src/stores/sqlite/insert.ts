@@ -4,14 +4,16 @@
  * A dedupe key taken by another job (live, or within its dedupeFor period: rules/dedupe.ts) wins over everything: that holder comes back unchanged (created
  * false), even when the new job's repeat key names an existing repeating job, which is then left alone too
  * (updating it would give the key a second live holder). Otherwise a repeat key upserts its job
- * (upsert-repeat.sql), and anything else is a new row. With `replace` (rules/dedupe.ts), a pending holder takes
+ * (upsert-repeat.sql; a finished one revived starts a new cycle without its durable entries), and anything
+ * else is a new row. With `replace` (rules/dedupe.ts), a pending holder takes
  * the new data, due time and priority (replace.sql), and a running one gets the new row queued behind it.
  */
 import type Database from 'better-sqlite3';
 import { dedupeUntilOf } from '../../core/rules/dedupe.js';
-import { decideInsert } from '../../core/rules/insert.js';
+import { decideInsert, upsertStartsCycle } from '../../core/rules/insert.js';
 import type { InsertResult, NewJob } from '../../core/store.js';
 import { jsonText, toRecord, type JobRow } from './rows.js';
+import { clearCycle } from './steps.js';
 
 type Prepare = (file: string) => Database.Statement;
 
@@ -56,6 +58,10 @@ export function insertRows(stmt: Prepare, jobs: NewJob[], now: number): InsertRe
       now,
     };
     if (job.repeatKey !== null) {
+      // A finished job revived by the upsert starts a new cycle: its entries go first, in this transaction, as
+      // trigger() deletes them (rules/insert.ts upsertStartsCycle); a pending or running one keeps them.
+      const holder = stmt('find-repeat.sql').get({ repeat_key: job.repeatKey }) as Pick<JobRow, 'id' | 'status'> | undefined;
+      if (holder && upsertStartsCycle(holder)) clearCycle(stmt, holder.id);
       const updated = stmt('upsert-repeat.sql').get(params) as JobRow | undefined;
       if (updated) return { job: toRecord(updated), created: false };
     }

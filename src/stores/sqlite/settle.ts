@@ -4,9 +4,10 @@
  * its answer was lost answers true again and writes nothing (settled-before.sql).
  *
  * A batch is one UPDATE and one INSERT (JSON arrays in, rows out as arrays): a statement per job cost as much
- * in binding and stepping as its row's writes. Workflow nodes are the exception: each is settled on its own,
- * in the batch's order, with its dependents (flow.ts) before the next, as the rules apply them one by one.
- * The order between nodes and other jobs does not matter: a node's dependents are nodes.
+ * in binding and stepping as its row's writes. Two kinds of entries are settled on their own instead, in the
+ * batch's order: workflow nodes, each with its dependents (flow.ts) before the next, and jobs the batch names
+ * more than once. The order between those and the rest does not matter: a node's dependents are nodes, and
+ * a job's settle reads and writes that job alone.
  */
 import type Database from 'better-sqlite3';
 import type { FlowInfo, Settlement } from '../../core/store.js';
@@ -36,25 +37,20 @@ function apply(stmt: Prepare, batch: unknown[][], flows: boolean): Applied[] {
 export function settleRows(stmt: Prepare, settlements: Settlement[]): boolean[] {
   if (settlements.length === 0) return [];
   const args = settlements.map(settleArgs);
-  // Every job outside a workflow, at once, keyed by id and token. A settlement resent in the same batch is
-  // left out of it: the first one applies, and the copy then finds it settled before, as one by one (an
-  // UPDATE … FROM would apply either).
-  const seen = new Set<string>();
-  const first: unknown[][] = [];
-  for (const a of args) {
-    const key = `${a[0]}:${a[1]}`;
-    if (!seen.has(key)) first.push(a);
-    seen.add(key);
-  }
-  const applied = new Map<string, Applied>();
-  for (const row of apply(stmt, first, false)) applied.set(`${row[0]}:${row[1]}`, row);
+  // Every job named once in the batch and outside a workflow, at once, keyed by id. A job named more than once
+  // (a settle resent beside its first sending, or beside a later run's) is settled one by one in order below,
+  // as the rules take a batch: each answer then reads the job as the entries before it left it (an
+  // UPDATE … FROM would apply either entry, and a resent one would see the later run's settled token).
+  const named = new Map<unknown, number>();
+  for (const a of args) named.set(a[0], (named.get(a[0]) ?? 0) + 1);
+  const applied = new Map<unknown, Applied>();
+  for (const row of apply(stmt, args.filter((a) => named.get(a[0]) === 1), false)) applied.set(row[0], row);
   const history: HistoryArgs[] = [];
   const answers = settlements.map((s, i) => {
-    const key = `${args[i]![0]}:${s.lockToken}`;
-    let row = applied.get(key);
-    if (row) applied.delete(key);
-    else {
-      // Not applied above: a workflow node (settled now, in order), or a settle that does not apply.
+    let row = applied.get(args[i]![0]);
+    if (!row) {
+      // Not applied above: a workflow node (settled now, in order), a job named twice, or a settle that does not
+      // apply (then perhaps resent: settled-before.sql).
       row = apply(stmt, [args[i]!], true)[0];
       if (!row) return stmt('settled-before.sql').get({ id: args[i]![0], token: s.lockToken }) !== undefined;
       const [id, , status, name, flow] = row;

@@ -35,7 +35,7 @@ export function clearSteps(stmt: Prepare, id: number, lockToken: string): boolea
   return true;
 }
 
-/** trigger() of a finished job starts a new cycle: its entries go (rules/steps.ts triggerStartsCycle). */
+/** trigger() of a finished job (rules/steps.ts triggerStartsCycle), or every() reviving one (rules/insert.ts upsertStartsCycle), starts a new cycle: its entries go. */
 export function clearCycle(stmt: Prepare, id: number): void {
   stmt('DELETE FROM hourglass_steps WHERE job_id = ?').run(id);
 }

@@ -8,7 +8,8 @@
 --     not visible here: that row comes back missing and the store asks again in a new statement.
 --   * Jobs with a repeat key upsert on jobs_repeat_key (every() from many processes keeps one job): the
 --     definition is updated; due times are replaced only when the repeat changed or the job had finished,
---     and a finished job starts a fresh cycle. (xmax = 0) tells a fresh insert from an update.
+--     and a finished job starts a fresh cycle, without its durable entries (`cycle`, `forgotten`). (xmax = 0)
+--     tells a fresh insert from an update.
 --   * A key can also be taken by a finished job whose dedupeFor period has not ended (dedupe_until > now,
 --     src/core/rules/dedupe.ts): such a key is `held`, and its jobs return that holder instead of inserting.
 --     Such a holder was live when it took the key, under jobs_dedupe, so no race can add a second one.
@@ -73,6 +74,25 @@ blocked AS MATERIALIZED (
   UNION ALL
   SELECT ord, holder FROM held h WHERE EXISTS (SELECT 1 FROM input i WHERE i.ord = h.ord AND i.repeat_key IS NOT NULL)
 ),
+-- every() reviving a finished repeating job starts a new cycle (rules/insert.ts upsertStartsCycle): its entries
+-- go in this statement, as trigger() deletes them; a pending or running job keeps them. The jobs the upsert will
+-- update are locked first, in id order (FOR UPDATE reads a row's newest version, so `status` is the one the
+-- upsert then sees: a cancel committed since this statement began counts), and `repeating` reads `forgotten`
+-- before its first row, so both happen before the upsert changes the rows (a CTE no one reads would run after
+-- the main query, and would no longer see them as they were).
+cycle AS MATERIALIZED (
+  SELECT j.id, j.status
+  FROM input i JOIN {{schema}}.jobs j ON j.repeat_key = i.repeat_key
+  WHERE i.repeat_key IS NOT NULL AND i.ord NOT IN (SELECT ord FROM blocked)
+  ORDER BY j.id
+  FOR UPDATE OF j
+),
+forgotten AS (
+  -- An array, so `cycle` is always read (its locks taken) and each job's entries are one seek on the key.
+  DELETE FROM {{schema}}.steps
+  WHERE job_id = ANY (ARRAY(SELECT id FROM cycle WHERE status IN ('completed', 'failed', 'cancelled')))
+  RETURNING job_id
+),
 plain AS (
   INSERT INTO {{schema}}.jobs (id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
                                dedupe_until, label, trace, grp, due_at, next_run_at, created_at, updated_at)
@@ -89,6 +109,8 @@ repeating AS (
   SELECT id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, repeat_key,
          dedupe_key, label, trace, grp, due_at, next_run_at, $2, $2
   FROM input WHERE repeat_key IS NOT NULL AND ord NOT IN (SELECT ord FROM blocked)
+    -- Always true: makes the entries of revived jobs go before the first upsert (see `cycle`).
+    AND (SELECT count(*) FROM forgotten) >= 0
   ORDER BY ord
   ON CONFLICT (repeat_key) WHERE repeat_key IS NOT NULL DO UPDATE
   SET name = excluded.name, data = excluded.data, priority = excluded.priority,

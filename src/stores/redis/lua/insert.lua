@@ -77,7 +77,9 @@ for i = 0, count - 1 do
       fields.nextRunAt = spec.nextRunAt; fields.dueAt = spec.dueAt
     end
     if TERMINAL[job.status] then
-      -- A fresh cycle: without the lease of a run cancelled while it ran (rules/insert.ts upsertedRecord).
+      -- A fresh cycle: without the lease of a run cancelled while it ran (rules/insert.ts upsertedRecord), nor
+      -- the durable entries of the cycle that ended (upsertStartsCycle), deleted as trigger.lua deletes them.
+      redis.call('DEL', P .. ':steps:' .. id)
       fields.status = 'pending'; fields.attempts = '0'
       fields.lockedBy, fields.lockedUntil, fields.lockToken = false, false, false
     end
