@@ -6,6 +6,7 @@
  * round trip.
  */
 import { FINISHED } from '../../core/rules/insert.js';
+import { triggerStartsCycle } from '../../core/rules/steps.js';
 import { earliest, rateFreeAt, ratedNames } from '../../core/rules/rate.js';
 import { cascadeFrom, insertFlow, releaseRemoved, restoreFrom } from './flow.js';
 import { createHash } from 'node:crypto';
@@ -424,7 +425,7 @@ export class PostgresStore implements Store {
           const prev = await this.guard('trigger', () => client.query<{ status: JobStatus }>(`SELECT status FROM ${this.quoted}.jobs WHERE id = $1 FOR UPDATE`, [key]));
           const [triggered] = await this.run<JobRow & { holder_id: string | null; previous: JobStatus | null }>('trigger', [key, now, this.channel], client);
           const was = prev.rows[0]?.status;
-          if (triggered && triggered.holder_id === null && was !== undefined && was !== 'pending' && was !== 'running') await this.guard('trigger', () => this.steps.clearCycle(client, key));
+          if (triggered && triggered.holder_id === null && was !== undefined && triggerStartsCycle({ status: was })) await this.guard('trigger', () => this.steps.clearCycle(client, key));
           if (triggered && triggered.holder_id === null && triggered.previous !== null && FINISHED.has(triggered.previous)) await restoreFrom(this, toRecord(triggered), now, client);
           return triggered;
         });

@@ -46,6 +46,7 @@ import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
 import { claimRows } from './claim.js';
 import { afterEnd, afterPrune, afterTrigger, insertFlowRows } from './flow.js';
 import { FINISHED } from '../../core/rules/insert.js';
+import { triggerStartsCycle } from '../../core/rules/steps.js';
 import { insertRows } from './insert.js';
 import { listRows } from './list.js';
 import { migrate, migrationStatus } from './migrate.js';
@@ -359,7 +360,7 @@ export class SqliteStore implements Store {
             if (holder && holder.id !== before.id) throw new DedupeConflictError(String(before.id), before.dedupe_key, String(holder.id));
           }
           const triggered = this.stmt('trigger.sql').get({ id: key, now }) as JobRow | undefined;
-          if (triggered && before.status !== 'pending') steps.clearCycle(this.stmt, key); // a new cycle (rules/steps.ts)
+          if (triggered && triggerStartsCycle({ status: before.status })) steps.clearCycle(this.stmt, key); // a new cycle (rules/steps.ts)
           if (triggered && FINISHED.has(before.status)) afterTrigger(this.stmt, toRecord(triggered), now);
           return triggered ?? before;
         })
