@@ -326,7 +326,9 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
       });
 
       it.skipIf(!shared)('cancels a job running in another process through its heartbeat', async () => {
-        const runner = await h.scheduler({ lockLifetime: 300 });
+        // Heartbeats (and their store-call timeout) every lockLifetime / 3: 500 ms, so a CI machine's stall of a few
+        // hundred ms does not lose the lease (LEASE_LOST) before the heartbeat that reports the cancel.
+        const runner = await h.scheduler({ lockLifetime: 1500 });
         const other = await h.scheduler();
         let reason: unknown = null;
         runner.define('long', (_job, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve((reason = ctx.signal.reason)))));
