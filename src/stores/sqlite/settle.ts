@@ -16,7 +16,7 @@ import type { JobStatus } from '../../core/types.js';
 import { jsonText, parseId } from './rows.js';
 
 type Prepare = (file: string) => Database.Statement;
-type Applied = [id: number, token: string, status: JobStatus, name: string, flow: string | null];
+type Applied = [id: number, status: JobStatus, name: string, flow: string | null];
 type HistoryArgs = [number, string, number, number, number, string | null, string | null, string | null, string];
 
 /** settle.sql's @batch entry for one settlement (the order its SELECT reads). */
@@ -53,7 +53,7 @@ export function settleRows(stmt: Prepare, settlements: Settlement[]): boolean[] 
       // apply (then perhaps resent: settled-before.sql).
       row = apply(stmt, [args[i]!], true)[0];
       if (!row) return stmt('settled-before.sql').get({ id: args[i]![0], token: s.lockToken }) !== undefined;
-      const [id, , status, name, flow] = row;
+      const [id, status, name, flow] = row;
       // A run cancelled meanwhile already took its dependents along at cancel().
       if (flow !== null) {
         flushHistory(stmt, history);
@@ -63,7 +63,7 @@ export function settleRows(stmt: Prepare, settlements: Settlement[]): boolean[] 
     const h = s.history;
     if (h) {
       history.push([
-        row[0], row[2] === 'cancelled' ? 'cancelled' : h.status, h.attempt, h.startedAt, h.completedAt,
+        row[0], row[1] === 'cancelled' ? 'cancelled' : h.status, h.attempt, h.startedAt, h.completedAt,
         h.error, h.stack ?? null, jsonText(h.result), h.workerId,
       ]);
     }

@@ -27,4 +27,4 @@ FROM (
 ) AS s
 WHERE j.id = s.id AND j.lock_token = s.token AND j.status IN ('running', 'cancelled')
   AND (@flows = 1 OR j.flow IS NULL)
-RETURNING id, settled_token, status, name, flow;  -- read by position (settle.ts reads the rows as arrays)
+RETURNING id, status, name, flow;  -- read by position (settle.ts reads the rows as arrays)
