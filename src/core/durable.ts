@@ -23,7 +23,7 @@ import type { ClaimedJob, StepRecord, Store } from './store.js';
 import { parsePositiveDuration } from './time/duration.js';
 import { withTimeout } from './timeout.js';
 import type { Duration, Json } from './types.js';
-import { toJsonValue } from './validate.js';
+import { assertStorableText, toJsonValue } from './validate.js';
 
 /** What a durable run needs from its JobRun. */
 export interface DurableHost {
@@ -94,6 +94,7 @@ export class DurableRun {
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_STEP_ID) {
       throw new ValidationError('step id', id, `must be a non-empty string of at most ${MAX_STEP_ID} characters`);
     }
+    assertStorableText(id, 'step id');
     if (typeof fn !== 'function') throw new ValidationError('step fn', fn, 'must be a function');
     this.refuseAfterSuspend();
     const key = `step:${id}`;
@@ -133,6 +134,7 @@ export class DurableRun {
 
   async waitForEvent(name: string, options: WaitOptions): Promise<Json | null> {
     if (typeof name !== 'string' || name.length === 0) throw new ValidationError('event name', name, 'must be a non-empty string');
+    assertStorableText(name, 'event name');
     if (options === null || typeof options !== 'object') throw new ValidationError('waitForEvent options', options, 'must be an object with a timeout');
     const match = validMatch(options.match);
     const timeoutMs = parsePositiveDuration(options.timeout, 'timeout');

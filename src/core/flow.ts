@@ -9,6 +9,7 @@ import { InvalidFlowError, ValidationError } from './errors.js';
 import { assertObject, fromSpec, type NormaliseContext } from './normalise.js';
 import type { FlowInfo, FlowJob } from './store.js';
 import type { FlowNode, ScheduleSpec } from './types.js';
+import { assertStorableText } from './validate.js';
 
 /** Most nodes in one flow() call: one store operation holds the whole graph. */
 export const MAX_FLOW_NODES = 50_000;
@@ -21,6 +22,7 @@ export function flowJobs(nodes: unknown, field: string, ctx: NormaliseContext): 
     const at = `${field}[${i}]`;
     const { key, after, onDependencyFailure, ...spec } = assertObject(value, at) as unknown as FlowNode & { repeat?: unknown };
     if (typeof key !== 'string' || key === '' || key.length > 200) throw new ValidationError(`${at}.key`, key, 'must be a non-empty string of at most 200 characters');
+    assertStorableText(key, `${at}.key`);
     if (index.has(key)) throw new InvalidFlowError(`${at}.key`, key, `duplicate key: nodes ${index.get(key)} and ${i} are both "${key}"`);
     index.set(key, i);
     if (spec.repeat !== undefined) throw new ValidationError(`${at}.repeat`, spec.repeat, 'a workflow node runs once: use every() for a repeating job');

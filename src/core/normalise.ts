@@ -10,7 +10,7 @@ import { parsePriority } from './time/priority.js';
 import { firstOccurrence, jitterOffset, looksLikeCron, normaliseRepeat, parseJitter } from './time/repeat.js';
 import { parseWhen } from './time/when.js';
 import type { BackoffOptions, BackoffSpec, DefineOptions, Duration, EveryOptions, JobOptions, RepeatOptions, ScheduleSpec } from './types.js';
-import { assertInt, assertJson, assertName, assertOptionalString } from './validate.js';
+import { assertInt, assertJson, assertName, assertOptionalString, assertStorableText } from './validate.js';
 import { dedupeModes, oneOffModes } from './dedupe-options.js';
 
 export interface NormaliseContext {
@@ -109,7 +109,7 @@ function assertLabel(value: unknown, field: string): string | null {
   if (typeof value !== 'string' || value.trim() === '' || value.length > 200) {
     throw new ValidationError(field, value, 'must be a non-empty string of at most 200 characters');
   }
-  return value;
+  return assertStorableText(value, field);
 }
 
 /** A group (tenant) is an identity, compared exactly: a non-empty string, short enough to index. */
@@ -118,7 +118,7 @@ export function assertGroup(value: unknown, field: string): string | null {
   if (typeof value !== 'string' || value === '' || value.length > MAX_GROUP_LENGTH) {
     throw new ValidationError(field, value, `must be a non-empty string of at most ${MAX_GROUP_LENGTH} characters`);
   }
-  return value;
+  return assertStorableText(value, field);
 }
 
 /** The longest group (JobOptions.group) accepted. */

@@ -5,6 +5,7 @@
 import type { ClaimedJob, Settlement, StepRecord } from './store.js';
 import { jitterOffset, nextOccurrence } from './time/repeat.js';
 import type { BackoffSpec, Json } from './types.js';
+import { isWellFormed } from './validate.js';
 
 export interface RunPolicy {
   maxAttempts: number;
@@ -41,10 +42,12 @@ export function errorText(error: Error): string {
 
 /**
  * Error texts go into text columns, and PostgreSQL's cannot hold U+0000: one such byte in a message would
- * refuse the whole settle batch (and the jobs would run again). It becomes U+FFFD on every store alike.
+ * refuse the whole settle batch (and the jobs would run again). Every store sends text as UTF-8, which turns
+ * a lone UTF-16 surrogate into U+FFFD. Both become U+FFFD here, so every store (the model too) keeps the same text.
  */
 function storable(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+  const kept = text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+  return isWellFormed(kept) ? kept : (kept as unknown as { toWellFormed(): string }).toWellFormed();
 }
 
 /** Most lines and characters of a stack kept with a failure: where it failed, not a megabyte per retry. */

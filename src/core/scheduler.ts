@@ -50,7 +50,7 @@ import type {
   StopOptions,
 } from './types.js';
 import { JOB_STATUSES, type GroupsReport } from './types.js';
-import { assertInt, assertJson, assertName } from './validate.js';
+import { assertInt, assertJson, assertName, assertStorableText } from './validate.js';
 import { Worker } from './worker.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { parseRetention, RetentionSweeper, sweep, type RetentionOptions, type RetentionPolicy } from './retention.js';
@@ -492,6 +492,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     if (f.repeating !== undefined && f.repeating !== true) throw new ValidationError('filter.repeating', f.repeating, 'must be true (or left out for every job)');
     const order = f.order === undefined ? undefined : listOrder(f.order);
     if (f.text !== undefined && (typeof f.text !== 'string' || f.text.length > 200)) throw new ValidationError('filter.text', f.text, 'must be a string of at most 200 characters');
+    if (f.text !== undefined) assertStorableText(f.text, 'filter.text');
     const statuses = f.status === undefined ? undefined : Array.isArray(f.status) ? f.status : [f.status];
     for (const status of statuses ?? []) {
       if (!JOB_STATUSES.includes(status)) throw new ValidationError('filter.status', status, `must be one of ${JOB_STATUSES.join(', ')}`);

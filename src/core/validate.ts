@@ -5,13 +5,30 @@ import type { Json } from './types.js';
 export function assertName(value: unknown, field = 'name'): string {
   if (typeof value !== 'string' || value.trim() === '') throw new ValidationError(field, value, 'must be a non-empty string');
   if (value.length > 512) throw new ValidationError(field, value, 'must be at most 512 characters');
-  return value;
+  return assertStorableText(value, field);
 }
 
 export function assertOptionalString(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || value === '') throw new ValidationError(field, value, 'must be a non-empty string');
+  return assertStorableText(value, field);
+}
+
+/**
+ * Text a job is found or shown by (names, keys, labels, groups, step ids, event names, search text) must come
+ * back from every store as it went in. PostgreSQL's text cannot hold U+0000, and every store sends text as
+ * UTF-8, in which a lone UTF-16 surrogate becomes U+FFFD: one store would refuse such a name and the others
+ * would answer with a different one, so none accepts it.
+ */
+export function assertStorableText(value: string, field: string): string {
+  if (value.includes('\u0000')) throw new ValidationError(field, value, 'must not contain the character U+0000');
+  if (!isWellFormed(value)) throw new ValidationError(field, value, 'must not contain a lone UTF-16 surrogate (half of a character)');
   return value;
+}
+
+/** String.prototype.isWellFormed (Node 20), which the ES2023 typings do not declare. */
+export function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** A whole number ≥ min (attempts ≥ 1, concurrency ≥ 1, limits ≥ 0 ...). */

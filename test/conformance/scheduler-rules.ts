@@ -140,16 +140,43 @@ export async function describeSchedulerRules(factory: StoreFactory): Promise<voi
       expect(done.lastErrorStack).toBeNull();
     });
 
-    it('records a failure whose message holds a NUL character (stored as U+FFFD) instead of refusing it', async () => {
+    it('records a failure whose message holds a NUL character or a lone surrogate (each stored as U+FFFD) instead of refusing it', async () => {
       const s = await h.scheduler();
       s.define('nul', async () => {
-        throw new Error('bad \u0000 byte');
+        throw new Error('bad \u0000 byte, half \ud800 a pair');
       });
       await s.start();
       const job = await s.now('nul');
       await waitUntil(async () => (await s.getJob(job.id))!.status === 'failed');
-      expect((await s.getJob(job.id))!.lastError).toBe('bad \uFFFD byte');
-      expect((await s.history(job.id)).map((r) => r.error)).toEqual(['bad \uFFFD byte']);
+      const failed = await s.getJob(job.id);
+      expect(failed!.lastError).toBe('bad \uFFFD byte, half \uFFFD a pair');
+      expect(failed!.lastErrorStack).toContain('half \uFFFD a pair');
+      expect((await s.history(job.id)).map((r) => r.error)).toEqual(['bad \uFFFD byte, half \uFFFD a pair']);
+    });
+
+    it('refuses names, keys, labels and groups no store can give back unchanged (U+0000, a lone surrogate), naming the field', async () => {
+      const s = await h.scheduler();
+      const refusals: [() => Promise<unknown>, string, string][] = [
+        [() => s.now('a\u0000b'), 'name', 'U+0000'],
+        [() => s.now('a\ud800b'), 'name', 'lone UTF-16 surrogate'],
+        [() => s.now('n', {}, { dedupeKey: 'k\udc00' }), 'options.dedupeKey', 'lone UTF-16 surrogate'],
+        [() => s.now('n', {}, { label: 'l\u0000' }), 'options.label', 'U+0000'],
+        [() => s.now('n', {}, { group: 'g\u0000' }), 'options.group', 'U+0000'],
+        [() => s.every('1 minute', 'r', {}, { key: 'k\u0000' }), 'options.key', 'U+0000'],
+        [() => s.listJobs({ name: 'a\u0000' }), 'filter.name', 'U+0000'],
+        [() => s.listJobs({ text: 'a\ud800' }), 'filter.text', 'lone UTF-16 surrogate'],
+        [() => s.sendEvent('e\u0000'), 'name', 'U+0000'],
+        [() => s.pause('p\ud800'), 'name', 'lone UTF-16 surrogate'],
+      ];
+      for (const [call, field, reason] of refusals) {
+        const error = await call().then(() => null, (e: unknown) => e);
+        expect(error, field).toMatchObject({ code: 'INVALID_ARGUMENT', field });
+        expect((error as Error).message).toContain(reason);
+      }
+      expect(await s.listJobs()).toEqual([]);
+      // Data, results and event payloads are JSON: they keep both characters, escaped, on every store.
+      const job = await s.now('n', { text: 'x\u0000\ud800y' });
+      expect((await s.getJob(job.id))!.data).toEqual({ text: 'x\u0000\ud800y' });
     });
 
     it('shows every reader the maxAttempts a job ran under, whatever the reader defines', async () => {
