@@ -286,6 +286,8 @@ function standardReport(entries: Contender[], runs: Map<string, RunResult[]>, jo
     log(`\n${store}: hourglass (defaults) ÷ best peer on each metric: ` + m.map((x) => `${x.metric} ${fmt.x(x.value)}`).join(', ') + '  (rates: above 1 is better; p50, p99, RSS: below 1 is better)');
   }
   log('\nlatency modes: ' + rows.filter((r) => r.agg.latencyMode).map((r) => `${r.entry.id}: ${r.agg.latency.map((l) => `${l.mode} p50 ${fmt.ms(l.p50Ms)} / p99 ${fmt.ms(l.p99Ms)} (n=${l.samples})`).join('; ')}`).join('\n  '));
+  const aof = rows.filter((r) => r.agg.aofBytesPerJob !== null);
+  if (aof.length > 0) log('AOF written per job (enqueue + process; how often a long-lived Redis rewrites its AOF): ' + aof.map((r) => `${r.entry.id} ${Math.round(r.agg.aofBytesPerJob!)} B`).join(', '));
   if (rounds > 1) log('process/s by round: ' + rows.map((r) => `${r.entry.id} ${r.agg.processPerSecRounds.join(' / ')}`).join(', '));
   const g = goals(rows);
   printGoals(g);

@@ -6,6 +6,7 @@
 import type { Contender } from '../contenders.js';
 import { forkWorker, type WorkerChild } from './parent.js';
 import { median, percentile } from './stats.js';
+import { aofSize, rewriteAof } from './util.js';
 import type { ClaimTimes, Driver, LatencySeries, RunSpec } from './types.js';
 
 export interface RunOptions {
@@ -45,6 +46,8 @@ export interface RunResult {
   claims: ClaimSummary | null;
   idleClaimMs: number[] | null;
   peakRssBytes: number | null;
+  /** Redis: bytes the enqueue and process phases appended to the AOF, per job (null: not Redis, or no AOF). */
+  aofBytesPerJob?: number | null;
 }
 
 export function summariseClaims(times: ClaimTimes | null): ClaimSummary | null {
@@ -101,19 +104,24 @@ export async function runOne(entry: Contender, o: RunOptions, tag: string, log: 
       const after = (await driver.afterFill?.(spec)) ?? 'nothing';
       log(`  ${entry.id}: ${filled.toLocaleString('en-US')} jobs due in an hour written in ${(fillMs / 1000).toFixed(1)} s, then ${after} in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
     }
+    const redis = entry.store === 'redis';
+    if (redis) log(`  ${entry.id}: ${await rewriteAof(o.redisUrl)} before the run`);
     child = await forkWorker();
     await child.call('init', { spec });
+    const aof0 = redis ? await aofSize(o.redisUrl) : null;
     const t0 = performance.now();
     await driver.enqueue(spec);
     const enqueueMs = performance.now() - t0;
     const processMs = await child.call<number>('process', { arg: o.jobs });
+    const aof1 = redis ? await aofSize(o.redisUrl) : null;
+    const aofBytesPerJob = aof0 !== null && aof1 !== null && aof1 >= aof0 ? (aof1 - aof0) / o.jobs : null;
     const latency = await child.call<LatencySeries[]>('latency', { arg: o.latencySamples });
     const claims = summariseClaims(await child.call<ClaimTimes | null>('claims'));
     const idleClaimMs = o.backlog !== null ? await child.call<number[]>('idleClaims', { arg: o.idleClaims }) : null;
     const selfReported = await child.call<number>('stop');
     const peakRssBytes = child.peakRss() ?? selfReported;
     await child.call('exit').catch(() => undefined);
-    return { id: entry.id, backlog: o.backlog, groups: spec.groups ?? null, filled, fillMs, enqueueMs, processMs, latency, claims, idleClaimMs, peakRssBytes };
+    return { id: entry.id, backlog: o.backlog, groups: spec.groups ?? null, filled, fillMs, enqueueMs, processMs, latency, claims, idleClaimMs, peakRssBytes, aofBytesPerJob };
   } finally {
     child?.kill();
     active.delete(spec.namespace);
@@ -142,6 +150,8 @@ export interface Aggregate {
   idleClaimP50Ms: number | null;
   fillMs: number | null;
   filled: number | null;
+  /** Redis: AOF bytes per job (enqueue and process), median of rounds; null elsewhere. */
+  aofBytesPerJob: number | null;
 }
 
 /** Medians of the rates over rounds, latency samples pooled, the largest peak RSS, claim p50 the median of rounds. */
@@ -155,6 +165,7 @@ export function aggregate(id: string, jobs: number, runs: RunResult[]): Aggregat
   const claims = runs.map((r) => r.claims).filter((c): c is ClaimSummary => c !== null);
   const idle = runs.flatMap((r) => r.idleClaimMs ?? []);
   const fills = runs.map((r) => r.fillMs).filter((v): v is number => v !== null);
+  const aofs = runs.map((r) => r.aofBytesPerJob ?? null).filter((v): v is number => v !== null);
   return {
     id,
     rounds: runs.length,
@@ -173,5 +184,6 @@ export function aggregate(id: string, jobs: number, runs: RunResult[]): Aggregat
     idleClaimP50Ms: idle.length > 0 ? percentile(idle, 50) : null,
     fillMs: fills.length > 0 ? median(fills) : null,
     filled: runs[0]?.filled ?? null,
+    aofBytesPerJob: aofs.length > 0 ? median(aofs) : null,
   };
 }

@@ -7,7 +7,7 @@ function agg(partial: Partial<Aggregate>): Aggregate {
   return {
     id: 'x', rounds: 1, enqueuePerSec: 0, processPerSec: 0, processPerSecRounds: [], latencyMode: null, p50Ms: null, p99Ms: null,
     latencySamples: 0, latency: [], peakRssBytes: null, claimP50Ms: null, claimP99Ms: null, claimJobsPerCall: null, idleClaimP50Ms: null,
-    fillMs: null, filled: null, ...partial,
+    fillMs: null, filled: null, aofBytesPerJob: null, ...partial,
   };
 }
 
