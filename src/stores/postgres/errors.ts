@@ -32,3 +32,14 @@ export function isDedupeRace(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string; constraint?: string } } | null)?.cause;
   return cause?.code === '23505' && cause.constraint === 'jobs_dedupe';
 }
+
+/**
+ * A foreign-key violation of an edge's dependency: insertFlow found a finished node by its once key (read without
+ * a lock), and retention deleted that node before the edge to it was written (the edge's foreign-key check waits
+ * for the delete, then fails). Nothing was written; asked again, insertFlow no longer finds the node and adds a
+ * fresh one, as it would have had retention run first.
+ */
+export function isPrunedDependencyRace(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string; constraint?: string } } | null)?.cause;
+  return cause?.code === '23503' && cause.constraint === 'edges_parent_id_fkey';
+}

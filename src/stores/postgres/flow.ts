@@ -7,7 +7,7 @@
 import { StoreError } from '../../core/errors.js';
 import { adoptedFlow, dependencyError, holdsBackAtInsert, misordered, type DependencyEnd } from '../../core/rules/flow.js';
 import type { FlowJob, InsertResult, JobRecord } from '../../core/store.js';
-import { isDedupeRace } from './errors.js';
+import { isDedupeRace, isPrunedDependencyRace } from './errors.js';
 import { jsonParam, toRecord, type JobRow } from './rows.js';
 import type { PostgresStore, Queryable } from './store.js';
 
@@ -20,8 +20,9 @@ export async function insertFlow(store: PostgresStore, jobs: FlowJob[], now: num
     try {
       return await store.transaction((client) => insertGraph(store, jobs, now, client));
     } catch (error) {
-      // A holder of a dedupe key committed meanwhile: the next round sees it.
-      if (round >= MAX_ROUNDS || !isDedupeRace(error)) throw error;
+      // A holder of a dedupe key committed meanwhile, or a once node found by its key was deleted by retention
+      // meanwhile: the next round sees either.
+      if (round >= MAX_ROUNDS || !(isDedupeRace(error) || isPrunedDependencyRace(error))) throw error;
     }
   }
 }
