@@ -11,9 +11,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowJob, PruneRequest } from '../../src/core/store.js';
 import type { PostgresStore } from '../../src/stores/postgres/index.js';
 import { Statements } from '../../src/stores/postgres/sql.js';
-import { PG_URL, dropSchema, postgresFactory, randomSchema } from './postgres.factory.js';
+import { PG_URL, adminQuery, dropSchema, postgresFactory, randomSchema } from './postgres.factory.js';
 import { availability } from '../conformance/factory.js';
-import { T0, newJob, openStore } from './postgres.helpers.js';
+import { T0, newJob, openStore, waitFor } from './postgres.helpers.js';
 
 const { skip } = await availability(postgresFactory);
 
@@ -81,5 +81,32 @@ describe.skipIf(skip)('postgres: prune against a trigger of a flow dependent in 
     expect(await store.getJob(a)).toBeNull();
     expect(await store.getJob(b)).toMatchObject({ status: 'cancelled', waitingFor: 0, updatedAt: T0 + 20 });
     expect(await store.trigger(b, T0 + 30)).toMatchObject({ status: 'pending' });
+  });
+
+  it('a deadlock with a settle of the dependency (which PostgreSQL breaks by aborting prune): prune asks again and deletes', async () => {
+    // a → b, b cancelled by hand: b is finished, a prune candidate, and its edge from a is not done.
+    const nodes: FlowJob[] = [
+      { ...newJob('deadlock'), flow: { key: 'a', dependents: true }, after: [] },
+      { ...newJob('deadlock'), flow: { key: 'b' }, after: [0] },
+    ];
+    const [a, b] = (await store.insertFlow(nodes, T0)).map((r) => r.job.id) as [string, string];
+    await store.cancel(b, T0 + 1);
+    // What a settle of a does in flow_settled(): its edge to b first, then b. The edge is held here, and prune,
+    // which locked b, waits for it when its delete of b cascades to the edge.
+    await other.query(`SET deadlock_timeout = '10s'`); // so the deadlock is found on prune's side, first
+    await other.query('BEGIN');
+    await other.query(`UPDATE "${schema}".edges SET done = done WHERE parent_id = $1 AND child_id = $2`, [a, b]);
+    const pruned = store.prune({ finishedBefore: { cancelled: T0 + 20 }, historyBefore: null, limit: 10, now: T0 + 20 });
+    await waitFor(
+      async () => (await adminQuery(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '-- Retention, in ONE statement%'`)).length > 0,
+      10_000,
+      'prune waiting for the edge',
+    );
+    // The settle's second step: b, which prune holds. PostgreSQL aborts prune after its deadlock_timeout (1 s).
+    await other.query(`SELECT id FROM "${schema}".jobs WHERE id = $1 FOR UPDATE`, [b]);
+    await other.query('COMMIT');
+    expect((await pruned).jobs).toBe(1);
+    expect(await store.getJob(b)).toBeNull();
+    expect(await store.getJob(a)).toMatchObject({ status: 'pending' });
   });
 });

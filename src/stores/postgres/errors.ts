@@ -43,3 +43,13 @@ export function isPrunedDependencyRace(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string; constraint?: string } } | null)?.cause;
   return cause?.code === '23503' && cause.constraint === 'edges_parent_id_fkey';
 }
+
+/**
+ * PostgreSQL broke a deadlock by aborting this statement (40P01): nothing it did was kept, so it may be sent
+ * again. Prune is the statement that meets one: it locks the jobs it deletes without waiting (SKIP LOCKED), but
+ * the delete's cascade to a workflow job's edges waits for an edge that a settle of its dependency holds, while
+ * that settle waits for the dependent prune locked.
+ */
+export function isDeadlock(error: unknown): boolean {
+  return (error as { cause?: { code?: string } } | null)?.cause?.code === '40P01';
+}

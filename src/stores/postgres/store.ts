@@ -45,7 +45,7 @@ import type {
 import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
 import type { RateWindow } from '../../core/rules/rate.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
-import { isDedupeRace, pgError } from './errors.js';
+import { isDeadlock, isDedupeRace, pgError } from './errors.js';
 import { insertJobs } from './insert.js';
 import { listStatement } from './list.js';
 import { WakeListener } from './listener.js';
@@ -365,14 +365,17 @@ export class PostgresStore implements Store {
     const statuses = FINISHED_STATUSES.filter((s) => request.finishedBefore[s] !== undefined);
     const limit = Math.max(0, Math.floor(request.limit));
     if (limit === 0) return { jobs: 0, history: 0 };
-    const [row] = await this.run<{ jobs: number; history: number }>('prune', [
-      statuses,
-      statuses.map((s) => request.finishedBefore[s]),
-      limit,
-      request.historyBefore,
-      request.now ?? Date.now(),
-    ]);
-    return { jobs: row?.jobs ?? 0, history: row?.history ?? 0 };
+    const values = [statuses, statuses.map((s) => request.finishedBefore[s]), limit, request.historyBefore, request.now ?? Date.now()];
+    for (let round = 1; ; round++) {
+      try {
+        const [row] = await this.run<{ jobs: number; history: number }>('prune', values);
+        return { jobs: row?.jobs ?? 0, history: row?.history ?? 0 };
+      } catch (error) {
+        // Aborted to break a deadlock with a settle (errors.ts isDeadlock): the settle went on, so this time the
+        // cascade finds the edge free.
+        if (round >= 3 || !isDeadlock(error)) throw error;
+      }
+    }
   }
 
   async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {

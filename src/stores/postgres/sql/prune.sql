@@ -22,8 +22,11 @@
 -- dependent still counting a flow candidate is locked here (`counting`, SKIP LOCKED) and checked again on its
 -- latest version: one another transaction holds, or that waits by now, keeps its dependency for the next sweep.
 -- A trigger that comes later waits for this statement and sees the dependent counted down. Every lock is taken
--- with SKIP LOCKED, so prune never waits for a lock while holding others: no deadlock with trigger, cancel or
--- settle, which lock a dependency before its dependents.
+-- with SKIP LOCKED, so prune never waits for a job's lock while holding others: no deadlock with trigger, cancel
+-- or settle, which lock a dependency before its dependents. One wait remains: deleting a flow job cascades to its
+-- edges, and a settle of its dependency may hold such an edge while it waits for the job. PostgreSQL then aborts
+-- one of the two; store.ts prune() sends the statement again (errors.ts isDeadlock), as the settle batcher does a
+-- settle (test/stores/postgres.prune-race.test.ts).
 -- Order: statuses as given ($1 is in FINISHED_STATUSES order), then oldest first, ties in insertion order.
 WITH candidates AS MATERIALIZED (
   SELECT x.id, x.flow
