@@ -70,24 +70,23 @@ async function insertReplace(store: PostgresStore, job: NewJob, now: number, via
   throw new StoreError(`postgres insert failed: a job with replace kept racing other changes to the holder of its dedupe key`);
 }
 
-function toInput(job: NewJob, now: number) {
-  return {
-    name: job.name,
-    data: jsonParam(job.data),
-    priority: job.priority,
-    max_attempts: job.maxAttempts,
-    backoff: job.backoff,
-    timeout_ms: job.timeoutMs,
-    repeat: job.repeat,
-    repeat_key: job.repeatKey,
-    dedupe_key: job.dedupeKey,
-    dedupe_until: dedupeUntilOf(job, now),
-    label: job.label ?? null,
-    trace: job.trace ?? null,
-    grp: job.group ?? null,
-    due_at: job.dueAt,
-    next_run_at: job.nextRunAt,
-  };
+/** insert.sql's input for one job, without its nulls (a missing key reads as NULL: see settleParams in params.ts). */
+function toInput(job: NewJob, now: number): Record<string, unknown> {
+  const input: Record<string, unknown> = { name: job.name, priority: job.priority, due_at: job.dueAt, next_run_at: job.nextRunAt };
+  const data = jsonParam(job.data);
+  if (data !== null) input.data = data;
+  if (job.maxAttempts != null) input.max_attempts = job.maxAttempts;
+  if (job.backoff != null) input.backoff = job.backoff;
+  if (job.timeoutMs != null) input.timeout_ms = job.timeoutMs;
+  if (job.repeat != null) input.repeat = job.repeat;
+  if (job.repeatKey != null) input.repeat_key = job.repeatKey;
+  if (job.dedupeKey != null) input.dedupe_key = job.dedupeKey;
+  const dedupeUntil = dedupeUntilOf(job, now);
+  if (dedupeUntil != null) input.dedupe_until = dedupeUntil;
+  if (job.label != null) input.label = job.label;
+  if (job.trace != null) input.trace = job.trace;
+  if (job.group != null) input.grp = job.group;
+  return input;
 }
 
 /**
