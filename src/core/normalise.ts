@@ -5,12 +5,12 @@
  */
 import { ValidationError } from './errors.js';
 import type { NewJob } from './store.js';
-import { parseDuration, parsePositiveDuration, looksLikeDuration } from './time/duration.js';
+import { parseDuration, parsePositiveDuration, parseTimerDuration, looksLikeDuration } from './time/duration.js';
 import { parsePriority } from './time/priority.js';
 import { firstOccurrence, jitterOffset, looksLikeCron, normaliseRepeat, parseJitter } from './time/repeat.js';
 import { parseWhen } from './time/when.js';
 import type { BackoffOptions, BackoffSpec, DefineOptions, Duration, EveryOptions, JobOptions, RepeatOptions, ScheduleSpec } from './types.js';
-import { assertInt, assertJson, assertName, assertOptionalString, assertStorableText } from './validate.js';
+import { MAX_INT32, assertInt, assertJson, assertName, assertOptionalString, assertStorableText } from './validate.js';
 import { dedupeModes, oneOffModes } from './dedupe-options.js';
 
 export interface NormaliseContext {
@@ -67,10 +67,10 @@ export function normaliseDefine(options: DefineOptions | undefined, field: strin
     concurrency: o.concurrency === undefined ? undefined : assertInt(o.concurrency, `${field}.concurrency`, 1),
     groupConcurrency: o.groupConcurrency === undefined ? undefined : assertInt(o.groupConcurrency, `${field}.groupConcurrency`, 1),
     lockLimit: o.lockLimit === undefined || o.lockLimit === 0 ? undefined : assertInt(o.lockLimit, `${field}.lockLimit`, 1),
-    attempts: o.attempts === undefined ? undefined : assertInt(o.attempts, `${field}.attempts`, 1),
+    attempts: o.attempts === undefined ? undefined : assertInt(o.attempts, `${field}.attempts`, 1, MAX_INT32),
     backoff: normaliseBackoff(o.backoff, `${field}.backoff`) ?? undefined,
-    timeoutMs: o.timeout === undefined ? undefined : parsePositiveDuration(o.timeout, `${field}.timeout`),
-    lockLifetimeMs: o.lockLifetime === undefined ? undefined : parsePositiveDuration(o.lockLifetime, `${field}.lockLifetime`),
+    timeoutMs: o.timeout === undefined ? undefined : parseTimerDuration(o.timeout, `${field}.timeout`),
+    lockLifetimeMs: o.lockLifetime === undefined ? undefined : parseTimerDuration(o.lockLifetime, `${field}.lockLifetime`),
     shouldSaveResult: o.shouldSaveResult,
     maxLostRuns: o.maxLostRuns === undefined ? undefined : assertInt(o.maxLostRuns, `${field}.maxLostRuns`, 0),
     rateLimit: o.rateLimit === undefined ? undefined : parseRateLimit(o.rateLimit, `${field}.rateLimit`),
@@ -93,9 +93,9 @@ function parseRateLimit(value: unknown, field: string): { max: number; perMs: nu
 function jobOptions(o: JobOptions, field: string, name: string, ctx: NormaliseContext) {
   return {
     priority: parsePriority(o.priority, `${field}.priority`) ?? ctx.defaultPriority(name),
-    maxAttempts: o.attempts === undefined ? ctx.defaultMaxAttempts(name) : assertInt(o.attempts, `${field}.attempts`, 1),
+    maxAttempts: o.attempts === undefined ? ctx.defaultMaxAttempts(name) : assertInt(o.attempts, `${field}.attempts`, 1, MAX_INT32),
     backoff: normaliseBackoff(o.backoff, `${field}.backoff`),
-    timeoutMs: o.timeout === undefined ? null : parsePositiveDuration(o.timeout, `${field}.timeout`),
+    timeoutMs: o.timeout === undefined ? null : parseTimerDuration(o.timeout, `${field}.timeout`),
     dedupeKey: assertOptionalString(o.dedupeKey, `${field}.dedupeKey`) ?? null,
     ...dedupeModes(o, field),
     label: assertLabel(o.label, `${field}.label`),

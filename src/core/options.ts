@@ -9,11 +9,11 @@ import { assertKnownKeys, assertObject, normaliseBackoff } from './normalise.js'
 import type { SchedulerDefaults } from './registry.js';
 import { parseRetention, type RetentionOptions, type RetentionPolicy } from './retention.js';
 import type { Store } from './store.js';
-import { parsePositiveDuration } from './time/duration.js';
+import { parsePositiveDuration, parseTimerDuration } from './time/duration.js';
 import { parsePriority } from './time/priority.js';
 import { assertTimezone } from './time/timezone.js';
 import type { BackoffOptions, Duration, JobHandler, Priority } from './types.js';
-import { assertInt } from './validate.js';
+import { MAX_INT32, assertInt } from './validate.js';
 import { Webhooks, type WebhookOptions } from './webhooks.js';
 
 export interface SchedulerOptions<C extends object = {}> {
@@ -96,7 +96,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
   const lockLimit = o.lockLimit === undefined || o.lockLimit === 0 ? Infinity : assertInt(o.lockLimit, 'options.lockLimit', 1);
   const prefetch = o.prefetch === undefined ? 10 * concurrency : assertInt(o.prefetch, 'options.prefetch', 0);
   const pollIntervalMs = parsePositiveDuration(o.pollInterval ?? 1000, 'options.pollInterval');
-  const lockLifetimeMs = parsePositiveDuration(o.lockLifetime ?? 30_000, 'options.lockLifetime');
+  const lockLifetimeMs = parseTimerDuration(o.lockLifetime ?? 30_000, 'options.lockLifetime');
   if (o.handler !== undefined && typeof o.handler !== 'function') throw new ValidationError('options.handler', o.handler, 'must be a function');
   const d = assertObject(o.defaults, 'options.defaults') as NonNullable<SchedulerOptions['defaults']>;
   assertKnownKeys(d, ['attempts', 'backoff', 'timeout', 'priority', 'shouldSaveResult', 'maxLostRuns'], 'options.defaults');
@@ -118,9 +118,9 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     retention: parseRetention(o.retention),
     webhooks: o.webhooks === undefined ? null : new Webhooks(o.webhooks, 'options.webhooks'),
     defaults: {
-      attempts: d.attempts === undefined ? 1 : assertInt(d.attempts, 'options.defaults.attempts', 1),
+      attempts: d.attempts === undefined ? 1 : assertInt(d.attempts, 'options.defaults.attempts', 1, MAX_INT32),
       backoff: normaliseBackoff(d.backoff, 'options.defaults.backoff') ?? { type: 'exponential', delay: 1000 },
-      timeoutMs: d.timeout === undefined ? null : parsePositiveDuration(d.timeout, 'options.defaults.timeout'),
+      timeoutMs: d.timeout === undefined ? null : parseTimerDuration(d.timeout, 'options.defaults.timeout'),
       priority: parsePriority(d.priority, 'options.defaults.priority') ?? 0,
       shouldSaveResult: d.shouldSaveResult ?? true,
       maxLostRuns: d.maxLostRuns === undefined ? 2 : assertInt(d.maxLostRuns, 'options.defaults.maxLostRuns', 0),

@@ -50,7 +50,7 @@ import type {
   StopOptions,
 } from './types.js';
 import { JOB_STATUSES, type GroupsReport } from './types.js';
-import { assertInt, assertJson, assertName, assertStorableText } from './validate.js';
+import { MAX_INT32, assertInt, assertJson, assertName, assertStorableText } from './validate.js';
 import { Worker } from './worker.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { parseRetention, RetentionSweeper, sweep, type RetentionOptions, type RetentionPolicy } from './retention.js';
@@ -505,7 +505,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
       ...(f.group !== undefined ? { group: listGroup(f.group) } : {}),
       ...(order ? { order } : {}),
       limit: f.limit === undefined ? 100 : assertInt(f.limit, 'filter.limit', 1),
-      offset: f.offset === undefined ? 0 : assertInt(f.offset, 'filter.offset', 0),
+      offset: f.offset === undefined ? 0 : assertInt(f.offset, 'filter.offset', 0, MAX_INT32),
     });
     return records.map((r) => this.view(r) as JobOf<J>);
   }
@@ -695,7 +695,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     const change: JobPatch = {};
     if (p.data !== undefined) change.data = assertJson(p.data, 'patch.data');
     if (p.priority !== undefined) change.priority = parsePriority(p.priority as Priority, 'patch.priority')!;
-    if (p.attempts !== undefined) change.maxAttempts = assertInt(p.attempts, 'patch.attempts', 1);
+    if (p.attempts !== undefined) change.maxAttempts = assertInt(p.attempts, 'patch.attempts', 1, MAX_INT32);
     if (p.repeat !== undefined) {
       const repeat = typeof p.repeat === 'string' ? repeatFromText(p.repeat, 'patch.repeat') : (p.repeat as RepeatOptions | null);
       change.repeat = normaliseRepeat(repeat, 'patch.repeat', this.timezone);

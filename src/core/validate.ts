@@ -31,13 +31,17 @@ export function isWellFormed(text: string): boolean {
   return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
-/** A whole number ≥ min (attempts ≥ 1, concurrency ≥ 1, limits ≥ 0 ...). */
-export function assertInt(value: unknown, field: string, min: number): number {
+/** A whole number ≥ min (attempts ≥ 1, concurrency ≥ 1, limits ≥ 0 ...), and ≤ max when given. */
+export function assertInt(value: unknown, field: string, min: number, max?: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
     throw new ValidationError(field, value, `must be a whole number ≥ ${min}`);
   }
+  if (max !== undefined && value > max) throw new ValidationError(field, value, `must be a whole number from ${min} to ${max}`);
   return value;
 }
+
+/** The largest count a store keeps as a 32-bit integer (attempts; PostgreSQL's integer column is the narrowest). */
+export const MAX_INT32 = 2_147_483_647;
 
 export function optionalInt(value: unknown, field: string, min: number): number | undefined {
   return value === undefined ? undefined : assertInt(value, field, min);

@@ -20,6 +20,7 @@ import { SettleBatcher, settledAll } from './settle-batcher.js';
 import type { ClaimRequest, ClaimedJob, Settlement } from './store.js';
 import type { JobHandler } from './types.js';
 import { MAX_TIMER_MS, Wakeup } from './wakeup.js';
+import { MAX_TIMER_DELAY_MS } from './time/duration.js';
 import { withTimeout } from './timeout.js';
 import { tracing, type Tracing } from './tracing.js';
 import type { WorkerOptions } from './worker-options.js';
@@ -574,7 +575,8 @@ export class Worker {
 }
 
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+  // A longer timer would fire at once (stop({ timeoutMs }) would stop waiting): ~24.8 days is as long as forever here.
+  return new Promise((resolve) => setTimeout(resolve, Math.min(ms, MAX_TIMER_DELAY_MS)).unref?.());
 }
 
 function waitFor(promise: Promise<unknown>, ms: number): Promise<void> {

@@ -179,6 +179,47 @@ export async function describeSchedulerRules(factory: StoreFactory): Promise<voi
       expect((await s.getJob(job.id))!.data).toEqual({ text: 'x\u0000\ud800y' });
     });
 
+    it('refuses numbers no store keeps (a priority or attempts beyond 32 bits, a timer longer than Node waits, an offset beyond 32 bits), naming the field', async () => {
+      const s = await h.scheduler();
+      const refusals: [() => Promise<unknown>, string, string][] = [
+        [() => s.now('n', {}, { priority: 2 ** 31 }), 'options.priority', 'INVALID_PRIORITY'],
+        [() => s.now('n', {}, { priority: -(2 ** 31) - 1 }), 'options.priority', 'INVALID_PRIORITY'],
+        [() => s.now('n', {}, { attempts: 2 ** 31 }), 'options.attempts', 'INVALID_ARGUMENT'],
+        [() => s.now('n', {}, { timeout: 2 ** 31 }), 'options.timeout', 'INVALID_DURATION'],
+        [() => s.listJobs({ offset: 2 ** 53 - 1 }), 'filter.offset', 'INVALID_ARGUMENT'],
+      ];
+      for (const [call, field, code] of refusals) {
+        const error = await call().then(() => null, (e: unknown) => e);
+        expect(error, field).toMatchObject({ code, field });
+      }
+      expect(() => s.define('long', async () => null, { timeout: '30 days' })).toThrow(/options\.timeout: must be at most 2147483647 ms/);
+      // The bounds themselves are kept as given.
+      const edge = await s.now('n', {}, { priority: 2 ** 31 - 1, attempts: 2 ** 31 - 1 });
+      expect(await s.getJob(edge.id)).toMatchObject({ priority: 2 ** 31 - 1, maxAttempts: 2 ** 31 - 1 });
+      expect(await s.listJobs({ offset: 2 ** 31 - 1 })).toEqual([]);
+    });
+
+    it('runs a job whose timeout is the longest a timer takes, without timing it out at once', async () => {
+      const s = await h.scheduler();
+      s.define('patient', async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return 'done';
+      }, { timeout: 2 ** 31 - 1 });
+      await s.start();
+      const job = await s.now('patient');
+      await waitUntil(async () => (await s.getJob(job.id))!.status === 'completed');
+    });
+
+    it("answers no job for an id spelled otherwise than the job's own ('007' is not job 7)", async () => {
+      const s = await h.scheduler();
+      const job = await s.now('n');
+      const padded = `00${job.id}`;
+      expect(await s.getJob(padded)).toBeNull();
+      expect(await s.cancel(padded)).toBeNull();
+      expect(await s.remove(padded)).toBe(false);
+      expect(await s.getJob(job.id)).toMatchObject({ status: 'pending' });
+    });
+
     it('shows every reader the maxAttempts a job ran under, whatever the reader defines', async () => {
       const worker = await h.scheduler();
       worker.define('retrying', async () => {

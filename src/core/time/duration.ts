@@ -25,6 +25,20 @@ export function parsePositiveDuration(value: Duration, field: string): number {
   return parsed;
 }
 
+/** The longest delay a Node timer takes: a longer one fires after 1 ms (TimeoutOverflowWarning). */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
+/**
+ * A duration this process waits for with a timer (a job's timeout, a lease's lifetime, from which heartbeats and
+ * store-call timeouts follow): positive, and at most MAX_TIMER_DELAY_MS (about 24.8 days). A longer one would
+ * make Node fire the timer at once: every run would time out, every store call give up.
+ */
+export function parseTimerDuration(value: Duration, field: string): number {
+  const parsed = parsePositiveDuration(value, field);
+  if (parsed > MAX_TIMER_DELAY_MS) throw new InvalidDurationError(field, value, `must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days)`);
+  return parsed;
+}
+
 /** True when text reads as a duration rather than a cron expression or a date. */
 export function looksLikeDuration(text: string): boolean {
   return (ms as (s: string) => number | undefined)(text.trim()) !== undefined;

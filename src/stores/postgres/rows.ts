@@ -122,7 +122,8 @@ const INT8_MAX = 9223372036854775807n;
  * match no job: callers answer null/false without asking the server, so a bad id is never a SQL error.
  */
 export function parseId(id: unknown): string | null {
-  if (typeof id !== 'string' || !/^[0-9]{1,19}$/.test(id)) return null;
+  // Only the id's own spelling: '007' is not job 7's id (as on every store; the model compares the strings).
+  if (typeof id !== 'string' || !/^[1-9][0-9]{0,18}$/.test(id)) return null;
   const value = BigInt(id);
   return value >= 1n && value <= INT8_MAX ? value.toString() : null;
 }

@@ -184,7 +184,8 @@ export function toHistory(row: HistoryRow): HistoryRecord {
 
 /** Ids are INTEGER rowids; anything else (malformed, out of range) matches no job. */
 export function parseId(id: string): number | null {
-  if (typeof id !== 'string' || !/^\d{1,15}$/.test(id)) return null;
+  // Only the id's own spelling: '007' is not job 7's id (as on every store; the model compares the strings).
+  if (typeof id !== 'string' || !/^[1-9]\d{0,14}$/.test(id)) return null;
   return Number(id);
 }
 
