@@ -14,7 +14,7 @@ import { assertTimezone } from '../core/time/timezone.js';
 import { parseWhen } from '../core/time/when.js';
 import type { JobOrder, JobOrderField } from '../core/store.js';
 import { JOB_STATUSES, type JobStatus, type Json, type RepeatOptions } from '../core/types.js';
-import { assertInt, assertJson, assertName, assertOptionalString } from '../core/validate.js';
+import { MAX_INT32, assertInt, assertJson, assertName, assertOptionalString } from '../core/validate.js';
 
 export interface CreateJobInput {
   /** Display name; for a repeating job also its identity (POSTing it again updates that job). */
@@ -90,7 +90,7 @@ export function parseCreateJob(body: unknown, now: number, defaultTimezone: stri
     data: assertJson(b.data, 'data'),
     repeat: given(b.schedule) ? parseSchedule(b.schedule, zone) : null,
     timezone,
-    maxAttempts: given(b.maxAttempts) ? assertInt(b.maxAttempts, 'maxAttempts', 1) : undefined,
+    maxAttempts: given(b.maxAttempts) ? assertInt(b.maxAttempts, 'maxAttempts', 1, MAX_INT32) : undefined,
     runAt: given(b.runAt) ? parseRunAt(b.runAt, now, zone) : undefined,
     priority: given(b.priority) ? parsePriority(b.priority as never, 'priority') : undefined,
     dedupeKey: assertOptionalString(b.dedupeKey, 'dedupeKey'),
@@ -125,7 +125,7 @@ export function parseUpdateJob(body: unknown, now: number, defaultTimezone: stri
   const patch: UpdateJobInput = {};
   if (b.data !== undefined) patch.data = assertJson(b.data, 'data');
   if (b.schedule !== undefined) patch.repeat = b.schedule === null ? null : parseSchedule(b.schedule, zone);
-  if (given(b.maxAttempts)) patch.attempts = assertInt(b.maxAttempts, 'maxAttempts', 1);
+  if (given(b.maxAttempts)) patch.attempts = assertInt(b.maxAttempts, 'maxAttempts', 1, MAX_INT32);
   if (given(b.priority)) patch.priority = parsePriority(b.priority as never, 'priority')!;
   if (given(b.runAt)) patch.runAt = parseRunAt(b.runAt, now, zone);
   return patch;
@@ -158,7 +158,7 @@ export function parseListQuery(query: URLSearchParams): ListJobsInput {
     counts: queryBoolean(query, 'counts'),
     order: parseSort(query),
     limit: queryInt(query, 'limit', 1, MAX_LIMIT) ?? DEFAULT_LIMIT,
-    offset: queryInt(query, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    offset: queryInt(query, 'offset', 0, MAX_INT32) ?? 0,
   };
 }
 
@@ -179,7 +179,7 @@ export function parseSort(query: URLSearchParams): JobOrder | undefined {
 
 /** ?limit=&offset= of a paged route other than GET /jobs (GET /schedules). */
 export function pageOf(query: URLSearchParams, defaultLimit: number, maxLimit: number): { limit: number; offset: number } {
-  return { limit: queryInt(query, 'limit', 1, maxLimit) ?? defaultLimit, offset: queryInt(query, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0 };
+  return { limit: queryInt(query, 'limit', 1, maxLimit) ?? defaultLimit, offset: queryInt(query, 'offset', 0, MAX_INT32) ?? 0 };
 }
 
 /** POST /jobs/bulk: `{ action: 'retry' | 'cancel' | 'delete', ids: [...] }`, 1 to MAX_BULK_IDS distinct ids. */

@@ -215,6 +215,8 @@ describe('HTTP API errors', () => {
       expectError(await api.call('GET', 'jobs?limit=ten'), 400, 'INVALID_ARGUMENT', 'limit');
       expectError(await api.call('GET', 'jobs?limit=5000'), 400, 'INVALID_ARGUMENT', 'limit');
       expectError(await api.call('GET', 'jobs?offset=-1'), 400, 'INVALID_ARGUMENT', 'offset');
+      expectError(await api.call('GET', 'jobs?offset=2147483648'), 400, 'INVALID_ARGUMENT', 'offset');
+      expect((await api.call('GET', 'jobs?offset=2147483647')).status).toBe(200);
       expectError(await api.call('GET', 'jobs?stat=pending'), 400, 'UNKNOWN_FIELD', 'stat');
       const both = await api.call('GET', 'jobs?status=pending&status=running');
       expect(both.status).toBe(200);
