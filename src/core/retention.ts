@@ -15,6 +15,7 @@ import { ValidationError } from './errors.js';
 import type { Logger } from './logger.js';
 import { assertKnownKeys, assertObject } from './normalise.js';
 import type { PruneRequest, PruneResult, Store } from './store.js';
+import { EVENT_RETENTION_MS } from './rules/steps.js';
 import { parsePositiveDuration } from './time/duration.js';
 import type { Duration } from './types.js';
 
@@ -87,14 +88,16 @@ export interface GroupWalk {
  * (where the store has it): up to as many pages of PRUNE_BATCH groups, from where `walk` stopped (from the first
  * group without one), so every group is visited over a few sweeps, whatever their number.
  */
-export async function sweep(store: Store, policy: RetentionPolicy, now: number, walk: GroupWalk = { cursor: null }): Promise<PruneResult & { groups: number }> {
-  const total = { jobs: 0, history: 0, groups: 0 };
+export async function sweep(store: Store, policy: RetentionPolicy, now: number, walk: GroupWalk = { cursor: null }): Promise<PruneResult & { groups: number; events: number }> {
+  const total = { jobs: 0, history: 0, groups: 0, events: 0 };
   for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
     const result = await store.prune(pruneRequest(policy, now));
     total.jobs += result.jobs;
     total.history += result.history;
     if (result.jobs < PRUNE_BATCH && result.history < PRUNE_BATCH) break;
   }
+  // Events of every name past their retention (sendEvent forgets only its own name's).
+  if (store.pruneEvents) total.events = await store.pruneEvents(now - EVENT_RETENTION_MS);
   if (store.pruneGroups) {
     for (let page = 0; page < MAX_BATCHES_PER_SWEEP; page++) {
       const result = await store.pruneGroups({ now, rateBefore: now - GROUP_RATE_KEEP_MS, limit: PRUNE_BATCH, cursor: walk.cursor });

@@ -309,7 +309,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
    * A backlog larger than one sweep's bound (20 000 jobs) is left for the next call. It also forgets the groups
    * that went away (`groups`: rules/groups.ts forgettable), visiting up to 20 000 of them from the first.
    */
-  async prune(retention?: RetentionOptions): Promise<{ jobs: number; history: number; groups: number }> {
+  async prune(retention?: RetentionOptions): Promise<{ jobs: number; history: number; groups: number; events: number }> {
     const policy = retention === undefined ? this.retention : parseRetention(retention, 'retention');
     if (policy === null) throw new ValidationError('retention', retention, 'no retention configured: pass one, such as { completed: "7d" }, or set the scheduler\'s retention option');
     return sweep(await this.store(), policy, this.clock());

@@ -601,6 +601,12 @@ export interface Store {
    * Returns the number woken.
    */
   sendEvent?(name: string, payload: Json, now: number): Promise<number>;
+  /**
+   * Retention of events (rules/steps.ts eventForgotten): forget every event sent before `before`, of any name.
+   * sendEvent forgets its own name's old events; this reaches the names nobody sends again. Returns how many
+   * were forgotten. The work is what was sent in one retention interval, a day earlier.
+   */
+  pruneEvents?(before: number): Promise<number>;
 
   /**
    * Optional cross-process wake-ups: call `onWake` when another process made work due (insert, retry, trigger).

@@ -161,6 +161,27 @@ export async function describeDurableSteps(factory: StoreFactory): Promise<void>
       expect((await s.getJob(job.id))!.result).toEqual({ key: 'k', v: 1 });
     });
 
+    it('retention forgets every event past its retention, of a name never sent again too', async () => {
+      const s = await h.scheduler();
+      const store = await s.getStore();
+      const day = 24 * 60 * 60 * 1000;
+      const now = Date.now();
+      await store.sendEvent!('gone', { n: 1 }, now - 3 * day); // never sent again: only retention forgets it
+      await store.sendEvent!('again', { n: 1 }, now - 3 * day);
+      await store.sendEvent!('again', { n: 2 }, now - 2 * day); // keeps the first: not a day older than this send
+      await store.sendEvent!('fresh', { n: 1 }, now - 1000);
+      expect(await store.findEvent!('gone', {}, 0)).toMatchObject({ payload: { n: 1 } });
+      expect((await s.prune({ completed: '7d' })).events).toBe(3);
+      expect(await store.findEvent!('gone', {}, 0)).toBeNull();
+      expect(await store.findEvent!('again', {}, 0)).toBeNull();
+      expect(await store.findEvent!('fresh', {}, 0)).toMatchObject({ payload: { n: 1 } });
+      // A name whose events are all forgotten is sent again: retention finds it again.
+      await store.sendEvent!('gone', { n: 2 }, now - 2 * day);
+      expect(await store.pruneEvents!(now - day)).toBe(1);
+      expect(await store.pruneEvents!(now)).toBe(1);
+      expect(await store.findEvent!('fresh', {}, 0)).toBeNull();
+    });
+
     it('a wait times out to null on the next run', async () => {
       const s = await h.scheduler();
       const runs: number[] = [];

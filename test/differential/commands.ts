@@ -98,6 +98,8 @@ export type Command =
   | { kind: 'clearSteps'; pick: number; stale: boolean }
   | { kind: 'suspend'; pick: number; wait: boolean; event: string; match: Record<string, Json> | null; until: number; sinceBack: number; stale: boolean }
   | { kind: 'sendEvent'; name: string; payload: Json }
+  /** Retention of events: forget every event sent before now - back (Store.pruneEvents). */
+  | { kind: 'pruneEvents'; back: number }
   | { kind: 'findEvent'; name: string; match: Record<string, Json>; sinceBack: number }
   | { kind: 'loadSteps'; pick: number }
   // When a global rate window frees (Store.rateFreeAt, rules/rate.ts), each name's window its own (RATE_WINDOWS).
@@ -336,6 +338,7 @@ export const durableCommand: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('sendEvent' as const), name: fc.constantFrom(...EVENTS), payload }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('pruneEvents' as const), back: fc.constantFrom(0, 50, 1000, 100_000) }) },
   {
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant('findEvent' as const), name: fc.constantFrom(...EVENTS), match: match.map((m) => m ?? {}), sinceBack: fc.constantFrom(0, 5, 100_000) }),

@@ -91,6 +91,8 @@ export class Pair {
       const blank = { id: 'reset', host: '', pid: 0, startedAt: far, lastSeenAt: far, stoppedAt: far, concurrency: 0, running: 0, names: null, activity: [] };
       await this.real.putProcess(blank, far + 1);
     }
+    // Events are forgotten by age (Store.pruneEvents): the next sequence starts without this one's, as the model does.
+    if (this.real.pruneEvents) await this.real.pruneEvents(this.now + 10 * 365 * 86_400_000);
     // The jobs are gone: every group of the sequence goes too, so the next one's upkeep visits only its own.
     if (this.real.pruneGroups) {
       const far = this.now + 10 * 365 * 86_400_000;
@@ -323,6 +325,8 @@ export class Pair {
         return (store) => store.sendEvent!(command.name, command.payload, now);
       case 'findEvent':
         return (store) => store.findEvent!(command.name, command.match, now - command.sinceBack);
+      case 'pruneEvents':
+        return (store) => store.pruneEvents!(now - command.back);
       case 'loadSteps': {
         const target = this.pickId(command.pick);
         return (store, id) => store.loadSteps!(id(target));

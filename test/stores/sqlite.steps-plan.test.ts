@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { sqlText } from '../../src/stores/sqlite/statements.js';
+import { PRUNE_EVENTS_SQL } from '../../src/stores/sqlite/steps.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { fileStore, T0 } from './sqlite.helpers.js';
@@ -39,4 +40,9 @@ it('a wait looks for events of its name from a time on through hourglass_events_
 it("sendEvent reads only the jobs waiting for its name, and forgets old events of that name by the same index", () => {
   expect(plan('SELECT job_id, key FROM hourglass_waits WHERE event = ?', ['payment']).join('\n')).toMatch(/SEARCH hourglass_waits USING (PRIMARY KEY|INDEX \w+) \(event=\?\)/);
   expect(plan('DELETE FROM hourglass_events WHERE name = ? AND sent_at < ?', ['busy', T0]).join('\n')).toMatch(/SEARCH hourglass_events USING INDEX hourglass_events_name \(name=\? AND sent_at<\?\)/);
+});
+
+it('retention forgets old events of every name by one range of hourglass_events_sent', () => {
+  const details = plan(PRUNE_EVENTS_SQL, [T0 + 10]).join('\n');
+  expect(details).toMatch(/SEARCH hourglass_events USING (COVERING )?INDEX hourglass_events_sent \(sent_at<\?\)/);
 });

@@ -19,6 +19,15 @@ import { settledRecord, type HeldJob } from './lifecycle.js';
 /** How long events are kept for waits that have not been reached yet (sendEvent forgets older ones of its name). */
 export const EVENT_RETENTION_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Whether retention at `now` forgets an event (Store.pruneEvents, with before = now - EVENT_RETENTION_MS): the same
+ * age sendEvent forgets its own name's events at, for every name, so a name nobody sends again does not keep its
+ * events for ever.
+ */
+export function eventForgotten(event: Pick<SentEvent, 'sentAt'>, before: number): boolean {
+  return event.sentAt < before;
+}
+
 /** Order of a job's entries: by the time they were saved, then by key. */
 export function compareSteps(a: Pick<StepRecord, 'at' | 'key'>, b: Pick<StepRecord, 'at' | 'key'>): number {
   return a.at - b.at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

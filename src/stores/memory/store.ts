@@ -25,7 +25,7 @@ import {
   type HeldJob,
 } from '../../core/rules/lifecycle.js';
 import { historyToPrune, jobsToPrune } from '../../core/rules/prune.js';
-import { compareSteps, EVENT_RETENTION_MS, firstMatch, holdsRun, suspendedRecord, triggerStartsCycle, waitVerdict, deliveredStep, wokenRecord } from '../../core/rules/steps.js';
+import { compareSteps, EVENT_RETENTION_MS, eventForgotten, firstMatch, holdsRun, suspendedRecord, triggerStartsCycle, waitVerdict, deliveredStep, wokenRecord } from '../../core/rules/steps.js';
 import { compareJobs, matchesQuery } from '../../core/rules/query.js';
 import { groupCountsOf } from '../../core/rules/group-counts.js';
 import { rateWindowOf, type RateWindow } from '../../core/rules/rate.js';
@@ -607,6 +607,13 @@ export class MemoryStore implements Store {
 
   async findEvent(name: string, match: Record<string, Json>, since: number): Promise<SentEvent | null> {
     return firstMatch(this.storedEvents(), name, match, since);
+  }
+
+  async pruneEvents(before: number): Promise<number> {
+    const kept = this.events.filter((e) => !eventForgotten(e.event, before));
+    const forgotten = this.events.length - kept.length;
+    this.events = kept;
+    return forgotten;
   }
 
   async sendEvent(name: string, payload: Json, now: number): Promise<number> {

@@ -117,6 +117,12 @@ export class PgSteps {
     });
   }
 
+  /** Store.pruneEvents: one statement (sql/steps/prune-events.sql). */
+  async pruneEvents(before: number): Promise<number> {
+    const { rows } = await this.host.transaction((client) => client.query<{ n: number }>(this.sql('prune-events'), [before]));
+    return rows[0]?.n ?? 0;
+  }
+
   /** Store.sendEvent: one transaction (rules/steps.ts waitVerdict, deliveredStep, wokenRecord). */
   async send(name: string, payload: Json, now: number): Promise<number> {
     return this.host.transaction(async (client) => {

@@ -596,6 +596,10 @@ export class PostgresStore implements Store {
     return this.guard('findEvent', () => this.steps.find(name, match, since));
   }
 
+  async pruneEvents(before: number): Promise<number> {
+    return this.guard('pruneEvents', () => this.steps.pruneEvents(before));
+  }
+
   async sendEvent(name: string, payload: Json, now: number): Promise<number> {
     return this.guard('sendEvent', () => this.steps.send(name, payload, now));
   }

@@ -100,6 +100,7 @@ function loadAll() {
     stepClear: load('step_clear'),
     stepSuspend: load('step_suspend', ['flow', 'settle', 'steps']),
     eventSend: load('event_send', ['steps']),
+    pruneEvents: load('prune_events'),
   };
 }
 export function scripts(): ReturnType<typeof loadAll> {

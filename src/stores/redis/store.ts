@@ -542,6 +542,10 @@ export class RedisStore implements Store {
     return this.guard('findEvent', () => steps.findEvent(this.client, this.keys.tag, name, match, since));
   }
 
+  async pruneEvents(before: number): Promise<number> {
+    return this.run('pruneEvents', scripts().pruneEvents, () => [this.keys.tag, before], (forgotten: number) => Number(forgotten));
+  }
+
   async sendEvent(name: string, payload: Json, now: number): Promise<number> {
     return this.run('sendEvent', scripts().eventSend, () => steps.sendEventArgs(this.keys.tag, name, payload, now), (woken: number) => Number(woken));
   }

@@ -490,6 +490,10 @@ export class SqliteStore implements Store {
     return this.run('findEvent', () => steps.findEvent(this.stmt, name, match, since));
   }
 
+  async pruneEvents(before: number): Promise<number> {
+    return this.run('pruneEvents', () => steps.pruneEvents(this.stmt, before));
+  }
+
   async sendEvent(name: string, payload: Json, now: number): Promise<number> {
     return this.run('sendEvent', (db) => db.transaction(() => steps.sendEvent(this.stmt, name, payload, now)).immediate());
   }

@@ -7,6 +7,9 @@ local events = P .. ':events:' .. name
 redis.call('ZREMRANGEBYSCORE', events, '-inf', '(' .. cutoff)
 local seq = redis.call('INCR', P .. ':evseq')
 redis.call('ZADD', events, now, string.format('%016d', seq) .. ':' .. payloadText)
+-- The name's oldest event kept, for retention of events (prune_events.lua).
+local oldest = redis.call('ZRANGE', events, 0, 0, 'WITHSCORES')
+redis.call('ZADD', P .. ':evnames', oldest[2], name)
 local payload = cjson.decode(payloadText)
 local waitsKey = P .. ':waits:' .. name
 local flat = redis.call('HGETALL', waitsKey)

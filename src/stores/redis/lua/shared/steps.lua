@@ -4,6 +4,9 @@
 --   P:events:<name>    zset of events sent: score sentAt, member "<seq, 16 digits>:<payload JSON text>"; kept
 --                      EVENT_RETENTION_MS (event_send.lua forgets older ones of the name)
 --   P:evseq            the last event sequence
+--   P:evnames          zset of the event names that have events, scored by the oldest one kept: retention
+--                      (prune_events.lua) visits only the names with an event to forget. Kept by event_send.lua;
+--                      a name whose events were all sent by a version before it joins at its next send.
 --   P:waits:<name>     hash job id -> key of its entry waiting for that event (dropped lazily: waitVerdict)
 -- Entries and payloads stay the client's text: a payload is never re-encoded (cjson would lose its key order
 -- and the digits of big numbers), only decoded to compare the fields a wait matches.
