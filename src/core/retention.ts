@@ -147,7 +147,7 @@ export class RetentionSweeper {
   private async sweepOnce(): Promise<void> {
     try {
       const result = await sweep(await this.store(), this.policy, this.now(), this.groups);
-      if (result.jobs > 0 || result.history > 0 || result.groups > 0) this.logger.info(result, 'retention: deleted old jobs and history, forgot groups that went away');
+      if (result.jobs > 0 || result.history > 0 || result.groups > 0 || result.events > 0) this.logger.info(result, 'retention: deleted old jobs and history, forgot groups that went away and old events');
     } catch (error) {
       this.onStoreError(error as Error);
       this.logger.warn({ err: error }, 'retention sweep failed; trying again at the next interval');
