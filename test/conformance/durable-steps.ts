@@ -7,13 +7,26 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../src/core/scheduler.js';
-import type { Json } from '../../src/core/types.js';
+import type { Job, Json } from '../../src/core/types.js';
 import { availability, type StoreFactory } from './factory.js';
 import { waitUntil } from './helpers.js';
 import { useHarness } from './scheduler-contract.js';
 
 async function statusOf(s: Scheduler, id: string): Promise<string | undefined> {
   return (await s.getJob(id))?.status;
+}
+
+/** A repeating job whose run takes one step, then sleeps an hour; resolves once its first run is asleep. */
+async function sleepingNightly(s: Scheduler): Promise<{ job: Job; runs: () => number }> {
+  let runs = 0;
+  s.define('nightly', async (_job, ctx) => {
+    await ctx.step('work', () => ++runs);
+    await ctx.sleep('1h');
+  });
+  await s.start();
+  const job = await s.every('1h', 'nightly');
+  await waitUntil(async () => (await s.history(job.id)).some((r) => r.kind === 'sleep'));
+  return { job, runs: () => runs };
 }
 
 export async function describeDurableSteps(factory: StoreFactory): Promise<void> {
@@ -248,16 +261,9 @@ export async function describeDurableSteps(factory: StoreFactory): Promise<void>
 
     it('every() reviving a cancelled repeating job starts a clean cycle: its steps run again, the old entries are gone', async () => {
       const s = await h.scheduler();
-      let runs = 0;
-      s.define('nightly', async (_job, ctx) => {
-        await ctx.step('work', () => ++runs);
-        await ctx.sleep('1h');
-      });
-      await s.start();
-      const job = await s.every('1h', 'nightly');
+      const { job, runs } = await sleepingNightly(s);
       const entries = async () => (await s.history(job.id)).filter((r) => r.kind === 'step' || r.kind === 'sleep').map((r) => `${r.kind}:${r.step}:${JSON.stringify(r.result)}`);
-      await waitUntil(async () => (await s.history(job.id)).some((r) => r.kind === 'sleep'));
-      expect(runs).toBe(1);
+      expect(runs()).toBe(1);
       await s.cancel(job.id);
       expect(await statusOf(s, job.id)).toBe('cancelled');
       // The application registers its schedule again (its next deploy): the job is pending, with none of the
@@ -265,27 +271,20 @@ export async function describeDurableSteps(factory: StoreFactory): Promise<void>
       const revived = await s.every('1h', 'nightly');
       expect(revived.id).toBe(job.id);
       expect((await entries()).filter((e) => e === 'step:work:1')).toEqual([]);
-      await waitUntil(async () => runs === 2 && (await s.history(job.id)).some((r) => r.kind === 'sleep'));
+      await waitUntil(async () => runs() === 2 && (await s.history(job.id)).some((r) => r.kind === 'sleep'));
       expect((await entries()).filter((e) => e.startsWith('step:'))).toEqual(['step:work:2']);
     });
 
     it('every() on a pending repeating job keeps its entries (its cycle goes on)', async () => {
       const s = await h.scheduler();
-      let runs = 0;
-      s.define('nightly', async (_job, ctx) => {
-        await ctx.step('work', () => ++runs);
-        await ctx.sleep('1h');
-      });
-      await s.start();
-      const job = await s.every('1h', 'nightly');
-      await waitUntil(async () => (await s.history(job.id)).some((r) => r.kind === 'sleep'));
+      const { job, runs } = await sleepingNightly(s);
       const before = (await s.history(job.id)).filter((r) => r.kind === 'step' || r.kind === 'sleep');
       const again = await s.every('1h', 'nightly', { v: 2 });
       expect(again.id).toBe(job.id);
       expect(again.status).toBe('pending');
       expect((await s.history(job.id)).filter((r) => r.kind === 'step' || r.kind === 'sleep')).toEqual(before);
       expect(before.map((r) => `${r.kind}:${r.step}:${JSON.stringify(r.result)}`)).toContain('step:work:1');
-      expect(runs).toBe(1);
+      expect(runs()).toBe(1);
     });
 
     it.skipIf(!shared)('a worker killed between two steps: the completed step does not run again', async () => {

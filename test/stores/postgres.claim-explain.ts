@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL claim's plan, as the plan tests read it: a session that runs claim.sql as claim_jobs() does
  * (generic plans, JIT off) and EXPLAINs it for a request, run for real in a transaction rolled back after.
- * Shared by postgres.claim-plan.ts and postgres.group-plan.ts.
+ * Shared by postgres.claim-plan.ts and postgres.group-plan.ts; the plan's node type and walk by every PostgreSQL
+ * plan test.
  */
 import pg from 'pg';
 import type { ClaimRequest } from '../../src/core/store.js';
@@ -9,10 +10,23 @@ import { claimParams } from '../../src/stores/postgres/params.js';
 import { Statements, channelFor } from '../../src/stores/postgres/sql.js';
 import { PG_URL } from './postgres.factory.js';
 
+/** A node of EXPLAIN (FORMAT JSON)'s plan, the fields the tests read. */
 export interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Alias?: string;
+  'Index Name'?: string;
+  Filter?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
   'Shared Hit Blocks'?: number;
   'Shared Read Blocks'?: number;
   Plans?: PlanNode[];
+}
+
+/** Every node of a plan, the root first. */
+export function planNodes(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(planNodes)];
 }
 
 /** Pages the plan read: a node's count includes its children's, so the largest is the statement's. */

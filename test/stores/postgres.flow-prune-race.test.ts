@@ -7,13 +7,11 @@
  * connection deletes the node in an open transaction (what prune's DELETE does), insertFlow is sent, and the
  * delete commits once insertFlow is seen waiting on it.
  */
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FlowJob } from '../../src/core/store.js';
-import type { PostgresStore } from '../../src/stores/postgres/index.js';
 import { availability } from '../conformance/factory.js';
-import { PG_URL, adminQuery, dropSchema, postgresFactory, randomSchema } from './postgres.factory.js';
-import { T0, newJob, openStore, waitFor } from './postgres.helpers.js';
+import { adminQuery, postgresFactory } from './postgres.factory.js';
+import { T0, newJob, useStoreAndSession, waitFor } from './postgres.helpers.js';
 
 const { skip } = await availability(postgresFactory);
 
@@ -26,39 +24,21 @@ function subGraph(): FlowJob[] {
 }
 
 describe.skipIf(skip)('postgres: insertFlow against retention deleting a once node it found', () => {
-  const schema = randomSchema();
-  let store: PostgresStore;
-  let other: pg.Client;
-
-  beforeAll(async () => {
-    store = await openStore(schema, 4);
-    other = new pg.Client({ connectionString: PG_URL });
-    await other.connect();
-  });
-
-  afterEach(async () => {
-    await other.query('ROLLBACK').catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await other?.end();
-    await store?.close();
-    await dropSchema(schema);
-  });
+  const t = useStoreAndSession(4);
 
   it('asks again and adds a fresh once node when the one it found is deleted before its edge is written', async () => {
     // The first insert: the once node fails for good (so it holds its dependents back), its dependent is cancelled.
-    const [first, firstDependent] = (await store.insertFlow(subGraph(), T0)).map((r) => r.job.id) as [string, string];
-    await store.cancel(firstDependent, T0 + 1);
-    const [claimed] = await store.claim({ now: T0 + 2, workerId: 'w', lockToken: 't', limit: 1, names: ['race'], limits: [], lockLifetimeMs: 60_000 });
+    const [first, firstDependent] = (await t.store.insertFlow(subGraph(), T0)).map((r) => r.job.id) as [string, string];
+    await t.store.cancel(firstDependent, T0 + 1);
+    const [claimed] = await t.store.claim({ now: T0 + 2, workerId: 'w', lockToken: 't', limit: 1, names: ['race'], limits: [], lockLifetimeMs: 60_000 });
     expect(claimed!.id).toBe(first);
-    await store.settle([{ id: first, lockToken: 't', status: 'failed', lastError: 'down', lastErrorStack: null, finishedAt: T0 + 3, history: null }]);
+    await t.store.settle([{ id: first, lockToken: 't', status: 'failed', lastError: 'down', lastErrorStack: null, finishedAt: T0 + 3, history: null }]);
 
     // Retention deletes the once node, not yet committed.
-    await other.query('BEGIN');
-    await other.query(`DELETE FROM "${schema}".jobs WHERE id = $1`, [first]);
+    await t.other.query('BEGIN');
+    await t.other.query(`DELETE FROM "${t.schema}".jobs WHERE id = $1`, [first]);
     // The sub-graph again: its once node is found (the delete is not visible), and its edge waits for the delete.
-    const again = store.insertFlow(subGraph(), T0 + 10);
+    const again = t.store.insertFlow(subGraph(), T0 + 10);
     await waitFor(
       async () =>
         (
@@ -69,16 +49,16 @@ describe.skipIf(skip)('postgres: insertFlow against retention deleting a once no
       10_000,
       'insertFlow waiting on the deleted once node',
     );
-    await other.query('COMMIT');
+    await t.other.query('COMMIT');
 
     const [node, dependent] = (await again).map((r) => r.job);
     expect(node!.id).not.toBe(first);
     expect(node).toMatchObject({ status: 'pending', dedupeKey: 'once:k' });
     expect(dependent).toMatchObject({ status: 'blocked', waitingFor: 1 });
     // The flow goes on: the fresh node completes and releases its dependent.
-    const [next] = await store.claim({ now: T0 + 20, workerId: 'w', lockToken: 't2', limit: 1, names: ['race'], limits: [], lockLifetimeMs: 60_000 });
+    const [next] = await t.store.claim({ now: T0 + 20, workerId: 'w', lockToken: 't2', limit: 1, names: ['race'], limits: [], lockLifetimeMs: 60_000 });
     expect(next!.id).toBe(node!.id);
-    await store.settle([{ id: node!.id, lockToken: 't2', status: 'completed', result: null, finishedAt: T0 + 21, history: null }]);
-    expect(await store.getJob(dependent!.id)).toMatchObject({ status: 'pending', waitingFor: 0 });
+    await t.store.settle([{ id: node!.id, lockToken: 't2', status: 'completed', result: null, finishedAt: T0 + 21, history: null }]);
+    expect(await t.store.getJob(dependent!.id)).toMatchObject({ status: 'pending', waitingFor: 0 });
   });
 });

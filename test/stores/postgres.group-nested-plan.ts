@@ -15,20 +15,13 @@ import type { PostgresStore } from '../../src/stores/postgres/index.js';
 import { claimParams } from '../../src/stores/postgres/params.js';
 import { Statements, channelFor } from '../../src/stores/postgres/sql.js';
 import { PG_URL, adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
+import type { PlanNode } from './postgres.claim-explain.js';
 import { T0, newJob, openStore } from './postgres.helpers.js';
 
 const BIG = 10_000;
 const GROUPS = 1_000;
 const PER_GROUP = 10;
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  Alias?: string;
-  'Index Name'?: string;
-  Filter?: string;
-  Plans?: PlanNode[];
-}
 interface Logged {
   query: string;
   plan: PlanNode;

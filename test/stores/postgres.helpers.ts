@@ -3,7 +3,9 @@ import type { NewJob } from '../../src/core/store.js';
 import { newJob as contractJob } from '../conformance/store-contract.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
-import { PG_URL } from './postgres.factory.js';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { PG_URL, dropSchema, randomSchema } from './postgres.factory.js';
 
 export const T0 = 1_700_000_000_000;
 
@@ -29,4 +31,27 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(20);
   }
+}
+
+/**
+ * A store on a fresh schema and a second session on the same server, for tests that hold a transaction open in
+ * `other` beside the store (races reproduced without sleeps). Registers the describe's hooks: open both, roll
+ * `other` back after each test, close both and drop the schema at the end.
+ */
+export function useStoreAndSession(poolSize = 2): { readonly schema: string; store: PostgresStore; other: pg.Client } {
+  const t = { schema: randomSchema() } as { schema: string; store: PostgresStore; other: pg.Client };
+  beforeAll(async () => {
+    t.store = await openStore(t.schema, poolSize);
+    t.other = new pg.Client({ connectionString: PG_URL });
+    await t.other.connect();
+  });
+  afterEach(async () => {
+    await t.other.query('ROLLBACK').catch(() => undefined);
+  });
+  afterAll(async () => {
+    await t.other?.end();
+    await t.store?.close();
+    await dropSchema(t.schema);
+  });
+  return t;
 }

@@ -14,23 +14,12 @@ import type { JobQuery } from '../../src/core/store.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { listStatement } from '../../src/stores/postgres/list.js';
 import { availability } from '../conformance/factory.js';
+import { type PlanNode, planNodes } from './postgres.claim-explain.js';
 import { dropSchema, PG_URL, postgresFactory, randomSchema } from './postgres.factory.js';
 
 const JOBS = 100_000;
 const T0 = 1_800_000_000_000;
 const { skip } = await availability(postgresFactory);
-
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  Plans?: PlanNode[];
-}
-
-function nodes(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodes)];
-}
 
 describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
   const schema = randomSchema();
@@ -68,11 +57,11 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
   async function explain(query: JobQuery): Promise<PlanNode[]> {
     const { text, values } = listStatement(query, `"${schema}"`);
     const rows = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-    return nodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
+    return planNodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
   }
 
   /** Rows every scan node produced, over all its loops: what the statement read from the table or an index. */
-  const scanned = (plan: PlanNode[]) => plan.filter((n) => n['Node Type'].includes('Scan')).reduce((sum, n) => sum + n['Actual Rows'] * n['Actual Loops'], 0);
+  const scanned = (plan: PlanNode[]) => plan.filter((n) => n['Node Type'].includes('Scan')).reduce((sum, n) => sum + (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 0), 0);
 
   async function pendingByDue(dir: 'ASC' | 'DESC', name: string | null, limit: number, offset: number): Promise<string[]> {
     const rows = await client.query<{ id: string }>(

@@ -6,14 +6,13 @@
  * dependency that prune deleted. Two sessions, no sleep: a second connection runs trigger.sql in an open
  * transaction (the dependent's row locked, its change not committed), and prune runs meanwhile.
  */
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FlowJob, PruneRequest } from '../../src/core/store.js';
 import type { PostgresStore } from '../../src/stores/postgres/index.js';
 import { Statements } from '../../src/stores/postgres/sql.js';
-import { PG_URL, adminQuery, dropSchema, postgresFactory, randomSchema } from './postgres.factory.js';
+import { adminQuery, postgresFactory } from './postgres.factory.js';
 import { availability } from '../conformance/factory.js';
-import { T0, newJob, openStore, waitFor } from './postgres.helpers.js';
+import { T0, newJob, useStoreAndSession, waitFor } from './postgres.helpers.js';
 
 const { skip } = await availability(postgresFactory);
 
@@ -34,53 +33,35 @@ async function failedUnderCancelledDependent(store: PostgresStore): Promise<{ a:
 const prune = (now: number): PruneRequest => ({ finishedBefore: { failed: now }, historyBefore: null, limit: 10, now });
 
 describe.skipIf(skip)('postgres: prune against a trigger of a flow dependent in flight', () => {
-  const schema = randomSchema();
-  let store: PostgresStore;
-  let other: pg.Client;
-
-  beforeAll(async () => {
-    store = await openStore(schema);
-    other = new pg.Client({ connectionString: PG_URL });
-    await other.connect();
-  });
-
-  afterEach(async () => {
-    await other.query('ROLLBACK').catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await other?.end();
-    await store?.close();
-    await dropSchema(schema);
-  });
+  const t = useStoreAndSession();
 
   it('a dependent another transaction holds (a trigger not yet committed): prune does not wait, keeps the dependency, and the flow resumes', async () => {
-    const { a, b } = await failedUnderCancelledDependent(store);
-    expect(await store.getJob(b)).toMatchObject({ status: 'cancelled', waitingFor: 1, lastError: null });
+    const { a, b } = await failedUnderCancelledDependent(t.store);
+    expect(await t.store.getJob(b)).toMatchObject({ status: 'cancelled', waitingFor: 1, lastError: null });
     // The trigger of b, in flight: b locked, back to blocked (it still waits for a), not committed.
-    await other.query('BEGIN');
-    const [triggered] = (await other.query(new Statements(`"${schema}"`).get('trigger'), [b, T0 + 10, 'hourglass_race'])).rows as { status: string }[];
+    await t.other.query('BEGIN');
+    const [triggered] = (await t.other.query(new Statements(`"${t.schema}"`).get('trigger'), [b, T0 + 10, 'hourglass_race'])).rows as { status: string }[];
     expect(triggered!.status).toBe('blocked');
     // Prune reads b as cancelled by hand on its snapshot; b's lock keeps a for the next sweep (SKIP LOCKED: no wait).
-    expect((await store.prune(prune(T0 + 20))).jobs).toBe(0);
-    await other.query('COMMIT');
+    expect((await t.store.prune(prune(T0 + 20))).jobs).toBe(0);
+    await t.other.query('COMMIT');
     // b waits for a again, and a is still there to be retried: nothing is stranded.
-    expect(await store.getJob(b)).toMatchObject({ status: 'blocked', waitingFor: 1 });
-    expect(await store.getJob(a)).toMatchObject({ status: 'failed' });
-    expect((await store.prune(prune(T0 + 30))).jobs).toBe(0);
-    await store.trigger(a, T0 + 40);
-    const [again] = await store.claim({ now: T0 + 40, workerId: 'w', lockToken: 't2', limit: 1, names: ['race'], limits: [], lockLifetimeMs: 60_000 });
+    expect(await t.store.getJob(b)).toMatchObject({ status: 'blocked', waitingFor: 1 });
+    expect(await t.store.getJob(a)).toMatchObject({ status: 'failed' });
+    expect((await t.store.prune(prune(T0 + 30))).jobs).toBe(0);
+    await t.store.trigger(a, T0 + 40);
+    const [again] = await t.store.claim({ now: T0 + 40, workerId: 'w', lockToken: 't2', limit: 1, names: ['race'], limits: [], lockLifetimeMs: 60_000 });
     expect(again!.id).toBe(a);
-    await store.settle([{ id: a, lockToken: 't2', status: 'completed', result: null, finishedAt: T0 + 41, history: null }]);
-    expect(await store.getJob(b)).toMatchObject({ status: 'pending', waitingFor: 0 });
+    await t.store.settle([{ id: a, lockToken: 't2', status: 'completed', result: null, finishedAt: T0 + 41, history: null }]);
+    expect(await t.store.getJob(b)).toMatchObject({ status: 'pending', waitingFor: 0 });
   });
 
   it('the dependent free: prune deletes the dependency and counts the dependent down; a trigger afterwards runs it', async () => {
-    const { a, b } = await failedUnderCancelledDependent(store);
-    expect((await store.prune(prune(T0 + 20))).jobs).toBe(1);
-    expect(await store.getJob(a)).toBeNull();
-    expect(await store.getJob(b)).toMatchObject({ status: 'cancelled', waitingFor: 0, updatedAt: T0 + 20 });
-    expect(await store.trigger(b, T0 + 30)).toMatchObject({ status: 'pending' });
+    const { a, b } = await failedUnderCancelledDependent(t.store);
+    expect((await t.store.prune(prune(T0 + 20))).jobs).toBe(1);
+    expect(await t.store.getJob(a)).toBeNull();
+    expect(await t.store.getJob(b)).toMatchObject({ status: 'cancelled', waitingFor: 0, updatedAt: T0 + 20 });
+    expect(await t.store.trigger(b, T0 + 30)).toMatchObject({ status: 'pending' });
   });
 
   it('a deadlock with a settle of the dependency (which PostgreSQL breaks by aborting prune): prune asks again and deletes', async () => {
@@ -89,24 +70,24 @@ describe.skipIf(skip)('postgres: prune against a trigger of a flow dependent in 
       { ...newJob('deadlock'), flow: { key: 'a', dependents: true }, after: [] },
       { ...newJob('deadlock'), flow: { key: 'b' }, after: [0] },
     ];
-    const [a, b] = (await store.insertFlow(nodes, T0)).map((r) => r.job.id) as [string, string];
-    await store.cancel(b, T0 + 1);
+    const [a, b] = (await t.store.insertFlow(nodes, T0)).map((r) => r.job.id) as [string, string];
+    await t.store.cancel(b, T0 + 1);
     // What a settle of a does in flow_settled(): its edge to b first, then b. The edge is held here, and prune,
     // which locked b, waits for it when its delete of b cascades to the edge.
-    await other.query(`SET deadlock_timeout = '10s'`); // so the deadlock is found on prune's side, first
-    await other.query('BEGIN');
-    await other.query(`UPDATE "${schema}".edges SET done = done WHERE parent_id = $1 AND child_id = $2`, [a, b]);
-    const pruned = store.prune({ finishedBefore: { cancelled: T0 + 20 }, historyBefore: null, limit: 10, now: T0 + 20 });
+    await t.other.query(`SET deadlock_timeout = '10s'`); // so the deadlock is found on prune's side, first
+    await t.other.query('BEGIN');
+    await t.other.query(`UPDATE "${t.schema}".edges SET done = done WHERE parent_id = $1 AND child_id = $2`, [a, b]);
+    const pruned = t.store.prune({ finishedBefore: { cancelled: T0 + 20 }, historyBefore: null, limit: 10, now: T0 + 20 });
     await waitFor(
       async () => (await adminQuery(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '-- Retention, in ONE statement%'`)).length > 0,
       10_000,
       'prune waiting for the edge',
     );
     // The settle's second step: b, which prune holds. PostgreSQL aborts prune after its deadlock_timeout (1 s).
-    await other.query(`SELECT id FROM "${schema}".jobs WHERE id = $1 FOR UPDATE`, [b]);
-    await other.query('COMMIT');
+    await t.other.query(`SELECT id FROM "${t.schema}".jobs WHERE id = $1 FOR UPDATE`, [b]);
+    await t.other.query('COMMIT');
     expect((await pruned).jobs).toBe(1);
-    expect(await store.getJob(b)).toBeNull();
-    expect(await store.getJob(a)).toMatchObject({ status: 'pending' });
+    expect(await t.store.getJob(b)).toBeNull();
+    expect(await t.store.getJob(a)).toMatchObject({ status: 'pending' });
   });
 });

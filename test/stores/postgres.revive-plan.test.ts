@@ -10,24 +10,12 @@ import { silentLogger } from '../../src/core/logger.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { Statements } from '../../src/stores/postgres/sql.js';
 import { availability } from '../conformance/factory.js';
+import { type PlanNode, planNodes } from './postgres.claim-explain.js';
 import { dropSchema, PG_URL, postgresFactory, randomSchema } from './postgres.factory.js';
 
 const JOBS = 20_000;
 const T0 = 1_800_000_000_000;
 const { skip } = await availability(postgresFactory);
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  Plans?: PlanNode[];
-}
-
-function nodes(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodes)];
-}
 
 function input(repeatKey: string) {
   return { name: 'tick', data: 'null', priority: 0, max_attempts: null, backoff: null, timeout_ms: null, repeat: { every: 60_000 }, repeat_key: repeatKey, dedupe_key: null, dedupe_until: null, label: null, trace: null, grp: null, due_at: T0, next_run_at: T0 };
@@ -66,13 +54,13 @@ describe.skipIf(skip)('postgres: every() reviving a finished job at 20,000 repea
     expect(await entries('r9')).toBe(3);
     const text = new Statements(`"${schema}"`).get('insert');
     const rows = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, [JSON.stringify([input('r8'), input('r9')]), T0, 'revive_plan']);
-    const plan = nodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
+    const plan = planNodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
     // (Another part of insert.sql, answering `blocked` holders, probes jobs once by a hash join that stops at an
     // empty side: not this test's concern.)
     expect(plan.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'steps')).toEqual([]);
     const deleted = plan.find((n) => n['Node Type'] === 'ModifyTable' && n['Relation Name'] === 'steps')!;
     expect(deleted['Actual Rows']).toBe(3);
-    expect(nodes(deleted).some((n) => n['Index Name'] === 'steps_pkey')).toBe(true);
+    expect(planNodes(deleted).some((n) => n['Index Name'] === 'steps_pkey')).toBe(true);
     expect(plan.some((n) => n['Index Name'] === 'jobs_repeat_key' && n['Node Type'].includes('Index'))).toBe(true);
     expect(await entries('r8')).toBe(0);
     expect(await entries('r9')).toBe(3);

@@ -1,12 +1,13 @@
 import { ValidationError } from '../errors.js';
 import type { Priority, PriorityName } from '../types.js';
+import { MAX_INT32 } from '../validate.js';
 
 /** Named priorities map to numbers; higher runs first. Spaced so numeric priorities can sit between them. */
 export const PRIORITIES: Record<PriorityName, number> = { lowest: -20, low: -10, normal: 0, high: 10, highest: 20 };
 
 /** The range of a numeric priority: a 32-bit integer. */
-export const MIN_PRIORITY = -2_147_483_648;
-export const MAX_PRIORITY = 2_147_483_647;
+export const MAX_PRIORITY = MAX_INT32;
+export const MIN_PRIORITY = -MAX_INT32 - 1;
 
 export function parsePriority(value: Priority | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;

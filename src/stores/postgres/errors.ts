@@ -29,7 +29,7 @@ export function pgError(operation: string, error: unknown): HourglassError {
  * for holders first; this is their race with another transaction, answered by asking again.
  */
 export function isDedupeRace(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string; constraint?: string } } | null)?.cause;
+  const cause = driverCause(error);
   return cause?.code === '23505' && cause.constraint === 'jobs_dedupe';
 }
 
@@ -40,7 +40,7 @@ export function isDedupeRace(error: unknown): boolean {
  * fresh one, as it would have had retention run first.
  */
 export function isPrunedDependencyRace(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string; constraint?: string } } | null)?.cause;
+  const cause = driverCause(error);
   return cause?.code === '23503' && cause.constraint === 'edges_parent_id_fkey';
 }
 
@@ -51,5 +51,10 @@ export function isPrunedDependencyRace(error: unknown): boolean {
  * that settle waits for the dependent prune locked.
  */
 export function isDeadlock(error: unknown): boolean {
-  return (error as { cause?: { code?: string } } | null)?.cause?.code === '40P01';
+  return driverCause(error)?.code === '40P01';
+}
+
+/** The driver's error under a StoreError from pgError(): its SQLSTATE code and the constraint it names. */
+function driverCause(error: unknown): { code?: string; constraint?: string } | undefined {
+  return (error as { cause?: { code?: string; constraint?: string } } | null)?.cause;
 }

@@ -119,7 +119,7 @@ export class PgSteps {
 
   /** Store.pruneEvents: one statement (sql/steps/prune-events.sql). */
   async pruneEvents(before: number): Promise<number> {
-    const { rows } = await this.host.transaction((client) => client.query<{ n: number }>(this.sql('prune-events'), [before]));
+    const { rows } = await this.host.pool().query<{ n: number }>(this.sql('prune-events'), [before]);
     return rows[0]?.n ?? 0;
   }
 
