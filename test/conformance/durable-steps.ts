@@ -10,11 +10,8 @@ import type { Scheduler } from '../../src/core/scheduler.js';
 import type { Job, Json } from '../../src/core/types.js';
 import { availability, type StoreFactory } from './factory.js';
 import { waitUntil } from './helpers.js';
+import { statusOf } from '../support/scheduler.js';
 import { useHarness } from './scheduler-contract.js';
-
-async function statusOf(s: Scheduler, id: string): Promise<string | undefined> {
-  return (await s.getJob(id))?.status;
-}
 
 /** A repeating job whose run takes one step, then sleeps an hour; resolves once its first run is asleep. */
 async function sleepingNightly(s: Scheduler): Promise<{ job: Job; runs: () => number }> {

@@ -9,6 +9,7 @@ import type { Job } from '../../src/core/types.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { availability, type CreatedStore, type StoreFactory } from './factory.js';
 import { memoryLogger, sleep, waitUntil } from './helpers.js';
+import { nextEvent } from '../support/scheduler.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
 
 export interface SchedulerHarness {
@@ -50,18 +51,6 @@ export function useHarness(factory: StoreFactory): SchedulerHarness {
   return harness;
 }
 
-/** Resolves with the first emission of `event` whose payload matches. */
-function next<T>(s: Scheduler, event: string, match: (payload: T) => boolean = () => true): Promise<T> {
-  return new Promise((resolve) => {
-    const listener = (payload: T) => {
-      if (!match(payload)) return;
-      s.off(event, listener);
-      resolve(payload);
-    };
-    s.on(event, listener);
-  });
-}
-
 export async function describeSchedulerContract(factory: StoreFactory): Promise<void> {
   const { skip } = await availability(factory);
   const shared = factory.shared !== false;
@@ -74,7 +63,7 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         const logger = memoryLogger();
         const s = await h.scheduler({ logger, context: { db: 'the-db' } });
         const events: string[] = [];
-        for (const e of ['job:created', 'job:start', 'job:success', 'job:complete']) s.on(e, (j: Job) => events.push(`${e}:${j.id}`));
+        for (const e of ['job:created', 'job:start', 'job:success', 'job:complete'] as const) s.on(e, (j: Job) => events.push(`${e}:${j.id}`));
         let seen: Record<string, unknown> = {};
         s.define('send email', async (job, ctx) => {
           seen = { ...ctx, job: job.id };
@@ -83,7 +72,7 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         });
         await s.start();
         const job = await s.now('send email', { to: 'user@example.com' });
-        const done = await next<Job>(s, 'job:complete');
+        const done = await nextEvent(s, 'job:complete');
         expect(done).toMatchObject({ id: job.id, status: 'completed', result: { sent: 'user@example.com' }, attempts: 1 });
         expect(seen).toMatchObject({ job: job.id, jobId: job.id, jobName: 'send email', attempt: 1, data: { to: 'user@example.com' }, db: 'the-db', scheduler: s });
         expect(seen.signal).toBeInstanceOf(AbortSignal);
@@ -134,7 +123,7 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         s.define('child', async (job) => job.data);
         await s.start();
         const parent = await s.now('parent');
-        const child = await next<Job>(s, 'job:success', (j) => j.name === 'child');
+        const child = await nextEvent(s, 'job:success', (j) => j.name === 'child');
         expect(child.data).toEqual({ from: parent.id });
         expect((await s.getJob(parent.id))!.progress).toBe(50);
       });
@@ -230,7 +219,7 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         s.on('job:fail', (p) => fails.push(p));
         await s.start();
         const job = await s.now('flaky');
-        const done = await next<Job>(s, 'job:success');
+        const done = await nextEvent(s, 'job:success');
         expect(done).toMatchObject({ id: job.id, attempts: 3, status: 'completed', result: 'finally', lastError: null });
         expect(retries.map((r) => r.attempts)).toEqual([1, 2]);
         expect(retries[0]!.lastError).toBe('boom 1');
@@ -254,7 +243,7 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         s.on('job:retry', (j) => retries.push(j));
         await s.start();
         const job = await s.now('doomed', null, { attempts: 4, backoff: { type: 'exponential', delay: 40, maxDelay: 100 } });
-        const complete = await next<Job>(s, 'job:complete');
+        const complete = await nextEvent(s, 'job:complete');
         expect(complete).toMatchObject({ id: job.id, status: 'failed', attempts: 4, lastError: 'always', nextRunAt: null });
         expect(retries.map((r) => r.nextRunAt!.getTime() - r.lastFinishedAt!.getTime())).toEqual([40, 80, 100]);
         expect(await s.getJob(job.id)).toMatchObject({ status: 'failed', lastError: 'always', maxAttempts: 4 });
@@ -273,7 +262,7 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         { timeout: 100 });
         await s.start();
         const job = await s.now('slow');
-        const { error } = await next<{ job: Job; error: Error }>(s, 'job:fail');
+        const { error } = await nextEvent(s, 'job:fail');
         expect(error.message).toMatch(/timed out after 100 ms/);
         expect((error as { code?: string }).code).toBe('JOB_TIMEOUT');
         expect((aborted as Error).message).toMatch(/timed out/);
@@ -294,7 +283,7 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         );
         await s.start();
         await s.now('late-reader');
-        await next(s, 'job:fail');
+        await nextEvent(s, 'job:fail');
         await waitUntil(async () => seen.length === 1);
         expect(seen[0]!.aborted).toBe(true);
         expect((seen[0]!.reason as { code?: string }).code).toBe('JOB_TIMEOUT');
@@ -634,7 +623,7 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         s.define('a', async (_job, ctx) => ctx.followUp('', null));
         await s.start();
         const job = await s.now('a');
-        const failed = await next<{ job: Job; error: Error }>(s, 'job:fail');
+        const failed = await nextEvent(s, 'job:fail');
         expect(failed.job.id).toBe(job.id);
         expect(failed.error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'followUp.name' });
         expect(() => new Scheduler({ store: h.created.store, logger: silentLogger }).define('x', async () => 1, { then: [''] })).toThrow(/options\.then\[0\]/);

@@ -10,6 +10,7 @@ import { Scheduler } from '../../src/core/scheduler.js';
 import type { Settlement, Store } from '../../src/core/store.js';
 import { availability, type StoreFactory } from './factory.js';
 import { waitUntil } from './helpers.js';
+import { statusOf } from '../support/scheduler.js';
 import { useHarness } from './scheduler-contract.js';
 
 /** Until the clock has moved past `ms` after now (retention's cutoffs are strict). */
@@ -17,8 +18,6 @@ async function past(ms: number): Promise<void> {
   const until = Date.now() + ms;
   await waitUntil(() => Date.now() > until);
 }
-
-const statusOf = async (s: Scheduler, id: string) => (await s.getJob(id))?.status ?? 'pruned';
 
 /**
  * The store as a process sees it that dies right after its run's follow-ups went in: the first settle of a job
@@ -67,29 +66,29 @@ export async function describeSchedulerFlowGaps(factory: StoreFactory): Promise<
         { key: 'audit', name: 'use', after: ['fetch'] },
       ]);
       await s.start();
-      await waitUntil(async () => (await statusOf(s, jobs.store!.id)) === 'cancelled' && (await statusOf(s, jobs.audit!.id)) === 'cancelled');
+      await waitUntil(async () => (await statusOf(s, jobs.store!.id, 'pruned')) === 'cancelled' && (await statusOf(s, jobs.audit!.id, 'pruned')) === 'cancelled');
       // An operator triggers parse back while fetch is still failed: parse waits for it again (blocked), and
       // so does store, which parse's cascade had cancelled.
       await s.trigger(jobs.parse!.id);
-      expect(await statusOf(s, jobs.parse!.id)).toBe('blocked');
-      expect(await statusOf(s, jobs.store!.id)).toBe('blocked');
+      expect(await statusOf(s, jobs.parse!.id, 'pruned')).toBe('blocked');
+      expect(await statusOf(s, jobs.store!.id, 'pruned')).toBe('blocked');
       await past(5);
       // Every finished job is past its cutoff. audit (cancelled by the cascade, no dependents) goes; fetch stays,
       // sweep after sweep, while parse waits for it.
       const retention = { completed: 1, failed: 1, cancelled: 1 };
       expect((await s.prune(retention)).jobs).toBe(1);
       expect((await s.prune(retention)).jobs).toBe(0);
-      expect(await statusOf(s, jobs.audit!.id)).toBe('pruned');
-      expect(await statusOf(s, jobs.fetch!.id)).toBe('failed');
+      expect(await statusOf(s, jobs.audit!.id, 'pruned')).toBe('pruned');
+      expect(await statusOf(s, jobs.fetch!.id, 'pruned')).toBe('failed');
       // Still resumable: retrying fetch releases parse, then store.
       broken = false;
       expect(await s.requeueFailed('fetch')).toBe(1);
-      await waitUntil(async () => (await statusOf(s, jobs.store!.id)) === 'completed');
+      await waitUntil(async () => (await statusOf(s, jobs.store!.id, 'pruned')) === 'completed');
       expect((await s.getJob(jobs.parse!.id))!.result).toEqual({ fetch: 'fetched' });
       // Nothing waits for fetch any more: it is pruned as usual once it finished long enough ago.
       await past(5);
       await s.prune(retention);
-      expect(await statusOf(s, jobs.fetch!.id)).toBe('pruned');
+      expect(await statusOf(s, jobs.fetch!.id, 'pruned')).toBe('pruned');
     });
 
     it('retention keeps a failed dependency while its cascade-cancelled dependents may come back; once they are cancelled by hand, or pruned, it goes', async () => {
@@ -103,18 +102,18 @@ export async function describeSchedulerFlowGaps(factory: StoreFactory): Promise<
         { key: 'parse', name: 'use', after: ['fetch'] },
       ]);
       await s.start();
-      await waitUntil(async () => (await statusOf(s, jobs.parse!.id)) === 'cancelled');
+      await waitUntil(async () => (await statusOf(s, jobs.parse!.id, 'pruned')) === 'cancelled');
       await s.trigger(jobs.parse!.id); // blocked again, waiting for fetch
       await past(5);
       // Only failed jobs are pruned: fetch is held back by parse (blocked) for as long as parse waits.
       expect((await s.prune({ failed: 1 })).jobs).toBe(0);
-      expect(await statusOf(s, jobs.fetch!.id)).toBe('failed');
+      expect(await statusOf(s, jobs.fetch!.id, 'pruned')).toBe('failed');
       // The operator gives up on parse: cancelled by hand, it no longer waits; fetch is pruned as usual.
       await s.cancel(jobs.parse!.id);
       await past(5);
       expect((await s.prune({ failed: 1 })).jobs).toBe(1);
-      expect(await statusOf(s, jobs.fetch!.id)).toBe('pruned');
-      expect(await statusOf(s, jobs.parse!.id)).toBe('cancelled');
+      expect(await statusOf(s, jobs.fetch!.id, 'pruned')).toBe('pruned');
+      expect(await statusOf(s, jobs.parse!.id, 'pruned')).toBe('cancelled');
     });
     it('a ctx.flow sub-graph inserted again by a run repeated after its settle was lost adds nothing: each node once, the flow done once', async () => {
       await h.created.store.init({ logger: silentLogger });
@@ -144,7 +143,7 @@ export async function describeSchedulerFlowGaps(factory: StoreFactory): Promise<
         await s.start();
         // The first run inserted the sub-graph and lost its settle; the second (after the lease ended) inserted
         // the same sub-graph again, by then done or under way, and settled.
-        await waitUntil(async () => (await statusOf(s, plan.id)) === 'completed', 20_000, 'the plan to run again and complete');
+        await waitUntil(async () => (await statusOf(s, plan.id, 'pruned')) === 'completed', 20_000, 'the plan to run again and complete');
         await waitUntil(async () => (await s.listJobs({ name: 'sum', status: 'completed' })).length === 1, 10_000, 'the sum to complete');
         expect(runs.plan).toBe(2);
         const parts = await s.listJobs({ name: 'part' });

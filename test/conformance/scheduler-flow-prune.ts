@@ -6,9 +6,9 @@
  * this file unchanged (flows.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { Scheduler } from '../../src/core/scheduler.js';
 import { availability, type StoreFactory } from './factory.js';
 import { waitUntil } from './helpers.js';
+import { statusOf } from '../support/scheduler.js';
 import { useHarness } from './scheduler-contract.js';
 
 /** Until the clock has moved past `ms` after now (retention's cutoffs are strict). */
@@ -16,8 +16,6 @@ async function past(ms: number): Promise<void> {
   const until = Date.now() + ms;
   await waitUntil(() => Date.now() > until);
 }
-
-const statusOf = async (s: Scheduler, id: string) => (await s.getJob(id))?.status ?? 'pruned';
 
 export async function describeSchedulerFlowPrune(factory: StoreFactory): Promise<void> {
   const { skip } = await availability(factory);
@@ -38,16 +36,16 @@ export async function describeSchedulerFlowPrune(factory: StoreFactory): Promise
       // Cancelled by hand while blocked: no cascade error, so a's failure leaves it as it is.
       await s.cancel(jobs.b!.id);
       await s.start();
-      await waitUntil(async () => (await statusOf(s, jobs.a!.id)) === 'failed', 10_000, 'a to fail for good');
+      await waitUntil(async () => (await statusOf(s, jobs.a!.id, 'pruned')) === 'failed', 10_000, 'a to fail for good');
       expect(await s.getJob(jobs.b!.id)).toMatchObject({ status: 'cancelled', waitingFor: 1, lastError: null });
       await past(5);
       // Only failed jobs go: a does (nothing waits for it), b stays, and stops counting a.
       expect((await s.prune({ failed: 1 })).jobs).toBe(1);
-      expect(await statusOf(s, jobs.a!.id)).toBe('pruned');
+      expect(await statusOf(s, jobs.a!.id, 'pruned')).toBe('pruned');
       expect(await s.getJob(jobs.b!.id)).toMatchObject({ status: 'cancelled', waitingFor: 0 });
       // Triggered, it runs at once (blocked for ever before: it waited for a job that is gone).
       expect((await s.trigger(jobs.b!.id))!.status).toBe('pending');
-      await waitUntil(async () => (await statusOf(s, jobs.b!.id)) === 'completed', 10_000, 'b to run');
+      await waitUntil(async () => (await statusOf(s, jobs.b!.id, 'pruned')) === 'completed', 10_000, 'b to run');
       // The pruned dependency gives null, as a removed one does (results.ts).
       expect((await s.getJob(jobs.b!.id))!.result).toEqual({ a: null });
     });
@@ -67,15 +65,15 @@ export async function describeSchedulerFlowPrune(factory: StoreFactory): Promise
       ]);
       await s.cancel(jobs.b!.id);
       await s.start();
-      await waitUntil(async () => (await statusOf(s, jobs.a!.id)) === 'failed', 10_000, 'a to fail for good');
+      await waitUntil(async () => (await statusOf(s, jobs.a!.id, 'pruned')) === 'failed', 10_000, 'a to fail for good');
       await past(5);
       expect((await s.prune({ failed: 1 })).jobs).toBe(1);
       expect(await s.getJob(jobs.b!.id)).toMatchObject({ status: 'cancelled', waitingFor: 1 });
       expect((await s.trigger(jobs.b!.id))!.status).toBe('blocked');
       expect(await s.getJob(jobs.b!.id)).toMatchObject({ status: 'blocked', waitingFor: 1 });
-      expect(await statusOf(s, jobs.c!.id)).toBe('pending');
+      expect(await statusOf(s, jobs.c!.id, 'pruned')).toBe('pending');
       await s.trigger(jobs.c!.id);
-      await waitUntil(async () => (await statusOf(s, jobs.b!.id)) === 'completed', 10_000, 'c then b to run');
+      await waitUntil(async () => (await statusOf(s, jobs.b!.id, 'pruned')) === 'completed', 10_000, 'c then b to run');
       expect((await s.getJob(jobs.b!.id))!.result).toEqual({ a: null, c: 'slow done' });
     });
 
@@ -91,12 +89,12 @@ export async function describeSchedulerFlowPrune(factory: StoreFactory): Promise
       ]);
       await s.cancel(jobs.b!.id);
       await s.start();
-      await waitUntil(async () => (await statusOf(s, jobs.a!.id)) === 'failed', 10_000, 'a to fail for good');
+      await waitUntil(async () => (await statusOf(s, jobs.a!.id, 'pruned')) === 'failed', 10_000, 'a to fail for good');
       await past(5);
       // Both past their cutoffs, both chosen on the state before the prune: one sweep takes both.
       expect((await s.prune({ failed: 1, cancelled: 1 })).jobs).toBe(2);
-      expect(await statusOf(s, jobs.a!.id)).toBe('pruned');
-      expect(await statusOf(s, jobs.b!.id)).toBe('pruned');
+      expect(await statusOf(s, jobs.a!.id, 'pruned')).toBe('pruned');
+      expect(await statusOf(s, jobs.b!.id, 'pruned')).toBe('pruned');
     });
   });
 }

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { availability, type StoreFactory } from './factory.js';
 import { waitUntil } from './helpers.js';
+import { statusOf } from '../support/scheduler.js';
 import { useHarness } from './scheduler-contract.js';
 
 export async function describeSchedulerFlowRemove(factory: StoreFactory): Promise<void> {
@@ -14,8 +15,6 @@ export async function describeSchedulerFlowRemove(factory: StoreFactory): Promis
 
   describe.skipIf(skip)(`${factory.kind}: remove() of a workflow dependency`, () => {
     const h = useHarness(factory);
-    const statusOf = async (id: string, s: { getJob(id: string): Promise<{ status: string } | null> }) => (await s.getJob(id))?.status ?? 'removed';
-
     it('a pending dependency removed: its dependent is cancelled, waits for nothing, and runs when triggered', async () => {
       const s = await h.scheduler();
       s.define('use', async (_job, ctx) => ctx.results());
@@ -26,9 +25,9 @@ export async function describeSchedulerFlowRemove(factory: StoreFactory): Promis
       expect(await s.remove(jobs.a!.id)).toBe(true);
       expect(await s.getJob(jobs.b!.id)).toMatchObject({ status: 'cancelled', waitingFor: 0, lastError: 'dependency "a" was removed' });
       await s.trigger(jobs.b!.id);
-      expect(await statusOf(jobs.b!.id, s)).toBe('pending');
+      expect(await statusOf(s, jobs.b!.id, 'removed')).toBe('pending');
       await s.start();
-      await waitUntil(async () => (await statusOf(jobs.b!.id, s)) === 'completed', 10_000, 'b to run');
+      await waitUntil(async () => (await statusOf(s, jobs.b!.id, 'removed')) === 'completed', 10_000, 'b to run');
       // The removed dependency gives null (results.ts).
       expect((await s.getJob(jobs.b!.id))!.result).toEqual({ a: null });
     });
@@ -45,15 +44,15 @@ export async function describeSchedulerFlowRemove(factory: StoreFactory): Promis
         { key: 'c', name: 'use', after: ['b'] },
       ]);
       await s.start();
-      await waitUntil(async () => (await statusOf(jobs.c!.id, s)) === 'cancelled', 10_000, 'the cascade');
+      await waitUntil(async () => (await statusOf(s, jobs.c!.id, 'removed')) === 'cancelled', 10_000, 'the cascade');
       expect(await s.getJob(jobs.b!.id)).toMatchObject({ status: 'cancelled', waitingFor: 1, lastError: 'dependency "a" failed' });
       expect(await s.remove(jobs.a!.id)).toBe(true);
       expect(await s.getJob(jobs.b!.id)).toMatchObject({ status: 'cancelled', waitingFor: 0 });
       // c still waits for b, which is still there: triggering b brings c back (restore) and both run.
       expect(await s.getJob(jobs.c!.id)).toMatchObject({ status: 'cancelled', waitingFor: 1 });
       await s.trigger(jobs.b!.id);
-      await waitUntil(async () => (await statusOf(jobs.c!.id, s)) === 'completed', 10_000, 'b then c to run');
-      expect(await statusOf(jobs.b!.id, s)).toBe('completed');
+      await waitUntil(async () => (await statusOf(s, jobs.c!.id, 'removed')) === 'completed', 10_000, 'b then c to run');
+      expect(await statusOf(s, jobs.b!.id, 'removed')).toBe('completed');
     });
 
     it('a removed dependency beside one not done: the triggered dependent waits for that one only, and runs once it completes', async () => {
@@ -70,7 +69,7 @@ export async function describeSchedulerFlowRemove(factory: StoreFactory): Promis
       await s.trigger(jobs.b!.id);
       expect(await s.getJob(jobs.b!.id)).toMatchObject({ status: 'blocked', waitingFor: 1 });
       await s.start();
-      await waitUntil(async () => (await statusOf(jobs.b!.id, s)) === 'completed', 10_000, 'other then b to run');
+      await waitUntil(async () => (await statusOf(s, jobs.b!.id, 'removed')) === 'completed', 10_000, 'other then b to run');
       expect((await s.getJob(jobs.b!.id))!.result).toEqual({ a: null, other: 'slow done' });
     });
   });

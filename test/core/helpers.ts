@@ -1,7 +1,5 @@
 /** Small helpers for the core's tests: promises to wait on instead of sleeps, and a logger that can be awaited. */
 import type { Logger } from '../../src/core/logger.js';
-import type { Scheduler } from '../../src/core/scheduler.js';
-import type { SchedulerEventName } from '../../src/core/types.js';
 
 export interface Deferred<T> {
   promise: Promise<T>;
@@ -50,17 +48,5 @@ export function recordingLogger(): Logger & { records: LogRecord[]; when(match: 
       if (found) return Promise.resolve(found);
       return new Promise<LogRecord>((resolve) => waiters.push({ match, resolve }));
     },
-  });
-}
-
-/** Resolves with the first emission of `event` whose payload matches. */
-export function nextEvent<T>(s: Scheduler, event: SchedulerEventName, match: (payload: T) => boolean = () => true): Promise<T> {
-  return new Promise((resolve) => {
-    const listener = (payload: T) => {
-      if (!match(payload)) return;
-      s.off(event, listener);
-      resolve(payload);
-    };
-    s.on(event, listener);
   });
 }

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/core/scheduler.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
-import { deferred, nextEvent } from './helpers.js';
+import { nextEvent } from '../support/scheduler.js';
+import { deferred } from './helpers.js';
 
 const schedulers: Scheduler[] = [];
 afterEach(async () => {

@@ -10,7 +10,8 @@ import { storeFromUrl } from '../../src/core/store-url.js';
 import type { Job } from '../../src/core/types.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { sqliteFileFactory } from '../stores/sqlite.factory.js';
-import { deferred, nextEvent, recordingLogger, type LogRecord } from './helpers.js';
+import { nextEvent } from '../support/scheduler.js';
+import { deferred, recordingLogger, type LogRecord } from './helpers.js';
 
 const schedulers: Scheduler[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -67,12 +68,12 @@ describe('a run that outlives its abort', () => {
     await s.start();
     const job = await s.now('stubborn');
     // Either the run is reported overdue (right), or its retry starts beside it (the defect).
-    const late = await Promise.race([logger.when(overdue), nextEvent<Job>(s, 'job:start', (j) => j.attempts === 2).then(() => null)]);
+    const late = await Promise.race([logger.when(overdue), nextEvent(s, 'job:start', (j) => j.attempts === 2).then(() => null)]);
     expect(t.log).toEqual(['start 1']);
     expect(late?.fields).toMatchObject({ jobId: job.id, jobName: 'stubborn', reason: 'timeout' });
     expect(await s.getJob(job.id)).toMatchObject({ status: 'running', attempts: 1 });
 
-    const success = nextEvent<Job>(s, 'job:success');
+    const success = nextEvent(s, 'job:success');
     release.resolve();
     expect(await success).toMatchObject({ id: job.id, attempts: 2, result: 'second' });
     expect(t.log.filter((l) => !l.startsWith('fail'))).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
@@ -94,16 +95,16 @@ describe('a run that outlives its abort', () => {
     const release = deferred();
     s.define('stubborn', t.handler((job) => String(job.data), async (job) => (job.data === 'a' ? release.promise : 'b done')), { concurrency: 1 });
     await s.start();
-    const aStarted = nextEvent<Job>(s, 'job:start');
+    const aStarted = nextEvent(s, 'job:start');
     const a = await s.now('stubborn', 'a');
     await aStarted;
     const b = await s.now('stubborn', 'b');
     await s.cancel(a.id);
-    const late = await Promise.race([logger.when(overdue), nextEvent<Job>(s, 'job:start', (j) => j.id === b.id).then(() => null)]);
+    const late = await Promise.race([logger.when(overdue), nextEvent(s, 'job:start', (j) => j.id === b.id).then(() => null)]);
     expect(t.log).toEqual(['start a']);
     expect(late?.fields).toMatchObject({ jobId: a.id, reason: 'cancel' });
 
-    const bDone = nextEvent<Job>(s, 'job:success', (j) => j.id === b.id);
+    const bDone = nextEvent(s, 'job:success', (j) => j.id === b.id);
     release.resolve();
     await bDone;
     expect(t.log).toEqual(['start a', 'end a', 'start b', 'end b']);
@@ -119,16 +120,16 @@ describe('a run that outlives its abort', () => {
     const release = deferred();
     s.define('stubborn', t.handler((job) => String(job.data), async (job) => (job.data === 'a' ? release.promise : 'b done')), { concurrency: 1 });
     await s.start();
-    const aStarted = nextEvent<Job>(s, 'job:start');
+    const aStarted = nextEvent(s, 'job:start');
     const a = await s.now('stubborn', 'a');
     await aStarted;
     const b = await s.now('stubborn', 'b');
     expect(await s.remove(a.id)).toBe(true);
-    const late = await Promise.race([logger.when(overdue), nextEvent<Job>(s, 'job:start', (j) => j.id === b.id).then(() => null)]);
+    const late = await Promise.race([logger.when(overdue), nextEvent(s, 'job:start', (j) => j.id === b.id).then(() => null)]);
     expect(t.log).toEqual(['start a']);
     expect(late?.fields).toMatchObject({ jobId: a.id, reason: 'lost' });
 
-    const bDone = nextEvent<Job>(s, 'job:success', (j) => j.id === b.id);
+    const bDone = nextEvent(s, 'job:success', (j) => j.id === b.id);
     const dropped = logger.when((r) => r.fields.jobId === a.id && /outcome dropped/.test(r.msg));
     release.resolve();
     await Promise.all([bDone, dropped]);
@@ -155,11 +156,11 @@ describe('a run that outlives its abort', () => {
       });
     }
     await first.start();
-    const started = nextEvent<Job>(first, 'job:start');
+    const started = nextEvent(first, 'job:start');
     const job = await first.now('stubborn');
     await started;
     await second.start();
-    const retryStarts = [first, second].map((s) => nextEvent<Job>(s, 'job:start', (j) => j.attempts === 2));
+    const retryStarts = [first, second].map((s) => nextEvent(s, 'job:start', (j) => j.attempts === 2));
     const late = await Promise.race([logger.when(overdue), ...retryStarts.map((p) => p.then(() => null))]);
     expect(t.log).toEqual(['start 1']);
     expect(late).not.toBeNull();
@@ -169,7 +170,7 @@ describe('a run that outlives its abort', () => {
 
     release.resolve();
     await Promise.race(retryStarts);
-    await Promise.race([first, second].map((s) => nextEvent<Job>(s, 'job:success')));
+    await Promise.race([first, second].map((s) => nextEvent(s, 'job:success')));
     expect(t.log).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
     expect(t.most).toBe(1);
   });

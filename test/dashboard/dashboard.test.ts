@@ -22,6 +22,7 @@ import { serve, type RunningServer, type ServeOptions } from '../../src/http/ind
 import { MemoryStore } from '../../src/stores/memory/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { waitUntil } from '../conformance/helpers.js';
+import { statusOf } from '../support/scheduler.js';
 
 const CHROMIUM = process.env.HOURGLASS_CHROMIUM ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -80,8 +81,6 @@ describe.skipIf(!available)('dashboard (chromium)', () => {
   const fast = (url: string) => url.replace(/\/(#|$)/, '/?refresh=300$1');
   const rows = (p: Page) => p.locator('[data-testid="job-row"]');
   const row = (p: Page, id: string) => p.locator(`[data-testid="job-row"][data-id="${id}"]`);
-  const statusOf = async (s: Scheduler, id: string) => (await s.getJob(id))?.status;
-
   /** A scheduler whose 'thumbnail' fails for files named bad-*, until `heal()`. */
   function thumbnails(s: Scheduler) {
     let healed = false;
