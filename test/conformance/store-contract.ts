@@ -50,7 +50,7 @@ function done(id: string, lockToken: string, extra: Partial<Settlement> = {}): S
     finishedAt: T0 + 10,
     result: { ok: true },
     lastError: null,
-    history: { status: 'completed', attempt: 1, startedAt: T0, completedAt: T0 + 10, error: null, result: { ok: true }, workerId: 'w1' },
+    history: { status: 'completed', attempt: 1, startedAt: T0, completedAt: T0 + 10, error: null, stack: null, result: { ok: true }, workerId: 'w1' },
     ...extra,
   };
 }
@@ -363,7 +363,7 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
             nextRunAt: T0 + 5000,
             lastError: 'boom',
             finishedAt: T0 + 20,
-            history: { status: 'failed', attempt: 1, startedAt: T0, completedAt: T0 + 20, error: 'boom', result: null, workerId: 'w1' },
+            history: { status: 'failed', attempt: 1, startedAt: T0, completedAt: T0 + 20, error: 'boom', stack: null, result: null, workerId: 'w1' },
           },
           {
             id: d!.id,
@@ -371,7 +371,7 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
             status: 'failed',
             lastError: 'final',
             finishedAt: T0 + 30,
-            history: { status: 'failed', attempt: 1, startedAt: T0, completedAt: T0 + 30, error: 'final', result: null, workerId: 'w1' },
+            history: { status: 'failed', attempt: 1, startedAt: T0, completedAt: T0 + 30, error: 'final', stack: null, result: null, workerId: 'w1' },
           },
         ]);
         expect(applied).toEqual([true, false, true, true]);
@@ -380,7 +380,7 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect(await store.getJob(c!.id)).toMatchObject({ status: 'pending', nextRunAt: T0 + 5000, dueAt: T0, attempts: 1, lastError: 'boom' });
         expect(await store.getJob(d!.id)).toMatchObject({ status: 'failed', lastError: 'final' });
         const [h] = await store.history(a!.id);
-        expect(h).toMatchObject({ jobId: a!.id, status: 'completed', attempt: 1, startedAt: T0, completedAt: T0 + 10, error: null, result: { ok: true }, workerId: 'w1' });
+        expect(h).toMatchObject({ jobId: a!.id, status: 'completed', attempt: 1, startedAt: T0, completedAt: T0 + 10, error: null, stack: null, result: { ok: true }, workerId: 'w1' });
         expect(typeof h!.id).toBe('string');
         expect(await store.history(b!.id)).toEqual([]);
         // A retried job is claimed again once due, with its attempt count going on.
@@ -453,7 +453,7 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
               nextRunAt: T0,
               lastError: 'retry me',
               finishedAt: T0,
-              history: { status: 'failed', attempt: 1, startedAt: T0, completedAt: T0, error: 'retry me', result: null, workerId: 'w1' },
+              history: { status: 'failed', attempt: 1, startedAt: T0, completedAt: T0, error: 'retry me', stack: null, result: null, workerId: 'w1' },
             },
             done(other!.id, 'stale-token'),
           ],
@@ -694,7 +694,7 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         lockToken: job.lockToken,
         status,
         finishedAt: at,
-        history: { status: status === 'completed' ? 'completed' : 'failed', attempt: 1, startedAt: T0, completedAt: at, error: null, result: null, workerId: 'w1' },
+        history: { status: status === 'completed' ? 'completed' : 'failed', attempt: 1, startedAt: T0, completedAt: at, error: null, stack: null, result: null, workerId: 'w1' },
         ...extra,
       });
 
@@ -711,7 +711,7 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
             finish(retried, 'pending', T0 + 10, { nextRunAt: T0 + 100_000 }), // a retry: its old history record goes, it stays
           ]),
         ).toEqual([true, true, true, true]);
-        const [{ job: cancelled }] = (await store.insert([newJob({ name: 'other', nextRunAt: T0 + 50_000 })], T0)) as [{ job: { id: string } }];
+        const [{ job: cancelled }] = await store.insert([newJob({ name: 'other', nextRunAt: T0 + 50_000 })], T0);
         expect(await store.cancel(cancelled.id, T0 + 20)).not.toBeNull();
 
         // Only completed jobs are subject to retention here: failed and cancelled ones stay.

@@ -8,7 +8,7 @@ import { JobRun, type RunContext } from '../../src/core/job-run.js';
 import type { ResolvedRun } from '../../src/core/registry.js';
 import type { ClaimedJob, NewJob, Settlement } from '../../src/core/store.js';
 import type { Job, SchedulerEvents } from '../../src/core/types.js';
-import { deferred, recordingLogger } from './helpers.js';
+import { deferred, recordingLogger, type Deferred } from './helpers.js';
 
 const NOW = 1_700_000_000_000;
 const job = (patch: Partial<ClaimedJob> = {}) =>
@@ -16,7 +16,7 @@ const job = (patch: Partial<ClaimedJob> = {}) =>
 
 function setup(applied = true) {
   const steps: string[] = [];
-  const ended = new Map<JobRun, ReturnType<typeof deferred>>();
+  const ended = new Map<JobRun, Deferred<void>>();
   const endOf = (run: JobRun) => ended.get(run) ?? ended.set(run, deferred()).get(run)!;
   const settled: Settlement[] = [];
   const events: [keyof SchedulerEvents, unknown][] = [];
@@ -27,6 +27,7 @@ function setup(applied = true) {
     events: { emit: (event, ...args) => void events.push([event, args[0]]), listens: () => true },
     followUpJob: (spec) => ({ name: spec.name, data: spec.data, dedupeKey: null }) as NewJob,
     enqueue: async (jobs) => void steps.push(`enqueue ${jobs.map((j) => j.name).join(',')}`),
+    enqueueFlow: async (jobs) => void steps.push(`enqueueFlow ${jobs.map((j) => j.name).join(',')}`),
     webhooks: null,
     storeFailed: () => undefined,
     // The store answers in a later turn, as a real one does.
@@ -41,6 +42,9 @@ function setup(applied = true) {
     },
     wakeAt: (at) => void steps.push(`wake ${at - NOW}`),
     stopped: () => false,
+    // No run here is durable (durable.ts): a call would show up in `steps`, the order the tests assert.
+    suspend: async (suspension) => (steps.push(`suspend ${suspension.id}`), true),
+    clearSteps: async (claimed) => (steps.push(`clearSteps ${claimed.id}`), true),
   };
   const runContext = { now: () => NOW - 100, logger, settled: (run: JobRun, ok: boolean) => finisher.settled(run, ok) } as unknown as RunContext;
   const runOf = (claimed: ClaimedJob, then: string[] = []) =>

@@ -26,7 +26,14 @@ function run(handler: JobHandler, options: { timeoutMs?: number | null; progress
       return options.progress !== false;
     },
     followUpJob: (spec) => ({ name: spec.name, data: spec.data }) as NewJob,
+    flowJobs: () => [],
     settled: () => undefined,
+    tracing: null,
+    // No handler here calls ctx.step, sleep or waitForEvent: a durable run would fail loudly.
+    store: () => {
+      throw new Error('these runs have no store');
+    },
+    workerId: 'w1',
   };
   const policy = { handler, timeoutMs: options.timeoutMs ?? null, maxAttempts: 3, backoff: { type: 'fixed', delay: 0 }, saveResult: true } as ResolvedRun;
   return { run: new JobRun(job, policy, view, env), logger, saved };

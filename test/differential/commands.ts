@@ -280,7 +280,7 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
       {
         kind: fc.constant('list' as const),
         // Pending alone often: nextRunAt over pending jobs is the order stores answer from their claim indexes.
-        statuses: fc.oneof(fc.constant(['pending' as const]), statuses),
+        statuses: fc.oneof(fc.constant<'pending'[]>(['pending']), statuses),
         name,
         // Matches in names, labels (people), data text (quotes, keys, digits) and errors (boom), any ASCII case.
         text: fc.constantFrom('A', 'B', 'Peop', 'boom', '"', 'z', '1', 'CONSTRUCTOR', '%', '_'),

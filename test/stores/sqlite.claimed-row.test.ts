@@ -19,7 +19,7 @@ afterEach(async () => {
 
 describe('SQLite claimed rows', () => {
   it('give every field of the claimed job as the stored row has it, with the lock token', async () => {
-    const [{ job }] = (await store.insert(
+    const [{ job }] = await store.insert(
       [
         newJob({
           name: 'full',
@@ -38,7 +38,7 @@ describe('SQLite claimed rows', () => {
         }),
       ],
       T0 - 10,
-    )) as [{ job: { id: string } }];
+    );
     // A first run fails, so the second claim sees an error, a finish time and a stored attempt count.
     const first = claimRequest({ now: T0, names: ['full'], lockLifetimes: { full: 12_345 } });
     const [run1] = await store.claim(first);
