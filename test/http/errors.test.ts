@@ -10,7 +10,8 @@ import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import type { CreatedStore } from '../conformance/factory.js';
 import { waitUntil } from '../conformance/helpers.js';
 import { sqliteFileFactory } from '../stores/sqlite.factory.js';
-import { startApi, type Api } from './helpers.js';
+import type { HttpJob } from '../../src/http/index.js';
+import { bodyOf, startApi, type Api, type ErrorBody, type JobPage } from './helpers.js';
 
 function define(s: Scheduler): void {
   s.define('report', async () => ({ ok: true }));
@@ -154,7 +155,7 @@ describe('HTTP API errors', () => {
         duplex: 'half',
       } as RequestInit);
       expect(res.status).toBe(413);
-      expect((await res.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+      expect((await bodyOf<ErrorBody>(res)).error.code).toBe('PAYLOAD_TOO_LARGE');
       // The server is still fine.
       expect((await api.call('GET', 'health')).status).toBe(200);
     });
@@ -364,7 +365,7 @@ describe('createHttpHandler inside an existing server', () => {
     expect((await fetch(`${url}/app`)).status).toBe(200);
     const outside = await fetch(`${url}/admin/other/jobs`);
     expect(outside.status).toBe(404);
-    expect((await outside.json()).error.code).toBe('NOT_FOUND');
+    expect((await bodyOf<ErrorBody>(outside)).error.code).toBe('NOT_FOUND');
     const base = await fetch(`${url}/admin/hourglass?x=1`, { redirect: 'manual' });
     expect(base.status).toBe(308);
     expect(base.headers.get('location')).toBe('/admin/hourglass/?x=1');
@@ -372,8 +373,8 @@ describe('createHttpHandler inside an existing server', () => {
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const job = await fetch(`${url}/admin/hourglass/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'report', runAt: 'in 1 hour' }) });
     expect(job.status).toBe(201);
-    const list = await (await fetch(`${url}/admin/hourglass/jobs`)).json();
-    expect(list.data.map((j: any) => j.handler)).toEqual(['report']);
+    const list = await bodyOf<JobPage>(await fetch(`${url}/admin/hourglass/jobs`));
+    expect(list.data.map((j) => j.handler)).toEqual(['report']);
   });
 
   it('with next (express, connect), hands requests outside basePath to it', async () => {
@@ -398,9 +399,9 @@ describe('createHttpHandler inside an existing server', () => {
       const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
       const res = await fetch(`${base}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'report', data: { parsed: true }, runAt: 'in 1 hour' }) });
       expect(res.status).toBe(201);
-      expect((await res.json()).data).toEqual({ parsed: true });
+      expect((await bodyOf<HttpJob>(res)).data).toEqual({ parsed: true });
       const typo = await fetch(`${base}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'report', maxAtempts: 1 }) });
-      expect((await typo.json()).error.code).toBe('UNKNOWN_FIELD');
+      expect((await bodyOf<ErrorBody>(typo)).error.code).toBe('UNKNOWN_FIELD');
     } finally {
       handler.dispose();
       await new Promise((r) => server.close(r));

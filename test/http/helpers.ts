@@ -2,7 +2,7 @@
 import { Scheduler, type SchedulerOptions } from '../../src/core/scheduler.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Store } from '../../src/core/store.js';
-import { serve, type RunningServer, type ServeOptions } from '../../src/http/index.js';
+import { serve, type HttpJob, type RunningServer, type ServeOptions } from '../../src/http/index.js';
 
 export interface Reply<T = any> {
   status: number;
@@ -20,6 +20,33 @@ export interface Api {
   /** Send raw bytes with chosen headers (malformed JSON, wrong content type). */
   raw<T = any>(method: string, path: string, body: string | Uint8Array | undefined, headers: Record<string, string>): Promise<Reply<T>>;
   close(): Promise<void>;
+}
+
+/** Every error answer's body (src/http/response.ts, sendError). */
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string; value?: unknown };
+}
+
+/** A page of jobs (GET /jobs). */
+export interface JobPage {
+  data: HttpJob[];
+  total: number | null;
+  more: boolean;
+}
+
+/** GET /jobs/runner and the runner's start and stop. */
+export interface RunnerState {
+  running: boolean;
+  activeJobs: number;
+  workerId: string;
+}
+
+/**
+ * The JSON body of a plain fetch() answer, typed as the route answers (ErrorBody, JobPage, HttpJob...): the
+ * server's word, which the test's assertions then check. For the tests that call fetch() themselves.
+ */
+export async function bodyOf<T>(res: Response): Promise<T> {
+  return (await res.json()) as T;
 }
 
 export async function startApi(

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { HttpJob } from '../../src/http/index.js';
 import { waitUntil } from '../conformance/helpers.js';
+import { bodyOf, type RunnerState } from './helpers.js';
 
 const BIN = join(process.cwd(), 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'hourglass-serve-'));
@@ -54,9 +56,10 @@ describe('hourglass serve', () => {
 
     const created = await fetch(`${served.url}jobs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'hello', data: { who: 'cli' } }) });
     expect(created.status).toBe(201);
-    const { id } = await created.json();
-    await waitUntil(async () => (await (await fetch(`${served.url}jobs/${id}`, { headers: auth })).json()).status === 'completed', 10_000, 'the job to run');
-    expect((await (await fetch(`${served.url}jobs/${id}`, { headers: auth })).json()).result).toEqual({ hello: 'cli' });
+    const { id } = await bodyOf<HttpJob>(created);
+    const read = async () => bodyOf<HttpJob>(await fetch(`${served.url}jobs/${id}`, { headers: auth }));
+    await waitUntil(async () => (await read()).status === 'completed', 10_000, 'the job to run');
+    expect((await read()).result).toEqual({ hello: 'cli' });
     expect(served.output()).not.toContain('tok-9f3a'); // the token is never logged
 
     served.child.kill('SIGINT');
@@ -68,11 +71,11 @@ describe('hourglass serve', () => {
   it('--no-workers serves without running jobs; SIGTERM stops it too', async () => {
     const served = await startServe(['--store', `sqlite:${join(dir, 'b.db')}`, '--jobs', jobsDir, '--no-workers', '--token', 'flag-token']);
     const headers = { authorization: 'Bearer flag-token', 'content-type': 'application/json' };
-    const runner = await (await fetch(`${served.url}jobs/runner`, { headers })).json();
+    const runner = await bodyOf<RunnerState>(await fetch(`${served.url}jobs/runner`, { headers }));
     expect(runner.running).toBe(false);
-    const { id } = await (await fetch(`${served.url}jobs`, { method: 'POST', headers, body: JSON.stringify({ name: 'hello', data: { who: 'x' } }) })).json();
+    const { id } = await bodyOf<HttpJob>(await fetch(`${served.url}jobs`, { method: 'POST', headers, body: JSON.stringify({ name: 'hello', data: { who: 'x' } }) }));
     await new Promise((r) => setTimeout(r, 300));
-    expect((await (await fetch(`${served.url}jobs/${id}`, { headers })).json()).status).toBe('pending');
+    expect((await bodyOf<HttpJob>(await fetch(`${served.url}jobs/${id}`, { headers }))).status).toBe('pending');
     served.child.kill('SIGTERM');
     expect(await served.exited).toBe(0);
   });
