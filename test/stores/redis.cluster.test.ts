@@ -22,7 +22,7 @@ const { skip } = await availability(redisClusterFactory);
 
 /** The master serving a slot, from CLUSTER SLOTS: its address and node id. */
 async function ownerOf(admin: Cluster, slot: number): Promise<{ host: string; port: number; id: string }> {
-  const ranges = (await admin.cluster('SLOTS')) as [number, number, [string, number, string]][];
+  const ranges = await admin.cluster('SLOTS');
   const range = ranges.find(([from, to]) => from <= slot && slot <= to);
   if (!range) throw new Error(`no node serves slot ${slot}`);
   const [host, port, id] = range[2];
@@ -142,7 +142,7 @@ describe.skipIf(skip)('RedisStore on a Redis Cluster (redis-cluster-specific)', 
     const p = prefix();
     const slot = Number(await admin.cluster('KEYSLOT', `{${p}}:meta`));
     const home = await ownerOf(admin, slot);
-    const masters = (await admin.cluster('SLOTS')) as [number, number, [string, number, string]][];
+    const masters = await admin.cluster('SLOTS');
     const away = masters.map(([, , [host, port, id]]) => ({ host, port, id })).find((n) => n.id !== home.id)!;
 
     const worker = new Scheduler({ store: new RedisStore({ client: cluster(), prefix: p }), concurrency: 8, pollInterval: 100, logger: silentLogger });

@@ -6,20 +6,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
-import type { ClaimedJob, NewJob, Settlement } from '../../src/core/store.js';
+import type { ClaimedJob, Settlement } from '../../src/core/store.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { availability } from '../conformance/factory.js';
 import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
+import { T0, newJob } from './redis.rules.helpers.js';
 
 const { skip } = await availability(redisFactory);
-const T0 = 1_800_000_000_000;
-
-function newJob(name: string): NewJob {
-  return {
-    name, data: null, priority: 0, maxAttempts: null, backoff: null, timeoutMs: null, repeat: null,
-    repeatKey: null, dedupeKey: null, dueAt: T0, nextRunAt: T0,
-  };
-}
 
 describe.skipIf(skip)('RedisStore history layout (redis-specific)', () => {
   const admin = adminClient();

@@ -103,7 +103,7 @@ describe('RedisStore waitForReplicas and the sentinel URL (no server needed)', (
 });
 
 describe.skipIf(skip)('RedisStore through a Sentinel failover under load', () => {
-  const sentinels = SENTINELS.map(node);
+  const sentinels = SENTINELS.map((hostPort) => node(hostPort));
   const data = new Map(DATA_PORTS.map((port) => [port, node(`127.0.0.1:${port}`)]));
   const all = [...sentinels, ...data.values()];
 

@@ -7,21 +7,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { storeFromUrl } from '../../src/core/store-url.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { NewJob, Store } from '../../src/core/store.js';
+import type { Store } from '../../src/core/store.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { availability } from '../conformance/factory.js';
 import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
+import { T0, newJob } from './redis.rules.helpers.js';
 
 const { skip } = await availability(redisFactory);
 
-const T0 = 1_800_000_000_000;
-
-export function newJob(name: string, over: Partial<NewJob> = {}): NewJob {
-  return {
-    name, data: { n: 1 }, priority: 0, maxAttempts: null, backoff: null, timeoutMs: null, repeat: null,
-    repeatKey: null, dedupeKey: null, dueAt: T0, nextRunAt: T0, ...over,
-  };
-}
 
 describe.skipIf(skip)('RedisStore (redis-specific)', () => {
   const opened: { store: Store; prefix: string }[] = [];

@@ -54,17 +54,17 @@ for (const factory of [postgresFactory, redisFactory] as StoreFactory[]) {
       await created?.cleanup();
     });
 
-    /** A fresh store, and its URL through a stall proxy in front of the server. */
-    async function storeBehindProxy(): Promise<URL> {
-      created = await factory.create();
-      await created.store.init({ logger: silentLogger });
-      const behind = await proxyFor(created.url);
+    /** A fresh store, and its URL through a stall proxy in front of the server (both also kept for afterEach). */
+    async function storeBehindProxy(): Promise<{ created: CreatedStore; proxy: StallProxy; through: URL }> {
+      const store = (created = await factory.create());
+      await store.store.init({ logger: silentLogger });
+      const behind = await proxyFor(store.url);
       proxy = behind.proxy;
-      return behind.through;
+      return { created: store, proxy: behind.proxy, through: behind.through };
     }
 
     it('stops running its jobs when their leases end by its own clock, before another process takes them', async () => {
-      const through = await storeBehindProxy();
+      const { created, proxy, through } = await storeBehindProxy();
 
       const producer = new Scheduler({ store: created.store, logger: silentLogger });
       for (let i = 0; i < JOBS; i++) await producer.now('long', { i });
@@ -94,7 +94,7 @@ for (const factory of [postgresFactory, redisFactory] as StoreFactory[]) {
     }, 90_000);
 
     it('learns its settle was applied when the answer comes after the call timed out and was sent again', async () => {
-      const through = await storeBehindProxy();
+      const { created, proxy, through } = await storeBehindProxy();
       // A lease of 3 s: store calls on the run path give up after 1 s (a third of it).
       other = new Scheduler({ store: await storeFromUrl(through.toString()), logger: silentLogger, pollInterval: 50, lockLifetime: 3000 });
       const events: string[] = [];
@@ -108,7 +108,7 @@ for (const factory of [postgresFactory, redisFactory] as StoreFactory[]) {
         }),
       );
       other.define('stalls-on-return', async () => {
-        proxy!.stall();
+        proxy.stall();
         return 'done';
       });
       const job = await other.now('stalls-on-return');
@@ -125,12 +125,12 @@ for (const factory of [postgresFactory, redisFactory] as StoreFactory[]) {
     }, 60_000);
 
     it('rejects ctx.progress with a typed store error when the store does not answer in time, and the run goes on', async () => {
-      const through = await storeBehindProxy();
+      const { proxy, through } = await storeBehindProxy();
       other = new Scheduler({ store: await storeFromUrl(through.toString()), logger: silentLogger, pollInterval: 50, lockLifetime: 3000 });
       const seen: unknown[] = [];
       const completed = new Promise<void>((resolve) => other!.on('job:complete', () => resolve()));
       other.define('reports', async (_job, ctx) => {
-        proxy!.stall();
+        proxy.stall();
         const started = Date.now();
         seen.push(await ctx.progress(50).then(() => 'saved', (error: Error & { code?: string }) => ({ code: error.code, waited: Date.now() - started })));
         proxy!.resume();
