@@ -4,33 +4,17 @@
  * that records written by the earlier layout (every record in the list) still read, order and prune right, and
  * that settle's blanked lock fields read back as null.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/logger.js';
+import { describe, expect, it } from 'vitest';
 import type { ClaimedJob, Settlement } from '../../src/core/store.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { availability } from '../conformance/factory.js';
-import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
-import { T0, newJob } from './redis.rules.helpers.js';
+import { redisFactory } from './redis.factory.js';
+import { T0, newJob, useRedisStores } from './redis.rules.helpers.js';
 
 const { skip } = await availability(redisFactory);
 
 describe.skipIf(skip)('RedisStore history layout (redis-specific)', () => {
-  const admin = adminClient();
-  const opened: { store: RedisStore; prefix: string }[] = [];
-  async function open(): Promise<{ store: RedisStore; tag: string }> {
-    const prefix = randomPrefix();
-    const store = new RedisStore({ url: REDIS_URL, prefix });
-    await store.init({ logger: silentLogger });
-    opened.push({ store, prefix });
-    return { store, tag: `{${prefix}}` };
-  }
-  afterAll(async () => {
-    for (const { store, prefix } of opened) {
-      await store.close();
-      await deletePrefix(admin, prefix);
-    }
-    admin.disconnect();
-  });
+  const { admin, open } = useRedisStores();
 
   const claimOne = async (store: RedisStore, now: number) =>
     (await store.claim({ now, workerId: 'w1', lockToken: `tok${now}`, limit: 1, names: null, limits: [], lockLifetimeMs: 60_000 }))[0]!;

@@ -3,14 +3,13 @@
  * insert or replace by id, forget what was last seen before `forgetBefore` (the record just written included),
  * list by startedAt then id, values back exactly, keys under the prefix only, one atomic script per write.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/logger.js';
+import { describe, expect, it } from 'vitest';
 import type { ProcessRecord } from '../../src/core/store.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { availability } from '../conformance/factory.js';
-import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
-import { T0 } from './redis.rules.helpers.js';
+import { redisFactory } from './redis.factory.js';
+import { T0, useRedisStores } from './redis.rules.helpers.js';
 
 const { skip } = await availability(redisFactory);
 
@@ -19,21 +18,7 @@ const record = (id: string, over: Partial<ProcessRecord> = {}): ProcessRecord =>
 });
 
 describe.skipIf(skip)('RedisStore process registry (redis-specific)', () => {
-  const admin = adminClient();
-  const opened: { store: RedisStore; prefix: string }[] = [];
-  async function open(prefix = randomPrefix()): Promise<RedisStore> {
-    const store = new RedisStore({ url: REDIS_URL, prefix });
-    await store.init({ logger: silentLogger });
-    opened.push({ store, prefix });
-    return store;
-  }
-  afterAll(async () => {
-    for (const { store, prefix } of opened) {
-      await store.close();
-      await deletePrefix(admin, prefix);
-    }
-    admin.disconnect();
-  });
+  const { admin, open } = useRedisStores();
 
   it('is a real method of RedisStore', () => {
     expect(typeof RedisStore.prototype.putProcess).toBe('function');
@@ -41,7 +26,7 @@ describe.skipIf(skip)('RedisStore process registry (redis-specific)', () => {
   });
 
   it('replaces by id, lists by startedAt then id, and forgets what was not seen since forgetBefore', async () => {
-    const store = await open();
+    const { store, tag } = await open();
     const model = new MemoryStore();
     const steps: [ProcessRecord, number][] = [
       [record('p2', { startedAt: T0 + 5 }), 0],
@@ -60,13 +45,12 @@ describe.skipIf(skip)('RedisStore process registry (redis-specific)', () => {
     }
     expect((await store.listProcesses()).map((p) => p.id)).toEqual(['p4', 'p3']);
     // Both keys forgot the same ids.
-    const prefix = opened.at(-1)!.prefix;
-    expect((await admin.hkeys(`{${prefix}}:processes`)).sort()).toEqual(['p3', 'p4']);
-    expect(await admin.zrange(`{${prefix}}:processes:seen`, 0, -1)).toEqual(['p4', 'p3']); // by lastSeenAt
+    expect((await admin.hkeys(`${tag}:processes`)).sort()).toEqual(['p3', 'p4']);
+    expect(await admin.zrange(`${tag}:processes:seen`, 0, -1)).toEqual(['p4', 'p3']); // by lastSeenAt
   });
 
   it('gives back every value exactly: key order, fractions, nulls, nested activity', async () => {
-    const store = await open();
+    const { store } = await open();
     const odd = {
       running: 1, id: 'p"1\\é', host: 'hôst\n', pid: 2 ** 31, startedAt: T0 + 0.25, lastSeenAt: T0 + 0.5, stoppedAt: null,
       concurrency: 0, names: null, activity: [{ minute: T0 - (T0 % 60_000), name: 'constructor', completed: 1, failed: 2, retried: 1, runTimes: [0, 1e21, 3] }],
@@ -78,8 +62,8 @@ describe.skipIf(skip)('RedisStore process registry (redis-specific)', () => {
   });
 
   it('keeps prefixes apart and is untouched by listJobs, remove and prune', async () => {
-    const a = await open();
-    const b = await open();
+    const { store: a } = await open();
+    const { store: b } = await open();
     await a.putProcess(record('pa'), 0);
     await b.putProcess(record('pb'), 0);
     expect((await a.listProcesses()).map((p) => p.id)).toEqual(['pa']);
@@ -90,7 +74,7 @@ describe.skipIf(skip)('RedisStore process registry (redis-specific)', () => {
   });
 
   it('refuses a time Redis could not compare as JavaScript does, and a value JSON cannot hold, with typed errors', async () => {
-    const store = await open();
+    const { store } = await open();
     await expect(store.putProcess(record('p', { lastSeenAt: Number.NaN }), 0)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(store.putProcess(record('p'), Number.POSITIVE_INFINITY)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(store.putProcess(record('p', { running: 1n as unknown as number }), 0)).rejects.toMatchObject({ code: 'STORE_ERROR' });

@@ -4,36 +4,26 @@
  * status or writes history, once retention is in use; before that settle writes neither (the hot path pays
  * nothing), and the first prune switches them on and backfills every job written so far.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/logger.js';
+import { describe, expect, it } from 'vitest';
 import type { ClaimedJob, Settlement } from '../../src/core/store.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { keysFor } from '../../src/stores/redis/keys.js';
 import { backfill, migrate } from '../../src/stores/redis/migrate.js';
 import { availability } from '../conformance/factory.js';
-import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
-import { T0, newJob } from './redis.rules.helpers.js';
+import { randomPrefix, redisFactory } from './redis.factory.js';
+import { T0, newJob, useRedisStores, type OpenedRedis } from './redis.rules.helpers.js';
 
 const { skip } = await availability(redisFactory);
 
 describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
-  const admin = adminClient();
-  const opened: { store: RedisStore; prefix: string }[] = [];
+  const stores = useRedisStores();
+  const admin = stores.admin;
   /** A store on a new prefix, with retention switched on (by a first prune) unless `retention` is false. */
-  async function open(prefix = randomPrefix(), retention = true): Promise<{ store: RedisStore; tag: string }> {
-    const store = new RedisStore({ url: REDIS_URL, prefix });
-    await store.init({ logger: silentLogger });
-    opened.push({ store, prefix });
-    if (retention) expect(await store.prune({ finishedBefore: {}, historyBefore: null, limit: 1 })).toEqual({ jobs: 0, history: 0 });
-    return { store, tag: `{${prefix}}` };
+  async function open(prefix?: string, retention = true): Promise<OpenedRedis> {
+    const opened = await stores.open(prefix);
+    if (retention) expect(await opened.store.prune({ finishedBefore: {}, historyBefore: null, limit: 1 })).toEqual({ jobs: 0, history: 0 });
+    return opened;
   }
-  afterAll(async () => {
-    for (const { store, prefix } of opened) {
-      await store.close();
-      await deletePrefix(admin, prefix);
-    }
-    admin.disconnect();
-  });
 
   const claim = (store: RedisStore, now: number, limit = 10) =>
     store.claim({ now, workerId: 'w1', lockToken: 'tok', limit, names: null, limits: [], lockLifetimeMs: 60_000 });
@@ -170,13 +160,13 @@ describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
   });
 
   it('backfills in chunks, and any process continues where another stopped', async () => {
-    const { store, tag } = await open(randomPrefix(), false);
+    const { store, tag, prefix } = await open(randomPrefix(), false);
     await store.insert([newJob('x'), newJob('x'), newJob('x')], T0);
     const claimed = (await claim(store, T0 + 1)).sort((p, q) => Number(p.id) - Number(q.id)) as ClaimedJob[];
     await store.settle(claimed.map((c, i) => done(c, 'completed', T0 + 10 + i)));
     // What the first prune records, without the client's own backfill: then chunks of 2 ids.
     await admin.hset(`${tag}:meta`, 'retention', '1', 'backfill:next', '1', 'backfill:last', claimed[2]!.id);
-    expect(await backfill(admin, keysFor(opened.at(-1)!.prefix), 2)).toBe(2);
+    expect(await backfill(admin, keysFor(prefix), 2)).toBe(2);
     expect(await admin.hmget(`${tag}:meta`, 'backfill:next', 'backfill:last')).toEqual([null, null]);
     for (const [i, c] of claimed.entries()) expect((await indexed(tag, c.id)).completed).toBe(T0 + 10 + i);
     expect(await store.prune({ finishedBefore: { completed: T0 + 12 }, historyBefore: null, limit: 10 })).toEqual({ jobs: 2, history: 0 });
@@ -192,14 +182,14 @@ describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
   });
 
   it('moves the history index of layout 3 (P:hjobs, by completedAt) to P:hheads (by record id) when it starts', async () => {
-    const { store, tag } = await open();
+    const { store, tag, prefix } = await open();
     const [{ job: a }, { job: b }] = await store.insert([newJob('x'), newJob('x')], T0);
     const claimed = (await claim(store, T0 + 1)).sort((p, q) => Number(p.id) - Number(q.id)) as ClaimedJob[];
     await store.settle(claimed.map((c, i) => done(c, 'completed', T0 + 10 + i)));
     // As a process of layout 3 left it: P:hjobs scored by completedAt, no P:hheads.
     await admin.del(`${tag}:hheads`);
     await admin.zadd(`${tag}:hjobs`, T0 + 10, a.id, T0 + 11, b.id, T0, '999999');
-    expect(await migrate(admin, keysFor(opened.at(-1)!.prefix), T0)).toMatchObject({ pending: [] });
+    expect(await migrate(admin, keysFor(prefix), T0)).toMatchObject({ pending: [] });
     expect(await admin.exists(`${tag}:hjobs`)).toBe(0);
     expect((await indexed(tag, a.id)).hjobs).toBe(T0 + 10);
     expect((await indexed(tag, b.id)).hjobs).toBe(T0 + 11);

@@ -4,15 +4,14 @@
  * (trigger, the repeat-key upsert); every driver error leaving as STORE_ERROR; data and results returned
  * byte for byte, key order included.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DedupeConflictError } from '../../src/core/errors.js';
-import { silentLogger } from '../../src/core/logger.js';
 import type { HistoryEntry, JobRecord, Settlement } from '../../src/core/store.js';
 import type { Json } from '../../src/core/types.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { availability } from '../conformance/factory.js';
-import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
-import { T0, claimRequest, newJob } from './redis.rules.helpers.js';
+import { redisFactory } from './redis.factory.js';
+import { T0, claimRequest, newJob, useRedisStores } from './redis.rules.helpers.js';
 
 const { skip } = await availability(redisFactory);
 
@@ -21,22 +20,7 @@ const entry = (over: Partial<HistoryEntry> = {}): HistoryEntry => ({
 });
 
 describe.skipIf(skip)('RedisStore rules (redis-specific)', () => {
-  const admin = adminClient();
-  const opened: { store: RedisStore; prefix: string }[] = [];
-  async function open(): Promise<{ store: RedisStore; tag: string }> {
-    const prefix = randomPrefix();
-    const store = new RedisStore({ url: REDIS_URL, prefix });
-    await store.init({ logger: silentLogger });
-    opened.push({ store, prefix });
-    return { store, tag: `{${prefix}}` };
-  }
-  afterAll(async () => {
-    for (const { store, prefix } of opened) {
-      await store.close();
-      await deletePrefix(admin, prefix);
-    }
-    admin.disconnect();
-  });
+  const { admin, open } = useRedisStores();
 
   describe('error stacks and maxAttempts', () => {
     it('stores lastErrorStack and maxAttempts from settle, returns them from every read, and clears the stack', async () => {

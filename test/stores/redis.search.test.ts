@@ -7,8 +7,7 @@
  * (from P:rep) and the orders no index serves (sortedJobs), also checked here chunk by chunk; and the index of
  * repeating jobs is built for a prefix written before it (migration 005).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/logger.js';
+import { describe, expect, it } from 'vitest';
 import type { JobQuery, JobRecord, NewJob, Store } from '../../src/core/store.js';
 import type { JobStatus } from '../../src/core/types.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
@@ -18,8 +17,8 @@ import { indexGroups, indexRepeating } from '../../src/stores/redis/migrate.js';
 import { searchJobs, sortedJobs } from '../../src/stores/redis/search.js';
 import { JOB_ORDER_FIELDS } from '../../src/core/rules/query.js';
 import { availability } from '../conformance/factory.js';
-import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
-import { T0, claimRequest, newJob } from './redis.rules.helpers.js';
+import { redisFactory } from './redis.factory.js';
+import { T0, claimRequest, newJob, useRedisStores } from './redis.rules.helpers.js';
 
 const { skip } = await availability(redisFactory);
 
@@ -35,22 +34,7 @@ const asModel = new Map<string, string>();
 const ids = (jobs: JobRecord[]) => jobs.map((j) => asModel.get(j.id) ?? j.id);
 
 describe.skipIf(skip)('RedisStore listJobs with text (redis-specific)', () => {
-  const admin = adminClient();
-  const opened: { store: RedisStore; prefix: string }[] = [];
-  async function open(): Promise<{ store: RedisStore; prefix: string }> {
-    const prefix = randomPrefix();
-    const store = new RedisStore({ url: REDIS_URL, prefix });
-    await store.init({ logger: silentLogger });
-    opened.push({ store, prefix });
-    return { store, prefix };
-  }
-  afterAll(async () => {
-    for (const { store, prefix } of opened) {
-      await store.close();
-      await deletePrefix(admin, prefix);
-    }
-    admin.disconnect();
-  });
+  const { admin, open } = useRedisStores();
 
   /** The same calls on the model and on Redis: inserts, then a claim, then settles that fail some with an error. */
   async function both(

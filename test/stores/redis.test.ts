@@ -3,7 +3,7 @@
  * against this store too (see the bottom of this file once they exist); these cover what only Redis has:
  * prefixes, the client passed in, pub/sub wake-ups, races between processes on one prefix, Lua-side ordering.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { storeFromUrl } from '../../src/core/store-url.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -11,27 +11,13 @@ import type { Store } from '../../src/core/store.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { availability } from '../conformance/factory.js';
 import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
-import { T0, newJob } from './redis.rules.helpers.js';
+import { T0, newJob, useRedisStores } from './redis.rules.helpers.js';
 
 const { skip } = await availability(redisFactory);
 
-
 describe.skipIf(skip)('RedisStore (redis-specific)', () => {
-  const opened: { store: Store; prefix: string }[] = [];
-  async function open(prefix = randomPrefix()): Promise<RedisStore> {
-    const store = new RedisStore({ url: REDIS_URL, prefix });
-    await store.init({ logger: silentLogger });
-    opened.push({ store, prefix });
-    return store;
-  }
-  afterAll(async () => {
-    const admin = adminClient();
-    for (const { store, prefix } of opened) {
-      await store.close();
-      await deletePrefix(admin, prefix);
-    }
-    admin.disconnect();
-  });
+  const stores = useRedisStores();
+  const open = async (prefix?: string): Promise<RedisStore> => (await stores.open(prefix)).store;
 
   it('rejects prefixes that would break the hash tag or the key layout', () => {
     for (const bad of ['', 'a{b}', 'x}', 'has space', 'a'.repeat(65), 'é']) {
