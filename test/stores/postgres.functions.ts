@@ -3,14 +3,14 @@
  * migrator (re)installs it whenever that text changes. A database left at version 5 (the function of
  * migration 003, jsonb columns) upgrades in place. Registered by postgres.test.ts.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import { buildFunction, functionHash } from '../../src/stores/postgres/functions.js';
 import { MIGRATIONS } from '../../src/stores/postgres/migrate.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { Statements } from '../../src/stores/postgres/sql.js';
-import { PG_URL, adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
-import { T0, newJob, openStore } from './postgres.helpers.js';
+import { PG_URL, adminQuery } from './postgres.factory.js';
+import { T0, newJob, openStore, usePostgresStores } from './postgres.helpers.js';
 
 const claimRequest = (now: number) => ({ now, workerId: 'w', lockToken: 'next', limit: 10, names: null, limits: [], lockLifetimeMs: 60_000 });
 
@@ -31,18 +31,7 @@ function builtBody(schema: string): string {
 
 export function describePostgresFunctions(skip: boolean): void {
   describe.skipIf(skip)('PostgresStore functions (one source for the hot path)', () => {
-    const schemas: string[] = [];
-    const stores: PostgresStore[] = [];
-    const fresh = () => {
-      const schema = randomSchema();
-      schemas.push(schema);
-      return schema;
-    };
-
-    afterAll(async () => {
-      await Promise.all(stores.map((s) => s.close()));
-      for (const schema of schemas) await dropSchema(schema);
-    });
+    const { fresh, keep } = usePostgresStores();
 
     it('migrations stay numbered 1..n with no gap', () => {
       expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
@@ -51,7 +40,7 @@ export function describePostgresFunctions(skip: boolean): void {
 
     it('builds settle_and_claim() from settle.sql and claim.sql themselves, and installs exactly that', async () => {
       const schema = fresh();
-      stores.push(await openStore(schema));
+      keep(await openStore(schema));
       const statements = new Statements(`"${schema}"`);
       const body = builtBody(schema);
       expect(body).toContain(statements.get('settle').trimEnd().replace(/;$/, '').replaceAll('$1', '$13').replaceAll('$2', '$12'));
@@ -74,7 +63,7 @@ export function describePostgresFunctions(skip: boolean): void {
          LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'old text'; END $$`,
       );
       const racers = Array.from({ length: 8 }, () => new PostgresStore({ connectionString: PG_URL, schema, poolSize: 1 }));
-      stores.push(...racers);
+      keep(...racers);
       await Promise.all(racers.map((s) => s.init({ logger: silentLogger })));
       expect(await installed(schema)).toEqual({ jsonb: builtBody(schema) });
       const [job] = await racers[0]!.insert([newJob('after-reinstall')], T0);
@@ -109,7 +98,7 @@ export function describePostgresFunctions(skip: boolean): void {
       expect(before.jsonb).not.toBe(builtBody(schema));
 
       const store = await openStore(schema);
-      stores.push(store);
+      keep(store);
       expect((await store.migrationStatus()).pending).toEqual([]);
       expect(await installed(schema)).toEqual({ jsonb: builtBody(schema) });
       const jobs = await store.listJobs({ limit: 10, offset: 0 });

@@ -21,6 +21,39 @@ export async function openStore(schema: string, poolSize = 2): Promise<PostgresS
   return store;
 }
 
+/**
+ * For a describe block: fresh() names a new schema, open() gives an initialised store on one (a fresh one by
+ * default), keep() takes a store made by hand; after the block every store is closed and every schema dropped.
+ */
+export function usePostgresStores(): {
+  fresh(): string;
+  open(schema?: string, poolSize?: number): Promise<PostgresStore>;
+  keep(...made: PostgresStore[]): void;
+} {
+  const schemas: string[] = [];
+  const stores: PostgresStore[] = [];
+  const fresh = () => {
+    const schema = randomSchema();
+    schemas.push(schema);
+    return schema;
+  };
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    for (const schema of schemas) await dropSchema(schema);
+  });
+  return {
+    fresh,
+    async open(schema = fresh(), poolSize = 2) {
+      const store = await openStore(schema, poolSize);
+      stores.push(store);
+      return store;
+    },
+    keep(...made) {
+      stores.push(...made);
+    },
+  };
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -4,11 +4,9 @@
  * of random sequences. Registered by postgres.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClaimRequest, ClaimedJob, Settlement } from '../../src/core/store.js';
-import type { PostgresStore } from '../../src/stores/postgres/index.js';
-import { dropSchema, randomSchema } from './postgres.factory.js';
-import { T0, newJob, openStore } from './postgres.helpers.js';
+import { T0, newJob, usePostgresStores } from './postgres.helpers.js';
 
 function claimRequest(extra: Partial<ClaimRequest> = {}): ClaimRequest {
   return { now: T0, workerId: 'w1', lockToken: randomUUID(), limit: 10, names: null, limits: [], lockLifetimeMs: 30_000, ...extra };
@@ -20,20 +18,7 @@ function settlement(job: ClaimedJob, extra: Partial<Settlement> = {}): Settlemen
 
 export function describePostgresModel(skip: boolean): void {
   describe.skipIf(skip)('PostgresStore answers as the model does', () => {
-    const schemas: string[] = [];
-    const stores: PostgresStore[] = [];
-    const open = async () => {
-      const schema = randomSchema();
-      schemas.push(schema);
-      const store = await openStore(schema);
-      stores.push(store);
-      return store;
-    };
-
-    afterAll(async () => {
-      await Promise.all(stores.map((s) => s.close()));
-      for (const schema of schemas) await dropSchema(schema);
-    });
+    const { open } = usePostgresStores();
 
     it('a heartbeat batch holding a stale and the current lease of one job answers each by its own token', async () => {
       const store = await open();

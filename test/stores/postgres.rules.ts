@@ -5,13 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DedupeConflictError, StoreError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { ClaimRequest, JobRecord, Settlement } from '../../src/core/store.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
-import { PG_URL, adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
-import { T0, newJob, openStore, waitFor } from './postgres.helpers.js';
+import { PG_URL, adminQuery } from './postgres.factory.js';
+import { T0, newJob, openStore, usePostgresStores, waitFor } from './postgres.helpers.js';
 
 /** Keys deliberately out of alphabetical order, at two levels: jsonb would hand back { a: { c, d }, b }. */
 const ORDERED = { b: 1, a: { d: 2, c: 3 } };
@@ -40,20 +40,7 @@ function failed(id: string, lockToken: string, extra: Partial<Settlement> = {}):
 
 export function describePostgresRules(skip: boolean): void {
   describe.skipIf(skip)('PostgresStore (one set of rules)', () => {
-    const schemas: string[] = [];
-    const stores: PostgresStore[] = [];
-    const open = async () => {
-      const schema = randomSchema();
-      schemas.push(schema);
-      const store = await openStore(schema);
-      stores.push(store);
-      return store;
-    };
-
-    afterAll(async () => {
-      await Promise.all(stores.map((s) => s.close()));
-      for (const schema of schemas) await dropSchema(schema);
-    });
+    const { fresh, open, keep } = usePostgresStores();
 
     describe('data, result and progress come back exactly as given, key order included', () => {
       it('through insert, getJob, listJobs, claim, progress, settle, history and update', async () => {
@@ -208,10 +195,9 @@ export function describePostgresRules(skip: boolean): void {
       });
 
       it('never leaves two live holders, nor a raw driver error, when triggers and inserts of one key race', async () => {
-        const schema = randomSchema();
-        schemas.push(schema);
+        const schema = fresh();
         const racers = await Promise.all(Array.from({ length: 4 }, () => openStore(schema, 2)));
-        stores.push(...racers);
+        keep(...racers);
         const [seed] = racers;
         for (let round = 0; round < 10; round++) {
           const key = `race-${round}`;
@@ -292,10 +278,9 @@ export function describePostgresRules(skip: boolean): void {
       }
 
       it('works with a pool the store owns', async () => {
-        const schema = randomSchema();
-        schemas.push(schema);
+        const schema = fresh();
         const store = new PostgresStore({ connectionString: PG_URL, schema, poolSize: 2 });
-        stores.push(store);
+        keep(store);
         const job = await reopens(store);
         expect((await store.claim(claimRequest({ now: Date.now() }))).map((j) => j.id)).toContain(job.id);
       });
@@ -303,8 +288,7 @@ export function describePostgresRules(skip: boolean): void {
       it('works with a pool the user gave, which it never ends', async () => {
         const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
         try {
-          const schema = randomSchema();
-          schemas.push(schema);
+          const schema = fresh();
           const store = new PostgresStore({ pool, schema });
           await reopens(store);
           await store.close();

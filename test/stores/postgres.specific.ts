@@ -3,36 +3,20 @@
  * isolation, LISTEN reconnection, races decided by locks and unique indexes). Registered by postgres.test.ts.
  */
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import type { ClaimedJob } from '../../src/core/store.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { MIGRATIONS } from '../../src/stores/postgres/migrate.js';
-import { PG_URL, adminQuery, dropSchema, randomSchema, urlFor } from './postgres.factory.js';
-import { T0, newJob, openStore, sleep, waitFor } from './postgres.helpers.js';
+import { PG_URL, adminQuery, urlFor } from './postgres.factory.js';
+import { T0, newJob, sleep, waitFor, usePostgresStores } from './postgres.helpers.js';
 
 const ALL_VERSIONS = MIGRATIONS.map((m) => m.version);
 
 export function describePostgresSpecific(skip: boolean): void {
   describe.skipIf(skip)('PostgresStore (postgres-specific)', () => {
-    const schemas: string[] = [];
-    const stores: PostgresStore[] = [];
-    const fresh = () => {
-      const schema = randomSchema();
-      schemas.push(schema);
-      return schema;
-    };
-    const open = async (schema: string, poolSize = 2) => {
-      const store = await openStore(schema, poolSize);
-      stores.push(store);
-      return store;
-    };
-
-    afterAll(async () => {
-      await Promise.all(stores.map((s) => s.close()));
-      for (const schema of schemas) await dropSchema(schema);
-    });
+    const { fresh, open, keep } = usePostgresStores();
 
     describe('migrations', () => {
       it('ten stores booting at once apply each version exactly once', async () => {
@@ -89,7 +73,7 @@ export function describePostgresSpecific(skip: boolean): void {
         const [created] = await a.insert([newJob('from-a')], T0);
         const b = (await storeFromUrl(urlFor(schema))) as PostgresStore;
         await b.init({ logger: silentLogger });
-        stores.push(b);
+        keep(b);
         expect(b.schema).toBe(schema);
         expect((await b.getJob(created!.job.id))?.name).toBe('from-a');
       });
