@@ -1,7 +1,6 @@
 /** The hourglass command, run for real from dist/ (built by npm test) against a SQLite file. */
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/core/scheduler.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { freePort } from '../support/ports.js';
 
 const run = promisify(execFile);
 const BIN = join(process.cwd(), 'dist/cli/main.js');
@@ -25,18 +25,6 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr, ms: Date.now() - started };
   }
-}
-
-/** A port nothing listens on (just released by the OS). */
-function deadPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('hourglass CLI', () => {
@@ -207,7 +195,7 @@ describe('hourglass CLI: the first hour (issue 12)', { timeout: 120_000 }, () =>
   });
 
   it('a store that cannot be reached: one clear line and exit 1 within seconds, nothing left open', async () => {
-    const port = await deadPort();
+    const port = await freePort();
     const redis = `redis://127.0.0.1:${port}`;
     const postgres = `postgres://postgres@127.0.0.1:${port}/test`;
     const runs = [

@@ -5,7 +5,6 @@
  * end. Through a Scheduler, in a process of its own: start() rejects, stop(), and the process exits by itself.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
@@ -13,6 +12,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { availability } from '../conformance/factory.js';
 import { waitUntil } from '../conformance/helpers.js';
+import { freePort } from '../support/ports.js';
 import { redisFactory } from './redis.factory.js';
 import { PrivateRedis, hasRedisServer } from './redis.server.js';
 import { T0, newJob } from './redis.rules.helpers.js';
@@ -22,21 +22,9 @@ const { skip } = await availability(redisFactory);
 /** The connection the store uses now (private: only the test looks). */
 const clientOf = (store: RedisStore): Redis => (store as unknown as { client: Redis }).client;
 
-/** A port nothing listens on (it was free a moment ago): connecting to it is refused. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe('RedisStore when the first connect fails (redis-specific)', () => {
   it('reports the address, leaves its connection ended, fails a stray command at once, and fails init() again alike', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const store = new RedisStore({ url: `redis://127.0.0.1:${port}` });
     const started = Date.now();
     const error = await store.init({ logger: silentLogger }).then(() => null, (e: unknown) => e);
@@ -82,7 +70,7 @@ describe('RedisStore when the first connect fails (redis-specific)', () => {
   });
 
   it('a Scheduler: start() rejects naming the address, stop(), and the process exits by itself', { timeout: 60_000 }, async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const script = fileURLToPath(new URL('./redis.startup-child.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', script, `redis://127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
