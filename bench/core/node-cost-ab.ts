@@ -4,14 +4,20 @@
  * processes minutes apart differ by more than most changes). Each tree is a directory holding `src/` and
  * `bench/core/null-store.ts`, e.g. `git archive <commit> | tar -x -C /tmp/before` with node_modules linked.
  *
- * Run: node --import tsx bench/core/node-cost-ab.ts /tmp/before /tmp/after [--jobs 50000] [--rounds 7]
- * Prints, per tree, the median and lowest CPU per job (user + system, the whole process: core and null store)
- * and the median jobs/s.
+ * Run: node --import tsx bench/core/node-cost-ab.ts /tmp/before /tmp/after [--jobs 50000] [--rounds 7] [--store sqlite]
+ * Prints, per tree, the median and lowest CPU per job (user + system, the whole process: core and store) and the
+ * median jobs/s. `--store sqlite`: each tree's own SqliteStore on a fresh file (WAL, synchronous FULL) per run,
+ * the jobs enqueued before the measured span, as node-cost.ts does.
  */
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { jobs: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '7' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { jobs: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '7' }, store: { type: 'string', default: 'null' } } });
+if (values.store !== 'null' && values.store !== 'sqlite') throw new Error('--store null | sqlite');
+const dir = mkdtempSync(join(tmpdir(), 'node-cost-ab-'));
+let files = 0;
 const JOBS = Number(values.jobs);
 const ROUNDS = Number(values.rounds);
 
@@ -20,6 +26,7 @@ interface Tree {
   // Each tree's own modules: their types may differ from this tree's.
   core: { Scheduler: new (options: object) => any; silentLogger: unknown };
   nullStore: { NullStore: new () => unknown };
+  sqlite: { SqliteStore: new (options: { path: string }) => unknown };
 }
 
 const trees: Tree[] = await Promise.all(
@@ -27,11 +34,13 @@ const trees: Tree[] = await Promise.all(
     dir,
     core: await import(resolve(dir, 'src/index.ts')),
     nullStore: await import(resolve(dir, 'bench/core/null-store.ts')),
+    sqlite: await import(resolve(dir, 'src/stores/sqlite/index.ts')),
   })),
 );
 
 async function once(tree: Tree, jobs: number): Promise<{ us: number; rate: number }> {
-  const scheduler = new tree.core.Scheduler({ store: new tree.nullStore.NullStore(), concurrency: 10, logger: tree.core.silentLogger });
+  const store = values.store === 'sqlite' ? new tree.sqlite.SqliteStore({ path: join(dir, `${files++}.db`) }) : new tree.nullStore.NullStore();
+  const scheduler = new tree.core.Scheduler({ store, concurrency: 10, logger: tree.core.silentLogger });
   let done = 0;
   let finished!: () => void;
   const all = new Promise<void>((r) => (finished = r));
@@ -60,7 +69,8 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[list.length >> 1]!;
-process.stdout.write(`node ${process.version}, null store, ${JOBS} jobs, ${ROUNDS} rounds, CPU per job (µs)\n`);
+rmSync(dir, { recursive: true, force: true });
+process.stdout.write(`node ${process.version}, ${values.store} store, ${JOBS} jobs, ${ROUNDS} rounds, CPU per job (µs)\n`);
 for (const [dir, r] of results) {
   process.stdout.write(`${dir.padEnd(24)} median ${median(r.us).toFixed(1).padStart(5)}  lowest ${Math.min(...r.us).toFixed(1).padStart(5)}  jobs/s ${String(Math.round(median(r.rate))).padStart(6)}  (${r.us.map((x) => x.toFixed(1)).join(' ')})\n`);
 }

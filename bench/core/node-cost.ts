@@ -22,7 +22,7 @@
  *          (the last round of each store; not the enqueue), as node's flags of the same names would for the whole
  *          process. Open them in Chrome DevTools, or summarise a CPU profile with bench/core/profile-top.ts.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,6 +223,7 @@ async function startProfiles(): Promise<((kind: string) => Promise<void>) | null
   const cpuDir = values['cpu-prof'];
   const heapDir = values['heap-prof'];
   if (!cpuDir && !heapDir) return null;
+  for (const dir of [cpuDir, heapDir]) if (dir) mkdirSync(dir, { recursive: true });
   const session = new Session();
   session.connect();
   if (cpuDir) {

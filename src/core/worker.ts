@@ -102,6 +102,7 @@ export class Worker {
       followUpJob: (spec, field) => jobs.followUpJob(spec, field),
       flowJobs: (nodes, field) => jobs.flowJobs(nodes, field),
       settled: (run, applied) => this.finisher.settled(run, applied),
+      view: (job) => jobs.view(job),
       tracing: null,
       store: () => o.store(),
       // ctx.step's loadSteps / saveStep and ctx.waitForEvent's findEvent: given up on like a settle (durable.ts).
@@ -420,7 +421,7 @@ export class Worker {
       const error = new JobLostError(job.name, job.id, lost, policy.maxLostRuns);
       policy = { ...policy, handler: () => Promise.reject(error) };
     }
-    const run = new JobRun(job, policy, this.o.jobs.view(job), this.runContext);
+    const run = new JobRun(job, policy, this.runContext);
     this.runs.set(job.id, run);
     this.active++;
     if (policy.rateLimited) {

@@ -46,9 +46,14 @@ function setup(applied = true) {
     suspend: async (suspension) => (steps.push(`suspend ${suspension.id}`), true),
     clearSteps: async (claimed) => (steps.push(`clearSteps ${claimed.id}`), true),
   };
-  const runContext = { now: () => NOW - 100, logger, settled: (run: JobRun, ok: boolean) => finisher.settled(run, ok) } as unknown as RunContext;
+  const runContext = {
+    now: () => NOW - 100,
+    logger,
+    settled: (run: JobRun, ok: boolean) => finisher.settled(run, ok),
+    view: (claimed: ClaimedJob) => ({ id: claimed.id, attempts: claimed.attempts }) as Job,
+  } as unknown as RunContext;
   const runOf = (claimed: ClaimedJob, then: string[] = []) =>
-    new JobRun(claimed, { maxAttempts: 2, backoff: { type: 'fixed', delay: 500 }, saveResult: true, then, timeoutMs: null } as unknown as ResolvedRun, { id: claimed.id, attempts: claimed.attempts } as Job, runContext);
+    new JobRun(claimed, { maxAttempts: 2, backoff: { type: 'fixed', delay: 500 }, saveResult: true, then, timeoutMs: null } as unknown as ResolvedRun, runContext);
   const finisher = new RunFinisher(env);
   /** finish() and wait for the run to be over. */
   const finish = async (run: JobRun, outcome: Parameters<RunFinisher['finish']>[1]) => {

@@ -13,7 +13,7 @@ const job = { id: '9', name: 'work', attempts: 2, lockToken: 'tok', data: { n: 1
 const view = { id: '9', name: 'work', attempts: 2, data: { n: 1 } } as unknown as Job;
 const client = {} as JobsClient;
 
-function run(handler: JobHandler, options: { timeoutMs?: number | null; progress?: boolean; extras?: Record<string, unknown> } = {}) {
+function run(handler: JobHandler, options: { timeoutMs?: number | null; progress?: boolean; extras?: Record<string, unknown>; view?: () => Job } = {}) {
   const logger = recordingLogger();
   const saved: unknown[] = [];
   const env: RunContext = {
@@ -34,9 +34,10 @@ function run(handler: JobHandler, options: { timeoutMs?: number | null; progress
       throw new Error('these runs have no store');
     },
     workerId: 'w1',
+    view: options.view ?? (() => view),
   };
   const policy = { handler, timeoutMs: options.timeoutMs ?? null, maxAttempts: 3, backoff: { type: 'fixed', delay: 0 }, saveResult: true } as ResolvedRun;
-  return { run: new JobRun(job, policy, view, env), logger, saved };
+  return { run: new JobRun(job, policy, env), logger, saved };
 }
 
 afterEach(() => {
@@ -62,6 +63,27 @@ describe('JobRun', () => {
     expect(saved).toEqual([{ half: true }]);
     expect(r.followUps).toEqual([{ name: 'next', data: { n: 2 } }]);
     expect(r.handlerDone).toBe(true);
+  });
+
+  it('builds the job view on first use, hands the same one to job:start, the handler and ctx.job, and lets go of it once the handler returned', async () => {
+    const built: Job[] = [];
+    const views = { view: () => { const v = { ...view }; built.push(v); return v; } };
+    const seen: Job[] = [];
+    const { run: r } = run(async (job, ctx) => {
+      seen.push(job, ctx.job);
+    }, views);
+    expect(built).toHaveLength(0); // nothing built before anyone asks
+    const announced = r.view; // as the worker does for a job:start listener
+    expect(r.view).toBe(announced);
+    expect(await r.execute()).toEqual({ kind: 'success', result: null });
+    expect(seen).toEqual([announced, announced]);
+    expect(seen[0]).toBe(announced);
+    expect(built).toHaveLength(1);
+    // Held no longer: what needs it after the handler (events, webhooks) gets a fresh one of the same job.
+    const after = r.view;
+    expect(after).not.toBe(announced);
+    expect(after).toEqual(announced);
+    expect(built).toHaveLength(2);
   });
 
   it('gives a ctx that spreads and destructures as a plain object would, its functions working unbound', async () => {
