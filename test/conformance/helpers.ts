@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from '../../src/core/logger.js';
 
 export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -11,19 +10,6 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, timeout
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** A logger that keeps every record, for asserting what the library said. */
-export function memoryLogger(): Logger & { records: { level: string; msg: string; fields: Record<string, unknown> }[] } {
-  const records: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
-  const make = (bindings: Record<string, unknown>): Logger => {
-    const log = (level: string) => (first: unknown, second?: unknown) => {
-      if (typeof first === 'string') records.push({ level, msg: first, fields: { ...bindings, ...((second as object) ?? {}) } });
-      else records.push({ level, msg: String(second ?? ''), fields: { ...bindings, ...((first as object) ?? {}) } });
-    };
-    return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: (more) => make({ ...bindings, ...more }) };
-  };
-  return Object.assign(make({}), { records });
-}
 
 export interface Child {
   process: ChildProcess;

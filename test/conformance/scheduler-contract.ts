@@ -8,7 +8,8 @@ import type { Store } from '../../src/core/store.js';
 import type { Job } from '../../src/core/types.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { availability, type CreatedStore, type StoreFactory } from './factory.js';
-import { memoryLogger, sleep, waitUntil } from './helpers.js';
+import { sleep, waitUntil } from './helpers.js';
+import { recordingLogger } from '../support/logger.js';
 import { nextEvent } from '../support/scheduler.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
 
@@ -60,7 +61,7 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
 
     describe('running jobs', () => {
       it('runs a job now with the full handler context, stores its result and one history record', async () => {
-        const logger = memoryLogger();
+        const logger = recordingLogger();
         const s = await h.scheduler({ logger, context: { db: 'the-db' } });
         const events: string[] = [];
         for (const e of ['job:created', 'job:start', 'job:success', 'job:complete'] as const) s.on(e, (j: Job) => events.push(`${e}:${j.id}`));

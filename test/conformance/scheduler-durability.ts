@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/core/types.js';
 import { availability, type StoreFactory } from './factory.js';
-import { memoryLogger, sleep, spawnWorker, waitUntil } from './helpers.js';
+import { sleep, spawnWorker, waitUntil } from './helpers.js';
+import { recordingLogger } from '../support/logger.js';
 import { useHarness } from './scheduler-contract.js';
 
 export async function describeSchedulerDurability(factory: StoreFactory): Promise<void> {
@@ -121,7 +122,7 @@ export async function describeSchedulerDurability(factory: StoreFactory): Promis
     });
 
     it('a worker that lost its lease can neither settle nor overwrite the job', async () => {
-      const logger = memoryLogger();
+      const logger = recordingLogger();
       const s = await h.scheduler({ logger, lockLifetime: '10m' });
       let release!: () => void;
       const successes: Job[] = [];

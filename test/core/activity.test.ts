@@ -9,7 +9,8 @@ import { silentLogger } from '../../src/core/logger.js';
 import { Scheduler } from '../../src/core/scheduler.js';
 import type { Store } from '../../src/core/store.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
-import { memoryLogger, waitUntil } from '../conformance/helpers.js';
+import { waitUntil } from '../conformance/helpers.js';
+import { recordingLogger } from '../support/logger.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -165,7 +166,7 @@ describe('Scheduler.processes() and activity()', () => {
       if (fail) throw new Error('registry down');
       return put(record, forget);
     };
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     const s = scheduler(store, { logger });
     s.define('ok', async () => 1);
     await s.start();

@@ -8,7 +8,8 @@ import { JobRun, type RunContext } from '../../src/core/job-run.js';
 import type { ResolvedRun } from '../../src/core/registry.js';
 import type { ClaimedJob, NewJob, Settlement } from '../../src/core/store.js';
 import type { Job, SchedulerEvents } from '../../src/core/types.js';
-import { deferred, recordingLogger, type Deferred } from './helpers.js';
+import { recordingLogger } from '../support/logger.js';
+import { deferred, type Deferred } from './helpers.js';
 
 const NOW = 1_700_000_000_000;
 const job = (patch: Partial<ClaimedJob> = {}) =>

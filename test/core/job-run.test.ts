@@ -7,7 +7,8 @@ import { JobRun, OVERDUE_AFTER_MS, type RunContext } from '../../src/core/job-ru
 import type { ResolvedRun } from '../../src/core/registry.js';
 import type { ClaimedJob, NewJob } from '../../src/core/store.js';
 import type { HandlerContext, Job, JobHandler, JobsClient } from '../../src/core/types.js';
-import { deferred, recordingLogger } from './helpers.js';
+import { recordingLogger } from '../support/logger.js';
+import { deferred } from './helpers.js';
 
 const job = { id: '9', name: 'work', attempts: 2, lockToken: 'tok', data: { n: 1 } } as unknown as ClaimedJob;
 const view = { id: '9', name: 'work', attempts: 2, data: { n: 1 } } as unknown as Job;

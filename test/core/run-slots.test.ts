@@ -11,7 +11,8 @@ import type { Job } from '../../src/core/types.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { sqliteFileFactory } from '../stores/sqlite.factory.js';
 import { nextEvent } from '../support/scheduler.js';
-import { deferred, recordingLogger, type LogRecord } from './helpers.js';
+import { recordingLogger, type LogRecord } from '../support/logger.js';
+import { deferred } from './helpers.js';
 
 const schedulers: Scheduler[] = [];
 const cleanups: (() => Promise<void>)[] = [];

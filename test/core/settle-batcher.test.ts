@@ -7,7 +7,8 @@ import { silentLogger } from '../../src/core/logger.js';
 import { MAX_BATCH, SettleBatcher, type SettleBatcherOptions } from '../../src/core/settle-batcher.js';
 import type { Settlement } from '../../src/core/store.js';
 import { FakeClock } from './fake-clock.js';
-import { deferred, recordingLogger } from './helpers.js';
+import { recordingLogger } from '../support/logger.js';
+import { deferred } from './helpers.js';
 
 const settlement = (id: string): Settlement => ({ id, lockToken: `t${id}`, status: 'completed', finishedAt: 0, history: null });
 

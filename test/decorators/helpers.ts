@@ -5,7 +5,7 @@ import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { availability, type StoreFactory } from '../conformance/factory.js';
 import { sleep, waitUntil } from '../conformance/helpers.js';
 
-export { waitUntil, sleep, memoryLogger } from '../conformance/helpers.js';
+export { waitUntil, sleep } from '../conformance/helpers.js';
 
 export function memoryScheduler(options: SchedulerOptions = {}): Scheduler {
   return new Scheduler({ store: new SqliteStore({ path: ':memory:' }), pollInterval: '50ms', logger: silentLogger, ...options });

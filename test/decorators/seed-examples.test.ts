@@ -11,7 +11,8 @@ import { BUILDS, loadFixture } from './compile.js';
 import type seedExamples from './fixtures/seed-examples.js';
 import type { Env, User } from './fixtures/seed-examples.js';
 import { EmailService, OrderService } from './fixtures/services.js';
-import { memoryLogger, memoryScheduler, waitUntil } from './helpers.js';
+import { recordingLogger } from '../support/logger.js';
+import { memoryScheduler, waitUntil } from './helpers.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/seed-examples.ts', import.meta.url));
 
@@ -104,7 +105,7 @@ for (const { flavour, compiler } of BUILDS) {
       const orderService = new OrderService([{ id: 1 }, { id: 2 }]);
       const emailService = new EmailService();
       const container = new Map<Function, unknown>([[groups.OrderJobs, new groups.OrderJobs(orderService, emailService)]]);
-      const logger = memoryLogger();
+      const logger = recordingLogger();
       scheduler = memoryScheduler({ logger, concurrency: 20 });
       const { MyJobs, UserJobs, OrderJobs, BigDataJobs, MonitoringJobs, FetchJobs } = groups;
       const registration = await decorators.registerJobs(scheduler, [MyJobs, UserJobs, OrderJobs, BigDataJobs, MonitoringJobs, FetchJobs], {
@@ -145,7 +146,7 @@ for (const { flavour, compiler } of BUILDS) {
     it('error handling: a rethrown item retries after `timeout`, a logged one completes', async () => {
       const env = makeEnv();
       const { ResilientJobs } = (await loadFixture<typeof seedExamples>(fixture, flavour, compiler))(decorators, env);
-      const logger = memoryLogger();
+      const logger = recordingLogger();
       scheduler = memoryScheduler({ logger });
       const registration = await decorators.registerJobs(scheduler, [ResilientJobs]);
       await scheduler.start();

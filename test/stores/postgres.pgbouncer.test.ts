@@ -9,7 +9,8 @@ import { Scheduler } from '../../src/core/scheduler.js';
 import { availability, type StoreFactory } from '../conformance/factory.js';
 import { describeSchedulerContract } from '../conformance/scheduler-contract.js';
 import { describeStoreContract } from '../conformance/store-contract.js';
-import { memoryLogger, waitUntil } from '../conformance/helpers.js';
+import { waitUntil } from '../conformance/helpers.js';
+import { recordingLogger } from '../support/logger.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { PG_URL, adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
 import pg from 'pg';
@@ -72,7 +73,7 @@ describe.skipIf(skip)('PostgresStore behind PgBouncer', () => {
 
   it('transaction pooling: concurrent bulk inserts all go in, each job runs once', async () => {
     const store = new PostgresStore({ connectionString: TX_URL, schema: fresh(), poolSize: 8, poolMode: 'transaction' });
-    const scheduler = new Scheduler({ store, logger: memoryLogger(), pollInterval: 50, concurrency: 20 });
+    const scheduler = new Scheduler({ store, logger: recordingLogger(), pollInterval: 50, concurrency: 20 });
     schedulers.push(scheduler);
     const ran = new Map<number, number>();
     scheduler.define('count', async (job) => {
@@ -92,10 +93,10 @@ describe.skipIf(skip)('PostgresStore behind PgBouncer', () => {
     const schema = fresh();
     const worker = new Scheduler({
       store: new PostgresStore({ connectionString: TX_URL, schema, poolMode: 'transaction', listenConnectionString: PG_URL }),
-      logger: memoryLogger(),
+      logger: recordingLogger(),
       pollInterval: 60_000, // only a wake-up can start the job in time
     });
-    const producer = new Scheduler({ store: new PostgresStore({ connectionString: TX_URL, schema, poolMode: 'transaction' }), logger: memoryLogger() });
+    const producer = new Scheduler({ store: new PostgresStore({ connectionString: TX_URL, schema, poolMode: 'transaction' }), logger: recordingLogger() });
     schedulers.push(worker, producer);
     let started = false;
     worker.define('ping', async () => {
@@ -107,7 +108,7 @@ describe.skipIf(skip)('PostgresStore behind PgBouncer', () => {
   });
 
   it('transaction pooling without a direct LISTEN connection: says wake-ups are off, and jobs still run on the poll', async () => {
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     const scheduler = new Scheduler({ store: new PostgresStore({ connectionString: TX_URL, schema: fresh(), poolMode: 'transaction' }), logger, pollInterval: 100 });
     schedulers.push(scheduler);
     let ran = false;
@@ -122,7 +123,7 @@ describe.skipIf(skip)('PostgresStore behind PgBouncer', () => {
 
   it('a pooler not declared: the startup options are refused with an error that names poolMode', async () => {
     const store = new PostgresStore({ connectionString: TX_URL, schema: fresh() });
-    const error = await store.init({ logger: memoryLogger() }).catch((e: unknown) => e);
+    const error = await store.init({ logger: recordingLogger() }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'STORE_ERROR', message: expect.stringMatching(/unsupported startup parameter: options.*poolMode/) });
     await store.close();
   });
@@ -130,7 +131,7 @@ describe.skipIf(skip)('PostgresStore behind PgBouncer', () => {
   it('a pooler in transaction mode declared as nothing but session: the wake-up probe warns that NOTIFY does not come back', async () => {
     // poolMode 'session' keeps named statements and LISTEN; pointing it at the transaction pool is the
     // misconfiguration the probe exists for.
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     const scheduler = new Scheduler({ store: new PostgresStore({ connectionString: TX_URL, schema: fresh(), poolMode: 'session' }), logger, pollInterval: 100 });
     schedulers.push(scheduler);
     scheduler.define('x', async () => undefined);
@@ -140,9 +141,9 @@ describe.skipIf(skip)('PostgresStore behind PgBouncer', () => {
 
   it('session pooling: works as a direct connection, wake-ups included, and the probe stays quiet', async () => {
     const schema = fresh();
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     const worker = new Scheduler({ store: new PostgresStore({ connectionString: SESSION_URL, schema, poolMode: 'session' }), logger, pollInterval: 60_000 });
-    const producer = new Scheduler({ store: new PostgresStore({ connectionString: SESSION_URL, schema, poolMode: 'session' }), logger: memoryLogger() });
+    const producer = new Scheduler({ store: new PostgresStore({ connectionString: SESSION_URL, schema, poolMode: 'session' }), logger: recordingLogger() });
     schedulers.push(worker, producer);
     let started = false;
     worker.define('ping', async () => {
