@@ -13,6 +13,7 @@ import { waitUntil } from '../conformance/helpers.js';
 import { recordingLogger } from '../support/logger.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { PG_URL, adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
+import { usePostgresStores } from './postgres.helpers.js';
 import pg from 'pg';
 
 const BOUNCER = process.env.HOURGLASS_PGBOUNCER_URL ?? 'postgres://postgres@127.0.0.1:6432';
@@ -59,16 +60,11 @@ await describeSchedulerContract(transactionFactory);
 const { skip } = await availability({ ...transactionFactory, kind: 'postgres via pgbouncer' });
 
 describe.skipIf(skip)('PostgresStore behind PgBouncer', () => {
-  const schemas: string[] = [];
+  // Registered first, so its afterAll (dropping the schemas) runs after the one below (vitest runs them as a stack).
+  const { fresh } = usePostgresStores();
   const schedulers: Scheduler[] = [];
-  const fresh = () => {
-    const schema = randomSchema();
-    schemas.push(schema);
-    return schema;
-  };
   afterAll(async () => {
     await Promise.all(schedulers.map((s) => s.close().catch(() => undefined)));
-    for (const schema of schemas) await dropSchema(schema);
   });
 
   it('transaction pooling: concurrent bulk inserts all go in, each job runs once', async () => {
