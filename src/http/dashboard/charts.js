@@ -35,7 +35,7 @@ export function timeChart(box, { label, series, unit }) {
         cursor: { drag: { x: false, y: false } },
         legend: { live: true },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(unit === 'ms' ? 1 : 4, max * 1.1)] } },
-        axes: [{ ...axis, values: clock, space: 70 }, { ...axis, size: unit === 'ms' ? 64 : 48, values: (_u, ticks) => ticks.map((v) => format(v, unit)) }],
+        axes: [{ ...axis, values: clock, space: 70 }, { ...axis, size: unit === 'ms' ? 64 : 48, values: (_u, ticks) => ticks.map((v) => format(v, unit, decimals(ticks))) }],
         series: [
           { value: (_u, v) => (v == null ? '—' : new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })) },
           ...series.map((s) => {
@@ -76,7 +76,17 @@ export function timeChart(box, { label, series, unit }) {
   };
 }
 
-function format(v, unit) {
-  if (unit === 'ms') return v >= 1000 ? (v / 1000).toFixed(v >= 10000 ? 0 : 1) + ' s' : Math.round(v) + ' ms';
-  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+function format(v, unit, digits) {
+  if (unit === 'ms' && v >= 1000) return (v / 1000).toFixed(v >= 10000 ? 0 : 1) + ' s';
+  // Sub-millisecond run times are common: ticks 0.25 ms apart read 0.25, 0.5, 0.75 ms, not "0 ms" four times.
+  const text = String(Number(v.toFixed(digits)));
+  return unit === 'ms' ? text + ' ms' : text;
+}
+
+/** The decimals the step between the axis's ticks needs (0 for whole steps, at most 3). */
+function decimals(ticks) {
+  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
+  const text = String(Number(step.toFixed(6)));
+  const dot = text.indexOf('.');
+  return dot < 0 ? 0 : Math.min(3, text.length - dot - 1);
 }
