@@ -20,7 +20,8 @@ export class ClaimBuffer {
   private averageMs = Infinity;
 
   constructor(
-    private readonly maxAhead: number,
+    /** The prefetch: set once the scheduler knows its store (Worker.holdLimits). */
+    public maxAhead: number,
     private readonly slots: number,
   ) {}
 

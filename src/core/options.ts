@@ -28,7 +28,8 @@ export interface SchedulerOptions<C extends object = {}> {
   /**
    * Most jobs claimed ahead of a free slot, so the next job starts at once. The worker holds about 50 ms of
    * work ahead (fewer the longer jobs take, none once they average 50 ms), so long jobs are never hoarded.
-   * Default: 10 × concurrency (so jobs of 5 ms and up get their full 50 ms); 0 turns it off.
+   * Default: the store's (SQLite and PostgreSQL 500: each claim and settle there has a fixed cost that bigger
+   * batches share), at least 10 × concurrency (so jobs of 5 ms and up get their full 50 ms); 0 turns it off.
    */
   prefetch?: number;
   /** Fallback poll for due work when no wake-up arrives. Default 1000 ms. */
@@ -79,7 +80,8 @@ export interface ResolvedOptions {
   context: Record<string, unknown>;
   concurrency: number;
   lockLimit: number;
-  prefetch: number;
+  /** null: the store's default (see Store.defaultPrefetch). */
+  prefetch: number | null;
   pollIntervalMs: number;
   lockLifetimeMs: number;
   defaults: SchedulerDefaults;
@@ -94,7 +96,8 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
   const concurrency = o.concurrency ?? o.workers ?? 10;
   assertInt(concurrency, o.workers !== undefined ? 'options.workers' : 'options.concurrency', 1);
   const lockLimit = o.lockLimit === undefined || o.lockLimit === 0 ? Infinity : assertInt(o.lockLimit, 'options.lockLimit', 1);
-  const prefetch = o.prefetch === undefined ? 10 * concurrency : assertInt(o.prefetch, 'options.prefetch', 0);
+  // null: the store's default (Store.defaultPrefetch), known once the store is (Scheduler.limitsFor).
+  const prefetch = o.prefetch === undefined ? null : assertInt(o.prefetch, 'options.prefetch', 0);
   const pollIntervalMs = parsePositiveDuration(o.pollInterval ?? 1000, 'options.pollInterval');
   const lockLifetimeMs = parseTimerDuration(o.lockLifetime ?? 30_000, 'options.lockLifetime');
   if (o.handler !== undefined && typeof o.handler !== 'function') throw new ValidationError('options.handler', o.handler, 'must be a function');

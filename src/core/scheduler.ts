@@ -92,17 +92,20 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   /** Writes this process's record to the store while it runs (processes()). */
   private readonly heartbeat: ProcessHeartbeat;
   private readingProcesses: Promise<ProcessRecord[]> | null = null;
+  /** concurrency, lockLimit and the prefetch option (null: the store's default), for holdLimits(). */
+  private readonly holding: { concurrency: number; lockLimit: number; prefetch: number | null };
 
   constructor(options: SchedulerOptions<C> = {}) {
     super();
     const config = resolveOptions(options);
     const o = config.options;
+    this.holding = { concurrency: config.concurrency, lockLimit: config.lockLimit, prefetch: config.prefetch };
     this.logger = config.logger;
     this.timezone = config.timezone;
     this.clock = config.clock;
     this.workerId = config.workerId;
     this.context = config.context;
-    const { concurrency, lockLimit, prefetch, pollIntervalMs } = config;
+    const { concurrency, lockLimit, pollIntervalMs } = config;
     this.registry = new Registry(config.defaults, config.lockLifetimeMs, o.handler ?? null);
     this.storeInstance = o.store ?? null;
     if (this.storeInstance !== null && (typeof this.storeInstance !== 'object' || typeof this.storeInstance.claim !== 'function')) {
@@ -117,7 +120,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
       // A function: the default store is created lazily, on first use.
       store: () => self.storeInstance!,
       registry: this.registry,
-      limits: { slots: Math.min(concurrency, lockLimit), holdLimit: Math.min(concurrency + prefetch, lockLimit), prefetch, pollIntervalMs },
+      limits: { slots: Math.min(concurrency, lockLimit), ...this.holdLimits(this.storeInstance), pollIntervalMs },
       events: {
         emit: (event, ...args) => this.safeEmit(event, ...args),
         listens: (event) => this.listenerCount(event) > 0,
@@ -210,6 +213,17 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   // ---- lifecycle ------------------------------------------------------------------------------------------
 
   /**
+   * How many jobs the worker holds: ahead of its free slots (the prefetch option, else the store's default,
+   * Store.defaultPrefetch, at least 10 × concurrency), and in all (lockLimit bounds both). `store` null: the
+   * default store, not made yet; store() applies its own once it is.
+   */
+  private holdLimits(store: Store | null): { prefetch: number; holdLimit: number } {
+    const { concurrency, lockLimit, prefetch: option } = this.holding;
+    const prefetch = option ?? Math.max(10 * concurrency, store?.defaultPrefetch ?? 0);
+    return { prefetch, holdLimit: Math.min(concurrency + prefetch, lockLimit) };
+  }
+
+  /**
    * The store, opened and migrated on first use, and opened again on the first use after stop() (which
    * releases the connections so a process can exit). After close() it throws SchedulerClosedError.
    */
@@ -221,6 +235,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
         if (!store) {
           const { SqliteStore } = await import('../stores/sqlite/index.js');
           store = this.storeInstance = new SqliteStore({ path: './hourglass.db' });
+          this.worker.holdLimits(this.holdLimits(store));
         }
         try {
           await store.init({ logger: this.logger });

@@ -190,6 +190,13 @@ export class Worker {
     return true;
   }
 
+  /** The jobs held ahead and in all, once the scheduler knows its store (Scheduler.holdLimits). */
+  holdLimits(limits: { prefetch: number; holdLimit: number }): void {
+    this.o.limits.prefetch = limits.prefetch;
+    this.o.limits.holdLimit = limits.holdLimit;
+    this.buffer.maxAhead = limits.prefetch;
+  }
+
   private async loop(): Promise<void> {
     let failures = 0;
     const { limits, storeHealth } = this.o;
