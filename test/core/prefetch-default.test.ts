@@ -60,7 +60,8 @@ describe('prefetch default', () => {
   });
 
   it('holds 10 × concurrency ahead on a store without a default', async () => {
-    const store = new MemoryStore();
+    // Read through the Store interface: MemoryStore declares no defaultPrefetch at all.
+    const store: Store = new MemoryStore();
     expect(store.defaultPrefetch).toBeUndefined();
     expect(await largestClaim(store, 300)).toBeLessThanOrEqual(1 + 10);
   });
