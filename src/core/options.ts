@@ -28,7 +28,7 @@ export interface SchedulerOptions<C extends object = {}> {
   /**
    * Most jobs claimed ahead of a free slot, so the next job starts at once. The worker holds about 50 ms of
    * work ahead (fewer the longer jobs take, none once they average 50 ms), so long jobs are never hoarded.
-   * Default: the store's (SQLite and PostgreSQL 500: each claim and settle there has a fixed cost that bigger
+   * Default: the store's (SQLite 300, PostgreSQL 500: each claim and settle there has a fixed cost that bigger
    * batches share), at least 10 × concurrency (so jobs of 5 ms and up get their full 50 ms); 0 turns it off.
    */
   prefetch?: number;

@@ -1,6 +1,6 @@
 /**
- * The prefetch default comes from the store (Store.defaultPrefetch): SQLite and PostgreSQL batch up to 500
- * short jobs a claim, a store without one holds 10 × concurrency, and the `prefetch` option always wins.
+ * The prefetch default comes from the store (Store.defaultPrefetch): SQLite batches up to 300 short jobs a
+ * claim, PostgreSQL 500, a store without one holds 10 × concurrency, and the `prefetch` option always wins.
  * Observed through the claims a real store receives; jobs are no-ops, so the buffer's ~50 ms of work is
  * always more than the cap.
  */
@@ -51,12 +51,12 @@ async function largestClaim(store: Store, count: number, options: Partial<Schedu
 }
 
 describe('prefetch default', () => {
-  it("takes the store's default beyond 10 × concurrency (SQLite: 500), never more", async () => {
+  it("takes the store's default beyond 10 × concurrency (SQLite: 300), never more", async () => {
     const store = new SqliteStore({ path: ':memory:' });
-    expect(store.defaultPrefetch).toBe(500);
+    expect(store.defaultPrefetch).toBe(300);
     const largest = await largestClaim(store, 3000);
     expect(largest).toBeGreaterThan(1 + 10);
-    expect(largest).toBeLessThanOrEqual(1 + 500);
+    expect(largest).toBeLessThanOrEqual(1 + 300);
   });
 
   it('holds 10 × concurrency ahead on a store without a default', async () => {
