@@ -16,7 +16,7 @@
  * only the calls' synchronous part).
  *
  * Run: node --import tsx bench/core/node-cost.ts [--jobs 200000] [--concurrency 10] [--stores null,sqlite,memory]
- *      [--prefetch N] (the scheduler's option; default 10 × concurrency) [--events] (count completions with a job:complete listener, as bench/sqlite does, which builds a job
+ *      [--prefetch N] (the scheduler's option; default the store's defaultPrefetch, at least 10 × concurrency) [--events] (count completions with a job:complete listener, as bench/sqlite does, which builds a job
  *      view per run) [--rounds 3] (best of)
  * Profile: --cpu-prof <dir> / --heap-prof <dir> write a .cpuprofile / .heapprofile of the measured span only
  *          (the last round of each store; not the enqueue), as node's flags of the same names would for the whole

@@ -1,6 +1,6 @@
 /**
- * hourglass/postgres. Variants: 'defaults' (Scheduler defaults: prefetch 10 × concurrency) and 'prefetch100'
- * (claims 100 ahead, as graphile-worker's localQueue 100 holds). The backlog is one INSERT ... SELECT
+ * hourglass/postgres. Variants: 'defaults' (Scheduler defaults: prefetch 500, the store's defaultPrefetch) and
+ * 'prefetch100' (claims 100 ahead, as graphile-worker's localQueue 100 holds; the default before session 11). The backlog is one INSERT ... SELECT
  * generate_series straight into the jobs table (rows as insert.sql writes them), then VACUUM (ANALYZE).
  */
 import { PostgresStore } from '../../src/stores/postgres/index.js';

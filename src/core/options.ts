@@ -96,7 +96,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
   const concurrency = o.concurrency ?? o.workers ?? 10;
   assertInt(concurrency, o.workers !== undefined ? 'options.workers' : 'options.concurrency', 1);
   const lockLimit = o.lockLimit === undefined || o.lockLimit === 0 ? Infinity : assertInt(o.lockLimit, 'options.lockLimit', 1);
-  // null: the store's default (Store.defaultPrefetch), known once the store is (Scheduler.limitsFor).
+  // null: the store's default (Store.defaultPrefetch), known once the store is (Scheduler.holdLimits).
   const prefetch = o.prefetch === undefined ? null : assertInt(o.prefetch, 'options.prefetch', 0);
   const pollIntervalMs = parsePositiveDuration(o.pollInterval ?? 1000, 'options.pollInterval');
   const lockLifetimeMs = parseTimerDuration(o.lockLifetime ?? 30_000, 'options.lockLifetime');
