@@ -26,7 +26,7 @@ import { forkWorker } from './harness/parent.js';
 import { aggregate, cleanupActive, runOne, type Aggregate, type RunOptions, type RunResult } from './harness/run.js';
 import { backlogGoals, backlogRatios, fmt, formatTable, goals, metricRatios, rowRatios, type Goal, type Row } from './harness/report.js';
 import type { StoreKind } from './harness/types.js';
-import { sql } from './harness/util.js';
+import { leftovers, sql } from './harness/util.js';
 
 const { values } = parseArgs({
   options: {
@@ -100,6 +100,9 @@ function git(...args: string[]): string | null {
   }
 }
 
+/** What the servers held besides this run when it began (harness/util.ts leftovers), kept in the JSON. */
+let serverLeftovers: string[] = [];
+
 async function main(): Promise<void> {
   const versions = await serverVersions(askedStores ?? ALL);
   const stores = (askedStores ?? ALL).filter((s) => versions[s] !== undefined);
@@ -134,6 +137,8 @@ async function main(): Promise<void> {
   log(`hourglass bench, ${modeText}: ${jobs.toLocaleString('en-US')} no-op jobs, concurrency ${options.concurrency}, ` +
     `${rounds} round(s), node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? '?'}, load ${load0.map((l) => l.toFixed(2)).join(' ')}`);
   log(Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ') + `; an idle worker child (node + tsx) peaks at ${fmt.mb(baselineRss)}`);
+  serverLeftovers = await leftovers(stores, pgUrl, redisUrl);
+  for (const line of serverLeftovers) log(`warning: ${line}`);
 
   const cases = backlog === null ? [null] : backlog === REFERENCE_BACKLOG ? [backlog] : [REFERENCE_BACKLOG, backlog];
   const runs = new Map<string, RunResult[]>();
@@ -172,6 +177,7 @@ async function main(): Promise<void> {
     machine: { cpus: cpus.length, model: cpus[0]?.model ?? null, memoryBytes: os.totalmem(), loadavgStart: load0, loadavgEnd: load1 },
     idleChildPeakRssBytes: baselineRss,
     servers: versions,
+    leftovers: serverLeftovers,
     options: { stores, jobs, rounds, concurrency: options.concurrency, latencySamples: options.latencySamples, backlog, reference: backlog === null ? null : REFERENCE_BACKLOG, only: only ?? null },
   };
   let report: Record<string, unknown>;
@@ -250,7 +256,7 @@ function writeResults(
     date: started.toISOString(), finished: new Date().toISOString(), mode, commit: git('rev-parse', '--short', 'HEAD'),
     workingTreeDirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '', node: process.version,
     machine: { cpus: cpus.length, model: cpus[0]?.model ?? null, memoryBytes: os.totalmem(), loadavgStart: load0, loadavgEnd: load1 },
-    idleChildPeakRssBytes: baselineRss, servers: versions,
+    idleChildPeakRssBytes: baselineRss, servers: versions, leftovers: serverLeftovers,
     options: { stores, jobs, rounds, concurrency: options.concurrency, latencySamples: options.latencySamples, groups, only: only ?? null },
   };
   const outDir = fileURLToPath(new URL('./results/', import.meta.url));

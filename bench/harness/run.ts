@@ -6,7 +6,7 @@
 import type { Contender } from '../contenders.js';
 import { forkWorker, type WorkerChild } from './parent.js';
 import { median, percentile } from './stats.js';
-import { aofSize, rewriteAof } from './util.js';
+import { aofSize, checkpoint, rewriteAof } from './util.js';
 import type { ClaimTimes, Driver, LatencySeries, RunSpec } from './types.js';
 
 export interface RunOptions {
@@ -106,6 +106,7 @@ export async function runOne(entry: Contender, o: RunOptions, tag: string, log: 
     }
     const redis = entry.store === 'redis';
     if (redis) log(`  ${entry.id}: ${await rewriteAof(o.redisUrl)} before the run`);
+    if (entry.store === 'postgres') log(`  ${entry.id}: ${await checkpoint(o.pgUrl)} before the run`);
     child = await forkWorker();
     await child.call('init', { spec });
     const aof0 = redis ? await aofSize(o.redisUrl) : null;
