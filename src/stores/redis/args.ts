@@ -3,7 +3,7 @@
  * the Lua reads them. settle_and_claim.lua reads the settle arguments, then the claim ones.
  */
 import type { ClaimRequest, Settlement } from '../../core/store.js';
-import { historyBody, tri } from './codec.js';
+import { historyBody, packArgs, tri } from './codec.js';
 import type { Arg } from './scripts.js';
 
 /** What shared/claim.lua reads after the prefix. */
@@ -21,15 +21,15 @@ export function claimArgs(request: ClaimRequest): Arg[] {
   return args;
 }
 
-/** What shared/settle.lua reads: the count, then SETTLE_FIELDS (13) values per settlement. */
+/** What shared/settle.lua reads: the count, then per settlement its 13 values in one argument (packArgs). */
 export function settleArgs(settlements: Settlement[]): Arg[] {
   const args: Arg[] = [settlements.length];
   for (const s of settlements) {
-    args.push(
+    args.push(packArgs([
       s.id, s.lockToken, s.status, s.nextRunAt ?? '', s.dueAt ?? '', s.attempts ?? '',
       tri(s.result, JSON.stringify), tri(s.lastError), tri(s.lastErrorStack), s.maxAttempts ?? '', s.finishedAt,
       s.history?.status ?? '', s.history ? historyBody(s.history) : '',
-    );
+    ]));
   }
   return args;
 }

@@ -18,6 +18,22 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/**
+ * Many values as ONE script argument: a JSON array of strings, which the Lua reads with cjson.decode (C, and
+ * every value stays a string, so a number's text is never re-formatted by Lua). Sending each value as an
+ * argument of its own cost ioredis ~1 µs of CPU per argument (measured: 16 arguments a job, 14-17 µs a job;
+ * packed, 1.0-1.3 µs), which made the client, not Redis, the limit of bulk inserts and settles.
+ */
+export function packArgs(values: Arg[]): string {
+  let out = '[';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (i > 0) out += ',';
+    out += typeof v === 'number' ? `"${v}"` : JSON.stringify(v);
+  }
+  return `${out}]`;
+}
+
 const orEmpty = (value: string | number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
 
 /** The 16 values insert.lua reads per job. */

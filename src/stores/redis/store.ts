@@ -17,7 +17,7 @@ import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/gr
 import type { RateWindow } from '../../core/rules/rate.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { claimArgs, settleArgs } from './args.js';
-import { claimedJob, historyRow, insertedJob, newJobArgs, patchArgs, publicJob } from './codec.js';
+import { claimedJob, historyRow, insertedJob, newJobArgs, packArgs, patchArgs, publicJob } from './codec.js';
 import { checkServerConfig } from './config-check.js';
 import { connectOwned, openClient, parseRedisUrl, watchConnection, type RedisTarget } from './connection.js';
 import { DEFAULT_PREFIX, assertPrefix, isJobId, keysFor, type Keys } from './keys.js';
@@ -202,7 +202,7 @@ export class RedisStore implements Store {
     if (jobs.length === 0) return [];
     const args = (): Arg[] => {
       const list: Arg[] = [this.keys.tag, now, jobs.length];
-      for (const job of jobs) for (const arg of newJobArgs(job, now)) list.push(arg);
+      for (const job of jobs) list.push(packArgs(newJobArgs(job, now)));
       return list;
     };
     return this.run('insert', scripts().insert, args, (rows: [number, string | string[]][]) =>

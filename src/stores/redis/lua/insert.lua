@@ -1,5 +1,5 @@
 -- insert: add jobs in order, in one atomic step.
--- ARGV: P, now, count, then per job 16 values:
+-- ARGV: P, now, count, then per job one argument, a JSON array of 16 strings (codec.ts packArgs):
 --   name, data, priority, maxAttempts, backoff, timeoutMs, repeat, repeatKey, dedupeKey, dueAt, nextRunAt, label,
 --   trace, group, dedupeUntil, replace ('1' or '')
 --   ('' stands for null in the nullable ones).
@@ -7,7 +7,6 @@
 -- existing one (dedupe or repeat key).
 local now = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
-local FIELDS = 16
 local out = {}
 -- The next job id to hand out: reserved on the first new job (lib.lua reserveIds), then counted up here and
 -- written back to P:id once at the end.
@@ -16,13 +15,13 @@ local nextId = nil
 local function nullable(v) if v == '' then return false end return v end
 
 for i = 0, count - 1 do
-  local a = 3 + i * FIELDS
+  local v = cjson.decode(ARGV[4 + i])
   local spec = {
-    name = ARGV[a + 1], data = ARGV[a + 2], priority = ARGV[a + 3], maxAttempts = nullable(ARGV[a + 4]),
-    backoff = nullable(ARGV[a + 5]), timeoutMs = nullable(ARGV[a + 6]), ['repeat'] = nullable(ARGV[a + 7]),
-    repeatKey = nullable(ARGV[a + 8]), dedupeKey = nullable(ARGV[a + 9]), dueAt = ARGV[a + 10], nextRunAt = ARGV[a + 11],
-    label = nullable(ARGV[a + 12]), trace = nullable(ARGV[a + 13]), group = nullable(ARGV[a + 14]),
-    dedupeUntil = nullable(ARGV[a + 15]), replace = ARGV[a + 16] == '1',
+    name = v[1], data = v[2], priority = v[3], maxAttempts = nullable(v[4]),
+    backoff = nullable(v[5]), timeoutMs = nullable(v[6]), ['repeat'] = nullable(v[7]),
+    repeatKey = nullable(v[8]), dedupeKey = nullable(v[9]), dueAt = v[10], nextRunAt = v[11],
+    label = nullable(v[12]), trace = nullable(v[13]), group = nullable(v[14]),
+    dedupeUntil = nullable(v[15]), replace = v[16] == '1',
   }
   local id = nil
 

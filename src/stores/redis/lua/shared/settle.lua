@@ -1,6 +1,6 @@
 -- settleJobs(a): apply the core's decisions for many finished runs. Shared by settle.lua and
 -- settle_and_claim.lua (scripts.ts prepends this file to both).
--- ARGV from a: count, then per settlement SETTLE_FIELDS values:
+-- ARGV from a: count, then per settlement one argument, a JSON array of 13 strings (codec.ts packArgs):
 --   id, lockToken, status (pending|completed|failed), nextRunAt, dueAt, attempts ('' = keep),
 --   result, lastError, lastErrorStack (tri-state, see patchValue), maxAttempts ('' = keep), finishedAt,
 --   historyStatus, historyBody ('' = no history)
@@ -18,7 +18,6 @@
 -- first history record puts it in P:hheads; both are one variadic ZADD per call, and only once retention is in
 -- use (P:meta retention = 1, set by the first prune, which backfills what came before): a store that never
 -- prunes does not pay for them on this, the hottest path.
-local SETTLE_FIELDS = 13
 
 local function settleJobs(a)
   local count = tonumber(ARGV[a])
@@ -33,8 +32,8 @@ local function settleJobs(a)
   local indexing = redis.call('HGET', P .. ':meta', 'retention') == '1'
 
   for i = 0, count - 1 do
-    local b = a + i * SETTLE_FIELDS
-    local id, token = ARGV[b + 1], ARGV[b + 2]
+    local v = cjson.decode(ARGV[a + 1 + i])
+    local id, token = v[1], v[2]
     local key = P .. ':job:' .. id
     local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed', 'settledToken', 'group', 'flow')
     local current = f[1]
@@ -43,12 +42,12 @@ local function settleJobs(a)
       -- after its answer was lost; core/rules/lifecycle.ts settleAnswer), writing nothing.
       if f[6] == token then out[i + 1] = 1 else out[i + 1] = 0 end
     else
-      local finishedAt = ARGV[b + 11]
+      local finishedAt = v[11]
       local set = { 'HSET', key, 'lastFinishedAt', finishedAt, 'updatedAt', finishedAt,
         'lockedBy', '', 'lockedUntil', '', 'lockToken', '', 'settledToken', token }
       local del = { 'HDEL', key }
       -- result, lastError and lastErrorStack are tri-state: 'u' keep, 'n' null (delete the field), 'v<text>' set.
-      local result, lastError, stack = ARGV[b + 7], ARGV[b + 8], ARGV[b + 9]
+      local result, lastError, stack = v[7], v[8], v[9]
       local tag = string.byte(result)
       if tag == 118 then set[#set + 1] = 'result'; set[#set + 1] = string.sub(result, 2)
       elseif tag == 110 then del[#del + 1] = 'result' end
@@ -59,12 +58,12 @@ local function settleJobs(a)
       if tag == 118 then set[#set + 1] = 'lastErrorStack'; set[#set + 1] = string.sub(stack, 2)
       elseif tag == 110 then del[#del + 1] = 'lastErrorStack' end
       -- The maxAttempts the run used, written where the job had none (see JobRecord.maxAttempts).
-      local maxAttempts = ARGV[b + 10]
+      local maxAttempts = v[10]
       if maxAttempts ~= '' then set[#set + 1] = 'maxAttempts'; set[#set + 1] = maxAttempts end
-      local historyStatus = ARGV[b + 12]
+      local historyStatus = v[12]
       -- Due times and attempts are the outcome's even for a job cancelled meanwhile (as in every store):
       -- trigger() starts such a job over from them.
-      local nextRunAt, dueAt, attempts = ARGV[b + 4], ARGV[b + 5], ARGV[b + 6]
+      local nextRunAt, dueAt, attempts = v[4], v[5], v[6]
       if nextRunAt ~= '' then set[#set + 1] = 'nextRunAt'; set[#set + 1] = nextRunAt end
       if dueAt ~= '' then set[#set + 1] = 'dueAt'; set[#set + 1] = dueAt end
       if attempts ~= '' then set[#set + 1] = 'attempts'; set[#set + 1] = attempts end
@@ -80,7 +79,7 @@ local function settleJobs(a)
         if f[4] then redis.call('ZREM', P .. ':dk:' .. f[4], id) end
         if f[7] then redis.call('ZREM', P .. ':gheld:' .. groupKey(f[3], f[7]), id) end
       else
-        local status, name = ARGV[b + 3], f[3]
+        local status, name = v[3], f[3]
         set[#set + 1] = 'status'; set[#set + 1] = status
         -- Leaves 'running': those indexes lose it in one command each at the end.
         running[#running + 1] = id
@@ -117,7 +116,7 @@ local function settleJobs(a)
           if f[8] then flowNodes[#flowNodes + 1] = { id, status, f[8], name, tonumber(finishedAt) } end
         end
       end
-      local body = ARGV[b + 13]
+      local body = v[13]
       if body ~= '' then
         -- The client's JSON object, without id, jobId and status: those lead the stored record.
         local rest = string.sub(body, 2)
@@ -162,5 +161,5 @@ local function settleJobs(a)
     if n[2] == 'completed' then flowCompleted(n[1], n[5])
     elseif n[2] == 'failed' then flowCascade(n[1], dependencyError(n[3], n[4], 'failed'), n[5]) end
   end
-  return out, a + 1 + count * SETTLE_FIELDS
+  return out, a + 1 + count
 end
