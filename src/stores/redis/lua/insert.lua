@@ -13,6 +13,10 @@ local out = {}
 local nextId = nil
 
 local function nullable(v) if v == '' then return false end return v end
+-- A plain new job (no repeat, dedupe key or group) is one no later job of this call can find or change: its
+-- status and due-order entries are written with the other plain jobs', one variadic ZADD per index at the end
+-- (lib.lua batch()), rather than three commands a job (each redis.call costs about as much again as its command).
+local plain = batch()
 
 for i = 0, count - 1 do
   local v = cjson.decode(ARGV[4 + i])
@@ -100,7 +104,7 @@ for i = 0, count - 1 do
     }
     for k, v in pairs(job) do if v == false then job[k] = nil end end
     save(id, job)
-    index(id, job, now)
+    if spec['repeat'] or spec.repeatKey or spec.dedupeKey or spec.group then index(id, job, now) else index(id, job, now, plain) end
     if spec.repeatKey then redis.call('HSET', P .. ':repeat', spec.repeatKey, id) end
     if spec.dedupeKey and spec.dedupeUntil then
       -- The job whose period ends last (the newest on a tie): no other period can outlast it.
@@ -117,5 +121,6 @@ for i = 0, count - 1 do
 end
 
 if nextId then redis.call('SET', P .. ':id', fmt(nextId - 1)) end
+plain.flush()
 wake()
 return out

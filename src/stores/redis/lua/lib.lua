@@ -193,11 +193,18 @@ local function dedupeHolder(key, now)
   return nil
 end
 
--- Add a job to the indexes its fields call for. `now` decides ready (due) versus scheduled.
-local function index(id, job, now)
+-- ZADD now, or into `b` (a batch(), below) when the caller writes its indexes once per call.
+local function zadd(b, key, score, member)
+  if b then b.add2('ZADD', key, score, member) else redis.call('ZADD', key, score, member) end
+end
+
+-- Add a job to the indexes its fields call for. `now` decides ready (due) versus scheduled. With `b`, its status
+-- and due-order entries go into that batch, to be written with the rest of the call's (insert.lua, for jobs no
+-- later step of the call can read or change).
+local function index(id, job, now, b)
   local status, name = job.status, job.name
-  if status ~= 'running' then redis.call('ZADD', P .. ':s:' .. status, id, id) end
-  redis.call('ZADD', P .. ':ns:' .. status .. ':' .. name, id, id)
+  if status ~= 'running' then zadd(b, P .. ':s:' .. status, id, id) end
+  zadd(b, P .. ':ns:' .. status .. ':' .. name, id, id)
   if TERMINAL[status] then
     redis.call('ZADD', P .. ':f:' .. status, job.updatedAt, id)
     if status == 'cancelled' and holdsLock(job) then redis.call('ZADD', P .. ':held:' .. name, job.lockedUntil, id) end
@@ -211,14 +218,14 @@ local function index(id, job, now)
       end
       woke = true
     elseif tonumber(job.nextRunAt) <= now then
-      redis.call('ZADD', P .. ':ready:' .. name, readyScore(job.priority), readyMember(job.nextRunAt, id))
+      zadd(b, P .. ':ready:' .. name, readyScore(job.priority), readyMember(job.nextRunAt, id))
       if not readyNames[name] then
         redis.call('SADD', P .. ':readynames', name)
         readyNames[name] = true
       end
       woke = true
     else
-      redis.call('ZADD', P .. ':scheduled', job.nextRunAt, id)
+      zadd(b, P .. ':scheduled', job.nextRunAt, id)
     end
   elseif status == 'running' then
     redis.call('ZADD', P .. ':locked', job.lockedUntil, id)
