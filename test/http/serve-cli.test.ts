@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HttpJob } from '../../src/http/index.js';
+import { silentLogger } from '../../src/index.js';
+import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { waitUntil } from '../conformance/helpers.js';
 import { bodyOf, type RunnerState } from './helpers.js';
 
@@ -74,10 +76,21 @@ describe('hourglass serve', () => {
     const runner = await bodyOf<RunnerState>(await fetch(`${served.url}jobs/runner`, { headers }));
     expect(runner.running).toBe(false);
     const { id } = await bodyOf<HttpJob>(await fetch(`${served.url}jobs`, { method: 'POST', headers, body: JSON.stringify({ name: 'hello', data: { who: 'x' } }) }));
-    await new Promise((r) => setTimeout(r, 300));
     expect((await bodyOf<HttpJob>(await fetch(`${served.url}jobs/${id}`, { headers }))).status).toBe('pending');
     served.child.kill('SIGTERM');
     expect(await served.exited).toBe(0);
+    // Read once the process is gone: a worker in it would have claimed the job as it was inserted (a local kick)
+    // and a graceful stop waits for running jobs, so a job never started over the server's whole life is the
+    // proof, not a pause that hopes to be long enough.
+    const store = new SqliteStore({ path: join(dir, 'b.db') });
+    try {
+      await store.init({ logger: silentLogger });
+      const job = await store.getJob(id);
+      expect(job).toMatchObject({ status: 'pending', attempts: 0, lastRunAt: null });
+      expect(await store.history(id)).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('explains bad flags instead of serving', async () => {
