@@ -92,6 +92,20 @@ describe.skipIf(!available)('dashboard (chromium)', () => {
     return { heal: () => (healed = true) };
   }
 
+  it('job: a dedupe key with dedupeFor says until when it stays taken; one without, just the key', async () => {
+    const { scheduler, server } = await start();
+    const held = await scheduler.schedule('in 1 hour', 'report', {}, { dedupeKey: 'daily-report', dedupeFor: '2h' });
+    const plain = await scheduler.schedule('in 1 hour', 'report', {}, { dedupeKey: 'weekly-report' });
+    const p = await page(server.url + `#/jobs/${held.id}`);
+    await expect.poll(() => p.locator('[data-field="dedupe key"]').textContent()).toMatch(/^daily-report \(taken until .+\)$/);
+    // The time as this browser writes it, from the job's own dedupeUntil (two hours after it was enqueued).
+    expect(held.dedupeUntil!.getTime() - held.createdAt.getTime()).toBe(2 * 3_600_000);
+    const until = await p.evaluate((iso) => new Date(iso).toLocaleString(), held.dedupeUntil!.toISOString());
+    expect(await p.locator('[data-field="dedupe key"]').textContent()).toBe(`daily-report (taken until ${until})`);
+    await p.goto(server.url + `#/jobs/${plain.id}`);
+    await expect.poll(() => p.locator('[data-field="dedupe key"]').textContent()).toBe('weekly-report');
+  });
+
   it('job: a durable job shows its steps and the event it waits for, then the delivered payload', async () => {
     const { scheduler, server } = await start();
     scheduler.define('onboard', async (job, ctx) => {

@@ -51,7 +51,7 @@ export default {
         ['priority', job.priority], ['repeat', job.repeat ? repeatText(job.repeat) + (job.repeat.timezone ? ' (' + job.repeat.timezone + ')' : '') : '—'],
         ['next run', when(job.nextRunAt)], ['last run', when(job.lastRunAt)], ['last finished', when(job.lastFinishedAt)],
         ['progress', progress(job.progress)], ['created', fullTime(job.createdAt)], ['updated', fullTime(job.updatedAt)],
-        ['dedupe key', job.dedupeKey || '—'], ['group', job.group || '—'], ['locked by', job.lockedBy || '—'],
+        ['dedupe key', dedupeText(job)], ['group', job.group || '—'], ['locked by', job.lockedBy || '—'],
         ['waits for', waitsFor(job, entries)],
       ];
       // A workflow node: the jobs it runs after, by their keys, each a link; a blocked one says how many it still waits for.
@@ -125,6 +125,13 @@ function stepRow(h) {
 }
 
 /** What a pending job waits for: an event (name, match, until when) or the end of a sleep. */
+// A dedupe key, and with dedupeFor how long it stays taken after the job finished (a newcomer with the key gets
+// this job back until then).
+function dedupeText(job) {
+  if (!job.dedupeKey) return '—';
+  return job.dedupeUntil ? job.dedupeKey + ' (taken until ' + fullTime(job.dedupeUntil) + ')' : job.dedupeKey;
+}
+
 function waitsFor(job, entries) {
   if (job.status !== 'pending') return '—';
   const wait = entries.find((h) => h.kind === 'wait' && h.status === 'pending');
