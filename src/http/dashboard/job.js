@@ -124,14 +124,13 @@ function stepRow(h) {
   );
 }
 
-/** What a pending job waits for: an event (name, match, until when) or the end of a sleep. */
-// A dedupe key, and with dedupeFor how long it stays taken after the job finished (a newcomer with the key gets
-// this job back until then).
+/** A dedupe key, and with dedupeFor until when it stays taken (a newcomer with the key gets this job back until then). */
 function dedupeText(job) {
   if (!job.dedupeKey) return '—';
   return job.dedupeUntil ? job.dedupeKey + ' (taken until ' + fullTime(job.dedupeUntil) + ')' : job.dedupeKey;
 }
 
+/** What a pending job waits for: an event (name, match, until when) or the end of a sleep. */
 function waitsFor(job, entries) {
   if (job.status !== 'pending') return '—';
   const wait = entries.find((h) => h.kind === 'wait' && h.status === 'pending');
