@@ -114,7 +114,12 @@ export function createHttpHandler(scheduler: Scheduler, options: HttpHandlerOpti
       let body: Promise<unknown> | undefined;
       const ctx: RouteContext = { req, scheduler, params, query, body: () => (body ??= readJson(req, bodyLimit)) };
       // Stopping the runner has its own bound (the stop's timeoutMs); everything else is bounded here.
-      const reply = route === STOP_ROUTE ? await route(ctx) : await deadline(route(ctx), timeoutMs);
+      const reply = route === STOP_ROUTE ? await route(ctx) : await deadline(route(ctx), timeoutMs, (lateMs, error) => {
+        // The client was told 503 and may retry: say in the log what became of the first request.
+        const fields = { method, url: req.url, lateMs, err: error ?? undefined };
+        if (error) scheduler.logger.warn(fields, 'a request answered 503 STORE_ERROR (no answer in time) later failed in the store');
+        else scheduler.logger.warn(fields, 'a request answered 503 STORE_ERROR (no answer in time) was applied by the store afterwards');
+      });
       send(res, reply);
     } catch (error) {
       const { http, internal } = toHttpError(error);
@@ -170,12 +175,24 @@ function mountPath(req: IncomingMessage, basePath: string, local: string, path: 
   return null;
 }
 
-function deadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+/**
+ * Answer 503 when the store has not answered within `ms`. The store's operation cannot be called back (a
+ * statement or script already sent runs to its end), so it may still be applied: `late` learns how it ended, and
+ * the error says so, for a client that retries (a create retried with its dedupeKey gets the first job back).
+ */
+function deadline<T>(promise: Promise<T>, ms: number, late: (lateMs: number, error: unknown) => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HttpError(503, 'STORE_ERROR', `no answer from the store within ${ms} ms`)), ms);
+      timer = setTimeout(() => {
+        const at = Date.now();
+        promise.then(
+          () => late(Date.now() - at, null),
+          (error: unknown) => late(Date.now() - at, error),
+        );
+        reject(new HttpError(503, 'STORE_ERROR', `no answer from the store within ${ms} ms; the request may still be applied (retry a create with a dedupeKey to get the same job back)`));
+      }, ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }
