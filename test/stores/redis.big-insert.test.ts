@@ -3,29 +3,22 @@
  * whole batch. The store says so once, through the scheduler's logger, and the streamed form (chunks of at most
  * 10,000) says nothing.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/core/scheduler.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { availability } from '../conformance/factory.js';
 import { recordingLogger } from '../support/logger.js';
-import { adminClient, deletePrefix, randomPrefix, REDIS_URL, redisFactory } from './redis.factory.js';
+import { REDIS_URL, redisFactory, usePrefixes } from './redis.factory.js';
 
 const { skip } = await availability(redisFactory);
 const BIG = /runs as one Redis script and blocks the server/;
 
 describe.skipIf(skip)('redis: a very large insert is one script, and the store says so once', () => {
-  const prefixes: string[] = [];
-  afterAll(async () => {
-    const admin = adminClient();
-    for (const prefix of prefixes) await deletePrefix(admin, prefix);
-    admin.disconnect();
-  });
+  const prefix = usePrefixes();
 
   async function scheduler() {
-    const prefix = randomPrefix();
-    prefixes.push(prefix);
     const logger = recordingLogger();
-    const s = new Scheduler({ store: new RedisStore({ url: REDIS_URL, prefix }), logger });
+    const s = new Scheduler({ store: new RedisStore({ url: REDIS_URL, prefix: prefix() }), logger });
     return { s, logger };
   }
   const specs = (n: number) => Array.from({ length: n }, (_, i) => ({ name: 'bulk', data: { i } }));

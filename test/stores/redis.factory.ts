@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import type { CreatedStore, StoreFactory } from '../conformance/factory.js';
 
@@ -34,6 +35,24 @@ export async function deletePrefix(client: Redis, prefix: string): Promise<void>
     if (keys.length > 0) await client.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+/**
+ * A suite's prefixes: each call gives a fresh random one, and every key under them is deleted once the suite is
+ * over (its afterAll). Call it inside the describe.
+ */
+export function usePrefixes(): () => string {
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    const admin = adminClient();
+    for (const prefix of prefixes) await deletePrefix(admin, prefix);
+    admin.disconnect();
+  });
+  return () => {
+    const prefix = randomPrefix();
+    prefixes.push(prefix);
+    return prefix;
+  };
 }
 
 export const redisFactory: StoreFactory = {

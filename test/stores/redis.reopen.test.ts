@@ -3,14 +3,14 @@
  * from a url opens a new connection of its own (the old one was quit); a client passed in is never quit and is
  * used again. After the last close nothing the store opened is left connected, so the process can exit.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { silentLogger } from '../../src/core/logger.js';
 import { Scheduler } from '../../src/core/scheduler.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { availability } from '../conformance/factory.js';
 import { waitUntil } from '../conformance/helpers.js';
-import { REDIS_URL, adminClient, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
+import { REDIS_URL, redisFactory, usePrefixes } from './redis.factory.js';
 import { T0, newJob } from './redis.rules.helpers.js';
 
 const { skip } = await availability(redisFactory);
@@ -19,17 +19,7 @@ const { skip } = await availability(redisFactory);
 const clientOf = (store: RedisStore): Redis => (store as unknown as { client: Redis }).client;
 
 describe.skipIf(skip)('RedisStore close() then init() (redis-specific)', () => {
-  const prefixes: string[] = [];
-  afterAll(async () => {
-    const admin = adminClient();
-    for (const prefix of prefixes) await deletePrefix(admin, prefix);
-    admin.disconnect();
-  });
-  const prefix = () => {
-    const p = randomPrefix();
-    prefixes.push(p);
-    return p;
-  };
+  const prefix = usePrefixes();
 
   it('opens a new connection of its own after close(), and quits it again', async () => {
     const store = new RedisStore({ url: REDIS_URL, prefix: prefix() });
