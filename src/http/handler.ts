@@ -114,10 +114,13 @@ export function createHttpHandler(scheduler: Scheduler, options: HttpHandlerOpti
       let body: Promise<unknown> | undefined;
       const ctx: RouteContext = { req, scheduler, params, query, body: () => (body ??= readJson(req, bodyLimit)) };
       // Stopping the runner has its own bound (the stop's timeoutMs); everything else is bounded here.
-      const reply = route === STOP_ROUTE ? await route(ctx) : await deadline(route(ctx), timeoutMs, (lateMs, error) => {
-        // The client was told 503 and may retry: say in the log what became of the first request.
+      const reads = method === 'GET' || method === 'HEAD';
+      const reply = route === STOP_ROUTE ? await route(ctx) : await deadline(route(ctx), timeoutMs, reads, (lateMs, error) => {
+        // The client was told 503 and may retry: say in the log what became of the first request. A read
+        // changed nothing, so its late answer is only worth a debug line.
         const fields = { method, url: req.url, lateMs, err: error ?? undefined };
-        if (error) scheduler.logger.warn(fields, 'a request answered 503 STORE_ERROR (no answer in time) later failed in the store');
+        if (reads) scheduler.logger.debug(fields, 'a read answered 503 STORE_ERROR (no answer in time) got its answer from the store afterwards');
+        else if (error) scheduler.logger.warn(fields, 'a request answered 503 STORE_ERROR (no answer in time) later failed in the store');
         else scheduler.logger.warn(fields, 'a request answered 503 STORE_ERROR (no answer in time) was applied by the store afterwards');
       });
       send(res, reply);
@@ -179,8 +182,9 @@ function mountPath(req: IncomingMessage, basePath: string, local: string, path: 
  * Answer 503 when the store has not answered within `ms`. The store's operation cannot be called back (a
  * statement or script already sent runs to its end), so it may still be applied: `late` learns how it ended, and
  * the error says so, for a client that retries (a create retried with its dedupeKey gets the first job back).
+ * A read (`reads`: GET, HEAD) changes nothing, so its error does not say that.
  */
-function deadline<T>(promise: Promise<T>, ms: number, late: (lateMs: number, error: unknown) => void): Promise<T> {
+function deadline<T>(promise: Promise<T>, ms: number, reads: boolean, late: (lateMs: number, error: unknown) => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise,
@@ -191,7 +195,8 @@ function deadline<T>(promise: Promise<T>, ms: number, late: (lateMs: number, err
           () => late(Date.now() - at, null),
           (error: unknown) => late(Date.now() - at, error),
         );
-        reject(new HttpError(503, 'STORE_ERROR', `no answer from the store within ${ms} ms; the request may still be applied (retry a create with a dedupeKey to get the same job back)`));
+        const message = `no answer from the store within ${ms} ms`;
+        reject(new HttpError(503, 'STORE_ERROR', reads ? message : `${message}; the request may still be applied (retry a create with a dedupeKey to get the same job back)`));
       }, ms);
     }),
   ]).finally(() => clearTimeout(timer));

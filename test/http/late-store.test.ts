@@ -63,4 +63,26 @@ describe.skipIf(skip)('a store that answers after the request timed out (postgre
     expect(retry.body.id).toBe(jobs[0]!.id);
     expect(await api.scheduler.listJobs({ name: 'report' })).toHaveLength(1);
   });
+
+  it('answers a read 503 without saying it may be applied, and logs its late answer at debug, not as a warning', async () => {
+    const schema = new URL(created.url).searchParams.get('schema')!;
+    const locker = new pg.Client({ connectionString: PG_URL });
+    await locker.connect();
+    const warnings = () => log.records.filter((r) => r.level === 'warn' && r.fields.method === 'GET').length;
+    try {
+      await locker.query('BEGIN');
+      // ACCESS EXCLUSIVE: reads wait too.
+      await locker.query(`LOCK TABLE "${schema}".jobs IN ACCESS EXCLUSIVE MODE`);
+      const read = await api.call('GET', 'jobs?name=report');
+      expect(read.status).toBe(503);
+      expect(read.body.error.code).toBe('STORE_ERROR');
+      expect(read.body.error.message).toBe('no answer from the store within 200 ms');
+      await locker.query('COMMIT');
+    } finally {
+      await locker.end();
+    }
+    const entry = await log.when((r) => r.level === 'debug' && /got its answer from the store afterwards/.test(r.msg));
+    expect(entry.fields).toMatchObject({ method: 'GET' });
+    expect(warnings()).toBe(0);
+  });
 });
