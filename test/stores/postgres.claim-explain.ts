@@ -52,10 +52,17 @@ export interface ClaimExplainer {
 export async function claimExplainer(schema: string): Promise<ClaimExplainer> {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
-  // As claim_jobs() runs it (functions/claim_jobs.sql). With JIT on, this session would spend seconds compiling
-  // the plan on every EXPLAIN: the very cost the functions turn off.
-  await client.query('SET plan_cache_mode = force_generic_plan');
-  await client.query('SET jit = off');
+  // As claim_jobs() runs it: with the settings its SET clauses give it (functions/claim_jobs.sql), read from the
+  // installed function so a test can never plan with other ones. (With JIT on, this session would spend
+  // seconds compiling the plan on every EXPLAIN: the very cost the function turns off.)
+  const { rows } = await client.query<{ config: string[] }>(
+    `SELECT proconfig AS config FROM pg_proc WHERE pronamespace = $1::regnamespace AND proname = 'claim_jobs'`,
+    [`"${schema}"`],
+  );
+  for (const setting of rows[0]!.config) {
+    const [name, value] = setting.split('=') as [string, string];
+    await client.query(`SELECT set_config($1, $2, false)`, [name, value]);
+  }
   await client.query(
     `PREPARE claim_plan(bigint, text, text, integer, text[], text[], integer[], integer[], text[], bigint[], bigint, text, integer[], integer[], bigint[], boolean[]) AS ${new Statements(`"${schema}"`).get('claim')}`,
   );

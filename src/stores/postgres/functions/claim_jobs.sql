@@ -8,7 +8,15 @@
 --                                       reads a few index pages, so JIT can never pay for itself;
 --   plan_cache_mode = force_generic_plan   the plan is cached once per connection rather than planned again
 --                                       on every call (custom plans: ~1.2 ms of planning for ~0.3 ms of work);
---                                       the generic plan walks the same indexes (see claim.sql's planner note).
+--                                       the generic plan walks the same indexes (see claim.sql's planner note);
+--   enable_sort = off                   the priority seeks (claim.sql `levels`) must read jobs_claim_name in
+--                                       its order. On a table never analyzed (a new schema, then a burst of
+--                                       jobs before autovacuum's first ANALYZE) the planner guessed one pending
+--                                       job per name and read them all through jobs_status_name, sorting them:
+--                                       60 ms per claim at 200,000 jobs due, growing with the backlog (7 ms with
+--                                       this). Sorts no index can replace (the pick's order, the window
+--                                       functions) still run: the setting only makes a plan that can avoid one
+--                                       choose to.
 --
 -- $13..$16 (migration 015): each capped name's groupConcurrency and global rate, beside $6 (NULL: none). The
 -- groups whose jobs were taken are stamped as served afterwards (groups_served(), a separate statement:
@@ -21,6 +29,7 @@ CREATE OR REPLACE FUNCTION {{schema}}.claim_jobs(
 LANGUAGE plpgsql VOLATILE
 SET jit = off
 SET plan_cache_mode = force_generic_plan
+SET enable_sort = off
 AS $function$
 DECLARE
   claimed {{schema}}.jobs;

@@ -30,6 +30,7 @@ LANGUAGE plpgsql VOLATILE
 -- As claim_jobs() (functions/claim_jobs.sql: why).
 SET jit = off
 SET plan_cache_mode = force_generic_plan
+SET enable_sort = off
 AS $function$
 DECLARE
   applied_i integer;
