@@ -5,7 +5,10 @@
  *   claim index, one seek per distinct priority: no sequential scan, and every scan node together reads a few
  *   hundred index entries, not the backlog;
  * - repeating jobs (the schedules view): the partial index of migration 011, which holds them alone;
- * - one group's jobs (listJobs({ group })): the partial index of migration 020, the group's jobs by id.
+ * - one group's jobs (listJobs({ group })): the partial index of migration 020, the group's jobs by id;
+ * - one status's jobs in id order (the dashboard's tabs), in the generic plan the store's pool uses: finished
+ *   ones a range of jobs_finished_id (migration 025), running ones from jobs_running, never a walk of the primary
+ *   key past the pending backlog.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,5 +131,40 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
       expect(plan.some((n) => n['Index Name'] === 'jobs_group'), JSON.stringify(query)).toBe(true);
       expect(scanned(plan)).toBeLessThanOrEqual(20);
     }
+  });
+
+  it('lists one status newest or oldest first from that status\'s index in the generic plan, not by walking every id', async () => {
+    // 30 failed and 40 running jobs among the oldest ids, below ~80,000 pending ones: a walk of the primary key
+    // from the newest steps over the pending jobs until it has a page.
+    await client.query(`UPDATE "${schema}".jobs SET status = 'failed', last_error = 'x' WHERE id IN (SELECT id FROM "${schema}".jobs WHERE status = 'completed' AND grp IS NULL ORDER BY id LIMIT 30)`);
+    await client.query(`UPDATE "${schema}".jobs SET status = 'running', lock_token = 't', locked_by = 'w', locked_until = ${T0 + 60_000} WHERE id IN (SELECT id FROM "${schema}".jobs WHERE status = 'pending' AND grp IS NULL ORDER BY id LIMIT 40)`);
+    await client.query(`ANALYZE "${schema}".jobs`);
+    const slow = async (status: string, dir: 'ASC' | 'DESC', name: string | null, limit: number, offset: number) =>
+      (await client.query<{ id: string }>(`SELECT id FROM "${schema}".jobs WHERE status = $1 AND ($2::text IS NULL OR name = $2) ORDER BY id ${dir} LIMIT $3 OFFSET $4`, [status, name, limit, offset])).rows.map((r) => String(r.id));
+    const generic = async (query: JobQuery): Promise<PlanNode[]> => {
+      await client.query('BEGIN');
+      try {
+        await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+        return await explain(query);
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    };
+    // Completed jobs are every fifth id here, so the planner may as well walk the primary key for them (a few
+    // hundred rows); the rare failed ones, all older than the backlog, it must not. Running jobs come from an
+    // index of their status (jobs_running or jobs_status_name) and are sorted: all 40 of them, not the table.
+    for (const [status, index, most] of [['failed', 'jobs_finished_id', 25], ['completed', null, 1_000], ['running', null, 40]] as const) {
+      for (const dir of ['asc', 'desc'] as const) {
+        const query: JobQuery = { status: [status], order: { by: 'createdAt', dir }, limit: 20, offset: 5 };
+        const plan = await generic(query);
+        const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
+        if (index !== null) expect(plan.some((n) => n['Index Name'] === index), `${status} ${dir}: ${names.join(', ')}`).toBe(true);
+        // The page's rows (offset + limit), or every running job: never the backlog.
+        expect(scanned(plan), `${status} ${dir}: ${names.join(', ')}`).toBeLessThanOrEqual(most);
+        expect((await store.listJobs(query)).map((j) => j.id), `${status} ${dir}`).toEqual(await slow(status, dir === 'asc' ? 'ASC' : 'DESC', null, 20, 5));
+      }
+    }
+    const named: JobQuery = { status: ['completed'], name: 'job-5', limit: 10, offset: 0 };
+    expect((await store.listJobs(named)).map((j) => j.id)).toEqual(await slow('completed', 'DESC', 'job-5', 10, 0));
   });
 });

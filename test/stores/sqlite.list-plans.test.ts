@@ -4,7 +4,9 @@
  * - pending jobs by nextRunAt (the overview's oldest waiting job): a loose index scan of the claim index, one
  *   seek per distinct priority, never a scan of the backlog or a sort of it (list.ts pendingStatements);
  * - repeating jobs (the schedules view): the partial index of migration 007, which holds them alone;
- * - one group's jobs (listJobs({ group })): the partial index of migration 014, the group's jobs by id.
+ * - one group's jobs (listJobs({ group })): the partial index of migration 014, the group's jobs by id;
+ * - one status's jobs in id order (the dashboard's tabs): finished ones a range of hourglass_jobs_finished,
+ *   running and blocked ones from their own partial indexes, never a walk of the primary key past the backlog.
  */
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,5 +120,41 @@ describe('sqlite: lists that stay cheap at 100,000 jobs', () => {
       const steps = plan(text, params);
       expect(steps[0], `${JSON.stringify(query)}: ${steps.join('; ')}`).toMatch(/^SEARCH hourglass_jobs USING INDEX hourglass_jobs_group \(job_group=\?\)$/);
     }
+  });
+
+  it('lists one status newest or oldest first from that status\'s index, not by walking every id', async () => {
+    // The finished jobs are the oldest fifth's ids mixed with 80,000 pending ones: a walk of the primary key
+    // from the newest steps over pending jobs until it has a page.
+    db.exec(`UPDATE hourglass_jobs SET status = 'failed', last_error = 'x' WHERE id IN (SELECT id FROM hourglass_jobs WHERE status = 'completed' ORDER BY id LIMIT 30)`);
+    db.exec(`UPDATE hourglass_jobs SET status = 'running', lock_token = 't', locked_by = 'w', locked_until = ${T0 + 60_000} WHERE id IN (SELECT id FROM hourglass_jobs WHERE status = 'pending' ORDER BY id LIMIT 40)`);
+    db.exec(`UPDATE hourglass_jobs SET status = 'blocked' WHERE id IN (SELECT id FROM hourglass_jobs WHERE status = 'pending' AND name = 'job-2' ORDER BY id LIMIT 25)`);
+    const slow = (status: string, dir: 'ASC' | 'DESC', name: string | null, limit: number, offset: number) =>
+      (db.prepare(`SELECT id FROM hourglass_jobs NOT INDEXED WHERE status = @status AND (@name IS NULL OR name = @name) ORDER BY id ${dir} LIMIT @limit OFFSET @offset`)
+        .pluck().all({ status, name, limit, offset }) as number[]).map(String);
+    const cases: [string, RegExp][] = [
+      ['completed', /^SEARCH hourglass_jobs USING INDEX hourglass_jobs_finished \(status=\?\)$/],
+      ['failed', /^SEARCH hourglass_jobs USING INDEX hourglass_jobs_finished \(status=\?\)$/],
+      ['cancelled', /^SEARCH hourglass_jobs USING INDEX hourglass_jobs_finished \(status=\?\)$/],
+      ['running', /^SCAN hourglass_jobs USING INDEX hourglass_jobs_running$/],
+      ['blocked', /^SCAN hourglass_jobs USING INDEX hourglass_jobs_blocked$/],
+    ];
+    for (const [status, search] of cases) {
+      for (const dir of ['asc', 'desc'] as const) {
+        const query: JobQuery = { status: [status as JobQuery['status'] & string], order: { by: 'createdAt', dir }, limit: 20, offset: 5 } as JobQuery;
+        const steps = plan(listStatement(query).text, listStatement(query).params);
+        expect(steps[0], `${status} ${dir}: ${steps.join('; ')}`).toMatch(search);
+        // Finished jobs come in id order from their index; running and blocked ones (a worker's slots, a
+        // workflow's waiting steps) are sorted, never the backlog.
+        if (status !== 'running' && status !== 'blocked') expect(steps.join('; ')).not.toMatch(/TEMP B-TREE/);
+        const ids = (await store.listJobs(query)).map((j) => j.id);
+        expect(ids, `${status} ${dir}`).toEqual(slow(status, dir === 'asc' ? 'ASC' : 'DESC', null, 20, 5));
+      }
+    }
+    // With a name too: blocked jobs by (name, id), finished ones filtered along their status's range.
+    const named: JobQuery = { status: ['blocked'], name: 'job-2', limit: 10, offset: 0 };
+    expect(plan(listStatement(named).text, listStatement(named).params)[0]).toMatch(/^SEARCH hourglass_jobs USING INDEX hourglass_jobs_blocked \(name=\?\)$/);
+    expect((await store.listJobs(named)).map((j) => j.id)).toEqual(slow('blocked', 'DESC', 'job-2', 10, 0));
+    const finishedNamed: JobQuery = { status: ['completed'], name: 'job-5', limit: 10, offset: 0 };
+    expect((await store.listJobs(finishedNamed)).map((j) => j.id)).toEqual(slow('completed', 'DESC', 'job-5', 10, 0));
   });
 });

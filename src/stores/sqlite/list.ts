@@ -7,12 +7,14 @@
  *   pending jobs. test/stores/sqlite.list-plans.test.ts holds the plans to that.
  * - every other query: one statement, filtered by status, name, repeat and text, ORDER BY the field (nulls last),
  *   then id in the same direction, LIMIT and OFFSET. One text per combination, prepared once. Newest first (the
- *   default) walks ids backwards; an order no index serves is a top-N sort of the jobs the filters keep. A group
- *   reads its own index (migration 014), pending or not.
+ *   default) walks ids backwards, or, for one status that is not pending, that status's index (statusIndex); an
+ *   order no index serves is a top-N sort of the jobs the filters keep. A group reads its own index (migration
+ *   014), pending or not.
  */
 import type Database from 'better-sqlite3';
 import { compareJobs, DEFAULT_ORDER, lowerAscii } from '../../core/rules/query.js';
 import type { JobOrderField, JobQuery } from '../../core/store.js';
+import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
 import { toRecord, type JobRow } from './rows.js';
 import type { JobRecord } from '../../core/store.js';
 
@@ -56,7 +58,16 @@ function isPendingOnly(query: JobQuery): boolean {
 export function listStatement(query: JobQuery): { text: string; params: Record<string, unknown> } {
   const where: string[] = [];
   const params: Record<string, unknown> = { limit: query.limit, offset: query.offset };
-  if (query.status && query.status.length > 0) {
+  // One status other than pending is spelled as a fixed text (one of JOB_STATUSES, never input), so the planner
+  // may prove a partial index's predicate: see statusIndex. (Spelled out, pending could be answered from a claim
+  // index and a sort of the whole backlog; the walk of the primary key finds the newest at once.)
+  const one = query.status?.length === 1 && query.status[0] !== 'pending' && (JOB_STATUSES as readonly string[]).includes(query.status[0]!) ? query.status[0]! : null;
+  if (one !== null) {
+    where.push(`status = '${one}'`);
+    // SQLite uses a partial index only when the query repeats its WHERE term: hourglass_jobs_finished's.
+    if ((FINISHED_STATUSES as readonly string[]).includes(one)) where.push(`status IN ('completed', 'failed', 'cancelled')`);
+  }
+  else if (query.status && query.status.length > 0) {
     where.push('status IN (SELECT value FROM json_each(@statuses))');
     params.statuses = JSON.stringify(query.status);
   }
@@ -81,14 +92,30 @@ export function listStatement(query: JobQuery): { text: string; params: Record<s
   // Repeating jobs are read from their own index (migration 007), whatever else filters them: it holds them alone.
   // A group's jobs likewise from theirs (migration 014): its jobs by id, so the walk is the group's, never the
   // table's, whatever the status or name (pinned: the planner may prefer a status index and walk every job).
-  const from = query.repeating
-    ? 'hourglass_jobs INDEXED BY hourglass_jobs_repeating'
+  const index = query.repeating
+    ? 'hourglass_jobs_repeating'
     : query.group !== undefined
-      ? 'hourglass_jobs INDEXED BY hourglass_jobs_group'
-      : 'hourglass_jobs';
+      ? 'hourglass_jobs_group'
+      : one !== null && order.by === 'createdAt'
+        ? statusIndex(one)
+        : null;
+  const from = index === null ? 'hourglass_jobs' : `hourglass_jobs INDEXED BY ${index}`;
   const text = `SELECT * FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ${by} LIMIT @limit OFFSET @offset`;
   return { text, params };
+}
+
+/**
+ * The index that holds one status's jobs, for a list of that status in id order (the default, newest first): a
+ * walk of the primary key would step over every job of the other statuses (at a million pending jobs, a page
+ * of failed ones read them all). Finished jobs are in hourglass_jobs_finished (status, id) in id order, so the
+ * page is a range of it; running and blocked jobs are few next to the backlog (a worker's slots, a workflow's
+ * waiting steps), read from their own partial indexes and sorted. Pending jobs are the backlog itself: the
+ * primary key's walk finds the newest at once.
+ */
+function statusIndex(status: string): string {
+  if ((FINISHED_STATUSES as readonly string[]).includes(status)) return 'hourglass_jobs_finished';
+  return status === 'running' ? 'hourglass_jobs_running' : 'hourglass_jobs_blocked';
 }
 
 /** The statements of the loose index scan: the next priority below one, and the head of one priority. */

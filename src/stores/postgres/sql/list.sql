@@ -1,5 +1,6 @@
 -- Jobs for listings and the dashboard (rules/query.ts: matchesQuery, compareJobs). list.ts fills in the
--- placeholders from fixed texts, never from input: {{repeating}} (empty, or `AND repeat IS NOT NULL`, spelled as
+-- placeholders from fixed texts, never from input: {{status}} (empty, or `AND status = '<one status>'` when the
+-- query has one: a partial index on a status is then provably usable, see list.ts), {{repeating}} (empty, or `AND repeat IS NOT NULL`, spelled as
 -- the partial index jobs_repeating's predicate so the planner may use it) and {{order}} (the field and
 -- direction, nulls last, then id in the same direction; newest first by default walks the primary key) and
 -- {{group}} (empty, or `AND grp = $6::text`: the group's jobs by id, index jobs_group, migration 020).
@@ -11,6 +12,7 @@
 -- bounded by $3: the dashboard's search. An order no index serves is a top-N sort of the jobs the filters keep.
 SELECT * FROM {{schema}}.jobs
 WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
+  {{status}}
   AND ($2::text IS NULL OR name = $2::text)
   {{repeating}}
   {{group}}
