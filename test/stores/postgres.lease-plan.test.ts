@@ -1,0 +1,126 @@
+/**
+ * The statements that act on a worker's own running jobs (heartbeat, settle, progress, a durable step's save)
+ * fetch those jobs by primary key, one per lease, whatever the statistics say. Pinned on the trap that made them
+ * walk every running job: statistics taken while nothing ran (autovacuum analyzes whenever it likes), then
+ * 20,000 jobs running, and each statement EXPLAINed in the generic plan the store's pool uses. Before, a
+ * heartbeat of 500 leases among 26,000 running jobs took 2.6-4.4 s: longer than a heartbeat may take, so the
+ * worker would have given up its runs as lost.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
+import type { ClaimedJob } from '../../src/core/store.js';
+import { PostgresStore } from '../../src/stores/postgres/index.js';
+import { settleParams } from '../../src/stores/postgres/params.js';
+import { Statements, substitute } from '../../src/stores/postgres/sql.js';
+import { loadAsset } from '../../src/core/assets.js';
+import { availability } from '../conformance/factory.js';
+import { type PlanNode, planNodes } from './postgres.claim-explain.js';
+import { dropSchema, PG_URL, postgresFactory, randomSchema } from './postgres.factory.js';
+
+const RUNNING = 20_000;
+const BATCH = 200;
+const T0 = 1_800_000_000_000;
+const { skip } = await availability(postgresFactory);
+
+describe.skipIf(skip)('postgres: a worker\'s own jobs by primary key, with statistics from an idle moment', () => {
+  const schema = randomSchema();
+  let store: PostgresStore;
+  let client: pg.Client;
+  let running: ClaimedJob[] = [];
+
+  beforeAll(async () => {
+    store = new PostgresStore({ connectionString: PG_URL, schema });
+    await store.init({ logger: silentLogger });
+    // As the store's own pool runs its statements (store.ts): generic plans, JIT off.
+    client = new pg.Client({ connectionString: PG_URL, options: '-c plan_cache_mode=force_generic_plan -c jit=off' });
+    await client.connect();
+    await client.query(`ALTER TABLE "${schema}".jobs SET (autovacuum_enabled = false)`);
+    const [template] = await store.insert([{ name: 'work', data: { i: 0 }, priority: 0, maxAttempts: null, backoff: null, timeoutMs: null, repeat: null, repeatKey: null, dedupeKey: null, label: null, dueAt: T0, nextRunAt: T0 }], T0);
+    const columns = (
+      await client.query<{ name: string }>(
+        `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'jobs' AND column_name NOT IN ('id') ORDER BY ordinal_position`,
+        [schema],
+      )
+    ).rows.map((c) => `"${c.name}"`);
+    await client.query(
+      `INSERT INTO "${schema}".jobs (${columns.join(', ')}) SELECT ${columns.map((c) => `t.${c}`).join(', ')}
+       FROM "${schema}".jobs t CROSS JOIN generate_series(1, $2::int) WHERE t.id = $1`,
+      [template!.job.id, RUNNING * 3],
+    );
+    // Statistics of an idle moment: nothing running.
+    await client.query(`ANALYZE "${schema}".jobs`);
+    while (running.length < RUNNING) {
+      running = running.concat(await store.claim({ now: T0, workerId: 'w', lockToken: `t${running.length}`, limit: 5_000, names: ['work'], limits: [], lockLifetimeMs: 3_600_000 }));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await client?.end();
+    await store?.close();
+    await dropSchema(schema);
+  });
+
+  /** The plan of `statement` for `params` (literals), run for real in a transaction rolled back after. */
+  async function plan(statement: string, types: string, params: string[]): Promise<PlanNode[]> {
+    const name = `p_${statement.replace(/\W/g, '_')}`;
+    const quoted = `"${schema}"`;
+    // The durable steps' statements live in sql/steps/ and are loaded by steps.ts, the others by Statements.
+    const text = statement.startsWith('steps/')
+      ? substitute(loadAsset(new URL('../../src/stores/postgres/steps.ts', import.meta.url).href, `sql/${statement}.sql`), quoted)
+      : new Statements(quoted).get(statement as never);
+    await client.query(`PREPARE ${name}(${types}) AS ${text}`);
+    await client.query('BEGIN');
+    try {
+      const result = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE ${name}(${params.join(', ')})`);
+      return planNodes((result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan);
+    } finally {
+      await client.query('ROLLBACK');
+      await client.query(`DEALLOCATE ${name}`);
+    }
+  }
+
+  /** Each read of the jobs table: by primary key, and no more rows than the batch has jobs. */
+  function expectByPrimaryKey(nodes: PlanNode[], most: number): void {
+    const reads = nodes.filter((n) => n['Relation Name'] === 'jobs' && n['Node Type'] !== 'ModifyTable');
+    const described = reads.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''} rows=${n['Actual Rows']} loops=${n['Actual Loops']}`).join('; ');
+    expect(reads.length, described).toBeGreaterThan(0);
+    for (const read of reads) {
+      expect(read['Index Name'], described).toBe('jobs_pkey');
+      expect((read['Actual Rows'] ?? 0) * (read['Actual Loops'] ?? 0), described).toBeLessThanOrEqual(most);
+    }
+  }
+
+  const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+
+  it('extends a batch of leases by primary key', async () => {
+    const leases = running.slice(0, BATCH);
+    const nodes = await plan('heartbeat', 'bigint[], text[], bigint[], bigint', [
+      literal(`{${leases.map((j) => j.id).join(',')}}`),
+      literal(`{${leases.map((j) => j.lockToken).join(',')}}`),
+      literal(`{${leases.map(() => T0 + 7_200_000).join(',')}}`),
+      String(T0),
+    ]);
+    expectByPrimaryKey(nodes, BATCH);
+    expect(await store.heartbeat(leases.map((j) => ({ id: j.id, lockToken: j.lockToken, lockedUntil: T0 + 7_200_000 })), T0)).toEqual(leases.map(() => 'ok'));
+  });
+
+  it('settles a batch by primary key', async () => {
+    const batch = running.slice(BATCH, 2 * BATCH);
+    const settlements = batch.map((j) => ({
+      id: j.id, lockToken: j.lockToken, status: 'completed' as const, finishedAt: T0 + 1,
+      history: { status: 'completed' as const, attempt: 1, startedAt: T0, completedAt: T0 + 1, error: null, stack: null, result: null, workerId: 'w' },
+    }));
+    const nodes = await plan('settle', 'jsonb, text', [literal(settleParams(settlements).json), literal('hourglass')]);
+    expectByPrimaryKey(nodes, BATCH);
+    expect(await store.settle(settlements)).toEqual(batch.map(() => true));
+  });
+
+  it('saves a run\'s progress and a durable step by primary key', async () => {
+    const job = running[running.length - 1]!;
+    expectByPrimaryKey(await plan('progress', 'bigint, text, text, bigint', [job.id, literal(job.lockToken), literal('{"done":1}'), String(T0)]), 1);
+    expectByPrimaryKey(await plan('steps/save-step', 'bigint, text, text, text', [job.id, literal(job.lockToken), literal('k'), literal('{}')]), 1);
+    expectByPrimaryKey(await plan('steps/clear-steps', 'bigint, text', [job.id, literal(job.lockToken)]), 1);
+    expect(await store.saveProgress(job.id, job.lockToken, { done: 1 }, T0)).toBe(true);
+  });
+});
