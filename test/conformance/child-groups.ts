@@ -7,6 +7,9 @@
  */
 import { Scheduler } from '../../src/core/scheduler.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
+import { exitWithParent } from '../support/exit-with-parent.js';
+
+exitWithParent();
 
 const [url] = process.argv.slice(2);
 

@@ -32,6 +32,10 @@ await worker.start();
 await Promise.all(schedulers.map((s) => s.getJob('0')));
 say('ready');
 
+function stop(): void {
+  void Promise.all(schedulers.map((s) => s.close())).then(() => process.exit(0));
+}
+
 createInterface({ input: process.stdin }).on('line', (line) => {
   const command = JSON.parse(line) as { storm: string; calls: number; options: Record<string, unknown> };
   void Promise.all(
@@ -44,7 +48,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       return ids;
     }),
   ).then((all) => say(`ids ${command.storm} ${JSON.stringify(all.flat())}`));
-});
-process.on('SIGTERM', () => {
-  void Promise.all(schedulers.map((s) => s.close())).then(() => process.exit(0));
-});
+})
+  // The test's end of the pipe closed: it is gone (a failed afterAll, a killed run), so nobody stops us.
+  .on('close', stop);
+process.on('SIGTERM', stop);

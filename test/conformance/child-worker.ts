@@ -11,6 +11,9 @@
  */
 import { Scheduler } from '../../src/core/scheduler.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
+import { exitWithParent } from '../support/exit-with-parent.js';
+
+exitWithParent();
 
 const [url, mode] = process.argv.slice(2);
 const say = (line: string) => process.stdout.write(`${line}\n`);

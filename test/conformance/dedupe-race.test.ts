@@ -132,10 +132,13 @@ async function describeRace(factory: StoreFactory): Promise<void> {
 
     afterAll(async () => {
       sampling = false;
-      await sampler;
-      await children?.stop();
-      await s?.close();
-      await created?.cleanup();
+      try {
+        await sampler; // a failed read fails the suite here, after the children are stopped
+      } finally {
+        await children?.stop();
+        await s?.close();
+        await created?.cleanup();
+      }
     }, 30_000);
 
     it('dedupeFor: every call gets the one job of the key, which runs once', async () => {

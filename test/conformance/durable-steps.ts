@@ -312,7 +312,7 @@ export async function describeDurableSteps(factory: StoreFactory): Promise<void>
 /** test/conformance/child-steps.ts in a real process, following its lines. */
 function spawnSteps(url: string) {
   const script = fileURLToPath(new URL('./child-steps.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, url], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let buffer = '';
   let stderr = '';

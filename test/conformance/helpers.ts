@@ -21,7 +21,7 @@ export interface Child {
 /** Start test/conformance/child-worker.ts in a real process. */
 export function spawnWorker(url: string, mode: 'race' | 'crash' | 'every' | 'lease'): Child {
   const script = fileURLToPath(new URL('./child-worker.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, url, mode], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let buffer = '';
   child.stdout!.on('data', (chunk: Buffer) => {

@@ -24,7 +24,7 @@ const CAP = 2;
 
 function startWorker(url: string) {
   const script = fileURLToPath(new URL('./child-groups.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, url], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));

@@ -5,6 +5,9 @@
  */
 import { Scheduler } from '../../src/core/scheduler.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
+import { exitWithParent } from '../support/exit-with-parent.js';
+
+exitWithParent();
 
 const [path] = process.argv.slice(2);
 const scheduler = new Scheduler({ store: new SqliteStore({ path: path! }), pollInterval: '60s', concurrency: 2 });

@@ -51,7 +51,7 @@ describe('SqliteStore wake-ups across connections and processes', () => {
     const producer = new Scheduler({ store: new SqliteStore({ path }), logger: silentLogger });
     await producer.getStore(); // migrated before the child opens the file
     const script = fileURLToPath(new URL('./sqlite.wake-child.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, path], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
