@@ -1,6 +1,6 @@
 /**
- * The statements that act on a worker's own running jobs (heartbeat, settle, progress, a durable step's save)
- * fetch those jobs by primary key, one per lease, whatever the statistics say. Pinned on the trap that made them
+ * The statements that act on a worker's own running jobs (heartbeat, settle, progress, a durable step's save),
+ * and the stamp of the groups a claim served, fetch those jobs by primary key, whatever the statistics say. Pinned on the trap that made them
  * walk every running job: statistics taken while nothing ran (autovacuum analyzes whenever it likes), then
  * 20,000 jobs running, and each statement EXPLAINed in the generic plan the store's pool uses. Before, a
  * heartbeat of 500 leases among 26,000 running jobs took 2.6-4.4 s: longer than a heartbeat may take, so the
@@ -122,5 +122,49 @@ describe.skipIf(skip)('postgres: a worker\'s own jobs by primary key, with stati
     expectByPrimaryKey(await plan('steps/save-step', 'bigint, text, text, text', [job.id, literal(job.lockToken), literal('k'), literal('{}')]), 1);
     expectByPrimaryKey(await plan('steps/clear-steps', 'bigint, text', [job.id, literal(job.lockToken)]), 1);
     expect(await store.saveProgress(job.id, job.lockToken, { done: 1 }, T0)).toBe(true);
+  });
+});
+
+describe.skipIf(skip)('postgres: the groups a claim served are stamped from its jobs by primary key, with statistics from before any group', () => {
+  const schema = randomSchema();
+  let store: PostgresStore;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    store = new PostgresStore({ connectionString: PG_URL, schema });
+    await store.init({ logger: silentLogger });
+    client = new pg.Client({ connectionString: PG_URL, options: '-c plan_cache_mode=force_generic_plan -c jit=off' });
+    await client.connect();
+    await client.query(`ALTER TABLE "${schema}".jobs SET (autovacuum_enabled = false)`);
+    const job = (group: string | null, at = T0) => ({ name: 'work', data: null, priority: 0, maxAttempts: null, backoff: null, timeoutMs: null, repeat: null, repeatKey: null, dedupeKey: null, label: null, group, dueAt: at, nextRunAt: at });
+    await store.insert(Array.from({ length: 2_000 }, () => job(null, T0 + 86_400_000)), T0);
+    // Statistics of a moment before any grouped job: then 20,000 of them in 100 groups.
+    await client.query(`ANALYZE "${schema}".jobs`);
+    for (let i = 0; i < 20; i++) await store.insert(Array.from({ length: 1_000 }, (_, k) => job(`g${k % 100}`)), T0);
+  }, 120_000);
+
+  afterAll(async () => {
+    await client?.end();
+    await store?.close();
+    await dropSchema(schema);
+  });
+
+  it('reads the claimed jobs by primary key, not every grouped job', async () => {
+    const claimed = await store.claim({ now: T0, workerId: 'w', lockToken: 't', limit: 200, names: ['work'], limits: [{ name: 'work', groupConcurrency: 10 }], lockLifetimeMs: 60_000 });
+    const grouped = claimed.filter((j) => j.group !== null);
+    expect(grouped.length).toBeGreaterThan(50);
+    // groups_served()'s statement (functions/groups_served.sql), EXPLAINed on its own.
+    const body = /AS \$function\$([\s\S]*?);?\s*\$function\$/.exec(substitute(loadAsset(new URL('../../src/stores/postgres/functions.ts', import.meta.url).href, 'functions/groups_served.sql'), `"${schema}"`))![1]!;
+    await client.query(`PREPARE served(bigint[]) AS ${body}`);
+    await client.query('BEGIN');
+    try {
+      const result = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE served('{${grouped.map((j) => j.id).join(',')}}')`);
+      const reads = planNodes((result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan).filter((n) => n['Relation Name'] === 'jobs');
+      const described = reads.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''} rows=${n['Actual Rows']}`).join('; ');
+      expect(reads.length, described).toBeGreaterThan(0);
+      for (const read of reads) expect(read['Index Name'], described).toBe('jobs_pkey');
+    } finally {
+      await client.query('ROLLBACK');
+    }
   });
 });
