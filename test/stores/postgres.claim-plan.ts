@@ -10,7 +10,7 @@ import type { ClaimRequest } from '../../src/core/store.js';
 import type { PostgresStore } from '../../src/stores/postgres/index.js';
 import { adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
 import { claimExplainer, describePlan, pagesOf, type ClaimExplainer, type PlanNode } from './postgres.claim-explain.js';
-import { T0, newJob, openStore } from './postgres.helpers.js';
+import { T0, copyJob, newJob, openStore } from './postgres.helpers.js';
 
 const BACKLOG = 200_000;
 const TOMORROW = T0 + 86_400_000;
@@ -36,20 +36,11 @@ export function describePostgresClaimPlan(skip: boolean): void {
       const [template] = await store.insert([newJob('a', { priority: 10, nextRunAt: TOMORROW })], T0);
       // Tomorrow's work at a higher priority than today's for the worker's names a and b, and a third of the
       // rows due now for a name c it does not run: copied from one stored job.
-      const columns = (
-        await adminQuery<{ name: string }>(
-          `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'jobs' AND column_name NOT IN ('id', 'name', 'next_run_at') ORDER BY ordinal_position`,
-          [schema],
-        )
-      ).map((c) => `"${c.name}"`);
-      await adminQuery(
-        `INSERT INTO "${schema}".jobs (name, next_run_at, ${columns.join(', ')})
-         SELECT CASE g % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' ELSE 'c' END,
-                CASE g % 3 WHEN 2 THEN $4::bigint - g ELSE $2::bigint + g END,
-                ${columns.map((c) => (c === '"priority"' ? `CASE g % 3 WHEN 2 THEN 0 ELSE t.${c} END` : `t.${c}`)).join(', ')}
-         FROM "${schema}".jobs t CROSS JOIN generate_series(1, $3::int) g WHERE t.id = $1`,
-        [template!.job.id, TOMORROW, BACKLOG, T0 - 10],
-      );
+      await copyJob(schema, template!.job.id, BACKLOG, {
+        name: `CASE g % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' ELSE 'c' END`,
+        next_run_at: `CASE g % 3 WHEN 2 THEN ${T0 - 10} - g ELSE ${TOMORROW} + g END`,
+        priority: `CASE g % 3 WHEN 2 THEN 0 ELSE t.priority END`,
+      });
       await store.insert([newJob('a', { nextRunAt: T0 - 2 }), newJob('a', { nextRunAt: T0 - 1 }), newJob('b', { priority: -5, nextRunAt: T0 - 3 })], T0);
       await adminQuery(`ANALYZE "${schema}".jobs`);
       claims = await claimExplainer(schema);
@@ -139,18 +130,7 @@ export function describePostgresClaimPlan(skip: boolean): void {
       store = await openStore(schema);
       await adminQuery(`ALTER TABLE "${schema}".jobs SET (autovacuum_enabled = false)`);
       const [template] = await store.insert([newJob('a', { nextRunAt: T0 - 1 })], T0);
-      const columns = (
-        await adminQuery<{ name: string }>(
-          `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'jobs' AND column_name NOT IN ('id', 'next_run_at') ORDER BY ordinal_position`,
-          [schema],
-        )
-      ).map((c) => `"${c.name}"`);
-      await adminQuery(
-        `INSERT INTO "${schema}".jobs (next_run_at, ${columns.join(', ')})
-         SELECT $2::bigint + g, ${columns.map((c) => `t.${c}`).join(', ')}
-         FROM "${schema}".jobs t CROSS JOIN generate_series(1, $3::int) g WHERE t.id = $1`,
-        [template!.job.id, T0 - BACKLOG - 10, BACKLOG],
-      );
+      await copyJob(schema, template!.job.id, BACKLOG, { next_run_at: `${T0 - BACKLOG - 10} + g` });
       claims = await claimExplainer(schema);
     }, 120_000);
 

@@ -5,13 +5,33 @@ import { silentLogger } from '../../src/core/logger.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { PG_URL, dropSchema, randomSchema } from './postgres.factory.js';
+import { PG_URL, adminQuery, dropSchema, randomSchema } from './postgres.factory.js';
 
 export const T0 = 1_700_000_000_000;
 
 /** The conformance suite's job, named, with no data, due at this file's T0. */
 export function newJob(name: string, extra: Partial<NewJob> = {}): NewJob {
   return contractJob({ name, data: null, dueAt: T0, nextRunAt: T0, ...extra });
+}
+
+/**
+ * Copy stored job `id` `count` times in one INSERT (the big tables of the plan tests): every column but the id
+ * from the job, except those `set` gives as SQL expressions, which may use `g` (1..count): e.g.
+ * `{ next_run_at: `${T0} - g` }`.
+ */
+export async function copyJob(schema: string, id: string, count: number, set: Record<string, string> = {}): Promise<void> {
+  const columns = (
+    await adminQuery<{ name: string }>(
+      `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'jobs' AND column_name <> 'id' ORDER BY ordinal_position`,
+      [schema],
+    )
+  ).map((c) => c.name);
+  await adminQuery(
+    `INSERT INTO "${schema}".jobs (${columns.map((c) => `"${c}"`).join(', ')})
+     SELECT ${columns.map((c) => set[c] ?? `t."${c}"`).join(', ')}
+     FROM "${schema}".jobs t CROSS JOIN generate_series(1, $2::int) AS g WHERE t.id = $1`,
+    [id, count],
+  );
 }
 
 /** A store on `schema` with its own small pool, initialised (migrated). */

@@ -17,6 +17,7 @@ import { loadAsset } from '../../src/core/assets.js';
 import { availability } from '../conformance/factory.js';
 import { type PlanNode, planNodes } from './postgres.claim-explain.js';
 import { dropSchema, PG_URL, postgresFactory, randomSchema } from './postgres.factory.js';
+import { copyJob } from './postgres.helpers.js';
 
 const RUNNING = 20_000;
 const BATCH = 200;
@@ -37,17 +38,7 @@ describe.skipIf(skip)('postgres: a worker\'s own jobs by primary key, with stati
     await client.connect();
     await client.query(`ALTER TABLE "${schema}".jobs SET (autovacuum_enabled = false)`);
     const [template] = await store.insert([{ name: 'work', data: { i: 0 }, priority: 0, maxAttempts: null, backoff: null, timeoutMs: null, repeat: null, repeatKey: null, dedupeKey: null, label: null, dueAt: T0, nextRunAt: T0 }], T0);
-    const columns = (
-      await client.query<{ name: string }>(
-        `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'jobs' AND column_name NOT IN ('id') ORDER BY ordinal_position`,
-        [schema],
-      )
-    ).rows.map((c) => `"${c.name}"`);
-    await client.query(
-      `INSERT INTO "${schema}".jobs (${columns.join(', ')}) SELECT ${columns.map((c) => `t.${c}`).join(', ')}
-       FROM "${schema}".jobs t CROSS JOIN generate_series(1, $2::int) WHERE t.id = $1`,
-      [template!.job.id, RUNNING * 3],
-    );
+    await copyJob(schema, template!.job.id, RUNNING * 3);
     // Statistics of an idle moment: nothing running.
     await client.query(`ANALYZE "${schema}".jobs`);
     while (running.length < RUNNING) {
