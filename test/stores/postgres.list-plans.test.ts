@@ -7,7 +7,7 @@
  * - repeating jobs (the schedules view): the partial index of migration 011, which holds them alone;
  * - one group's jobs (listJobs({ group })): the partial index of migration 020, the group's jobs by id;
  * - one status's jobs in id order (the dashboard's tabs), in the generic plan the store's pool uses: finished
- *   ones a range of jobs_finished_id (migration 025), running ones from jobs_running, never a walk of the primary
+ *   ones a range of jobs_finished_id (migration 024), running ones from jobs_running, never a walk of the primary
  *   key past the pending backlog.
  */
 import pg from 'pg';

@@ -72,7 +72,7 @@ export function listStatement(query: JobQuery, quotedSchema: string): ListStatem
   const by = order.by === 'createdAt' ? `id ${dir}` : `${COLUMN[order.by]} ${dir}${order.by === 'lastRunAt' ? ' NULLS LAST' : ''}, id ${dir}`;
   // One status other than pending is also spelled as a fixed text (one of JOB_STATUSES, never input), so the
   // generic plan can use an index of that status instead of walking the primary key past the pending backlog:
-  // jobs_finished_id (migration 025) holds a finished status's jobs in id order, jobs_running the few running
+  // jobs_finished_id (migration 024) holds a finished status's jobs in id order, jobs_running the few running
   // ones, jobs_status_name the blocked ones. `$1` still carries it for the statement's general filter. Pending
   // jobs are the backlog itself: spelled out, the plan sorted all of them (95-160 ms at 300,000) where the walk
   // of the primary key from the newest finds them at once.

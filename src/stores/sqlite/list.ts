@@ -66,8 +66,7 @@ export function listStatement(query: JobQuery): { text: string; params: Record<s
     where.push(`status = '${one}'`);
     // SQLite uses a partial index only when the query repeats its WHERE term: hourglass_jobs_finished's.
     if ((FINISHED_STATUSES as readonly string[]).includes(one)) where.push(`status IN ('completed', 'failed', 'cancelled')`);
-  }
-  else if (query.status && query.status.length > 0) {
+  } else if (query.status && query.status.length > 0) {
     where.push('status IN (SELECT value FROM json_each(@statuses))');
     params.statuses = JSON.stringify(query.status);
   }

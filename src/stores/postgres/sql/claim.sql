@@ -52,8 +52,9 @@
 -- the rows locked but not taken are unlocked when the statement's transaction ends. With due work at several
 -- priorities of one name, more rows are locked than taken for that moment: a claimer beside us skips them.
 -- The statement runs inside claim_jobs() / settle_and_claim() (functions/), which turn JIT off, price sorts out
--- (so a table without statistics still seeks `levels` on jobs_claim_name in order) and ask for the generic plan: the plan is the same for every call, and JIT compiling it cost 52 of 55 ms per claim once the
--- planner's estimate passed jit_above_cost at a million rows.
+-- (so a table without statistics still seeks `levels` on jobs_claim_name in order) and ask for the generic
+-- plan: the plan is the same for every call, and JIT compiling it cost 52 of 55 ms per claim once the planner's
+-- estimate passed jit_above_cost at a million rows.
 WITH RECURSIVE expired AS MATERIALIZED (
   SELECT id, name, attempts, last_run_at, locked_by, grp
   FROM {{schema}}.jobs

@@ -1,7 +1,8 @@
 -- Jobs for listings and the dashboard (rules/query.ts: matchesQuery, compareJobs). list.ts fills in the
 -- placeholders from fixed texts, never from input: {{status}} (empty, or `AND status = '<one status>'` when the
--- query has one: a partial index on a status is then provably usable, see list.ts), {{repeating}} (empty, or `AND repeat IS NOT NULL`, spelled as
--- the partial index jobs_repeating's predicate so the planner may use it) and {{order}} (the field and
+-- query has one that is not pending: a partial index on a status is then provably usable, see list.ts),
+-- {{repeating}} (empty, or `AND repeat IS NOT NULL`, spelled as the partial index jobs_repeating's predicate so
+-- the planner may use it) and {{order}} (the field and
 -- direction, nulls last, then id in the same direction; newest first by default walks the primary key) and
 -- {{group}} (empty, or `AND grp = $6::text`: the group's jobs by id, index jobs_group, migration 020).
 -- $1 statuses (NULL: all), $2 name (NULL: all), $3 limit, $4 offset, $5 text (NULL: any), already lower-cased

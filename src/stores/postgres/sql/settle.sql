@@ -48,13 +48,12 @@ applied AS (
       updated_at = s.finished_at
   FROM firsts s
   WHERE j.id = s.id AND j.lock_token = s.lock_token
-    -- Written so no index can answer it (as in heartbeat.sql): with statistics taken while few jobs ran, a plain
-    -- `status IN (…)` had the generic plan walk jobs_status_name over every running job (55 ms for a settle of
-    -- 500 among 26,000 running, growing with them) instead of fetching the 500 by primary key.
+    -- Both of these make the planner fetch the rows by primary key. The status test is written so no index can
+    -- answer it (as in heartbeat.sql): a plain `status IN (…)` let the generic plan walk jobs_status_name over
+    -- every running and cancelled job (cancelled jobs are kept, so that grows; with statistics taken while few
+    -- jobs ran, 55 ms for a settle of 500 among 26,000 running). The id test is redundant with the join: without
+    -- it, with few rows in jobs, the plan hash-joined a sequential scan of the table.
     AND (j.status IN ('running', 'cancelled')) IS TRUE
-    -- Redundant, but it makes the planner fetch the rows by primary key. Left to itself it walked
-    -- jobs_status_name over every running and cancelled job (cancelled jobs are kept, so that grows), or, with
-    -- few rows in jobs, hash-joined a sequential scan of the table.
     AND j.id = ANY(ARRAY(SELECT id FROM input))
   RETURNING s.i, s.lock_token, j.id, j.status, j.next_run_at, s.finished_at, s.history, s.texts,
             -- A workflow node's failure text for its dependents (rules/flow.ts dependencyError); NULL: no flow.

@@ -1,8 +1,11 @@
--- hourglass on PostgreSQL, version 25: finished jobs of one status by id (listJobs({ status: ['failed'] }),
+-- hourglass on PostgreSQL, version 24: finished jobs of one status by id (listJobs({ status: ['failed'] }),
 -- newest first: the dashboard's tabs). Without it such a page walked the primary key from the newest job,
 -- stepping over every pending one (at 300,000 pending jobs, 90-115 ms a page, growing with the backlog); list.ts
 -- spells one status as a fixed text so the generic plan can prove this predicate. SQLite has had the same index
 -- since its first version. A job enters it when it finishes (one index tuple more per settle) and leaves it when
 -- pruned. Building it reads the whole table under a lock that blocks writes: on millions of kept jobs, run
 -- `hourglass migrate` at a quiet moment.
+-- This version also tells an older hourglass starting during a rolling upgrade that the installed functions
+-- are newer than its own (migrate() installs them only when it knows every applied version), so it does not put
+-- back claim_jobs() and settle_and_claim() without enable_sort = off (functions/claim_jobs.sql says why).
 CREATE INDEX IF NOT EXISTS jobs_finished_id ON {{schema}}.jobs (status, id) WHERE status IN ('completed', 'failed', 'cancelled');
