@@ -20,7 +20,7 @@ try {
 rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 
-const assets = /\.(sql|lua|html|css|svg|js)$/; // js: the dashboard's browser scripts (src/http/dashboard), not compiled
+const assets = /\.(sql|lua|html|css|svg|js|mjs)$/; // js: the dashboard's browser scripts (src/http/dashboard), not compiled; mjs: worker-thread entry points (src/stores/sqlite/reader-thread.mjs), loaded as they are
 (function copy(dir) {
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);

@@ -74,7 +74,8 @@ describe('hourglass CLI', () => {
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const deadline = Date.now() + 15_000;
-    while (!/✓ process upload/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Both lines, in either order: the first jobs may finish before the dashboard is up and the demo says so.
+    while (!(/✓ process upload/.test(output) && /demo running/.test(output)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(output).toMatch(/demo running/);
     expect(output).toMatch(/✓ process upload/);
     child.kill('SIGINT');

@@ -6,14 +6,17 @@
  * - repeating jobs (the schedules view): the partial index of migration 007, which holds them alone;
  * - one group's jobs (listJobs({ group })): the partial index of migration 014, the group's jobs by id;
  * - one status's jobs in id order (the dashboard's tabs): finished ones a range of hourglass_jobs_finished,
- *   running and blocked ones from their own partial indexes, never a walk of the primary key past the backlog.
+ *   running and blocked ones from their own partial indexes, never a walk of the primary key past the backlog;
+ * - counts (the overview's, every name and each name): each status a range of its own index, a name's a range
+ *   led by the name, never a sort of every entry (count.sql, count-name.sql).
  */
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobQuery } from '../../src/core/store.js';
 import type { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { listStatement, pendingStatements } from '../../src/stores/sqlite/list.js';
-import { fileStore, T0 } from './sqlite.helpers.js';
+import { fileStore, queryPlan, T0 } from './sqlite.helpers.js';
+import { JOB_STATUSES, type JobStatus } from '../../src/core/types.js';
 
 const JOBS = 100_000;
 
@@ -156,5 +159,38 @@ describe('sqlite: lists that stay cheap at 100,000 jobs', () => {
     expect((await store.listJobs(named)).map((j) => j.id)).toEqual(slow('blocked', 'DESC', 'job-2', 10, 0));
     const finishedNamed: JobQuery = { status: ['completed'], name: 'job-5', limit: 10, offset: 0 };
     expect((await store.listJobs(finishedNamed)).map((j) => j.id)).toEqual(slow('completed', 'DESC', 'job-5', 10, 0));
+  });
+});
+
+describe('sqlite: counts at 100,000 jobs', () => {
+  const every = { pending: 1, running: 1, completed: 1, failed: 1, cancelled: 1, blocked: 1 };
+
+  it('counts each finished status as a range of hourglass_jobs_finished, with nothing grouped or sorted', () => {
+    const steps = queryPlan(db, 'count.sql', every);
+    expect(steps.join('\n')).not.toMatch(/TEMP B-TREE/);
+    expect(steps.filter((s) => /^SEARCH hourglass_jobs USING COVERING INDEX hourglass_jobs_finished \(status=\?\)$/.test(s)), steps.join('\n')).toHaveLength(3);
+  });
+
+  it("counts one name's jobs from ranges led by the name, never a scan of the other names' entries", () => {
+    const steps = queryPlan(db, 'count-name.sql', { ...every, name: 'job-3' });
+    expect(steps.join('\n')).not.toMatch(/TEMP B-TREE/);
+    expect(steps, steps.join('\n')).toContain('SEARCH hourglass_jobs USING COVERING INDEX hourglass_jobs_claim_name (name=?)');
+    expect(steps).toContain('SEARCH hourglass_jobs USING COVERING INDEX hourglass_jobs_blocked (name=?)');
+    expect(steps.filter((s) => s === 'SEARCH hourglass_jobs USING COVERING INDEX hourglass_jobs_finished_name (name=? AND status=?)')).toHaveLength(3);
+    // Running jobs are read from their partial index and their rows filtered by name: a worker's slots.
+    expect(steps.filter((s) => s.startsWith('SCAN'))).toEqual([expect.stringMatching(/ hourglass_jobs_running$/)]);
+  });
+
+  it('answers what a count of the whole table says, for every name, each name, a name without jobs and a subset of statuses', async () => {
+    db.exec(`UPDATE hourglass_jobs SET status = 'cancelled' WHERE id IN (SELECT id FROM hourglass_jobs WHERE status = 'completed' AND name = 'job-5' ORDER BY id LIMIT 17)`);
+    const slow = (name: string | null): Record<JobStatus, number> => {
+      const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+      const rows = db.prepare('SELECT status, count(*) AS n FROM hourglass_jobs NOT INDEXED WHERE (@name IS NULL OR name = @name) GROUP BY status').all({ name }) as { status: JobStatus; n: number }[];
+      for (const row of rows) counts[row.status] = row.n;
+      return counts;
+    };
+    for (const name of [undefined, 'job-2', 'job-5', 'nobody']) expect(await store.countJobs(name), String(name)).toEqual(slow(name ?? null));
+    const some = await store.countJobs('job-5', ['cancelled', 'pending']);
+    expect(some).toEqual({ ...Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])), cancelled: 17, pending: slow('job-5').pending });
   });
 });

@@ -41,14 +41,19 @@ const COLUMN: Record<JobOrderField, string> = {
   name: 'name',
 };
 
-export function listRows(query: JobQuery, prepare: Prepare): JobRecord[] {
+/**
+ * Whether the query takes the loose index scan of pending jobs by nextRunAt (pendingRows): several statements,
+ * each reading a bounded number of entries. Every other query is one statement (listStatement), which may walk
+ * or sort the table: the store reads those on its reader thread (reader.ts).
+ */
+export function isPendingByNextRun(query: JobQuery): boolean {
   const order = query.order ?? DEFAULT_ORDER;
-  if (query.limit <= 0) return [];
-  if (order.by === 'nextRunAt' && isPendingOnly(query) && query.text === undefined && !query.repeating && query.group === undefined) {
-    return pendingByNextRun(query, order.dir, prepare);
-  }
-  const { text, params } = listStatement(query);
-  return (prepare(text).all(params) as JobRow[]).map(toRecord);
+  return order.by === 'nextRunAt' && isPendingOnly(query) && query.text === undefined && !query.repeating && query.group === undefined;
+}
+
+/** A page of pending jobs by nextRunAt (isPendingByNextRun), run inside the caller's read of one snapshot. */
+export function pendingRows(query: JobQuery, prepare: Prepare): JobRecord[] {
+  return pendingByNextRun(query, (query.order ?? DEFAULT_ORDER).dir, prepare);
 }
 
 function isPendingOnly(query: JobQuery): boolean {

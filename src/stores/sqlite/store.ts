@@ -48,11 +48,12 @@ import { afterEnd, afterPrune, afterTrigger, insertFlowRows } from './flow.js';
 import { FINISHED } from '../../core/rules/insert.js';
 import { triggerStartsCycle } from '../../core/rules/steps.js';
 import { insertRows } from './insert.js';
-import { listRows } from './list.js';
+import { isPendingByNextRun, listStatement, pendingRows } from './list.js';
 import { migrate, migrationStatus } from './migrate.js';
 import { listProcessRows, putProcessRow } from './processes.js';
 import { jsonText, parseId, toHistory, toRecord, type HistoryRow as HistoryRowData, type JobRow } from './rows.js';
 import { pruneGroupRows } from './groups.js';
+import { Reader } from './reader.js';
 import { rateFreeAtRows } from './rate.js';
 import { settleRows } from './settle.js';
 import { sqlText } from './statements.js';
@@ -101,6 +102,8 @@ export class SqliteStore implements Store {
   private readonly options: SqliteStoreOptions;
   private db: Database.Database | null = null;
   private statements = new Map<string, Statement>();
+  /** The reads that grow with the table (reader.ts); started by the first, for a file only. */
+  private reader: Reader | null = null;
   private logger: Logger = silentLogger;
 
   constructor(options: SqliteStoreOptions = {}) {
@@ -170,6 +173,9 @@ export class SqliteStore implements Store {
    * so init() after close() opens an empty one (see docs/stores/sqlite.md).
    */
   async close(): Promise<void> {
+    const reader = this.reader;
+    this.reader = null;
+    await reader?.close();
     this.statements.clear();
     const db = this.db;
     this.db = null;
@@ -292,24 +298,45 @@ export class SqliteStore implements Store {
     return this.stmt('SELECT * FROM hourglass_jobs WHERE id = ?').get(key) as JobRow | undefined;
   }
 
-  /** list.ts; one deferred (read) transaction, so a plan of several statements reads one snapshot. */
+  /**
+   * list.ts. Pending jobs by nextRunAt: several bounded statements in one deferred (read) transaction, so they read
+   * one snapshot. Every other list: one statement that may walk or sort the table, read on the reader thread.
+   */
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
-    return this.run('listJobs', (db) => db.transaction(() => listRows(query, this.stmt))());
+    if (query.limit <= 0) return [];
+    if (isPendingByNextRun(query)) return this.run('listJobs', (db) => db.transaction(() => pendingRows(query, this.stmt))());
+    const { text, params } = listStatement(query);
+    return (await this.scan<JobRow>('listJobs', text, params)).map(toRecord);
+  }
+
+  /**
+   * The rows of a read whose cost grows with the table (a SQL file's name or a statement's text): on the reader
+   * thread (reader.ts), so the event loop goes on meanwhile; on this connection for a database only it can see
+   * (':memory:', or '' for a private temporary file).
+   */
+  private async scan<T>(operation: string, sql: string, params: Record<string, unknown>): Promise<T[]> {
+    this.run(operation, () => this.database); // not open: the error every call gives
+    if (this.path === ':memory:' || this.path === '') return this.run(operation, () => this.stmt(sql).all(params) as T[]);
+    this.reader ??= new Reader(this.path, this.options.busyTimeoutMs ?? 5000, CACHE_KB);
+    try {
+      return (await this.reader.all(sql.endsWith('.sql') ? sqlText(sql) : sql, params)) as T[];
+    } catch (error) {
+      throw storeError(this.kind, operation, error);
+    }
   }
 
   async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {
     const want = (s: JobStatus) => (statuses.includes(s) ? 1 : 0);
-    const rows = this.run(
-      'countJobs',
-      () =>
-        this.stmt('count.sql').all({
-          name: name ?? null,
-          pending: want('pending'),
-          running: want('running'),
-          finished: want('completed') || want('failed') || want('cancelled'),
-          blocked: want('blocked'),
-        }) as { status: JobStatus; n: number }[],
-    );
+    // Every entry of each status's index: read on the reader thread (scan).
+    const rows = await this.scan<{ status: JobStatus; n: number }>('countJobs', name === undefined ? 'count.sql' : 'count-name.sql', {
+      ...(name === undefined ? {} : { name }),
+      pending: want('pending'),
+      running: want('running'),
+      completed: want('completed'),
+      failed: want('failed'),
+      cancelled: want('cancelled'),
+      blocked: want('blocked'),
+    });
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     for (const row of rows) if (statuses.includes(row.status)) counts[row.status] = row.n;
     return counts;
