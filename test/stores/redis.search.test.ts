@@ -224,7 +224,7 @@ describe.skipIf(skip)('RedisStore listJobs with text (redis-specific)', () => {
     }
   });
 
-  it('answers pending jobs by due time through the walk when one due time is shared by more jobs than it reads at once', async () => {
+  it('answers pending jobs by due time in the rule\'s order when one due time is shared by 10,001 jobs', async () => {
     const { store } = await open();
     // 10,001 jobs due at one future time (P:scheduled ties on one score), and two due earlier.
     const [{ job: first }] = await store.insert(Array.from({ length: 10_001 }, () => newJob('bulk', { nextRunAt: T0 + 60_000 })), T0);
@@ -233,6 +233,54 @@ describe.skipIf(skip)('RedisStore listJobs with text (redis-specific)', () => {
     expect(page.map((j) => j.id)).toEqual([first.id, early.id, earlier.id]);
     expect((await store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 3, offset: 0 })).map((j) => j.id)).toEqual([earlier.id, early.id, first.id]);
   }, 30_000);
+
+  it('reads a page of pending jobs by due time, not the jobs that share its due time: 20,000 of them', async () => {
+    const { store, prefix } = await open();
+    const rows = await store.insert(Array.from({ length: 20_000 }, () => newJob('bulk', { nextRunAt: T0 + 60_000 })), T0);
+    // Every command Redis runs, scripts' included, as MONITOR reports them: the job hashes the page reads.
+    const monitor = await admin.duplicate().monitor();
+    const reads: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (/^h(get|getall|mget)$/i.test(args[0] ?? '') && (args[1] ?? '').startsWith(`{${prefix}}:job:`)) reads.push(args[1]!);
+    });
+    try {
+      const asc = await store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 5, offset: 0 });
+      const desc = await store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'desc' }, limit: 5, offset: 10 });
+      expect(asc.map((j) => j.id)).toEqual(rows.slice(0, 5).map((r) => r.job.id));
+      expect(desc.map((j) => j.id)).toEqual(rows.slice(-15, -10).reverse().map((r) => r.job.id));
+      // A ping through the same server after both answers: MONITOR has reported every command before it.
+      const marker = `{${prefix}}:marker`;
+      const seen = new Promise<void>((resolve) => monitor.on('monitor', (_t: string, args: string[]) => args[1] === marker && resolve()));
+      await admin.get(marker);
+      await seen;
+      // Each page: the due time of each job it may hold (5, then 15), and the page's own jobs (5 each).
+      expect(reads.length).toBeLessThanOrEqual(5 + 5 + 15 + 5);
+    } finally {
+      monitor.disconnect();
+    }
+  }, 30_000);
+
+  it('pads the scheduled entries of pending jobs whose ids are shorter than 16 digits (layout 9), so they list, promote and leave as any', async () => {
+    const { store, prefix } = await open();
+    const tag = keysFor(prefix).tag;
+    const [{ job }] = await store.insert([newJob('old', { nextRunAt: T0 + 60_000 })], T0);
+    // As a prefix older than the clock floor left it: a pending job numbered 801, its P:scheduled member unpadded.
+    await admin.copy(`${tag}:job:${job.id}`, `${tag}:job:801`);
+    await admin.hset(`${tag}:job:801`, 'id', '801');
+    await admin.zadd(`${tag}:s:pending`, 801, '801');
+    await admin.zadd(`${tag}:ns:pending:old`, 801, '801');
+    await admin.zadd(`${tag}:scheduled`, T0 + 30_000, '801');
+    await admin.hdel(`${tag}:meta`, 'migration:9');
+    await store.migrate();
+    expect(await admin.zrange(`${tag}:scheduled`, 0, -1)).toEqual(['0000000000000801', job.id]);
+    expect((await store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 5, offset: 0 })).map((j) => j.id)).toEqual(['801', job.id]);
+    // Claimed once due, as any scheduled job: promoted from its padded entry.
+    const claimed = await store.claim(claimRequest(T0 + 30_000, 'token-801', { names: ['old'], limit: 5 }));
+    expect(claimed.map((j) => j.id)).toEqual(['801']);
+    // And a cancelled one leaves P:scheduled.
+    await store.cancel(job.id, T0 + 30_001);
+    expect(await admin.zcard(`${tag}:scheduled`)).toBe(0);
+  });
 
   it('indexes the repeating jobs of a prefix written before layout 5, in chunks, any process continuing', async () => {
     const { store, prefix } = await open();

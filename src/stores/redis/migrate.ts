@@ -10,7 +10,7 @@ import type { MigrationStatus } from '../../core/store.js';
 import type { Keys } from './keys.js';
 import { migrationScript, scripts } from './scripts.js';
 
-const FILES = ['001_layout.lua', '002_retention_indexes.lua', '003_running_index.lua', '004_history_by_id.lua', '005_repeating_index.lua', '006_groups.lua', '007_group_jobs.lua', '008_group_upkeep.lua'];
+const FILES = ['001_layout.lua', '002_retention_indexes.lua', '003_running_index.lua', '004_history_by_id.lua', '005_repeating_index.lua', '006_groups.lua', '007_group_jobs.lua', '008_group_upkeep.lua', '009_scheduled_members.lua'];
 
 /** Ids visited per backfill call (one atomic script: about 1000 × (HMGET + LINDEX + ZADD), a few ms). */
 const BACKFILL_CHUNK = 1000;

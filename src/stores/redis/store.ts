@@ -324,8 +324,7 @@ export class RedisStore implements Store {
       return this.guard('listJobs', () => searchJobs(this.client, this.keys, walk));
     }
     if (order.by === 'nextRunAt' && text === '' && !repeating && group === undefined && query.name === undefined && statuses.length === 1 && statuses[0] === 'pending') {
-      const [kind, ...rows] = await this.run('listJobs', scripts().listPending, [this.keys.tag, offset, limit, order.dir], (reply: [string, ...string[][]]) => reply);
-      if (kind === 'rows') return rows.map(publicJob);
+      return this.run('listJobs', scripts().listPending, [this.keys.tag, offset, limit, order.dir], (rows: string[][]) => rows.map(publicJob));
     }
     return this.guard('listJobs', () => sortedJobs(this.client, this.keys, page, order));
   }

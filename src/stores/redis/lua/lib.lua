@@ -10,7 +10,8 @@
 --                   says its first record was written there (and stays when prune removes it).
 --   P:hist:<id>     list of the job's later history records (JSON), in the order written. Record ids grow
 --                   with time, so readers order the union of the two by id.
---   P:scheduled     zset id by nextRunAt: pending jobs not yet due when they were indexed
+--   P:scheduled     zset by nextRunAt of pending jobs not yet due when they were indexed; member the id padded
+--                   to 16 digits (scheduledMember, layout 9), so one due time's jobs are in id order as text too
 --   P:ready:<name>  zset of due pending jobs of one name: score -priority, member "<nextRunAt>:<id>" (padded),
 --                   so ZRANGE 0 0 is the next job to run: highest priority, then earliest, then oldest
 --   P:readynames    set of names that may have ready jobs (pruned lazily by claim)
@@ -127,6 +128,12 @@ local function readyMember(nextRunAt, id)
   return string.format('%016.0f:%016.0f', math.max(0, tonumber(nextRunAt)), tonumber(id))
 end
 local function idOfMember(member) return fmt(tonumber(string.sub(member, 18))) end
+-- A P:scheduled member: the id padded to 16 digits, which every id reserveIds hands out already has, so the
+-- member is the id itself (padding only ever changed ids of a prefix older than the clock floor: migration 009).
+-- Jobs due at one time then sort by id in the zset, as the rule orders them (list_pending.lua reads a page of them
+-- without reading the whole tie). idOfScheduled is its inverse.
+local function scheduledMember(id) return string.format('%016.0f', tonumber(id)) end
+local function idOfScheduled(member) return fmt(tonumber(member)) end
 local function readyScore(priority) return fmt(-tonumber(priority)) end
 
 -- A job cancelled while it ran keeps that run's lock until it settles: it may still hold a slot (P:held:<name>).
@@ -225,7 +232,7 @@ local function index(id, job, now, b)
       end
       woke = true
     else
-      zadd(b, P .. ':scheduled', job.nextRunAt, id)
+      zadd(b, P .. ':scheduled', job.nextRunAt, scheduledMember(id))
     end
   elseif status == 'running' then
     redis.call('ZADD', P .. ':locked', job.lockedUntil, id)
@@ -261,7 +268,7 @@ local function unindex(id, job)
     redis.call('ZREM', P .. ':f:' .. status, id)
     if status == 'cancelled' and holdsLock(job) then redis.call('ZREM', P .. ':held:' .. name, id) end
   elseif status == 'pending' then
-    redis.call('ZREM', P .. ':scheduled', id)
+    redis.call('ZREM', P .. ':scheduled', scheduledMember(id))
     if job.group then redis.call('ZREM', P .. ':gready:' .. groupKey(name, job.group), readyMember(job.nextRunAt, id))
     else redis.call('ZREM', P .. ':ready:' .. name, readyMember(job.nextRunAt, id)) end
   elseif status == 'running' then

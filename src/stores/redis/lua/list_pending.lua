@@ -1,17 +1,16 @@
 -- list_pending: one page of pending jobs by nextRunAt (rules/query.ts compareJobs: then id, in the same
 -- direction), of every name. Read only. Pending jobs are exactly the members of the ready zsets (due when
 -- indexed; P:ready:<name>, score -priority, member "<nextRunAt>:<id>" padded, so within one priority the members
--- are in due order) and of P:scheduled (score nextRunAt). So the page is among:
+-- are in due order) and of P:scheduled (score nextRunAt, member the id padded to 16 digits, so jobs due at one
+-- time are in id order). So the page is among:
 --   - per ready name (P:readynames), per distinct priority (found by seeking past the last score, one
 --     O(log N) call each), the first `want` = offset + limit members of that priority;
---   - the first `want` of P:scheduled, with every member tied on the last score (members of one score sort
---     as text there, not as numbers: "10" before "9").
--- At most names × priorities × want + want (+ ties) jobs are read, never the backlog: the overview's oldest
--- waiting job at a million pending jobs. A tie on one due time larger than TIE_MAX (a bulk insert of that many
--- jobs at one time) is not read here: the reply is { 'walk' } and store.ts pages through search.lua instead.
+--   - the first `want` of P:scheduled, in either direction.
+-- At most names × priorities × want + want jobs are read, never the backlog: the overview's oldest waiting job
+-- at a million pending jobs, however many share one due time (before layout 9 a tie sorted its ids as text,
+-- "10" before "9", so a tie of more than 10,000 jobs was read whole, in pages: 5 s at a million, every poll).
 -- Run times before 1970 are clamped to 0 in ready members (lib.lua): among those the order may differ.
--- ARGV: P, offset, limit, dir ('asc' | 'desc'). Reply: { 'rows', HGETALL... } or { 'walk' }.
-local TIE_MAX = 10000
+-- ARGV: P, offset, limit, dir ('asc' | 'desc'). Reply: HGETALL of each job of the page, in order.
 local offset, limit, dir = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local want = offset + limit
 local asc = dir == 'asc'
@@ -35,18 +34,9 @@ for _, name in ipairs(redis.call('SMEMBERS', P .. ':readynames')) do
   for _, group in ipairs(redis.call('ZRANGE', P .. ':groups:' .. name, 0, -1)) do readDue(P .. ':gready:' .. groupKey(name, group)) end
 end
 
--- Scheduled jobs: the first `want` by due time, then the rest of the last due time's tie.
-local range = asc and redis.call('ZRANGE', P .. ':scheduled', 0, want - 1, 'WITHSCORES')
-  or redis.call('ZREVRANGE', P .. ':scheduled', 0, want - 1, 'WITHSCORES')
-for i = 1, #range, 2 do found[#found + 1] = range[i] end
-if #range > 0 then
-  local last = range[#range]
-  local tie = redis.call('ZCOUNT', P .. ':scheduled', last, last)
-  if tie > TIE_MAX then return { 'walk' } end
-  if tie > 1 then
-    for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. ':scheduled', last, last)) do found[#found + 1] = id end
-  end
-end
+-- Scheduled jobs: the first `want` by due time, then id.
+local range = asc and redis.call('ZRANGE', P .. ':scheduled', 0, want - 1) or redis.call('ZREVRANGE', P .. ':scheduled', 0, want - 1)
+for _, member in ipairs(range) do found[#found + 1] = idOfScheduled(member) end
 
 -- The exact due times from the jobs themselves, then the rule's order; an id seen twice counts once.
 local jobs, seen = {}, {}
@@ -65,6 +55,6 @@ table.sort(jobs, function(x, y)
   if asc then return x.id < y.id end
   return x.id > y.id
 end)
-local out = { 'rows' }
+local out = {}
 for i = offset + 1, math.min(#jobs, want) do out[#out + 1] = redis.call('HGETALL', jobKey(fmt(jobs[i].id))) end
 return out

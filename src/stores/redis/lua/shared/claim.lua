@@ -52,7 +52,8 @@ local function promoteDue(nowText)
   if #due == 0 then return end
   local promoted = batch()
   callMany('ZREM', P .. ':scheduled', due)
-  for _, id in ipairs(due) do
+  for _, member in ipairs(due) do
+    local id = idOfScheduled(member)
     local f = redis.call('HMGET', jobKey(id), 'status', 'name', 'priority', 'nextRunAt', 'group')
     if f[1] == 'pending' and f[5] then
       promoted.add2('ZADD', P .. ':gready:' .. groupKey(f[2], f[5]), readyScore(f[3]), readyMember(f[4], id))
