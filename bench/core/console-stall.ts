@@ -11,7 +11,7 @@
  *
  * Run: node --import tsx bench/core/console-stall.ts [--jobs 1000000] [--polls 10]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -71,6 +71,9 @@ try {
     const ms = (ns: number) => (ns / 1e6).toFixed(1);
     console.log(`each poll (overview + a page of jobs): ${polls.map((p) => p.toFixed(0)).join(' ')} ms`);
     console.log(`event loop delay while polling: max ${ms(loop.max)} ms, p99 ${ms(loop.percentile(99))} ms, mean ${ms(loop.mean)} ms`);
+    // The process's peak resident memory (the kernel's VmHWM): the worker, the HTTP server and the reads' thread.
+    const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (peak) console.log(`peak RSS ${(Number(peak[1]) / 1024).toFixed(0)} MB`);
   } finally {
     await server.close();
     await scheduler.stop();
