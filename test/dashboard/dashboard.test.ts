@@ -314,6 +314,33 @@ describe.skipIf(!available)('dashboard (chromium)', () => {
     await p.close();
   });
 
+  it('polls a view that answers slowly less often (four times its answer\'s time), and at its pace again once it is quick', async () => {
+    const { scheduler, server } = await start();
+    await scheduler.scheduleBulk(Array.from({ length: 3 }, () => ({ name: 'report', runAt: Date.now() + 3_600_000 })));
+    // The jobs view's one request, held 500 ms before it goes on (a store walking a million jobs), until `quick`.
+    let slow = true;
+    const asked: number[] = [];
+    const answered: number[] = [];
+    const p = await context.newPage();
+    await p.route(/\/jobs\?/, async (route) => {
+      asked.push(Date.now());
+      if (slow) await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.continue();
+      answered.push(Date.now());
+    });
+    await p.goto(fast(server.url + '#/jobs'));
+    await p.waitForSelector('body[data-loaded="true"]');
+    await expect.poll(() => p.locator('#live-text').textContent(), { timeout: 10_000 }).toMatch(/^live, every \d+ s \(a slow view\)$/);
+    expect(Number(await p.getAttribute('body', 'data-pace'))).toBeGreaterThanOrEqual(4 * 500);
+    // The next request waits at least four times the last answer's 500 ms (the page's own pace is 300 ms).
+    await expect.poll(() => asked.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < 3; i++) expect(asked[i]! - answered[i - 1]!, `poll ${i + 1}`).toBeGreaterThanOrEqual(4 * 500 - 100);
+    slow = false;
+    await expect.poll(() => p.getAttribute('body', 'data-pace'), { timeout: 15_000 }).toBe('300');
+    expect(await p.locator('#live-text').textContent()).toBe('live');
+    await p.close();
+  });
+
   it('schedules: pages through every repeating job', async () => {
     const { scheduler, server } = await start();
     // 60 schedules, due one minute apart: the first page shows the 50 due soonest.

@@ -12,6 +12,12 @@ import processes from './processes.js';
 
 // Every 2 s; ?refresh=MS in the page's address sets another pace (250 ms at least), for a wall screen or a test.
 const INTERVAL_MS = Math.max(250, Number(new URLSearchParams(location.search).get('refresh')) || 2000);
+// A view whose answer is slow to come waits SLOW_FACTOR times that long before its next poll, so an open
+// dashboard keeps the store busy a fifth of the time at most: what grows with the table (counts, a sort by a
+// column no index serves, a search that matches rarely) is read less often, never back to back. At a million
+// jobs a sorted page on Redis walks every job (seconds of the server's time), and polled every 2 s it would
+// keep the server busy for good.
+const SLOW_FACTOR = 4;
 const views = { overview, jobs, job, schedules, processes };
 
 let current = null; // { view, route, instance }
@@ -19,6 +25,8 @@ let seq = 0;
 let inFlight = null;
 let timer = null;
 let lastOk = 0;
+/** The wait before the next poll: INTERVAL_MS, or longer after a slow answer (SLOW_FACTOR). */
+let pace = INTERVAL_MS;
 
 /** '#/jobs/12?x=1' → { name: 'job', id: '12', params } */
 function parseHash() {
@@ -89,13 +97,15 @@ async function refresh() {
   const mine = ++seq;
   const controller = (inFlight = new AbortController());
   const view = current;
+  const asked = performance.now();
   try {
     const path = view.instance.request();
     const data = path === null ? null : await api('GET', path, undefined, controller.signal);
     if (mine !== seq || view !== current) return;
+    pace = Math.max(INTERVAL_MS, SLOW_FACTOR * (performance.now() - asked));
     view.instance.update(data);
     lastOk = Date.now();
-    live('ok', 'live');
+    live('ok', pace > INTERVAL_MS ? `live, every ${Math.round(pace / 1000)} s (a slow view)` : 'live');
     if ($('message').dataset.unreachable) {
       delete $('message').dataset.unreachable;
       say(null, '');
@@ -107,7 +117,8 @@ async function refresh() {
     if (mine === seq) {
       inFlight = null;
       document.body.dataset.loaded = 'true';
-      timer = setTimeout(tick, INTERVAL_MS);
+      document.body.dataset.pace = String(Math.round(pace));
+      timer = setTimeout(tick, pace);
     }
   }
 }
@@ -126,7 +137,7 @@ function failed(error, view) {
 
 function tick() {
   if ($('auto').checked && !document.hidden) refresh();
-  else timer = setTimeout(tick, INTERVAL_MS);
+  else timer = setTimeout(tick, pace);
 }
 
 function live(kind, text) {
