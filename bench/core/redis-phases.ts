@@ -10,18 +10,58 @@
  * reading the request and writing the reply. Alone on the server: counters are server-wide, so anything else
  * running on it is counted too.
  *
- * Run: node --import tsx bench/core/redis-phases.ts [--jobs 40000] [--batch 110]
+ * --callgrind: instead, start a Redis of its own under valgrind's callgrind (the redis-server on PATH, AOF
+ * everysec as scripts/services.sh runs it) and count the instructions it executes per job in each phase. On a
+ * shared machine the times above move ±20 % between runs of the same code; instruction counts move ~1 %, so an
+ * A/B of a script change shows in one run each (use fewer jobs: valgrind runs Redis ~50 times slower).
+ *
+ * Run: node --import tsx bench/core/redis-phases.ts [--jobs 40000] [--batch 110] [--callgrind]
  */
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import type { ClaimedJob, NewJob } from '../../src/core/store.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '40000' }, batch: { type: 'string', default: '110' } } });
-const N = Number(values.jobs);
+const { values } = parseArgs({
+  options: { jobs: { type: 'string' }, batch: { type: 'string', default: '110' }, callgrind: { type: 'boolean', default: false } },
+});
+const CALLGRIND = values.callgrind;
+const N = Number(values.jobs ?? (CALLGRIND ? 3000 : 40000));
 const BATCH = Number(values.batch);
-const URL = process.env.HOURGLASS_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const grind = CALLGRIND ? await startCallgrind() : null;
+const URL = grind?.url ?? process.env.HOURGLASS_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A Redis of our own under callgrind, and how to zero and read its instruction count. */
+async function startCallgrind(): Promise<{ url: string; zero: () => void; read: () => number; stop: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hourglass-callgrind-'));
+  const port = String(6500 + (process.pid % 1000));
+  const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.out')}`, 'redis-server', '--port', port, '--bind', '127.0.0.1',
+    '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir], { stdio: 'ignore' });
+  const probe = new Redis({ port: Number(port), lazyConnect: true, retryStrategy: () => 200, maxRetriesPerRequest: null });
+  probe.on('error', () => undefined); // refused until valgrind has started it
+  await probe.connect().catch(() => undefined);
+  await probe.ping();
+  probe.disconnect();
+  const control = (...args: string[]) => execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'pipe' });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    zero: () => control('-z'),
+    read() {
+      control('-d');
+      const newest = readdirSync(dir).filter((f) => f.startsWith('cg.out')).map((f) => join(dir, f)).sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs).pop()!;
+      return Number(/^totals: (\d+)/m.exec(readFileSync(newest, 'utf8'))![1]);
+    },
+    stop() {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 const WORKER = `bench-host-${process.pid}`;
 
 const admin = new Redis(URL);
@@ -43,6 +83,12 @@ async function commandUs(): Promise<Map<string, number>> {
 }
 
 async function phase(label: string, work: () => Promise<void>): Promise<void> {
+  if (grind) {
+    grind.zero();
+    await work();
+    console.log(`${label.padEnd(7)} ${Math.round(grind.read() / N).toLocaleString('en-US').padStart(8)} instructions/job (Redis under callgrind)`);
+    return;
+  }
   await admin.config('RESETSTAT');
   const cpu0 = await serverCpuUs();
   const t0 = performance.now();
@@ -99,4 +145,5 @@ try {
     if (keys.length > 0) await admin.unlink(...keys);
   } while (cursor !== '0');
   admin.disconnect();
+  grind?.stop();
 }

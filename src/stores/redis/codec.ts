@@ -167,9 +167,10 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     progress: json(f.progress) as Json | null,
     flow: json(f.flow),
     waitingFor: Number(f.waitingFor ?? 0),
-    // Settle blanks the lock fields instead of deleting them (one command fewer per job): '' is no lock.
-    lockedBy: f.lockedBy || null,
-    lockedUntil: f.lockedUntil ? Number(f.lockedUntil) : null,
+    // A lock is its token: settle blanks lockToken ('' = no lock) and leaves lockedBy and lockedUntil as they
+    // were (fewer fields written per job), so they count only beside a token.
+    lockedBy: f.lockToken ? f.lockedBy || null : null,
+    lockedUntil: f.lockToken && f.lockedUntil ? Number(f.lockedUntil) : null,
     lockToken: f.lockToken || null,
     createdAt: Number(f.createdAt),
     updatedAt: Number(f.updatedAt),
@@ -177,56 +178,19 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
 }
 
 /**
- * The fields the claim script reads of each job it claims and returns in this order (scripts.ts hands the list
- * to the Lua side). status and attempts come back as the claim set them. The fields the claim writes itself
- * (lastRunAt, lockedBy, lockToken, updatedAt) are not read back: the caller knows them; lockedUntil follows
- * the listed values.
+ * A claimed job from the claim script's reply for it: the job's hash as the claim read it (HGETALL's flat array)
+ * with status and attempts as the claim set them and lockedUntil appended as the last pair. The fields the claim
+ * writes itself (lastRunAt, lockedBy, lockToken, updatedAt) are the request's.
  */
-export const CLAIM_FIELDS = [
-  'status', 'attempts', 'id', 'name', 'data', 'priority', 'maxAttempts', 'backoff', 'timeoutMs', 'repeat', 'repeatKey',
-  'dedupeKey', 'dueAt', 'nextRunAt', 'lastFinishedAt', 'lastError', 'result', 'progress', 'createdAt', 'label',
-  'lastErrorStack', 'trace', 'group', 'flow', 'waitingFor', 'dedupeUntil',
-] as const;
-// claimedJob reads the reply by position: keep it in step with this order.
-
-/** A claimed job from the claim script's reply for it (CLAIM_FIELDS, then lockedUntil; null = absent). */
-export function claimedJob(v: (string | null)[], request: ClaimRequest): ClaimedJob {
-  return {
-    id: v[2]!,
-    name: v[3]!,
-    data: jsonOrNull(v[4]) as Json,
-    status: 'running',
-    priority: Number(v[5] ?? 0),
-    attempts: Number(v[1]),
-    maxAttempts: numOrNull(v[6]),
-    backoff: jsonOrNull(v[7]),
-    timeoutMs: numOrNull(v[8]),
-    repeat: jsonOrNull(v[9]),
-    repeatKey: v[10] ?? null,
-    dedupeKey: v[11] ?? null,
-    dedupeUntil: numOrNull(v[25]),
-    label: v[19] ?? null,
-    trace: v[21] ?? null,
-    group: v[22] ?? null,
-    dueAt: Number(v[12]),
-    nextRunAt: Number(v[13]),
-    lastRunAt: request.now,
-    lastFinishedAt: numOrNull(v[14]),
-    lastError: v[15] ?? null,
-    lastErrorStack: v[20] ?? null,
-    result: jsonOrNull(v[16]) as Json | null,
-    progress: jsonOrNull(v[17]) as Json | null,
-    flow: jsonOrNull(v[23]),
-    waitingFor: Number(v[24] ?? 0),
-    lockedBy: request.workerId,
-    lockedUntil: Number(v[26]),
-    lockToken: request.lockToken,
-    createdAt: Number(v[18]),
-    updatedAt: request.now,
-  };
+export function claimedJob(flat: string[], request: ClaimRequest): ClaimedJob {
+  const job = decodeJob(flat) as ClaimedJob;
+  job.lastRunAt = request.now;
+  job.lockedBy = request.workerId;
+  job.lockToken = request.lockToken;
+  job.lockedUntil = Number(flat[flat.length - 1]); // the pair the claim appended (the hash's own may be a past run's)
+  job.updatedAt = request.now;
+  return job;
 }
-const numOrNull = (v: string | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
-const jsonOrNull = (v: string | null | undefined): any => (v === null || v === undefined ? null : JSON.parse(v));
 
 /** The public JobRecord: the lock token stays inside the store except for the claimer. */
 export function publicJob(flat: string[]): JobRecord {

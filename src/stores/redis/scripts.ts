@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { loadAsset } from '../../core/assets.js';
 import { lostRunMessage } from '../../core/rules/claim.js';
-import { CLAIM_FIELDS } from './codec.js';
 
 export type Arg = string | number;
 
@@ -40,15 +39,12 @@ export class Script {
 }
 
 /**
- * What claimJobs takes from TypeScript: the fields it reads and returns, in codec.ts's order, and the text of a
- * lost run's error from core's rules (one source each, so they cannot drift apart). The error text is split
- * around the worker id, which the script fills in (or whole, for a job with no worker recorded).
+ * What claimJobs takes from TypeScript: the text of a lost run's error from core's rules (one source, so the
+ * two cannot drift apart). It is split around the worker id, which the script fills in (or whole, for a job
+ * with no worker recorded).
  */
 const [LOST_BEFORE, LOST_AFTER] = lostRunMessage('\u0000').split('\u0000') as [string, string];
 const CLAIM_LUA = [
-  `local CLAIM_FIELDS = { ${CLAIM_FIELDS.map((f) => `'${f}'`).join(', ')} }`,
-  `local CLAIM_ATTEMPTS = ${CLAIM_FIELDS.indexOf('attempts') + 1}`,
-  `local CLAIM_DEDUPE = ${CLAIM_FIELDS.indexOf('dedupeKey') + 1}`,
   // JSON string literals are Lua string literals too, for this ASCII text.
   `local LOST_RUN_BEFORE, LOST_RUN_AFTER = ${JSON.stringify(LOST_BEFORE)}, ${JSON.stringify(LOST_AFTER)}`,
   `local LOST_RUN_UNKNOWN = ${JSON.stringify(lostRunMessage(null))}`,

@@ -240,7 +240,7 @@ export class RedisStore implements Store {
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     // Even with limit 0 the script runs: a claim recovers expired locks first, whatever it then takes.
-    return this.run('claim', scripts().claim, [this.keys.tag, ...claimArgs(request)], (rows: (string | null)[][]) =>
+    return this.run('claim', scripts().claim, [this.keys.tag, ...claimArgs(request)], (rows: string[][]) =>
       rows.map((values) => claimedJob(values, request)),
     );
   }
@@ -273,7 +273,7 @@ export class RedisStore implements Store {
   async settleAndClaim(settlements: Settlement[], request: ClaimRequest): Promise<{ settled: boolean[]; claimed: ClaimedJob[] }> {
     if (settlements.length === 0) return { settled: [], claimed: await this.claim(request) };
     const args = () => [this.keys.tag, ...settleArgs(settlements), ...claimArgs(request)];
-    return this.run('settleAndClaim', scripts().settleAndClaim, args, ([settled, claimed]: [number[], (string | null)[][]]) => ({
+    return this.run('settleAndClaim', scripts().settleAndClaim, args, ([settled, claimed]: [number[], string[][]]) => ({
       settled: settled.map((applied) => applied === 1),
       claimed: claimed.map((values) => claimedJob(values, request)),
     }));

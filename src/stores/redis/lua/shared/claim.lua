@@ -5,14 +5,14 @@
 --   limitsCount, then per limit: name, localFree ('' = none), global ('' = none), groupConcurrency ('' = none),
 --     rate max ('' = none), rate window ms, rate per group (1 or 0),
 --   lifetimesCount, then per entry: name, lockLifetimeMs.
--- Returns per claimed job, in claim order, the values of CLAIM_FIELDS (defined by scripts.ts from codec.ts;
--- false = absent) with status and attempts as the claim set them, then lockedUntil. The client knows the
--- other fields the claim writes (lastRunAt, lockedBy, lockToken, updatedAt), so they are not read back.
+-- Returns per claimed job, in claim order, its hash as HGETALL read it (field, value, ...) with status and
+-- attempts as the claim set them and lockedUntil appended as the last pair (codec.ts claimedJob). The client
+-- knows the other fields the claim writes (lastRunAt, lockedBy, lockToken, updatedAt).
 --
 -- Cost: O(E + D + C + k * (C + log N)) for E expired locks (at most RECOVER_MAX), D jobs promoted from
 -- `scheduled` (at most PROMOTE_MAX), C candidate names and k claimed jobs. Each candidate name contributes
 -- the head of its own priority-ordered zset, so a paused name or one at its cap costs nothing however many
--- jobs it has waiting. Per claimed job: one HMGET, one HSET, and a share of one variadic command per index.
+-- jobs it has waiting. Per claimed job: one HGETALL, one HSET, and a share of one variadic command per index.
 -- Bounds on the work one call does, so a backlog (a mass of expired locks, a burst of due jobs) is worked
 -- off over several claims instead of blocking Redis in one long script.
 local RECOVER_MAX = 1000
@@ -308,18 +308,31 @@ local function claimJobs(a)
     best.next = best.next + 2
     local id = idOfMember(bestMember)
     local key = P .. ':job:' .. id
-    local f = redis.call('HMGET', key, unpack(CLAIM_FIELDS))
-    if not offer and f[1] == 'pending' and f[CLAIM_DEDUPE] and keyWaits(id, f[CLAIM_DEDUPE], now) then
+    -- The whole hash: one argument instead of a field list (each argument a redis.call converts costs about as
+    -- much as a short reply value), and a job has fewer fields set than it could have.
+    local f = redis.call('HGETALL', key)
+    local atStatus, atAttempts, dedupeKey
+    for j = 1, #f, 2 do
+      local field = f[j]
+      if field == 'status' then atStatus = j + 1
+      elseif field == 'attempts' then atAttempts = j + 1
+      elseif field == 'dedupeKey' then dedupeKey = f[j + 1] end
+    end
+    local status = atStatus and f[atStatus]
+    if not offer and status == 'pending' and dedupeKey and keyWaits(id, dedupeKey, now) then
       -- Queued behind another job of its dedupe key (src/core/rules/dedupe.ts waitsForKey): stays ready.
       local w = best.waiting
       w[#w + 1] = best.heads[best.next - 1]; w[#w + 1] = bestMember
-    elseif f[1] == 'pending' then
+    elseif status == 'pending' then
       if not offer then best.claimed = best.claimed + 1 end
-      local attempts = fmt(tonumber(f[CLAIM_ATTEMPTS]) + 1)
+      local attempts = fmt(tonumber(atAttempts and f[atAttempts] or '0') + 1)
       local lockedUntil = best.lockedUntil
       redis.call('HSET', key, 'status', 'running', 'attempts', attempts, 'lastRunAt', nowText,
         'lockedBy', workerId, 'lockedUntil', lockedUntil, 'lockToken', token, 'updatedAt', nowText)
-      f[1], f[CLAIM_ATTEMPTS], f[#CLAIM_FIELDS + 1] = 'running', attempts, lockedUntil
+      -- The reply: the hash as read, with what the claim changed; lockedUntil last (codec.ts claimedJob).
+      f[atStatus] = 'running'
+      if atAttempts then f[atAttempts] = attempts else f[#f + 1] = 'attempts'; f[#f + 1] = attempts end
+      f[#f + 1] = 'lockedUntil'; f[#f + 1] = lockedUntil
       out[#out + 1] = f
       ids[#ids + 1] = id
       lockPairs[#lockPairs + 1] = lockedUntil; lockPairs[#lockPairs + 1] = id

@@ -10,7 +10,9 @@
 -- Cost per settlement: one HMGET and one HSET, and a share of one variadic command per index touched (a retry
 -- or repeat also reads two fields and indexes itself as pending); the history ids of the whole batch come from
 -- one INCRBY. Each redis.call from Lua costs about as much again as the command itself, so the common case is
--- kept to those two: the lock fields are blanked ('' = none, see codec.ts) rather than deleted, and a job's
+-- kept to those two: the lock ends by blanking its token ('' = none; lockedBy and lockedUntil then mean nothing,
+-- see codec.ts decodeJob) rather than deleting the lock fields, and each field written costs (~4.5k instructions
+-- a field: bench/core/redis-phases.ts --callgrind), so the settle writes only what changes. A job's
 -- first history record goes into P:hist1 (one HSET for the batch, see lib.lua) rather than into a list key
 -- of its own. An HDEL happens only when a result or an error must go (the error and its stack go in the same
 -- HDEL), an RPUSH only from a job's second history record on; lastErrorStack and maxAttempts ride in the HSET.
@@ -35,16 +37,17 @@ local function settleJobs(a)
     local v = cjson.decode(ARGV[a + 1 + i])
     local id, token = v[1], v[2]
     local key = P .. ':job:' .. id
-    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed', 'settledToken', 'group', 'flow')
+    local f = redis.call('HMGET', key, 'status', 'lockToken', 'name', 'dedupeKey', 'histed', 'group', 'flow')
     local current = f[1]
     if f[2] ~= token or (current ~= 'running' and current ~= 'cancelled') then
       -- Not ours (any more): 1 all the same when this run's settlement was already applied (a settle resent
       -- after its answer was lost; core/rules/lifecycle.ts settleAnswer), writing nothing.
-      if f[6] == token then out[i + 1] = 1 else out[i + 1] = 0 end
+      if redis.call('HGET', key, 'settledToken') == token then out[i + 1] = 1 else out[i + 1] = 0 end
     else
       local finishedAt = v[11]
-      local set = { 'HSET', key, 'lastFinishedAt', finishedAt, 'updatedAt', finishedAt,
-        'lockedBy', '', 'lockedUntil', '', 'lockToken', '', 'settledToken', token }
+      -- The lock ends with its token: lockedBy and lockedUntil stay as the run left them and mean nothing once
+      -- lockToken is blank (codec.ts decodeJob, holdsLock), two fields fewer to write on the hottest path.
+      local set = { 'HSET', key, 'lastFinishedAt', finishedAt, 'updatedAt', finishedAt, 'lockToken', '', 'settledToken', token }
       local del = { 'HDEL', key }
       -- result, lastError and lastErrorStack are tri-state: 'u' keep, 'n' null (delete the field), 'v<text>' set.
       local result, lastError, stack = v[7], v[8], v[9]
@@ -77,7 +80,7 @@ local function settleJobs(a)
         redis.call('ZREM', P .. ':held:' .. f[3], id)
         -- Nor does a newcomer of its dedupe key wait for it any more (replace).
         if f[4] then redis.call('ZREM', P .. ':dk:' .. f[4], id) end
-        if f[7] then redis.call('ZREM', P .. ':gheld:' .. groupKey(f[3], f[7]), id) end
+        if f[6] then redis.call('ZREM', P .. ':gheld:' .. groupKey(f[3], f[6]), id) end
       else
         local status, name = v[3], f[3]
         set[#set + 1] = 'status'; set[#set + 1] = status
@@ -91,12 +94,12 @@ local function settleJobs(a)
         local l = lists.running
         l[#l + 1] = id
         -- A grouped run frees its group's slot (one command: grouped settles are the rarer kind).
-        if f[7] then redis.call('ZREM', P .. ':grun:' .. groupKey(name, f[7]), id) end
+        if f[6] then redis.call('ZREM', P .. ':grun:' .. groupKey(name, f[6]), id) end
         if status == 'pending' then
           -- A retry, the next occurrence of a repeat, or a release: indexed as any pending job is.
           local g = redis.call('HMGET', key, 'priority', 'nextRunAt')
           index(id, { status = 'pending', name = name, priority = g[1], nextRunAt = nextRunAt ~= '' and nextRunAt or g[2],
-            dedupeKey = f[4] or nil, group = f[7] or nil }, tonumber(finishedAt))
+            dedupeKey = f[4] or nil, group = f[6] or nil }, tonumber(finishedAt))
         else
           l = lists[status]
           if not l then l = {}; lists[status] = l end
@@ -111,9 +114,9 @@ local function settleJobs(a)
           end
           if f[4] then leaveKey(id, f[4]) end
           -- Finished: it no longer keeps its group known (lib.lua GROUP_LIVE).
-          if f[7] then redis.call('ZREM', P .. ':glive:' .. groupKey(name, f[7]), id) end
+          if f[6] then redis.call('ZREM', P .. ':glive:' .. groupKey(name, f[6]), id) end
           -- A workflow node's dependents follow once the batch is written (shared/flow.lua).
-          if f[8] then flowNodes[#flowNodes + 1] = { id, status, f[8], name, tonumber(finishedAt) } end
+          if f[7] then flowNodes[#flowNodes + 1] = { id, status, f[7], name, tonumber(finishedAt) } end
         end
       end
       local body = v[13]
