@@ -178,11 +178,15 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
 }
 
 /**
- * A claimed job from the claim script's reply for it: the job's hash as the claim read it (HGETALL's flat array)
- * with status and attempts as the claim set them and lockedUntil appended as the last pair. The fields the claim
- * writes itself (lastRunAt, lockedBy, lockToken, updatedAt) are the request's.
+ * The claimed jobs from the claim script's reply (one JSON text, lua/shared/claim.lua): per job its hash as the
+ * claim read it (HGETALL's flat array) with status and attempts as the claim set them and lockedUntil appended as
+ * the last pair. The fields the claim writes itself (lastRunAt, lockedBy, lockToken, updatedAt) are the request's.
  */
-export function claimedJob(flat: string[], request: ClaimRequest): ClaimedJob {
+export function claimedJobs(reply: string, request: ClaimRequest): ClaimedJob[] {
+  return (JSON.parse(reply) as string[][]).map((flat) => claimedJob(flat, request));
+}
+
+function claimedJob(flat: string[], request: ClaimRequest): ClaimedJob {
   const job = decodeJob(flat) as ClaimedJob;
   job.lastRunAt = request.now;
   job.lockedBy = request.workerId;

@@ -18,7 +18,7 @@ import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/gr
 import type { RateWindow } from '../../core/rules/rate.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
 import { claimArgs, settleArgs } from './args.js';
-import { claimedJob, historyRow, insertedJob, newJobArgs, packArgs, patchArgs, publicJob } from './codec.js';
+import { claimedJobs, historyRow, insertedJob, newJobArgs, packArgs, patchArgs, publicJob } from './codec.js';
 import { checkServerConfig } from './config-check.js';
 import { connectOwned, openClient, parseRedisUrl, watchConnection, type RedisTarget } from './connection.js';
 import { DEFAULT_PREFIX, assertPrefix, isJobId, keysFor, type Keys } from './keys.js';
@@ -240,8 +240,8 @@ export class RedisStore implements Store {
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     // Even with limit 0 the script runs: a claim recovers expired locks first, whatever it then takes.
-    return this.run('claim', scripts().claim, [this.keys.tag, ...claimArgs(request)], (rows: string[][]) =>
-      rows.map((values) => claimedJob(values, request)),
+    return this.run('claim', scripts().claim, [this.keys.tag, ...claimArgs(request)], (reply: string) =>
+      claimedJobs(reply, request),
     );
   }
 
@@ -273,9 +273,9 @@ export class RedisStore implements Store {
   async settleAndClaim(settlements: Settlement[], request: ClaimRequest): Promise<{ settled: boolean[]; claimed: ClaimedJob[] }> {
     if (settlements.length === 0) return { settled: [], claimed: await this.claim(request) };
     const args = () => [this.keys.tag, ...settleArgs(settlements), ...claimArgs(request)];
-    return this.run('settleAndClaim', scripts().settleAndClaim, args, ([settled, claimed]: [number[], string[][]]) => ({
+    return this.run('settleAndClaim', scripts().settleAndClaim, args, ([settled, claimed]: [number[], string]) => ({
       settled: settled.map((applied) => applied === 1),
-      claimed: claimed.map((values) => claimedJob(values, request)),
+      claimed: claimedJobs(claimed, request),
     }));
   }
 
