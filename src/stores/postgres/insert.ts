@@ -37,9 +37,11 @@ async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?
   if (jobs.length === 1 && jobs[0]!.replace === true) return [await insertReplace(store, jobs[0]!, now, via)];
   const results: (InsertResult | undefined)[] = new Array(jobs.length);
   let todo = jobs.map((_, i) => i);
+  // Without keys no job can meet another (dedupe, repeat): insert-plain.sql writes them without insert.sql's lookups.
+  const statement = jobs.every((job) => job.dedupeKey == null && job.repeatKey == null) ? 'insert-plain' : 'insert';
   for (let round = 0; round < MAX_ROUNDS && todo.length > 0; round++) {
     const payload = JSON.stringify(todo.map((i) => toInput(jobs[i]!, now)));
-    const rows = await store.run<JobRow & { ord: string | null; created: boolean }>('insert', [payload, now, store.notifyChannel], via);
+    const rows = await store.run<JobRow & { ord: string | null; created: boolean }>(statement, [payload, now, store.notifyChannel], via);
     for (const row of rows) {
       if (row.ord === null) continue;
       const index = todo[Number(row.ord) - 1]!;

@@ -56,6 +56,7 @@ export type SqlName =
   | 'heartbeat'
   | 'history'
   | 'insert'
+  | 'insert-plain'
   | 'insert-replace'
   | 'list-processes'
   | 'progress'
@@ -93,6 +94,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   heartbeat: 'heartbeat',
   history: 'history',
   insert: 'insert',
+  'insert-plain': 'insert',
   'insert-replace': 'insert',
   'list-processes': 'listProcesses',
   progress: 'saveProgress',
