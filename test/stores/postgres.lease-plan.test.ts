@@ -117,7 +117,7 @@ describe.skipIf(skip)('postgres: a worker\'s own jobs by primary key, with stati
       const request = { now: T0, workerId: 'w2', lockToken: 'fresh', limit: 10, names: ['work'], limits: [], lockLifetimeMs: 60_000 };
       const root = await claims.explain(request);
       const plan = describePlan(root as PlanNode & Record<string, unknown>);
-      const expired = (root.Plans ?? []).find((n) => (n as Record<string, unknown>)['Subplan Name'] === 'CTE expired');
+      const expired = (root.Plans ?? []).find((n) => (n as PlanNode & Record<string, unknown>)['Subplan Name'] === 'CTE expired');
       const reads = planNodes(expired!).filter((n) => n['Relation Name'] === 'jobs');
       expect(reads.map((n) => n['Index Name']), plan).toEqual(['jobs_running']);
       expect(pagesOf(expired!), plan).toBeLessThan(10);
