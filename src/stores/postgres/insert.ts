@@ -41,11 +41,20 @@ async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?
   const statement = jobs.every((job) => job.dedupeKey == null && job.repeatKey == null) ? 'insert-plain' : 'insert';
   for (let round = 0; round < MAX_ROUNDS && todo.length > 0; round++) {
     const payload = JSON.stringify(todo.map((i) => toInput(jobs[i]!, now)));
-    const rows = await store.run<JobRow & { ord: string | null; created: boolean }>(statement, [payload, now, store.notifyChannel], via);
+    const rows = await store.run<JobRow & { ord: string | null; created: boolean; same_as?: string | null }>(statement, [payload, now, store.notifyChannel], via);
+    // A row with `same_as` answers a job whose key a job of this batch took: that job's own row is in the answer.
+    const byId = new Map<string, InsertResult['job']>();
     for (const row of rows) {
-      if (row.ord === null) continue;
+      if (row.ord === null || row.same_as != null) continue;
       const index = todo[Number(row.ord) - 1]!;
-      results[index] = { job: toRecord(row), created: row.created };
+      const job = toRecord(row);
+      results[index] = { job, created: row.created };
+      if (row.created) byId.set(job.id, job);
+    }
+    for (const row of rows) {
+      if (row.ord === null || row.same_as == null) continue;
+      const job = byId.get(String(row.same_as));
+      if (job) results[todo[Number(row.ord) - 1]!] = { job, created: false };
     }
     todo = todo.filter((i) => results[i] === undefined);
   }

@@ -37,7 +37,7 @@ WITH input AS MATERIALIZED (
 -- its key waits in dedupe_waiting; it is the newest live holder), else by the job whose dedupeFor period ends
 -- last. One seek each (jobs_dedupe_waiting, jobs_dedupe_until) per keyed input row.
 held AS MATERIALIZED (
-  SELECT i.ord, h.id AS holder
+  SELECT i.ord, h.id AS holder, i.repeat_key IS NULL AS one_off
   FROM input i
   CROSS JOIN LATERAL (
     SELECT h.id FROM (
@@ -72,7 +72,7 @@ blocked AS MATERIALIZED (
   WHERE i.repeat_key IS NOT NULL AND i.dedupe_key IS NOT NULL
     AND i.ord NOT IN (SELECT ord FROM held)
   UNION ALL
-  SELECT ord, holder FROM held h WHERE EXISTS (SELECT 1 FROM input i WHERE i.ord = h.ord AND i.repeat_key IS NOT NULL)
+  SELECT ord, holder FROM held h WHERE NOT h.one_off
 ),
 -- every() reviving a finished repeating job starts a new cycle (rules/insert.ts upsertStartsCycle): its entries
 -- go in this statement, as trigger() deletes them; a pending or running job keeps them. The jobs the upsert will
@@ -131,39 +131,53 @@ repeating AS (
   RETURNING j.*, (j.xmax = 0) AS created
 ),
 -- The keyed one-off inputs that were not inserted (ON CONFLICT skipped them, or `held` kept them out), each
--- answered with its key's holder. Every step is a hash join or a seek per such row: a batch of n keyed jobs
--- costs O(n) (a lateral scan of `plain` per input row, and an anti-join that read `plain` for each, made it
--- O(n^2): 5,000 keyed jobs took 1.4 s, 20,000 about 20 s).
+-- answered with its key's holder. No step joins two of this statement's row sets on a key (the planner cannot
+-- know their sizes, and picked nested loops that rescanned one for each row of the other): a batch of n keyed
+-- jobs costs O(n log n). (Until session 16, a scan of the batch's new rows per keyed job: 5,000 keyed jobs in
+-- one call took 1.4 s, 20,000 about 20 s; test/stores/postgres.insert-plan.test.ts.)
 skipped AS MATERIALIZED (
   SELECT i.ord, i.dedupe_key
   FROM input i
   WHERE i.repeat_key IS NULL AND i.dedupe_key IS NOT NULL AND i.id NOT IN (SELECT p.id FROM plain p)
 ),
--- Its holder, the first found of: a job of this batch that took the key (`plain`), a newcomer queued behind a
--- running job of the key (`held` rank 1: newer than the running job in jobs_dedupe), a live job of the key, the
--- holder `held` found.
+-- A skipped job whose key a job of this batch took: that job (one sort of the batch's keyed rows, by key).
+taken_here AS (
+  SELECT k.ord, k.holder
+  FROM (
+    SELECT u.ord, max(u.id) OVER (PARTITION BY u.dedupe_key) AS holder
+    FROM (SELECT NULL::bigint AS ord, p.dedupe_key, p.id FROM plain p WHERE p.dedupe_key IS NOT NULL
+          UNION ALL
+          SELECT s.ord, s.dedupe_key, NULL FROM skipped s) u
+  ) k
+  WHERE k.ord IS NOT NULL AND k.holder IS NOT NULL
+),
+-- Its holder, the first found of: a job of this batch that took the key, a newcomer queued behind a running job
+-- of the key (`held` rank 1: newer than the running job in jobs_dedupe), a live job of the key (a seek), the
+-- holder `held` found. `batch`: the holder is a row of this statement (`plain`), which reads of jobs cannot see:
+-- the store takes that job's fields from its own row of the answer (insert.ts).
 holders AS (
   SELECT DISTINCT ON (c.ord) c.ord, c.holder, c.batch
   FROM (
-    SELECT s.ord, 1 AS rank, p.id AS holder, true AS batch FROM skipped s JOIN plain p ON p.dedupe_key = s.dedupe_key
+    SELECT t.ord, 1 AS rank, t.holder, true AS batch FROM taken_here t
     UNION ALL
-    SELECT s.ord, 2, t.id, false FROM skipped s JOIN held h ON h.ord = s.ord JOIN {{schema}}.jobs t ON t.id = h.holder
-    WHERE t.dedupe_waiting IS NOT NULL
+    SELECT h.ord, 2, h.holder, false FROM held h JOIN {{schema}}.jobs t ON t.id = h.holder
+    WHERE h.one_off AND t.dedupe_waiting IS NOT NULL
     UNION ALL
     SELECT s.ord, 3, t.id, false FROM skipped s
     CROSS JOIN LATERAL (SELECT t.id FROM {{schema}}.jobs t
                         WHERE t.dedupe_key = s.dedupe_key AND t.status IN ('pending', 'running') LIMIT 1) t
     UNION ALL
-    SELECT s.ord, 4, h.holder, false FROM skipped s JOIN held h ON h.ord = s.ord
+    SELECT h.ord, 4, h.holder, false FROM held h WHERE h.one_off
   ) c
   ORDER BY c.ord, c.rank
 ),
 existing AS (
-  SELECT x.ord, p.*, false AS created FROM holders x JOIN plain p ON p.id = x.holder WHERE x.batch
+  SELECT x.ord, t.*, false AS created, NULL::bigint AS same_as
+  FROM holders x JOIN {{schema}}.jobs t ON t.id = x.holder WHERE NOT x.batch
   UNION ALL
-  SELECT x.ord, t.*, false AS created FROM holders x JOIN {{schema}}.jobs t ON t.id = x.holder WHERE NOT x.batch
+  SELECT x.ord, (NULL::{{schema}}.jobs).*, false, x.holder FROM holders x WHERE x.batch
   UNION ALL
-  SELECT b.ord, t.*, false AS created
+  SELECT b.ord, t.*, false AS created, NULL::bigint
   FROM blocked b JOIN {{schema}}.jobs t ON t.id = b.holder
 ),
 -- Work due now wakes the other processes (one notification per statement; a hint, they poll anyway).
@@ -178,9 +192,9 @@ wake AS (
 SELECT r.*
 FROM wake
 LEFT JOIN (
-  SELECT i.ord, p.*, true AS created FROM input i JOIN plain p ON p.id = i.id
+  SELECT i.ord, p.*, true AS created, NULL::bigint AS same_as FROM input i JOIN plain p ON p.id = i.id
   UNION ALL
-  SELECT i.ord, r.* FROM input i JOIN repeating r ON r.repeat_key = i.repeat_key
+  SELECT i.ord, r.*, NULL::bigint FROM input i JOIN repeating r ON r.repeat_key = i.repeat_key
   UNION ALL
   SELECT * FROM existing
 ) r ON true;
