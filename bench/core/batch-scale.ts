@@ -36,6 +36,6 @@ for (const n of [500, 2000, 8000, 32000]) {
 }
 await (store as any).close();
 if (kind === 'postgres') { const pg = (await import('pg')).default; const c = new pg.Client(PG_URL); await c.connect(); await c.query(`DROP SCHEMA ${tag} CASCADE`); await c.end(); }
-else if (kind === 'redis') { const { Redis } = await import('ioredis'); const r = new Redis(REDIS_URL); let cur = '0'; do { const [nx, keys] = await r.scan(cur, 'MATCH', `${tag}*`, 'COUNT', 10000); cur = nx; if (keys.length) await r.unlink(...keys); } while (cur !== '0'); r.disconnect(); }
+else if (kind === 'redis') { const { Redis } = await import('ioredis'); const r = new Redis(REDIS_URL); let cur = '0'; do { const [nx, keys] = await r.scan(cur, 'MATCH', `{${tag}}*`, 'COUNT', 10000); cur = nx; if (keys.length) await r.unlink(...keys); } while (cur !== '0'); r.disconnect(); }
 else { for (const x of ['', '-wal', '-shm']) rmSync(`/tmp/${tag}.db${x}`, { force: true }); }
 process.exit(0);

@@ -59,6 +59,6 @@ const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!.toFixe
 console.log(kind.padEnd(8), pop.padEnd(14), 'N', N, 'fill', fillS.toFixed(0) + 's', 'claim ms named', med(times.named!), 'any', med(times.any!), 'idle', med(times.idle!));
 // cleanup
 if (kind === 'postgres') { const pg = (await import('pg')).default; const c = new pg.Client(PG_URL); await c.connect(); await (store as any).close(); await c.query(`DROP SCHEMA ${tag} CASCADE`); await c.end(); }
-else if (kind === 'redis') { const { Redis } = await import('ioredis'); const r = new Redis(REDIS_URL); let cur = '0'; do { const [n, keys] = await r.scan(cur, 'MATCH', `${tag}*`, 'COUNT', 10000); cur = n; if (keys.length) await r.unlink(...keys); } while (cur !== '0'); r.disconnect(); await (store as any).close(); }
+else if (kind === 'redis') { const { Redis } = await import('ioredis'); const r = new Redis(REDIS_URL); let cur = '0'; do { const [n, keys] = await r.scan(cur, 'MATCH', `{${tag}}*`, 'COUNT', 10000); cur = n; if (keys.length) await r.unlink(...keys); } while (cur !== '0'); r.disconnect(); await (store as any).close(); }
 else { await (store as any).close(); rmSync(`/tmp/${tag}.db`, { force: true }); rmSync(`/tmp/${tag}.db-wal`, { force: true }); rmSync(`/tmp/${tag}.db-shm`, { force: true }); }
 process.exit(0);
