@@ -108,3 +108,24 @@ export function useStoreAndSession(poolSize = 2): { readonly schema: string; sto
   });
   return t;
 }
+
+/**
+ * For a plan test's describe block: a store on a fresh schema and a client of its own on the same server, which
+ * plans as the store's pool does (generic plans, JIT off) unless `pool` is false. Registers the hooks: open both
+ * before the block's own beforeAll (registered after this), close both and drop the schema at the end.
+ */
+export function usePlanSchema(pool = true): { readonly schema: string; store: PostgresStore; client: pg.Client } {
+  const t = { schema: randomSchema() } as { schema: string; store: PostgresStore; client: pg.Client };
+  beforeAll(async () => {
+    t.store = new PostgresStore({ connectionString: PG_URL, schema: t.schema });
+    await t.store.init({ logger: silentLogger });
+    t.client = new pg.Client({ connectionString: PG_URL, ...(pool ? { options: '-c plan_cache_mode=force_generic_plan -c jit=off' } : {}) });
+    await t.client.connect();
+  });
+  afterAll(async () => {
+    await t.client?.end();
+    await t.store?.close();
+    await dropSchema(t.schema);
+  });
+  return t;
+}

@@ -17,7 +17,7 @@ import { loadAsset } from '../../src/core/assets.js';
 import { availability } from '../conformance/factory.js';
 import { claimExplainer, describePlan, pagesOf, type PlanNode, planNodes } from './postgres.claim-explain.js';
 import { dropSchema, PG_URL, postgresFactory, randomSchema } from './postgres.factory.js';
-import { copyJob } from './postgres.helpers.js';
+import { copyJob, usePlanSchema } from './postgres.helpers.js';
 
 const RUNNING = 20_000;
 const BATCH = 200;
@@ -138,45 +138,33 @@ describe.skipIf(skip)('postgres: a worker\'s own jobs by primary key, with stati
 });
 
 describe.skipIf(skip)('postgres: the groups a claim served are stamped from its jobs by primary key, with statistics from before any group', () => {
-  const schema = randomSchema();
-  let store: PostgresStore;
-  let client: pg.Client;
+  const t = usePlanSchema();
 
   beforeAll(async () => {
-    store = new PostgresStore({ connectionString: PG_URL, schema });
-    await store.init({ logger: silentLogger });
-    client = new pg.Client({ connectionString: PG_URL, options: '-c plan_cache_mode=force_generic_plan -c jit=off' });
-    await client.connect();
-    await client.query(`ALTER TABLE "${schema}".jobs SET (autovacuum_enabled = false)`);
+    await t.client.query(`ALTER TABLE "${t.schema}".jobs SET (autovacuum_enabled = false)`);
     const job = (group: string | null, at = T0) => ({ name: 'work', data: null, priority: 0, maxAttempts: null, backoff: null, timeoutMs: null, repeat: null, repeatKey: null, dedupeKey: null, label: null, group, dueAt: at, nextRunAt: at });
-    await store.insert(Array.from({ length: 2_000 }, () => job(null, T0 + 86_400_000)), T0);
+    await t.store.insert(Array.from({ length: 2_000 }, () => job(null, T0 + 86_400_000)), T0);
     // Statistics of a moment before any grouped job: then 20,000 of them in 100 groups.
-    await client.query(`ANALYZE "${schema}".jobs`);
-    for (let i = 0; i < 20; i++) await store.insert(Array.from({ length: 1_000 }, (_, k) => job(`g${k % 100}`)), T0);
+    await t.client.query(`ANALYZE "${t.schema}".jobs`);
+    for (let i = 0; i < 20; i++) await t.store.insert(Array.from({ length: 1_000 }, (_, k) => job(`g${k % 100}`)), T0);
   }, 120_000);
 
-  afterAll(async () => {
-    await client?.end();
-    await store?.close();
-    await dropSchema(schema);
-  });
-
   it('reads the claimed jobs by primary key, not every grouped job', async () => {
-    const claimed = await store.claim({ now: T0, workerId: 'w', lockToken: 't', limit: 200, names: ['work'], limits: [{ name: 'work', groupConcurrency: 10 }], lockLifetimeMs: 60_000 });
+    const claimed = await t.store.claim({ now: T0, workerId: 'w', lockToken: 't', limit: 200, names: ['work'], limits: [{ name: 'work', groupConcurrency: 10 }], lockLifetimeMs: 60_000 });
     const grouped = claimed.filter((j) => j.group !== null);
     expect(grouped.length).toBeGreaterThan(50);
     // groups_served()'s statement (functions/groups_served.sql), EXPLAINed on its own.
-    const body = /AS \$function\$([\s\S]*?);?\s*\$function\$/.exec(substitute(loadAsset(new URL('../../src/stores/postgres/functions.ts', import.meta.url).href, 'functions/groups_served.sql'), `"${schema}"`))![1]!;
-    await client.query(`PREPARE served(bigint[]) AS ${body}`);
-    await client.query('BEGIN');
+    const body = /AS \$function\$([\s\S]*?);?\s*\$function\$/.exec(substitute(loadAsset(new URL('../../src/stores/postgres/functions.ts', import.meta.url).href, 'functions/groups_served.sql'), `"${t.schema}"`))![1]!;
+    await t.client.query(`PREPARE served(bigint[]) AS ${body}`);
+    await t.client.query('BEGIN');
     try {
-      const result = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE served('{${grouped.map((j) => j.id).join(',')}}')`);
+      const result = await t.client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE served('{${grouped.map((j) => j.id).join(',')}}')`);
       const reads = planNodes((result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan).filter((n) => n['Relation Name'] === 'jobs');
       const described = reads.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''} rows=${n['Actual Rows']}`).join('; ');
       expect(reads.length, described).toBeGreaterThan(0);
       for (const read of reads) expect(read['Index Name'], described).toBe('jobs_pkey');
     } finally {
-      await client.query('ROLLBACK');
+      await t.client.query('ROLLBACK');
     }
   });
 });
