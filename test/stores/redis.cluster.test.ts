@@ -156,20 +156,24 @@ describe.skipIf(skip)('RedisStore on a Redis Cluster (redis-cluster-specific)', 
     await producer.init({ logger: silentLogger });
     const TOTAL = 600;
     let retried = 0;
+    let stopped = false;
     // One job per call, each with its own dedupe key, so an insert retried after an error cannot double it.
+    // Retries wait a little and end with the test: an insert that fails at once (a closed store, after a failed
+    // wait below) retried without a pause is a loop of microtasks that never lets the test runner run again.
     const enqueue = async (n: number) => {
-      for (;;) {
+      while (!stopped) {
         try {
           const now = Date.now();
           await producer.insert([newJob('work', { data: { n }, dedupeKey: `n${n}`, dueAt: now, nextRunAt: now })], now);
           return;
         } catch {
           retried += 1;
+          await new Promise((resolve) => setTimeout(resolve, 5));
         }
       }
     };
     const produce = (async () => {
-      for (let n = 0; n < TOTAL; n++) await enqueue(n);
+      for (let n = 0; n < TOTAL && !stopped; n++) await enqueue(n);
     })();
     try {
       await waitUntil(() => runs.size >= TOTAL / 4, 30_000, 'a quarter of the jobs ran');
@@ -185,6 +189,8 @@ describe.skipIf(skip)('RedisStore on a Redis Cluster (redis-cluster-specific)', 
       // Calls refused while the slot moved (a redirection loop of a few ms) were retried; say how many.
       if (retried > 0) process.stderr.write(`[redis cluster] ${retried} inserts retried while the slot moved\n`);
     } finally {
+      stopped = true;
+      await produce;
       await worker.close();
       await producer.close();
     }
