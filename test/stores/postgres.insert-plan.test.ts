@@ -58,4 +58,19 @@ describe.skipIf(skip)('postgres: a batch of keyed jobs in one statement, without
       else byKey.set(key, r.job.id);
     });
   });
+
+  it('inserts a keyless batch (insert-plain.sql) without rescanning one of its row sets per job', async () => {
+    const payload = JSON.stringify(Array.from({ length: JOBS }, (_, i) => ({ name: 'plain', priority: 0, due_at: T0, next_run_at: T0, data: `{"i":${i}}` })));
+    await t.client.query(`PREPARE keyless(jsonb, bigint, text) AS ${new Statements(`"${t.schema}"`).get('insert-plain')}`);
+    await t.client.query('BEGIN');
+    try {
+      const result = await t.client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE keyless('${payload.replace(/'/g, "''")}', ${T0}, 'hourglass_test')`);
+      const nodes = planNodes((result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan);
+      const rescans = nodes.filter((n) => n['Node Type'] === 'CTE Scan' && (n['Actual Loops'] ?? 0) > 3);
+      expect(rescans.map((n) => `${n.Alias ?? '?'} loops=${n['Actual Loops']}`)).toEqual([]);
+      expect(nodes[0]!['Actual Rows']).toBe(JOBS);
+    } finally {
+      await t.client.query('ROLLBACK');
+    }
+  });
 });
