@@ -10,13 +10,13 @@ SELECT 'running', count(*) FROM hourglass_jobs INDEXED BY hourglass_jobs_running
   WHERE @running = 1 AND status = 'running' AND name = @name
 UNION ALL
 SELECT 'completed', count(*) FROM hourglass_jobs INDEXED BY hourglass_jobs_finished_name
-  WHERE @completed = 1 AND name = @name AND status = 'completed' AND status IN ('completed', 'failed', 'cancelled')
+  WHERE @completed = 1 AND name = @name AND status = 'completed'
 UNION ALL
 SELECT 'failed', count(*) FROM hourglass_jobs INDEXED BY hourglass_jobs_finished_name
-  WHERE @failed = 1 AND name = @name AND status = 'failed' AND status IN ('completed', 'failed', 'cancelled')
+  WHERE @failed = 1 AND name = @name AND status = 'failed'
 UNION ALL
 SELECT 'cancelled', count(*) FROM hourglass_jobs INDEXED BY hourglass_jobs_finished_name
-  WHERE @cancelled = 1 AND name = @name AND status = 'cancelled' AND status IN ('completed', 'failed', 'cancelled')
+  WHERE @cancelled = 1 AND name = @name AND status = 'cancelled'
 UNION ALL
 SELECT 'blocked', count(*) FROM hourglass_jobs INDEXED BY hourglass_jobs_blocked
   WHERE @blocked = 1 AND status = 'blocked' AND name = @name;

@@ -2,8 +2,9 @@
 -- hourglass_jobs_finished_at (migration 002). The caller deletes them and their history in the same
 -- transaction, a flow job (`flow` 1) after its dependents left stop counting it (core rules/flow.ts pruned).
 SELECT id, flow IS NOT NULL AS flow FROM hourglass_jobs INDEXED BY hourglass_jobs_finished_at
--- The IN restates the index's predicate: SQLite uses a partial index only when the WHERE implies it.
-WHERE status IN ('completed', 'failed', 'cancelled') AND status = @status AND updated_at < @before
+-- The OR restates the index's predicate (migration 018): SQLite uses a partial index only when the WHERE implies
+-- it, and @status, a parameter, proves nothing.
+WHERE (status = 'completed' OR status = 'failed' OR status = 'cancelled') AND status = @status AND updated_at < @before
   -- Never a dependency that a blocked or cascade-cancelled dependent still waits for (core rules/flow.ts
   -- heldBack): a seek on hourglass_edges' primary key per candidate, stopping at the first such edge.
   AND NOT EXISTS (

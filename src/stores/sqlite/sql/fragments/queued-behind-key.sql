@@ -4,7 +4,7 @@
 -- claim's reads ({{fragment queued-behind-key}}), so the rule is written once for all of them.
 (dedupe_key IS NOT NULL AND (
   EXISTS (SELECT 1 FROM hourglass_jobs o INDEXED BY hourglass_jobs_dedupe_live
-          WHERE o.dedupe_key = hourglass_jobs.dedupe_key AND o.status IN ('pending', 'running')
+          WHERE o.dedupe_key = hourglass_jobs.dedupe_key AND (o.status = 'pending' OR o.status = 'running')
             AND o.id <> hourglass_jobs.id AND (o.status = 'running' OR o.id < hourglass_jobs.id))
   OR EXISTS (SELECT 1 FROM hourglass_jobs o INDEXED BY hourglass_jobs_dedupe_held
              WHERE o.dedupe_key = hourglass_jobs.dedupe_key AND o.status = 'cancelled'
