@@ -45,7 +45,7 @@ export function claimRows(stmt: Prepare, request: ClaimRequest): ClaimedJob[] {
       token: request.lockToken,
       worker: request.workerId,
       lifetime: request.lockLifetimeMs,
-      lifetimes: JSON.stringify(request.lockLifetimes ?? {}),
+      lifetimes: hasOwnLifetimes(request) ? JSON.stringify(request.lockLifetimes) : null,
       ids: JSON.stringify(ids),
     }) as ClaimedRow[];
   // UPDATE … RETURNING gives rows in storage order: restore claim order.
@@ -54,6 +54,11 @@ export function claimRows(stmt: Prepare, request: ClaimRequest): ClaimedJob[] {
   const claimed = new Array<ClaimedJob>(rows.length);
   for (let i = 0; i < rows.length; i++) claimed[i] = toClaimed(rows[i]!, stamp);
   return claimed;
+}
+
+function hasOwnLifetimes(request: ClaimRequest): boolean {
+  for (const _ in request.lockLifetimes) return true;
+  return false;
 }
 
 /**

@@ -1,12 +1,14 @@
 -- Take the jobs the claim chose (@ids, a JSON array, from claim-level*.sql in the same transaction, so they
 -- are still pending and due): running, with this worker's lock.
--- @lifetimes is a JSON object name -> lock lifetime in ms; others get @lifetime.
+-- @lifetimes is a JSON object name -> lock lifetime in ms, or NULL when no name has its own; others get @lifetime.
+-- (Tested for NULL first: the lookup is a JSON parse per row, ~0.5 µs a claimed job.)
 UPDATE hourglass_jobs
 SET status = 'running',
     attempts = attempts + 1,
     lock_token = @token,
     locked_by = @worker,
-    locked_until = @now + COALESCE((SELECT value FROM json_each(@lifetimes) WHERE key = hourglass_jobs.name), @lifetime),
+    locked_until = @now + CASE WHEN @lifetimes IS NULL THEN @lifetime
+      ELSE COALESCE((SELECT value FROM json_each(@lifetimes) WHERE key = hourglass_jobs.name), @lifetime) END,
     last_run_at = @now,
     updated_at = @now
 WHERE id IN (SELECT value FROM json_each(@ids))
