@@ -23,6 +23,7 @@ import { checkServerConfig } from './config-check.js';
 import { connectOwned, openClient, parseRedisUrl, watchConnection, type RedisTarget } from './connection.js';
 import { DEFAULT_PREFIX, assertPrefix, isJobId, keysFor, type Keys } from './keys.js';
 import { backfill, migrate, migrationStatus } from './migrate.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, whileBusy } from './busy.js';
 import { listProcesses, putProcess } from './processes.js';
 import { scripts, type Arg, type Script } from './scripts.js';
 import { searchJobs, sortedJobs } from './search.js';
@@ -56,6 +57,11 @@ export interface RedisStoreOptions {
    * lose with and without it: docs/stores/redis.md, "Replication and failover".
    */
   waitForReplicas?: { replicas: number; timeoutMs: number };
+  /**
+   * How long a call keeps trying while Redis is busy with another client's long script (it refuses every command
+   * then, with a BUSY error) before failing with STORE_ERROR. Default 30000 ms; 0 fails at the first refusal.
+   */
+  busyTimeoutMs?: number;
 }
 
 /** waitForReplicas, checked: whole numbers, and a timeout (WAIT 0 would wait for ever). */
@@ -88,6 +94,7 @@ export class RedisStore implements Store {
   /** Set when the store opened the connection from a url (and so quits it in close()). */
   private readonly url: RedisTarget | null;
   private readonly waitForReplicas: { replicas: number; timeoutMs: number } | null;
+  private readonly busyTimeoutMs: number;
   /** close() quit the owned connection: the next init() opens a new one (a quit ioredis client stays ended). */
   private reopen = false;
   private readonly allowEvictionPolicy: boolean;
@@ -104,6 +111,10 @@ export class RedisStore implements Store {
     this.allowEvictionPolicy = options.allowEvictionPolicy === true;
     this.preferSettleAndClaim = options.combineSettleWithClaim === true;
     this.waitForReplicas = replicaWait(options.waitForReplicas);
+    this.busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    if (!Number.isInteger(this.busyTimeoutMs) || this.busyTimeoutMs < 0) {
+      throw new ValidationError('busyTimeoutMs', options.busyTimeoutMs, 'must be a whole number of ms, 0 or more');
+    }
     if (options.client) {
       if (options.url) throw new ValidationError('options', options, 'give either url or client, not both');
       if (options.client.options?.keyPrefix) {
@@ -130,26 +141,32 @@ export class RedisStore implements Store {
     this.logger = logger;
     scripts(); // read the Lua files now, so a broken install fails at start rather than at first claim
     if (this.url !== null) {
-      if (this.reopen || this.client.status === 'end') {
-        // Opened here rather than in close(): a lazy client connects on its first command, and a stray call
-        // after close() must fail rather than open a connection nobody closes. 'end': a failed first connect.
-        this.reopen = false;
-        this.unwatch?.();
-        this.unwatch = undefined;
-        this.client = openClient(this.url) as Redis;
-      }
-      if (this.client.status === 'wait') {
-        try {
-          // On failure the client has ended: no socket, no reconnect timer (connection.ts).
-          await connectOwned(this.client);
-        } catch (error) {
-          throw storeError(this.kind, 'connect', error);
-        }
+      try {
+        // A server busy with another client's script refuses ioredis's ready check; the failed client has ended,
+        // so each attempt opens a new one.
+        await whileBusy('connect', () => this.connect(), this.busyTimeoutMs, logger);
+      } catch (error) {
+        throw storeError(this.kind, 'connect', error);
       }
       this.unwatch ??= watchConnection(this.client, logger, 'connection');
     }
-    await checkServerConfig(this.client, logger, this.allowEvictionPolicy, this.waitForReplicas !== null);
+    const check = () => checkServerConfig(this.client, logger, this.allowEvictionPolicy, this.waitForReplicas !== null);
+    await whileBusy('start', check, this.busyTimeoutMs, logger);
     await this.migrate();
+  }
+
+  /** Connects the owned client, first replacing it when it cannot be used again. */
+  private async connect(): Promise<void> {
+    if (this.reopen || this.client.status === 'end') {
+      // Opened here rather than in close(): a lazy client connects on its first command, and a stray call
+      // after close() must fail rather than open a connection nobody closes. 'end': a failed first connect.
+      this.reopen = false;
+      this.unwatch?.();
+      this.unwatch = undefined;
+      this.client = openClient(this.url!) as Redis;
+    }
+    // On failure the client has ended: no socket, no reconnect timer (connection.ts).
+    if (this.client.status === 'wait') await connectOwned(this.client);
   }
 
   /**
@@ -521,7 +538,7 @@ export class RedisStore implements Store {
    */
   private async guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await whileBusy(operation, fn, this.busyTimeoutMs, this.logger);
     } catch (error) {
       throw storeError(this.kind, operation, error);
     }
