@@ -11,6 +11,13 @@
  * The thread starts with the first read and stops with close(). It holds the process open only while a read is
  * in flight: an idle store's thread never keeps a finished program from exiting, and a read awaited by the
  * program's last line still arrives.
+ *
+ * Checkpoints. In WAL mode SQLite copies the log back into the database (a checkpoint) in the commit that takes
+ * the log past `wal_autocheckpoint` pages (1,000 by default): for a busy worker that was one commit in ~20, held
+ * 13-15 ms on the event loop by the copy and two fsyncs, about half of all its commits' time. Once a store writes
+ * steadily (store.ts), checkpoint() has this thread run a PASSIVE checkpoint on a connection of its own every
+ * few milliseconds instead (PASSIVE: it never waits for, nor blocks, the writer or readers), and the store raises
+ * its own connection's threshold to a backstop that bounds the log should the thread fall behind or die.
  */
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
@@ -20,18 +27,23 @@ interface Waiting {
   reject: (error: Error) => void;
 }
 
-type Reply = { id: number; rows: unknown[] } | { id: number; error: { message: string; code: string | null } };
+type Reply =
+  | { id: number; rows: unknown[] }
+  | { id: number; error: { message: string; code: string | null } }
+  | { checkpointError: { message: string; code: string | null } };
 
 /** One thread and the reads it holds (a thread that died fails its own reads, never a successor's). */
 interface Thread {
   worker: Worker;
   waiting: Map<number, Waiting>;
+  checkpointing: boolean;
 }
 
 export class Reader {
   private thread: Thread | null = null;
   private nextId = 1;
   private readonly path: string;
+  private onCheckpointError: (error: Error) => void = () => undefined;
 
   constructor(
     path: string,
@@ -53,6 +65,19 @@ export class Reader {
     });
   }
 
+  /**
+   * Checkpoints on the thread from now on, every `everyMs` (started with the thread, if it is not running): see
+   * "Checkpoints" above. Asking again is free; a thread that died and was replaced is asked again by the next call.
+   * A failure is reported through `onError` once per kind.
+   */
+  checkpoint(everyMs: number, synchronous: 'FULL' | 'NORMAL', onError: (error: Error) => void): void {
+    this.onCheckpointError = onError;
+    const thread = this.thread ?? this.start();
+    if (thread.checkpointing) return;
+    thread.checkpointing = true;
+    thread.worker.postMessage({ checkpointEveryMs: everyMs, synchronous });
+  }
+
   /** Stops the thread; reads still in flight reject. */
   async close(): Promise<void> {
     const thread = this.thread;
@@ -69,9 +94,12 @@ export class Reader {
       // run with `node --input-type=module -e` made every read fail) or cost its start (a loader such as tsx).
       execArgv: [],
     });
-    worker.unref();
-    const thread: Thread = { worker, waiting: new Map() };
+    const thread: Thread = { worker, waiting: new Map(), checkpointing: false };
     worker.on('message', (reply: Reply) => {
+      if ('checkpointError' in reply) {
+        this.onCheckpointError(Object.assign(new Error(reply.checkpointError.message), { code: reply.checkpointError.code }));
+        return;
+      }
       const waiting = thread.waiting.get(reply.id);
       if (!waiting) return;
       thread.waiting.delete(reply.id);
@@ -83,6 +111,8 @@ export class Reader {
     // the next read starts another.
     worker.on('error', (error) => this.lost(thread, error));
     worker.on('exit', (code) => this.lost(thread, new Error(`the SQLite reader thread stopped (exit code ${code})`)));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    worker.unref();
     this.thread = thread;
     return thread;
   }

@@ -89,6 +89,15 @@ const CACHE_KB = 4096;
  * The thread costs ~10 MB of the process's RSS once started, 3 MB less than with 4 MB of cache.
  */
 const READER_CACHE_KB = 1024;
+/**
+ * Checkpoints (reader.ts): once a store has made CHECKPOINT_CHECK write transactions, its reader thread
+ * checkpoints the log every CHECKPOINT_EVERY_MS (~500 pages at a busy worker's rate), and this connection's own
+ * threshold becomes WAL_BACKSTOP_PAGES (16 MB of log), reached only if the thread falls behind or died. The
+ * thread is asked again every CHECKPOINT_CHECK writes, which restarts one that died.
+ */
+const CHECKPOINT_CHECK = 64;
+const CHECKPOINT_EVERY_MS = 100;
+const WAL_BACKSTOP_PAGES = 4000;
 
 type Statement = Database.Statement;
 
@@ -107,6 +116,9 @@ export class SqliteStore implements Store {
   readonly path: string;
   private readonly options: SqliteStoreOptions;
   private db: Database.Database | null = null;
+  /** Write transactions on this connection, and whether its checkpoints moved to the reader thread (wrote()). */
+  private writes = 0;
+  private checkpointsMoved = false;
   private statements = new Map<string, Statement>();
   /** The reads that grow with the table (reader.ts); started by the first, for a file only. */
   private reader: Reader | null = null;
@@ -185,6 +197,8 @@ export class SqliteStore implements Store {
     this.statements.clear();
     const db = this.db;
     this.db = null;
+    this.writes = 0;
+    this.checkpointsMoved = false;
     try {
       db?.close();
     } catch (error) {
@@ -219,6 +233,7 @@ export class SqliteStore implements Store {
   }
 
   async insert(jobs: NewJob[], now: number): Promise<InsertResult[]> {
+    this.wrote();
     return this.run('insert', (db) => db.transaction(() => insertRows(this.stmt, jobs, now)).immediate());
   }
 
@@ -270,6 +285,7 @@ export class SqliteStore implements Store {
    * the WAL is one file, written in order. See docs/stores/sqlite.md "Durability".
    */
   private bookkeeping<T>(operation: string, work: () => T): T {
+    this.wrote();
     return this.run(operation, (db) => {
       if (!this.relaxWorkerCommits) return db.transaction(work).immediate();
       this.stmt('PRAGMA synchronous = NORMAL').run();
@@ -279,6 +295,20 @@ export class SqliteStore implements Store {
         this.stmt('PRAGMA synchronous = FULL').run();
       }
     });
+  }
+
+  /** Counts a write transaction; a store that writes steadily has its checkpoints made on its reader thread. */
+  private wrote(): void {
+    if (++this.writes % CHECKPOINT_CHECK !== 0 || this.path === ':memory:' || this.path === '' || !this.db) return;
+    this.reader ??= new Reader(this.path, this.options.busyTimeoutMs ?? 5000, READER_CACHE_KB);
+    if (!this.checkpointsMoved) {
+      this.checkpointsMoved = true;
+      this.db.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
+    }
+    const synchronous = this.options.synchronous === 'normal' ? 'NORMAL' : 'FULL';
+    this.reader.checkpoint(CHECKPOINT_EVERY_MS, synchronous, (error) =>
+      this.logger.warn({ err: error, path: this.path }, 'sqlite checkpoints on the reader thread failed; the store checkpoints in its commits'),
+    );
   }
 
   /** synchronous 'full' in WAL mode (a ':memory:' database has no WAL, and 'normal' is relaxed already). */
