@@ -31,7 +31,7 @@ function program(db: Database.Database, file: string): string[] {
 
 describe('sqlite: partial index predicates (migration 018)', () => {
   it('no per-row predicate of hourglass_jobs tests an IN list, so no write builds a temporary b-tree per row', async () => {
-    const { store, path, dispose } = await fileStore();
+    const { path, dispose } = await fileStore();
     try {
       const db = new Database(path, { readonly: true });
       const indexes = db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'hourglass_jobs' AND sql IS NOT NULL`).all() as { name: string; sql: string }[];
