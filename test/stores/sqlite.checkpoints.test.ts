@@ -1,13 +1,18 @@
 /**
- * SQLite: a store that writes steadily has its write-ahead log copied into the database (checkpointed) on its
- * reader thread rather than in its own commits (reader.ts "Checkpoints"), and still leaves a clean file behind:
+ * SQLite: while a store's write-ahead log grows fast, it is copied into the database (checkpointed) on the store's
+ * reader thread rather than in its commits (reader.ts "Checkpoints"), and the store still leaves a clean file behind:
  * closed, the log is gone (SQLite removes it when the last connection closes, so the thread's connection closed
  * too); a program that never closes its store still exits.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
+import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { fileStore, newJob, T0 } from './sqlite.helpers.js';
 
 /** Waits for `ok` (checked every 20 ms) for at most `ms`; answers whether it came. */
@@ -21,21 +26,40 @@ async function eventually(ok: () => boolean, ms: number): Promise<boolean> {
 }
 
 describe('sqlite: checkpoints on the reader thread', () => {
-  it('copies a steadily written log into the database while the store is idle, and leaves no log once closed', async () => {
-    const { store, path, dispose } = await fileStore();
+  it('takes over while the log grows fast, copies the rest once it is still, hands back, and leaves no log once closed', async () => {
+    // synchronous 'normal': inserts that wait for no fsync grow the log fast even on a slow disk.
+    const dir = mkdtempSync(join(tmpdir(), 'hourglass-sqlite-'));
+    const path = join(dir, 'jobs.db');
+    const store = new SqliteStore({ path, synchronous: 'normal' });
+    await store.init({ logger: silentLogger });
+    const dispose = async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    const threshold = () => (store as unknown as { db: Database.Database }).db.pragma('wal_autocheckpoint', { simple: true });
+    const job = () => newJob({ data: { pad: 'x'.repeat(400) } });
     try {
-      const before = statSync(path).size;
-      // 80 write transactions of 20 jobs: past the point where checkpoints move to the thread (64 writes), and
-      // well under the 1,000 pages at which a commit would checkpoint by itself.
-      for (let i = 0; i < 80; i++) await store.insert(Array.from({ length: 20 }, () => newJob({ data: { pad: 'x'.repeat(200) } })), T0);
-      expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
-      // Nothing writes now; only the thread can move the jobs' pages into the database file.
-      expect(await eventually(() => statSync(path).size > before + 100_000, 5_000)).toBe(true);
-      expect((await store.countJobs()).pending).toBe(1600);
+      expect(threshold()).toBe(1000);
+      // Batches of 50 jobs back to back (past the 64 writes after which the thread watches the log, then a log
+      // growing by hundreds of frames a tick) until the thread says it took over: the store raises its own
+      // threshold to the backstop.
+      let inserted = 0;
+      for (let i = 0; i < 2_000 && threshold() !== 4000; i++) {
+        await store.insert(Array.from({ length: 50 }, job), T0);
+        inserted += 50;
+        if (i % 20 === 19) await new Promise((r) => setImmediate(r));
+      }
+      expect(threshold()).toBe(4000);
+      // Nothing writes now: only the thread can move the last batches' pages into the database file.
+      const size = statSync(path).size;
+      expect(await eventually(() => statSync(path).size > size, 5_000)).toBe(true);
+      // Still for a second: the commits checkpoint by themselves again, at SQLite's default.
+      expect(await eventually(() => threshold() === 1000, 5_000)).toBe(true);
+      expect((await store.countJobs()).pending).toBe(inserted);
       await store.close();
       expect(existsSync(`${path}-wal`)).toBe(false);
-      await store.init({ logger: (await import('../../src/core/logger.js')).silentLogger });
-      expect((await store.countJobs()).pending).toBe(1600);
+      await store.init({ logger: silentLogger });
+      expect((await store.countJobs()).pending).toBe(inserted);
     } finally {
       await dispose();
     }

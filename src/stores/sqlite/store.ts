@@ -90,13 +90,14 @@ const CACHE_KB = 4096;
  */
 const READER_CACHE_KB = 1024;
 /**
- * Checkpoints (reader.ts): once a store has made CHECKPOINT_CHECK write transactions, its reader thread
- * checkpoints the log every CHECKPOINT_EVERY_MS (~500 pages at a busy worker's rate), and this connection's own
- * threshold becomes WAL_BACKSTOP_PAGES (16 MB of log), reached only if the thread falls behind or died. The
- * thread is asked again every CHECKPOINT_CHECK writes, which restarts one that died.
+ * Checkpoints (reader.ts): once a store has made CHECKPOINT_CHECK write transactions, its reader thread watches
+ * the log every CHECKPOINT_EVERY_MS; while the log grows fast the thread checkpoints it, and this connection's
+ * own threshold is WAL_BACKSTOP_PAGES (16 MB of log), reached only if the thread falls behind or died; otherwise
+ * SQLite's default of 1,000. The thread is asked again every CHECKPOINT_CHECK writes, which restarts one that died.
  */
 const CHECKPOINT_CHECK = 64;
-const CHECKPOINT_EVERY_MS = 100;
+const CHECKPOINT_EVERY_MS = 50;
+const WAL_DEFAULT_PAGES = 1000;
 const WAL_BACKSTOP_PAGES = 4000;
 
 type Statement = Database.Statement;
@@ -116,9 +117,8 @@ export class SqliteStore implements Store {
   readonly path: string;
   private readonly options: SqliteStoreOptions;
   private db: Database.Database | null = null;
-  /** Write transactions on this connection, and whether its checkpoints moved to the reader thread (wrote()). */
+  /** Write transactions on this connection (wrote()). */
   private writes = 0;
-  private checkpointsMoved = false;
   private statements = new Map<string, Statement>();
   /** The reads that grow with the table (reader.ts); started by the first, for a file only. */
   private reader: Reader | null = null;
@@ -198,7 +198,6 @@ export class SqliteStore implements Store {
     const db = this.db;
     this.db = null;
     this.writes = 0;
-    this.checkpointsMoved = false;
     try {
       db?.close();
     } catch (error) {
@@ -297,18 +296,19 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Counts a write transaction; a store that writes steadily has its checkpoints made on its reader thread. */
+  /** Counts a write transaction; a store that writes steadily has its reader thread watch its log (reader.ts). */
   private wrote(): void {
     if (++this.writes % CHECKPOINT_CHECK !== 0 || this.path === ':memory:' || this.path === '' || !this.db) return;
     this.reader ??= new Reader(this.path, this.options.busyTimeoutMs ?? 5000, READER_CACHE_KB);
-    if (!this.checkpointsMoved) {
-      this.checkpointsMoved = true;
-      this.db.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
-    }
-    const synchronous = this.options.synchronous === 'normal' ? 'NORMAL' : 'FULL';
-    this.reader.checkpoint(CHECKPOINT_EVERY_MS, synchronous, (error) =>
-      this.logger.warn({ err: error, path: this.path }, 'sqlite checkpoints on the reader thread failed; the store checkpoints in its commits'),
-    );
+    const db = this.db;
+    this.reader.checkpoint(CHECKPOINT_EVERY_MS, this.options.synchronous === 'normal' ? 'NORMAL' : 'FULL', {
+      // The connection may have been closed (and another opened) since: only this one's threshold is ours to move.
+      moved: (here) => {
+        if (this.db === db) db.pragma(`wal_autocheckpoint = ${here ? WAL_BACKSTOP_PAGES : WAL_DEFAULT_PAGES}`);
+      },
+      failed: (error) =>
+        this.logger.warn({ err: error, path: this.path }, 'sqlite checkpoints on the reader thread failed; the store checkpoints in its commits'),
+    });
   }
 
   /** synchronous 'full' in WAL mode (a ':memory:' database has no WAL, and 'normal' is relaxed already). */
