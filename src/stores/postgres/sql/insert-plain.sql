@@ -18,7 +18,12 @@ plain AS (
   SELECT id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, label, trace, grp, due_at,
          next_run_at, $2, $2
   FROM input
-  ORDER BY ord
+  -- Due time first: each grouped job's row trigger (groups_wake, migration 015) lowers its waiting group's wake_at,
+  -- so a batch written latest-first rewrote the group's row once per job, every version of it kept until commit
+  -- and each trigger finding the live one past the others: 8,000 jobs of one group took 7 s (875 µs a job, and
+  -- growing). Earliest-first, a group's first row sets its wake_at and the rest leave it. Ids keep the batch's
+  -- order (given in `input`); nothing reads the heap's order.
+  ORDER BY next_run_at, ord
   RETURNING *
 ),
 -- Work due now wakes the other processes, as in insert.sql.
