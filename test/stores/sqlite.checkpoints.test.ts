@@ -4,8 +4,6 @@
  * closed, the log is gone (SQLite removes it when the last connection closes, so the thread's connection closed
  * too); a program that never closes its store still exits.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +11,7 @@ import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
-import { fileStore, newJob, T0 } from './sqlite.helpers.js';
+import { fileStore, newJob, runProgram, T0 } from './sqlite.helpers.js';
 
 /** Waits for `ok` (checked every 20 ms) for at most `ms`; answers whether it came. */
 async function eventually(ok: () => boolean, ms: number): Promise<boolean> {
@@ -78,12 +76,7 @@ describe('sqlite: checkpoints on the reader thread', () => {
         for (let i = 0; i < 100; i++) await store.insert([job], ${T0});
         process.stdout.write('done');
       `;
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      const [code] = await once(child, 'exit');
+      const { code, out, err } = await runProgram(program);
       expect(err).toBe('');
       expect(code).toBe(0);
       expect(out).toBe('done');

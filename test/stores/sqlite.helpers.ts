@@ -1,5 +1,7 @@
 /** Shared by the SQLite-specific test files: a store on a fresh file, and the records the tests send it. */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,4 +48,18 @@ export async function fileStore(): Promise<{ store: SqliteStore; path: string; d
 export function queryPlan(db: Database.Database, file: string, params: unknown[] | Record<string, unknown>): string[] {
   const text = sqlText(file).replace(/^--.*$/gm, '').trim();
   return (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((r) => r.detail);
+}
+
+/**
+ * Runs an ES module `program` (its imports relative to the repository, TypeScript allowed) in a child node and
+ * waits for it to exit by itself: what it printed, and its exit code.
+ */
+export async function runProgram(program: string): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, out, err };
 }

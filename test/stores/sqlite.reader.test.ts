@@ -5,14 +5,12 @@
  * alive nor lets one exit before the read it awaits has arrived.
  */
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { Reader } from '../../src/stores/sqlite/reader.js';
-import { claimRequest, fileStore, newJob, settlement, T0 } from './sqlite.helpers.js';
+import { claimRequest, fileStore, newJob, runProgram, settlement, T0 } from './sqlite.helpers.js';
 
 const JOBS = 300_000;
 
@@ -112,12 +110,7 @@ describe('sqlite: reads that grow with the table run beside the event loop', () 
       await store.countJobs('job-1');
       store.countJobs('job-3').then((c) => process.stdout.write(JSON.stringify(c)));
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const [code] = await once(child, 'exit');
+    const { code, out, err } = await runProgram(program);
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ pending: JOBS / 10, completed: 0 });
