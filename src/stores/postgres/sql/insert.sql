@@ -98,8 +98,13 @@ plain AS (
                                dedupe_until, label, trace, grp, due_at, next_run_at, created_at, updated_at)
   SELECT id, name, data, priority, max_attempts, backoff, timeout_ms, repeat, dedupe_key,
          dedupe_until, label, trace, grp, due_at, next_run_at, $2, $2
-  FROM input WHERE repeat_key IS NULL AND ord NOT IN (SELECT ord FROM held)
-  ORDER BY ord
+  FROM (SELECT i.*, CASE WHEN i.dedupe_key IS NULL THEN i.next_run_at
+                         ELSE first_value(i.next_run_at) OVER (PARTITION BY i.dedupe_key ORDER BY i.ord) END AS first_due
+        FROM input i WHERE i.repeat_key IS NULL AND i.ord NOT IN (SELECT ord FROM held)) s
+  -- Jobs of one key in the batch's order: the first one inserted holds the key, the rest conflict. Otherwise by
+  -- the due time of the job that will be inserted (its key's first), earliest first: a group's first row then
+  -- sets its wake_at and the rest leave it (insert-plain.sql says why a batch latest-first was quadratic).
+  ORDER BY first_due, ord
   ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'running') DO NOTHING
   RETURNING *
 ),
