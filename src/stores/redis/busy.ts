@@ -18,27 +18,29 @@ export function isBusy(error: unknown): boolean {
 }
 
 /**
- * fn, sent again while Redis answers BUSY, with pauses growing from 5 to 250 ms, until `timeoutMs` has passed
- * since the first refusal; then (or on any other error) the error is the caller's. fn must be safe to run again
- * from its start after a refusal: every command before the refused one was a read, or a write that is the same
- * when repeated (each of the store's operations is one script, or reads, or such writes). The first refusal of
- * a call is logged once, as a warning.
+ * fn, sent again after `refusal` (its first run's BUSY error) while Redis answers BUSY, with pauses growing from 5
+ * to 250 ms, until `timeoutMs` has passed since that refusal; then (or on any other error) the error is the
+ * caller's. Called only once fn has been refused, so a call that is not refused takes no extra step. fn must be
+ * safe to run again from its start after a refusal: every command before the refused one was a read, or a write
+ * that is the same when repeated (each of the store's operations is one script, or reads, or such writes). The
+ * refusal is logged once, as a warning.
  */
-export async function whileBusy<T>(operation: string, fn: () => Promise<T>, timeoutMs: number, logger: Logger): Promise<T> {
-  let deadline: number | null = null;
+export async function retryWhileBusy<T>(operation: string, fn: () => Promise<T>, refusal: unknown, timeoutMs: number, logger: Logger): Promise<T> {
+  if (!isBusy(refusal)) throw refusal;
+  logger.warn({ operation, busyTimeoutMs: timeoutMs }, 'redis is busy running a script: waiting for it to end');
+  const deadline = Date.now() + timeoutMs;
   let pause = FIRST_PAUSE_MS;
+  let last = refusal;
   for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw last;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+    pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
     try {
       return await fn();
     } catch (error) {
       if (!isBusy(error)) throw error;
-      const now = Date.now();
-      if (deadline === null) logger.warn({ operation, busyTimeoutMs: timeoutMs }, 'redis is busy running a script: waiting for it to end');
-      deadline ??= now + timeoutMs;
-      const left = deadline - now;
-      if (left <= 0) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-      pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
+      last = error;
     }
   }
 }

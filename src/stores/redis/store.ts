@@ -23,7 +23,7 @@ import { checkServerConfig } from './config-check.js';
 import { connectOwned, openClient, parseRedisUrl, watchConnection, type RedisTarget } from './connection.js';
 import { DEFAULT_PREFIX, assertPrefix, isJobId, keysFor, type Keys } from './keys.js';
 import { backfill, migrate, migrationStatus } from './migrate.js';
-import { DEFAULT_BUSY_TIMEOUT_MS, whileBusy } from './busy.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, retryWhileBusy } from './busy.js';
 import { listProcesses, putProcess } from './processes.js';
 import { scripts, type Arg, type Script } from './scripts.js';
 import { searchJobs, sortedJobs } from './search.js';
@@ -144,14 +144,14 @@ export class RedisStore implements Store {
       try {
         // A server busy with another client's script refuses ioredis's ready check; the failed client has ended,
         // so each attempt opens a new one.
-        await whileBusy('connect', () => this.connect(), this.busyTimeoutMs, logger);
+        await this.connect().catch((error: unknown) => retryWhileBusy('connect', () => this.connect(), error, this.busyTimeoutMs, logger));
       } catch (error) {
         throw storeError(this.kind, 'connect', error);
       }
       this.unwatch ??= watchConnection(this.client, logger, 'connection');
     }
     const check = () => checkServerConfig(this.client, logger, this.allowEvictionPolicy, this.waitForReplicas !== null);
-    await whileBusy('start', check, this.busyTimeoutMs, logger);
+    await check().catch((error: unknown) => retryWhileBusy('start', check, error, this.busyTimeoutMs, logger));
     await this.migrate();
   }
 
@@ -538,7 +538,11 @@ export class RedisStore implements Store {
    */
   private async guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await whileBusy(operation, fn, this.busyTimeoutMs, this.logger);
+      try {
+        return await fn();
+      } catch (error) {
+        return await retryWhileBusy(operation, fn, error, this.busyTimeoutMs, this.logger);
+      }
     } catch (error) {
       throw storeError(this.kind, operation, error);
     }
