@@ -43,6 +43,8 @@ export class Worker {
   /** Runs whose handler has not returned yet (kept as a count: it is read on every dispatch and claim). */
   private active = 0;
   private state: 'stopped' | 'running' | 'stopping' = 'stopped';
+  /** The stop in progress waits for running jobs (stop(graceful)). */
+  private stopGraceful = true;
   private loopDone: Promise<void> = Promise.resolve();
   /** The last claim was full: there is probably more due work, so a freed slot claims again at once. */
   private moreWork = false;
@@ -210,8 +212,11 @@ export class Worker {
           if (failures > 0) storeHealth.recovered();
           failures = 0;
           if (this.state !== 'running') {
-            // stop() began while this claim was on its way: give the jobs straight back.
-            await Promise.all(claimed.map((job) => this.finisher.releaseUnstarted(job, 'released')));
+            // stop() began while this claim was on its way. The store shows these jobs running already: on a
+            // graceful stop, free slots start them and stop() waits for them as for any run; the rest (all of
+            // them on a forced stop) go straight back, unstarted.
+            const rest = this.stopGraceful ? this.startInFreeSlots(claimed) : claimed;
+            await Promise.all(rest.map((job) => this.finisher.releaseUnstarted(job, 'released')));
             break;
           }
           this.buffer.push(claimed);
@@ -273,6 +278,17 @@ export class Worker {
   }
 
   /** Start buffered jobs while slots are free; never one whose lease is about to end (see leaseMargin). */
+  /** Starts what free slots take of `jobs` (as dispatch() does, whatever the state); answers the rest. */
+  private startInFreeSlots(jobs: ClaimedJob[]): ClaimedJob[] {
+    const rest: ClaimedJob[] = [];
+    const now = this.o.now();
+    for (const job of jobs) {
+      if (this.active < this.o.limits.slots && !this.leaseEnding(job, now)) this.startRun(job);
+      else rest.push(job);
+    }
+    return rest;
+  }
+
   private dispatch(): void {
     while (this.state === 'running' && this.active < this.o.limits.slots) {
       const job = this.buffer.shift();
@@ -546,6 +562,7 @@ export class Worker {
    */
   async stop(graceful: boolean, timeoutMs: number): Promise<void> {
     if (this.state === 'stopped') return;
+    this.stopGraceful = graceful;
     this.state = 'stopping';
     this.wakeup.stop();
     await this.loopDone;
