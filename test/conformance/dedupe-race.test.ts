@@ -160,6 +160,9 @@ async function describeRace(factory: StoreFactory): Promise<void> {
       const last = await s.schedule({ name: 'sync', data: { storm: 'doc', last: true }, dedupeKey: 'doc', replace: true });
       const returned = new Set([...ids, last.id]);
       await waitUntil(async () => (await s.listJobs({ status: ['pending', 'running'], name: 'sync' })).every((j) => j.dedupeKey !== 'doc'), 60_000, 'doc drained');
+      // A child reports a run once its handler returned, by a message that may arrive after the store shows the job
+      // completed: wait for the reports of every job the store shows finished (a lost job would never report).
+      await children.wait(() => [...returned].every((id) => children.runsOf('doc').some((r) => r.id === id)), 10_000, 'every run of doc reported');
       const runs = children.runsOf('doc').sort((a, b) => a.start - b.start);
       // Every job a call got back ran, each exactly once: nothing lost, nothing doubled.
       expect(new Set(runs.map((r) => r.id))).toEqual(returned);

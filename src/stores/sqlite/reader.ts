@@ -11,15 +11,6 @@
  * The thread starts with the first read and stops with close(). It holds the process open only while a read is
  * in flight: an idle store's thread never keeps a finished program from exiting, and a read awaited by the
  * program's last line still arrives.
- *
- * Checkpoints. In WAL mode SQLite copies the log back into the database (a checkpoint) in the commit that takes
- * the log past `wal_autocheckpoint` pages (1,000 by default): for a busy worker that was one commit in ~20, held
- * 13-15 ms on the event loop by the copy and two fsyncs, about half of all its commits' time. Once a store writes
- * steadily (store.ts), checkpoint() has this thread watch the log, and while it grows fast run PASSIVE
- * checkpoints on a connection of its own instead (PASSIVE: it never waits for, nor blocks, the writer or
- * readers); meanwhile the store raises its own connection's threshold to a backstop that bounds the log should
- * the thread fall behind or die. Under a light load the commits checkpoint as SQLite does by default (see
- * reader-thread.mjs for why).
  */
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
@@ -29,33 +20,18 @@ interface Waiting {
   reject: (error: Error) => void;
 }
 
-type Reply =
-  | { id: number; rows: unknown[] }
-  | { id: number; error: { message: string; code: string | null } }
-  | { checkpointError: { message: string; code: string | null } }
-  | { checkpointsHere: boolean };
-
-/** What the store hears about the thread's checkpoints (see checkpoint()). */
-export interface CheckpointEvents {
-  /** The thread took over the checkpoints (true: the log grows fast) or handed them back (false). */
-  moved(here: boolean): void;
-  failed(error: Error): void;
-}
+type Reply = { id: number; rows: unknown[] } | { id: number; error: { message: string; code: string | null } };
 
 /** One thread and the reads it holds (a thread that died fails its own reads, never a successor's). */
 interface Thread {
   worker: Worker;
   waiting: Map<number, Waiting>;
-  checkpointing: boolean;
-  /** The thread said it checkpoints now (the log grows fast). */
-  checkpointsHere: boolean;
 }
 
 export class Reader {
   private thread: Thread | null = null;
   private nextId = 1;
   private readonly path: string;
-  private events: CheckpointEvents | null = null;
 
   constructor(
     path: string,
@@ -77,20 +53,6 @@ export class Reader {
     });
   }
 
-  /**
-   * Has the thread watch the log every `everyMs` and checkpoint while it grows fast (started with the thread, if
-   * it is not running): see "Checkpoints" above. Asking again is free; a thread that died and was replaced is
-   * asked again by the next call (and its death reported as handing the checkpoints back). A failure is reported
-   * once per kind.
-   */
-  checkpoint(everyMs: number, synchronous: 'FULL' | 'NORMAL', events: CheckpointEvents): void {
-    this.events = events;
-    const thread = this.thread ?? this.start();
-    if (thread.checkpointing) return;
-    thread.checkpointing = true;
-    thread.worker.postMessage({ checkpointEveryMs: everyMs, synchronous });
-  }
-
   /** Stops the thread; reads still in flight reject. */
   async close(): Promise<void> {
     const thread = this.thread;
@@ -107,17 +69,9 @@ export class Reader {
       // run with `node --input-type=module -e` made every read fail) or cost its start (a loader such as tsx).
       execArgv: [],
     });
-    const thread: Thread = { worker, waiting: new Map(), checkpointing: false, checkpointsHere: false };
+    worker.unref();
+    const thread: Thread = { worker, waiting: new Map() };
     worker.on('message', (reply: Reply) => {
-      if ('checkpointError' in reply) {
-        this.events?.failed(Object.assign(new Error(reply.checkpointError.message), { code: reply.checkpointError.code }));
-        return;
-      }
-      if ('checkpointsHere' in reply) {
-        thread.checkpointsHere = reply.checkpointsHere;
-        this.events?.moved(reply.checkpointsHere);
-        return;
-      }
       const waiting = thread.waiting.get(reply.id);
       if (!waiting) return;
       thread.waiting.delete(reply.id);
@@ -129,8 +83,6 @@ export class Reader {
     // the next read starts another.
     worker.on('error', (error) => this.lost(thread, error));
     worker.on('exit', (code) => this.lost(thread, new Error(`the SQLite reader thread stopped (exit code ${code})`)));
-    // After the listeners: adding a 'message' listener refs the worker's port again.
-    worker.unref();
     this.thread = thread;
     return thread;
   }
@@ -138,10 +90,6 @@ export class Reader {
   private lost(thread: Thread, error: Error): void {
     if (this.thread === thread) this.thread = null;
     failAll(thread, error);
-    if (thread.checkpointsHere) {
-      thread.checkpointsHere = false;
-      this.events?.moved(false);
-    }
   }
 }
 

@@ -89,16 +89,6 @@ const CACHE_KB = 4096;
  * The thread costs ~10 MB of the process's RSS once started, 3 MB less than with 4 MB of cache.
  */
 const READER_CACHE_KB = 1024;
-/**
- * Checkpoints (reader.ts): once a store has made CHECKPOINT_CHECK write transactions, its reader thread watches
- * the log every CHECKPOINT_EVERY_MS; while the log grows fast the thread checkpoints it, and this connection's
- * own threshold is WAL_BACKSTOP_PAGES (16 MB of log), reached only if the thread falls behind or died; otherwise
- * SQLite's default of 1,000. The thread is asked again every CHECKPOINT_CHECK writes, which restarts one that died.
- */
-const CHECKPOINT_CHECK = 64;
-const CHECKPOINT_EVERY_MS = 50;
-const WAL_DEFAULT_PAGES = 1000;
-const WAL_BACKSTOP_PAGES = 4000;
 
 type Statement = Database.Statement;
 
@@ -117,8 +107,6 @@ export class SqliteStore implements Store {
   readonly path: string;
   private readonly options: SqliteStoreOptions;
   private db: Database.Database | null = null;
-  /** Write transactions on this connection (wrote()). */
-  private writes = 0;
   private statements = new Map<string, Statement>();
   /** The reads that grow with the table (reader.ts); started by the first, for a file only. */
   private reader: Reader | null = null;
@@ -197,7 +185,6 @@ export class SqliteStore implements Store {
     this.statements.clear();
     const db = this.db;
     this.db = null;
-    this.writes = 0;
     try {
       db?.close();
     } catch (error) {
@@ -232,7 +219,6 @@ export class SqliteStore implements Store {
   }
 
   async insert(jobs: NewJob[], now: number): Promise<InsertResult[]> {
-    this.wrote();
     return this.run('insert', (db) => db.transaction(() => insertRows(this.stmt, jobs, now)).immediate());
   }
 
@@ -284,7 +270,6 @@ export class SqliteStore implements Store {
    * the WAL is one file, written in order. See docs/stores/sqlite.md "Durability".
    */
   private bookkeeping<T>(operation: string, work: () => T): T {
-    this.wrote();
     return this.run(operation, (db) => {
       if (!this.relaxWorkerCommits) return db.transaction(work).immediate();
       this.stmt('PRAGMA synchronous = NORMAL').run();
@@ -293,21 +278,6 @@ export class SqliteStore implements Store {
       } finally {
         this.stmt('PRAGMA synchronous = FULL').run();
       }
-    });
-  }
-
-  /** Counts a write transaction; a store that writes steadily has its reader thread watch its log (reader.ts). */
-  private wrote(): void {
-    if (++this.writes % CHECKPOINT_CHECK !== 0 || this.path === ':memory:' || this.path === '' || !this.db) return;
-    this.reader ??= new Reader(this.path, this.options.busyTimeoutMs ?? 5000, READER_CACHE_KB);
-    const db = this.db;
-    this.reader.checkpoint(CHECKPOINT_EVERY_MS, this.options.synchronous === 'normal' ? 'NORMAL' : 'FULL', {
-      // The connection may have been closed (and another opened) since: only this one's threshold is ours to move.
-      moved: (here) => {
-        if (this.db === db) db.pragma(`wal_autocheckpoint = ${here ? WAL_BACKSTOP_PAGES : WAL_DEFAULT_PAGES}`);
-      },
-      failed: (error) =>
-        this.logger.warn({ err: error, path: this.path }, 'sqlite checkpoints on the reader thread failed; the store checkpoints in its commits'),
     });
   }
 
