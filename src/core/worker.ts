@@ -277,8 +277,10 @@ export class Worker {
     return Math.max(0, Math.min(holdLimit, slots + this.buffer.ahead) - held);
   }
 
-  /** Start buffered jobs while slots are free; never one whose lease is about to end (see leaseMargin). */
-  /** Starts what free slots take of `jobs` (as dispatch() does, whatever the state); answers the rest. */
+  /**
+   * Starts what free slots take of `jobs`, as dispatch() does but whatever the state (a graceful stop's last
+   * claim); answers the rest, to be released. A job whose lease is about to end is among the rest.
+   */
   private startInFreeSlots(jobs: ClaimedJob[]): ClaimedJob[] {
     const rest: ClaimedJob[] = [];
     const now = this.o.now();
@@ -289,6 +291,7 @@ export class Worker {
     return rest;
   }
 
+  /** Start buffered jobs while slots are free; never one whose lease is about to end (see leaseMargin). */
   private dispatch(): void {
     while (this.state === 'running' && this.active < this.o.limits.slots) {
       const job = this.buffer.shift();
