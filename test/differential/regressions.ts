@@ -300,4 +300,15 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
       { kind: 'loadSteps', pick: 1 },
     ],
   },
+  {
+    caught: 'Redis: a fallback-handler claim with a rate per group whose ungrouped window was full forgot the name as one with ready jobs, so a released job of it was never claimed again',
+    commands: [
+      { kind: 'flow', nodes: [{ spec: { name: 'b', data: null, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, dedupeFor: null, replace: false, group: null }, after: [], run: false }, { spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, dedupeFor: null, replace: false, group: null }, after: [], run: false }], once: null },
+      { kind: 'claim', limit: 4, names: null, caps: [{ name: 'b', rate: { max: 1, byGroup: false } }], lifetime: 1000, combine: false },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'release', maxAttempts: 1, stale: false }, { pick: 0, outcome: 'success', maxAttempts: 1, stale: false }] },
+      { kind: 'claim', limit: 2, names: null, caps: [{ name: 'b', rate: { max: 1, byGroup: true } }], lifetime: 1000, combine: false },
+      { kind: 'claim', limit: 4, names: null, caps: [], lifetime: 1000, combine: false },
+      { kind: 'list', limit: 1, offset: 0 },
+    ],
+  },
 ];

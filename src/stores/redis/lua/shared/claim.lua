@@ -260,7 +260,10 @@ local function claimJobs(a)
             name = name, heads = offerHeads, offers = offers, next = 1, ids = {}, pairs = {}, lockedUntil = lockedUntil, taken = {},
           }
         end
-        if #heads == 0 and pruneEmpty and redis.call('EXISTS', P .. ':groups:' .. name) == 0 then
+        -- Forgotten as a name with ready jobs only when its ready zset was read and found empty: a rate per group
+        -- whose shared window is full reads nothing (plain 0), and forgetting the name then would hide its ready
+        -- jobs from every later fallback-handler claim until another of its jobs became ready.
+        if #heads == 0 and plain > 0 and pruneEmpty and redis.call('EXISTS', P .. ':groups:' .. name) == 0 then
           redis.call('SREM', P .. ':readynames', name)
         end
       end
