@@ -55,11 +55,18 @@ export function optionalInt(value: unknown, field: string, min: number): number 
  */
 export function assertJson(value: unknown, field: string): Json {
   if (value === undefined) return null;
-  check(value, field, new Set());
+  check(value, field, new Set(), 0);
   return value as Json;
 }
 
-function check(value: unknown, path: string, seen: Set<object>): void {
+/**
+ * How deeply arrays and objects may nest in job data, progress and event payloads. Deeper values met a
+ * RangeError (this walk's stack, or JSON.stringify's at ~5,000 levels) instead of a typed error; 1,000 is the
+ * limit SQLite's JSON functions and Redis's cjson apply too, far beyond what a job's data needs.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+function check(value: unknown, path: string, seen: Set<object>, depth: number): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -78,10 +85,14 @@ function check(value: unknown, path: string, seen: Set<object>): void {
   }
   if (value === null) return;
   const object = value as object;
+  if (depth >= MAX_JSON_DEPTH) {
+    const at = path.length > 80 ? `${path.slice(0, 80)}…` : path;
+    throw new InvalidDataError(at, Array.isArray(object) ? '[…]' : '{…}', `arrays and objects may nest at most ${MAX_JSON_DEPTH} levels deep`);
+  }
   if (seen.has(object)) throw new InvalidDataError(path, '[Circular]', 'JSON cannot store a circular reference');
   if (Array.isArray(object)) {
     seen.add(object);
-    object.forEach((item, i) => check(item, `${path}[${i}]`, seen));
+    object.forEach((item, i) => check(item, `${path}[${i}]`, seen, depth + 1));
     seen.delete(object);
     return;
   }
@@ -94,7 +105,7 @@ function check(value: unknown, path: string, seen: Set<object>): void {
   seen.add(object);
   for (const [key, item] of Object.entries(object)) {
     if (item === undefined) continue;
-    check(item, `${path}.${key}`, seen);
+    check(item, `${path}.${key}`, seen, depth + 1);
   }
   seen.delete(object);
 }

@@ -77,6 +77,28 @@ describe('validation', () => {
     expect(fine.data).toEqual({ nested: [{ a: null, b: 'two', c: true, d: 1.5 }] });
   });
 
+  it('rejects data nested deeper than 1,000 levels with a typed error, not a stack overflow', async () => {
+    const nested = (levels: number): unknown => {
+      let value: unknown = 1;
+      for (let i = 0; i < levels; i++) value = i % 2 ? [value] : { v: value };
+      return value;
+    };
+    const s = scheduler();
+    // 1,000 levels is what SQLite's JSON functions and Redis's cjson read; it is stored and read back whole.
+    const deepest = await s.now('x', nested(1000));
+    expect(JSON.stringify((await s.getJob(deepest.id))!.data)).toBe(JSON.stringify(nested(1000)));
+    for (const levels of [1001, 10_000]) {
+      const error = await s.now('x', nested(levels)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidDataError);
+      expect(error).toMatchObject({ code: 'INVALID_DATA' });
+      expect((error as Error).message).toMatch(/^data[.v[\]0]*…?: arrays and objects may nest at most 1000 levels deep/);
+    }
+    const payload = await s.sendEvent('e', nested(2000) as never).catch((e: unknown) => e);
+    expect(payload).toBeInstanceOf(InvalidDataError);
+    expect((payload as InvalidDataError).field).toMatch(/^payload\[0\]\.v/);
+    expect(await s.queueSize()).toBe(1);
+  });
+
   it('rejects a negative maxLostRuns, in define and in defaults', () => {
     const s = new Scheduler({ store: new SqliteStore({ path: ':memory:' }), logger: silentLogger });
     expect(() => s.define('x', async () => undefined, { maxLostRuns: -1 })).toThrow(/maxLostRuns/);
