@@ -27,6 +27,8 @@ import type { WorkerOptions } from './worker-options.js';
 
 /** After aborting at the end of a stop, how long handlers get to actually stop before we give up on them. */
 const ABORT_GRACE_MS = 5_000;
+/** Names whose run policy is cached (Worker.policyOf), at most: past it the cache starts over. */
+export const POLICY_CACHE_NAMES = 1024;
 
 /**
  * Lease discipline: a job is acted on only while its lease holds by this process's own clock. The worker stops
@@ -427,7 +429,11 @@ export class Worker {
     const cached = this.policies.get(job.name);
     if (cached && cached.def === def && cached.fallback === registry.fallback && cached.maxAttempts === job.maxAttempts) return cached.policy;
     const policy = registry.resolve(job);
-    if (policy) this.policies.set(job.name, { def, fallback: registry.fallback, maxAttempts: job.maxAttempts, policy });
+    if (!policy) return policy;
+    // A fallback handler may meet any number of names over a process's life (one per tenant, say): the cache
+    // starts over rather than growing with them.
+    if (this.policies.size >= POLICY_CACHE_NAMES && !this.policies.has(job.name)) this.policies.clear();
+    this.policies.set(job.name, { def, fallback: registry.fallback, maxAttempts: job.maxAttempts, policy });
     return policy;
   }
 
