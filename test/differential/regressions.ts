@@ -301,7 +301,7 @@ export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
     ],
   },
   {
-    caught: 'Redis: a fallback-handler claim with a rate per group whose ungrouped window was full forgot the name as one with ready jobs, so a released job of it was never claimed again',
+    caught: 'Redis: a fallback-handler claim with a rate per group whose ungrouped window was full dropped the name from those with ready jobs, so no fallback-handler claim took its released job again',
     commands: [
       { kind: 'flow', nodes: [{ spec: { name: 'b', data: null, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, dedupeFor: null, replace: false, group: null }, after: [], run: false }, { spec: { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, trace: null, dedupeFor: null, replace: false, group: null }, after: [], run: false }], once: null },
       { kind: 'claim', limit: 4, names: null, caps: [{ name: 'b', rate: { max: 1, byGroup: false } }], lifetime: 1000, combine: false },
