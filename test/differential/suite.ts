@@ -10,6 +10,7 @@
  *   HOURGLASS_DIFF_RUNS=5000 npx vitest run test/differential          # more sequences per store
  *   HOURGLASS_DIFF_STORES=sqlite,redis npx vitest run test/differential  # some stores only
  *   HOURGLASS_DIFF_SEED=123 ...                                          # replay a reported seed
+ *   HOURGLASS_DIFF_LENGTH=120 ...                                        # longer sequences (default at most 40)
  * A counterexample found goes into regressions.ts with its fix, replayed on every store on every run.
  */
 import fc from 'fast-check';
