@@ -346,7 +346,9 @@ export const durableCommand: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('loadSteps' as const), pick }) },
 );
 
-/** Long enough for jobs to be claimed, fail for good, be triggered and pruned within one sequence. */
-/** Commands a sequence holds at most: HOURGLASS_DIFF_LENGTH=120 searches deeper states (slower per sequence). */
+/**
+ * Commands a sequence holds at most: 40 is long enough for jobs to be claimed, fail for good, be triggered and
+ * pruned within one sequence; HOURGLASS_DIFF_LENGTH=120 searches deeper states (slower per sequence).
+ */
 const MAX_LENGTH = Number(process.env.HOURGLASS_DIFF_LENGTH ?? 40);
 export const sequence = fc.array(fc.oneof({ weight: 3, arbitrary: command }, { weight: 1, arbitrary: durableCommand }), { minLength: 1, maxLength: MAX_LENGTH, size: 'max' });
