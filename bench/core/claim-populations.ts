@@ -6,7 +6,7 @@
  * handler (names null), each settled, and an idle claim. Prints the median of each claim kind in ms; compare a
  * population with `none`.
  *   node --import tsx bench/core/claim-populations.ts <sqlite|postgres|redis> <population> [N=200000]
- *   populations: none running completed grouped-later names-later dedupe-later later-high
+ *   populations: none running completed grouped-later names-later names-unique-later names-unique-due dedupe-later later-high
  * HOURGLASS_PG_URL / HOURGLASS_REDIS_URL as the tests; a schema, key prefix or /tmp file of its own, removed after.
  */
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
@@ -39,6 +39,8 @@ if (pop === 'running') { await fill(() => job({ name: 'fill' })); await claimAll
 if (pop === 'completed') { await fill(() => job({ name: 'fill' })); await claimAll('fill', 3_600_000, true); }
 if (pop === 'grouped-later') await fill((i) => job({ group: `g${i % 1000}`, nextRunAt: T0 + 3_600_000 + i, dueAt: T0 + 3_600_000 + i }));
 if (pop === 'names-later') await fill((i) => job({ name: `n${i % 5000}`, nextRunAt: T0 + 3_600_000 + i, dueAt: T0 + 3_600_000 + i }));
+if (pop === 'names-unique-later') await fill((i) => job({ name: `u${i}`, nextRunAt: T0 + 3_600_000 + i, dueAt: T0 + 3_600_000 + i }));
+if (pop === 'names-unique-due') await fill((i) => job({ name: `u${i}`, priority: -1 }));
 if (pop === 'dedupe-later') await fill((i) => job({ dedupeKey: `k${i}`, nextRunAt: T0 + 3_600_000 + i, dueAt: T0 + 3_600_000 + i }));
 if (pop === 'later-high') await fill((i) => job({ priority: 10, nextRunAt: T0 + 3_600_000 + i, dueAt: T0 + 3_600_000 + i }));
 const fillS = (performance.now() - t0) / 1000;

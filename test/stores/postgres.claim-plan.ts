@@ -25,6 +25,12 @@ const request = (over: Partial<ClaimRequest>): ClaimRequest => ({
   ...over,
 });
 
+/** How many times the plan's scans of `index` ran (0: in the plan, never run). */
+function loopsOn(node: PlanNode, index: string): number {
+  const own = (node as Record<string, unknown>)['Index Name'] === index ? Number((node as Record<string, unknown>)['Actual Loops'] ?? 0) : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + loopsOn(child as PlanNode, index), 0);
+}
+
 export function describePostgresClaimPlan(skip: boolean): void {
   describe.skipIf(skip)('PostgresStore: the claim is flat at any backlog', () => {
     const schema = randomSchema();
@@ -116,6 +122,66 @@ export function describePostgresClaimPlan(skip: boolean): void {
       expect(text).not.toMatch(/Seq Scan[^\n]* jobs /);
       expect(pages).toBeLessThan(250 + 50 * 12);
       expect((await store.claim(request({ names: ['k'] }))).map((j) => j.id)).toEqual(free.map((r) => r.job.id));
+    });
+  });
+
+  describe.skipIf(skip)('PostgresStore: a fallback handler\'s claim is flat beside many names', () => {
+    const schema = randomSchema();
+    const NAMES = 40_000;
+    let store: PostgresStore;
+    let claims: ClaimExplainer | undefined;
+
+    beforeAll(async () => {
+      // Every job a name of its own (the `handler` option runs them all): half due tomorrow, half due now at a
+      // lower priority than two jobs of a name `a`. Walking the names one by one read a few pages per name
+      // (338 ms a claim beside 20,000 names due later, 669 ms beside 20,000 due now).
+      store = await openStore(schema);
+      const [template] = await store.insert([newJob('a', { priority: -1, nextRunAt: T0 - 5 })], T0);
+      await copyJob(schema, template!.job.id, NAMES, {
+        name: `'n' || g`,
+        next_run_at: `CASE g % 2 WHEN 0 THEN ${TOMORROW} + g ELSE ${T0 - 10} - g END`,
+      });
+      await store.insert([newJob('a', { nextRunAt: T0 - 2 }), newJob('a', { nextRunAt: T0 - 1 })], T0);
+      await adminQuery(`ANALYZE "${schema}".jobs`);
+      claims = await claimExplainer(schema);
+    }, 120_000);
+
+    afterAll(async () => {
+      await claims?.end();
+      await store?.close();
+      await dropSchema(schema);
+    });
+
+    it('reads a few pages, not a few per name, and takes the best jobs across names', async () => {
+      for (const r of [request({ names: null }), request({ names: null, now: T0 - NAMES - 100 })]) {
+        const plan = await claims!.explain(r);
+        const text = describePlan(plan as PlanNode & Record<string, unknown>);
+        if (pagesOf(plan) >= 250) process.stderr.write(`claim plan reading ${pagesOf(plan)} pages:\n${text}\n`);
+        expect(pagesOf(plan)).toBeLessThan(250);
+        expect(loopsOn(plan, 'jobs_claim_any')).toBeGreaterThan(0);
+      }
+      // A named claim never reads it (its nodes are in the plan, never run): jobs_claim_any cannot serve the
+      // per-name seeks (`priority = …`), which stay on their own index.
+      const named = await claims!.explain(request({}));
+      expect(loopsOn(named, 'jobs_claim_any')).toBe(0);
+      expect(loopsOn(named, 'jobs_claim_plain')).toBeGreaterThan(0);
+      const claimed = await store.claim(request({ names: null, limit: 4 }));
+      // a's two jobs at priority 0, then the oldest due at -1: n39999 (due T0 - 10 - 39999), n39997, ...
+      expect(claimed.map((j) => [j.name, j.priority])).toEqual([
+        ['a', 0],
+        ['a', 0],
+        [`n${NAMES - 1}`, -1],
+        [`n${NAMES - 3}`, -1],
+      ]);
+    });
+
+    it('steps over a paused name\'s due jobs and a capped name at its cap, and walks the capped one on its own', async () => {
+      // n39999 and n39997 were taken above; n39995 is at its cap, n39993 paused, n39991 may take one.
+      await store.setPaused(`n${NAMES - 7}`, true);
+      const limits = [{ name: `n${NAMES - 5}`, localFree: 0 }, { name: `n${NAMES - 9}`, localFree: 1 }];
+      const claimed = await store.claim(request({ names: null, limit: 3, limits }));
+      expect(claimed.map((j) => j.name)).toEqual([`n${NAMES - 9}`, `n${NAMES - 11}`, `n${NAMES - 13}`]);
+      await store.setPaused(`n${NAMES - 7}`, false);
     });
   });
 
