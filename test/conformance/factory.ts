@@ -11,6 +11,11 @@ export interface CreatedStore {
   /** Drop the file/schema/keys. The suite closes the store first. */
   cleanup(): Promise<void>;
   /**
+   * Throws when the store's own indexes disagree with its data (what no answer shows until a later call trips
+   * on it); the differential suite checks it after every sequence. Optional.
+   */
+  checkIndexes?(): Promise<void>;
+  /**
    * Another handle on the same data, as another process would open it (not yet init()ed). Default:
    * storeFromUrl(url). An in-process store (MemoryStore) hands out the same instance.
    */

@@ -51,6 +51,7 @@ export async function describeDifferential(factory: StoreFactory): Promise<void>
       const pair = new Pair(new MemoryStore(), store);
       try {
         await pair.run(commands);
+        await created.checkIndexes?.();
       } finally {
         await pair.reset();
       }
@@ -62,6 +63,7 @@ export async function describeDifferential(factory: StoreFactory): Promise<void>
           const pair = new Pair(new MemoryStore(), store);
           try {
             await pair.run(commands);
+            await created.checkIndexes?.();
           } finally {
             await pair.reset();
           }

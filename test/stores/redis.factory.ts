@@ -85,6 +85,40 @@ export const redisFactory: StoreFactory = {
           client.disconnect();
         }
       },
+      async checkIndexes() {
+        const client = adminClient();
+        try {
+          await checkReadyHeads(client, prefix);
+        } finally {
+          client.disconnect();
+        }
+      },
     };
   },
 };
+
+/**
+ * P:heads (lib.lua) holds exactly one entry per name with ready jobs, its head (the first of P:ready:<name>),
+ * and P:headof names the same: a name missing there would hide its jobs from every fallback-handler claim.
+ */
+export async function checkReadyHeads(client: Redis, prefix: string): Promise<void> {
+  const tag = `{${prefix}}`;
+  const expected: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${tag}:ready:*`, 'COUNT', 1000);
+    for (const key of keys) {
+      const [member, score] = await client.zrange(key, 0, 0, 'WITHSCORES');
+      if (member !== undefined) expected.push(`${score} ${member}:${key.slice(`${tag}:ready:`.length)}`);
+    }
+    cursor = next;
+  } while (cursor !== '0');
+  const flat = await client.zrange(`${tag}:heads`, 0, -1, 'WITHSCORES');
+  const actual: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) actual.push(`${flat[i + 1]} ${flat[i]}`);
+  const headof = Object.entries(await client.hgetall(`${tag}:headof`)).map(([name, v]) => `${v}:${name}`);
+  const sorted = (a: string[]) => [...a].sort().join('\n');
+  if (sorted(actual) !== sorted(expected) || sorted(headof) !== sorted(expected)) {
+    throw new Error(`P:heads is not every ready name's head:\nexpected\n${sorted(expected)}\nP:heads\n${sorted(actual)}\nP:headof\n${sorted(headof)}`);
+  }
+}

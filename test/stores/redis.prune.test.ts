@@ -176,9 +176,10 @@ describe.skipIf(skip)('RedisStore prune (redis-specific)', () => {
     const { store, tag } = await open(randomPrefix(), false);
     // 006 (groups) and 008 (groups' upkeep) record the layout only: an older hourglass refuses the prefix. 007 (a
     // group's jobs) and 008 record a range to index only where jobs exist (none in a new prefix); 009 (padded
-    // scheduled members) reads the pending jobs with ids below the clock floor (none).
-    expect((await store.migrationStatus()).applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(await admin.hget(`${tag}:meta`, 'layout')).toBe('9');
+    // scheduled members) reads the pending jobs with ids below the clock floor (none); 010 (ready heads) records
+    // the layout, and the fold of P:readynames finds none.
+    expect((await store.migrationStatus()).applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(await admin.hget(`${tag}:meta`, 'layout')).toBe('10');
     expect(await admin.hget(`${tag}:meta`, 'backfill:next')).toBeNull();
   });
 

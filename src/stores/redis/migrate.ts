@@ -10,7 +10,7 @@ import type { MigrationStatus } from '../../core/store.js';
 import type { Keys } from './keys.js';
 import { migrationScript, scripts } from './scripts.js';
 
-const FILES = ['001_layout.lua', '002_retention_indexes.lua', '003_running_index.lua', '004_history_by_id.lua', '005_repeating_index.lua', '006_groups.lua', '007_group_jobs.lua', '008_group_upkeep.lua', '009_scheduled_members.lua'];
+const FILES = ['001_layout.lua', '002_retention_indexes.lua', '003_running_index.lua', '004_history_by_id.lua', '005_repeating_index.lua', '006_groups.lua', '007_group_jobs.lua', '008_group_upkeep.lua', '009_scheduled_members.lua', '010_ready_heads.lua'];
 
 /** Ids visited per backfill call (one atomic script: about 1000 × (HMGET + LINDEX + ZADD), a few ms). */
 const BACKFILL_CHUNK = 1000;
@@ -48,6 +48,7 @@ export async function migrate(client: Redis, keys: Keys, now: number): Promise<M
   await indexRepeating(client, keys);
   await indexGroups(client, keys);
   await indexGroupUpkeep(client, keys);
+  await foldReadyNames(client, keys);
   return migrationStatus(client, keys);
 }
 
@@ -86,6 +87,20 @@ export async function indexGroupUpkeep(client: Redis, keys: Keys, chunk = BACKFI
   for (;;) {
     calls += 1;
     const left = Number(await scripts().groupLiveIndex.run(client, keys.meta, [keys.tag, chunk]));
+    if (left <= 0) return calls;
+  }
+}
+
+/**
+ * Layout 10 lists the names with ready jobs in P:heads (lib.lua): fold P:readynames, which layouts before it
+ * kept, in chunks (heads_index.lua). Run on every start, so names an older process still adds during a rolling
+ * upgrade are folded by the next process that starts. Returns the calls made.
+ */
+export async function foldReadyNames(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK): Promise<number> {
+  let calls = 0;
+  for (;;) {
+    calls += 1;
+    const left = Number(await scripts().headsIndex.run(client, keys.meta, [keys.tag, chunk]));
     if (left <= 0) return calls;
   }
 }

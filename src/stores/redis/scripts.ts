@@ -91,6 +91,7 @@ function loadAll() {
     prune: load('prune', ['flow']),
     backfill: load('backfill'),
     historyIndex: load('history_index'),
+    headsIndex: load('heads_index'),
     // Durable runs (steps.ts).
     stepSave: load('step_save'),
     stepClear: load('step_clear'),

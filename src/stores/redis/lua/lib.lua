@@ -14,7 +14,12 @@
 --                   to 16 digits (scheduledMember, layout 9), so one due time's jobs are in id order as text too
 --   P:ready:<name>  zset of due pending jobs of one name: score -priority, member "<nextRunAt>:<id>" (padded),
 --                   so ZRANGE 0 0 is the next job to run: highest priority, then earliest, then oldest
---   P:readynames    set of names that may have ready jobs (pruned lazily by claim)
+--   P:heads         zset, one member per name with ready jobs in P:ready:<name>: its head (ZRANGE 0 0), scored
+--                   as there, member "<readyMember>:<name>", so the zset lists the names in the claim order of
+--                   their best jobs. A claim of any name (a fallback handler) reads the names in that order, as far
+--                   as it can use them, never all of them. P:headof hash name -> "<score> <readyMember>" of its
+--                   entry. Kept exact by every write of a ready zset (readyAdded, readyRemoved, headFromReady;
+--                   layout 10; before it, P:readynames, a set of every name that may have ready jobs, was read whole)
 --   P:locked        zset id by lockedUntil: exactly the running jobs (lock-expiry recovery; it is also the
 --                   status index of `running`, so there is no P:s:running to write twice per run)
 --   P:s:<status>    zset id by id, per status but running; P:ns:<status>:<name> the same per name, running
@@ -62,7 +67,6 @@
 local P = ARGV[1]
 local TERMINAL = { completed = true, failed = true, cancelled = true }
 local woke = false
-local readyNames = {} -- names this script already added to P:readynames
 
 local function jobKey(id) return P .. ':job:' .. id end
 
@@ -93,6 +97,51 @@ end
 -- rather than '%.0f': the float path of printf costs about 2.5 times as much, and this runs several times a
 -- job. Every number formatted is a whole one below 2^53 (times in ms, ids, counts).
 local function fmt(n) return string.format('%d', n) end
+
+-- P:heads (above): the head entry of each name this script read or wrote, { score, member } or false (none).
+local heads = {}
+local function headOf(name)
+  local h = heads[name]
+  if h == nil then
+    local v = redis.call('HGET', P .. ':headof', name)
+    h = false
+    if v then
+      local at = string.find(v, ' ', 1, true)
+      h = { score = tonumber(string.sub(v, 1, at - 1)), member = string.sub(v, at + 1) }
+    end
+    heads[name] = h
+  end
+  return h
+end
+-- The name's head becomes (score, member), or none (score nil).
+local function setHead(name, score, member)
+  local h = headOf(name)
+  if h and score and h.score == score and h.member == member then return end
+  if h then redis.call('ZREM', P .. ':heads', h.member .. ':' .. name) end
+  if score then
+    redis.call('ZADD', P .. ':heads', fmt(score), member .. ':' .. name)
+    redis.call('HSET', P .. ':headof', name, fmt(score) .. ' ' .. member)
+    heads[name] = { score = score, member = member }
+  else
+    if h then redis.call('HDEL', P .. ':headof', name) end
+    heads[name] = false
+  end
+end
+-- A job joined P:ready:<name> (score a number): it is the name's head if it comes first.
+local function readyAdded(name, score, member)
+  local h = headOf(name)
+  if not h or score < h.score or (score == h.score and member < h.member) then setHead(name, score, member) end
+end
+-- The name's head read from its ready zset, after jobs left it.
+local function headFromReady(name)
+  local first = redis.call('ZRANGE', P .. ':ready:' .. name, 0, 0, 'WITHSCORES')
+  if #first > 0 then setHead(name, tonumber(first[2]), first[1]) else setHead(name, nil) end
+end
+-- A job left P:ready:<name>: if it was the head, the next one is.
+local function readyRemoved(name, member)
+  local h = headOf(name)
+  if h and h.member == member then headFromReady(name) end
+end
 
 local function load(id)
   local flat = redis.call('HGETALL', jobKey(id))
@@ -232,16 +281,13 @@ local function index(id, job, now, b)
     if tonumber(job.nextRunAt) <= now and job.group then
       redis.call('ZADD', P .. ':gready:' .. groupKey(name, job.group), readyScore(job.priority), readyMember(job.nextRunAt, id))
       groupReady(name, job.group)
-      if not readyNames[name] then
-        redis.call('SADD', P .. ':readynames', name)
-        readyNames[name] = true
-      end
       woke = true
     elseif tonumber(job.nextRunAt) <= now then
-      zadd(b, P .. ':ready:' .. name, readyScore(job.priority), readyMember(job.nextRunAt, id))
-      if not readyNames[name] then
-        redis.call('SADD', P .. ':readynames', name)
-        readyNames[name] = true
+      local score, member = readyScore(job.priority), readyMember(job.nextRunAt, id)
+      if b then b.ready(name, score, member)
+      else
+        redis.call('ZADD', P .. ':ready:' .. name, score, member)
+        readyAdded(name, tonumber(score), member)
       end
       woke = true
     else
@@ -283,7 +329,11 @@ local function unindex(id, job)
   elseif status == 'pending' then
     redis.call('ZREM', P .. ':scheduled', scheduledMember(id))
     if job.group then redis.call('ZREM', P .. ':gready:' .. groupKey(name, job.group), readyMember(job.nextRunAt, id))
-    else redis.call('ZREM', P .. ':ready:' .. name, readyMember(job.nextRunAt, id)) end
+    else
+      local member = readyMember(job.nextRunAt, id)
+      redis.call('ZREM', P .. ':ready:' .. name, member)
+      readyRemoved(name, member)
+    end
   elseif status == 'running' then
     redis.call('ZREM', P .. ':locked', id)
   end
@@ -404,8 +454,23 @@ local function batch()
     local l = list(command, key, 2)
     l[#l + 1] = score; l[#l + 1] = member
   end
+  -- A job joining P:ready:<name>: written with the rest; the best of each name's is checked against its head
+  -- once the zset has them.
+  local readied, readiedNames = {}, {}
+  function b.ready(name, score, member)
+    b.add2('ZADD', P .. ':ready:' .. name, score, member)
+    local r = readied[name]
+    if not r then
+      readied[name] = { tonumber(score), member }
+      readiedNames[#readiedNames + 1] = name
+    else
+      local n = tonumber(score)
+      if n < r[1] or (n == r[1] and member < r[2]) then r[1], r[2] = n, member end
+    end
+  end
   function b.flush()
     for _, l in ipairs(order) do callMany(l.command, l.key, l, l.step) end
+    for _, name in ipairs(readiedNames) do readyAdded(name, readied[name][1], readied[name][2]) end
   end
   return b
 end

@@ -3,7 +3,7 @@
 -- indexed; P:ready:<name>, score -priority, member "<nextRunAt>:<id>" padded, so within one priority the members
 -- are in due order) and of P:scheduled (score nextRunAt, member the id padded to 16 digits, so jobs due at one
 -- time are in id order). So the page is among:
---   - per ready name (P:readynames), per distinct priority (found by seeking past the last score, one
+--   - per ready name (P:heads; P:gnames for grouped ones), per distinct priority (found by seeking past the last score, one
 --     O(log N) call each), the first `want` = offset + limit members of that priority;
 --   - the first `want` of P:scheduled, in either direction.
 -- At most names × priorities × want + want jobs are read, never the backlog: the overview's oldest waiting job
@@ -29,8 +29,9 @@ local function readDue(key)
     head = redis.call('ZRANGEBYSCORE', key, '(' .. score, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
   end
 end
-for _, name in ipairs(redis.call('SMEMBERS', P .. ':readynames')) do
-  readDue(P .. ':ready:' .. name)
+-- The names with ready jobs: those in P:heads, and those with groups (P:gnames).
+for _, entry in ipairs(redis.call('ZRANGE', P .. ':heads', 0, -1)) do readDue(P .. ':ready:' .. string.sub(entry, 35)) end
+for _, name in ipairs(redis.call('ZRANGE', P .. ':gnames', 0, -1)) do
   for _, group in ipairs(redis.call('ZRANGE', P .. ':groups:' .. name, 0, -1)) do readDue(P .. ':gready:' .. groupKey(name, group)) end
 end
 

@@ -20,6 +20,9 @@
 -- off over several claims instead of blocking Redis in one long script.
 local RECOVER_MAX = 1000
 local PROMOTE_MAX = 1000
+-- P:heads entries read per call by a fallback handler's claim; a name starts after "<16 digits>:<16 digits>:".
+local HEAD_PAGE = 64
+local HEAD_NAME_AT = 35
 
 -- 1. Expired locks: the worker is gone (or stalled); put the job back and record the lost run.
 local function recoverExpired(nowText, now)
@@ -61,10 +64,8 @@ local function promoteDue(nowText)
     if f[1] == 'pending' and f[5] then
       promoted.add2('ZADD', P .. ':gready:' .. groupKey(f[2], f[5]), readyScore(f[3]), readyMember(f[4], id))
       groupReady(f[2], f[5])
-      promoted.add('SADD', P .. ':readynames', f[2])
     elseif f[1] == 'pending' then
-      promoted.add2('ZADD', P .. ':ready:' .. f[2], readyScore(f[3]), readyMember(f[4], id))
-      promoted.add('SADD', P .. ':readynames', f[2])
+      promoted.ready(f[2], readyScore(f[3]), readyMember(f[4], id))
     end
   end
   promoted.flush()
@@ -191,13 +192,14 @@ local function claimJobs(a)
     names = {}
     for i = 1, namesCount do names[i] = ARGV[a]; a = a + 1 end
   end
-  local limits = {}
+  local limits, limitNames = {}, {}
   local limitsCount = tonumber(ARGV[a]); a = a + 1
   for _ = 1, limitsCount do
     -- The last entry of a name listed twice wins, as core's NameAllowance.
     local rate = nil
     if ARGV[a + 4] ~= '' then rate = { max = tonumber(ARGV[a + 4]), per = tonumber(ARGV[a + 5]), byGroup = ARGV[a + 6] == '1' } end
     limits[ARGV[a]] = { localFree = tonumber(ARGV[a + 1]), global = tonumber(ARGV[a + 2]), groups = tonumber(ARGV[a + 3]), rate = rate }
+    limitNames[#limitNames + 1] = ARGV[a]
     a = a + 7
   end
   local lifetimes = {}
@@ -208,15 +210,23 @@ local function claimJobs(a)
   promoteDue(nowText)
 
   -- 3. Candidates: allowed, unpaused names with room under their caps, each with its first `room` (at most
-  --    `limit`) ready members from one ZRANGE.
+  --    `limit`) ready members from one ZRANGE. A claim of any name (a fallback handler) lists here the names
+  --    whose caps or rotation apply (limits, and P:gnames: those with groups); its other names join the merge
+  --    (4) from P:heads, in the order of their best jobs, only while one could come next (`fromHeads`).
   local paused = {}
   for _, name in ipairs(redis.call('SMEMBERS', P .. ':paused')) do paused[name] = true end
-  local pruneEmpty = names == nil
-  if names == nil then names = redis.call('SMEMBERS', P .. ':readynames') end
+  local anyName = names == nil
+  local listed = {}
+  if anyName then
+    names = {}
+    for _, name in ipairs(limitNames) do names[#names + 1] = name end
+    for _, name in ipairs(redis.call('ZRANGE', P .. ':gnames', 0, -1)) do names[#names + 1] = name end
+  end
   local candidates = {}
   local left = {} -- per name: how many more it may take (shared by its ungrouped and grouped candidates)
   for _, name in ipairs(names) do
-    if not paused[name] then
+    if not paused[name] and not listed[name] then
+      listed[name] = true
       local room = limit
       local cap = limits[name]
       if cap then
@@ -260,12 +270,6 @@ local function claimJobs(a)
             name = name, heads = offerHeads, offers = offers, next = 1, ids = {}, pairs = {}, lockedUntil = lockedUntil, taken = {},
           }
         end
-        -- Forgotten as a name with ready jobs only when its ready zset was read and found empty: a rate per group
-        -- whose shared window is full reads nothing (plain 0), and forgetting the name then would hide its ready
-        -- jobs from every later fallback-handler claim until another of its jobs became ready.
-        if #heads == 0 and plain > 0 and pruneEmpty and redis.call('EXISTS', P .. ':groups:' .. name) == 0 then
-          redis.call('SREM', P .. ':readynames', name)
-        end
       end
     end
   end
@@ -286,10 +290,47 @@ local function claimJobs(a)
   -- 4. Merge the candidates' heads, best first, until the limit is reached or they run out. The members a
   --    candidate gives up are always a prefix of its heads, so its ready zset loses them by rank at the end
   --    (the ones that wait for their dedupe key go back).
+  -- A fallback handler's other names, from P:heads in the order of their heads: the next entry not yet a
+  -- candidate. Its name's jobs cannot come before its head, so a name is read only once its head could be the
+  -- next job taken: a claim reads about as many names as it takes jobs, whatever their number. Paused names (and
+  -- those already listed) are stepped over, one entry each.
+  local headPage, headAt, headFrom, headsDone, stale = {}, 1, 0, not anyName, {}
+  local function nextHead()
+    while not headsDone do
+      if headAt > #headPage then
+        headPage = redis.call('ZRANGE', P .. ':heads', headFrom, headFrom + HEAD_PAGE - 1, 'WITHSCORES')
+        headFrom, headAt = headFrom + HEAD_PAGE, 1
+        if #headPage == 0 then headsDone = true; return nil end
+      end
+      local entry = headPage[headAt]
+      local name = string.sub(entry, HEAD_NAME_AT)
+      if not paused[name] and not listed[name] then
+        return name, tonumber(headPage[headAt + 1]), string.sub(entry, 1, HEAD_NAME_AT - 2)
+      end
+      headAt = headAt + 2
+    end
+    return nil
+  end
+  local function fromHeads()
+    local name = nextHead()
+    headAt = headAt + 2
+    listed[name] = true
+    left[name] = limit
+    local readyKey = P .. ':ready:' .. name
+    local heads = redis.call('ZRANGE', readyKey, 0, limit - 1, 'WITHSCORES')
+    -- Never without jobs while P:heads is kept exact; should it ever be, the entry goes after the merge (not
+    -- now: the pages of P:heads are read by rank).
+    if #heads == 0 then stale[#stale + 1] = name return end
+    candidates[#candidates + 1] = {
+      name = name, heads = heads, next = 1, readyKey = readyKey, ids = {}, pairs = {},
+      lockedUntil = fmt(now + (lifetimes[name] or defaultLifetime)), room = limit, claimed = 0, waiting = {},
+    }
+  end
+
   local out = {}
   local ids, lockPairs = {}, {}
   local rated = {} -- rate keys trimmed by this claim
-  local single = #candidates == 1 and candidates[1] or nil
+  local single = not anyName and #candidates == 1 and candidates[1] or nil
   while #out < limit do
     local best, bestMember = single, nil
     if single then
@@ -297,16 +338,22 @@ local function claimJobs(a)
       bestMember = single.heads[single.next]
     else
       local bestScore
-      best = nil
-      for _, c in ipairs(candidates) do
-        if c.next >= #c.heads then nextPage(c) end
-        -- A name with no room left gives nothing more: its candidates stop where they are.
-        if c.next < #c.heads and left[c.name] > 0 then
-          local member, score = c.heads[c.next], tonumber(c.heads[c.next + 1])
-          if not best or score < bestScore or (score == bestScore and member < bestMember) then
-            best, bestScore, bestMember = c, score, member
+      while true do
+        best = nil
+        for _, c in ipairs(candidates) do
+          if c.next >= #c.heads then nextPage(c) end
+          -- A name with no room left gives nothing more: its candidates stop where they are.
+          if c.next < #c.heads and left[c.name] > 0 then
+            local member, score = c.heads[c.next], tonumber(c.heads[c.next + 1])
+            if not best or score < bestScore or (score == bestScore and member < bestMember) then
+              best, bestScore, bestMember = c, score, member
+            end
           end
         end
+        -- A name not yet read whose head comes first joins, and the merge looks again.
+        local headName, headScore, headMember = nextHead()
+        if not headName or (best and (bestScore < headScore or (bestScore == headScore and bestMember < headMember))) then break end
+        fromHeads()
       end
       if not best then break end
     end
@@ -384,6 +431,7 @@ local function claimJobs(a)
       if not c.offers then
         redis.call('ZREMRANGEBYRANK', c.readyKey, 0, (c.next - 1) / 2 - 1)
         if #c.waiting > 0 then callMany('ZADD', c.readyKey, c.waiting, 2) end
+        headFromReady(c.name)
       end
       if #c.ids > 0 then
         callMany('ZREM', P .. ':ns:pending:' .. c.name, c.ids)
@@ -391,6 +439,7 @@ local function claimJobs(a)
       end
     end
   end
+  for _, name in ipairs(stale) do headFromReady(name) end
   if #ids > 0 then
     callMany('ZREM', P .. ':s:pending', ids)
     callMany('ZADD', P .. ':locked', lockPairs, 2) -- also the index of status running (lib.lua)
