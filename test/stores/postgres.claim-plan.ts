@@ -27,7 +27,8 @@ const request = (over: Partial<ClaimRequest>): ClaimRequest => ({
 
 /** How many times the plan's scans of `index` ran (0: in the plan, never run). */
 function loopsOn(node: PlanNode, index: string): number {
-  const own = (node as Record<string, unknown>)['Index Name'] === index ? Number((node as Record<string, unknown>)['Actual Loops'] ?? 0) : 0;
+  const fields = node as PlanNode & Record<string, unknown>;
+  const own = fields['Index Name'] === index ? Number(fields['Actual Loops'] ?? 0) : 0;
   return own + (node.Plans ?? []).reduce((sum, child) => sum + loopsOn(child as PlanNode, index), 0);
 }
 
