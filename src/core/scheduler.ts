@@ -352,6 +352,11 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     return [...this.registry.definitions.keys()];
   }
 
+  /** Whether this process has define()d a handler for this name (the fallback handler aside). */
+  isDefined(name: string): boolean {
+    return this.registry.definitions.has(name);
+  }
+
   // ---- scheduling -----------------------------------------------------------------------------------------
 
   private normaliseContext(): NormaliseContext {

@@ -21,6 +21,17 @@ export const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 
 const STORE_TIMEOUT_MS = 5_000;
 
+/**
+ * Names with series of their own besides those this process defines. A fallback handler (the `handler` option)
+ * may run a new name per tenant or per day, and each name is some fifty lines of every scrape for the life of
+ * the process: Prometheus's advice is to keep a label's values bounded. The first names seen get their own
+ * series and keep them (a counter must not move); the runs of any later one are counted together, in series
+ * labelled `others="true"` instead of `name`.
+ */
+export const MAX_UNDEFINED_NAMES = 100;
+/** The key the runs of names past MAX_UNDEFINED_NAMES are counted under: no job name is empty. */
+const OTHERS = '';
+
 export class MetricsCollector {
   private readonly processed = new Map<string, number>();
   private readonly failed = new Map<string, number>();
@@ -29,6 +40,8 @@ export class MetricsCollector {
   private readonly waited = new Histograms(WAIT_BUCKETS);
   private readonly listeners: [string, (...args: any[]) => void][];
   private inFlight: Promise<string> | null = null;
+  /** Names not defined in this process that have series of their own (at most MAX_UNDEFINED_NAMES). */
+  private readonly ownSeries = new Set<string>();
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -40,31 +53,40 @@ export class MetricsCollector {
         'job:start',
         (job: Job) => {
           // A running job's nextRunAt is the due time it runs for (a retry's: when the retry fell due).
-          if (job.lastRunAt && job.nextRunAt) this.waited.observe(job.name, Math.max(0, job.lastRunAt.getTime() - job.nextRunAt.getTime()) / 1000);
+          if (job.lastRunAt && job.nextRunAt) this.waited.observe(this.keyOf(job.name), Math.max(0, job.lastRunAt.getTime() - job.nextRunAt.getTime()) / 1000);
         },
       ],
       [
         'job:success',
         (job: Job) => {
-          bump(this.processed, job.name);
+          bump(this.processed, this.keyOf(job.name));
           this.observeRun(job);
         },
       ],
       [
         'job:fail',
         ({ job }: { job: Job }) => {
-          bump(this.processed, job.name);
-          bump(this.failed, job.name);
+          const key = this.keyOf(job.name);
+          bump(this.processed, key);
+          bump(this.failed, key);
           this.observeRun(job);
         },
       ],
-      ['job:retry', (job: Job) => bump(this.retried, job.name)],
+      ['job:retry', (job: Job) => bump(this.retried, this.keyOf(job.name))],
     ];
     for (const [event, listener] of this.listeners) scheduler.on(event as SchedulerEventName, listener);
   }
 
   private observeRun(job: Job): void {
-    if (job.lastRunAt && job.lastFinishedAt) this.runTime.observe(job.name, Math.max(0, job.lastFinishedAt.getTime() - job.lastRunAt.getTime()) / 1000);
+    if (job.lastRunAt && job.lastFinishedAt) this.runTime.observe(this.keyOf(job.name), Math.max(0, job.lastFinishedAt.getTime() - job.lastRunAt.getTime()) / 1000);
+  }
+
+  /** The key a name's runs are counted under: its own, or OTHERS past MAX_UNDEFINED_NAMES undefined names. */
+  private keyOf(name: string): string {
+    if (this.ownSeries.has(name) || this.scheduler.isDefined(name)) return name;
+    if (this.ownSeries.size >= MAX_UNDEFINED_NAMES) return OTHERS;
+    this.ownSeries.add(name);
+    return name;
   }
 
   /** Stop counting (the scheduler outlives the handler in an app that remounts it). */
@@ -121,11 +143,11 @@ export class MetricsCollector {
     // This process's side, from events and the worker.
     const counted = [...new Set([...names, ...this.processed.keys()])].sort();
     out.family('hourglass_jobs_processed_total', 'counter', 'Runs this process finished since the API started, successful or failed.');
-    for (const name of counted) out.sample('hourglass_jobs_processed_total', { name }, this.processed.get(name) ?? 0);
+    for (const name of counted) out.sample('hourglass_jobs_processed_total', labelsOf(name), this.processed.get(name) ?? 0);
     out.family('hourglass_jobs_failed_total', 'counter', 'Runs this process finished with an error since the API started (retried or not).');
-    for (const name of counted) out.sample('hourglass_jobs_failed_total', { name }, this.failed.get(name) ?? 0);
+    for (const name of counted) out.sample('hourglass_jobs_failed_total', labelsOf(name), this.failed.get(name) ?? 0);
     out.family('hourglass_job_retries_total', 'counter', 'Runs this process finished with an error that will be retried.');
-    for (const name of counted) out.sample('hourglass_job_retries_total', { name }, this.retried.get(name) ?? 0);
+    for (const name of counted) out.sample('hourglass_job_retries_total', labelsOf(name), this.retried.get(name) ?? 0);
     this.runTime.render(out, 'hourglass_job_run_duration_seconds', "Run time of this process's handlers, start to outcome.", counted);
     this.waited.render(out, 'hourglass_job_wait_seconds', 'Wait from due time to start, for the runs this process started.', counted);
     out.family('hourglass_worker_running', 'gauge', "Whether this process's workers are claiming jobs (1) or stopped (0).");
@@ -134,6 +156,11 @@ export class MetricsCollector {
     out.sample('hourglass_jobs_running', {}, s.runningCount);
     return out.text();
   }
+}
+
+/** A series' labels: its name, or `others` for the runs of names past MAX_UNDEFINED_NAMES. */
+function labelsOf(key: string): Record<string, string> {
+  return key === OTHERS ? { others: 'true' } : { name: key };
 }
 
 function bump(map: Map<string, number>, name: string): void {
@@ -160,13 +187,14 @@ class Histograms {
     for (const name of [...new Set([...names, ...this.byName.keys()])].sort()) {
       const h = this.byName.get(name) ?? { counts: new Array(this.bounds.length).fill(0), sum: 0, count: 0 };
       let cumulative = 0;
+      const labels = labelsOf(name);
       this.bounds.forEach((bound, i) => {
         cumulative += h.counts[i]!;
-        out.sample(`${family}_bucket`, { name, le: String(bound) }, cumulative);
+        out.sample(`${family}_bucket`, { ...labels, le: String(bound) }, cumulative);
       });
-      out.sample(`${family}_bucket`, { name, le: '+Inf' }, h.count);
-      out.sample(`${family}_sum`, { name }, h.sum);
-      out.sample(`${family}_count`, { name }, h.count);
+      out.sample(`${family}_bucket`, { ...labels, le: '+Inf' }, h.count);
+      out.sample(`${family}_sum`, labels, h.sum);
+      out.sample(`${family}_count`, labels, h.count);
     }
   }
 }

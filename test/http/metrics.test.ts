@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedStore } from '../conformance/factory.js';
 import { waitUntil } from '../conformance/helpers.js';
 import { storeFromUrl } from '../../src/core/store-url.js';
+import { MAX_UNDEFINED_NAMES } from '../../src/http/metrics.js';
+import { MemoryStore } from '../../src/stores/memory/index.js';
 import { sqliteFileFactory } from '../stores/sqlite.factory.js';
 import { parseMetrics, startApi, type Api } from './helpers.js';
 
@@ -172,5 +174,50 @@ describe('GET /metrics', () => {
   it('concurrent scrapes all answer, and agree on everything but the measured latency', async () => {
     const texts = await Promise.all(Array.from({ length: 5 }, () => api.call('GET', 'metrics').then((r) => r.text)));
     expect(new Set(texts.map((t) => t.replace(/^hourglass_store_latency_seconds .*$/m, ''))).size).toBe(1);
+  });
+});
+
+describe('GET /metrics with a fallback handler running many names', () => {
+  it(`gives the first ${MAX_UNDEFINED_NAMES} names it runs series of their own, and counts the rest together`, async () => {
+    const store = new MemoryStore();
+    let runs = 0;
+    const api = await startApi(store, {
+      scheduler: {
+        handler: async (job) => {
+          runs++;
+          if (job.name.endsWith('!')) throw new Error('no');
+        },
+      },
+      define: (s) =>
+        s.define('defined', async () => {
+          runs++;
+        }),
+    });
+    try {
+      // Each job a name of its own (per tenant, say), the last ten failing, then a defined name's job.
+      const names = Array.from({ length: MAX_UNDEFINED_NAMES + 20 }, (_, i) => `tenant-${String(i).padStart(4, '0')}${i >= MAX_UNDEFINED_NAMES + 10 ? '!' : ''}`);
+      for (const name of names) await api.call('POST', 'jobs', { name, maxAttempts: 1 });
+      await waitUntil(async () => runs === names.length, 10_000, 'every job to run');
+      await api.call('POST', 'jobs', { name: 'defined' });
+      // Counted when each run's outcome is out (job:success, job:fail), a moment after the handler returns.
+      const scrape = async () => parseMetrics((await api.call('GET', 'metrics')).text).samples;
+      await waitUntil(async () => {
+        const s = await scrape();
+        return s.get('hourglass_jobs_processed_total{name="defined"}') === 1 && s.get('hourglass_jobs_processed_total{others="true"}') === 20;
+      }, 10_000, 'every outcome counted');
+      const samples = await scrape();
+      const own = [...samples.keys()].filter((k) => k.startsWith('hourglass_jobs_processed_total{name="tenant-'));
+      expect(own).toHaveLength(MAX_UNDEFINED_NAMES);
+      expect(samples.get('hourglass_jobs_processed_total{others="true"}')).toBe(20);
+      expect(samples.get('hourglass_jobs_failed_total{others="true"}')).toBe(10);
+      expect(samples.get('hourglass_job_run_duration_seconds_count{others="true"}')).toBe(20);
+      // A defined name keeps its own series whatever came before it.
+      expect(samples.get('hourglass_jobs_processed_total{name="defined"}')).toBe(1);
+      // Nothing is lost: the series add up to every run.
+      const total = [...samples.entries()].filter(([k]) => k.startsWith('hourglass_jobs_processed_total{')).reduce((sum, [, v]) => sum + v, 0);
+      expect(total).toBe(names.length + 1);
+    } finally {
+      await api.close();
+    }
   });
 });
