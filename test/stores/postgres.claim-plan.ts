@@ -159,13 +159,16 @@ export function describePostgresClaimPlan(skip: boolean): void {
         const text = describePlan(plan as PlanNode & Record<string, unknown>);
         if (pagesOf(plan) >= 250) process.stderr.write(`claim plan reading ${pagesOf(plan)} pages:\n${text}\n`);
         expect(pagesOf(plan)).toBeLessThan(250);
-        expect(loopsOn(plan, 'jobs_claim_any')).toBeGreaterThan(0);
+        expect(loopsOn(plan, 'jobs_pending_any')).toBeGreaterThan(0);
       }
-      // A named claim never reads it (its nodes are in the plan, never run): jobs_claim_any cannot serve the
+      // A named claim never reads it (its nodes are in the plan, never run): jobs_pending_any cannot serve the
       // per-name seeks (`priority = …`), which stay on their own index.
       const named = await claims!.explain(request({}));
-      expect(loopsOn(named, 'jobs_claim_any')).toBe(0);
+      expect(loopsOn(named, 'jobs_pending_any')).toBe(0);
       expect(loopsOn(named, 'jobs_claim_plain')).toBeGreaterThan(0);
+      // The console's oldest waiting job, across the names (list-pending-any.sql; its plan: postgres.list-plans).
+      const [oldest] = await store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 1, offset: 0 });
+      expect(oldest!.name).toBe(`n${NAMES - 1}`);
       const claimed = await store.claim(request({ names: null, limit: 4 }));
       // a's two jobs at priority 0, then the oldest due at -1: n39999 (due T0 - 10 - 39999), n39997, ...
       expect(claimed.map((j) => [j.name, j.priority])).toEqual([

@@ -53,19 +53,16 @@ export function listStatement(query: JobQuery, quotedSchema: string): ListStatem
   const order = query.order ?? DEFAULT_ORDER;
   const dir = order.dir === 'asc' ? 'ASC' : 'DESC';
   if (isPendingByNextRun(query)) {
-    const named = query.name !== undefined;
-    const names = named
-      ? '  SELECT $4::text'
-      : `  (SELECT j.name FROM ${quotedSchema}.jobs j WHERE j.status = 'pending' ORDER BY j.name LIMIT 1)
-  UNION ALL
-  SELECT (SELECT j.name FROM ${quotedSchema}.jobs j WHERE j.status = 'pending' AND j.name > n.name ORDER BY j.name LIMIT 1)
-  FROM names n
-  WHERE n.name IS NOT NULL`;
-    const text = substitute(template('list-pending.sql'), quotedSchema)
-      .replaceAll('{{names}}', names)
-      .replaceAll('{{dir}}', dir);
     const values: unknown[] = [query.offset + query.limit, query.limit, query.offset];
-    if (named) values.push(query.name);
+    // Every name: one index across names (list-pending-any.sql); one name: that name's part of the claim index.
+    if (query.name === undefined) {
+      const text = substitute(template('list-pending-any.sql'), quotedSchema).replaceAll('{{dir}}', dir);
+      return { name: nameOf('list-pending-any', text), text, values };
+    }
+    const text = substitute(template('list-pending.sql'), quotedSchema)
+      .replaceAll('{{names}}', '  SELECT $4::text')
+      .replaceAll('{{dir}}', dir);
+    values.push(query.name);
     return { name: nameOf('list-pending', text), text, values };
   }
   // Only last_run_at can be NULL; rules/query.ts puts nulls last in either direction.

@@ -48,7 +48,7 @@
 -- at any backlog size or in the generic plan. A worker
 -- with a fallback handler (names NULL) walks by name only the names that need it (its capped names, names with
 -- groups: their rotations, names of recovered jobs); every other name's due ungrouped jobs are read at once, one
--- priority at a time, on jobs_claim_any (-priority, next_run_at, id; migration 025), the walked and paused names
+-- priority at a time, on jobs_pending_any (-priority, ungrouped, next_run_at, id; migration 025), the walked and paused names
 -- stepped over as a filter. So its claim costs the same beside 20,000 names as beside one (it walked every name
 -- with pending jobs: 338 ms a claim beside 20,000 names with jobs due later); a paused or capped name's due jobs
 -- at the priorities read are stepped over one by one, as on SQLite.
@@ -156,19 +156,20 @@ picked_named AS MATERIALIZED (
   ) x
   WHERE l.priority IS NOT NULL
 ),
--- A fallback handler's other names, all at once: the priorities in use among ungrouped pending jobs, highest
--- first (one seek each on jobs_claim_any, keyed on -priority: migration 025 says why), ...
+-- A fallback handler's other names, all at once: the priorities in use among pending jobs, highest first (one
+-- seek each on jobs_pending_any, keyed on -priority: migration 025 says why), ...
 levels_any AS (
-  SELECT (SELECT -j.priority FROM {{schema}}.jobs j WHERE j.status = 'pending' AND j.grp IS NULL
+  SELECT (SELECT -j.priority FROM {{schema}}.jobs j WHERE j.status = 'pending'
           ORDER BY -j.priority LIMIT 1) AS negp
   WHERE $5::text[] IS NULL AND $4 > 0
   UNION ALL
-  SELECT (SELECT -j.priority FROM {{schema}}.jobs j WHERE j.status = 'pending' AND j.grp IS NULL AND -j.priority > l.negp
+  SELECT (SELECT -j.priority FROM {{schema}}.jobs j WHERE j.status = 'pending' AND -j.priority > l.negp
           ORDER BY -j.priority LIMIT 1)
   FROM levels_any l
   WHERE l.negp IS NOT NULL
 ),
--- ... and each one's due jobs, a range of that index, but for the names walked one by one and the paused ones.
+-- ... and each one's due ungrouped jobs, a range of that index, but for the names walked one by one and the
+-- paused ones.
 picked_any AS MATERIALIZED (
   SELECT x.id, x.name, x.priority, x.next_run_at AS sort_at
   FROM levels_any l
@@ -176,10 +177,10 @@ picked_any AS MATERIALIZED (
   CROSS JOIN LATERAL (
     SELECT j.id, j.name, j.priority, j.next_run_at
     FROM {{schema}}.jobs j
-    WHERE j.status = 'pending' AND j.grp IS NULL AND -j.priority = l.negp AND j.next_run_at <= $1
+    WHERE j.status = 'pending' AND -j.priority = l.negp AND j.grp IS NULL AND j.next_run_at <= $1
       AND j.name <> ALL(skip.names)
       AND {{fragment may-start-keyed now=$1}}
-    ORDER BY -j.priority, j.next_run_at, j.id
+    ORDER BY -j.priority, (j.grp IS NULL), j.next_run_at, j.id
     LIMIT $4
     FOR UPDATE SKIP LOCKED
   ) x
