@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
+import { JOB_STATUSES } from '../../src/core/types.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import type { CreatedStore, StoreFactory } from '../conformance/factory.js';
 
@@ -100,25 +101,44 @@ export const redisFactory: StoreFactory = {
 /**
  * P:heads (lib.lua) holds exactly one entry per name with ready jobs, its head (the first of P:ready:<name>),
  * and P:headof names the same: a name missing there would hide its jobs from every fallback-handler claim.
+ * P:readyat holds exactly the jobs of every ready zset (P:ready:<name>, P:gready:<g>) by nextRunAt: one missing
+ * there would be missing from the lists of pending jobs by due time.
  */
 export async function checkReadyHeads(client: Redis, prefix: string): Promise<void> {
   const tag = `{${prefix}}`;
+  // Every job of the prefix (the status indexes; P:locked for running ones), and from them the ready zsets there
+  // can be: one per name, one per (name, group). Not SCAN: the server may hold millions of other keys.
+  const ids = new Set<string>();
+  for (const status of JOB_STATUSES) {
+    for (const id of await client.zrange(status === 'running' ? `${tag}:locked` : `${tag}:s:${status}`, 0, -1)) ids.add(id);
+  }
+  const readyKeys = new Map<string, string | null>(); // key -> the name whose head it gives (null: a group's)
+  for (const id of ids) {
+    const [name, group] = await client.hmget(`${tag}:job:${id}`, 'name', 'group');
+    if (name === null) continue;
+    readyKeys.set(`${tag}:ready:${name}`, name);
+    if (group !== null) readyKeys.set(`${tag}:gready:${Buffer.byteLength(name)}:${name}:${group}`, null);
+  }
   const expected: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${tag}:ready:*`, 'COUNT', 1000);
-    for (const key of keys) {
-      const [member, score] = await client.zrange(key, 0, 0, 'WITHSCORES');
-      if (member !== undefined) expected.push(`${score} ${member}:${key.slice(`${tag}:ready:`.length)}`);
+  const expectedAt: string[] = [];
+  for (const [key, name] of readyKeys) {
+    const members = await client.zrange(key, 0, -1, 'WITHSCORES');
+    if (name !== null && members.length > 0) expected.push(`${members[1]} ${members[0]}:${name}`);
+    for (let i = 0; i < members.length; i += 2) {
+      // "<nextRunAt>:<id>", each padded to 16 digits; P:readyat's member is the padded id, scored by nextRunAt.
+      const padded = members[i]!.slice(17);
+      expectedAt.push(`${await client.hget(`${tag}:job:${padded.replace(/^0+(?=\d)/, '')}`, 'nextRunAt')} ${padded}`);
     }
-    cursor = next;
-  } while (cursor !== '0');
-  const flat = await client.zrange(`${tag}:heads`, 0, -1, 'WITHSCORES');
-  const actual: string[] = [];
-  for (let i = 0; i < flat.length; i += 2) actual.push(`${flat[i + 1]} ${flat[i]}`);
+  }
+  const pairsOf = (flat: string[]) => Array.from({ length: flat.length / 2 }, (_, i) => `${flat[2 * i + 1]} ${flat[2 * i]}`);
+  const actual = pairsOf(await client.zrange(`${tag}:heads`, 0, -1, 'WITHSCORES'));
   const headof = Object.entries(await client.hgetall(`${tag}:headof`)).map(([name, v]) => `${v}:${name}`);
+  const actualAt = pairsOf(await client.zrange(`${tag}:readyat`, 0, -1, 'WITHSCORES'));
   const sorted = (a: string[]) => [...a].sort().join('\n');
   if (sorted(actual) !== sorted(expected) || sorted(headof) !== sorted(expected)) {
     throw new Error(`P:heads is not every ready name's head:\nexpected\n${sorted(expected)}\nP:heads\n${sorted(actual)}\nP:headof\n${sorted(headof)}`);
+  }
+  if (sorted(actualAt) !== sorted(expectedAt)) {
+    throw new Error(`P:readyat is not every ready job:\nexpected\n${sorted(expectedAt)}\nP:readyat\n${sorted(actualAt)}`);
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Redis-specific ready heads (lib.lua P:heads, layout 10): a claim of any name (a fallback handler) reads the
- * names with ready jobs in the order of their best job, only as far as it can use them. A prefix of layout 9
- * listed those names in P:readynames: they are folded into P:heads in chunks at start (heads_index.lua), and a
- * fallback handler then claims them in claim order. The heads' exactness under every operation is checked by
+ * names with ready jobs in the order of their best job, only as far as it can use them; P:readyat lists every
+ * ready job by due time. A prefix of layout 9 listed those names in P:readynames: they are folded into both in
+ * chunks at start (heads_index.lua), and a fallback handler then claims them in claim order. The heads' exactness under every operation is checked by
  * the differential suite after each random sequence (redis.factory.ts checkReadyHeads).
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,11 +44,15 @@ describe.skipIf(skip)('RedisStore ready heads (redis-specific)', () => {
   it('folds the names of layout 9 (P:readynames) into P:heads in chunks, and a fallback handler claims them in order', async () => {
     const { store, prefix, tag } = await open();
     await store.insert([newJob('a', { nextRunAt: T0 - 5 }), newJob('b', { priority: 5 }), newJob('c', { nextRunAt: T0 + 60_000 }), newJob('a', { nextRunAt: T0 - 20 })], T0);
-    // As a process of layout 9 left it: the names in P:readynames (with one whose jobs are gone), no P:heads.
-    await admin.del(`${tag}:heads`, `${tag}:headof`);
+    // As a process of layout 9 left it: the names in P:readynames (with one whose jobs are gone), no P:heads
+    // nor P:readyat.
+    await admin.del(`${tag}:heads`, `${tag}:headof`, `${tag}:readyat`);
     await admin.sadd(`${tag}:readynames`, 'a', 'b', 'gone');
     expect(await store.claim(anyName(10))).toEqual([]);
+    expect(await store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 10, offset: 0 })).toHaveLength(1); // c alone
     expect(await foldReadyNames(admin, keysFor(prefix), 1)).toBe(3);
+    const pending = await store.listJobs({ status: ['pending'], order: { by: 'nextRunAt', dir: 'asc' }, limit: 10, offset: 0 });
+    expect(pending.map((j) => [j.name, j.nextRunAt - T0])).toEqual([['a', -20], ['b', -10], ['a', -5], ['c', 60_000]]);
     expect(await admin.exists(`${tag}:readynames`)).toBe(0);
     await checkReadyHeads(admin, prefix);
     // b's priority first, then a's two by due time; c is not due.

@@ -20,6 +20,10 @@
 --                   as it can use them, never all of them. P:headof hash name -> "<score> <readyMember>" of its
 --                   entry. Kept exact by every write of a ready zset (readyAdded, readyRemoved, headFromReady;
 --                   layout 10; before it, P:readynames, a set of every name that may have ready jobs, was read whole)
+--   P:readyat       zset of every due pending job in P:ready:<name> or P:gready:<g>, by nextRunAt, member the id
+--                   padded as in P:scheduled: with P:scheduled, every pending job by due time then id, so a list of
+--                   pending jobs by due time (list_pending.lua, the console's oldest waiting job) reads two ranges
+--                   whatever the number of names (layout 10)
 --   P:locked        zset id by lockedUntil: exactly the running jobs (lock-expiry recovery; it is also the
 --                   status index of `running`, so there is no P:s:running to write twice per run)
 --   P:s:<status>    zset id by id, per status but running; P:ns:<status>:<name> the same per name, running
@@ -281,6 +285,7 @@ local function index(id, job, now, b)
     if tonumber(job.nextRunAt) <= now and job.group then
       redis.call('ZADD', P .. ':gready:' .. groupKey(name, job.group), readyScore(job.priority), readyMember(job.nextRunAt, id))
       groupReady(name, job.group)
+      redis.call('ZADD', P .. ':readyat', job.nextRunAt, scheduledMember(id))
       woke = true
     elseif tonumber(job.nextRunAt) <= now then
       local score, member = readyScore(job.priority), readyMember(job.nextRunAt, id)
@@ -289,6 +294,7 @@ local function index(id, job, now, b)
         redis.call('ZADD', P .. ':ready:' .. name, score, member)
         readyAdded(name, tonumber(score), member)
       end
+      zadd(b, P .. ':readyat', job.nextRunAt, scheduledMember(id))
       woke = true
     else
       zadd(b, P .. ':scheduled', job.nextRunAt, scheduledMember(id))
@@ -328,6 +334,7 @@ local function unindex(id, job)
     if status == 'cancelled' and holdsLock(job) then redis.call('ZREM', P .. ':held:' .. name, id) end
   elseif status == 'pending' then
     redis.call('ZREM', P .. ':scheduled', scheduledMember(id))
+    redis.call('ZREM', P .. ':readyat', scheduledMember(id))
     if job.group then redis.call('ZREM', P .. ':gready:' .. groupKey(name, job.group), readyMember(job.nextRunAt, id))
     else
       local member = readyMember(job.nextRunAt, id)

@@ -67,6 +67,7 @@ local function promoteDue(nowText)
     elseif f[1] == 'pending' then
       promoted.ready(f[2], readyScore(f[3]), readyMember(f[4], id))
     end
+    if f[1] == 'pending' then promoted.add2('ZADD', P .. ':readyat', f[4], member) end
   end
   promoted.flush()
 end
@@ -328,7 +329,7 @@ local function claimJobs(a)
   end
 
   local out = {}
-  local ids, lockPairs = {}, {}
+  local ids, lockPairs, atMembers = {}, {}, {}
   local rated = {} -- rate keys trimmed by this claim
   local single = not anyName and #candidates == 1 and candidates[1] or nil
   while #out < limit do
@@ -388,6 +389,7 @@ local function claimJobs(a)
       f[#f + 1] = 'lockedUntil'; f[#f + 1] = lockedUntil
       out[#out + 1] = f
       ids[#ids + 1] = id
+      atMembers[#atMembers + 1] = scheduledMember(id)
       lockPairs[#lockPairs + 1] = lockedUntil; lockPairs[#lockPairs + 1] = id
       local c = best.ids
       c[#c + 1] = id
@@ -419,6 +421,10 @@ local function claimJobs(a)
     elseif offer then
       -- Not pending any more (an index left behind): off its group's ready zset.
       redis.call('ZREM', offer.readyKey, bestMember)
+      atMembers[#atMembers + 1] = scheduledMember(id)
+    elseif status ~= 'pending' then
+      -- Likewise (its ready zset loses it with the claim's prefix, below).
+      atMembers[#atMembers + 1] = scheduledMember(id)
     end
   end
 
@@ -440,6 +446,7 @@ local function claimJobs(a)
     end
   end
   for _, name in ipairs(stale) do headFromReady(name) end
+  if #atMembers > 0 then callMany('ZREM', P .. ':readyat', atMembers) end
   if #ids > 0 then
     callMany('ZREM', P .. ':s:pending', ids)
     callMany('ZADD', P .. ':locked', lockPairs, 2) -- also the index of status running (lib.lua)
