@@ -1,6 +1,6 @@
 /**
- * settle_and_claim() has one source: functions/settle_and_claim.sql includes settle.sql and claim.sql, and the
- * migrator (re)installs it whenever that text changes. A database left at version 5 (the function of
+ * The hot path has one source: functions/claim_jobs.sql includes claim.sql, functions/settle_and_claim.sql
+ * includes settle.sql and calls claim_jobs(), and the migrator (re)installs each whenever its text changes. A database left at version 5 (the function of
  * migration 003, jsonb columns) upgrades in place. Registered by postgres.test.ts.
  */
 import { describe, expect, it } from 'vitest';
@@ -25,8 +25,8 @@ async function installed(schema: string): Promise<Record<string, string>> {
 }
 
 /** The body (between the dollar quotes) of the function text this code builds. */
-function builtBody(schema: string): string {
-  return buildFunction('settle_and_claim', `"${schema}"`).split('$function$')[1]!;
+function builtBody(schema: string, name = 'settle_and_claim'): string {
+  return buildFunction(name, `"${schema}"`).split('$function$')[1]!;
 }
 
 export function describePostgresFunctions(skip: boolean): void {
@@ -38,14 +38,15 @@ export function describePostgresFunctions(skip: boolean): void {
       expect(MIGRATIONS.length).toBeGreaterThanOrEqual(8);
     });
 
-    it('builds settle_and_claim() from settle.sql and claim.sql themselves, and installs exactly that', async () => {
+    it('builds settle_and_claim() from settle.sql and claim_jobs() from claim.sql themselves, and installs exactly that', async () => {
       const schema = fresh();
       keep(await openStore(schema));
       const statements = new Statements(`"${schema}"`);
       const body = builtBody(schema);
       expect(body).toContain(statements.get('settle').trimEnd().replace(/;$/, '').replaceAll('$1', '$13').replaceAll('$2', '$12'));
-      // claim.sql's $13..$16 (groupConcurrency, global rate) are the function's $16..$19 (after settle's).
-      expect(body).toContain(statements.get('claim').trimEnd().replace(/;$/, '').replace(/\$(1[3-6])(?!\d)/g, (_, n: string) => `$${Number(n) + 3}`));
+      // Its claim is claim_jobs(), with claim.sql's $13..$16 (groupConcurrency, global rate) as its $16..$19.
+      expect(body).toContain(`claim_jobs($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $16, $17, $18, $19)`);
+      expect(builtBody(schema, 'claim_jobs')).toContain(statements.get('claim').trimEnd().replace(/;$/, ''));
       expect(await installed(schema)).toEqual({ jsonb: body });
       const [row] = await adminQuery<{ hash: string }>(`SELECT hash FROM "${schema}".functions WHERE name = 'settle_and_claim'`);
       expect(row!.hash).toBe(functionHash(buildFunction('settle_and_claim', `"${schema}"`)));

@@ -1,5 +1,6 @@
--- claim_jobs(): the store's claim() in one call, claim.sql's statement with its parameters ($1..$12). Installed
--- by the migrator (functions.ts) like settle_and_claim(): a change to claim.sql reinstalls both.
+-- claim_jobs(): the store's claim() in one call, claim.sql's statement with its parameters ($1..$16), and the
+-- claim half of settle_and_claim(), which calls it. Installed by the migrator (functions.ts): a change to claim.sql
+-- reinstalls it.
 --
 -- Why a function rather than the bare statement: its SET clauses hold for the statement wherever it runs, on a
 -- pool we own or one a user gave us, through PgBouncer, without touching the user's server settings:

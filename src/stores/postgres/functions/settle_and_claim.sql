@@ -1,6 +1,6 @@
 -- settle_and_claim(): the store's settleAndClaim() in one call. Installed by the migrator (functions.ts), which
--- replaces each {{include …}} line with that statement file, so settle.sql and claim.sql are the only copies of
--- the hot path: edit them and the next migrate() reinstalls this function (its text's hash changed).
+-- replaces the {{include …}} line with settle.sql, so it and claim.sql (run by claim_jobs(), called below) are the
+-- only copies of the hot path: edit them and the next migrate() reinstalls both functions.
 --
 -- The worker hands the outcomes that ended since its last claim to its next claim. Applying them and claiming
 -- must be one atomic operation in one round trip, and the claim must see the outcomes applied: a retry due
@@ -35,10 +35,6 @@ AS $function$
 DECLARE
   applied_i integer;
   settled {{schema}}.jobs;
-  claimed {{schema}}.jobs;
-  grouped bigint[] := '{}';
-  taken bigint[] := '{}';
-  rated boolean := cardinality(array_remove($17, NULL)) > 0;
 BEGIN
   IF jsonb_array_length($13) > 0 THEN
     FOR applied_i IN
@@ -53,24 +49,8 @@ BEGIN
 
   PERFORM pg_advisory_xact_lock(hashtext($14), hashtext(n)) FROM unnest($15::text[]) AS n;
 
-  -- As claim_jobs(): the groups served are stamped and rated claims logged after the claim ($16..$19: claim.sql's
-  -- $13..$16).
-  FOR claimed IN
-{{include sql/claim.sql $1=$1 $2=$2 $3=$3 $4=$4 $5=$5 $6=$6 $7=$7 $8=$8 $9=$9 $10=$10 $11=$11 $12=$12 $13=$16 $14=$17 $15=$18 $16=$19}}
-  LOOP
-    IF claimed.grp IS NOT NULL THEN
-      grouped := grouped || claimed.id;
-    END IF;
-    IF rated AND claimed.id IS NOT NULL THEN
-      taken := taken || claimed.id;
-    END IF;
-    RETURN NEXT claimed;
-  END LOOP;
-  IF cardinality(grouped) > 0 THEN
-    PERFORM {{schema}}.groups_served(grouped);
-  END IF;
-  IF cardinality(taken) > 0 THEN
-    PERFORM {{schema}}.rate_log($1, taken, $6, $17, $18, $19);
-  END IF;
+  -- The claim itself is claim_jobs() ($16..$19: its $13..$16), which stamps the groups served and logs rated
+  -- claims after it: one copy of that bookkeeping. Its statement takes its own snapshot, after the locks above.
+  RETURN QUERY SELECT * FROM {{schema}}.claim_jobs($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $16, $17, $18, $19);
 END
 $function$;

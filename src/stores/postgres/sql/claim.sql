@@ -6,8 +6,8 @@
 --      holds (FOR UPDATE SKIP LOCKED) and paused names, at most each name's allowance (per-name limits);
 --   3. take: the best `limit` of those become running with this worker's lock token.
 -- Rows locked in step 2 but not taken in step 3 are unlocked when the statement's transaction ends.
--- Also the second half of settle_and_claim() (functions/settle_and_claim.sql includes this file): a change
--- here reinstalls that function at the next migrate().
+-- Run by claim_jobs() (functions/claim_jobs.sql includes this file), which settle_and_claim() calls for its
+-- second half: a change here reinstalls claim_jobs() at the next migrate().
 --
 -- Global per-name caps (define(name, { concurrency })) need the count of running jobs of that name to be
 -- exact when we decide. A statement's snapshot is taken when it starts, so two claimers could both count
