@@ -72,14 +72,15 @@ describe('hourglass CLI', () => {
     let output = '';
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const exited = new Promise<string>((r) => child.on('exit', (code, signal) => r(`code ${code}, signal ${signal}`)));
     const deadline = Date.now() + 15_000;
     // Both lines, in either order: the first jobs may finish before the dashboard is up and the demo says so.
     while (!(/✓ process upload/.test(output) && /demo running/.test(output)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(output).toMatch(/demo running/);
     expect(output).toMatch(/✓ process upload/);
     child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    // The output says why, should it ever end otherwise.
+    expect(await exited, output).toBe('code 0, signal null');
     expect(output).toMatch(/stopped/);
   });
 });
