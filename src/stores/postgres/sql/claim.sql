@@ -48,10 +48,10 @@
 -- at any backlog size or in the generic plan. A worker
 -- with a fallback handler (names NULL) walks by name only the names that need it (its capped names, names with
 -- groups: their rotations, names of recovered jobs); every other name's due ungrouped jobs are read at once, one
--- priority at a time, on jobs_pending_any (-priority, ungrouped, next_run_at, id; migration 025), the walked and paused names
--- stepped over as a filter. So its claim costs the same beside 20,000 names as beside one (it walked every name
--- with pending jobs: 338 ms a claim beside 20,000 names with jobs due later); a paused or capped name's due jobs
--- at the priorities read are stepped over one by one, as on SQLite.
+-- priority at a time, on jobs_pending_any (-priority, ungrouped, next_run_at, id; migration 025), the walked and
+-- paused names stepped over as a filter. So its claim costs the same beside 20,000 names as beside one (it walked
+-- every name with pending jobs: 338 ms a claim beside 20,000 names with jobs due later); a paused or capped
+-- name's due jobs at the priorities read are stepped over one by one, as on SQLite.
 -- Each level locks up to its name's allowance (FOR UPDATE SKIP LOCKED); `chosen` keeps the best `limit`, and
 -- the rows locked but not taken are unlocked when the statement's transaction ends. With due work at several
 -- priorities of one name, more rows are locked than taken for that moment: a claimer beside us skips them.
