@@ -25,6 +25,16 @@ const request = (over: Partial<ClaimRequest>): ClaimRequest => ({
   ...over,
 });
 
+/** After a describe's tests: its explainer and store closed, its schema dropped. */
+function dropAfter(schema: string, held: () => [ClaimExplainer | undefined, PostgresStore | undefined]): void {
+  afterAll(async () => {
+    const [claims, store] = held();
+    await claims?.end();
+    await store?.close();
+    await dropSchema(schema);
+  });
+}
+
 /** How many times the plan's scans of `index` ran (0: in the plan, never run). */
 function loopsOn(node: PlanNode, index: string): number {
   const fields = node as PlanNode & Record<string, unknown>;
@@ -53,11 +63,7 @@ export function describePostgresClaimPlan(skip: boolean): void {
       claims = await claimExplainer(schema);
     }, 120_000);
 
-    afterAll(async () => {
-      await claims?.end();
-      await store?.close();
-      await dropSchema(schema);
-    });
+    dropAfter(schema, () => [claims, store]);
 
     /** The claim's plan for `r` (pages read, and one line per node), run for real in a transaction rolled back after. */
     async function planOf(r: ClaimRequest): Promise<{ pages: number; text: string }> {
@@ -147,11 +153,7 @@ export function describePostgresClaimPlan(skip: boolean): void {
       claims = await claimExplainer(schema);
     }, 120_000);
 
-    afterAll(async () => {
-      await claims?.end();
-      await store?.close();
-      await dropSchema(schema);
-    });
+    dropAfter(schema, () => [claims, store]);
 
     it('reads a few pages, not a few per name, and takes the best jobs across names', async () => {
       for (const r of [request({ names: null }), request({ names: null, now: T0 - NAMES - 100 })]) {
@@ -204,11 +206,7 @@ export function describePostgresClaimPlan(skip: boolean): void {
       claims = await claimExplainer(schema);
     }, 120_000);
 
-    afterAll(async () => {
-      await claims?.end();
-      await store?.close();
-      await dropSchema(schema);
-    });
+    dropAfter(schema, () => [claims, store]);
 
     it('takes due jobs reading a few pages, not every pending job of the name', async () => {
       const [stats] = await adminQuery<{ analyzed: boolean }>(

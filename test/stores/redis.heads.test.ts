@@ -12,7 +12,7 @@ import { RedisStore } from '../../src/stores/redis/index.js';
 import { keysFor } from '../../src/stores/redis/keys.js';
 import { foldReadyNames } from '../../src/stores/redis/migrate.js';
 import { availability } from '../conformance/factory.js';
-import { REDIS_URL, adminClient, checkReadyHeads, deletePrefix, randomPrefix, redisFactory } from './redis.factory.js';
+import { REDIS_URL, adminClient, checkReadyHeads, redisFactory, usePrefixes } from './redis.factory.js';
 
 const { skip } = await availability(redisFactory);
 const T0 = 1_800_000_000_000;
@@ -24,17 +24,15 @@ const anyName = (limit: number, over: Partial<ClaimRequest> = {}): ClaimRequest 
 
 describe.skipIf(skip)('RedisStore ready heads (redis-specific)', () => {
   const admin = adminClient();
-  const prefixes: string[] = [];
+  const newPrefix = usePrefixes();
   const stores: RedisStore[] = [];
   afterAll(async () => {
     for (const store of stores) await store.close();
-    for (const prefix of prefixes) await deletePrefix(admin, prefix);
     admin.disconnect();
   });
 
   async function open(): Promise<{ store: RedisStore; prefix: string; tag: string }> {
-    const prefix = randomPrefix();
-    prefixes.push(prefix);
+    const prefix = newPrefix();
     const store = new RedisStore({ url: REDIS_URL, prefix });
     stores.push(store);
     await store.init({ logger: silentLogger });

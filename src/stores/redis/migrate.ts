@@ -8,7 +8,7 @@ import { listMigrations } from '../../core/assets.js';
 import { StoreError } from '../../core/errors.js';
 import type { MigrationStatus } from '../../core/store.js';
 import type { Keys } from './keys.js';
-import { migrationScript, scripts } from './scripts.js';
+import { migrationScript, scripts, type Script } from './scripts.js';
 
 const FILES = ['001_layout.lua', '002_retention_indexes.lua', '003_running_index.lua', '004_history_by_id.lua', '005_repeating_index.lua', '006_groups.lua', '007_group_jobs.lua', '008_group_upkeep.lua', '009_scheduled_members.lua', '010_ready_heads.lua'];
 
@@ -57,12 +57,7 @@ export async function migrate(client: Redis, keys: Keys, now: number): Promise<M
  * one short script each (repeat_index.lua), continuing where another process stopped. Returns the calls made.
  */
 export async function indexRepeating(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK): Promise<number> {
-  let calls = 0;
-  for (;;) {
-    calls += 1;
-    const left = Number(await scripts().repeatIndex.run(client, keys.meta, [keys.tag, chunk]));
-    if (left <= 0) return calls;
-  }
+  return inChunks(client, keys, scripts().repeatIndex, chunk);
 }
 
 /**
@@ -70,12 +65,7 @@ export async function indexRepeating(client: Redis, keys: Keys, chunk = BACKFILL
  * does for P:rep (group_index.lua). Returns the calls made.
  */
 export async function indexGroups(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK): Promise<number> {
-  let calls = 0;
-  for (;;) {
-    calls += 1;
-    const left = Number(await scripts().groupIndex.run(client, keys.meta, [keys.tag, chunk]));
-    if (left <= 0) return calls;
-  }
+  return inChunks(client, keys, scripts().groupIndex, chunk);
 }
 
 /**
@@ -83,12 +73,7 @@ export async function indexGroups(client: Redis, keys: Keys, chunk = BACKFILL_CH
  * P:gnames): visit them in chunks (group_live_index.lua), continuing where another process stopped.
  */
 export async function indexGroupUpkeep(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK): Promise<number> {
-  let calls = 0;
-  for (;;) {
-    calls += 1;
-    const left = Number(await scripts().groupLiveIndex.run(client, keys.meta, [keys.tag, chunk]));
-    if (left <= 0) return calls;
-  }
+  return inChunks(client, keys, scripts().groupLiveIndex, chunk);
 }
 
 /**
@@ -97,12 +82,7 @@ export async function indexGroupUpkeep(client: Redis, keys: Keys, chunk = BACKFI
  * upgrade are folded by the next process that starts. Returns the calls made.
  */
 export async function foldReadyNames(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK): Promise<number> {
-  let calls = 0;
-  for (;;) {
-    calls += 1;
-    const left = Number(await scripts().headsIndex.run(client, keys.meta, [keys.tag, chunk]));
-    if (left <= 0) return calls;
-  }
+  return inChunks(client, keys, scripts().headsIndex, chunk);
 }
 
 /**
@@ -111,12 +91,7 @@ export async function foldReadyNames(client: Redis, keys: Keys, chunk = BACKFILL
  * continues where another stopped (the cursor lives in {prefix}:meta). Returns the number of calls made.
  */
 export async function backfill(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK): Promise<number> {
-  let calls = 0;
-  for (;;) {
-    calls += 1;
-    const left = Number(await scripts().backfill.run(client, keys.meta, [keys.tag, chunk]));
-    if (left <= 0) return calls;
-  }
+  return inChunks(client, keys, scripts().backfill, chunk);
 }
 
 /**
@@ -125,10 +100,15 @@ export async function backfill(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK
  * upgrade are moved too. Returns the number of calls made.
  */
 export async function moveHistoryIndex(client: Redis, keys: Keys, chunk = BACKFILL_CHUNK): Promise<number> {
+  return inChunks(client, keys, scripts().historyIndex, chunk);
+}
+
+/** Run a chunked upkeep script (it answers what is left) until it is done; returns the calls made. */
+async function inChunks(client: Redis, keys: Keys, script: Script, chunk: number): Promise<number> {
   let calls = 0;
   for (;;) {
     calls += 1;
-    const left = Number(await scripts().historyIndex.run(client, keys.meta, [keys.tag, chunk]));
+    const left = Number(await script.run(client, keys.meta, [keys.tag, chunk]));
     if (left <= 0) return calls;
   }
 }
