@@ -27,6 +27,9 @@ export async function runDemo(options: { store: string; concurrency: string | un
   const logger = cliLogger('info');
   const concurrency = parseCount(options.concurrency, '--concurrency') ?? 5;
   const port = parseCount(options.port, '--port');
+  // Listening for Ctrl-C from the start: one pressed while the demo is still starting stops it gracefully too,
+  // once it is up (before, such a signal ended the process by Node's default).
+  const signalled = untilSignal(logger);
   const scheduler = await openScheduler(options.store, { logger, concurrency });
   defineExamples(scheduler);
   defineTraffic(scheduler);
@@ -39,7 +42,7 @@ export async function runDemo(options: { store: string; concurrency: string | un
   const helpers = sharable(options.store) ? startHelpers(options.store, logger) : [];
   logger.info(`demo running on ${redact(options.store)}${helpers.length ? ` with ${helpers.length} helper processes` : ''}; dashboard at ${server.url}; press Ctrl-C to stop`);
 
-  const signal = await untilSignal(logger);
+  const signal = await signalled;
   logger.info(`${signal}: stopping gracefully (running jobs get up to 10 s)`);
   await Promise.all([stopHelpers(helpers), server.close().then(() => scheduler.stop({ graceful: true, timeoutMs: 10_000 }))]);
   logger.info('stopped; every job is still in the store for next time');
