@@ -28,6 +28,16 @@ export function adminClient(): Redis {
   return new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000, retryStrategy: () => null });
 }
 
+/** `fn` with a short-lived admin client, disconnected however it ends. */
+async function withAdmin<T>(fn: (client: Redis) => Promise<T>): Promise<T> {
+  const client = adminClient();
+  try {
+    return await fn(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Delete every key of a prefix (SCAN is fine here: tests only). */
 export async function deletePrefix(client: Redis, prefix: string): Promise<void> {
   let cursor = '0';
@@ -78,22 +88,8 @@ export const redisFactory: StoreFactory = {
     return {
       store,
       url: urlFor(prefix),
-      async cleanup() {
-        const client = adminClient();
-        try {
-          await deletePrefix(client, prefix);
-        } finally {
-          client.disconnect();
-        }
-      },
-      async checkIndexes() {
-        const client = adminClient();
-        try {
-          await checkReadyHeads(client, prefix);
-        } finally {
-          client.disconnect();
-        }
-      },
+      cleanup: () => withAdmin((client) => deletePrefix(client, prefix)),
+      checkIndexes: () => withAdmin((client) => checkReadyHeads(client, prefix)),
     };
   },
 };
