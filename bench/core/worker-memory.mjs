@@ -27,6 +27,8 @@ const { values } = parseArgs({
     backlog: { type: 'string', default: '1000000' },
     seconds: { type: 'string', default: '120' },
     concurrency: { type: 'string', default: '10' },
+    // The worker's prefetch (jobs claimed ahead); default: the store's own (Store.defaultPrefetch).
+    prefetch: { type: 'string' },
     child: { type: 'string' },
     keep: { type: 'boolean', default: false },
     // Package roots to measure one after the other on the same backlog (each a checkout with dist/ built and
@@ -63,7 +65,7 @@ async function parent() {
     for (const root of values.roots ? values.roots.split(',') : [here]) {
       const pending = await producerCount(ns);
       const report = await new Promise((resolve, reject) => {
-        const worker = fork(join(root, 'bench/core/worker-memory.mjs'), ['--store', kind, '--child', ns, '--seconds', values.seconds, '--concurrency', values.concurrency, '--backlog', String(backlog), ...(values['alloc-prof'] ? ['--alloc-prof', values['alloc-prof']] : [])], {
+        const worker = fork(join(root, 'bench/core/worker-memory.mjs'), ['--store', kind, '--child', ns, '--seconds', values.seconds, '--concurrency', values.concurrency, '--backlog', String(backlog), ...(values.prefetch ? ['--prefetch', values.prefetch] : []), ...(values['alloc-prof'] ? ['--alloc-prof', values['alloc-prof']] : [])], {
           execArgv: values['node-flags'].split(' ').filter(Boolean),
           cwd: here, // the SQLite file is under this checkout's .tmp/
         });
@@ -90,7 +92,8 @@ async function producerCount(ns) {
 
 async function child(ns) {
   const due = Math.ceil(Number(values.backlog) / 2);
-  const scheduler = new Scheduler({ store: await openStore(kind, ns), concurrency: Number(values.concurrency), logger: silentLogger });
+  const prefetch = values.prefetch ? { prefetch: Number(values.prefetch) } : {};
+  const scheduler = new Scheduler({ store: await openStore(kind, ns), concurrency: Number(values.concurrency), logger: silentLogger, ...prefetch });
   let done = 0;
   scheduler.define('noop', async () => {
     done++;
@@ -129,7 +132,7 @@ async function child(ns) {
   await scheduler.stop({ graceful: true, timeoutMs: 5000 });
   const peakOf = (field) => Math.max(...samples.map((s) => s[field]));
   process.send({
-    concurrency: Number(values.concurrency), due, ran: done, seconds: round(seconds), jobsPerSecond: Math.round(done / seconds),
+    concurrency: Number(values.concurrency), prefetch: values.prefetch ?? 'default', due, ran: done, seconds: round(seconds), jobsPerSecond: Math.round(done / seconds),
     floorRssMB: round(floor.now), peakRssMB: round(rss().peak),
     sampledPeak: { rss: peakOf('rss'), heapUsed: peakOf('heapUsed'), heapTotal: peakOf('heapTotal'), newSpace: peakOf('newSpace'), oldSpace: peakOf('oldSpace'), external: peakOf('external'), arrayBuffers: peakOf('arrayBuffers') },
     last: samples[samples.length - 1], node: process.version,

@@ -15,6 +15,7 @@ import { RunFinisher } from './finish-run.js';
 import { JobRun, type RunContext } from './job-run.js';
 import type { RunOutcome } from './outcome.js';
 import { RateLimiter } from './rate-limit.js';
+import { RunSet } from './run-set.js';
 import type { Definition, ResolvedRun } from './registry.js';
 import { SettleBatcher, settledAll } from './settle-batcher.js';
 import type { ClaimRequest, ClaimedJob, Settlement } from './store.js';
@@ -41,7 +42,7 @@ export function leaseMargin(lockLifetimeMs: number): number {
 }
 
 export class Worker {
-  private readonly runs = new Map<string, JobRun>();
+  private readonly runs = new RunSet();
   /** Runs whose handler has not returned yet (kept as a count: it is read on every dispatch and claim). */
   private active = 0;
   private state: 'stopped' | 'running' | 'stopping' = 'stopped';
@@ -537,7 +538,7 @@ export class Worker {
    * claimed ahead. A lost run is left out: its lease is gone, only its handler is still waited for.
    */
   private async heartbeat(): Promise<void> {
-    const runs = [...this.runs.values()].filter((run) => run.reason !== 'lost');
+    const runs = this.runs.values().filter((run) => run.reason !== 'lost');
     const buffered = [...this.buffer.all()];
     if (runs.length === 0 && buffered.length === 0) return;
     const now = this.o.now();
@@ -583,7 +584,7 @@ export class Worker {
     this.unsubscribe = null;
 
     const { logger } = this.o;
-    const pending = () => [...this.runs.values()].filter((r) => !r.handlerDone);
+    const pending = () => this.runs.values().filter((r) => !r.handlerDone);
     if (graceful && pending().length > 0) {
       logger.info({ running: pending().length, timeoutMs }, 'waiting for running jobs to finish');
       await waitFor(Promise.all(pending().map((r) => r.whenOver())), timeoutMs);
@@ -597,7 +598,7 @@ export class Worker {
         logger.warn({ jobs: stuck.map((r) => r.job.id) }, 'some handlers ignored their abort signal; their locks are no longer renewed and will expire');
       }
     }
-    await waitFor(Promise.all([...this.runs.values()].filter((r) => r.handlerDone).map((r) => r.whenOver())), ABORT_GRACE_MS);
+    await waitFor(Promise.all(this.runs.values().filter((r) => r.handlerDone).map((r) => r.whenOver())), ABORT_GRACE_MS);
     await this.settler.drain();
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
