@@ -14,8 +14,16 @@ import type { ClaimedJob } from './store.js';
 /** Lock ahead only while handlers take less than this on average. */
 export const SHORT_JOB_MS = 50;
 
+/**
+ * Held as the claims' own arrays (`jobs` from `head` on), never pushed into one array kept for the worker's life:
+ * that array's storage would be in V8's old generation, each claim's young jobs written into it, and a storage
+ * it outgrew or dropped kept pointing at the jobs, which the young-generation collector then kept alive into the
+ * old generation (see run-set.ts for the same effect with a Map).
+ */
 export class ClaimBuffer {
-  private readonly jobs: ClaimedJob[] = [];
+  private jobs: ClaimedJob[] = [];
+  /** The first job not yet taken: those before it are already taken (blanked). */
+  private head = 0;
   /** Moving average of handler durations (ms); Infinity until jobs have been seen. */
   private averageMs = Infinity;
 
@@ -26,7 +34,7 @@ export class ClaimBuffer {
   ) {}
 
   get size(): number {
-    return this.jobs.length;
+    return this.jobs.length - this.head;
   }
 
   /** How many jobs to hold beyond the free slots right now. */
@@ -39,30 +47,58 @@ export class ClaimBuffer {
     this.averageMs = this.averageMs === Infinity ? ms : this.averageMs * 0.9 + ms * 0.1;
   }
 
+  /** Add a claim's jobs after those held. Takes the array over: the caller must not change it afterwards. */
   push(jobs: ClaimedJob[]): void {
-    this.jobs.push(...jobs);
+    if (jobs.length === 0) return;
+    this.jobs = this.size === 0 ? jobs : this.held().concat(jobs);
+    this.head = 0;
   }
 
   /** The next job to start (claim order is kept: priority, then due time). */
   shift(): ClaimedJob | undefined {
-    return this.jobs.shift();
+    if (this.head >= this.jobs.length) return undefined;
+    const job = this.jobs[this.head]!;
+    // Blanked, not kept: the array may outlive the job (until the buffer's last job is taken).
+    this.jobs[this.head++] = undefined as unknown as ClaimedJob;
+    if (this.head === this.jobs.length) this.empty();
+    return job;
   }
 
   remove(id: string): ClaimedJob | undefined {
-    const index = this.jobs.findIndex((j) => j.id === id);
-    return index === -1 ? undefined : this.jobs.splice(index, 1)[0];
+    const held = this.held();
+    const index = held.findIndex((j) => j.id === id);
+    if (index === -1) return undefined;
+    const [job] = held.splice(index, 1);
+    this.jobs = held;
+    this.head = 0;
+    return job;
   }
 
   /** Everything buffered, emptying the buffer (stop). */
   takeAll(): ClaimedJob[] {
-    return this.jobs.splice(0);
+    const held = this.held();
+    this.empty();
+    return held;
   }
 
+  /** The jobs held, in order (a copy). */
   all(): readonly ClaimedJob[] {
-    return this.jobs;
+    return this.held();
   }
 
   countByName(into: Map<string, number>): void {
-    for (const job of this.jobs) into.set(job.name, (into.get(job.name) ?? 0) + 1);
+    for (let i = this.head; i < this.jobs.length; i++) {
+      const name = this.jobs[i]!.name;
+      into.set(name, (into.get(name) ?? 0) + 1);
+    }
+  }
+
+  private held(): ClaimedJob[] {
+    return this.jobs.slice(this.head);
+  }
+
+  private empty(): void {
+    this.jobs = [];
+    this.head = 0;
   }
 }
