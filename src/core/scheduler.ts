@@ -217,10 +217,10 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
    * Store.defaultPrefetch, at least 10 × concurrency), and in all (lockLimit bounds both). `store` null: the
    * default store, not made yet; store() applies its own once it is.
    */
-  private holdLimits(store: Store | null): { prefetch: number; holdLimit: number } {
+  private holdLimits(store: Store | null): { prefetch: number; holdLimit: number; lockLimit: number } {
     const { concurrency, lockLimit, prefetch: option } = this.holding;
     const prefetch = option ?? Math.max(10 * concurrency, store?.defaultPrefetch ?? 0);
-    return { prefetch, holdLimit: Math.min(concurrency + prefetch, lockLimit) };
+    return { prefetch, holdLimit: Math.min(concurrency + prefetch, lockLimit), lockLimit };
   }
 
   /**

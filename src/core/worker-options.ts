@@ -14,6 +14,8 @@ export interface WorkerLimits {
   slots: number;
   /** Most jobs held locked at once: running plus claimed ahead (lockLimit). */
   holdLimit: number;
+  /** The lockLimit option (Infinity: none): bounds every job held, those whose outcome is being recorded too. */
+  lockLimit: number;
   /** Most jobs claimed ahead of a free slot, used only while jobs are short (see ClaimBuffer). */
   prefetch: number;
   pollIntervalMs: number;
