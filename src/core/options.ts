@@ -23,7 +23,10 @@ export interface SchedulerOptions<C extends object = {}> {
   concurrency?: number;
   /** Alias of concurrency (as in mongo-job-scheduler). */
   workers?: number;
-  /** Most jobs this process holds locked at once, running or claimed ahead (Pulse's lockLimit). Default: no limit. */
+  /**
+   * Most jobs this process holds locked at once: running, claimed ahead, or finished with their outcome not yet
+   * recorded (Pulse's lockLimit). Default: no limit (a worker still holds at most 2 × (concurrency + prefetch)).
+   */
   lockLimit?: number;
   /**
    * Most jobs claimed ahead of a free slot, so the next job starts at once. The worker holds about 50 ms of
