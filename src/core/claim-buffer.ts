@@ -47,10 +47,10 @@ export class ClaimBuffer {
     this.averageMs = this.averageMs === Infinity ? ms : this.averageMs * 0.9 + ms * 0.1;
   }
 
-  /** Add a claim's jobs after those held. Takes the array over: the caller must not change it afterwards. */
+  /** Add a claim's jobs after those held (a copy of its array: taking a job blanks its place). */
   push(jobs: ClaimedJob[]): void {
     if (jobs.length === 0) return;
-    this.jobs = this.size === 0 ? jobs : this.held().concat(jobs);
+    this.jobs = this.size === 0 ? jobs.slice() : this.held().concat(jobs);
     this.head = 0;
   }
 

@@ -277,10 +277,11 @@ export class Worker {
   /**
    * How many jobs to claim now: enough to fill the free slots plus the jobs held ahead, within the hold limit.
    * Runs whose handler returned and whose outcome is on its way to the store still hold their jobs' locks:
-   * they count against lockLimit, and past one prefetch of them (a settle in flight, the next one gathering)
-   * the worker claims no more until the store has recorded some. Without that, a store slower to settle than
-   * to claim (PostgreSQL, settling on a connection of its own) let finished runs pile up: 6,270 held beside a
-   * hold limit of 510, in memory and locked in the store, each one renewed by every heartbeat.
+   * they count against lockLimit, and once 2 × (slots + prefetch) jobs are held in all (room for a settle in
+   * flight and the next one gathering) the worker claims no more until the store has recorded some outcomes.
+   * Without that, a store slower to settle than to claim (PostgreSQL, settling on a connection of its own) let
+   * finished runs pile up: 6,270 held beside a hold limit of 510, in memory and locked in the store, each one
+   * renewed by every heartbeat.
    */
   private wanted(): number {
     const { slots, holdLimit, prefetch, lockLimit } = this.o.limits;
