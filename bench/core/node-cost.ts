@@ -18,6 +18,10 @@
  * Run: node --import tsx bench/core/node-cost.ts [--jobs 200000] [--concurrency 10] [--stores null,sqlite,memory]
  *      [--prefetch N] (the scheduler's option; default the store's defaultPrefetch, at least 10 × concurrency) [--events] (count completions with a job:complete listener, as bench/sqlite does, which builds a job
  *      view per run) [--rounds 3] (best of)
+ * Timeline: --timeline adds, per store, each kind of call's median duration and the share of the run it was in flight
+ *          (from the call to its promise settling: for SQLite, whose work is synchronous, that is its work), the
+ *          share with any in flight, and how busy the event loop was: whether claims, settles and handlers overlap
+ *          or take turns (bench/core/timeline.ts).
  * Profile: --cpu-prof <dir> / --heap-prof <dir> write a .cpuprofile / .heapprofile of the measured span only
  *          (the last round of each store; not the enqueue), as node's flags of the same names would for the whole
  *          process. Open them in Chrome DevTools, or summarise a CPU profile with bench/core/profile-top.ts.
@@ -31,6 +35,7 @@ import { Scheduler, silentLogger, type Store } from '../../src/index.js';
 import { MemoryStore } from '../../src/stores/memory/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { NullStore } from './null-store.js';
+import { describe, type Span } from './timeline.js';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import pg from 'pg';
@@ -49,6 +54,7 @@ const { values } = parseArgs({
     sqlite: { type: 'string', default: 'file' },
     rounds: { type: 'string', default: '3' },
     events: { type: 'boolean', default: false },
+    timeline: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'heap-prof': { type: 'string' },
   },
@@ -60,8 +66,17 @@ const dir = mkdtempSync(join(tmpdir(), 'hourglass-node-cost-'));
 /** Store methods whose synchronous part is timed (all the work, for the in-process stores). */
 const TIMED = ['claim', 'settle', 'settleAndClaim', 'heartbeat', 'insert'] as const;
 
-/** CPU (µs) spent inside the store's synchronous calls; CPU, not wall time: the machine may be shared. */
-function timeStore(store: Store): { us: () => number; calls: Record<string, [calls: number, items: number]> } {
+/** The calls whose spans --timeline records: the worker's hot path. */
+const SPANNED = new Set(['claim', 'settle', 'settleAndClaim']);
+
+/**
+ * CPU (µs) spent inside the store's synchronous calls; CPU, not wall time: the machine may be shared. With
+ * `spans`, also when each claim and settle was made and when its promise settled (wall time, --timeline).
+ */
+function timeStore(
+  store: Store,
+  spans: Record<string, Span[]> | null,
+): { us: () => number; calls: Record<string, [calls: number, items: number]> } {
   let us = 0;
   const calls: Record<string, [number, number]> = {};
   const target = store as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -73,8 +88,15 @@ function timeStore(store: Store): { us: () => number; calls: Record<string, [cal
       count[0]++;
       count[1] += Array.isArray(args[0]) ? args[0].length : 0;
       const t0 = process.cpuUsage();
+      const started = performance.now();
       try {
-        return original.apply(store, args);
+        const result = original.apply(store, args);
+        if (spans && SPANNED.has(method) && result instanceof Promise) {
+          const list = (spans[method] ??= []);
+          const end = () => void list.push([started, performance.now()]);
+          result.then(end, end);
+        }
+        return result;
       } finally {
         const t = process.cpuUsage(t0);
         us += t.user + t.system;
@@ -92,6 +114,8 @@ interface Result {
   /** The server's CPU over the run (redis: INFO cpu; postgres: its processes' CPU from /proc). */
   serverUs: number | null;
   batches: string;
+  /** --timeline: the store calls' spans and how busy the event loop was over the run. */
+  timeline: string | null;
 }
 
 async function once(kind: string, jobs: number, round: number): Promise<Result> {
@@ -126,16 +150,19 @@ async function once(kind: string, jobs: number, round: number): Promise<Result> 
   for (let i = 0; i < jobs; i += CHUNK) {
     await scheduler.scheduleBulk(Array.from({ length: Math.min(CHUNK, jobs - i) }, (_, k) => ({ name: 'noop', data: { i: i + k } })));
   }
-  const timer = timeStore(store);
+  const spans: Record<string, Span[]> | null = values.timeline ? {} : null;
+  const timer = timeStore(store, spans);
   const profiling = round === ROUNDS - 1 ? await startProfiles() : null;
   const redis0 = kind === 'redis' ? await redisCpuUs() : 0;
   const postgres0 = kind === 'postgres' ? postgresCpu() : null;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  const loop0 = performance.eventLoopUtilization();
   await scheduler.start();
   await all;
   await scheduler.stop();
   const wallMs = performance.now() - t0;
+  const loopBusy = performance.eventLoopUtilization(loop0).utilization;
   const cpu = process.cpuUsage(cpu0);
   // PostgreSQL: its processes' CPU, read while the pool's backends are still alive (before close()).
   const serverUs = kind === 'redis' ? (await redisCpuUs()) - redis0 : postgres0 ? postgresCpuSince(postgres0) : null;
@@ -156,7 +183,8 @@ async function once(kind: string, jobs: number, round: number): Promise<Result> 
     .filter(([, [n]]) => n > 0)
     .map(([method, [n, items]]) => `${method} ${n}${items > 0 ? ` (${(items / n).toFixed(1)}/call)` : ''}`)
     .join(', ');
-  return { jobs, wallMs, cpuUs: cpu.user + cpu.system, storeUs, serverUs, batches };
+  const timeline = spans ? describe(spans, wallMs, loopBusy) : null;
+  return { jobs, wallMs, cpuUs: cpu.user + cpu.system, storeUs, serverUs, batches, timeline };
 }
 
 /** The Redis server's own CPU so far (INFO cpu, user + system), in µs: what the scripts cost it. */
@@ -251,7 +279,7 @@ async function startProfiles(): Promise<((kind: string) => Promise<void>) | null
 
 const line = (label: string, r: Result) => {
   const per = (us: number) => (us / r.jobs).toFixed(1).padStart(6);
-  return `${label.padEnd(8)} ${String(r.jobs).padStart(7)} jobs  ${String(Math.round((r.jobs / r.wallMs) * 1000)).padStart(7)} jobs/s   CPU ${per(r.cpuUs)} µs/job = store ${per(r.storeUs)} + core ${per(r.cpuUs - r.storeUs)}${r.serverUs === null ? '' : `; server ${per(r.serverUs)} µs/job`}\n         ${r.batches}`;
+  return `${label.padEnd(8)} ${String(r.jobs).padStart(7)} jobs  ${String(Math.round((r.jobs / r.wallMs) * 1000)).padStart(7)} jobs/s   CPU ${per(r.cpuUs)} µs/job = store ${per(r.storeUs)} + core ${per(r.cpuUs - r.storeUs)}${r.serverUs === null ? '' : `; server ${per(r.serverUs)} µs/job`}\n         ${r.batches}${r.timeline ? `\n         ${r.timeline}` : ''}`;
 };
 
 try {
