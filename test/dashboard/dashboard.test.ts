@@ -254,7 +254,8 @@ describe.skipIf(!available)('dashboard (chromium)', () => {
     await expect.poll(() => rows(p).count()).toBe(1);
     // Keyboard only: '/' goes to the search, Tab on to the job's link, Enter opens it.
     await p.keyboard.press('/');
-    expect(await p.evaluate(() => document.activeElement?.id)).toBe('search');
+    // The dashboard focuses the search in the next animation frame (the list may be mounting), so wait for it.
+    await expect.poll(() => p.evaluate(() => document.activeElement?.id)).toBe('search');
     await p.locator('[data-testid="job-link"]').focus();
     await p.keyboard.press('Enter');
     await expect.poll(() => p.locator('[data-testid="stack"]').textContent()).toMatch(/^TypeError: feed row 2 has no price\n\s+at /);
