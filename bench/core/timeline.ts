@@ -4,6 +4,7 @@
  * found a PostgreSQL worker's claim of 500 and the previous batch's settle in flight together 94-96 % of a run
  * while the worker's event loop was busy about half of it (docs/performance.md, "What the unmet goals would take").
  */
+import { median } from '../harness/stats.js';
 
 /** One call: when it was made and when its promise settled (performance.now(), ms). */
 export type Span = readonly [start: number, end: number];
@@ -25,12 +26,6 @@ export function covered(spans: readonly Span[]): number {
   }
   if (to > from) total += to - from;
   return total;
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /**
