@@ -59,6 +59,7 @@ import { settleRows } from './settle.js';
 import { sqlText } from './statements.js';
 import * as steps from './steps.js';
 import { watchCommits } from './wake.js';
+import { MIN_SQLITE_VERSION, sqliteTooOld } from './version.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' (one process only). Default './hourglass.db'. */
@@ -141,6 +142,10 @@ export class SqliteStore implements Store {
     let db: Database.Database | undefined;
     try {
       db = new Driver(this.path);
+      const version = db.prepare('SELECT sqlite_version()').pluck().get() as string;
+      if (sqliteTooOld(version)) {
+        throw new Error(`SQLite ${version} is older than ${MIN_SQLITE_VERSION}, the oldest this store runs on (src/stores/sqlite/version.ts)`);
+      }
       db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
       if (this.path !== ':memory:') db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
