@@ -30,6 +30,13 @@ import type { WorkerOptions } from './worker-options.js';
 const ABORT_GRACE_MS = 5_000;
 /** Names whose run policy is cached (Worker.policyOf), at most: past it the cache starts over. */
 export const POLICY_CACHE_NAMES = 1024;
+/**
+ * The most jobs one claim asks the store for; a worker that wants more claims again at once. Its default
+ * prefetch is 10 × concurrency, so a worker of 1,000 slots wanted 11,000 jobs in its first claim: one
+ * PostgreSQL statement of 8,000 took ~120 µs a job and one of 32,000 ~440 (against ~35 at 500:
+ * bench/core/batch-scale.ts), one Redis script held the server for as long, one SQLite transaction the event loop.
+ */
+export const MAX_CLAIM = 1000;
 
 /**
  * Lease discipline: a job is acted on only while its lease holds by this process's own clock. The worker stops
@@ -207,7 +214,7 @@ export class Worker {
     let failures = 0;
     const { limits, storeHealth } = this.o;
     while (this.state === 'running') {
-      const wanted = this.wanted();
+      const wanted = Math.min(this.wanted(), MAX_CLAIM);
       this.wakeup.beginPass();
       if (wanted === 0 && this.combined) this.settler.giveBack(this.settler.take()); // nothing to claim: outcomes go on their own
       if (wanted > 0) {
@@ -227,7 +234,11 @@ export class Worker {
           this.dispatch();
           this.moreWork = claimed.length === wanted;
           if (!this.moreWork) this.wakeWhenRateFrees();
-          if (this.moreWork && this.wanted() > 0) continue;
+          if (this.moreWork && this.wanted() > 0) {
+            // Claim again, after letting I/O and timers in: a SQLite claim runs on this thread.
+            await new Promise((resolve) => setImmediate(resolve));
+            continue;
+          }
         } catch (error) {
           failures++;
           storeHealth.failed(error as Error);
