@@ -51,6 +51,34 @@ describe('SQLite claimed rows', () => {
     expect(claimed).toMatchObject({ status: 'running', attempts: 2, lockedBy: 'w1', lockedUntil: T0 + 2 + 12_345, lastRunAt: T0 + 2, updatedAt: T0 + 2, lastError: 'boom', group: 'tenant-1' });
   });
 
+  // claim-ids.sql returns the columns most jobs leave empty as one value: NULL when all are, else a JSON array.
+  it('give a job with none of the rarely set fields, and one with the others set, as the stored rows have them', async () => {
+    const [{ job: plain }, { job: repeating }] = await store.insert(
+      [
+        newJob({ name: 'plain', data: { n: 1 } }),
+        newJob({ name: 'repeating', repeat: { every: 60_000 }, repeatKey: 'every-minute', dueAt: T0 - 5, nextRunAt: T0 - 5 }),
+      ],
+      T0 - 10,
+    );
+    const request = claimRequest({ now: T0, names: ['plain'] });
+    const [claimedPlain] = await store.claim(request);
+    expect(claimedPlain).toStrictEqual({ ...(await store.getJob(plain.id)), lockToken: request.lockToken });
+    expect(claimedPlain).toMatchObject({ backoff: null, repeat: null, group: null, result: null, waitingFor: 0 });
+
+    // A cycle that saved progress and a result (with a character JSON escapes) before the next one is claimed.
+    const first = claimRequest({ now: T0, names: ['repeating'] });
+    const [run1] = await store.claim(first);
+    expect(await store.saveProgress(repeating.id, first.lockToken, { done: 0.5, note: 'half "way"' }, T0 + 1)).toBe(true);
+    await store.settle([
+      settlement(repeating.id, first.lockToken, { status: 'pending', nextRunAt: T0 + 2, dueAt: T0 + 2, attempts: 0, result: { ok: 'yes\n' }, finishedAt: T0 + 2 }),
+    ]);
+    expect(run1!.repeat).toEqual({ every: 60_000 });
+    const second = claimRequest({ now: T0 + 3, names: ['repeating'] });
+    const [claimedRepeating] = await store.claim(second);
+    expect(claimedRepeating).toStrictEqual({ ...(await store.getJob(repeating.id)), lockToken: second.lockToken });
+    expect(claimedRepeating).toMatchObject({ repeatKey: 'every-minute', result: { ok: 'yes\n' }, progress: { done: 0.5, note: 'half "way"' }, lastFinishedAt: T0 + 2 });
+  });
+
   it('come back in claim order: priority, then due time, then insertion order', async () => {
     const inserted = await store.insert(
       [

@@ -103,14 +103,23 @@ export function toRecord(row: JobRow): JobRecord {
 /**
  * The columns claim-ids.sql returns, in its RETURNING order: a claimed row is read as an array (raw mode), since
  * better-sqlite3 builds a row object one property at a time (on Node 20: a name lookup and a property store per
- * column, and a backing store grown several times), which made a claim allocate ~3.5 KB per job.
+ * column, and a backing store grown several times), which made a claim allocate ~3.5 KB per job. `rare` holds
+ * the columns most jobs leave empty: NULL when all are, else their values as a JSON array (R).
  */
 const C = {
-  id: 0, name: 1, data: 2, priority: 3, attempts: 4, max_attempts: 5, backoff: 6, timeout_ms: 7, repeat: 8,
-  repeat_key: 9, dedupe_key: 10, dedupe_until: 11, label: 12, trace: 13, job_group: 14, due_at: 15, next_run_at: 16,
-  last_finished_at: 17, last_error: 18, last_error_stack: 19, result: 20, progress: 21, flow: 22, waiting_for: 23,
-  locked_until: 24, created_at: 25,
+  id: 0, name: 1, data: 2, priority: 3, attempts: 4, max_attempts: 5, due_at: 6, next_run_at: 7, locked_until: 8,
+  created_at: 9, rare: 10,
 } as const;
+
+/** The places of the rarely set columns in claim-ids.sql's `rare` array (its json_array's order). */
+const R = {
+  backoff: 0, timeout_ms: 1, repeat: 2, repeat_key: 3, dedupe_key: 4, dedupe_until: 5, label: 6, trace: 7,
+  job_group: 8, last_finished_at: 9, last_error: 10, last_error_stack: 11, result: 12, progress: 13, flow: 14,
+  waiting_for: 15,
+} as const;
+
+/** `rare` of a row that has none of them set: every column NULL, waiting_for 0. */
+const NONE_RARE: readonly unknown[] = Object.freeze([...new Array<null>(15).fill(null), 0]);
 
 /** A row of claim-ids.sql in raw mode (see C). */
 export type ClaimedRow = unknown[];
@@ -127,6 +136,8 @@ export interface ClaimStamp {
  * the record twice: a spread of 30 fields is a slow, generic copy). Keep its fields those of toRecord.
  */
 export function toClaimed(row: ClaimedRow, stamp: ClaimStamp): ClaimedJob {
+  const packed = row[C.rare] as string | null;
+  const r = packed === null ? NONE_RARE : (JSON.parse(packed) as unknown[]);
   return {
     id: String(row[C.id]),
     name: row[C.name] as string,
@@ -135,25 +146,25 @@ export function toClaimed(row: ClaimedRow, stamp: ClaimStamp): ClaimedJob {
     priority: row[C.priority] as number,
     attempts: row[C.attempts] as number,
     maxAttempts: row[C.max_attempts] as number | null,
-    backoff: json(row[C.backoff] as string | null) as JobRecord['backoff'],
-    timeoutMs: row[C.timeout_ms] as number | null,
-    repeat: json(row[C.repeat] as string | null) as JobRecord['repeat'],
-    repeatKey: row[C.repeat_key] as string | null,
-    dedupeKey: row[C.dedupe_key] as string | null,
-    dedupeUntil: row[C.dedupe_until] as number | null,
-    label: row[C.label] as string | null,
-    trace: row[C.trace] as string | null,
-    group: row[C.job_group] as string | null,
+    backoff: json(r[R.backoff] as string | null) as JobRecord['backoff'],
+    timeoutMs: r[R.timeout_ms] as number | null,
+    repeat: json(r[R.repeat] as string | null) as JobRecord['repeat'],
+    repeatKey: r[R.repeat_key] as string | null,
+    dedupeKey: r[R.dedupe_key] as string | null,
+    dedupeUntil: r[R.dedupe_until] as number | null,
+    label: r[R.label] as string | null,
+    trace: r[R.trace] as string | null,
+    group: r[R.job_group] as string | null,
     dueAt: row[C.due_at] as number,
     nextRunAt: row[C.next_run_at] as number,
     lastRunAt: stamp.now,
-    lastFinishedAt: row[C.last_finished_at] as number | null,
-    lastError: row[C.last_error] as string | null,
-    lastErrorStack: row[C.last_error_stack] as string | null,
-    result: json(row[C.result] as string | null),
-    progress: json(row[C.progress] as string | null),
-    flow: json(row[C.flow] as string | null) as JobRecord['flow'],
-    waitingFor: (row[C.waiting_for] as number | null) ?? 0,
+    lastFinishedAt: r[R.last_finished_at] as number | null,
+    lastError: r[R.last_error] as string | null,
+    lastErrorStack: r[R.last_error_stack] as string | null,
+    result: json(r[R.result] as string | null),
+    progress: json(r[R.progress] as string | null),
+    flow: json(r[R.flow] as string | null) as JobRecord['flow'],
+    waitingFor: (r[R.waiting_for] as number | null) ?? 0,
     lockedBy: stamp.workerId,
     lockedUntil: row[C.locked_until] as number,
     createdAt: row[C.created_at] as number,
