@@ -126,6 +126,29 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect((await store.countJobs()).pending).toBe(1000);
       });
 
+      it('answers each job of a batch exactly as a read gives it back, key order included', async () => {
+        // Keyless runs may be written without reading rows back (SQLite, PostgreSQL): their answers must still be
+        // the stored jobs, down to the key order of nested objects (a jsonb column has its own).
+        const batch = [
+          newJob({
+            name: 'full', data: { zeta: 1, alpha: [true, null, 'x "y"'], mid: { b: 2, a: 1 } }, priority: 3, maxAttempts: 7,
+            backoff: { type: 'exponential', delay: 100, maxDelay: 5000 }, timeoutMs: 2_500, label: 'a label',
+            trace: '{"traceparent":"00-ab"}', group: 'tenant-9', dueAt: T0 + 10, nextRunAt: T0 + 20,
+          }),
+          newJob({ name: 'bare', data: null }),
+          newJob({ name: 'keyed', dedupeKey: 'answer-key' }),
+          newJob({ name: 'after-keyed', data: 'text', backoff: { delay: 10, type: 'fixed' } }),
+          newJob({ name: 'every', repeat: { every: 60_000 }, repeatKey: 'answer-repeat' }),
+        ];
+        // The batch with keys in it, then its keyless jobs alone (a store may write an all-keyless batch its own way).
+        const mixed = await store.insert(batch, T0);
+        const keyless = await store.insert([batch[0]!, batch[1]!, batch[3]!], T0 + 1);
+        expect(mixed.map((r) => r.created)).toEqual([true, true, true, true, true]);
+        expect(keyless.map((r) => r.created)).toEqual([true, true, true]);
+        for (const { job } of [...mixed, ...keyless]) expect(JSON.stringify(job)).toBe(JSON.stringify(await store.getJob(job.id)));
+        expect(keyless[0]!.job).toMatchObject({ status: 'pending', attempts: 0, group: 'tenant-9', timeoutMs: 2_500, createdAt: T0 + 1, updatedAt: T0 + 1 });
+      });
+
       it('returns the live job for a dedupe key, and allows a new one once it finished', async () => {
         const [a] = await store.insert([newJob({ dedupeKey: 'email:123' })], T0);
         const [b, c] = await store.insert([newJob({ dedupeKey: 'email:123', data: { other: 1 } }), newJob({ dedupeKey: 'email:456' })], T0);

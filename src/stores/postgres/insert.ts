@@ -9,7 +9,7 @@
  */
 import { StoreError } from '../../core/errors.js';
 import { dedupeUntilOf } from '../../core/rules/dedupe.js';
-import type { InsertResult, NewJob } from '../../core/store.js';
+import type { InsertResult, JobRecord, NewJob } from '../../core/store.js';
 import { isDedupeRace } from './errors.js';
 import { jsonParam, toRecord, type JobRow } from './rows.js';
 import type { PostgresStore, Queryable } from './store.js';
@@ -38,10 +38,10 @@ async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?
   const results: (InsertResult | undefined)[] = new Array(jobs.length);
   let todo = jobs.map((_, i) => i);
   // Without keys no job can meet another (dedupe, repeat): insert-plain.sql writes them without insert.sql's lookups.
-  const statement = jobs.every((job) => job.dedupeKey == null && job.repeatKey == null) ? 'insert-plain' : 'insert';
+  if (jobs.every((job) => job.dedupeKey == null && job.repeatKey == null)) return insertPlain(store, jobs, now, via);
   for (let round = 0; round < MAX_ROUNDS && todo.length > 0; round++) {
     const payload = JSON.stringify(todo.map((i) => toInput(jobs[i]!, now)));
-    const rows = await store.run<JobRow & { ord: string | null; created: boolean; same_as?: string | null }>(statement, [payload, now, store.notifyChannel], via);
+    const rows = await store.run<JobRow & { ord: string | null; created: boolean; same_as?: string | null }>('insert', [payload, now, store.notifyChannel], via);
     // A row with `same_as` answers a job whose key a job of this batch took: that job's own row is in the answer.
     const byId = new Map<string, InsertResult['job']>();
     for (const row of rows) {
@@ -60,6 +60,61 @@ async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?
   }
   if (todo.length > 0) throw new StoreError(`postgres insert failed: ${todo.length} job(s) kept racing a concurrent insert of the same dedupe key`);
   return results as InsertResult[];
+}
+
+/** A run without keys (insert-plain.sql): every job a new row, its record built from what was written. */
+async function insertPlain(store: PostgresStore, jobs: NewJob[], now: number, via?: Queryable): Promise<InsertResult[]> {
+  const inputs = jobs.map((job) => toInput(job, now));
+  type Row = { ord: string; id: string; backoff: JobRecord['backoff']; repeat: JobRecord['repeat'] };
+  const rows = await store.run<Row>('insert-plain', [JSON.stringify(inputs), now, store.notifyChannel], via);
+  const results = new Array<InsertResult>(jobs.length);
+  for (const row of rows) {
+    if (row.ord === null) continue; // the wake's row when nothing was written
+    const i = Number(row.ord) - 1;
+    results[i] = { job: plainRecord(row, jobs[i]!, inputs[i]!, now), created: true };
+  }
+  if (rows.length < jobs.length || results.includes(undefined as never)) throw new StoreError(`postgres insert wrote ${rows.length} of ${jobs.length} jobs`);
+  return results;
+}
+
+/**
+ * The record of a row insert-plain.sql wrote, as toRecord would read it back: the input's values (data parsed
+ * again from the text written, as the json column returns it; the jsonb columns as the statement returned them)
+ * and the columns' defaults.
+ */
+function plainRecord(row: { id: string; backoff: JobRecord['backoff']; repeat: JobRecord['repeat'] }, job: NewJob, input: Record<string, unknown>, now: number): JobRecord {
+  return {
+    id: String(row.id),
+    name: job.name,
+    data: input.data === undefined ? null : (JSON.parse(input.data as string) as JobRecord['data']),
+    status: 'pending',
+    priority: job.priority,
+    attempts: 0,
+    maxAttempts: job.maxAttempts ?? null,
+    backoff: row.backoff ?? null,
+    timeoutMs: job.timeoutMs ?? null,
+    repeat: row.repeat ?? null,
+    repeatKey: null,
+    dedupeKey: null,
+    dedupeUntil: null,
+    label: job.label ?? null,
+    trace: job.trace ?? null,
+    group: job.group ?? null,
+    dueAt: job.dueAt,
+    nextRunAt: job.nextRunAt,
+    lastRunAt: null,
+    lastFinishedAt: null,
+    lastError: null,
+    lastErrorStack: null,
+    result: null,
+    progress: null,
+    flow: null,
+    waitingFor: 0,
+    lockedBy: null,
+    lockedUntil: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 /**
