@@ -9,6 +9,7 @@
  */
 import { StoreError } from '../../core/errors.js';
 import { dedupeUntilOf } from '../../core/rules/dedupe.js';
+import { newRecord } from '../../core/rules/insert.js';
 import type { InsertResult, JobRecord, NewJob } from '../../core/store.js';
 import { isDedupeRace } from './errors.js';
 import { jsonParam, toRecord, type JobRow } from './rows.js';
@@ -78,43 +79,16 @@ async function insertPlain(store: PostgresStore, jobs: NewJob[], now: number, vi
 }
 
 /**
- * The record of a row insert-plain.sql wrote, as toRecord would read it back: the input's values (data parsed
- * again from the text written, as the json column returns it; the jsonb columns as the statement returned them)
- * and the columns' defaults.
+ * The record of a row insert-plain.sql wrote, as toRecord would read it back: core's new record (rules/insert.ts),
+ * with data parsed from the text written (the json column returns that text; a copy, not the caller's object)
+ * and the jsonb columns as the statement returned them (their keys in jsonb's order).
  */
 function plainRecord(row: { id: string; backoff: JobRecord['backoff']; repeat: JobRecord['repeat'] }, job: NewJob, input: Record<string, unknown>, now: number): JobRecord {
-  return {
-    id: String(row.id),
-    name: job.name,
-    data: input.data === undefined ? null : (JSON.parse(input.data as string) as JobRecord['data']),
-    status: 'pending',
-    priority: job.priority,
-    attempts: 0,
-    maxAttempts: job.maxAttempts ?? null,
-    backoff: row.backoff ?? null,
-    timeoutMs: job.timeoutMs ?? null,
-    repeat: row.repeat ?? null,
-    repeatKey: null,
-    dedupeKey: null,
-    dedupeUntil: null,
-    label: job.label ?? null,
-    trace: job.trace ?? null,
-    group: job.group ?? null,
-    dueAt: job.dueAt,
-    nextRunAt: job.nextRunAt,
-    lastRunAt: null,
-    lastFinishedAt: null,
-    lastError: null,
-    lastErrorStack: null,
-    result: null,
-    progress: null,
-    flow: null,
-    waitingFor: 0,
-    lockedBy: null,
-    lockedUntil: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const record = newRecord(String(row.id), job, now);
+  record.data = input.data === undefined ? null : (JSON.parse(input.data as string) as JobRecord['data']);
+  record.backoff = row.backoff ?? null;
+  record.repeat = row.repeat ?? null;
+  return record;
 }
 
 /**

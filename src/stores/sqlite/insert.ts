@@ -12,7 +12,7 @@
  */
 import type Database from 'better-sqlite3';
 import { dedupeUntilOf } from '../../core/rules/dedupe.js';
-import { decideInsert, upsertStartsCycle } from '../../core/rules/insert.js';
+import { decideInsert, newRecord, upsertStartsCycle } from '../../core/rules/insert.js';
 import type { InsertResult, JobRecord, NewJob } from '../../core/store.js';
 import { json, jsonText, toRecord, type JobRow } from './rows.js';
 import { clearCycle } from './steps.js';
@@ -28,6 +28,7 @@ const PLAIN_MAX = 5_000;
 export function insertRows(stmt: Prepare, jobs: NewJob[], now: number): InsertResult[] {
   const results = new Array<InsertResult>(jobs.length);
   let from = 0; // the first job of the current run of keyless jobs
+  // One step past the end, so the last run is written like one that a keyed job ends.
   for (let i = 0; i <= jobs.length; i++) {
     const job = jobs[i];
     if (job !== undefined && job.dedupeKey === null && job.repeatKey === null) {
@@ -60,46 +61,19 @@ function insertPlain(stmt: Prepare, jobs: NewJob[], from: number, to: number, no
   if (ids.length !== args.length) throw new Error(`insert-plain.sql wrote ${ids.length} rows for ${args.length} jobs`);
   // Ids grow with the batch's order; RETURNING's own order is not promised.
   ids.sort((a, b) => a - b);
-  for (let i = 0; i < ids.length; i++) results[from + i] = { job: plainRecord(ids[i]!, args[i]!, now), created: true };
+  for (let i = 0; i < ids.length; i++) results[from + i] = { job: plainRecord(ids[i]!, jobs[from + i]!, args[i]!, now), created: true };
 }
 
 /**
- * The record of a row insert-plain.sql wrote, as toRecord would read it back: the batch's values (its JSON
- * texts parsed again, as a read would) and the columns' defaults.
+ * The record of a row insert-plain.sql wrote, as toRecord would read it back: core's new record (rules/insert.ts),
+ * with the values stored as JSON texts parsed from those texts, as a read would (a copy, not the caller's objects).
  */
-function plainRecord(id: number, a: unknown[], now: number): JobRecord {
-  return {
-    id: String(id),
-    name: a[0] as string,
-    data: json(a[1] as string),
-    status: 'pending',
-    priority: a[2] as number,
-    attempts: 0,
-    maxAttempts: a[3] as number | null,
-    backoff: json(a[4] as string | null) as JobRecord['backoff'],
-    timeoutMs: a[5] as number | null,
-    repeat: json(a[6] as string | null) as JobRecord['repeat'],
-    repeatKey: null,
-    dedupeKey: null,
-    dedupeUntil: null,
-    label: a[7] as string | null,
-    trace: a[8] as string | null,
-    group: a[9] as string | null,
-    dueAt: a[10] as number,
-    nextRunAt: a[11] as number,
-    lastRunAt: null,
-    lastFinishedAt: null,
-    lastError: null,
-    lastErrorStack: null,
-    result: null,
-    progress: null,
-    flow: null,
-    waitingFor: 0,
-    lockedBy: null,
-    lockedUntil: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+function plainRecord(id: number, job: NewJob, a: unknown[], now: number): JobRecord {
+  const record = newRecord(String(id), job, now);
+  record.data = json(a[1] as string);
+  record.backoff = json(a[4] as string | null) as JobRecord['backoff'];
+  record.repeat = json(a[6] as string | null) as JobRecord['repeat'];
+  return record;
 }
 
 /** One job with a dedupe or repeat key, by the rules (see the file's comment). */
