@@ -1,6 +1,6 @@
 /**
- * The oldest SQLite the store's statements run on: 3.45 brought jsonb_each, which settle.sql and
- * insert-history.sql read their batches with (UPDATE … FROM needs 3.33, `->>` 3.38). better-sqlite3 ^12 bundles a
+ * The oldest SQLite the store's statements run on: 3.45 brought jsonb_each, which settle.sql, insert-history.sql
+ * and insert-plain.sql read their batches with (UPDATE … FROM needs 3.33, `->>` 3.38). better-sqlite3 ^12 bundles a
  * newer one; only a driver built against an older system SQLite is refused, when the store opens, by name.
  */
 export const MIN_SQLITE_VERSION = '3.45.0';
