@@ -7,7 +7,8 @@ import type Database from 'better-sqlite3';
 import { adoptedFlow, cascade, completed, holdsBackAtInsert, misordered, pruned, removed, restore, type DependencyEnd, type Edge, type Graph, type Node } from '../../core/rules/flow.js';
 import type { FlowJob, InsertResult, JobRecord } from '../../core/store.js';
 import type { JobStatus } from '../../core/types.js';
-import { jsonText, toRecord, type JobRow } from './rows.js';
+import { jobParams } from './insert.js';
+import { toRecord, type JobRow } from './rows.js';
 
 type Prepare = (file: string) => Database.Statement;
 
@@ -79,22 +80,8 @@ export function insertFlowRows(stmt: Prepare, jobs: FlowJob[], now: number): Ins
     const waiting = new Set(job.after.filter((i) => holdsBackAtInsert(results[i]!.job)).map((i) => results[i]!.job.id));
     const flow = job.after.length === 0 ? job.flow : { ...job.flow, after: Object.fromEntries(job.after.map((i) => [jobs[i]!.flow.key, results[i]!.job.id])) };
     const row = stmt('insert-node.sql').get({
-      name: job.name,
-      data: JSON.stringify(job.data ?? null),
+      ...jobParams(job, now),
       status: waiting.size > 0 ? 'blocked' : 'pending',
-      priority: job.priority,
-      max_attempts: job.maxAttempts,
-      backoff: jsonText(job.backoff),
-      timeout_ms: job.timeoutMs,
-      repeat: jsonText(job.repeat),
-      repeat_key: job.repeatKey,
-      dedupe_key: job.dedupeKey,
-      label: job.label ?? null,
-      trace: job.trace ?? null,
-      job_group: job.group ?? null,
-      due_at: job.dueAt,
-      next_run_at: job.nextRunAt,
-      now,
       flow: JSON.stringify(flow),
       waiting_for: waiting.size,
     }) as JobRow;

@@ -76,6 +76,31 @@ function plainRecord(id: number, job: NewJob, a: unknown[], now: number): JobRec
   return record;
 }
 
+/**
+ * A new job's columns as named parameters: insert.sql's and upsert-repeat.sql's, and (with its own status, flow
+ * and waiting_for beside them) insert-node.sql's (flow.ts). A statement ignores the names it does not use.
+ */
+export function jobParams(job: NewJob, now: number) {
+  return {
+    name: job.name,
+    data: JSON.stringify(job.data ?? null),
+    priority: job.priority,
+    max_attempts: job.maxAttempts,
+    backoff: jsonText(job.backoff),
+    timeout_ms: job.timeoutMs,
+    repeat: jsonText(job.repeat),
+    repeat_key: job.repeatKey,
+    dedupe_key: job.dedupeKey,
+    dedupe_until: dedupeUntilOf(job, now),
+    label: job.label ?? null,
+    trace: job.trace ?? null,
+    job_group: job.group ?? null,
+    due_at: job.dueAt,
+    next_run_at: job.nextRunAt,
+    now,
+  };
+}
+
 /** One job with a dedupe or repeat key, by the rules (see the file's comment). */
 function insertOne(stmt: Prepare, job: NewJob, now: number): InsertResult {
   if (job.dedupeKey !== null) {
@@ -98,24 +123,7 @@ function insertOne(stmt: Prepare, job: NewJob, now: number): InsertResult {
       if (decision.kind !== 'insert') return { job: toRecord(holder), created: false };
     }
   }
-  const params = {
-    name: job.name,
-    data: JSON.stringify(job.data ?? null),
-    priority: job.priority,
-    max_attempts: job.maxAttempts,
-    backoff: jsonText(job.backoff),
-    timeout_ms: job.timeoutMs,
-    repeat: jsonText(job.repeat),
-    repeat_key: job.repeatKey,
-    dedupe_key: job.dedupeKey,
-    dedupe_until: dedupeUntilOf(job, now),
-    label: job.label ?? null,
-    trace: job.trace ?? null,
-    job_group: job.group ?? null,
-    due_at: job.dueAt,
-    next_run_at: job.nextRunAt,
-    now,
-  };
+  const params = jobParams(job, now);
   if (job.repeatKey !== null) {
     // A finished job revived by the upsert starts a new cycle: its entries go first, in this transaction, as
     // trigger() deletes them (rules/insert.ts upsertStartsCycle); a pending or running one keeps them.
