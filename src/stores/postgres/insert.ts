@@ -68,13 +68,13 @@ async function insertPlain(store: PostgresStore, jobs: NewJob[], now: number, vi
   const inputs = jobs.map((job) => toInput(job, now));
   type Row = { ord: string; id: string; backoff: JobRecord['backoff']; repeat: JobRecord['repeat'] };
   const rows = await store.run<Row>('insert-plain', [JSON.stringify(inputs), now, store.notifyChannel], via);
+  // One row per input, each with its own `ord` (an inner join of the input and the rows written).
+  if (rows.length !== jobs.length) throw new StoreError(`postgres insert wrote ${rows.length} of ${jobs.length} jobs`);
   const results = new Array<InsertResult>(jobs.length);
   for (const row of rows) {
-    if (row.ord === null) continue; // the wake's row when nothing was written
     const i = Number(row.ord) - 1;
     results[i] = { job: plainRecord(row, jobs[i]!, inputs[i]!, now), created: true };
   }
-  if (rows.length < jobs.length || results.includes(undefined as never)) throw new StoreError(`postgres insert wrote ${rows.length} of ${jobs.length} jobs`);
   return results;
 }
 
