@@ -53,6 +53,14 @@ async function moveSlot(admin: Cluster, slot: number, to: { host: string; port: 
       0, slot, to.id, to.host, to.port,
     );
     await target.cluster('SETSLOT', slot, 'NODE', to.id);
+    // The other masters would learn the new owner by gossip, some time later: until then CLUSTER SLOTS asked of
+    // one of them names the old owner (ownerOf, just after a move, failed once in a clean-clone CI run). Tell
+    // them now, as Redis's resharding guide advises.
+    for (const node of admin.nodes('master')) {
+      const { host, port } = node.options;
+      if ((host === from.host && port === from.port) || (host === to.host && port === to.port)) continue;
+      await node.cluster('SETSLOT', slot, 'NODE', to.id);
+    }
   } finally {
     source.disconnect();
     target.disconnect();
