@@ -5,7 +5,10 @@
  *   * a dedupe hit on a job another transaction committed after our statement began: invisible to that
  *     statement, so those rows are asked again (a new statement sees it, or inserts if it has finished since);
  *   * the same race met by a repeating job's upsert, which fails on jobs_dedupe: the whole call is applied
- *     again (the failed statement changed nothing), and the new statement returns that holder.
+ *     again (the failed statement changed nothing), and the new statement returns that holder;
+ *   * a call with dedupe keys takes turns on them first (dedupe-lock.sql, in one transaction with the insert):
+ *     a holder that finished within its dedupeFor period is in no index a write checks, so only a statement
+ *     that began after that holder's insert committed can see it.
  */
 import { StoreError } from '../../core/errors.js';
 import { dedupeUntilOf } from '../../core/rules/dedupe.js';
@@ -20,10 +23,12 @@ const MAX_ROUNDS = 5;
 export async function insertJobs(store: PostgresStore, jobs: NewJob[], now: number): Promise<InsertResult[]> {
   if (jobs.length === 0) return [];
   const runs = splitRuns(jobs);
+  const turns = keyTurns(jobs);
   for (let round = 1; ; round++) {
     try {
-      if (runs.length === 1) return await insertRun(store, jobs, now);
+      if (turns === null && runs.length === 1) return await insertRun(store, jobs, now);
       return await store.transaction(async (client) => {
+        if (turns !== null) await store.run('dedupe-lock', [store.schema, turns.exclusive, turns.shared], client);
         const results: InsertResult[] = [];
         for (const run of runs) results.push(...(await insertRun(store, run, now, client)));
         return results;
@@ -35,7 +40,7 @@ export async function insertJobs(store: PostgresStore, jobs: NewJob[], now: numb
 }
 
 async function insertRun(store: PostgresStore, jobs: NewJob[], now: number, via?: Queryable): Promise<InsertResult[]> {
-  if (jobs.length === 1 && jobs[0]!.replace === true) return [await insertReplace(store, jobs[0]!, now, via)];
+  if (jobs.length === 1 && jobs[0]!.replace === true) return [await insertReplace(store, jobs[0]!, now, via!)];
   const results: (InsertResult | undefined)[] = new Array(jobs.length);
   let todo = jobs.map((_, i) => i);
   // Without keys no job can meet another (dedupe, repeat): insert-plain.sql writes them without insert.sql's lookups.
@@ -92,22 +97,31 @@ function plainRecord(row: { id: string; backoff: JobRecord['backoff']; repeat: J
 }
 
 /**
- * One job with `replace` (sql/insert-replace.sql). No row back means the holder changed under the statement (a
- * claim, a settle, a racing insert): asked again, the next statement sees what changed.
+ * One job with `replace` (sql/insert-replace.sql), in the transaction holding its key's turn (keyTurns): only
+ * a claim, settle or cancel can still change the holder under the statement. No row back means one did: asked
+ * again, the next statement sees what changed.
  */
-async function insertReplace(store: PostgresStore, job: NewJob, now: number, via?: Queryable): Promise<InsertResult> {
-  // Replacers of one key take turns (dedupe-lock.sql): only a claim, settle or cancel can still change the
-  // holder under the statement, and asking again then sees it.
-  const attempt = async (client: Queryable) => {
-    await store.run('dedupe-lock', [store.schema, `dedupe ${job.dedupeKey}`], client);
-    const [row] = await store.run<JobRow & { created: boolean }>('insert-replace', [JSON.stringify(toInput(job, now)), now, store.notifyChannel], client);
-    return row;
-  };
+async function insertReplace(store: PostgresStore, job: NewJob, now: number, via: Queryable): Promise<InsertResult> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const row = via ? await attempt(via) : await store.transaction(attempt);
+    const [row] = await store.run<JobRow & { created: boolean }>('insert-replace', [JSON.stringify(toInput(job, now)), now, store.notifyChannel], via);
     if (row && row.id !== null) return { job: toRecord(row), created: row.created };
   }
   throw new StoreError(`postgres insert failed: a job with replace kept racing other changes to the holder of its dedupe key`);
+}
+
+/**
+ * The dedupe keys a call takes turns on (dedupe-lock.sql), or null when it has none: exclusively the keys of
+ * jobs whose holder outlives its run (dedupeFor) or that replace their holder, shared the rest.
+ */
+function keyTurns(jobs: NewJob[]): { exclusive: string[]; shared: string[] } | null {
+  const exclusive = new Set<string>();
+  const shared = new Set<string>();
+  for (const job of jobs) {
+    if (job.dedupeKey == null) continue;
+    if (job.replace === true || dedupeUntilOf(job, 0) !== null) exclusive.add(job.dedupeKey);
+    else shared.add(job.dedupeKey);
+  }
+  return exclusive.size + shared.size === 0 ? null : { exclusive: [...exclusive], shared: [...shared] };
 }
 
 /** insert.sql's input for one job, without its nulls (a missing key reads as NULL: see settleParams in params.ts). */

@@ -431,6 +431,11 @@ export class PostgresStore implements Store {
         // One transaction: the job (trigger.sql), then a finished job starting a new cycle loses its entries
         // (steps.ts) and its dependents a cascade cancelled wait again (flow.ts).
         row = await this.transaction(async (client) => {
+          // Bringing a finished job back makes it its key's holder: it takes the key's turn first, shared, as an
+          // insert does (dedupe-lock.sql), so a holder within its dedupeFor period is committed before the
+          // statement begins, and seen (a lock before the row's, as inserts take them).
+          const [keyed] = (await this.guard('trigger', () => client.query<{ key: string | null; status: JobStatus }>(`SELECT coalesce(dedupe_key, dedupe_waiting) AS key, status FROM ${this.quoted}.jobs WHERE id = $1`, [key]))).rows;
+          if (keyed?.key != null && FINISHED.has(keyed.status)) await this.run('dedupe-lock', [this.schema, [], [keyed.key]], client);
           const prev = await this.guard('trigger', () => client.query<{ status: JobStatus }>(`SELECT status FROM ${this.quoted}.jobs WHERE id = $1 FOR UPDATE`, [key]));
           const [triggered] = await this.run<JobRow & { holder_id: string | null; previous: JobStatus | null }>('trigger', [key, now, this.channel], client);
           const was = prev.rows[0]?.status;
