@@ -6,6 +6,7 @@
  * round trip.
  */
 import { FINISHED } from '../../core/rules/insert.js';
+import { DEFAULT_CHECK_MS, Replanner } from './replan.js';
 import { triggerStartsCycle } from '../../core/rules/steps.js';
 import { earliest, rateFreeAt, ratedNames } from '../../core/rules/rate.js';
 import { cascadeFrom, insertFlow, releaseRemoved, restoreFrom } from './flow.js';
@@ -85,6 +86,12 @@ export interface PostgresStoreOptions {
    * goes through a pooler in transaction mode. Default: the pool's own settings.
    */
   listenConnectionString?: string;
+  /**
+   * How often, at most, the store looks at the jobs table's size to see whether it has outgrown the plans its
+   * connections made (4× since; each connection then re-plans once: replan.ts). Default 5000 ms; 0: never.
+   * Not with poolMode 'transaction', whose statements are planned on every call.
+   */
+  planCheckMs?: number;
 }
 
 /** Something that runs queries: the pool, or one client inside a transaction. */
@@ -113,6 +120,9 @@ export class PostgresStore implements Store {
   private warnedNoWakeUps = false;
   /** Durable runs (steps.ts). */
   private readonly steps: PgSteps;
+  /** Re-plans a connection's statements once the jobs table has outgrown them (replan.ts); null: never. */
+  private readonly replanner: Replanner | null;
+  private replanning: pg.Pool | null = null;
 
   constructor(options: PostgresStoreOptions) {
     if (!options || (options.connectionString === undefined) === (options.pool === undefined)) {
@@ -133,8 +143,13 @@ export class PostgresStore implements Store {
     if (options.listenConnectionString !== undefined && (typeof options.listenConnectionString !== 'string' || options.listenConnectionString === '')) {
       throw new ValidationError('listenConnectionString', options.listenConnectionString, 'must be a postgres:// connection string');
     }
+    if (options.planCheckMs !== undefined && (typeof options.planCheckMs !== 'number' || !Number.isFinite(options.planCheckMs) || options.planCheckMs < 0)) {
+      throw new ValidationError('planCheckMs', options.planCheckMs, 'must be a number of milliseconds ≥ 0 (0: never)');
+    }
     this.ownsPool = options.pool === undefined;
     this.pool = options.pool ?? null;
+    const checkMs = options.planCheckMs ?? DEFAULT_CHECK_MS;
+    this.replanner = options.poolMode === 'transaction' || checkMs === 0 ? null : new Replanner(() => this.tableBytes(), () => this.logger, checkMs);
     this.steps = new PgSteps({
       schema: this.schema,
       quotedSchema: this.quoted,
@@ -152,7 +167,14 @@ export class PostgresStore implements Store {
 
   /** The pool, created on first use (migrate() and migrationStatus() may run without init()). */
   private db(): pg.Pool {
-    if (this.pool) return this.pool;
+    if (this.pool) {
+      // A pool you gave: listened on from its first use after each init() (close() stops listening).
+      if (this.replanner !== null && this.replanning !== this.pool) {
+        this.replanner.attach(this.pool);
+        this.replanning = this.pool;
+      }
+      return this.pool;
+    }
     const pool = new driver.Pool({
       connectionString: this.options.connectionString,
       max: this.options.poolSize ?? 10,
@@ -169,6 +191,8 @@ export class PostgresStore implements Store {
     });
     // An idle client dies when the server restarts; without a listener that error would crash the process.
     pool.on('error', (error) => this.logger.warn({ err: error }, 'postgres pool: an idle connection failed'));
+    this.replanner?.attach(pool);
+    this.replanning = pool;
     this.pool = pool;
     return pool;
   }
@@ -183,7 +207,16 @@ export class PostgresStore implements Store {
       const pool = this.pool;
       this.pool = null;
       await this.guard('close', () => pool.end());
+    } else if (this.pool && this.replanning === this.pool) {
+      this.replanner?.detach(this.pool);
     }
+    this.replanning = null;
+  }
+
+  /** The jobs table's size on disk (replan.ts): its files' sizes, no scan. */
+  private async tableBytes(): Promise<number> {
+    const { rows } = await this.db().query<{ bytes: string }>('SELECT pg_relation_size($1::regclass) AS bytes', [`${this.quoted}.jobs`]);
+    return Number(rows[0]!.bytes);
   }
 
   async migrate(): Promise<MigrationStatus> {
