@@ -8,7 +8,9 @@
  * - one group's jobs (listJobs({ group })): the partial index of migration 020, the group's jobs by id;
  * - one status's jobs in id order (the dashboard's tabs), in the generic plan the store's pool uses: finished
  *   ones a range of jobs_finished_id (migration 024), running ones from jobs_running, never a walk of the primary
- *   key past the pending backlog.
+ *   key past the pending backlog;
+ * - one name's jobs in id order (listJobs({ name }), the console's filter), in the generic plan: a range of
+ *   jobs_status_name (status, name, id: migration 026) per status, at most offset + limit rows each.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,5 +169,40 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
     }
     const named: JobQuery = { status: ['completed'], name: 'job-5', limit: 10, offset: 0 };
     expect((await store.listJobs(named)).map((j) => j.id)).toEqual(await slow('completed', 'DESC', 'job-5', 10, 0));
+  });
+
+  it('lists one name\'s jobs in insertion order with a seek per status in the generic plan, not a walk past other names\' jobs', async () => {
+    // 16 of the oldest jobs renamed 'rare', in four statuses, below ~100,000 jobs of other names: a walk of the
+    // primary key from the newest (list.sql) stepped over all of those before it found one.
+    await client.query(`UPDATE "${schema}".jobs SET name = 'rare',
+        status = (ARRAY['pending', 'completed', 'failed', 'cancelled'])[1 + (r.n % 4)]
+      FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM "${schema}".jobs WHERE grp IS NULL AND status <> 'running' ORDER BY id LIMIT 16) r
+      WHERE jobs.id = r.id`);
+    await client.query(`ANALYZE "${schema}".jobs`);
+    const reference = async (statuses: readonly string[] | undefined, dir: 'asc' | 'desc', limit: number, offset: number) =>
+      (await client.query<{ id: string }>(
+        `SELECT id FROM "${schema}".jobs WHERE name = 'rare' AND ($1::text[] IS NULL OR status = ANY($1)) ORDER BY id ${dir} LIMIT $2 OFFSET $3`,
+        [statuses ?? null, limit, offset],
+      )).rows.map((r) => String(r.id));
+    for (const statuses of [undefined, ['pending', 'failed'], ['cancelled']] as const) {
+      for (const dir of ['asc', 'desc'] as const) {
+        for (const [limit, offset] of [[5, 0], [5, 3], [50, 0]] as const) {
+          const query: JobQuery = { name: 'rare', order: { by: 'createdAt', dir }, limit, offset, ...(statuses ? { status: [...statuses] } : {}) };
+          const what = `${statuses ?? 'all'} ${dir} ${limit}+${offset}`;
+          expect((await store.listJobs(query)).map((j) => j.id), what).toEqual(await reference(statuses, dir, limit, offset));
+          await client.query('BEGIN');
+          try {
+            await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+            const plan = await explain(query);
+            const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
+            expect(names.filter((n) => n.startsWith('Seq Scan') || n.includes('jobs_pkey')), `${what}: ${names.join(', ')}`).toEqual([]);
+            // At most offset + limit from each status's range: never the other names' jobs.
+            expect(scanned(plan), `${what}: ${names.join(', ')}`).toBeLessThanOrEqual((statuses?.length ?? 6) * (limit + offset));
+          } finally {
+            await client.query('ROLLBACK');
+          }
+        }
+      }
+    }
   });
 });

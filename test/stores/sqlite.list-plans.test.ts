@@ -7,6 +7,8 @@
  * - one group's jobs (listJobs({ group })): the partial index of migration 014, the group's jobs by id;
  * - one status's jobs in id order (the dashboard's tabs): finished ones a range of hourglass_jobs_finished,
  *   running and blocked ones from their own partial indexes, never a walk of the primary key past the backlog;
+ * - one name's jobs in id order (listJobs({ name }), the console's filter): a range led by the name in each
+ *   status's index, merged, never a walk past the other names' jobs;
  * - counts (the overview's, every name and each name): each status a range of its own index, a name's a range
  *   led by the name, never a sort of every entry (count.sql, count-name.sql).
  */
@@ -155,10 +157,38 @@ describe('sqlite: lists that stay cheap at 100,000 jobs', () => {
     }
     // With a name too: blocked jobs by (name, id), finished ones filtered along their status's range.
     const named: JobQuery = { status: ['blocked'], name: 'job-2', limit: 10, offset: 0 };
-    expect(plan(listStatement(named).text, listStatement(named).params)[0]).toMatch(/^SEARCH hourglass_jobs USING INDEX hourglass_jobs_blocked \(name=\?\)$/);
+    expect(plan(listStatement(named).text, listStatement(named).params)).toContain('SEARCH hourglass_jobs USING INDEX hourglass_jobs_blocked (name=?)');
     expect((await store.listJobs(named)).map((j) => j.id)).toEqual(slow('blocked', 'DESC', 'job-2', 10, 0));
     const finishedNamed: JobQuery = { status: ['completed'], name: 'job-5', limit: 10, offset: 0 };
     expect((await store.listJobs(finishedNamed)).map((j) => j.id)).toEqual(slow('completed', 'DESC', 'job-5', 10, 0));
+  });
+});
+
+describe('sqlite: one name\'s jobs in insertion order at 100,000 jobs', () => {
+  it('reads a range of each status\'s index led by the name, never the other names\' jobs, and answers as the table does', async () => {
+    // 16 of the oldest jobs renamed 'rare', in four statuses, below ~100,000 jobs of other names: a walk of the
+    // primary key from the newest stepped over all of those before it found one.
+    db.exec(`UPDATE hourglass_jobs SET name = 'rare',
+        status = CASE id % 4 WHEN 0 THEN 'pending' WHEN 1 THEN 'completed' WHEN 2 THEN 'failed' ELSE 'cancelled' END
+      WHERE id IN (SELECT id FROM hourglass_jobs WHERE job_group IS NULL AND status <> 'running' AND status <> 'blocked' ORDER BY id LIMIT 16)`);
+    const slow = (statuses: readonly string[] | undefined, dir: 'ASC' | 'DESC', limit: number, offset: number) =>
+      (db.prepare(`SELECT id FROM hourglass_jobs NOT INDEXED WHERE name = 'rare' AND (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+          ORDER BY id ${dir} LIMIT @limit OFFSET @offset`)
+        .pluck().all({ statuses: statuses ? JSON.stringify(statuses) : null, limit, offset }) as number[]).map(String);
+    for (const statuses of [undefined, ['pending', 'failed'], ['cancelled']] as const) {
+      for (const dir of ['asc', 'desc'] as const) {
+        for (const [limit, offset] of [[5, 0], [5, 3], [50, 0]] as const) {
+          const query: JobQuery = { name: 'rare', order: { by: 'createdAt', dir }, limit, offset, ...(statuses ? { status: [...statuses] } : {}) };
+          const what = `${statuses ?? 'all'} ${dir} ${limit}+${offset}`;
+          expect((await store.listJobs(query)).map((j) => j.id), what).toEqual(slow(statuses, dir === 'asc' ? 'ASC' : 'DESC', limit, offset));
+          const steps = plan(listStatement(query).text, listStatement(query).params);
+          const reads = steps.filter((d) => /^(SCAN|SEARCH) hourglass_jobs\b/.test(d));
+          // One read per status asked for, each led by the name (running jobs, a worker's slots, from their index).
+          expect(reads, `${what}: ${steps.join('; ')}`).toHaveLength(statuses?.length ?? JOB_STATUSES.length);
+          expect(reads.filter((d) => !/\(name=\?/.test(d) && d !== 'SCAN hourglass_jobs USING INDEX hourglass_jobs_running'), what).toEqual([]);
+        }
+      }
+    }
   });
 });
 

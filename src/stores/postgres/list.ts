@@ -1,6 +1,7 @@
 /**
  * listJobs' statement for a query (rules/query.ts: matchesQuery, compareJobs): list-pending.sql for pending
- * jobs by nextRunAt (a loose index scan of the claim index), list.sql for everything else. The texts are
+ * jobs by nextRunAt (a loose index scan of the claim index), list-name.sql for one name's jobs in insertion
+ * order (a seek per status), list.sql for everything else. The texts are
  * templates whose placeholders take fixed fragments chosen here (an order, a direction, a filter), never input;
  * values travel as parameters. Each text is prepared once per connection under a name derived from it.
  */
@@ -49,6 +50,17 @@ export function isPendingByNextRun(query: JobQuery): boolean {
   );
 }
 
+/** One name's jobs in insertion order, with no filter but statuses: list-name.sql, a seek per status. */
+export function isNameByCreation(query: JobQuery): boolean {
+  return (
+    (query.order ?? DEFAULT_ORDER).by === 'createdAt' &&
+    query.name !== undefined &&
+    query.text === undefined &&
+    !query.repeating &&
+    query.group === undefined
+  );
+}
+
 export function listStatement(query: JobQuery, quotedSchema: string): ListStatement {
   const order = query.order ?? DEFAULT_ORDER;
   const dir = order.dir === 'asc' ? 'ASC' : 'DESC';
@@ -64,6 +76,15 @@ export function listStatement(query: JobQuery, quotedSchema: string): ListStatem
       .replaceAll('{{dir}}', dir);
     values.push(query.name);
     return { name: nameOf('list-pending', text), text, values };
+  }
+  if (isNameByCreation(query)) {
+    const asked = query.status && query.status.length > 0 ? query.status : JOB_STATUSES;
+    const statuses = JOB_STATUSES.filter((s) => asked.includes(s));
+    const arms = statuses
+      .map((s) => `  (SELECT * FROM {{schema}}.jobs WHERE status = '${s}' AND name = $1::text ORDER BY id ${dir} LIMIT $2)`)
+      .join('\n  UNION ALL\n');
+    const text = substitute(template('list-name.sql').replace('{{arms}}', arms), quotedSchema).replaceAll('{{dir}}', dir);
+    return { name: nameOf('list-name', text), text, values: [query.name, query.offset + query.limit, query.limit, query.offset] };
   }
   // Only last_run_at can be NULL; rules/query.ts puts nulls last in either direction.
   const by = order.by === 'createdAt' ? `id ${dir}` : `${COLUMN[order.by]} ${dir}${order.by === 'lastRunAt' ? ' NULLS LAST' : ''}, id ${dir}`;

@@ -5,6 +5,8 @@
  *   priorities one seek each, then the first offset + limit entries of each priority, merged here. Reads
  *   priorities × (offset + limit) entries, never the backlog: the overview's oldest waiting job at a million
  *   pending jobs. test/stores/sqlite.list-plans.test.ts holds the plans to that.
+ * - one name's jobs in insertion order (no text, repeating or group): a range of each status's index, merged
+ *   (nameStatement).
  * - every other query: one statement, filtered by status, name, repeat and text, ORDER BY the field (nulls last),
  *   then id in the same direction, LIMIT and OFFSET. One text per combination, prepared once. Newest first (the
  *   default) walks ids backwards, or, for one status that is not pending, that status's index (statusIndex); an
@@ -61,6 +63,7 @@ function isPendingOnly(query: JobQuery): boolean {
 }
 
 export function listStatement(query: JobQuery): { text: string; params: Record<string, unknown> } {
+  if (isNameByCreation(query)) return nameStatement(query);
   const where: string[] = [];
   const params: Record<string, unknown> = { limit: query.limit, offset: query.offset };
   // One status other than pending is spelled as a fixed text (one of JOB_STATUSES, never input), so the planner
@@ -107,6 +110,43 @@ export function listStatement(query: JobQuery): { text: string; params: Record<s
   const text = `SELECT * FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ${by} LIMIT @limit OFFSET @offset`;
   return { text, params };
+}
+
+/** One name's jobs in insertion order, with no filter but statuses: nameStatement, a range per status. */
+function isNameByCreation(query: JobQuery): boolean {
+  return (query.order ?? DEFAULT_ORDER).by === 'createdAt' && query.name !== undefined && query.text === undefined && !query.repeating && query.group === undefined;
+}
+
+/**
+ * Where one name's jobs of one status are, in id order or few: finished ones in hourglass_jobs_finished_name
+ * (name, status), whose entries end with the rowid, so a (name, status) range is in id order; blocked ones in
+ * hourglass_jobs_blocked (name, id); running ones are a worker's slots (hourglass_jobs_running, sorted); pending
+ * ones the name's part of its claim index, sorted: the name's backlog, never another name's.
+ */
+const NAME_INDEX: Record<string, string> = {
+  pending: 'hourglass_jobs_claim_name',
+  running: 'hourglass_jobs_running',
+  completed: 'hourglass_jobs_finished_name',
+  failed: 'hourglass_jobs_finished_name',
+  cancelled: 'hourglass_jobs_finished_name',
+  blocked: 'hourglass_jobs_blocked',
+};
+
+/**
+ * A name's jobs newest (or oldest) first, for listJobs({ name }): the console's and the REST API's filter. The
+ * general statement walked the primary key from the newest job past every other name's (~10 ms a page beside
+ * 200,000 jobs of another name, growing with them); this reads, for each status asked for, at most
+ * offset + limit of the name's jobs from that status's index (NAME_INDEX, pinned), and merges them. Statuses
+ * are fixed texts (JOB_STATUSES, never input), so each partial index's predicate is proven.
+ */
+function nameStatement(query: JobQuery): { text: string; params: Record<string, unknown> } {
+  const dir = (query.order ?? DEFAULT_ORDER).dir === 'asc' ? 'ASC' : 'DESC';
+  const asked = query.status && query.status.length > 0 ? query.status : JOB_STATUSES;
+  const arms = JOB_STATUSES.filter((s) => asked.includes(s)).map(
+    (s) => `SELECT * FROM (SELECT * FROM hourglass_jobs INDEXED BY ${NAME_INDEX[s]} WHERE status = '${s}' AND name = @name ORDER BY id ${dir} LIMIT @want)`,
+  );
+  const text = `SELECT * FROM (${arms.join(' UNION ALL ')}) ORDER BY id ${dir} LIMIT @limit OFFSET @offset`;
+  return { text, params: { name: query.name, want: query.offset + query.limit, limit: query.limit, offset: query.offset } };
 }
 
 /**
