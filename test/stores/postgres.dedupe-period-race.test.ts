@@ -12,8 +12,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { InsertResult } from '../../src/core/store.js';
+import { Statements } from '../../src/stores/postgres/sql.js';
 import { availability } from '../conformance/factory.js';
-import { adminQuery, postgresFactory } from './postgres.factory.js';
+import pg from 'pg';
+import { PG_URL, adminQuery, postgresFactory } from './postgres.factory.js';
 import { T0, newJob, useStoreAndSession, waitFor } from './postgres.helpers.js';
 
 const { skip } = await availability(postgresFactory);
@@ -118,4 +120,24 @@ describe.skipIf(skip)('postgres: an insert in flight while the key gets a period
       await adminQuery(`DROP TRIGGER IF EXISTS stall ON ${schema}.jobs`);
     }
   });
+});
+
+describe.skipIf(skip)('postgres: a client stalled while it holds a dedupe key\'s turn', () => {
+  const t = useStoreAndSession(2);
+
+  it('the server ends its transaction after 10 s idle, and an insert of the key that waited for it goes on', async () => {
+    // A session that took the key's turn, exclusively (an insert with dedupeFor), then went silent.
+    // The server's FATAL, then the socket's end, both come as 'error' events of the client.
+    const ended = new Promise<Error>((resolve) => t.other.on('error', resolve));
+    await t.other.query('BEGIN');
+    await t.other.query(new Statements(`"${t.schema}"`).get('dedupe-lock'), [t.schema, ['stalled'], []]);
+    const started = Date.now();
+    const [inserted] = await t.store.insert([newJob('stalled', { dedupeKey: 'stalled' })], T0);
+    expect(inserted!.created).toBe(true);
+    // It waited for the limit, not for the connection's death (TCP keepalives: minutes).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
+    expect((await ended).message).toMatch(/idle-in-transaction timeout/);
+    t.other = new pg.Client({ connectionString: PG_URL });
+    await t.other.connect();
+  }, 30_000);
 });
