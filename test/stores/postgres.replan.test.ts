@@ -107,8 +107,9 @@ describe.skipIf(skip)('postgres: plans made on an empty jobs table, then a backl
     await store.heartbeat([{ id: claimed!.id, lockToken: 't', lockedUntil: T0 + 120_000 }], T0);
     const heartbeat = `ARRAY[${claimed!.id}]::bigint[], ARRAY['t'], ARRAY[${T0}]::bigint[], ${T0}`;
     const keyed = `'${JSON.stringify([{ name: 'replan', priority: 0, due_at: T0, next_run_at: T0, dedupe_key: 'k1' }])}', ${T0}, 'replan_test'`;
+    // The trap itself (the insert's walk of jobs_pending_any comes from a cost tie, so only the heartbeat's
+    // sequential scan is asserted as the starting point).
     expect(await heldPlan('heartbeat', heartbeat)).toMatch(/Seq Scan on jobs/);
-    expect(await heldPlan('insert', keyed)).toMatch(/Index Scan using jobs_pending_any on jobs t_\d+\s+\(cost[^\n]*\n\s+Filter: \(dedupe_waiting = /);
 
     await adminQuery(`INSERT INTO "${schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
       SELECT 'backlog', 'null', 'pending', 0, ${T0} + i, ${T0} + i, ${T0}, ${T0} FROM generate_series(1, 100000) AS i`);

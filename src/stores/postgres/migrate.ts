@@ -47,6 +47,9 @@ export async function migrationStatus(pool: pg.Pool, quoted: string): Promise<Mi
 export async function migrate(pool: pg.Pool, schema: string, quoted: string, upTo = Infinity): Promise<MigrationStatus> {
   const client = await pool.connect();
   let failed: Error | undefined;
+  // A connection lost meanwhile emits 'error' on the client, unheard by the pool while it is handed out.
+  const lost = (error: Error): void => void (failed ??= error);
+  client.on('error', lost);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
@@ -77,6 +80,7 @@ export async function migrate(pool: pg.Pool, schema: string, quoted: string, upT
     throw error;
   } finally {
     // A client whose transaction failed may be broken (server gone): discard it instead of pooling it.
+    client.off('error', lost);
     client.release(failed);
   }
 }

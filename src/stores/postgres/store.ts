@@ -94,6 +94,9 @@ export interface PostgresStoreOptions {
   planCheckMs?: number;
 }
 
+/** The longest a store transaction may sit idle between statements (see transaction()). */
+export const TRANSACTION_IDLE_LIMIT = '10s';
+
 /** Something that runs queries: the pool, or one client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
@@ -263,12 +266,22 @@ export class PostgresStore implements Store {
     return this.guard(operation, async () => (await via.query<R>(query)).rows);
   }
 
-  /** Run `fn` in a transaction on one client; a failed client is discarded rather than returned to the pool. */
+  /**
+   * Run `fn` in a transaction on one client; a failed client is discarded rather than returned to the pool.
+   * The transaction may sit idle between its statements for 10 s at most: ours follow each other at once, so
+   * only a stalled client (a partition, a frozen process) waits that long, and the server then ends its session
+   * instead of keeping its row locks and dedupe-key turns (dedupe-lock.sql) until it finds the connection dead.
+   */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.guard('connect', () => this.db().connect());
     let failed: Error | undefined;
+    // A connection lost while handed out (the idle limit above, a server restart) emits 'error' on its client,
+    // which the pool listens for only while the client is idle: unheard, it would end the process. Its next
+    // query fails instead, and the client is discarded.
+    const lost = (error: Error): void => void (failed ??= error);
+    client.on('error', lost);
     try {
-      await client.query('BEGIN');
+      await client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = '${TRANSACTION_IDLE_LIMIT}'`);
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
@@ -277,6 +290,7 @@ export class PostgresStore implements Store {
       await client.query('ROLLBACK').catch(() => undefined);
       throw pgError('transaction', error);
     } finally {
+      client.off('error', lost);
       client.release(failed);
     }
   }

@@ -10,17 +10,12 @@
 -- Keys share 256 locks by hash: a batch of 50,000 keys takes at most 256 entries of the server's lock table
 -- (64 × max_connections by default); two keys of one bucket only take turns. Locks in bucket order, each at
 -- its strongest mode: no two inserts wait for each other.
--- A client that stalls inside such a transaction (a network partition, a frozen process) would hold its keys'
--- turns until the server noticed the connection gone, minutes with default keepalives, and every insert of
--- those buckets would wait: the transaction's idle limit is set to 10 s here (our own statements follow each
--- other at once; only a stall leaves it idle), after which the server ends that session and its locks go.
+-- A client that stalls inside such a transaction (a partition, a frozen process) holds its keys' turns until
+-- the transaction's idle limit (store.ts transaction(): 10 s) ends its session.
 -- $1 the schema, $2 keys taken exclusively, $3 keys taken shared.
-WITH stall_limit AS MATERIALIZED (
-  SELECT set_config('idle_in_transaction_session_timeout', '10s', true)
-)
 SELECT CASE WHEN k.exclusive THEN pg_advisory_xact_lock(hashtext($1 || ' dedupe'), k.bucket)
             ELSE pg_advisory_xact_lock_shared(hashtext($1 || ' dedupe'), k.bucket) END
-FROM stall_limit, (
+FROM (
   SELECT hashtext(u.key) & 255 AS bucket, bool_or(u.exclusive) AS exclusive
   FROM (SELECT unnest($2::text[]) AS key, true AS exclusive
         UNION ALL
