@@ -132,6 +132,11 @@ const NAME_INDEX: Record<string, string> = {
   blocked: 'hourglass_jobs_blocked',
 };
 
+/** Most pending jobs of a name sorted for a page of its jobs in id order; past it, the ids are walked. */
+const PENDING_SORTED = 10_000;
+/** The name's pending jobs, counted up to PENDING_SORTED (a range of the claim index, stopped there). */
+const PENDING_COUNT = `(SELECT count(*) FROM (SELECT 1 FROM hourglass_jobs INDEXED BY hourglass_jobs_claim_name WHERE status = 'pending' AND name = @name LIMIT ${PENDING_SORTED}))`;
+
 /**
  * A name's jobs newest (or oldest) first, for listJobs({ name }): the console's and the REST API's filter. The
  * general statement walked the primary key from the newest job past every other name's (~10 ms a page beside
@@ -142,8 +147,21 @@ const NAME_INDEX: Record<string, string> = {
 function nameStatement(query: JobQuery): { text: string; params: Record<string, unknown> } {
   const dir = (query.order ?? DEFAULT_ORDER).dir === 'asc' ? 'ASC' : 'DESC';
   const asked = query.status && query.status.length > 0 ? query.status : JOB_STATUSES;
-  const arms = JOB_STATUSES.filter((s) => asked.includes(s)).map(
-    (s) => `SELECT * FROM (SELECT * FROM hourglass_jobs INDEXED BY ${NAME_INDEX[s]} WHERE status = '${s}' AND name = @name ORDER BY id ${dir} LIMIT @want)`,
+  const arm = (s: string, from: string, limit = '@want') =>
+    `SELECT * FROM (SELECT * FROM ${from} WHERE status = '${s}' AND name = @name ORDER BY id ${dir} LIMIT ${limit})`;
+  const arms = JOB_STATUSES.filter((s) => asked.includes(s)).flatMap((s) =>
+    s !== 'pending'
+      ? [arm(s, `hourglass_jobs INDEXED BY ${NAME_INDEX[s]}`)]
+      : // No index holds a name's pending jobs in id order (the claim's is by priority and due time), and a sort
+        // of a big name's backlog costs what the walk was meant to save (~100 ms at 200,000). So: up to
+        // PENDING_SORTED of them are read from the claim index and sorted; a name with more is read by walking
+        // ids from the end asked for, where a big backlog's jobs are found at once. The choice is each arm's
+        // LIMIT (@want or 0), which SQLite computes once before the arm's loop and skips the loop on 0 (a WHERE
+        // term would be tested on every row).
+        [
+          arm(s, `hourglass_jobs INDEXED BY ${NAME_INDEX[s]}`, `(CASE WHEN ${PENDING_COUNT} < ${PENDING_SORTED} THEN @want ELSE 0 END)`),
+          arm(s, 'hourglass_jobs NOT INDEXED', `(CASE WHEN ${PENDING_COUNT} >= ${PENDING_SORTED} THEN @want ELSE 0 END)`),
+        ],
   );
   const text = `SELECT * FROM (${arms.join(' UNION ALL ')}) ORDER BY id ${dir} LIMIT @limit OFFSET @offset`;
   return { text, params: { name: query.name, want: query.offset + query.limit, limit: query.limit, offset: query.offset } };
