@@ -121,7 +121,7 @@ function isNameByCreation(query: JobQuery): boolean {
  * Where one name's jobs of one status are, in id order or few: finished ones in hourglass_jobs_finished_name
  * (name, status), whose entries end with the rowid, so a (name, status) range is in id order; blocked ones in
  * hourglass_jobs_blocked (name, id); running ones are a worker's slots (hourglass_jobs_running, sorted); pending
- * ones the name's part of its claim index, sorted: the name's backlog, never another name's.
+ * ones the name's part of its claim index, sorted, for a name with fewer than PENDING_SORTED (nameStatement).
  */
 const NAME_INDEX: Record<string, string> = {
   pending: 'hourglass_jobs_claim_name',
