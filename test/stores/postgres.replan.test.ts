@@ -7,7 +7,7 @@
  * (autovacuum off for it, so no ANALYZE comes to the rescue) and reads the plans that connection then holds
  * (EXPLAIN EXECUTE of its own prepared statements). The Replanner's arithmetic is tested with a fake clock.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { FLOOR_BYTES, GROWTH, Replanner } from '../../src/stores/postgres/replan.js';
@@ -71,19 +71,28 @@ describe('Replanner: when a connection re-plans', () => {
   });
 });
 
-describe.skipIf(skip)('postgres: plans made on an empty jobs table, then a backlog of 100,000 jobs', () => {
+describe.skipIf(skip).each([['a pool it creates', false], ['a pool you pass', true]] as const)('postgres: plans made on an empty jobs table, then a backlog of 100,000 jobs (%s)', (_, given) => {
   const schema = randomSchema();
   const logger = captureLogger();
   let store: PostgresStore;
+  // Yours, set to plan as the store's own pool does (generic plans), one connection so the test reads its plans.
+  let pool: pg.Pool | undefined;
 
   beforeAll(async () => {
-    store = new PostgresStore({ connectionString: PG_URL, schema, poolSize: 1, planCheckMs: 1 });
+    pool = given ? new pg.Pool({ connectionString: PG_URL, max: 1, options: '-c plan_cache_mode=force_generic_plan -c jit=off' }) : undefined;
+    store = new PostgresStore(pool ? { pool, schema, planCheckMs: 1 } : { connectionString: PG_URL, schema, poolSize: 1, planCheckMs: 1 });
     await store.init({ logger });
     await adminQuery(`ALTER TABLE "${schema}".jobs SET (autovacuum_enabled = false)`);
   });
 
   afterAll(async () => {
     await store?.close();
+    if (pool) {
+      // close() stops listening on a pool it was given, which lives on.
+      expect(pool.listenerCount('acquire')).toBe(0);
+      expect(pool.listenerCount('connect')).toBe(0);
+      await pool.end();
+    }
     await dropSchema(schema);
   });
 
