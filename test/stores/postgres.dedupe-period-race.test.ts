@@ -8,7 +8,11 @@
  *
  * The stall is made real and deterministic: a test trigger makes the first insert wait, after its statement
  * began, on an advisory lock this test holds in a second session; meanwhile another insert of the key runs, is
- * claimed and completes through the store; then the first is let go. Both calls must answer with one job.
+ * claimed and completes through the store; then the first is let go. Both calls must answer with one job. The
+ * same for trigger() bringing back a finished job of the key.
+ *
+ * Taking turns means a transaction holds locks across round trips: the last case stalls a store transaction that
+ * holds a key's turn, and the insert waiting for it goes on once the server ends the idle transaction (10 s).
  */
 import { describe, expect, it } from 'vitest';
 import type { InsertResult } from '../../src/core/store.js';
