@@ -65,12 +65,13 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
     return planNodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
   }
 
-  /** Rows every scan node read, kept or removed by its filter, over all its loops. */
+  /**
+   * Rows every scan node read, kept or removed by its filter, over all its loops: what the statement read from
+   * the table or an index (the rows a scan kept alone would hide a walk that filters most of what it reads).
+   */
   const visited = (plan: PlanNode[]) =>
     plan.filter((n) => n['Node Type'].includes('Scan')).reduce((sum, n) => sum + ((n['Actual Rows'] ?? 0) + ((n as { 'Rows Removed by Filter'?: number })['Rows Removed by Filter'] ?? 0)) * (n['Actual Loops'] ?? 0), 0);
 
-  /** Rows every scan node produced, over all its loops: what the statement read from the table or an index. */
-  const scanned = (plan: PlanNode[]) => plan.filter((n) => n['Node Type'].includes('Scan')).reduce((sum, n) => sum + (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 0), 0);
 
   async function pendingByDue(dir: 'ASC' | 'DESC', name: string | null, limit: number, offset: number): Promise<string[]> {
     const rows = await client.query<{ id: string }>(
@@ -106,7 +107,7 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
     expect(scans.map((n) => n['Index Name']).filter((i) => !indexes.includes(i as string))).toEqual([]);
     // Each (name, priority) or (priority, half) in use: a seek each for the next one, and 30 (offset + limit)
     // entries each, not 80,000.
-    expect(scanned(plan)).toBeLessThan(500);
+    expect(visited(plan)).toBeLessThan(500);
   });
 
   it('lists repeating jobs from their partial index, whatever the order, all of them', async () => {
@@ -118,7 +119,7 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
       const types = plan.map((n) => n['Node Type']);
       expect(types, `${order.by}: ${types.join(', ')}`).not.toContain('Seq Scan');
       expect(plan.some((n) => n['Index Name'] === 'jobs_repeating'), order.by).toBe(true);
-      expect(scanned(plan)).toBeLessThanOrEqual(JOBS / 2000);
+      expect(visited(plan)).toBeLessThanOrEqual(JOBS / 2000);
     }
   });
 
@@ -136,7 +137,7 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
       const types = plan.map((n) => n['Node Type']);
       expect(types, `${JSON.stringify(query)}: ${types.join(', ')}`).not.toContain('Seq Scan');
       expect(plan.some((n) => n['Index Name'] === 'jobs_group'), JSON.stringify(query)).toBe(true);
-      expect(scanned(plan)).toBeLessThanOrEqual(20);
+      expect(visited(plan)).toBeLessThanOrEqual(20);
     }
   });
 
@@ -167,7 +168,7 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
         const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
         if (index !== null) expect(plan.some((n) => n['Index Name'] === index), `${status} ${dir}: ${names.join(', ')}`).toBe(true);
         // The page's rows (offset + limit), or every running job: never the backlog.
-        expect(scanned(plan), `${status} ${dir}: ${names.join(', ')}`).toBeLessThanOrEqual(most);
+        expect(visited(plan), `${status} ${dir}: ${names.join(', ')}`).toBeLessThanOrEqual(most);
         expect((await store.listJobs(query)).map((j) => j.id), `${status} ${dir}`).toEqual(await slow(status, dir === 'asc' ? 'ASC' : 'DESC', null, 20, 5));
       }
     }
