@@ -10,7 +10,10 @@
  *   ones a range of jobs_finished_id (migration 024), running ones from jobs_running, never a walk of the primary
  *   key past the pending backlog;
  * - one name's jobs in id order (listJobs({ name }), the console's filter), in the generic plan: a range of
- *   jobs_status_name (status, name, id: migration 026) per status, at most offset + limit rows each.
+ *   jobs_status_name (status, name, id: migration 026) per status, at most offset + limit rows each;
+ * - pending jobs in id order (the console's pending tab) beside newer finished jobs: a range of jobs_pending_id
+ *   (migration 027), in the generic and the custom plan, and so is each status's tab on a table never analyzed
+ *   (list-status.sql).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +28,13 @@ import { dropSchema, PG_URL, postgresFactory, randomSchema } from './postgres.fa
 const JOBS = 100_000;
 const T0 = 1_800_000_000_000;
 const { skip } = await availability(postgresFactory);
+
+/**
+ * Rows every scan node read, kept or removed by its filter, over all its loops: what the statement read from
+ * the table or an index (the rows a scan kept alone would hide a walk that filters most of what it reads).
+ */
+const visited = (plan: PlanNode[]) =>
+  plan.filter((n) => n['Node Type'].includes('Scan')).reduce((sum, n) => sum + ((n['Actual Rows'] ?? 0) + ((n as { 'Rows Removed by Filter'?: number })['Rows Removed by Filter'] ?? 0)) * (n['Actual Loops'] ?? 0), 0);
 
 describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
   const schema = randomSchema();
@@ -65,12 +75,6 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
     return planNodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
   }
 
-  /**
-   * Rows every scan node read, kept or removed by its filter, over all its loops: what the statement read from
-   * the table or an index (the rows a scan kept alone would hide a walk that filters most of what it reads).
-   */
-  const visited = (plan: PlanNode[]) =>
-    plan.filter((n) => n['Node Type'].includes('Scan')).reduce((sum, n) => sum + ((n['Actual Rows'] ?? 0) + ((n as { 'Rows Removed by Filter'?: number })['Rows Removed by Filter'] ?? 0)) * (n['Actual Loops'] ?? 0), 0);
 
 
   async function pendingByDue(dir: 'ASC' | 'DESC', name: string | null, limit: number, offset: number): Promise<string[]> {
@@ -206,6 +210,87 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
           } finally {
             await client.query('ROLLBACK');
           }
+        }
+      }
+    }
+  });
+
+  it('lists pending jobs in id order from their own index, not by walking past newer finished jobs', async () => {
+    // 20,000 jobs newer than every pending one, all completed: a walk of the primary key from the newest
+    // (list.sql before migration 027) stepped over all of them before it found a pending job.
+    await client.query(`INSERT INTO "${schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
+      SELECT 'job-' || (i % 10), '{}', 'completed', 0, ${T0}, ${T0}, ${T0}, ${T0} FROM generate_series(1, 20000) AS i`);
+    await client.query(`ANALYZE "${schema}".jobs`);
+    const reference = async (dir: 'asc' | 'desc', limit: number, offset: number) =>
+      (await client.query<{ id: string }>(`SELECT id FROM "${schema}".jobs WHERE status = 'pending' ORDER BY id ${dir} LIMIT $1 OFFSET $2`, [limit, offset])).rows.map((r) => String(r.id));
+    for (const mode of ['force_generic_plan', 'force_custom_plan'] as const) {
+      for (const dir of ['asc', 'desc'] as const) {
+        const query: JobQuery = { status: ['pending'], order: { by: 'createdAt', dir }, limit: 20, offset: 5 };
+        const what = `${mode} ${dir}`;
+        expect((await store.listJobs(query)).map((j) => j.id), what).toEqual(await reference(dir, 20, 5));
+        await client.query('BEGIN');
+        try {
+          await client.query(`SET LOCAL plan_cache_mode = ${mode}`);
+          const plan = await explain(query);
+          const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
+          // Oldest first, a walk of the primary key finds pending jobs at once here (four in five of the oldest).
+          if (dir === 'desc') expect(plan.some((n) => n['Index Name'] === 'jobs_pending_id'), `${what}: ${names.join(', ')}`).toBe(true);
+          // About the page's rows (offset + limit), filtered ones included: never the newer completed jobs.
+          expect(visited(plan), `${what}: ${names.join(', ')}`).toBeLessThanOrEqual(40);
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      }
+    }
+  });
+});
+
+describe.skipIf(skip)('postgres: one status\'s tab on a table never analyzed', () => {
+  const schema = randomSchema();
+  let store: PostgresStore;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    store = new PostgresStore({ connectionString: PG_URL, schema });
+    await store.init({ logger: silentLogger });
+    client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    // No statistics, ever: the planner estimates from the table's size and default selectivities. 60,000
+    // pending jobs, then 30,000 newer finished ones (one in 100 failed).
+    await client.query(`ALTER TABLE "${schema}".jobs SET (autovacuum_enabled = false)`);
+    await client.query(`INSERT INTO "${schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
+      SELECT 'job-' || (i % 10), '{}', 'pending', 0, ${T0}, ${T0}, ${T0}, ${T0} FROM generate_series(1, 60000) AS i`);
+    await client.query(`INSERT INTO "${schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
+      SELECT 'job-' || (i % 10), '{}', CASE WHEN i % 100 = 0 THEN 'failed' ELSE 'completed' END, 0, ${T0}, ${T0}, ${T0}, ${T0}
+      FROM generate_series(1, 30000) AS i`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await client?.end();
+    await store?.close();
+    await dropSchema(schema);
+  });
+
+  it('reads a page of each status from that status\'s index, in the generic plan, never the whole status sorted', async () => {
+    for (const [status, index] of [['pending', 'jobs_pending_id'], ['completed', 'jobs_finished_id'], ['failed', 'jobs_finished_id']] as const) {
+      for (const dir of ['asc', 'desc'] as const) {
+        const query: JobQuery = { status: [status], order: { by: 'createdAt', dir }, limit: 20, offset: 5 };
+        const what = `${status} ${dir}`;
+        const reference = await client.query<{ id: string }>(`SELECT id FROM "${schema}".jobs WHERE status = $1 ORDER BY id ${dir} LIMIT 20 OFFSET 5`, [status]);
+        expect((await store.listJobs(query)).map((j) => j.id), what).toEqual(reference.rows.map((r) => String(r.id)));
+        const { text, values } = listStatement(query, `"${schema}"`);
+        await client.query('BEGIN');
+        try {
+          await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+          const rows = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
+          const plan = planNodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
+          const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
+          expect(plan.some((n) => n['Index Name'] === index), `${what}: ${names.join(', ')}`).toBe(true);
+          expect(names.filter((n) => n.startsWith('Sort')), `${what}: ${names.join(', ')}`).toEqual([]);
+          // The page's rows (offset + limit): neither every job of the status nor the other statuses' jobs.
+          expect(visited(plan), `${what}: ${names.join(', ')}`).toBeLessThanOrEqual(25);
+        } finally {
+          await client.query('ROLLBACK');
         }
       }
     }

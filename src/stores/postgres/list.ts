@@ -1,7 +1,8 @@
 /**
  * listJobs' statement for a query (rules/query.ts: matchesQuery, compareJobs): list-pending.sql for pending
  * jobs by nextRunAt (a loose index scan of the claim index), list-name.sql for one name's jobs in insertion
- * order (a seek per status), list.sql for everything else. The texts are
+ * order (a seek per status), list-status.sql for one status's jobs in insertion order (that status's index),
+ * list.sql for everything else. The texts are
  * templates whose placeholders take fixed fragments chosen here (an order, a direction, a filter), never input;
  * values travel as parameters. Each text is prepared once per connection under a name derived from it.
  */
@@ -61,6 +62,19 @@ export function isNameByCreation(query: JobQuery): boolean {
   );
 }
 
+/** One status's jobs in insertion order, with no other filter (the console's tabs): list-status.sql. */
+export function isStatusByCreation(query: JobQuery): boolean {
+  return (
+    (query.order ?? DEFAULT_ORDER).by === 'createdAt' &&
+    query.status?.length === 1 &&
+    (JOB_STATUSES as readonly string[]).includes(query.status[0]!) &&
+    query.name === undefined &&
+    query.text === undefined &&
+    !query.repeating &&
+    query.group === undefined
+  );
+}
+
 export function listStatement(query: JobQuery, quotedSchema: string): ListStatement {
   const order = query.order ?? DEFAULT_ORDER;
   const dir = order.dir === 'asc' ? 'ASC' : 'DESC';
@@ -85,6 +99,10 @@ export function listStatement(query: JobQuery, quotedSchema: string): ListStatem
       .join('\n  UNION ALL\n');
     const text = substitute(template('list-name.sql').replace('{{arms}}', arms), quotedSchema).replaceAll('{{dir}}', dir);
     return { name: nameOf('list-name', text), text, values: [query.name, query.offset + query.limit, query.limit, query.offset] };
+  }
+  if (isStatusByCreation(query)) {
+    const text = substitute(template('list-status.sql'), quotedSchema).replaceAll('{{status}}', query.status![0]!).replaceAll('{{dir}}', dir);
+    return { name: nameOf('list-status', text), text, values: [query.limit, query.offset] };
   }
   // Only last_run_at can be NULL; rules/query.ts puts nulls last in either direction.
   const by = order.by === 'createdAt' ? `id ${dir}` : `${COLUMN[order.by]} ${dir}${order.by === 'lastRunAt' ? ' NULLS LAST' : ''}, id ${dir}`;
