@@ -24,6 +24,7 @@ import { listStatement } from '../../src/stores/postgres/list.js';
 import { availability } from '../conformance/factory.js';
 import { type PlanNode, planNodes } from './postgres.claim-explain.js';
 import { dropSchema, PG_URL, postgresFactory, randomSchema } from './postgres.factory.js';
+import { usePlanSchema } from './postgres.helpers.js';
 
 const JOBS = 100_000;
 const T0 = 1_800_000_000_000;
@@ -246,52 +247,35 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
 });
 
 describe.skipIf(skip)('postgres: one status\'s tab on a table never analyzed', () => {
-  const schema = randomSchema();
-  let store: PostgresStore;
-  let client: pg.Client;
+  // The client plans as the store's pool does: generic plans.
+  const t = usePlanSchema();
 
   beforeAll(async () => {
-    store = new PostgresStore({ connectionString: PG_URL, schema });
-    await store.init({ logger: silentLogger });
-    client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
     // No statistics, ever: the planner estimates from the table's size and default selectivities. 60,000
     // pending jobs, then 30,000 newer finished ones (one in 100 failed).
-    await client.query(`ALTER TABLE "${schema}".jobs SET (autovacuum_enabled = false)`);
-    await client.query(`INSERT INTO "${schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
+    await t.client.query(`ALTER TABLE "${t.schema}".jobs SET (autovacuum_enabled = false)`);
+    await t.client.query(`INSERT INTO "${t.schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
       SELECT 'job-' || (i % 10), '{}', 'pending', 0, ${T0}, ${T0}, ${T0}, ${T0} FROM generate_series(1, 60000) AS i`);
-    await client.query(`INSERT INTO "${schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
+    await t.client.query(`INSERT INTO "${t.schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
       SELECT 'job-' || (i % 10), '{}', CASE WHEN i % 100 = 0 THEN 'failed' ELSE 'completed' END, 0, ${T0}, ${T0}, ${T0}, ${T0}
       FROM generate_series(1, 30000) AS i`);
   }, 120_000);
-
-  afterAll(async () => {
-    await client?.end();
-    await store?.close();
-    await dropSchema(schema);
-  });
 
   it('reads a page of each status from that status\'s index, in the generic plan, never the whole status sorted', async () => {
     for (const [status, index] of [['pending', 'jobs_pending_id'], ['completed', 'jobs_finished_id'], ['failed', 'jobs_finished_id']] as const) {
       for (const dir of ['asc', 'desc'] as const) {
         const query: JobQuery = { status: [status], order: { by: 'createdAt', dir }, limit: 20, offset: 5 };
         const what = `${status} ${dir}`;
-        const reference = await client.query<{ id: string }>(`SELECT id FROM "${schema}".jobs WHERE status = $1 ORDER BY id ${dir} LIMIT 20 OFFSET 5`, [status]);
-        expect((await store.listJobs(query)).map((j) => j.id), what).toEqual(reference.rows.map((r) => String(r.id)));
-        const { text, values } = listStatement(query, `"${schema}"`);
-        await client.query('BEGIN');
-        try {
-          await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
-          const rows = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-          const plan = planNodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
-          const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
-          expect(plan.some((n) => n['Index Name'] === index), `${what}: ${names.join(', ')}`).toBe(true);
-          expect(names.filter((n) => n.startsWith('Sort')), `${what}: ${names.join(', ')}`).toEqual([]);
-          // The page's rows (offset + limit): neither every job of the status nor the other statuses' jobs.
-          expect(visited(plan), `${what}: ${names.join(', ')}`).toBeLessThanOrEqual(25);
-        } finally {
-          await client.query('ROLLBACK');
-        }
+        const reference = await t.client.query<{ id: string }>(`SELECT id FROM "${t.schema}".jobs WHERE status = $1 ORDER BY id ${dir} LIMIT 20 OFFSET 5`, [status]);
+        expect((await t.store.listJobs(query)).map((j) => j.id), what).toEqual(reference.rows.map((r) => String(r.id)));
+        const { text, values } = listStatement(query, `"${t.schema}"`);
+        const rows = await t.client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
+        const plan = planNodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
+        const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
+        expect(plan.some((n) => n['Index Name'] === index), `${what}: ${names.join(', ')}`).toBe(true);
+        expect(names.filter((n) => n.startsWith('Sort')), `${what}: ${names.join(', ')}`).toEqual([]);
+        // The page's rows (offset + limit): neither every job of the status nor the other statuses' jobs.
+        expect(visited(plan), `${what}: ${names.join(', ')}`).toBeLessThanOrEqual(25);
       }
     }
   });
