@@ -37,6 +37,36 @@ const { skip } = await availability(postgresFactory);
 const visited = (plan: PlanNode[]) =>
   plan.filter((n) => n['Node Type'].includes('Scan')).reduce((sum, n) => sum + ((n['Actual Rows'] ?? 0) + ((n as { 'Rows Removed by Filter'?: number })['Rows Removed by Filter'] ?? 0)) * (n['Actual Loops'] ?? 0), 0);
 
+/**
+ * The plan of a list statement, run (EXPLAIN ANALYZE). 'custom': planned with its values, as a prepared
+ * statement's first five executions are (and as EXPLAIN of a statement with parameters always is). 'generic':
+ * planned once for any values, as the store's prepared statement is from its sixth execution on when that plan
+ * looks no dearer: PREPARE, then EXPLAIN EXECUTE under force_generic_plan.
+ */
+async function explainList(client: pg.Client, query: JobQuery, schema: string, mode: 'custom' | 'generic'): Promise<PlanNode[]> {
+  const { text, values } = listStatement(query, `"${schema}"`);
+  type Explained = { 'QUERY PLAN': { Plan: PlanNode }[] };
+  if (mode === 'custom') return planNodes((await client.query<Explained>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values)).rows[0]!['QUERY PLAN'][0]!.Plan);
+  const literal = (v: unknown): string =>
+    v === null ? 'NULL'
+    : typeof v === 'number' ? String(v)
+    : Array.isArray(v) ? client.escapeLiteral(`{${v.map((x: string) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`)
+    : client.escapeLiteral(String(v));
+  await client.query('BEGIN');
+  try {
+    await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+    await client.query(`PREPARE hg_list_plan AS ${text}`);
+    try {
+      const rows = await client.query<Explained>(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE hg_list_plan(${values.map(literal).join(', ')})`);
+      return planNodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
+    } finally {
+      await client.query('DEALLOCATE hg_list_plan');
+    }
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
 describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
   const schema = randomSchema();
   let store: PostgresStore;
@@ -70,11 +100,7 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
     await dropSchema(schema);
   });
 
-  async function explain(query: JobQuery): Promise<PlanNode[]> {
-    const { text, values } = listStatement(query, `"${schema}"`);
-    const rows = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-    return planNodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
-  }
+  const explain = (query: JobQuery, mode: 'custom' | 'generic' = 'custom') => explainList(client, query, schema, mode);
 
 
 
@@ -154,22 +180,13 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
     await client.query(`ANALYZE "${schema}".jobs`);
     const slow = async (status: string, dir: 'ASC' | 'DESC', name: string | null, limit: number, offset: number) =>
       (await client.query<{ id: string }>(`SELECT id FROM "${schema}".jobs WHERE status = $1 AND ($2::text IS NULL OR name = $2) ORDER BY id ${dir} LIMIT $3 OFFSET $4`, [status, name, limit, offset])).rows.map((r) => String(r.id));
-    const generic = async (query: JobQuery): Promise<PlanNode[]> => {
-      await client.query('BEGIN');
-      try {
-        await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
-        return await explain(query);
-      } finally {
-        await client.query('ROLLBACK');
-      }
-    };
     // Completed jobs are every fifth id here, so the planner may as well walk the primary key for them (a few
     // hundred rows); the rare failed ones, all older than the backlog, it must not. Running jobs come from an
     // index of their status (jobs_running or jobs_status_name) and are sorted: all 40 of them, not the table.
     for (const [status, index, most] of [['failed', 'jobs_finished_id', 25], ['completed', null, 1_000], ['running', null, 40]] as const) {
       for (const dir of ['asc', 'desc'] as const) {
         const query: JobQuery = { status: [status], order: { by: 'createdAt', dir }, limit: 20, offset: 5 };
-        const plan = await generic(query);
+        const plan = await explain(query, 'generic');
         const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
         if (index !== null) expect(plan.some((n) => n['Index Name'] === index), `${status} ${dir}: ${names.join(', ')}`).toBe(true);
         // The page's rows (offset + limit), or every running job: never the backlog.
@@ -200,16 +217,12 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
           const query: JobQuery = { name: 'rare', order: { by: 'createdAt', dir }, limit, offset, ...(statuses ? { status: [...statuses] } : {}) };
           const what = `${statuses ?? 'all'} ${dir} ${limit}+${offset}`;
           expect((await store.listJobs(query)).map((j) => j.id), what).toEqual(await reference(statuses, dir, limit, offset));
-          await client.query('BEGIN');
-          try {
-            await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
-            const plan = await explain(query);
+          for (const mode of ['generic', 'custom'] as const) {
+            const plan = await explain(query, mode);
             const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
-            expect(names.filter((n) => n.startsWith('Seq Scan') || n.includes('jobs_pkey')), `${what}: ${names.join(', ')}`).toEqual([]);
+            expect(names.filter((n) => n.startsWith('Seq Scan') || n.includes('jobs_pkey')), `${mode} ${what}: ${names.join(', ')}`).toEqual([]);
             // At most offset + limit from each status's range, filtered rows included: never the other names' jobs.
-            expect(visited(plan), `${what}: ${names.join(', ')}`).toBeLessThanOrEqual((statuses?.length ?? 6) * (limit + offset));
-          } finally {
-            await client.query('ROLLBACK');
+            expect(visited(plan), `${mode} ${what}: ${names.join(', ')}`).toBeLessThanOrEqual((statuses?.length ?? 6) * (limit + offset));
           }
         }
       }
@@ -224,30 +237,23 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
     await client.query(`ANALYZE "${schema}".jobs`);
     const reference = async (dir: 'asc' | 'desc', limit: number, offset: number) =>
       (await client.query<{ id: string }>(`SELECT id FROM "${schema}".jobs WHERE status = 'pending' ORDER BY id ${dir} LIMIT $1 OFFSET $2`, [limit, offset])).rows.map((r) => String(r.id));
-    for (const mode of ['force_generic_plan', 'force_custom_plan'] as const) {
+    for (const mode of ['generic', 'custom'] as const) {
       for (const dir of ['asc', 'desc'] as const) {
         const query: JobQuery = { status: ['pending'], order: { by: 'createdAt', dir }, limit: 20, offset: 5 };
         const what = `${mode} ${dir}`;
         expect((await store.listJobs(query)).map((j) => j.id), what).toEqual(await reference(dir, 20, 5));
-        await client.query('BEGIN');
-        try {
-          await client.query(`SET LOCAL plan_cache_mode = ${mode}`);
-          const plan = await explain(query);
-          const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
-          // Oldest first, a walk of the primary key finds pending jobs at once here (four in five of the oldest).
-          if (dir === 'desc') expect(plan.some((n) => n['Index Name'] === 'jobs_pending_id'), `${what}: ${names.join(', ')}`).toBe(true);
-          // About the page's rows (offset + limit), filtered ones included: never the newer completed jobs.
-          expect(visited(plan), `${what}: ${names.join(', ')}`).toBeLessThanOrEqual(40);
-        } finally {
-          await client.query('ROLLBACK');
-        }
+        const plan = await explain(query, mode);
+        const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
+        // Oldest first, a walk of the primary key finds pending jobs at once here (four in five of the oldest).
+        if (dir === 'desc') expect(plan.some((n) => n['Index Name'] === 'jobs_pending_id'), `${what}: ${names.join(', ')}`).toBe(true);
+        // About the page's rows (offset + limit), filtered ones included: never the newer completed jobs.
+        expect(visited(plan), `${what}: ${names.join(', ')}`).toBeLessThanOrEqual(40);
       }
     }
   });
 });
 
 describe.skipIf(skip)('postgres: one status\'s tab on a table never analyzed', () => {
-  // The client plans as the store's pool does: generic plans.
   const t = usePlanSchema();
 
   beforeAll(async () => {
@@ -268,9 +274,7 @@ describe.skipIf(skip)('postgres: one status\'s tab on a table never analyzed', (
         const what = `${status} ${dir}`;
         const reference = await t.client.query<{ id: string }>(`SELECT id FROM "${t.schema}".jobs WHERE status = $1 ORDER BY id ${dir} LIMIT 20 OFFSET 5`, [status]);
         expect((await t.store.listJobs(query)).map((j) => j.id), what).toEqual(reference.rows.map((r) => String(r.id)));
-        const { text, values } = listStatement(query, `"${t.schema}"`);
-        const rows = await t.client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-        const plan = planNodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
+        const plan = await explainList(t.client, query, t.schema, 'generic');
         const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`);
         expect(plan.some((n) => n['Index Name'] === index), `${what}: ${names.join(', ')}`).toBe(true);
         expect(names.filter((n) => n.startsWith('Sort')), `${what}: ${names.join(', ')}`).toEqual([]);

@@ -95,7 +95,7 @@ export function listStatement(query: JobQuery, quotedSchema: string): ListStatem
     const asked = query.status && query.status.length > 0 ? query.status : JOB_STATUSES;
     const statuses = JOB_STATUSES.filter((s) => asked.includes(s));
     const arms = statuses
-      .map((s) => `  (SELECT * FROM {{schema}}.jobs WHERE status = '${s}' AND name = $1::text ORDER BY id ${dir} LIMIT $2)`)
+      .map((s) => `  (SELECT * FROM {{schema}}.jobs WHERE status = '${s}' AND name >= $1::text AND name <= $1::text ORDER BY name ${dir}, id ${dir} LIMIT $2)`)
       .join('\n  UNION ALL\n');
     const text = substitute(template('list-name.sql').replace('{{arms}}', arms), quotedSchema).replaceAll('{{dir}}', dir);
     return { name: nameOf('list-name', text), text, values: [query.name, query.offset + query.limit, query.limit, query.offset] };
