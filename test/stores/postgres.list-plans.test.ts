@@ -20,7 +20,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import type { JobQuery } from '../../src/core/store.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
+import { countStatement } from '../../src/stores/postgres/count.js';
 import { listStatement } from '../../src/stores/postgres/list.js';
+import { Statements } from '../../src/stores/postgres/sql.js';
+import { JOB_STATUSES } from '../../src/core/types.js';
 import { availability } from '../conformance/factory.js';
 import { type PlanNode, planNodes } from './postgres.claim-explain.js';
 import { dropSchema, PG_URL, postgresFactory, randomSchema } from './postgres.factory.js';
@@ -45,6 +48,10 @@ const visited = (plan: PlanNode[]) =>
  */
 async function explainList(client: pg.Client, query: JobQuery, schema: string, mode: 'custom' | 'generic'): Promise<PlanNode[]> {
   const { text, values } = listStatement(query, `"${schema}"`);
+  return explainText(client, text, values, mode);
+}
+
+async function explainText(client: pg.Client, text: string, values: unknown[], mode: 'custom' | 'generic'): Promise<PlanNode[]> {
   type Explained = { 'QUERY PLAN': { Plan: PlanNode }[] };
   if (mode === 'custom') return planNodes((await client.query<Explained>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values)).rows[0]!['QUERY PLAN'][0]!.Plan);
   const literal = (v: unknown): string =>
@@ -57,7 +64,7 @@ async function explainList(client: pg.Client, query: JobQuery, schema: string, m
     await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
     await client.query(`PREPARE hg_list_plan AS ${text}`);
     try {
-      const rows = await client.query<Explained>(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE hg_list_plan(${values.map(literal).join(', ')})`);
+      const rows = await client.query<Explained>(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE hg_list_plan${values.length ? `(${values.map(literal).join(', ')})` : ''}`);
       return planNodes(rows.rows[0]!['QUERY PLAN'][0]!.Plan);
     } finally {
       await client.query('DEALLOCATE hg_list_plan');
@@ -282,5 +289,21 @@ describe.skipIf(skip)('postgres: one status\'s tab on a table never analyzed', (
         expect(visited(plan), `${what}: ${names.join(', ')}`).toBeLessThanOrEqual(25);
       }
     }
+  });
+
+  it('counts every status of every name in one pass over the table, and answers as the table does', async () => {
+    const reference = await t.client.query<{ status: string; n: number }>(`SELECT status, count(*)::integer AS n FROM "${t.schema}".jobs GROUP BY status`);
+    const expected = Object.fromEntries(JOB_STATUSES.map((s) => [s, reference.rows.find((r) => r.status === s)?.n ?? 0]));
+    expect(await t.store.countJobs()).toEqual(expected);
+    const { sql, values } = countStatement(undefined, JOB_STATUSES);
+    const plan = await explainText(t.client, new Statements(`"${t.schema}"`).get(sql), values, 'generic');
+    const names = plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''} x${n['Actual Loops']}`);
+    // Each job once (90,000), where a count per status read the table once per status (a sequential scan each
+    // while the visibility map is unset: six passes).
+    expect(visited(plan), names.join(', ')).toBeLessThanOrEqual(90_000);
+    // A name, or a subset of statuses, still counts only those entries.
+    const failed = await t.client.query<{ n: number }>(`SELECT count(*)::integer AS n FROM "${t.schema}".jobs WHERE name = 'job-0' AND status = 'failed'`);
+    expect(failed.rows[0]!.n).toBeGreaterThan(0);
+    expect(await t.store.countJobs('job-0', ['failed'])).toEqual({ ...Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])), failed: failed.rows[0]!.n });
   });
 });

@@ -38,6 +38,7 @@ export type SqlName =
   | 'claim'
   | 'claim-jobs'
   | 'count'
+  | 'count-all'
   | 'dedupe-lock'
   | 'flow-adopt'
   | 'flow-cascade'
@@ -75,6 +76,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   claim: 'claim',
   'claim-jobs': 'claim',
   count: 'countJobs',
+  'count-all': 'countJobs',
   'dedupe-lock': 'insert',
   'flow-adopt': 'insertFlow',
   'flow-cascade': 'cancel',

@@ -49,6 +49,7 @@ import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../.
 import { isDeadlock, isDedupeRace, pgError } from './errors.js';
 import { insertJobs } from './insert.js';
 import { listStatement } from './list.js';
+import { countStatement } from './count.js';
 import { WakeListener } from './listener.js';
 import { migrate, migrationStatus } from './migrate.js';
 import { listProcesses, putProcess } from './processes.js';
@@ -432,7 +433,8 @@ export class PostgresStore implements Store {
   }
 
   async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {
-    const rows = await this.run<{ status: JobStatus; n: number }>('count', [name ?? null, statuses.filter((s) => JOB_STATUSES.includes(s))]);
+    const { sql, values } = countStatement(name, statuses);
+    const rows = await this.run<{ status: JobStatus; n: number }>(sql, values);
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     for (const row of rows) counts[row.status] = row.n;
     return counts;
