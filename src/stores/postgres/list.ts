@@ -1,7 +1,7 @@
 /**
  * listJobs' statement for a query (rules/query.ts: matchesQuery, compareJobs): list-pending.sql for pending
  * jobs by nextRunAt (a loose index scan of the claim index), list-name.sql for one name's jobs in insertion
- * order (a seek per status), list-status.sql for one status's jobs in insertion order (that status's index),
+ * order (a seek per status), list-status.sql for some statuses' jobs in insertion order (a seek per status),
  * list.sql for everything else. The texts are
  * templates whose placeholders take fixed fragments chosen here (an order, a direction, a filter), never input;
  * values travel as parameters. Each text is prepared once per connection under a name derived from it.
@@ -62,12 +62,13 @@ export function isNameByCreation(query: JobQuery): boolean {
   );
 }
 
-/** One status's jobs in insertion order, with no other filter (the console's tabs): list-status.sql. */
+/** Some statuses' jobs in insertion order, with no other filter (the console's tabs): list-status.sql, a seek per status. */
 export function isStatusByCreation(query: JobQuery): boolean {
   return (
     (query.order ?? DEFAULT_ORDER).by === 'createdAt' &&
-    query.status?.length === 1 &&
-    (JOB_STATUSES as readonly string[]).includes(query.status[0]!) &&
+    query.status !== undefined &&
+    query.status.length > 0 &&
+    query.status.every((s) => (JOB_STATUSES as readonly string[]).includes(s)) &&
     query.name === undefined &&
     query.text === undefined &&
     !query.repeating &&
@@ -101,17 +102,23 @@ export function listStatement(query: JobQuery, quotedSchema: string): ListStatem
     return { name: nameOf('list-name', text), text, values: [query.name, query.offset + query.limit, query.limit, query.offset] };
   }
   if (isStatusByCreation(query)) {
-    const text = substitute(template('list-status.sql'), quotedSchema).replaceAll('{{status}}', query.status![0]!).replaceAll('{{dir}}', dir);
-    return { name: nameOf('list-status', text), text, values: [query.limit, query.offset] };
+    const statuses = JOB_STATUSES.filter((s) => query.status!.includes(s));
+    // Running and blocked jobs have no index in id order (a claim would pay for one): they are read whole from
+    // their status's index and sorted, `id + 0` so no index's order can stand for the sort. Ordered by `id`, a
+    // table never analyzed walked the primary key for the page (every job read when none was running).
+    const key = (s: string) => (s === 'running' || s === 'blocked' ? 'id + 0' : 'id');
+    const arms = statuses.map((s) => `  (SELECT * FROM {{schema}}.jobs WHERE status = '${s}' ORDER BY ${key(s)} ${dir} LIMIT $1)`).join('\n  UNION ALL\n');
+    const text = substitute(template('list-status.sql').replace('{{arms}}', arms), quotedSchema).replaceAll('{{dir}}', dir);
+    return { name: nameOf('list-status', text), text, values: [query.offset + query.limit, query.limit, query.offset] };
   }
   // Only last_run_at can be NULL; rules/query.ts puts nulls last in either direction.
   const by = order.by === 'createdAt' ? `id ${dir}` : `${COLUMN[order.by]} ${dir}${order.by === 'lastRunAt' ? ' NULLS LAST' : ''}, id ${dir}`;
-  // One status other than pending is also spelled as a fixed text (one of JOB_STATUSES, never input), so the
-  // generic plan can use an index of that status instead of walking the primary key past the pending backlog:
-  // jobs_finished_id (migration 024) holds a finished status's jobs in id order, jobs_running the few running
-  // ones, jobs_status_name the blocked ones. `$1` still carries it for the statement's general filter. Pending
-  // jobs are the backlog itself: spelled out, the plan sorted all of them (95-160 ms at 300,000) where the walk
-  // of the primary key from the newest finds them at once.
+  // One status other than pending with another filter (a text) is also spelled as a fixed text (one of
+  // JOB_STATUSES, never input), so the generic plan can use an index of that status instead of walking the
+  // primary key past the pending backlog: jobs_<status>_id (migration 027) holds a finished status's jobs in id
+  // order, jobs_running the few running ones, jobs_status_name the blocked ones. `$1` still carries it for the
+  // statement's general filter. Pending jobs are the backlog itself: spelled out, the plan sorted all of them
+  // (95-160 ms at 300,000) where the walk of the primary key from the newest finds them at once.
   const one = query.status?.length === 1 && query.status[0] !== 'pending' && (JOB_STATUSES as readonly string[]).includes(query.status[0]!) ? query.status[0]! : null;
   const text = substitute(template('list.sql'), quotedSchema)
     .replaceAll('{{status}}', one !== null ? `AND status = '${one}'` : '')

@@ -1,11 +1,16 @@
--- One status's jobs in insertion order with no other filter (rules/query.ts compareJobs by createdAt): the
--- console's tabs and the REST API's `?status=`. list.ts fills in the status (one of JOB_STATUSES, a fixed text,
--- never input) and the direction. The status written once and alone lets the generic plan prove the predicate
--- of that status's partial index and estimate its share of the table, with or without statistics: pending jobs
--- from jobs_pending_id (id) (migration 027), finished ones from jobs_finished_id (status, id) (migration 024),
--- running and blocked ones (a worker's slots, a workflow's waiting steps) from their indexes, sorted. Through
--- list.sql, whose status filter is a parameter as well, a table never analyzed estimated one row and sorted
--- every job of the status (300,000 pending: 146 ms a page); without the index the plan walked the primary key
--- from the newest job past every job of the other statuses (100,000 newer completed: 46 ms).
--- $1 limit, $2 offset.
-SELECT * FROM {{schema}}.jobs WHERE status = '{{status}}' ORDER BY id {{dir}} LIMIT $1 OFFSET $2;
+-- Jobs of the statuses asked for, in insertion order, with no other filter (rules/query.ts compareJobs by
+-- createdAt): the console's tabs and the REST API's `?status=`. list.ts writes the arms, one per status, each
+-- status a fixed text (one of JOB_STATUSES, never input), and the direction. Each arm reads at most
+-- $1 = offset + limit of its status from that status's own index, then they are merged: pending and finished
+-- jobs from jobs_<status>_id (id) (migration 027), led by the id so the planner never prices the primary key's
+-- walk below it, with statistics or without; running and blocked ones (a worker's slots, a workflow's waiting
+-- steps) from jobs_running and jobs_status_name, sorted. Through list.sql, whose status filter is a parameter,
+-- a table never analyzed estimated one row and sorted every job of the status (300,000 pending: 146 ms a page);
+-- with statistics it walked the primary key past the other statuses' jobs (pending and running beside 500,000
+-- newer completed: 76 ms).
+-- $1 offset + limit, $2 limit, $3 offset.
+SELECT * FROM (
+{{arms}}
+) j
+ORDER BY id {{dir}}
+LIMIT $2 OFFSET $3;
