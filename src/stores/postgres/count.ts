@@ -1,14 +1,39 @@
 /**
- * countJobs' statement: count-all.sql (one pass, grouped) for every status of every name, count.sql (a range
- * of jobs_status_name per status asked for, of one name or all) otherwise. Every status counted means every
- * entry read whichever way; a subset or a name reads only its own entries, which count.sql's ranges do.
+ * countJobs' statement. Every status of every name: count-all.sql, one grouped pass (every entry is read
+ * whichever way). Otherwise count.sql: an arm per status asked for, the status a fixed text (one of
+ * JOB_STATUSES, never input), with the name as a parameter or none, so that each arm is planned for its own
+ * status, with statistics or without: a few failed or running jobs are counted from their index, a big status
+ * by whichever read of it is cheaper. Prepared once per connection under a name derived from the text.
  */
+import { loadAsset } from '../../core/assets.js';
 import type { JobStatus } from '../../core/types.js';
 import { JOB_STATUSES } from '../../core/types.js';
-import type { SqlName } from './sql.js';
+import { statementName, substitute } from './sql.js';
 
-export function countStatement(name: string | undefined, statuses: readonly JobStatus[]): { sql: SqlName; values: unknown[] } {
+export interface CountStatement {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
+const templates = new Map<string, string>();
+const template = (file: string) => {
+  let text = templates.get(file);
+  if (text === undefined) templates.set(file, (text = loadAsset(import.meta.url, `sql/${file}`)));
+  return text;
+};
+
+/** The statement counting `statuses` (of `name`, or of every name); null when no known status is asked for. */
+export function countStatement(name: string | undefined, statuses: readonly JobStatus[], quotedSchema: string): CountStatement | null {
   const asked = JOB_STATUSES.filter((s) => statuses.includes(s));
-  if (name === undefined && asked.length === JOB_STATUSES.length) return { sql: 'count-all', values: [] };
-  return { sql: 'count', values: [name ?? null, asked] };
+  if (asked.length === 0) return null;
+  if (name === undefined && asked.length === JOB_STATUSES.length) {
+    const text = substitute(template('count-all.sql'), quotedSchema);
+    return { name: statementName('count-all', text), text, values: [] };
+  }
+  const arms = asked
+    .map((s) => `SELECT '${s}'::text AS status, count(*)::integer AS n FROM {{schema}}.jobs WHERE status = '${s}'${name === undefined ? '' : ' AND name = $1::text'}`)
+    .join('\nUNION ALL\n');
+  const text = substitute(template('count.sql').replace('{{arms}}', arms), quotedSchema);
+  return { name: statementName('count', text), text, values: name === undefined ? [] : [name] };
 }

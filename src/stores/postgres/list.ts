@@ -6,12 +6,11 @@
  * templates whose placeholders take fixed fragments chosen here (an order, a direction, a filter), never input;
  * values travel as parameters. Each text is prepared once per connection under a name derived from it.
  */
-import { createHash } from 'node:crypto';
 import { loadAsset } from '../../core/assets.js';
 import { DEFAULT_ORDER, lowerAscii } from '../../core/rules/query.js';
 import type { JobOrderField, JobQuery } from '../../core/store.js';
 import { JOB_STATUSES } from '../../core/types.js';
-import { substitute } from './sql.js';
+import { statementName as nameOf, substitute } from './sql.js';
 
 /** Columns of the order fields. Names compare by "C": UTF-8 bytes, core's compareText, whatever the database's collation. */
 const COLUMN: Record<JobOrderField, string> = {
@@ -131,9 +130,4 @@ export function listStatement(query: JobQuery, quotedSchema: string): ListStatem
   const values = [statuses, query.name ?? null, query.limit, query.offset, query.text === undefined ? null : lowerAscii(query.text)];
   if (query.group !== undefined) values.push(query.group);
   return { name: nameOf('list', text), text, values };
-}
-
-/** The name covers schema and text: one pool may serve several schemas, and each variant is its own statement. */
-function nameOf(file: string, text: string): string {
-  return `hg_${file}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
 }

@@ -37,8 +37,6 @@ export type SqlName =
   | 'cancel'
   | 'claim'
   | 'claim-jobs'
-  | 'count'
-  | 'count-all'
   | 'dedupe-lock'
   | 'flow-adopt'
   | 'flow-cascade'
@@ -75,8 +73,6 @@ export const OPERATION_OF: Record<SqlName, string> = {
   cancel: 'cancel',
   claim: 'claim',
   'claim-jobs': 'claim',
-  count: 'countJobs',
-  'count-all': 'countJobs',
   'dedupe-lock': 'insert',
   'flow-adopt': 'insertFlow',
   'flow-cascade': 'cancel',
@@ -107,6 +103,14 @@ export const OPERATION_OF: Record<SqlName, string> = {
   trigger: 'trigger',
   update: 'update',
 };
+
+/**
+ * The name a statement is prepared under on a connection: it covers schema and text, since one pool may serve
+ * several schemas and a new version of a file must not collide with the old one on a connection that prepared it.
+ */
+export function statementName(file: string, text: string): string {
+  return `hg_${file}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+}
 
 /** Statement texts of one schema, built on first use. */
 export class Statements {

@@ -10,7 +10,6 @@ import { DEFAULT_CHECK_MS, Replanner } from './replan.js';
 import { triggerStartsCycle } from '../../core/rules/steps.js';
 import { earliest, rateFreeAt, ratedNames } from '../../core/rules/rate.js';
 import { cascadeFrom, insertFlow, releaseRemoved, restoreFrom } from './flow.js';
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { pg as driver } from './driver.js';
 import { DedupeConflictError, ValidationError } from '../../core/errors.js';
@@ -55,7 +54,7 @@ import { migrate, migrationStatus } from './migrate.js';
 import { listProcesses, putProcess } from './processes.js';
 import { appliedFlags, claimParams, settleParams } from './params.js';
 import { jsonParam, parseId, toHistory, toRecord, type HistoryDbRow, type JobRow } from './rows.js';
-import { OPERATION_OF, Statements, channelFor, quoteIdent, validateSchema, type SqlName } from './sql.js';
+import { OPERATION_OF, Statements, channelFor, quoteIdent, statementName, validateSchema, type SqlName } from './sql.js';
 import { PgSteps } from './steps.js';
 
 export interface PostgresStoreOptions {
@@ -256,9 +255,7 @@ export class PostgresStore implements Store {
     const text = this.sql.get(name);
     let statement = this.statementNames.get(name);
     if (statement === undefined) {
-      // The name covers schema and text: one pool may serve several schemas, and a new version of a file
-      // must not collide with the old one on a connection that prepared it.
-      statement = `hg_${name}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+      statement = statementName(name, text);
       this.statementNames.set(name, statement);
     }
     // Behind a pooler in transaction mode each statement may reach another server connection: unnamed
@@ -432,10 +429,14 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** count.ts: one statement per set of statuses, with or without a name. */
   async countJobs(name?: string, statuses: readonly JobStatus[] = JOB_STATUSES): Promise<Record<JobStatus, number>> {
-    const { sql, values } = countStatement(name, statuses);
-    const rows = await this.run<{ status: JobStatus; n: number }>(sql, values);
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+    const statement = countStatement(name, statuses, this.quoted);
+    if (statement === null) return counts;
+    // Behind a pooler in transaction mode, unnamed as every statement (see run()).
+    const sent = this.options.poolMode === 'transaction' ? { text: statement.text, values: statement.values } : statement;
+    const rows = await this.guard('countJobs', async () => (await this.db().query<{ status: JobStatus; n: number }>(sent)).rows);
     for (const row of rows) counts[row.status] = row.n;
     return counts;
   }
