@@ -5,26 +5,12 @@
  * status, with statistics or without: a few failed or running jobs are counted from their index, a big status
  * by whichever read of it is cheaper. Prepared once per connection under a name derived from the text.
  */
-import { loadAsset } from '../../core/assets.js';
 import type { JobStatus } from '../../core/types.js';
 import { JOB_STATUSES } from '../../core/types.js';
-import { statementName, substitute } from './sql.js';
-
-export interface CountStatement {
-  name: string;
-  text: string;
-  values: unknown[];
-}
-
-const templates = new Map<string, string>();
-const template = (file: string) => {
-  let text = templates.get(file);
-  if (text === undefined) templates.set(file, (text = loadAsset(import.meta.url, `sql/${file}`)));
-  return text;
-};
+import { type BuiltStatement, statementName, substitute, template } from './sql.js';
 
 /** The statement counting `statuses` (of `name`, or of every name); null when no known status is asked for. */
-export function countStatement(name: string | undefined, statuses: readonly JobStatus[], quotedSchema: string): CountStatement | null {
+export function countStatement(name: string | undefined, statuses: readonly JobStatus[], quotedSchema: string): BuiltStatement | null {
   const asked = JOB_STATUSES.filter((s) => statuses.includes(s));
   if (asked.length === 0) return null;
   if (name === undefined && asked.length === JOB_STATUSES.length) {

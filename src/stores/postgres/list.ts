@@ -6,11 +6,10 @@
  * templates whose placeholders take fixed fragments chosen here (an order, a direction, a filter), never input;
  * values travel as parameters. Each text is prepared once per connection under a name derived from it.
  */
-import { loadAsset } from '../../core/assets.js';
 import { DEFAULT_ORDER, lowerAscii } from '../../core/rules/query.js';
 import type { JobOrderField, JobQuery } from '../../core/store.js';
 import { JOB_STATUSES } from '../../core/types.js';
-import { statementName as nameOf, substitute } from './sql.js';
+import { type BuiltStatement, statementName as nameOf, substitute, template } from './sql.js';
 
 /** Columns of the order fields. Names compare by "C": UTF-8 bytes, core's compareText, whatever the database's collation. */
 const COLUMN: Record<JobOrderField, string> = {
@@ -21,19 +20,6 @@ const COLUMN: Record<JobOrderField, string> = {
   priority: 'priority',
   attempts: 'attempts',
   name: 'name COLLATE "C"',
-};
-
-export interface ListStatement {
-  name: string;
-  text: string;
-  values: unknown[];
-}
-
-const templates = new Map<string, string>();
-const template = (file: string) => {
-  let text = templates.get(file);
-  if (text === undefined) templates.set(file, (text = loadAsset(import.meta.url, `sql/${file}`)));
-  return text;
 };
 
 /** Pending jobs alone, by nextRunAt, without text or repeating: the claim indexes answer it. */
@@ -75,7 +61,7 @@ export function isStatusByCreation(query: JobQuery): boolean {
   );
 }
 
-export function listStatement(query: JobQuery, quotedSchema: string): ListStatement {
+export function listStatement(query: JobQuery, quotedSchema: string): BuiltStatement {
   const order = query.order ?? DEFAULT_ORDER;
   const dir = order.dir === 'asc' ? 'ASC' : 'DESC';
   if (isPendingByNextRun(query)) {

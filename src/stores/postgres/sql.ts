@@ -112,6 +112,22 @@ export function statementName(file: string, text: string): string {
   return `hg_${file}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
 }
 
+/** A statement written from a template (list.ts, count.ts: fixed fragments, never input), its name and values. */
+export interface BuiltStatement {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
+const templates = new Map<string, string>();
+
+/** The text of sql/FILE, read once: a template whose placeholders the caller fills in. */
+export function template(file: string): string {
+  let text = templates.get(file);
+  if (text === undefined) templates.set(file, (text = loadAsset(import.meta.url, `sql/${file}`)));
+  return text;
+}
+
 /** Statement texts of one schema, built on first use. */
 export class Statements {
   private readonly texts = new Map<SqlName, string>();
