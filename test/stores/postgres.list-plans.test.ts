@@ -1,20 +1,21 @@
 /**
- * Two lists stay cheap at any backlog, pinned by EXPLAIN (ANALYZE) on a table of 100,000 jobs (after ANALYZE)
- * and by their answers on it:
+ * The console's lists and counts stay cheap at any backlog, pinned by EXPLAIN (ANALYZE) on a table of 100,000
+ * jobs (after ANALYZE) or of 90,000 (never analyzed, then analyzed) and by their answers on it:
  * - pending jobs by nextRunAt (the overview's oldest waiting job): list-pending.sql, a loose index scan of the
  *   claim index, one seek per distinct priority: no sequential scan, and every scan node together reads a few
  *   hundred index entries, not the backlog;
  * - repeating jobs (the schedules view): the partial index of migration 011, which holds them alone;
  * - one group's jobs (listJobs({ group })): the partial index of migration 020, the group's jobs by id;
  * - one status's jobs in id order (the dashboard's tabs), in the generic plan the store's pool uses: finished
- *   ones a range of their status's index (migration 027), running ones from jobs_running, never a walk of the primary
- *   key past the pending backlog;
+ *   ones a range of their status's index (migration 027), running ones from jobs_running, never a walk of the
+ *   primary key past the pending backlog;
  * - one name's jobs in id order (listJobs({ name }), the console's filter), in the generic plan: a range of
  *   jobs_status_name (status, name, id: migration 026) per status, at most offset + limit rows each;
  * - pending jobs in id order (the console's pending tab) beside newer finished jobs: a range of jobs_pending_id
  *   (migration 027), in the generic and the custom plan, and so is each status's tab, and a tab of several
  *   statuses, on a table never analyzed and then analyzed (list-status.sql);
- * - the count of every status (the console's totals): one pass over the table (count-all.sql).
+ * - the count of every status (the console's totals): one pass over the table (count-all.sql); of a few
+ *   statuses, of one name or all: those statuses' entries alone (count.sql).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,8 +111,6 @@ describe.skipIf(skip)('postgres: lists that stay cheap at 100,000 jobs', () => {
   });
 
   const explain = (query: JobQuery, mode: 'custom' | 'generic' = 'custom') => explainList(client, query, schema, mode);
-
-
 
   async function pendingByDue(dir: 'ASC' | 'DESC', name: string | null, limit: number, offset: number): Promise<string[]> {
     const rows = await client.query<{ id: string }>(
