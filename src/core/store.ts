@@ -292,6 +292,12 @@ export interface RateWindow {
   oldest: number | null;
 }
 
+/** Jobs by status in all, and for each name asked for, in the order asked (Store.countJobsByName). */
+export interface NameCounts {
+  all: Record<JobStatus, number>;
+  byName: Record<JobStatus, number>[];
+}
+
 export interface JobQuery {
   status?: JobStatus[];
   name?: string;
@@ -519,6 +525,12 @@ export interface Store {
    * alone, so they never count the finished jobs a store keeps, which can be millions.
    */
   countJobs(name?: string, statuses?: readonly JobStatus[]): Promise<Record<JobStatus, number>>;
+  /**
+   * Optional: what countJobs() and countJobs(name) for each of `names` answer, in one read (the overview and
+   * /metrics ask for both on every poll; separately they read every job twice). Without it the scheduler makes
+   * those calls.
+   */
+  countJobsByName?(names: readonly string[]): Promise<NameCounts>;
   /** History of one job, oldest first. */
   history(jobId: string): Promise<HistoryRow[]>;
   /**

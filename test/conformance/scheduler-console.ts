@@ -192,4 +192,43 @@ export async function describeSchedulerConsole(factory: StoreFactory): Promise<v
       expect(report.throttled).toEqual(['rate']);
     });
   });
+
+  describe.skipIf(skip)(`${factory.kind}: countJobsByName`, () => {
+    const h = useHarness(factory);
+
+    it('answers what countJobs() and countJobs(name) answer, for names asked twice, unknown or not asked', async () => {
+      const store: Store = h.created.store;
+      await store.init({ logger: silentLogger });
+      const s = await h.scheduler();
+      // Jobs of three names in four statuses: 'send' pending and running, 'report' completed and failed,
+      // 'other' (never asked for) pending and cancelled.
+      const inserted = await store.insert(
+        [
+          newJob({ name: 'send' }), newJob({ name: 'send' }), newJob({ name: 'send' }),
+          newJob({ name: 'report' }), newJob({ name: 'report' }),
+          newJob({ name: 'other' }), newJob({ name: 'other' }),
+        ],
+        T0,
+      );
+      const ids = inserted.map((r) => r.job.id);
+      const token = randomUUID();
+      const claimed = await store.claim({ now: T0, workerId: 'w', lockToken: token, limit: 10, names: ['send', 'report'], limits: [], lockLifetimeMs: 60_000 });
+      const byId = new Map(claimed.map((j) => [j.id, j]));
+      await store.settle([
+        { id: ids[3]!, lockToken: byId.get(ids[3]!)!.lockToken, status: 'completed', finishedAt: T0 + 1, history: null },
+        { id: ids[4]!, lockToken: byId.get(ids[4]!)!.lockToken, status: 'failed', finishedAt: T0 + 1, history: null },
+        { id: ids[0]!, lockToken: byId.get(ids[0]!)!.lockToken, status: 'pending', nextRunAt: T0 + 60_000, finishedAt: T0 + 1, history: null },
+      ]);
+      await store.cancel(ids[6]!, T0 + 2);
+      const names = ['send', 'report', 'nobody', 'send'];
+      const counts = await s.countJobsByName(names);
+      expect(counts.all).toEqual(await s.countJobs());
+      expect(counts.byName).toEqual(await Promise.all(names.map((name) => s.countJobs(name))));
+      expect(counts.all).toEqual({ pending: 2, running: 2, completed: 1, failed: 1, cancelled: 1, blocked: 0 });
+      expect(counts.byName[0]).toEqual({ pending: 1, running: 2, completed: 0, failed: 0, cancelled: 0, blocked: 0 });
+      expect((await s.countJobsByName([])).byName).toEqual([]);
+      await expect(s.countJobsByName(['send', ''])).rejects.toBeInstanceOf(ValidationError);
+      await expect(s.countJobsByName('send' as unknown as string[])).rejects.toBeInstanceOf(ValidationError);
+    });
+  });
 }

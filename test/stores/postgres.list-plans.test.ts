@@ -24,6 +24,7 @@ import type { JobQuery } from '../../src/core/store.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { countStatement } from '../../src/stores/postgres/count.js';
 import { listStatement } from '../../src/stores/postgres/list.js';
+import { Statements } from '../../src/stores/postgres/sql.js';
 import { JOB_STATUSES, type JobStatus } from '../../src/core/types.js';
 import { availability } from '../conformance/factory.js';
 import { type PlanNode, planNodes } from './postgres.claim-explain.js';
@@ -303,7 +304,16 @@ describe.skipIf(skip)('postgres: the console\'s tabs and totals on a table never
       const { count, plan } = await read(name, statuses);
       expect(count, `${what}: ${plan}`).toBeLessThanOrEqual(300 * 2);
   }
-  expect((await t.store.countJobs(undefined, ['failed'])).failed).toBe(300);
+    expect((await t.store.countJobs(undefined, ['failed'])).failed).toBe(300);
+    // The totals and each asked name's counts (the overview's): one pass too, where countJobs() and a
+    // countJobs(name) per name read every job twice.
+    const names = ['job-0', 'job-3', 'nobody'];
+    expect(await t.store.countJobsByName(names), phase).toEqual({
+      all: await reference(null, JOB_STATUSES),
+      byName: await Promise.all(names.map((name) => reference(name, JOB_STATUSES))),
+    });
+    const plan = await explainText(t.client, new Statements(`"${t.schema}"`).get('count-by-name'), [names], 'generic');
+    expect(visited(plan), `${phase}: ${plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''} x${n['Actual Loops']}`).join(', ')}`).toBeLessThanOrEqual(90_000);
   }
 
   async function tabs(phase: Phase): Promise<void> {

@@ -30,8 +30,7 @@ export function overviewRoutes(router: Router): void {
 
 async function stats({ scheduler, query }: RouteContext): Promise<Reply> {
   assertNoQuery(query);
-  const [counts, paused, activity, processes, shared] = await Promise.all([
-    scheduler.countJobs(),
+  const [paused, activity, processes, shared] = await Promise.all([
     scheduler.pausedNames(),
     scheduler.activity(),
     scheduler.processes(),
@@ -43,9 +42,10 @@ async function stats({ scheduler, query }: RouteContext): Promise<Reply> {
   for (const n of activity.names) known.add(n.name);
   for (const p of processes) if (p.stoppedAt === null) for (const name of p.names ?? []) known.add(name);
   const names = [...known].sort().slice(0, MAX_NAMES);
-  const [perName, oldest, groups] = await Promise.all([
-    Promise.all(names.map((name) => scheduler.countJobs(name))),
-    oldestWaiting(scheduler, counts.pending, now),
+  // Totals and each name's counts in one read where the store can (Store.countJobsByName).
+  const [{ all: counts, byName: perName }, oldest, groups] = await Promise.all([
+    scheduler.countJobsByName(names),
+    oldestWaiting(scheduler, now),
     Promise.all(names.map((name) => scheduler.groups(name, { limit: OVERVIEW_GROUPS }))),
   ]);
   const lastHour = new Map(activity.names.map((n) => [n.name, n]));
@@ -92,8 +92,7 @@ function overviewGroups(report: GroupsReport) {
  * come. One store read of one job, answered from the claim indexes (a seek per distinct priority), whatever the
  * queue's length (rules/query.ts JOB_ORDER_FIELDS).
  */
-async function oldestWaiting(scheduler: Scheduler, pending: number, now: number) {
-  if (pending === 0) return null;
+async function oldestWaiting(scheduler: Scheduler, now: number) {
   const [oldest] = await scheduler.listJobs({ status: 'pending', order: { by: 'nextRunAt', dir: 'asc' }, limit: 1 });
   const due = oldest?.nextRunAt?.getTime();
   if (!oldest || due === undefined || due > now) return null;

@@ -37,6 +37,7 @@ export type SqlName =
   | 'cancel'
   | 'claim'
   | 'claim-jobs'
+  | 'count-by-name'
   | 'dedupe-lock'
   | 'flow-adopt'
   | 'flow-cascade'
@@ -73,6 +74,7 @@ export const OPERATION_OF: Record<SqlName, string> = {
   cancel: 'cancel',
   claim: 'claim',
   'claim-jobs': 'claim',
+  'count-by-name': 'countJobsByName',
   'dedupe-lock': 'insert',
   'flow-adopt': 'insertFlow',
   'flow-cascade': 'cancel',

@@ -29,6 +29,7 @@ import type {
   Lease,
   LeaseState,
   MigrationStatus,
+  NameCounts,
   NameLimit,
   NewJob,
   ProcessRecord,
@@ -439,6 +440,20 @@ export class PostgresStore implements Store {
     const rows = await this.guard('countJobs', async () => (await this.db().query<{ status: JobStatus; n: number }>(sent)).rows);
     for (const row of rows) counts[row.status] = row.n;
     return counts;
+  }
+
+  /** count-by-name.sql: every job read once for the totals and each name's counts. */
+  async countJobsByName(names: readonly string[]): Promise<NameCounts> {
+    const zero = () => Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+    const distinct = [...new Set(names)];
+    const rows = await this.run<{ name: string | null; status: JobStatus; n: number }>('count-by-name', [distinct]);
+    const all = zero();
+    const byName = new Map(distinct.map((name) => [name, zero()]));
+    for (const row of rows) {
+      all[row.status] += row.n;
+      if (row.name !== null) byName.get(row.name)![row.status] = row.n;
+    }
+    return { all, byName: names.map((name) => ({ ...byName.get(name)! })) };
   }
 
   /** group-counts.sql: bounded as rules/group-counts.ts says. */
