@@ -22,29 +22,25 @@ const COLUMN: Record<JobOrderField, string> = {
   name: 'name COLLATE "C"',
 };
 
+/** No filter but statuses and a name: the text search, repeating and group filters each need list.sql. */
+function onlyStatusAndName(query: JobQuery): boolean {
+  return query.text === undefined && !query.repeating && query.group === undefined;
+}
+
 /** Pending jobs alone, by nextRunAt, without text or repeating: the claim indexes answer it. */
 export function isPendingByNextRun(query: JobQuery): boolean {
-  const order = query.order ?? DEFAULT_ORDER;
   return (
-    order.by === 'nextRunAt' &&
+    (query.order ?? DEFAULT_ORDER).by === 'nextRunAt' &&
     query.status !== undefined &&
     query.status.length > 0 &&
     query.status.every((s) => s === 'pending') &&
-    query.text === undefined &&
-    !query.repeating &&
-    query.group === undefined
+    onlyStatusAndName(query)
   );
 }
 
 /** One name's jobs in insertion order, with no filter but statuses: list-name.sql, a seek per status. */
 export function isNameByCreation(query: JobQuery): boolean {
-  return (
-    (query.order ?? DEFAULT_ORDER).by === 'createdAt' &&
-    query.name !== undefined &&
-    query.text === undefined &&
-    !query.repeating &&
-    query.group === undefined
-  );
+  return (query.order ?? DEFAULT_ORDER).by === 'createdAt' && query.name !== undefined && onlyStatusAndName(query);
 }
 
 /** Some statuses' jobs in insertion order, with no other filter (the console's tabs): list-status.sql, a seek per status. */
@@ -55,9 +51,7 @@ export function isStatusByCreation(query: JobQuery): boolean {
     query.status.length > 0 &&
     query.status.every((s) => (JOB_STATUSES as readonly string[]).includes(s)) &&
     query.name === undefined &&
-    query.text === undefined &&
-    !query.repeating &&
-    query.group === undefined
+    onlyStatusAndName(query)
   );
 }
 

@@ -55,7 +55,7 @@ import { migrate, migrationStatus } from './migrate.js';
 import { listProcesses, putProcess } from './processes.js';
 import { appliedFlags, claimParams, settleParams } from './params.js';
 import { jsonParam, parseId, toHistory, toRecord, type HistoryDbRow, type JobRow } from './rows.js';
-import { OPERATION_OF, Statements, channelFor, quoteIdent, statementName, validateSchema, type SqlName } from './sql.js';
+import { OPERATION_OF, Statements, channelFor, quoteIdent, statementName, validateSchema, type BuiltStatement, type SqlName } from './sql.js';
 import { PgSteps } from './steps.js';
 
 export interface PostgresStoreOptions {
@@ -259,9 +259,16 @@ export class PostgresStore implements Store {
       statement = statementName(name, text);
       this.statementNames.set(name, statement);
     }
-    // Behind a pooler in transaction mode each statement may reach another server connection: unnamed
-    // statements are parsed on every call (the claim's plan stays cached inside its function).
-    const query = this.options.poolMode === 'transaction' ? { text, values } : { name: statement, text, values };
+    return this.runBuilt<R>(operation, { name: statement, text, values }, via);
+  }
+
+  /**
+   * Run a statement with its name and values: a file's (run()) or one list.ts or count.ts wrote. Behind a pooler
+   * in transaction mode each statement may reach another server connection: unnamed, parsed on every call (the
+   * claim's plan stays cached inside its function).
+   */
+  private runBuilt<R extends pg.QueryResultRow>(operation: string, statement: BuiltStatement, via: Queryable = this.db()): Promise<R[]> {
+    const query = this.options.poolMode === 'transaction' ? { text: statement.text, values: statement.values } : statement;
     return this.guard(operation, async () => (await via.query<R>(query)).rows);
   }
 
@@ -407,10 +414,7 @@ export class PostgresStore implements Store {
   /** list.ts: one statement, chosen and prepared per order and filters. */
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
     if (query.limit <= 0) return [];
-    const statement = listStatement(query, this.quoted);
-    // Behind a pooler in transaction mode, unnamed as every statement (see run()).
-    const sent = this.options.poolMode === 'transaction' ? { text: statement.text, values: statement.values } : statement;
-    return this.guard('listJobs', async () => (await this.db().query<JobRow>(sent)).rows.map(toRecord));
+    return (await this.runBuilt<JobRow>('listJobs', listStatement(query, this.quoted))).map(toRecord);
   }
 
   async prune(request: PruneRequest): Promise<PruneResult> {
@@ -435,10 +439,7 @@ export class PostgresStore implements Store {
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     const statement = countStatement(name, statuses, this.quoted);
     if (statement === null) return counts;
-    // Behind a pooler in transaction mode, unnamed as every statement (see run()).
-    const sent = this.options.poolMode === 'transaction' ? { text: statement.text, values: statement.values } : statement;
-    const rows = await this.guard('countJobs', async () => (await this.db().query<{ status: JobStatus; n: number }>(sent)).rows);
-    for (const row of rows) counts[row.status] = row.n;
+    for (const row of await this.runBuilt<{ status: JobStatus; n: number }>('countJobs', statement)) counts[row.status] = row.n;
     return counts;
   }
 
