@@ -7,6 +7,7 @@ import type { ClaimRequest, ClaimedJob, HistoryEntry, HistoryRow, JobPatch, JobR
 import type { Json, JobStatus } from '../../core/types.js';
 import type { Arg } from './scripts.js';
 import { dedupeUntilOf } from '../../core/rules/dedupe.js';
+import { newRecord } from '../../core/rules/insert.js';
 
 /** JSON with object keys sorted, so the same repeat spec always compares equal in Lua. */
 export function canonicalJson(value: unknown): string {
@@ -66,37 +67,19 @@ export function newJobArgs(job: NewJob, now: number): Arg[] {
  * would read from the new hash (data goes through JSON, so the caller's object is not shared).
  */
 export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
+  // newRecord (the model's), with what the hash changes: an empty text is no field (null), JSON is a copy.
   return {
-    id,
-    name: job.name,
+    ...newRecord(id, job, now),
     data: JSON.parse(JSON.stringify(job.data ?? null)) as Json,
-    status: 'pending',
-    priority: job.priority,
-    attempts: 0,
     maxAttempts: job.maxAttempts ?? null,
     backoff: job.backoff ? (JSON.parse(canonicalJson(job.backoff)) as JobRecord['backoff']) : null,
     timeoutMs: job.timeoutMs ?? null,
     repeat: job.repeat ? (JSON.parse(canonicalJson(job.repeat)) as JobRecord['repeat']) : null,
     repeatKey: job.repeatKey || null,
     dedupeKey: job.dedupeKey || null,
-    dedupeUntil: dedupeUntilOf(job, now),
     label: job.label || null,
     trace: job.trace || null,
     group: job.group || null,
-    dueAt: job.dueAt,
-    nextRunAt: job.nextRunAt,
-    lastRunAt: null,
-    lastFinishedAt: null,
-    lastError: null,
-    lastErrorStack: null,
-    result: null,
-    progress: null,
-    flow: null,
-    waitingFor: 0,
-    lockedBy: null,
-    lockedUntil: null,
-    createdAt: now,
-    updatedAt: now,
   };
 }
 
