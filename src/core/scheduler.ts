@@ -501,8 +501,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   async getJob(id: string): Promise<JobOf<J> | null>;
   async getJob<T>(id: string): Promise<Job<T> | null>;
   async getJob(id: string): Promise<any> {
-    if (typeof id !== 'string' && typeof id !== 'number') throw new ValidationError('id', id, 'must be a job id string');
-    const record = await (await this.store()).getJob(String(id));
+    const record = await (await this.store()).getJob(jobId(id));
     return record ? this.view(record) : null;
   }
 
@@ -532,9 +531,10 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
 
   /** One record per attempt, and one per durable step, sleep and wait (step-history.ts), oldest first. */
   async history(id: string): Promise<HistoryRecord[]> {
+    const key = jobId(id);
     const store = await this.store();
-    const [rows, steps] = await Promise.all([store.history(String(id)), store.loadSteps ? store.loadSteps(String(id)) : []]);
-    return mergeHistory(runHistory(rows), steps.map((step) => stepHistory(String(id), step)));
+    const [rows, steps] = await Promise.all([store.history(key), store.loadSteps ? store.loadSteps(key) : []]);
+    return mergeHistory(runHistory(rows), steps.map((step) => stepHistory(key, step)));
   }
 
   /**
@@ -673,7 +673,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
 
   /** Pending: it never runs. Running: its ctx.signal aborts and it ends cancelled. Finished: left as it is. */
   async cancel(id: string): Promise<JobOf<J> | null> {
-    const result = await (await this.store()).cancel(String(id), this.clock());
+    const result = await (await this.store()).cancel(jobId(id), this.clock());
     if (!result) return null;
     const view = this.view(result.job);
     if (result.previous === 'pending' || result.previous === 'running' || result.previous === 'blocked') {
@@ -685,7 +685,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
 
   /** Run now, whatever its schedule. A finished job runs again; a running one is left alone. */
   async trigger(id: string): Promise<JobOf<J> | null> {
-    const record = await (await this.store()).trigger(String(id), this.clock());
+    const record = await (await this.store()).trigger(jobId(id), this.clock());
     if (!record) return null;
     if (record.status === 'pending') this.worker.wakeAt(record.nextRunAt);
     return this.view(record);
@@ -722,6 +722,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     id: string,
     patch: { data?: unknown; priority?: Priority; attempts?: number; repeat?: RepeatOptions | string | null; runAt?: Date | number | string },
   ): Promise<JobOf<J> | null> {
+    const key = jobId(id);
     const p = assertObject(patch, 'patch') as Record<string, unknown>;
     assertKnownKeys(p, ['data', 'priority', 'attempts', 'repeat', 'runAt'], 'patch');
     const now = this.clock();
@@ -736,21 +737,22 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     }
     if (p.runAt !== undefined) change.nextRunAt = change.dueAt = parseWhen(p.runAt, 'patch.runAt', now, this.timezone);
     const store = await this.store();
-    const before = await store.getJob(String(id));
+    const before = await store.getJob(key);
     if (!before) return null;
     // A new repeat's first due time gets its jitter, as every() gives it (an explicit runAt is kept as given).
     if (change.repeat && p.runAt === undefined) change.nextRunAt = change.dueAt! + jitterOffset(change.repeat, before.repeatKey ?? before.name, change.dueAt!);
     if (before.status === 'running') throw new JobStateError(`job ${id} is running; update it after this run ends`);
-    const after = await store.update(String(id), change, now);
+    const after = await store.update(key, change, now);
     if (after && after.status === 'pending') this.worker.wakeAt(after.nextRunAt);
     return after ? this.view(after) : null;
   }
 
   /** Delete a job and its history. */
   async remove(id: string): Promise<boolean> {
+    const key = jobId(id);
     const store = await this.store();
-    this.worker.abortLocal(String(id), 'lost');
-    return store.remove(String(id), this.clock());
+    this.worker.abortLocal(key, 'lost');
+    return store.remove(key, this.clock());
   }
 
   /** Stop claiming jobs of this name, in every process sharing the store, until resume(). */
@@ -770,7 +772,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   /** The job, or a JobNotFoundError (for callers that prefer throwing to null). */
   async requireJob(id: string): Promise<Job> {
     const job = await this.getJob(id);
-    if (!job) throw new JobNotFoundError(String(id));
+    if (!job) throw new JobNotFoundError(jobId(id));
     return job;
   }
 
@@ -783,6 +785,16 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   static duration(value: Duration, field = 'duration'): number {
     return parseDuration(value, field);
   }
+}
+
+/**
+ * A job id as given to a method that reads or changes one job: a string, or a number (ids are decimal
+ * integers in every store). Anything else is a ValidationError, not a lookup of its String() that finds nothing
+ * (or throws a TypeError, for an object without a prototype).
+ */
+function jobId(id: unknown): string {
+  if (typeof id !== 'string' && typeof id !== 'number') throw new ValidationError('id', id, 'must be a job id string');
+  return String(id);
 }
 
 /** '5s' / '10m' / ms → { every }; a cron expression → { cron }. Used for textual schedules (HTTP, update). */

@@ -118,4 +118,31 @@ describe('validation', () => {
     await rejects(s.every('5m', '   '), ValidationError, 'INVALID_ARGUMENT', 'name', '"   "');
     expect(() => s.define('', async () => 1)).toThrow(/name/);
   });
+  it('rejects an empty or blank duration as a duration, not with the parser\'s own error', async () => {
+    const s = scheduler();
+    await rejects(s.now('x', null, { timeout: '' }), ValidationError, 'INVALID_DURATION', 'options.timeout', '""');
+    await rejects(s.now('x', null, { timeout: '   ' }), ValidationError, 'INVALID_DURATION', 'options.timeout', '"   "');
+    await rejects(s.every('', 'x'), ValidationError, 'INVALID_INTERVAL', 'interval', '""');
+    await rejects(s.schedule({ name: 'x', delay: '' }), ValidationError, 'INVALID_DURATION', 'spec.delay', '""');
+    expect(() => Scheduler.duration('')).toThrow(/duration/);
+    expect(await s.queueSize()).toBe(0);
+  });
+
+  it('rejects a job id that is neither a string nor a number, in every method that takes one', async () => {
+    const s = scheduler();
+    for (const id of [{}, Object.create(null), [], null, undefined, true]) {
+      const text = id === undefined ? 'undefined' : id === null ? 'null' : id === true ? 'true' : Array.isArray(id) ? '[]' : '{}';
+      await rejects(s.getJob(id as never), ValidationError, 'INVALID_ARGUMENT', 'id', text);
+      await rejects(s.history(id as never), ValidationError, 'INVALID_ARGUMENT', 'id', text);
+      await rejects(s.cancel(id as never), ValidationError, 'INVALID_ARGUMENT', 'id', text);
+      await rejects(s.trigger(id as never), ValidationError, 'INVALID_ARGUMENT', 'id', text);
+      await rejects(s.update(id as never, { priority: 1 }), ValidationError, 'INVALID_ARGUMENT', 'id', text);
+      await rejects(s.remove(id as never), ValidationError, 'INVALID_ARGUMENT', 'id', text);
+      await rejects(s.requireJob(id as never), ValidationError, 'INVALID_ARGUMENT', 'id', text);
+    }
+    // A number is an id as its decimal text.
+    const job = await s.schedule('in 1 hour', 'x');
+    expect((await s.getJob(Number(job.id) as never))!.id).toBe(job.id);
+    expect(await s.cancel(Number(job.id) as never)).toMatchObject({ id: job.id, status: 'cancelled' });
+  });
 });

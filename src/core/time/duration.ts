@@ -11,7 +11,7 @@ export function parseDuration(value: Duration, field: string): number {
   }
   if (typeof value === 'string') {
     const text = value.trim();
-    const parsed = /^\d+(\.\d+)?$/.test(text) ? Number(text) : (ms as (s: string) => number | undefined)(text);
+    const parsed = /^\d+(\.\d+)?$/.test(text) ? Number(text) : msOf(text);
     if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) throw new InvalidDurationError(field, value);
     return Math.round(parsed);
   }
@@ -41,5 +41,10 @@ export function parseTimerDuration(value: Duration, field: string): number {
 
 /** True when text reads as a duration rather than a cron expression or a date. */
 export function looksLikeDuration(text: string): boolean {
-  return (ms as (s: string) => number | undefined)(text.trim()) !== undefined;
+  return msOf(text.trim()) !== undefined;
+}
+
+/** `ms` on text, undefined where it has no answer: it throws on an empty text rather than saying so. */
+function msOf(text: string): number | undefined {
+  return text === '' ? undefined : (ms as (s: string) => number | undefined)(text);
 }
