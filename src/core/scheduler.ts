@@ -49,7 +49,7 @@ import type {
   SchedulerEvents,
   StopOptions,
 } from './types.js';
-import { JOB_STATUSES, type GroupsReport } from './types.js';
+import { JOB_STATUSES, SCHEDULER_EVENTS, type GroupsReport } from './types.js';
 import { MAX_INT32, assertInt, assertJson, assertName, assertStorableText } from './validate.js';
 import { Worker } from './worker.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
@@ -186,12 +186,12 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   // Only the scheduler's own events: a misspelt one ('job:finished') is a compile error, not a silent listener.
   override on<E extends SchedulerEventName>(event: E, listener: (...args: SchedulerEvents[E]) => void): this;
   override on(event: SchedulerEventName, listener: (...args: any[]) => void): this {
-    return super.on(event, listener);
+    return super.on(listenable(event), listener);
   }
 
   override once<E extends SchedulerEventName>(event: E, listener: (...args: SchedulerEvents[E]) => void): this;
   override once(event: SchedulerEventName, listener: (...args: any[]) => void): this {
-    return super.once(event, listener);
+    return super.once(listenable(event), listener);
   }
 
   /**
@@ -786,6 +786,17 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     return parseDuration(value, field);
   }
 }
+
+/**
+ * An event on()/once() may listen to: one the scheduler emits, or one EventEmitter itself uses ('error', which
+ * Node's events.once() and on() listen to on any emitter; 'newListener', 'removeListener'). A JavaScript caller's
+ * 'job:completed' is a ValidationError, not a listener that never hears anything.
+ */
+function listenable(event: unknown): SchedulerEventName {
+  if ((SCHEDULER_EVENTS as readonly unknown[]).includes(event) || EMITTER_EVENTS.includes(event)) return event as SchedulerEventName;
+  throw new ValidationError('event', event, `must be one of ${SCHEDULER_EVENTS.join(', ')}`);
+}
+const EMITTER_EVENTS: readonly unknown[] = ['error', 'newListener', 'removeListener'];
 
 /**
  * A job id as given to a method that reads or changes one job: a string, or a number (ids are decimal

@@ -505,3 +505,9 @@ export interface SchedulerEvents {
   'job:complete': [job: Job];
 }
 export type SchedulerEventName = keyof SchedulerEvents;
+
+/** Every event a Scheduler emits, at run time (for JavaScript callers, whom the type above cannot check). */
+export const SCHEDULER_EVENTS = [
+  'scheduler:start', 'scheduler:stop', 'scheduler:error', 'worker:start', 'worker:stop',
+  'job:created', 'job:start', 'job:success', 'job:fail', 'job:retry', 'job:cancel', 'job:complete',
+] as const satisfies readonly SchedulerEventName[];

@@ -1,4 +1,5 @@
 /** Bad input: a typed error naming the field and the value, raised before anything is stored. */
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/core/scheduler.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
@@ -144,5 +145,19 @@ describe('validation', () => {
     const job = await s.schedule('in 1 hour', 'x');
     expect((await s.getJob(Number(job.id) as never))!.id).toBe(job.id);
     expect(await s.cancel(Number(job.id) as never)).toMatchObject({ id: job.id, status: 'cancelled' });
+  });
+  it('rejects listening to an event the scheduler never emits, and takes its own and EventEmitter\'s', async () => {
+    const s = scheduler();
+    const listen = (event: unknown) => () => s.on(event as never, () => {});
+    expect(listen('job:completed')).toThrow(ValidationError);
+    expect(listen('job:completed')).toThrow(/^event: must be one of .*job:complete.*\(got "job:completed"\)/);
+    expect(() => s.once('jobs:fail' as never, () => {})).toThrow(/jobs:fail/);
+    expect(listen(Object.create(null))).toThrow(ValidationError);
+    expect(s.listenerCount('job:completed' as never)).toBe(0);
+    for (const event of ['job:complete', 'scheduler:error', 'error', 'newListener', 'removeListener']) expect(listen(event)).not.toThrow();
+    // Node's events.once() listens to 'error' beside the event it waits for.
+    const started = once(s, 'job:created');
+    await s.now('x');
+    expect((await started)[0]).toMatchObject({ name: 'x' });
   });
 });
