@@ -75,6 +75,8 @@ export async function storeFromUrl(url: string): Promise<Store> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (path === '') throw new ValidationError('store', url, 'sqlite: needs a file path or :memory:');
+    // better-sqlite3 would take the whole text as the file's name ('jobs.db?mode=wal' beside 'jobs.db').
+    if (/[?#]/.test(path)) throw new ValidationError('store', url, 'sqlite: takes a file path and no options (a ? or # would become part of the file name; pass new SqliteStore({ path }) for such a name)');
     const { SqliteStore } = await importDriver('better-sqlite3', () => import('../stores/sqlite/index.js'));
     return new SqliteStore({ path });
   }
@@ -92,7 +94,8 @@ export async function storeFromUrl(url: string): Promise<Store> {
     const { PostgresStore } = await importDriver('pg', () => import('../stores/postgres/index.js'));
     return new PostgresStore({
       connectionString: parsed.toString(),
-      ...(schema ? { schema } : {}),
+      // Given empty, it is refused by the store (naming it), not replaced by the default.
+      ...(schema !== undefined ? { schema } : {}),
       ...(poolMode !== undefined ? { poolMode } : {}),
       ...(listenConnectionString !== undefined ? { listenConnectionString } : {}),
     });
@@ -102,7 +105,7 @@ export async function storeFromUrl(url: string): Promise<Store> {
     const prefix = parsed.searchParams.get('prefix') ?? undefined;
     parsed.searchParams.delete('prefix');
     const { RedisStore } = await importDriver('ioredis', () => import('../stores/redis/index.js'));
-    return new RedisStore({ url: parsed.toString(), ...(prefix ? { prefix } : {}) });
+    return new RedisStore({ url: parsed.toString(), ...(prefix !== undefined ? { prefix } : {}) });
   }
   if (/^rediss?\+(cluster|sentinel):\/\//.test(url)) {
     // Several hosts (redis+cluster://a:7000,b:7001, redis+sentinel://a:26379,b:26380/name) are no WHATWG URL:
@@ -110,8 +113,11 @@ export async function storeFromUrl(url: string): Promise<Store> {
     const at = url.indexOf('?');
     const params = new URLSearchParams(at === -1 ? '' : url.slice(at + 1));
     const prefix = params.get('prefix') ?? undefined;
+    // Nothing else is passed on to the connections: an option such as ?db=2 would otherwise be dropped unsaid.
+    const other = [...params.keys()].filter((key) => key !== 'prefix');
+    if (other.length > 0) throw new ValidationError('store', masked(url), `takes no query option but prefix (got ${other.join(', ')})`);
     const { RedisStore } = await importDriver('ioredis', () => import('../stores/redis/index.js'));
-    return new RedisStore({ url: at === -1 ? url : url.slice(0, at), ...(prefix ? { prefix } : {}) });
+    return new RedisStore({ url: at === -1 ? url : url.slice(0, at), ...(prefix !== undefined ? { prefix } : {}) });
   }
   throw new ValidationError('store', url, 'unknown store URL scheme: use sqlite:, postgres:// or redis://');
 }
@@ -120,6 +126,11 @@ function parse(url: string): URL {
   try {
     return new URL(url);
   } catch {
-    throw new ValidationError('store', url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@'), 'is not a valid URL');
+    throw new ValidationError('store', masked(url), 'is not a valid URL');
   }
+}
+
+/** The URL with its password masked, for error messages. */
+function masked(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }

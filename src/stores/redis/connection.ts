@@ -62,8 +62,8 @@ const masked = (url: string) => url.replace(/\/\/([^:/@]*):([^@]+)@/, '//$1:***@
 /**
  * `redis://` / `rediss://` (one server), `redis+cluster://host:port,host:port` (startup nodes of a Cluster) or
  * `redis+sentinel://host:port,host:port/<master name>` (the sentinels and the name they monitor), each with an
- * optional `user:password@`, and `rediss+…` for TLS. Query parameters of the plus forms are not passed on
- * (`prefix` is read by storeFromUrl).
+ * optional `user:password@`, and `rediss+…` for TLS. The plus forms take no query (storeFromUrl reads and
+ * removes `prefix`): an option there would reach no connection, so it is refused.
  */
 export function parseRedisUrl(url: unknown): RedisTarget {
   const forms = 'a redis://, rediss://, redis+cluster://host:port,… or redis+sentinel://host:port,…/name URL (or pass client)';
@@ -71,6 +71,8 @@ export function parseRedisUrl(url: unknown): RedisTarget {
   if (/^rediss?:\/\//.test(url)) return { kind: 'single', url };
   const match = PLUS_URL.exec(url);
   if (!match) throw new ValidationError('url', masked(url), `must be ${forms}`);
+  // Nothing in a query would reach the connections (storeFromUrl reads and removes ?prefix): refused, not dropped.
+  if (/\?[^#]/.test(url)) throw new ValidationError('url', masked(url), 'takes no query options here (the key prefix is the store\'s prefix option)');
   const [, scheme, kind, userinfo, hostList, path] = match as unknown as [string, string, 'cluster' | 'sentinel', string | undefined, string, string | undefined];
   const hosts = hostList.split(',').map((entry) => {
     const hostPort = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(entry);
@@ -156,6 +158,18 @@ export async function connectOwned(client: RedisClient): Promise<void> {
     throw first ?? error;
   }
   client.off('error', onError);
+  // ioredis selects the URL's database (redis://host/3) once connected, but when the server refuses it (an
+  // index beyond its `databases`, a cluster) it only emits an error and goes on in database 0: jobs would go
+  // where nobody asked. Select it again here, where a refusal fails the start.
+  const db = isCluster(client) ? 0 : client.options.db ?? 0;
+  if (db !== 0) {
+    try {
+      await client.select(db);
+    } catch (error) {
+      client.disconnect();
+      throw new Error(`cannot use database ${db} of the URL: ${(error as Error).message}`, { cause: error });
+    }
+  }
 }
 
 /**
