@@ -194,6 +194,21 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     return super.once(listenable(event), listener);
   }
 
+  override addListener<E extends SchedulerEventName>(event: E, listener: (...args: SchedulerEvents[E]) => void): this;
+  override addListener(event: SchedulerEventName, listener: (...args: any[]) => void): this {
+    return super.addListener(listenable(event), listener);
+  }
+
+  override prependListener<E extends SchedulerEventName>(event: E, listener: (...args: SchedulerEvents[E]) => void): this;
+  override prependListener(event: SchedulerEventName, listener: (...args: any[]) => void): this {
+    return super.prependListener(listenable(event), listener);
+  }
+
+  override prependOnceListener<E extends SchedulerEventName>(event: E, listener: (...args: SchedulerEvents[E]) => void): this;
+  override prependOnceListener(event: SchedulerEventName, listener: (...args: any[]) => void): this {
+    return super.prependOnceListener(listenable(event), listener);
+  }
+
   /**
    * A listener that throws must never break the worker loop: it is logged and the others still run.
    * rawListeners(), not listeners(): the raw list keeps once()'s wrappers, so calling one removes it.

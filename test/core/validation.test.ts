@@ -152,6 +152,9 @@ describe('validation', () => {
     expect(listen('job:completed')).toThrow(ValidationError);
     expect(listen('job:completed')).toThrow(/^event: must be one of .*job:complete.*\(got "job:completed"\)/);
     expect(() => s.once('jobs:fail' as never, () => {})).toThrow(/jobs:fail/);
+    expect(() => s.addListener('job:done' as never, () => {})).toThrow(/job:done/);
+    expect(() => s.prependListener('job:done' as never, () => {})).toThrow(/job:done/);
+    expect(() => s.prependOnceListener('job:done' as never, () => {})).toThrow(/job:done/);
     expect(listen(Object.create(null))).toThrow(ValidationError);
     expect(s.listenerCount('job:completed' as never)).toBe(0);
     for (const event of ['job:complete', 'scheduler:error', 'error', 'newListener', 'removeListener']) expect(listen(event)).not.toThrow();
