@@ -265,9 +265,11 @@ describe.skipIf(skip)('postgres: the console\'s tabs and totals on a table never
   const t = usePlanSchema();
 
   beforeAll(async () => {
-    // No statistics, ever: the planner estimates from the table's size and default selectivities. 60,000
-    // pending jobs, then 30,000 newer finished ones (one in 100 failed).
+    // No statistics, ever: the planner estimates from the table's size and default selectivities. 200 blocked
+    // jobs (a workflow's waiting steps), 60,000 pending ones, then 30,000 newer finished ones (one in 100 failed).
     await t.client.query(`ALTER TABLE "${t.schema}".jobs SET (autovacuum_enabled = false)`);
+    await t.client.query(`INSERT INTO "${t.schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at, waiting_for)
+      SELECT 'job-' || (i % 10), '{}', 'blocked', 0, ${T0}, ${T0}, ${T0}, ${T0}, 1 FROM generate_series(1, 200) AS i`);
     await t.client.query(`INSERT INTO "${t.schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
       SELECT 'job-' || (i % 10), '{}', 'pending', 0, ${T0}, ${T0}, ${T0}, ${T0} FROM generate_series(1, 60000) AS i`);
     await t.client.query(`INSERT INTO "${t.schema}".jobs (name, data, status, priority, due_at, next_run_at, created_at, updated_at)
@@ -291,18 +293,21 @@ describe.skipIf(skip)('postgres: the console\'s tabs and totals on a table never
       const plan = await explainText(t.client, statement.text, statement.values, 'generic');
       return { count: visited(plan), plan: plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''} x${n['Actual Loops']}`).join(', ') };
     };
-    // Every status: each job once (90,000), where a count per status read the table once per status (a
+    // Every status: each job once (90,200), where a count per status read the table once per status (a
     // sequential scan each while the visibility map is unset: six passes).
     expect(await t.store.countJobs(), phase).toEqual(await reference(null, JOB_STATUSES));
     const all = await read(undefined, JOB_STATUSES);
-    expect(all.count, `${phase}: ${all.plan}`).toBeLessThanOrEqual(90_000);
-    // The failed tab's count (300 jobs) and the running one (none), of every name or one: their own entries,
-    // where a subquery planned for an unknown status read the whole table for each.
+    expect(all.count, `${phase}: ${all.plan}`).toBeLessThanOrEqual(90_200);
+    // The failed tab's count (300 jobs), the running one (none) and the blocked one (200), of every name or one:
+    // their own entries, where a subquery planned for an unknown status read the whole table for each.
     for (const [name, statuses] of [[undefined, ['failed']], [undefined, ['running']], [undefined, ['failed', 'running', 'blocked']], ['job-0', ['failed']], ['job-3', ['cancelled', 'running']]] as const) {
       const what = `${phase} ${name ?? 'every name'} ${statuses}`;
-      expect(await t.store.countJobs(name, statuses), what).toEqual(await reference(name ?? null, statuses));
+      const expected = await reference(name ?? null, statuses);
+      expect(await t.store.countJobs(name, statuses), what).toEqual(expected);
       const { count, plan } = await read(name, statuses);
-      expect(count, `${what}: ${plan}`).toBeLessThanOrEqual(300 * 2);
+      // Each counted entry at most twice (a bitmap's index and heap), and no other status's.
+      const counted = Object.values(expected).reduce((a, b) => a + b, 0);
+      expect(count, `${what}: ${plan}`).toBeLessThanOrEqual(2 * Math.max(300, counted));
   }
     expect((await t.store.countJobs(undefined, ['failed'])).failed).toBe(300);
     // The totals and each asked name's counts (the overview's): one pass too, where countJobs() and a
@@ -313,7 +318,7 @@ describe.skipIf(skip)('postgres: the console\'s tabs and totals on a table never
       byName: await Promise.all(names.map((name) => reference(name, JOB_STATUSES))),
     });
     const plan = await explainText(t.client, new Statements(`"${t.schema}"`).get('count-by-name'), [names], 'generic');
-    expect(visited(plan), `${phase}: ${plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''} x${n['Actual Loops']}`).join(', ')}`).toBeLessThanOrEqual(90_000);
+    expect(visited(plan), `${phase}: ${plan.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''} x${n['Actual Loops']}`).join(', ')}`).toBeLessThanOrEqual(90_200);
   }
 
   async function tabs(phase: Phase): Promise<void> {
@@ -321,7 +326,10 @@ describe.skipIf(skip)('postgres: the console\'s tabs and totals on a table never
       [['pending'], ['jobs_pending_id']],
       [['completed'], ['jobs_completed_id']],
       [['failed'], ['jobs_failed_id']],
+      // Blocked jobs from their own index (migration 028), where they were all read and sorted for a page.
+      [['blocked'], ['jobs_blocked_id']],
       [['pending', 'running'], ['jobs_pending_id']],
+      [['pending', 'blocked'], ['jobs_pending_id', 'jobs_blocked_id']],
       [['completed', 'failed', 'cancelled'], ['jobs_completed_id', 'jobs_failed_id', 'jobs_cancelled_id']],
     ];
     for (const [statuses, indexes] of cases) {

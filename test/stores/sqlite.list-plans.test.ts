@@ -141,16 +141,16 @@ describe('sqlite: lists that stay cheap at 100,000 jobs', () => {
       ['failed', /^SEARCH hourglass_jobs USING INDEX hourglass_jobs_finished \(status=\?\)$/],
       ['cancelled', /^SEARCH hourglass_jobs USING INDEX hourglass_jobs_finished \(status=\?\)$/],
       ['running', /^SCAN hourglass_jobs USING INDEX hourglass_jobs_running$/],
-      ['blocked', /^SCAN hourglass_jobs USING INDEX hourglass_jobs_blocked$/],
+      ['blocked', /^SCAN hourglass_jobs USING INDEX hourglass_jobs_blocked_id$/],
     ];
     for (const [status, search] of cases) {
       for (const dir of ['asc', 'desc'] as const) {
         const query: JobQuery = { status: [status as JobQuery['status'] & string], order: { by: 'createdAt', dir }, limit: 20, offset: 5 } as JobQuery;
         const steps = plan(listStatement(query).text, listStatement(query).params);
         expect(steps[0], `${status} ${dir}: ${steps.join('; ')}`).toMatch(search);
-        // Finished jobs come in id order from their index; running and blocked ones (a worker's slots, a
-        // workflow's waiting steps) are sorted, never the backlog.
-        if (status !== 'running' && status !== 'blocked') expect(steps.join('; ')).not.toMatch(/TEMP B-TREE/);
+        // Finished and blocked jobs come in id order from their index (blocked ones from migration 019: a
+        // fan-out's waiting steps can be many); running ones (a worker's slots) are sorted, never the backlog.
+        if (status !== 'running') expect(steps.join('; ')).not.toMatch(/TEMP B-TREE/);
         const ids = (await store.listJobs(query)).map((j) => j.id);
         expect(ids, `${status} ${dir}`).toEqual(slow(status, dir === 'asc' ? 'ASC' : 'DESC', null, 20, 5));
       }

@@ -82,10 +82,10 @@ export function listStatement(query: JobQuery, quotedSchema: string): BuiltState
   }
   if (isStatusByCreation(query)) {
     const statuses = JOB_STATUSES.filter((s) => query.status!.includes(s));
-    // Running and blocked jobs have no index in id order (a claim would pay for one): they are read whole from
-    // their status's index and sorted, `id + 0` so no index's order can stand for the sort. Ordered by `id`, a
+    // Running jobs have no index in id order (a claim would pay for one): they are read whole from jobs_running
+    // (a worker's slots) and sorted, `id + 0` so no index's order can stand for the sort. Ordered by `id`, a
     // table never analyzed walked the primary key for the page (every job read when none was running).
-    const key = (s: string) => (s === 'running' || s === 'blocked' ? 'id + 0' : 'id');
+    const key = (s: string) => (s === 'running' ? 'id + 0' : 'id');
     const arms = statuses.map((s) => `  (SELECT * FROM {{schema}}.jobs WHERE status = '${s}' ORDER BY ${key(s)} ${dir} LIMIT $1)`).join('\n  UNION ALL\n');
     const text = substitute(template('list-status.sql').replace('{{arms}}', arms), quotedSchema).replaceAll('{{dir}}', dir);
     return { name: nameOf('list-status', text), text, values: [query.offset + query.limit, query.limit, query.offset] };
@@ -95,7 +95,7 @@ export function listStatement(query: JobQuery, quotedSchema: string): BuiltState
   // One status other than pending with another filter (a text) is also spelled as a fixed text (one of
   // JOB_STATUSES, never input), so the generic plan can use an index of that status instead of walking the
   // primary key past the pending backlog: jobs_<status>_id (migration 027) holds a finished status's jobs in id
-  // order, jobs_running the few running ones, jobs_status_name the blocked ones. `$1` still carries it for the
+  // order (migration 028: blocked ones too), jobs_running the few running ones. `$1` still carries it for the
   // statement's general filter. Pending jobs are the backlog itself: spelled out, the plan sorted all of them
   // (95-160 ms at 300,000) where the walk of the primary key from the newest finds them at once.
   const one = query.status?.length === 1 && query.status[0] !== 'pending' && (JOB_STATUSES as readonly string[]).includes(query.status[0]!) ? query.status[0]! : null;

@@ -177,7 +177,7 @@ function nameStatement(query: JobQuery): { text: string; params: Record<string, 
  */
 function statusIndex(status: string): string {
   if ((FINISHED_STATUSES as readonly string[]).includes(status)) return 'hourglass_jobs_finished';
-  return status === 'running' ? 'hourglass_jobs_running' : 'hourglass_jobs_blocked';
+  return status === 'running' ? 'hourglass_jobs_running' : 'hourglass_jobs_blocked_id';
 }
 
 /** The statements of the loose index scan: the next priority below one, and the head of one priority. */
