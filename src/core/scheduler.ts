@@ -544,12 +544,20 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     return records.map((r) => this.view(r) as JobOf<J>);
   }
 
-  /** One record per attempt, and one per durable step, sleep and wait (step-history.ts), oldest first. */
-  async history(id: string): Promise<HistoryRecord[]> {
+  /**
+   * One record per attempt, and one per durable step, sleep and wait (step-history.ts), oldest first. With
+   * `limit`, the newest `limit` of them (a repeating job's history grows with every run).
+   */
+  async history(id: string, options: { limit?: number } = {}): Promise<HistoryRecord[]> {
     const key = jobId(id);
+    const o = assertObject(options, 'options') as { limit?: unknown };
+    assertKnownKeys(o, ['limit'], 'options');
+    const limit = o.limit === undefined ? undefined : assertInt(o.limit, 'options.limit', 1, MAX_INT32);
     const store = await this.store();
-    const [rows, steps] = await Promise.all([store.history(key), store.loadSteps ? store.loadSteps(key) : []]);
-    return mergeHistory(runHistory(rows), steps.map((step) => stepHistory(key, step)));
+    // The newest `limit` runs and every step of the current cycle hold the newest `limit` entries of the two.
+    const [rows, steps] = await Promise.all([store.history(key, limit), store.loadSteps ? store.loadSteps(key) : []]);
+    const merged = mergeHistory(runHistory(rows), steps.map((step) => stepHistory(key, step)));
+    return limit === undefined ? merged : merged.slice(-limit);
   }
 
   /**

@@ -531,8 +531,11 @@ export interface Store {
    * those calls.
    */
   countJobsByName?(names: readonly string[]): Promise<NameCounts>;
-  /** History of one job, oldest first. */
-  history(jobId: string): Promise<HistoryRow[]>;
+  /**
+   * History of one job, oldest first. With `limit`, only the newest `limit` records (still oldest first): a
+   * repeating job's history grows with every run, and a view of it must not read them all.
+   */
+  history(jobId: string, limit?: number): Promise<HistoryRow[]>;
   /**
    * Optional (the dashboard's groups): the groups of `name` with jobs due at `now` or running, with those counts,
    * in byte order of the group; bounded as rules/group-counts.ts says (each due count stops at GROUP_COUNT_CAP, at

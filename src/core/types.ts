@@ -443,7 +443,8 @@ export interface JobsClient<J extends object = AnyJobs> {
   /** With the data type given, for a scheduler without a job map. */
   getJob<T>(id: string): Promise<Job<T> | null>;
   listJobs(filter?: ListJobsFilter): Promise<JobOf<J>[]>;
-  history(id: string): Promise<HistoryRecord[]>;
+  /** Oldest first; with `limit`, the newest `limit` entries only. */
+  history(id: string, options?: { limit?: number }): Promise<HistoryRecord[]>;
   cancel(id: string): Promise<JobOf<J> | null>;
   trigger(id: string): Promise<JobOf<J> | null>;
   update(id: string, patch: JobUpdate): Promise<JobOf<J> | null>;

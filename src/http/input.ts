@@ -182,6 +182,13 @@ export function pageOf(query: URLSearchParams, defaultLimit: number, maxLimit: n
   return { limit: queryInt(query, 'limit', 1, maxLimit) ?? defaultLimit, offset: queryInt(query, 'offset', 0, MAX_INT32) ?? 0 };
 }
 
+/** GET /jobs/:id/history?limit=N: the newest N records only (all when left out). */
+export function parseHistoryQuery(query: URLSearchParams): { limit?: number } {
+  assertNoQuery(query, ['limit']);
+  const limit = queryInt(query, 'limit', 1, MAX_INT32);
+  return limit === undefined ? {} : { limit };
+}
+
 /** POST /jobs/bulk: `{ action: 'retry' | 'cancel' | 'delete', ids: [...] }`, 1 to MAX_BULK_IDS distinct ids. */
 export function parseBulk(body: unknown): { action: BulkAction; ids: string[] } {
   const b = asObject(body, ['action', 'ids']);

@@ -70,6 +70,8 @@ export async function describeDurableSteps(factory: StoreFactory): Promise<void>
         'step:receipt:completed',
       ]);
       expect(history).toHaveLength(5);
+      // The newest entries of runs and steps together, oldest first.
+      for (const limit of [1, 2, 3, 5, 9]) expect(await s.history(job.id, { limit }), `limit ${limit}`).toEqual(history.slice(-limit));
       expect(JSON.stringify(history.find((r) => r.step === 'charge')!.result)).toBe('{"z":1,"a":[2,{"y":"x","b":null}],"m":"é"}');
     });
 

@@ -357,6 +357,23 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         expect((await store.getJob(mine!.id))!.status).toBe('completed');
       });
 
+      it('gives the newest records of a long history, oldest first, when asked for a limit', async () => {
+        const [{ job }] = await store.insert([newJob()], T0);
+        // Five runs: four failures retried, then a success (the first record and the later ones may be kept apart).
+        for (let run = 1; run <= 5; run++) {
+          const at = T0 + run * 100;
+          const [claimed] = await store.claim(claimRequest({ now: at }));
+          expect(claimed!.id).toBe(job!.id);
+          const last = run === 5;
+          const history = { status: last ? 'completed' as const : 'failed' as const, attempt: run, startedAt: at, completedAt: at + 10, error: last ? null : `run ${run}`, stack: null, result: null, workerId: 'w1' };
+          expect(await store.settle([done(job!.id, claimed!.lockToken, last ? { finishedAt: at + 10, history } : { status: 'pending', nextRunAt: at + 100, finishedAt: at + 10, result: undefined, lastError: `run ${run}`, lastErrorStack: null, history })])).toEqual([true]);
+        }
+        const all = await store.history(job!.id);
+        expect(all.map((h) => h.attempt)).toEqual([1, 2, 3, 4, 5]);
+        for (const limit of [1, 2, 4, 5, 6, 1000]) expect(await store.history(job!.id, limit), `limit ${limit}`).toEqual(all.slice(-limit));
+        expect(await store.history('424242', 2)).toEqual([]);
+      });
+
       it('records lost runs in job insertion order, whatever order their locks ended in', async () => {
         // Later jobs are claimed first (higher priority), one claim each, and their locks end first: prune
         // (history oldest first by insertion) must still take the first job's records first, as the model

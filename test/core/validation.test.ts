@@ -141,6 +141,9 @@ describe('validation', () => {
       await rejects(s.remove(id as never), ValidationError, 'INVALID_ARGUMENT', 'id', text);
       await rejects(s.requireJob(id as never), ValidationError, 'INVALID_ARGUMENT', 'id', text);
     }
+    await rejects(s.history('1', { limit: 0 }), ValidationError, 'INVALID_ARGUMENT', 'options.limit', '0');
+    await rejects(s.history('1', { limit: 1.5 }), ValidationError, 'INVALID_ARGUMENT', 'options.limit', '1.5');
+    await rejects(s.history('1', { limt: 1 } as never), ValidationError, 'INVALID_ARGUMENT', 'options.limt', '1');
     // A number is an id as its decimal text.
     const job = await s.schedule('in 1 hour', 'x');
     expect((await s.getJob(Number(job.id) as never))!.id).toBe(job.id);

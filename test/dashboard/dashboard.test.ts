@@ -237,6 +237,24 @@ describe.skipIf(!available)('dashboard (chromium)', () => {
     await p.close();
   });
 
+  it('job: a history longer than the page shows asks for the latest runs only and says earlier ones are not shown', async () => {
+    const { scheduler, server } = await start();
+    scheduler.define('flaky', async () => {
+      throw new Error('down');
+    }, { attempts: 103, backoff: { type: 'fixed', delay: 0 } });
+    await scheduler.start();
+    const job = await scheduler.now('flaky');
+    await waitUntil(async () => (await statusOf(scheduler, job.id)) === 'failed', 30_000, 'all 103 runs');
+    const p = await page(server.url + `#/jobs/${job.id}`);
+    const history = p.locator('[data-testid="history-row"]');
+    await expect.poll(() => history.count()).toBe(100);
+    expect(await p.locator('[data-testid="runs-title"]').textContent()).toBe('The latest 100 runs, oldest first (earlier ones not shown)');
+    // The newest 100 of 103: attempts 4 to 103, numbered only by their attempt (their run number is not read).
+    expect((await history.nth(0).locator('td').allTextContents()).slice(0, 2).map((t) => t.trim())).toEqual(['…', '4']);
+    expect((await history.nth(99).locator('td').allTextContents()).slice(0, 2).map((t) => t.trim())).toEqual(['…', '103']);
+    await p.close();
+  });
+
   it('job: data, result, progress, the error with its stack, every run with its attempt, duration and worker; keyboard and close', async () => {
     const { scheduler, server } = await start();
     let runs = 0;

@@ -366,9 +366,12 @@ export class Pair {
 
   private async compareHistory(): Promise<void> {
     for (const modelId of this.ids) {
-      const [expected, actual] = await Promise.all([this.model.history(modelId), this.real.history(this.realId(modelId))]);
-      const strip = (rows: { id: string }[]) => rows.map(({ id: _id, ...rest }) => rest);
-      expect(strip(this.translate(actual) as { id: string }[]), `history of job ${modelId} differs\n${this.log.join('\n')}`).toEqual(strip(exact(expected) as { id: string }[]));
+      // Whole, and its newest one and two records (the view of a long history).
+      for (const limit of [undefined, 1, 2]) {
+        const [expected, actual] = await Promise.all([this.model.history(modelId, limit), this.real.history(this.realId(modelId), limit)]);
+        const strip = (rows: { id: string }[]) => rows.map(({ id: _id, ...rest }) => rest);
+        expect(strip(this.translate(actual) as { id: string }[]), `history of job ${modelId} (limit ${limit}) differs\n${this.log.join('\n')}`).toEqual(strip(exact(expected) as { id: string }[]));
+      }
     }
   }
 }

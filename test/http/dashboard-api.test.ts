@@ -76,6 +76,14 @@ describe('GET /jobs with ?q= and ?counts=', () => {
     ]);
     expect(r.body.data[0].stack).toMatch(/cannot decode/);
     expect(r.body.data[0].workerId).toBe(api.scheduler.workerId);
+    // ?limit=N: the newest N runs (a repeating job's history grows with every run), still oldest first.
+    const newest = await api.call('GET', `jobs/${id}/history?limit=1`);
+    expect(newest.body.data.map((h: any) => [h.attempt, h.status])).toEqual([[2, 'failed']]);
+    expect(newest.body.job.id).toBe(id);
+    expect((await api.call('GET', `jobs/${id}/history?limit=5`)).body.data).toHaveLength(2);
+    expect((await api.call('GET', `jobs/${id}/history?limit=0`)).body.error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'limit' });
+    expect((await api.call('GET', `jobs/${id}/history?limit=x`)).body.error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'limit' });
+    expect((await api.call('GET', `jobs/${id}/history?lmit=1`)).body.error).toMatchObject({ code: 'UNKNOWN_FIELD', field: 'lmit' });
   });
 });
 

@@ -17,6 +17,7 @@ export default {
     const result = el('pre', { 'data-testid': 'result', id: 'detail-result' });
     const num = (label) => el('th', { scope: 'col', class: 'num' }, label);
     const runs = table([num('Run'), num('Attempt'), 'Status', 'Started', num('Duration'), 'Worker', 'Error'], 'history');
+    const runsTitle = el('h2', { id: 'runs-title', 'data-testid': 'runs-title' }, 'Runs, oldest first');
     const steps = table(['Kind', 'Step', 'Status', num('Attempt'), 'Saved', 'Result'], 'steps');
     const stepsPanel = el('section', { class: 'panel', hidden: true, 'aria-labelledby': 'steps-title', 'data-testid': 'steps' },
       el('h2', { id: 'steps-title' }, 'Steps, sleeps and waits'), steps.node);
@@ -26,11 +27,14 @@ export default {
       el('div', { class: 'two' },
         el('section', { class: 'panel', 'aria-labelledby': 'data-title' }, el('h2', { id: 'data-title' }, 'Data'), data),
         el('section', { class: 'panel', 'aria-labelledby': 'result-title' }, el('h2', { id: 'result-title' }, 'Result'), result)),
-      el('section', { class: 'panel', 'aria-labelledby': 'runs-title' }, el('h2', { id: 'runs-title' }, 'Runs, oldest first'), runs.node),
+      el('section', { class: 'panel', 'aria-labelledby': 'runs-title' }, runsTitle, runs.node),
       stepsPanel,
     );
 
-    function render(job, all) {
+    function render(job, page) {
+      // One entry more than shown says there are earlier ones: a repeating job's runs are never read whole.
+      const cut = page.length > HISTORY_SHOWN;
+      const all = cut ? page.slice(page.length - HISTORY_SHOWN) : page;
       const history = all.filter((h) => (h.kind ?? 'run') === 'run');
       const entries = all.filter((h) => (h.kind ?? 'run') !== 'run');
       const live = job.status === 'pending' || job.status === 'running' || job.status === 'blocked';
@@ -70,7 +74,8 @@ export default {
       ] : []);
       data.textContent = json(job.data);
       result.textContent = json(job.result);
-      replace(runs.body, history.length ? history.map((h, i) => runRow(h, i + 1)) : [emptyRow(7, 'No runs yet.')]);
+      runsTitle.textContent = cut ? 'The latest ' + history.length + ' runs, oldest first (earlier ones not shown)' : 'Runs, oldest first';
+      replace(runs.body, history.length ? history.map((h, i) => runRow(h, cut ? null : i + 1)) : [emptyRow(7, 'No runs yet.')]);
       stepsPanel.hidden = entries.length === 0;
       replace(steps.body, entries.map(stepRow));
     }
@@ -81,7 +86,7 @@ export default {
     }
 
     return {
-      request: () => 'jobs/' + enc(id) + '/history',
+      request: () => 'jobs/' + enc(id) + '/history?limit=' + (HISTORY_SHOWN + 1),
       update(r) {
         // Leave the page alone while someone selects text in it (copying a stack), and when nothing changed.
         const selection = window.getSelection();
@@ -101,9 +106,13 @@ export default {
   },
 };
 
+/** Entries of a job's history the page shows: the newest, of a history that may hold a run a minute for years. */
+const HISTORY_SHOWN = 100;
+
+/** A run's row; `n` its number, or null when earlier runs are not shown (its number is not known). */
 function runRow(h, n) {
   return el('tr', { 'data-testid': 'history-row' },
-    td('Run', { class: 'num' }, '#' + n),
+    td('Run', { class: 'num' }, n === null ? '…' : '#' + n),
     td('Attempt', { class: 'num' }, h.attempt),
     td('Status', {}, badge(h.status)),
     td('Started', { title: fullTime(h.startedAt) }, fullTime(h.startedAt)),

@@ -4,7 +4,7 @@ import { DEFAULT_ORDER } from '../../core/rules/query.js';
 import type { Scheduler } from '../../core/scheduler.js';
 import { JOB_STATUSES, type Job, type JobStatus } from '../../core/types.js';
 import { HttpError } from '../errors.js';
-import { parseCreateJob, parseListQuery, parseRequeueFailed, parseUpdateJob, type CreateJobInput } from '../input.js';
+import { parseCreateJob, parseHistoryQuery, parseListQuery, parseRequeueFailed, parseUpdateJob, type CreateJobInput } from '../input.js';
 import { toHttpJob } from '../job-view.js';
 import type { Reply } from '../response.js';
 import type { RouteContext, Router } from '../router.js';
@@ -124,11 +124,13 @@ async function cancelJob({ scheduler, params }: RouteContext): Promise<Reply> {
 }
 
 /**
- * Oldest run first; `duration` is in milliseconds. An unknown job is a 404, not an empty list. The job itself
- * comes along (`job`), read anyway for the 404: the dashboard's job view is this one call.
+ * Oldest run first; `duration` is in milliseconds. `?limit=N`: the newest N entries only (a repeating job's
+ * history grows with every run). An unknown job is a 404, not an empty list. The job itself comes along
+ * (`job`), read anyway for the 404: the dashboard's job view is this one call.
  */
-async function jobHistory({ scheduler, params }: RouteContext): Promise<Reply> {
-  const [job, history] = await Promise.all([scheduler.getJob(params.id!), scheduler.history(params.id!)]);
+async function jobHistory({ scheduler, params, query }: RouteContext): Promise<Reply> {
+  const options = parseHistoryQuery(query);
+  const [job, history] = await Promise.all([scheduler.getJob(params.id!), scheduler.history(params.id!, options)]);
   return { status: 200, json: { data: history, job: toHttpJob(found(job, params.id!)) } };
 }
 

@@ -674,8 +674,9 @@ export class MemoryStore implements Store {
     return rateWindowOf(this.rateLog.get(groupKey(name, key)) ?? [], perMs, now);
   }
 
-  async history(jobId: string): Promise<HistoryRow[]> {
-    return this.history_.filter((h) => h.jobId === String(jobId)).map((h) => JSON.parse(h.text) as HistoryRow);
+  async history(jobId: string, limit?: number): Promise<HistoryRow[]> {
+    const rows = this.history_.filter((h) => h.jobId === String(jobId));
+    return (limit === undefined ? rows : rows.slice(-limit)).map((h) => JSON.parse(h.text) as HistoryRow);
   }
 }
 

@@ -469,10 +469,10 @@ export class PostgresStore implements Store {
     return { used: Number(row?.used ?? 0), oldest: row?.oldest == null ? null : Number(row.oldest) };
   }
 
-  async history(jobId: string): Promise<HistoryRow[]> {
+  async history(jobId: string, limit?: number): Promise<HistoryRow[]> {
     const key = parseId(jobId);
     if (key === null) return [];
-    return (await this.run<HistoryDbRow>('history', [key])).map(toHistory);
+    return (await this.run<HistoryDbRow>('history', [key, limit ?? null])).map(toHistory);
   }
 
   async cancel(id: string, now: number): Promise<CancelResult | null> {

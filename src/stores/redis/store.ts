@@ -379,12 +379,13 @@ export class RedisStore implements Store {
     });
   }
 
-  async history(jobId: string): Promise<HistoryRow[]> {
+  async history(jobId: string, limit?: number): Promise<HistoryRow[]> {
     if (!isJobId(jobId)) return [];
     // The first record sits in P:hist1, later ones in the job's list (lua/lib.lua). Both are read in one MULTI,
-    // so a prune in between cannot be seen halfway, and merged by id (ids grow with time).
+    // so a prune in between cannot be seen halfway, and merged by id (ids grow with time). With a limit, the
+    // list's newest `limit` (its tail) and the first record hold the newest `limit` of all.
     return this.guard('history', async () => {
-      const replies = await this.client.multi().hget(this.keys.firstHistory, jobId).lrange(this.keys.history(jobId), 0, -1).exec();
+      const replies = await this.client.multi().hget(this.keys.firstHistory, jobId).lrange(this.keys.history(jobId), limit === undefined ? 0 : -limit, -1).exec();
       const [[firstError, first], [listError, list]] = replies as [[Error | null, string | null], [Error | null, string[]]];
       const error = firstError ?? listError;
       if (error) throw error;
@@ -394,7 +395,7 @@ export class RedisStore implements Store {
         const at = rows.findIndex((r) => Number(r.id) > Number(row.id));
         rows.splice(at === -1 ? rows.length : at, 0, row);
       }
-      return rows;
+      return limit === undefined ? rows : rows.slice(-limit);
     });
   }
 

@@ -367,10 +367,11 @@ export class SqliteStore implements Store {
     return { used: Number(row.used), oldest: row.oldest === null ? null : Number(row.oldest) };
   }
 
-  async history(jobId: string): Promise<HistoryRow[]> {
+  async history(jobId: string, limit?: number): Promise<HistoryRow[]> {
     const key = parseId(jobId);
     if (key === null) return [];
-    return this.run('history', () => (this.stmt('SELECT * FROM hourglass_history WHERE job_id = ? ORDER BY id').all(key) as HistoryRowData[]).map(toHistory));
+    // The newest `limit` from the end of hourglass_history_job (job_id, id), then back in order; -1: no limit.
+    return this.run('history', () => (this.stmt('history.sql').all({ job: key, limit: limit ?? -1 }) as HistoryRowData[]).map(toHistory));
   }
 
   async cancel(id: string, now: number): Promise<CancelResult | null> {
