@@ -105,11 +105,13 @@ async function show(id: string, options: JobsOptions): Promise<number> {
   const scheduler = await openReader(options.store);
   const job = scheduler ? await scheduler.getJob(id) : null;
   if (!scheduler || !job) return notFound(id);
-  const history = await scheduler.history(job.id);
+  const limit = parseCount(options.limit, '--limit');
+  if (limit === 0) throw new ValidationError('--limit', options.limit, 'must be at least 1');
+  const history = await scheduler.history(job.id, limit === undefined ? {} : { limit });
   if (options.json) out(JSON.stringify({ job, history }, null, 2));
   else {
     out(JSON.stringify(job, null, 2));
-    out(`history (${history.length}):`);
+    out(limit === undefined ? `history (${history.length}):` : `history (the newest ${history.length}):`);
     for (const h of history) {
       // A durable step, sleep or wait (docs/durable-steps.md) names itself after the attempt.
       const step = h.kind !== undefined && h.kind !== 'run' ? `  ${h.kind} ${h.step}${h.event !== undefined ? ` (event ${h.event})` : ''}` : '';

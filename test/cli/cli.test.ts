@@ -145,7 +145,7 @@ describe('hourglass CLI: the first hour (issue 12)', { timeout: 120_000 }, () =>
     const s = new Scheduler({ store: new SqliteStore({ path: join(dir, 'first-hour.db') }), logger: silentLogger, pollInterval: 20 });
     s.define('flaky', async () => {
       throw new Error('down');
-    });
+    }, { attempts: 2, backoff: { type: 'fixed', delay: 1 } });
     const failing = await s.now('flaky', {});
     await s.start();
     const deadline = Date.now() + 10_000;
@@ -154,6 +154,12 @@ describe('hourglass CLI: the first hour (issue 12)', { timeout: 120_000 }, () =>
     expect((await cli(['jobs', 'list', '--status', 'failed'], env)).stdout).toMatch(/flaky\s+failed/);
     expect((await cli(['jobs', 'requeue-failed', 'flaky'], env)).stdout).toMatch(/requeued 1 failed job\(s\) of flaky/);
     expect((await cli(['jobs', 'show', failing.id, '--json'], env)).stdout).toMatch(/"status": "pending"/);
+    // --limit N: the newest N entries of its history.
+    const whole = JSON.parse((await cli(['jobs', 'show', failing.id, '--json'], env)).stdout).history;
+    expect(whole.length).toBeGreaterThan(1);
+    expect(JSON.parse((await cli(['jobs', 'show', failing.id, '--json', '--limit', '1'], env)).stdout).history).toEqual(whole.slice(-1));
+    expect((await cli(['jobs', 'show', failing.id, '--limit', '1'], env)).stdout).toMatch(/history \(the newest 1\):/);
+    expect((await cli(['jobs', 'show', failing.id, '--limit', '0'], env)).stderr).toMatch(/--limit: must be at least 1/);
 
     expect((await cli(['jobs', 'remove', job.id], env)).stdout).toBe(`removed job ${job.id}\n`);
     const gone = await cli(['jobs', 'remove', job.id], env);
