@@ -831,7 +831,6 @@ function jobId(id: unknown): string {
   return String(id);
 }
 
-/** '5s' / '10m' / ms → { every }; a cron expression → { cron }. Used for textual schedules (HTTP, update). */
 /** listJobs' `order`: a field of rules/query.ts JOB_ORDER_FIELDS and a direction (ascending when left out). */
 function listOrder(value: unknown): JobOrder {
   const o = assertObject(value, 'filter.order') as { by?: unknown; dir?: unknown };
@@ -848,6 +847,7 @@ function listGroup(value: unknown): string {
   return group;
 }
 
+/** '5s' / '10m' / ms → { every }; a cron expression → { cron }. Used for textual schedules (HTTP, update). */
 export function repeatFromText(text: string, field: string): RepeatOptions {
   const trimmed = text.trim();
   if (trimmed.split(/\s+/).length >= 5 || trimmed.startsWith('@')) return { cron: trimmed };
