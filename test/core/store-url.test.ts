@@ -36,10 +36,12 @@ describe('storeFromUrl refuses what it would otherwise drop or misread', () => {
     await refused('redis+cluster://127.0.0.1:7000?prefix=', 'prefix', /got ""/);
   });
 
-  it('a query option of a cluster or sentinel URL other than prefix, which no connection would see', async () => {
+  it('a query option of a cluster or sentinel URL other than prefix, which no connection would see, and keyPrefix on any', async () => {
     await refused('redis+sentinel://127.0.0.1:26379/main?prefix=app&db=2', 'store', /but prefix \(got db\)/);
     await refused('redis+cluster://u:secret@127.0.0.1:7000?password=x', 'store', /got password/);
     await refused('redis+cluster://u:secret@127.0.0.1:7000?password=x', 'store', /u:\*\*\*@/);
+    // ioredis would take ?keyPrefix= as its own option (prefixing only the keys a script is given).
+    await refused('redis://127.0.0.1:6379?keyPrefix=app', 'url', /keyPrefix is not supported/);
     // RedisStore given such a URL directly says the same.
     expect(() => new RedisStore({ url: 'redis+sentinel://127.0.0.1:26379/main?db=2' })).toThrow(/url: takes no query options/);
   });

@@ -68,7 +68,12 @@ const masked = (url: string) => url.replace(/\/\/([^:/@]*):([^@]+)@/, '//$1:***@
 export function parseRedisUrl(url: unknown): RedisTarget {
   const forms = 'a redis://, rediss://, redis+cluster://host:port,… or redis+sentinel://host:port,…/name URL (or pass client)';
   if (typeof url !== 'string') throw new ValidationError('url', url, `must be ${forms}`);
-  if (/^rediss?:\/\//.test(url)) return { kind: 'single', url };
+  if (/^rediss?:\/\//.test(url)) {
+    // ioredis takes a URL's query as its options: a keyPrefix there would prefix the keys a script is given but
+    // not those it builds, as a client's keyPrefix would (refused in store.ts).
+    if (/[?&]keyPrefix=/.test(url)) throw new ValidationError('url', masked(url), 'keyPrefix is not supported: pass prefix to RedisStore instead');
+    return { kind: 'single', url };
+  }
   const match = PLUS_URL.exec(url);
   if (!match) throw new ValidationError('url', masked(url), `must be ${forms}`);
   // Nothing in a query would reach the connections (storeFromUrl reads and removes ?prefix): refused, not dropped.
