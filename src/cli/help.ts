@@ -78,7 +78,7 @@ verbs:
   list [--status S[,S]] [--name N] [--group G] [--limit N] [--offset N]
                                 jobs, newest first (S: pending, running, completed, failed, cancelled, blocked;
                                 G: one group's jobs, the group job option)
-  show ID [--limit N]           a job and its history (with --limit, its newest N entries)
+  show ID [--limit N]           a job and its history's newest 50 entries (or N; with --json, all unless N)
   add NAME [--data JSON] [--at WHEN | --in DURATION | --every INTERVAL] [--timezone TZ]
            [--priority P] [--attempts N] [--dedupe-key K] [--label L]
                                 enqueue a job (default: run now). WHEN: ISO time, 'tomorrow at 9am', ...;

@@ -101,17 +101,25 @@ async function list(options: JobsOptions): Promise<number> {
   return 0;
 }
 
+/** History entries `jobs show` prints by default: a repeating job's history grows by one a run. */
+const SHOWN = 50;
+
 async function show(id: string, options: JobsOptions): Promise<number> {
   const scheduler = await openReader(options.store);
   const job = scheduler ? await scheduler.getJob(id) : null;
   if (!scheduler || !job) return notFound(id);
-  const limit = parseCount(options.limit, '--limit');
-  if (limit === 0) throw new ValidationError('--limit', options.limit, 'must be at least 1');
-  const history = await scheduler.history(job.id, limit === undefined ? {} : { limit });
+  const given = parseCount(options.limit, '--limit');
+  if (given === 0) throw new ValidationError('--limit', options.limit, 'must be at least 1');
+  // Text for a person: the newest SHOWN entries unless --limit says otherwise (one more read says whether there
+  // are earlier ones); --json gives every entry unless --limit is given.
+  const limit = given ?? (options.json ? undefined : SHOWN + 1);
+  let history = await scheduler.history(job.id, limit === undefined ? {} : { limit });
   if (options.json) out(JSON.stringify({ job, history }, null, 2));
   else {
+    const cut = given === undefined && history.length > SHOWN;
+    if (cut) history = history.slice(1);
     out(JSON.stringify(job, null, 2));
-    out(limit === undefined ? `history (${history.length}):` : `history (the newest ${history.length}):`);
+    out(cut ? `history (the newest ${SHOWN}; --limit N for more, --json for all):` : given !== undefined ? `history (the newest ${history.length}):` : `history (${history.length}):`);
     for (const h of history) {
       // A durable step, sleep or wait (docs/durable-steps.md) names itself after the attempt.
       const step = h.kind !== undefined && h.kind !== 'run' ? `  ${h.kind} ${h.step}${h.event !== undefined ? ` (event ${h.event})` : ''}` : '';

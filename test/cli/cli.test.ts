@@ -146,11 +146,20 @@ describe('hourglass CLI: the first hour (issue 12)', { timeout: 120_000 }, () =>
     s.define('flaky', async () => {
       throw new Error('down');
     }, { attempts: 2, backoff: { type: 'fixed', delay: 1 } });
+    s.define('stubborn', async () => {
+      throw new Error('still down');
+    }, { attempts: 53, backoff: { type: 'fixed', delay: 0 } });
     const failing = await s.now('flaky', {});
+    const stubborn = await s.now('stubborn', {});
     await s.start();
-    const deadline = Date.now() + 10_000;
-    while ((await s.getJob(failing.id))?.status !== 'failed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 20_000;
+    while (((await s.getJob(failing.id))?.status !== 'failed' || (await s.getJob(stubborn.id))?.status !== 'failed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await s.stop();
+    // jobs show prints the newest 50 of 53 runs and says so; --json gives all 53.
+    const shown = (await cli(['jobs', 'show', stubborn.id], env)).stdout;
+    expect(shown).toMatch(/history \(the newest 50; --limit N for more, --json for all\):/);
+    expect(shown.split('\n').filter((l) => /^ {2}#\d+ /.test(l)).map((l) => Number(/#(\d+)/.exec(l)![1]))).toEqual(Array.from({ length: 50 }, (_, i) => i + 4));
+    expect(JSON.parse((await cli(['jobs', 'show', stubborn.id, '--json'], env)).stdout).history).toHaveLength(53);
     expect((await cli(['jobs', 'list', '--status', 'failed'], env)).stdout).toMatch(/flaky\s+failed/);
     expect((await cli(['jobs', 'requeue-failed', 'flaky'], env)).stdout).toMatch(/requeued 1 failed job\(s\) of flaky/);
     expect((await cli(['jobs', 'show', failing.id, '--json'], env)).stdout).toMatch(/"status": "pending"/);
