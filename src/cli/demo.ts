@@ -16,7 +16,8 @@ import { createLogger } from '../core/logger.js';
 import type { Scheduler } from '../core/scheduler.js';
 import { serve, type RunningServer } from '../http/serve.js';
 import type { Job } from '../core/types.js';
-import { cliLogger, closeEverything, openScheduler, parseCount, redact, untilSignal } from './shared.js';
+import { cliLogger, closeEverything, openScheduler, parseCount, untilSignal } from './shared.js';
+import { masked } from '../core/store-url.js';
 
 const HELPER_FLAG = '--hourglass-demo-helper';
 const HELPERS = 2;
@@ -40,7 +41,7 @@ export async function runDemo(options: { store: string; concurrency: string | un
   await scheduleTraffic(scheduler);
   const server = await dashboard(scheduler, port, options.host ?? '127.0.0.1', logger);
   const helpers = sharable(options.store) ? startHelpers(options.store, logger) : [];
-  logger.info(`demo running on ${redact(options.store)}${helpers.length ? ` with ${helpers.length} helper processes` : ''}; dashboard at ${server.url}; press Ctrl-C to stop`);
+  logger.info(`demo running on ${masked(options.store)}${helpers.length ? ` with ${helpers.length} helper processes` : ''}; dashboard at ${server.url}; press Ctrl-C to stop`);
 
   const signal = await signalled;
   logger.info(`${signal}: stopping gracefully (running jobs get up to 10 s)`);

@@ -6,7 +6,8 @@
  */
 import { ValidationError } from '../core/errors.js';
 import { serve } from '../http/serve.js';
-import { cliLogger, openScheduler, parseCount, redact, untilSignal } from './shared.js';
+import { cliLogger, openScheduler, parseCount, untilSignal } from './shared.js';
+import { masked } from '../core/store-url.js';
 import { jobModuleFiles, loadJobModules } from './worker.js';
 
 export interface ServeCommandOptions {
@@ -37,7 +38,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
   else await scheduler.getStore();
   const server = await serve(scheduler, { port, host, ...(token ? { token } : {}) });
   logger.info(`serving the API and dashboard at ${server.url}`, {
-    store: redact(options.store),
+    store: masked(options.store),
     workers: options.workers ? 'running' : 'off (--no-workers)',
     auth: token ? 'bearer token' : 'none',
   });

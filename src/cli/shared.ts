@@ -8,7 +8,7 @@ import { StoreError, ValidationError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { Scheduler } from '../core/scheduler.js';
 import type { Store } from '../core/store.js';
-import { storeFromUrl } from '../core/store-url.js';
+import { masked, storeFromUrl } from '../core/store-url.js';
 
 export { UsageError } from './help.js';
 
@@ -60,7 +60,7 @@ export async function openReader(url: string): Promise<Scheduler | null> {
     throw new ValidationError('--store', url, 'no such SQLite file (hourglass migrate --store URL creates it)');
   }
   const store = await openStore(url);
-  const status = await withDeadline(store.migrationStatus(), `${redact(url)} did not answer`);
+  const status = await withDeadline(store.migrationStatus(), `${masked(url)} did not answer`);
   if (status.applied.length === 0) return null;
   if (status.pending.length > 0) {
     throw new StoreError(
@@ -133,11 +133,6 @@ export async function withDeadline<T>(promise: Promise<T>, what: string, ms = CO
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Never print a password from a store URL. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }
 
 /** Resolve when the process is asked to stop (Ctrl-C or SIGTERM); a second Ctrl-C exits at once. */

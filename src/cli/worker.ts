@@ -10,7 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HourglassError, ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Scheduler } from '../core/scheduler.js';
-import { cliLogger, openScheduler, parseCount, redact, untilSignal } from './shared.js';
+import { cliLogger, openScheduler, parseCount, untilSignal } from './shared.js';
+import { masked } from '../core/store-url.js';
 
 export async function workerCommand(options: { store: string; jobs: string | undefined; concurrency: string | undefined }): Promise<number> {
   if (!options.jobs) throw new ValidationError('--jobs', options.jobs, 'give the folder of job modules');
@@ -20,7 +21,7 @@ export async function workerCommand(options: { store: string; jobs: string | und
   const scheduler = await openScheduler(options.store, { logger, ...(concurrency !== undefined ? { concurrency } : {}) });
   await loadJobModules(scheduler, options.jobs, files, logger);
   await scheduler.start();
-  logger.info('worker started', { store: redact(options.store), workerId: scheduler.workerId });
+  logger.info('worker started', { store: masked(options.store), workerId: scheduler.workerId });
   const signal = await untilSignal(logger);
   logger.info(`${signal}: stopping (waiting up to 30 s for running jobs)`);
   await scheduler.stop({ graceful: true, timeoutMs: 30_000 });

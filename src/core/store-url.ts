@@ -130,7 +130,7 @@ function parse(url: string): URL {
   }
 }
 
-/** The URL with its password masked, for error messages. */
-function masked(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+/** A store URL with its password masked, for messages (storeFromUrl's errors, the Redis store's, the CLI's). */
+export function masked(url: string): string {
+  return url.replace(/\/\/([^:/@]*):([^@]+)@/, '//$1:***@');
 }

@@ -22,7 +22,7 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { requireDriver } from '../../core/store-url.js';
+import { masked, requireDriver } from '../../core/store-url.js';
 
 /**
  * What the store talks to: one Redis (plain, or found through Sentinel) or an ioredis Cluster. The store sends
@@ -55,9 +55,6 @@ export type RedisTarget =
   | { kind: 'sentinel'; sentinels: { host: string; port: number }[]; name: string; tls: boolean; username?: string; password?: string };
 
 const PLUS_URL = /^(rediss?)\+(cluster|sentinel):\/\/(?:([^@/?#]*)@)?([^/?#]+)(?:\/([^?#]*))?(?:\?[^#]*)?(?:#.*)?$/;
-
-/** The URL with its password masked, for error messages. */
-const masked = (url: string) => url.replace(/\/\/([^:/@]*):([^@]+)@/, '//$1:***@');
 
 /**
  * `redis://` / `rediss://` (one server), `redis+cluster://host:port,host:port` (startup nodes of a Cluster) or
