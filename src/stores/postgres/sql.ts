@@ -32,44 +32,8 @@ export function channelFor(schema: string): string {
   return `hourglass_${createHash('sha1').update(schema).digest('hex')}`;
 }
 
-export type SqlName =
-  | 'acquire-lock'
-  | 'cancel'
-  | 'claim'
-  | 'claim-jobs'
-  | 'count-by-name'
-  | 'dedupe-lock'
-  | 'flow-adopt'
-  | 'flow-cascade'
-  | 'flow-edges'
-  | 'flow-holders'
-  | 'flow-once-holders'
-  | 'flow-removed'
-  | 'flow-ids'
-  | 'flow-insert'
-  | 'flow-restore'
-  | 'group-counts'
-  | 'rate-window'
-  | 'group-forget'
-  | 'group-prune-page'
-  | 'prune'
-  | 'heartbeat'
-  | 'history'
-  | 'insert'
-  | 'insert-plain'
-  | 'insert-replace'
-  | 'list-processes'
-  | 'progress'
-  | 'put-process'
-  | 'rate-free-at'
-  | 'remove'
-  | 'settle'
-  | 'settle-and-claim'
-  | 'trigger'
-  | 'update';
-
-/** The Store method each file serves: what an error names (storeError's `operation`). */
-export const OPERATION_OF: Record<SqlName, string> = {
+/** The Store method each file of sql/ serves (what an error names: storeError's `operation`); its keys are the files. */
+export const OPERATION_OF = {
   'acquire-lock': 'acquireLock',
   cancel: 'cancel',
   claim: 'claim',
@@ -80,31 +44,42 @@ export const OPERATION_OF: Record<SqlName, string> = {
   'flow-cascade': 'cancel',
   'flow-edges': 'insertFlow',
   'flow-holders': 'insertFlow',
-  'flow-once-holders': 'insertFlow',
-  'flow-removed': 'remove',
   'flow-ids': 'insertFlow',
   'flow-insert': 'insertFlow',
+  'flow-once-holders': 'insertFlow',
+  'flow-removed': 'remove',
   'flow-restore': 'trigger',
+  'get-job': 'getJob',
   'group-counts': 'groupCounts',
-  'rate-window': 'rateWindow',
   'group-forget': 'pruneGroups',
   'group-prune-page': 'pruneGroups',
-  prune: 'prune',
-  'rate-free-at': 'rateFreeAt',
   heartbeat: 'heartbeat',
   history: 'history',
   insert: 'insert',
   'insert-plain': 'insert',
   'insert-replace': 'insert',
   'list-processes': 'listProcesses',
+  'lock-job': 'remove',
+  pause: 'setPaused',
+  'paused-names': 'pausedNames',
   progress: 'saveProgress',
+  prune: 'prune',
   'put-process': 'putProcess',
+  'rate-free-at': 'rateFreeAt',
+  'rate-window': 'rateWindow',
+  'release-lock': 'releaseLock',
   remove: 'remove',
+  resume: 'setPaused',
   settle: 'settle',
   'settle-and-claim': 'settleAndClaim',
   trigger: 'trigger',
+  'trigger-key': 'trigger',
+  'trigger-lock': 'trigger',
   update: 'update',
-};
+} as const satisfies Record<string, string>;
+
+/** A file of sql/, without its extension. */
+export type SqlName = keyof typeof OPERATION_OF;
 
 /**
  * The name a statement is prepared under on a connection: it covers schema and text, since one pool may serve

@@ -43,7 +43,7 @@ export class PgSteps {
   async load(id: string): Promise<StepRecord[]> {
     const key = parseId(id);
     if (key === null) return [];
-    const { rows } = await this.host.pool().query<{ entry: string }>(`SELECT entry FROM ${this.host.quotedSchema}.steps WHERE job_id = $1`, [key]);
+    const { rows } = await this.host.pool().query<{ entry: string }>(this.sql('load-steps'), [key]);
     return rows.map((r) => JSON.parse(r.entry) as StepRecord).sort(compareSteps);
   }
 
@@ -63,7 +63,7 @@ export class PgSteps {
 
   /** trigger() of a finished job starts a new cycle: its entries go, in trigger's transaction. */
   async clearCycle(client: pg.PoolClient, id: string): Promise<void> {
-    await client.query(`DELETE FROM ${this.host.quotedSchema}.steps WHERE job_id = $1`, [id]);
+    await client.query(this.sql('clear-cycle'), [id]);
   }
 
   async find(name: string, match: Record<string, Json> | undefined, since: number, via: Queryable = this.host.pool()): Promise<SentEvent | null> {
@@ -82,37 +82,27 @@ export class PgSteps {
     if (id === null) return false;
     const { json, count } = settleParams([s]);
     if (count === 0) return false;
-    const q = this.host.quotedSchema;
     return this.host.transaction(async (client) => {
       const waits = s.step.kind === 'wait' && s.step.state === 'waiting';
       if (waits) await this.lockEvent(client, s.step.event!);
       // Not held by this run: settle.sql writes nothing and answers whether this run's outcome was applied before
       // (a suspension resent after its answer was lost answers true); its entry is not written again either.
-      const held = await client.query(`SELECT 1 FROM ${q}.jobs WHERE id = $1 AND lock_token = $2 AND status IN ('running', 'cancelled') FOR UPDATE`, [id, s.lockToken]);
+      const held = await client.query(this.sql('suspend-held'), [id, s.lockToken]);
       const applied = await this.host.settleOne(client, json);
       if (!applied || held.rows.length === 0) return applied;
-      const { rows } = await client.query<{ status: JobStatus }>(`SELECT status FROM ${q}.jobs WHERE id = $1`, [id]);
+      const { rows } = await client.query<{ status: JobStatus }>(this.sql('job-status'), [id]);
       if (rows[0]?.status !== 'pending') return true;
       let step = s.step;
       if (waits) {
         const event = await this.find(step.event!, step.match, step.since ?? 0, client);
         if (event) {
           step = deliveredStep(step, event.payload, s.finishedAt);
-          await client.query(`UPDATE ${q}.jobs SET next_run_at = LEAST(next_run_at, $2), updated_at = $2 WHERE id = $1`, [id, s.finishedAt]);
-          await client.query('SELECT pg_notify($1, $2)', [this.host.notifyChannel, 'event']);
+          await client.query(this.sql('deliver-now'), [id, s.finishedAt, this.host.notifyChannel]);
         } else {
-          await client.query(`INSERT INTO ${q}.waits (event, job_id, key) VALUES ($1, $2, $3) ON CONFLICT (event, job_id) DO UPDATE SET key = EXCLUDED.key`, [
-            step.event,
-            id,
-            step.key,
-          ]);
+          await client.query(this.sql('register-wait'), [step.event, id, step.key]);
         }
       }
-      await client.query(`INSERT INTO ${q}.steps (job_id, key, entry) VALUES ($1, $2, $3) ON CONFLICT (job_id, key) DO UPDATE SET entry = EXCLUDED.entry`, [
-        id,
-        step.key,
-        JSON.stringify(step),
-      ]);
+      await client.query(this.sql('put-step'), [id, step.key, JSON.stringify(step)]);
       return true;
     });
   }

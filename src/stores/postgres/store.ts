@@ -252,7 +252,7 @@ export class PostgresStore implements Store {
    * Run one statement file with its values, as a named prepared statement (parsed and planned once per
    * connection). An error names `operation`: by default the Store method the file serves.
    */
-  async run<R extends pg.QueryResultRow>(name: SqlName, values: unknown[], via: Queryable = this.db(), operation = OPERATION_OF[name]): Promise<R[]> {
+  async run<R extends pg.QueryResultRow>(name: SqlName, values: unknown[], via: Queryable = this.db(), operation: string = OPERATION_OF[name]): Promise<R[]> {
     const text = this.sql.get(name);
     let statement = this.statementNames.get(name);
     if (statement === undefined) {
@@ -407,8 +407,8 @@ export class PostgresStore implements Store {
   async getJob(id: string): Promise<JobRecord | null> {
     const key = parseId(id);
     if (key === null) return null;
-    const rows = await this.guard('getJob', () => this.db().query<JobRow>(`SELECT * FROM ${this.quoted}.jobs WHERE id = $1`, [key]));
-    return rows.rows[0] ? toRecord(rows.rows[0]) : null;
+    const [row] = await this.run<JobRow>('get-job', [key]);
+    return row ? toRecord(row) : null;
   }
 
   /** list.ts: one statement, chosen and prepared per order and filters. */
@@ -500,11 +500,11 @@ export class PostgresStore implements Store {
           // Bringing a finished job back makes it its key's holder: it takes the key's turn first, shared, as an
           // insert does (dedupe-lock.sql), so a holder within its dedupeFor period is committed before the
           // statement begins, and seen (a lock before the row's, as inserts take them).
-          const [keyed] = (await this.guard('trigger', () => client.query<{ key: string | null; status: JobStatus }>(`SELECT coalesce(dedupe_key, dedupe_waiting) AS key, status FROM ${this.quoted}.jobs WHERE id = $1`, [key]))).rows;
+          const [keyed] = await this.run<{ key: string | null; status: JobStatus }>('trigger-key', [key], client);
           if (keyed?.key != null && FINISHED.has(keyed.status)) await this.run('dedupe-lock', [this.schema, [], [keyed.key]], client);
-          const prev = await this.guard('trigger', () => client.query<{ status: JobStatus }>(`SELECT status FROM ${this.quoted}.jobs WHERE id = $1 FOR UPDATE`, [key]));
+          const [prev] = await this.run<{ status: JobStatus }>('trigger-lock', [key], client);
           const [triggered] = await this.run<JobRow & { holder_id: string | null; previous: JobStatus | null }>('trigger', [key, now, this.channel], client);
-          const was = prev.rows[0]?.status;
+          const was = prev?.status;
           if (triggered && triggered.holder_id === null && was !== undefined && triggerStartsCycle({ status: was })) await this.guard('trigger', () => this.steps.clearCycle(client, key));
           if (triggered && triggered.holder_id === null && triggered.previous !== null && FINISHED.has(triggered.previous)) await restoreFrom(this, toRecord(triggered), now, client);
           return triggered;
@@ -546,7 +546,7 @@ export class PostgresStore implements Store {
     if (key === null) return false;
     // One transaction: its dependents follow and stop waiting for it (flow.ts, rules/flow.ts removed), then it goes.
     return this.transaction(async (client) => {
-      const [row] = await client.query<JobRow>(`SELECT * FROM ${this.quoted}.jobs WHERE id = $1 FOR UPDATE`, [key]).then((r) => r.rows);
+      const [row] = await this.run<JobRow>('lock-job', [key], client);
       if (row) {
         const record = toRecord(row);
         await cascadeFrom(this, record, 'removed', now, client);
@@ -565,19 +565,13 @@ export class PostgresStore implements Store {
   }
 
   async setPaused(name: string, paused: boolean): Promise<void> {
-    const q = this.quoted;
-    await this.guard('setPaused', () =>
-      paused
-        ? this.db().query(`INSERT INTO ${q}.paused (name, paused_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, Date.now()])
-        : // Resuming makes that name's due jobs claimable at once: wake the other processes.
-          this.db().query(`WITH gone AS (DELETE FROM ${q}.paused WHERE name = $1 RETURNING name)
-                           SELECT pg_notify($2, 'resume') FROM gone`, [name, this.channel]),
-    );
+    // Resuming makes that name's due jobs claimable at once: resume.sql wakes the other processes.
+    if (paused) await this.run('pause', [name, Date.now()]);
+    else await this.run('resume', [name, this.channel]);
   }
 
   async pausedNames(): Promise<string[]> {
-    const rows = await this.guard('pausedNames', () => this.db().query<{ name: string }>(`SELECT name FROM ${this.quoted}.paused ORDER BY name`));
-    return rows.rows.map((r) => r.name);
+    return (await this.run<{ name: string }>('paused-names', [])).map((r) => r.name);
   }
 
   async acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
@@ -585,10 +579,7 @@ export class PostgresStore implements Store {
   }
 
   async releaseLock(name: string, owner: string): Promise<boolean> {
-    const result = await this.guard('releaseLock', () =>
-      this.db().query(`DELETE FROM ${this.quoted}.locks WHERE name = $1 AND owner = $2`, [name, owner]),
-    );
-    return result.rowCount === 1;
+    return (await this.run('release-lock', [name, owner])).length === 1;
   }
 
   async subscribe(onWake: () => void): Promise<() => Promise<void>> {

@@ -1,7 +1,8 @@
 /**
  * Workflow graphs on SQLite (rules/flow.ts), inside the caller's write transaction: the rules themselves run
- * here, over a Graph made of three small statements (a job's edges by a seek on hourglass_edges' primary key,
- * a node's few fields by id, and their update), so SQLite applies exactly what the model does.
+ * here, over a Graph made of four small statements in sql/ (a node's few fields by id and their update,
+ * node-get and node-put; a job's edges by a seek on hourglass_edges' primary key and an edge's end, edges-from
+ * and edge-done), so SQLite applies exactly what the model does.
  */
 import type Database from 'better-sqlite3';
 import { adoptedFlow, cascade, completed, holdsBackAtInsert, misordered, pruned, removed, restore, type DependencyEnd, type Edge, type Graph, type Node } from '../../core/rules/flow.js';
@@ -15,7 +16,7 @@ type Prepare = (file: string) => Database.Statement;
 export function graphOf(stmt: Prepare): Graph {
   return {
     get(id) {
-      const row = stmt('SELECT id, status, waiting_for, last_error FROM hourglass_jobs WHERE id = ?').get(Number(id)) as
+      const row = stmt('node-get.sql').get(Number(id)) as
         | { id: number; status: JobStatus; waiting_for: number; last_error: string | null }
         | undefined;
       return row ? { id: String(row.id), status: row.status, waitingFor: row.waiting_for, lastError: row.last_error } : null;
@@ -28,7 +29,7 @@ export function graphOf(stmt: Prepare): Graph {
       return rows.map((r): Edge => ({ child: String(r.child_id), run: r.run === 1, done: r.done === 1 }));
     },
     markDone(parent, edge) {
-      stmt('UPDATE hourglass_edges SET done = 1 WHERE parent_id = ? AND child_id = ?').run(Number(parent), Number(edge.child));
+      stmt('edge-done.sql').run(Number(parent), Number(edge.child));
       edge.done = true;
     },
   };
@@ -69,7 +70,7 @@ export function insertFlowRows(stmt: Prepare, jobs: FlowJob[], now: number): Ins
       if (holder) {
         const record = toRecord(holder);
         const flow = adoptedFlow(record, job);
-        if (flow !== null) stmt('UPDATE hourglass_jobs SET flow = ? WHERE id = ?').run(JSON.stringify(flow), holder.id);
+        if (flow !== null) stmt('adopt-node.sql').run(JSON.stringify(flow), holder.id);
         results.push({ job: flow !== null ? { ...record, flow } : record, created: false });
         continue;
       }
@@ -85,7 +86,7 @@ export function insertFlowRows(stmt: Prepare, jobs: FlowJob[], now: number): Ins
       flow: JSON.stringify(flow),
       waiting_for: waiting.size,
     }) as JobRow;
-    const edge = stmt('INSERT INTO hourglass_edges (parent_id, child_id, run, done) VALUES (?, ?, ?, ?)');
+    const edge = stmt('insert-edge.sql');
     for (const parent of parents) edge.run(Number(parent), row.id, job.flow.onDependencyFailure === 'run' ? 1 : 0, waiting.has(parent) ? 0 : 1);
     results.push({ job: toRecord(row), created: true });
   }

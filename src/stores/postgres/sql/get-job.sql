@@ -1,0 +1,2 @@
+-- One job by id (Store.getJob). $1 id.
+SELECT * FROM {{schema}}.jobs WHERE id = $1
