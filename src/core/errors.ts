@@ -2,6 +2,7 @@
  * Typed errors with stable codes. Every store raises these alike, so callers (and the HTTP layer) can branch
  * on `code` without knowing which store is behind the scheduler.
  */
+import type { JobStatus } from './types.js';
 
 /**
  * Every code an hourglass error can carry: the registry. Callers (and the HTTP layer, which maps each to a
@@ -31,6 +32,7 @@ export const ERROR_CODES = [
   'JOB_STATE',
   'DEDUPE_CONFLICT',
   'JOB_TIMEOUT',
+  'WAIT_TIMEOUT',
   'JOB_CANCELLED',
   'LEASE_LOST',
   'JOB_LOST',
@@ -154,6 +156,18 @@ export class DedupeConflictError extends JobStateError {
 export class JobTimeoutError extends HourglassError {
   constructor(name: string, id: string, timeoutMs: number) {
     super('JOB_TIMEOUT', `job ${name} (${id}) timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** scheduler.waitFor: the job had not finished when the wait's timeout passed. */
+export class WaitTimeoutError extends HourglassError {
+  readonly jobId: string;
+  /** The job's status when the wait gave up. */
+  readonly status: JobStatus;
+  constructor(id: string, timeoutMs: number, status: JobStatus) {
+    super('WAIT_TIMEOUT', `job ${id} had not finished after ${timeoutMs} ms (it is ${status})`);
+    this.jobId = id;
+    this.status = status;
   }
 }
 

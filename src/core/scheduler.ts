@@ -59,6 +59,7 @@ import { InsertBatcher } from './insert-batcher.js';
 import { flowJobs } from './flow.js';
 import { chunkSizeOf, insertInChunks } from './bulk.js';
 import { ProcessHeartbeat, toProcessInfo, type ProcessInfo } from './processes.js';
+import { JobWaiters, waitUntilFinished } from './wait-for.js';
 export type { SchedulerOptions } from './options.js';
 
 
@@ -89,6 +90,8 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   private closed = false;
   /** This process's runs per minute and name (activity()), fed by the worker for every recorded outcome. */
   private readonly activityLog = new ActivityLog();
+  /** This process's waitFor() calls, woken when it sees their jobs end (wait-for.ts). */
+  private readonly waiters = new JobWaiters();
   /** Writes this process's record to the store while it runs (processes()). */
   private readonly heartbeat: ProcessHeartbeat;
   private readingProcesses: Promise<ProcessRecord[]> | null = null;
@@ -123,7 +126,8 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
       limits: { slots: Math.min(concurrency, lockLimit), ...this.holdLimits(this.storeInstance), pollIntervalMs },
       events: {
         emit: (event, ...args) => this.safeEmit(event, ...args),
-        listens: (event) => this.listenerCount(event) > 0,
+        // A waitFor() of this process hears job:complete too (safeEmit), without a listener of the user's emitter.
+        listens: (event) => this.listenerCount(event) > 0 || (event === 'job:complete' && this.waiters.size > 0),
         ran: (name, verdict, runMs, at) => this.activityLog.record(name, verdict, runMs, at),
       },
       storeHealth: {
@@ -214,6 +218,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
    * rawListeners(), not listeners(): the raw list keeps once()'s wrappers, so calling one removes it.
    */
   private safeEmit<E extends SchedulerEventName>(event: E, ...args: SchedulerEvents[E]): void {
+    if ((event === 'job:complete' || event === 'job:cancel') && this.waiters.size > 0) this.waiters.wake((args[0] as Job).id);
     // The worker emits job:start for every run: with nobody listening, skip the copy rawListeners() makes.
     if (this.listenerCount(event) === 0) return;
     for (const listener of this.rawListeners(event)) {
@@ -790,6 +795,24 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
 
   async pausedNames(): Promise<string[]> {
     return (await this.store()).pausedNames();
+  }
+
+  /**
+   * The job once it has finished (completed, failed or cancelled), whichever process runs it: read again until
+   * then (wait-for.ts says how often). `timeout`: give up with a WaitTimeoutError (code WAIT_TIMEOUT) naming
+   * the job's status then; without it, wait as long as it takes. `signal`: stop waiting when it aborts (its
+   * reason is thrown). A job that does not exist, or is removed meanwhile, is a JobNotFoundError. A repeating job
+   * finishes only when cancelled or failed for good: each run's success schedules the next.
+   */
+  async waitFor(id: string, options: { timeout?: Duration; signal?: AbortSignal } = {}): Promise<JobOf<J>> {
+    const key = jobId(id);
+    const o = assertObject(options, 'options') as { timeout?: unknown; signal?: unknown };
+    assertKnownKeys(o, ['timeout', 'signal'], 'options');
+    const timeoutMs = o.timeout === undefined ? null : parseDuration(o.timeout as Duration, 'options.timeout');
+    if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new ValidationError('options.signal', o.signal, 'must be an AbortSignal');
+    const signal = o.signal as AbortSignal | undefined;
+    const job = await waitUntilFinished({ id: key, timeoutMs, signal, waiters: this.waiters, read: async () => (await this.store()).getJob(key) });
+    return this.view(job) as JobOf<J>;
   }
 
   /** The job, or a JobNotFoundError (for callers that prefer throwing to null). */

@@ -44,6 +44,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   JOB_STATE: 409,
   DEDUPE_CONFLICT: 409,
   JOB_TIMEOUT: 500,
+  // A wait for a job (scheduler.waitFor) that gave up: the job is fine, only not finished yet.
+  WAIT_TIMEOUT: 408,
   JOB_CANCELLED: 409,
   LEASE_LOST: 409,
   JOB_LOST: 500,

@@ -11,6 +11,7 @@ import { assertInt } from '../core/validate.js';
 import { bearerCheck } from './auth.js';
 import { HttpError, notFound, toHttpError } from './errors.js';
 import { MetricsCollector } from './metrics.js';
+import { parseWaitQuery } from './input.js';
 import { DEFAULT_BODY_LIMIT, readJson, splitUrl } from './request.js';
 import { send, sendError } from './response.js';
 import { Router, type RouteContext } from './router.js';
@@ -20,7 +21,7 @@ import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { ASSETS_PREFIX, dashboardAsset, dashboardPage } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
-import { jobRoutes } from './routes/jobs.js';
+import { jobRoutes, WAIT_ROUTE } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { overviewRoutes } from './routes/overview.js';
 import { processRoutes } from './routes/processes.js';
@@ -113,9 +114,11 @@ export function createHttpHandler(scheduler: Scheduler, options: HttpHandlerOpti
       const { route, params } = router.match(method, local);
       let body: Promise<unknown> | undefined;
       const ctx: RouteContext = { req, scheduler, params, query, body: () => (body ??= readJson(req, bodyLimit)) };
-      // Stopping the runner has its own bound (the stop's timeoutMs); everything else is bounded here.
+      // Stopping the runner has its own bound (the stop's timeoutMs); everything else is bounded here, a long poll
+      // (GET /jobs/:id/wait) by the time it asked to wait as well.
       const reads = method === 'GET' || method === 'HEAD';
-      const reply = route === STOP_ROUTE ? await route(ctx) : await deadline(route(ctx), timeoutMs, reads, (lateMs, error) => {
+      const bound = route === WAIT_ROUTE ? timeoutMs + parseWaitQuery(query).timeoutMs : timeoutMs;
+      const reply = route === STOP_ROUTE ? await route(ctx) : await deadline(route(ctx), bound, reads, (lateMs, error) => {
         // The client was told 503 and may retry: say in the log what became of the first request. A read
         // changed nothing, so its late answer is only worth a debug line.
         const fields = { method, url: req.url, lateMs, err: error ?? undefined };

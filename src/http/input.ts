@@ -8,6 +8,7 @@ import { ValidationError } from '../core/errors.js';
 import { JOB_ORDER_FIELDS } from '../core/rules/query.js';
 import { repeatFromText } from '../core/scheduler.js';
 import { assertGroup } from '../core/normalise.js';
+import { parseDuration } from '../core/time/duration.js';
 import { parsePriority } from '../core/time/priority.js';
 import { assertCron } from '../core/time/repeat.js';
 import { assertTimezone } from '../core/time/timezone.js';
@@ -187,6 +188,20 @@ export function parseHistoryQuery(query: URLSearchParams): { limit?: number } {
   assertNoQuery(query, ['limit']);
   const limit = queryInt(query, 'limit', 1, MAX_INT32);
   return limit === undefined ? {} : { limit };
+}
+
+/** The longest GET /jobs/:id/wait holds a request: proxies and load balancers end longer idle ones (often at 60 s). */
+export const MAX_WAIT_MS = 5 * 60_000;
+const DEFAULT_WAIT_MS = 30_000;
+
+/** GET /jobs/:id/wait: `?timeout=` a duration (`30s`, `2m`, or ms), default 30 s, at most MAX_WAIT_MS. */
+export function parseWaitQuery(query: URLSearchParams): { timeoutMs: number } {
+  assertNoQuery(query, ['timeout']);
+  const text = query.get('timeout');
+  if (text === null || text === '') return { timeoutMs: DEFAULT_WAIT_MS };
+  const timeoutMs = parseDuration(text, 'timeout');
+  if (timeoutMs > MAX_WAIT_MS) throw new ValidationError('timeout', text, `must be at most ${MAX_WAIT_MS / 60_000} minutes: wait again after that`, 'INVALID_DURATION');
+  return { timeoutMs };
 }
 
 /** POST /jobs/bulk: `{ action: 'retry' | 'cancel' | 'delete', ids: [...] }`, 1 to MAX_BULK_IDS distinct ids. */

@@ -1,10 +1,10 @@
-/** /jobs: create, list (with search), read, update, delete, trigger, cancel, history. Bulk actions: bulk.ts. */
+/** /jobs: create, list (with search), read, update, delete, trigger, cancel, history, wait. Bulk actions: bulk.ts. */
 import { JobNotFoundError, UnknownJobNameError } from '../../core/errors.js';
 import { DEFAULT_ORDER } from '../../core/rules/query.js';
 import type { Scheduler } from '../../core/scheduler.js';
 import { JOB_STATUSES, type Job, type JobStatus } from '../../core/types.js';
 import { HttpError } from '../errors.js';
-import { parseCreateJob, parseHistoryQuery, parseListQuery, parseRequeueFailed, parseUpdateJob, type CreateJobInput } from '../input.js';
+import { parseCreateJob, parseHistoryQuery, parseListQuery, parseWaitQuery, parseRequeueFailed, parseUpdateJob, type CreateJobInput } from '../input.js';
 import { toHttpJob } from '../job-view.js';
 import type { Reply } from '../response.js';
 import type { RouteContext, Router } from '../router.js';
@@ -19,7 +19,8 @@ export function jobRoutes(router: Router): void {
     .add('DELETE', '/jobs/:id', deleteJob)
     .add('POST', '/jobs/:id/trigger', triggerJob)
     .add('POST', '/jobs/:id/cancel', cancelJob)
-    .add('GET', '/jobs/:id/history', jobHistory);
+    .add('GET', '/jobs/:id/history', jobHistory)
+    .add('GET', '/jobs/:id/wait', waitForJob);
 }
 
 async function createJob({ scheduler, body }: RouteContext): Promise<Reply> {
@@ -133,6 +134,27 @@ async function jobHistory({ scheduler, params, query }: RouteContext): Promise<R
   const [job, history] = await Promise.all([scheduler.getJob(params.id!), scheduler.history(params.id!, options)]);
   return { status: 200, json: { data: history, job: toHttpJob(found(job, params.id!)) } };
 }
+
+/**
+ * A long poll (scheduler.waitFor): the job once it has finished (completed, failed or cancelled), or 408
+ * WAIT_TIMEOUT with its status once `?timeout=` passed (default 30 s, at most 5 minutes: ask again after that).
+ * A client that goes away ends the wait: no reply goes out then.
+ */
+async function waitForJob({ scheduler, params, query, req }: RouteContext): Promise<Reply> {
+  const { timeoutMs } = parseWaitQuery(query);
+  const controller = new AbortController();
+  // The socket's close, not the request's: a request without a body is "closed" as soon as it has been read.
+  const gone = (): void => controller.abort(new HttpError(499, 'CLIENT_GONE', 'the client closed the connection'));
+  req.socket.once('close', gone);
+  try {
+    return { status: 200, json: toHttpJob(await scheduler.waitFor(params.id!, { timeout: timeoutMs, signal: controller.signal })) };
+  } finally {
+    req.socket.off('close', gone);
+  }
+}
+
+/** The handler bounds this route by its own timeout plus the usual bound (handler.ts). */
+export const WAIT_ROUTE = waitForJob;
 
 function found<T>(value: T | null, id: string): T {
   if (value === null) throw new JobNotFoundError(id);
