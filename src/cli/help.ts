@@ -19,7 +19,7 @@ commands:
   demo                          run example jobs on the embedded SQLite store, with the dashboard (Ctrl-C stops)
   worker --jobs DIR             run the jobs defined by the modules in DIR
   serve [--port N] [--jobs DIR] the HTTP API, /metrics and the dashboard
-  jobs list|show|add|cancel|trigger|remove|requeue-failed
+  jobs list|show|wait|add|cancel|trigger|remove|requeue-failed
                                 look at and manage jobs (hourglass jobs --help)
   pause NAME | resume NAME      stop or restart claiming jobs of NAME, in every process sharing the store
   migrate [--status]            apply pending schema migrations (or list applied and pending ones)
@@ -79,6 +79,8 @@ verbs:
                                 jobs, newest first (S: pending, running, completed, failed, cancelled, blocked;
                                 G: one group's jobs, the group job option)
   show ID [--limit N]           a job and its history's newest 50 entries (or N; with --json, all unless N)
+  wait ID [--timeout DURATION]  until the job has finished, whichever process runs it; exit 0 when it
+                                completed, 1 when it failed or was cancelled, 124 when DURATION passed first
   add NAME [--data JSON] [--at WHEN | --in DURATION | --every INTERVAL] [--timezone TZ]
            [--priority P] [--attempts N] [--dedupe-key K] [--label L]
                                 enqueue a job (default: run now). WHEN: ISO time, 'tomorrow at 9am', ...;
@@ -88,7 +90,7 @@ verbs:
   remove ID                     delete a job and its history
   requeue-failed [NAME]         run failed jobs (of NAME, or every name) again
 
-list and show only read: they never migrate the store (hourglass migrate does).
+list, show and wait only read: they never migrate the store (hourglass migrate does).
 
 options:
 ${STORE}

@@ -1,8 +1,9 @@
 /**
- * hourglass jobs list|show|add|cancel|trigger|remove|requeue-failed, and hourglass pause|resume NAME: look at
- * and manage jobs in any store. list and show only read, so they never migrate (see openReader).
+ * hourglass jobs list|show|wait|add|cancel|trigger|remove|requeue-failed, and hourglass pause|resume NAME: look
+ * at and manage jobs in any store. list, show and wait only read, so they never migrate (see openReader).
  */
-import { InvalidDataError, ValidationError } from '../core/errors.js';
+import { InvalidDataError, ValidationError, WaitTimeoutError } from '../core/errors.js';
+import { parseDuration } from '../core/time/duration.js';
 import { assertGroup, MAX_GROUP_LENGTH } from '../core/normalise.js';
 import type { Scheduler } from '../core/scheduler.js';
 import { JOB_STATUSES, type EveryOptions, type Job, type JobStatus, type ScheduleSpec } from '../core/types.js';
@@ -26,9 +27,10 @@ export interface JobsOptions {
   attempts?: string | undefined;
   'dedupe-key'?: string | undefined;
   label?: string | undefined;
+  timeout?: string | undefined;
 }
 
-const VERBS = ['list', 'show', 'add', 'cancel', 'trigger', 'remove', 'requeue-failed'];
+const VERBS = ['list', 'show', 'wait', 'add', 'cancel', 'trigger', 'remove', 'requeue-failed'];
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
 export async function jobsCommand(args: string[], options: JobsOptions): Promise<number> {
@@ -41,6 +43,8 @@ export async function jobsCommand(args: string[], options: JobsOptions): Promise
       return list(options);
     case 'show':
       return show(requireArg(arg, 'ID'), options);
+    case 'wait':
+      return wait(requireArg(arg, 'ID'), options);
     case 'add':
       return add(requireArg(arg, 'NAME'), options);
     case 'requeue-failed': {
@@ -127,6 +131,30 @@ async function show(id: string, options: JobsOptions): Promise<number> {
     }
   }
   return 0;
+}
+
+/** `jobs wait`'s exit code once the timeout passed, as coreutils' timeout(1) uses. */
+export const WAIT_TIMED_OUT = 124;
+
+/**
+ * jobs wait ID [--timeout DURATION]: until the job has finished (scheduler.waitFor), whichever process runs it.
+ * Exit 0 when it completed, 1 when it failed or was cancelled, WAIT_TIMED_OUT when the timeout passed first.
+ */
+async function wait(id: string, options: JobsOptions): Promise<number> {
+  const timeout = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
+  const scheduler = await openReader(options.store);
+  if (!scheduler) return notFound(id);
+  let job: Job;
+  try {
+    job = await scheduler.waitFor(id, timeout === undefined ? {} : { timeout });
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+    process.stderr.write(`hourglass: ${error.message} [${error.code}]\n`);
+    return WAIT_TIMED_OUT;
+  }
+  if (options.json) out(JSON.stringify(job, null, 2));
+  else out(`job ${job.id} (${job.name}) ${job.status}${job.status === 'failed' && job.lastError ? `: ${job.lastError}` : ''}`);
+  return job.status === 'completed' ? 0 : 1;
 }
 
 /** jobs add NAME [--data JSON] [--at WHEN | --in DURATION | --every INTERVAL] [--timezone TZ] ... */

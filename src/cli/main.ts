@@ -40,6 +40,7 @@ const OPTIONS: Record<string, Options> = {
     attempts: { type: 'string' },
     'dedupe-key': { type: 'string' },
     label: { type: 'string' },
+    timeout: { type: 'string' },
   },
   pause: STORE,
   resume: STORE,

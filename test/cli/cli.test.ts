@@ -176,6 +176,36 @@ describe('hourglass CLI: the first hour (issue 12)', { timeout: 120_000 }, () =>
     expect(gone.stderr).toMatch(/JOB_NOT_FOUND/);
   });
 
+  it('waits for a job another process runs: exit 0 completed, 1 failed, 124 timed out', async () => {
+    const path = join(dir, 'wait.db');
+    const url = `sqlite:${path}`;
+    const s = new Scheduler({ store: new SqliteStore({ path }), logger: silentLogger, pollInterval: 20 });
+    s.define('render', async (job) => ({ pages: (job.data as { pages: number }).pages }));
+    s.define('broken', async () => {
+      throw new Error('no printer');
+    }, { attempts: 1 });
+    // Due in 2 s: the command is (most likely) already waiting when this process runs it.
+    const render = await s.schedule({ name: 'render', data: { pages: 2 }, delay: 2000 });
+    const broken = await s.now('broken');
+    const later = await s.schedule('in 1 hour', 'render', { pages: 1 });
+    const waiting = cli(['jobs', 'wait', render.id, '--store', url, '--json']);
+    await s.start();
+    const done = await waiting;
+    await s.stop();
+    expect(done.code).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ id: render.id, status: 'completed', result: { pages: 2 } });
+    const failed = await cli(['jobs', 'wait', broken.id, '--store', url]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe(`job ${broken.id} (broken) failed: no printer\n`);
+    const timedOut = await cli(['jobs', 'wait', later.id, '--store', url, '--timeout', '200ms']);
+    expect(timedOut.code).toBe(124);
+    expect(timedOut.stderr).toMatch(/had not finished after 200 ms \(it is pending\) \[WAIT_TIMEOUT\]/);
+    const bad = await cli(['jobs', 'wait', later.id, '--store', url, '--timeout', 'soon']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--timeout.*\[INVALID_DURATION\]/);
+    expect((await cli(['jobs', 'wait', '404404', '--store', url])).stderr).toMatch(/JOB_NOT_FOUND/);
+  });
+
   it('names the file and line of a syntax error in a --jobs module', async () => {
     const jobs = join(dir, 'broken-jobs');
     mkdirSync(join(jobs, 'lib'), { recursive: true });
