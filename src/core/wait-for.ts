@@ -7,11 +7,8 @@
  * next poll. A read is one lookup by id on every store.
  */
 import { JobNotFoundError, WaitTimeoutError } from './errors.js';
+import { FINISHED } from './rules/insert.js';
 import type { JobRecord } from './store.js';
-import type { JobStatus } from './types.js';
-
-/** The statuses a job does not leave by itself: waitFor's end. */
-export const FINISHED: ReadonlySet<JobStatus> = new Set<JobStatus>(['completed', 'failed', 'cancelled']);
 
 /** How long to wait before reading the job again, after `round` reads that found it unfinished over `waitedMs`. */
 export function pollDelay(round: number, waitedMs: number): number {
