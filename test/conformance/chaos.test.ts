@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import { Scheduler } from '../../src/core/scheduler.js';
-import { storeFromUrl } from '../../src/core/store-url.js';
 import { postgresFactory } from '../stores/postgres.factory.js';
 import { redisFactory } from '../stores/redis.factory.js';
 import { sqliteFileFactory } from '../stores/sqlite.factory.js';
