@@ -59,7 +59,7 @@ import { InsertBatcher } from './insert-batcher.js';
 import { flowJobs } from './flow.js';
 import { chunkSizeOf, insertInChunks } from './bulk.js';
 import { ProcessHeartbeat, toProcessInfo, type ProcessInfo } from './processes.js';
-import { JobWaiters, waitUntilFinished } from './wait-for.js';
+import { JobWatch } from './wait-for.js';
 export type { SchedulerOptions } from './options.js';
 
 
@@ -90,8 +90,12 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   private closed = false;
   /** This process's runs per minute and name (activity()), fed by the worker for every recorded outcome. */
   private readonly activityLog = new ActivityLog();
-  /** This process's waitFor() calls, woken when it sees their jobs end (wait-for.ts). */
-  private readonly waiters = new JobWaiters();
+  /** This process's waitFor() calls: their jobs read together, again at once when it sees them end (wait-for.ts). */
+  private readonly watch = new JobWatch(async (ids) => {
+    const store = await this.store();
+    if (store.getJobs) return store.getJobs(ids);
+    return (await Promise.all(ids.map((id) => store.getJob(id)))).filter((job): job is JobRecord => job !== null);
+  });
   /** Writes this process's record to the store while it runs (processes()). */
   private readonly heartbeat: ProcessHeartbeat;
   private readingProcesses: Promise<ProcessRecord[]> | null = null;
@@ -127,7 +131,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
       events: {
         emit: (event, ...args) => this.safeEmit(event, ...args),
         // A waitFor() of this process hears job:complete too (safeEmit), without a listener of the user's emitter.
-        listens: (event) => this.listenerCount(event) > 0 || (event === 'job:complete' && this.waiters.size > 0),
+        listens: (event) => this.listenerCount(event) > 0 || (event === 'job:complete' && this.watch.size > 0),
         ran: (name, verdict, runMs, at) => this.activityLog.record(name, verdict, runMs, at),
       },
       storeHealth: {
@@ -218,7 +222,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
    * rawListeners(), not listeners(): the raw list keeps once()'s wrappers, so calling one removes it.
    */
   private safeEmit<E extends SchedulerEventName>(event: E, ...args: SchedulerEvents[E]): void {
-    if ((event === 'job:complete' || event === 'job:cancel') && this.waiters.size > 0) this.waiters.wake((args[0] as Job).id);
+    if ((event === 'job:complete' || event === 'job:cancel') && this.watch.size > 0) this.watch.wake((args[0] as Job).id);
     // The worker emits job:start for every run: with nobody listening, skip the copy rawListeners() makes.
     if (this.listenerCount(event) === 0) return;
     for (const listener of this.rawListeners(event)) {
@@ -799,7 +803,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
 
   /**
    * The job once it has finished (completed, failed or cancelled), whichever process runs it: read again until
-   * then (wait-for.ts says how often). `timeout`: give up with a WaitTimeoutError (code WAIT_TIMEOUT) naming
+   * then (wait-for.ts says how often; every wait of this process reads with the others). `timeout`: give up with a WaitTimeoutError (code WAIT_TIMEOUT) naming
    * the job's status then; without it, wait as long as it takes. `signal`: stop waiting when it aborts (its
    * reason is thrown). A job that does not exist, or is removed meanwhile, is a JobNotFoundError. A repeating job
    * finishes only when cancelled or failed for good: each run's success schedules the next.
@@ -810,8 +814,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     assertKnownKeys(o, ['timeout', 'signal'], 'options');
     const timeoutMs = o.timeout === undefined ? null : parseDuration(o.timeout as Duration, 'options.timeout');
     if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new ValidationError('options.signal', o.signal, 'must be an AbortSignal');
-    const signal = o.signal as AbortSignal | undefined;
-    const job = await waitUntilFinished({ id: key, timeoutMs, signal, waiters: this.waiters, read: async () => (await this.store()).getJob(key) });
+    const job = await this.watch.wait(key, { timeoutMs, signal: o.signal as AbortSignal | undefined });
     return this.view(job) as JobOf<J>;
   }
 

@@ -518,6 +518,11 @@ export interface Store {
   saveProgress(id: string, lockToken: string, progress: Json, now: number): Promise<boolean>;
 
   getJob(id: string): Promise<JobRecord | null>;
+  /**
+   * Optional: the jobs of `ids` that exist, in the order of `ids` (one read: scheduler.waitFor reads every job it
+   * waits for together, up to 500 ids a call). Without it the scheduler calls getJob for each.
+   */
+  getJobs?(ids: readonly string[]): Promise<JobRecord[]>;
   listJobs(query: JobQuery): Promise<JobRecord[]>;
   /**
    * Number of jobs by status (all statuses present, zero where none), optionally for one name. With
@@ -635,4 +640,15 @@ export interface Store {
    * A hint only; the scheduler still polls. Returns an unsubscribe function.
    */
   subscribe?(onWake: () => void): Promise<() => Promise<void>>;
+}
+
+/** `rows` in the order of `keys` (a statement's rows come in whatever order it read them): getJobs' answer. */
+export function inOrderOf<R, K>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): R[] {
+  const byKey = new Map(rows.map((row) => [keyOf(row), row]));
+  const ordered: R[] = [];
+  for (const key of keys) {
+    const row = byKey.get(key);
+    if (row !== undefined) ordered.push(row);
+  }
+  return ordered;
 }

@@ -102,6 +102,19 @@ export async function describeStoreContract(factory: StoreFactory): Promise<void
         }
       });
 
+      it('reads many jobs at once in the order asked, leaving out unknown and malformed ids', async () => {
+        const results = await store.insert([newJob({ data: 1 }), newJob({ data: 2 }), newJob({ data: 3 })], T0);
+        const [a, b, c] = results.map((r) => r.job);
+        expect(store.getJobs).toBeTypeOf('function');
+        const read = await store.getJobs!([c!.id, '999999999', a!.id, 'abc', '', c!.id]);
+        expect(read).toEqual([c, a, c]);
+        expect(JSON.stringify(read[1])).toBe(JSON.stringify(await store.getJob(a!.id)));
+        expect(await store.getJobs!([])).toEqual([]);
+        expect(await store.getJobs!(['-1', '1.5'])).toEqual([]);
+        await store.remove(b!.id);
+        expect((await store.getJobs!([a!.id, b!.id])).map((j) => j.id)).toEqual([a!.id]);
+      });
+
       it('keeps a label: on insert, on claim, and through a repeat-key upsert', async () => {
         const [plain, labelled] = await store.insert([newJob(), newJob({ label: 'Process Upload', data: { fileId: 'abc123' } })], T0);
         expect(plain!.job.label).toBeNull();

@@ -1,31 +1,30 @@
 /**
- * waitFor's loop (src/core/wait-for.ts) against a scripted read: when it reads again, what ends it, and that this
- * process's own sighting of the job's end cuts a pause short. Pauses are an hour long here: nothing waits on a
- * timer, every step is driven by a wake-up or an abort.
+ * waitFor's reader (src/core/wait-for.ts JobWatch) against a scripted store: what it reads together, when it
+ * reads again, and what ends a wait. Pauses are an hour long here: nothing waits on a timer, every step is driven
+ * by a wake-up, an abort, or the first read (due at once).
  */
 import { describe, expect, it } from 'vitest';
 import { JobNotFoundError, WaitTimeoutError } from '../../src/core/errors.js';
 import type { JobRecord } from '../../src/core/store.js';
 import type { JobStatus } from '../../src/core/types.js';
-import { JobWaiters, pollDelay, waitUntilFinished } from '../../src/core/wait-for.js';
+import { JobWatch, pollDelay, READ_CHUNK } from '../../src/core/wait-for.js';
 
 const HOUR = 3_600_000;
 
-function record(status: JobStatus): JobRecord {
-  return { id: '7', status } as JobRecord;
-}
-
-/** A read that answers `statuses` in turn (null: the job is gone), counting its calls. */
-function scripted(...statuses: (JobStatus | null)[]) {
-  const reads = { count: 0 };
-  const read = async () => {
-    const status = statuses[Math.min(reads.count++, statuses.length - 1)];
-    return status === null ? null : record(status!);
+/** A store of statuses by id (absent: no such job), and every read it was asked for. */
+function scripted(initial: Record<string, JobStatus>) {
+  const statuses = new Map(Object.entries(initial));
+  const reads: string[][] = [];
+  let failWith: Error | null = null;
+  const read = async (ids: string[]): Promise<JobRecord[]> => {
+    reads.push(ids);
+    if (failWith) throw failWith;
+    return ids.filter((id) => statuses.has(id)).map((id) => ({ id, status: statuses.get(id)! }) as JobRecord);
   };
-  return { read, reads };
+  return { read, reads, statuses, fail: (error: Error) => (failWith = error) };
 }
 
-/** Resolves once `check` holds, yielding to the event loop between looks (no timer). */
+/** Resolves once `check` holds, yielding to the event loop between looks (no timer of its own). */
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !check(); i++) await new Promise((resolve) => setImmediate(resolve));
   expect(check()).toBe(true);
@@ -39,70 +38,89 @@ describe('pollDelay', () => {
   });
 });
 
-describe('waitUntilFinished', () => {
+describe('JobWatch', () => {
   it('answers a job that has already finished after one read', async () => {
-    const { read, reads } = scripted('failed');
-    const job = await waitUntilFinished({ id: '7', timeoutMs: null, signal: undefined, read, waiters: new JobWaiters() });
-    expect(job.status).toBe('failed');
-    expect(reads.count).toBe(1);
+    const store = scripted({ '7': 'failed' });
+    const watch = new JobWatch(store.read);
+    expect((await watch.wait('7', { timeoutMs: null })).status).toBe('failed');
+    expect(store.reads).toEqual([['7']]);
+    expect(watch.size).toBe(0);
   });
 
-  it('reads again when this process sees the job end, not at the next poll', async () => {
-    const { read, reads } = scripted('pending', 'running', 'completed');
-    const waiters = new JobWaiters();
-    const done = waitUntilFinished({ id: '7', timeoutMs: null, signal: undefined, read, waiters, delay: () => HOUR });
-    await until(() => reads.count === 1 && waiters.size === 1);
-    waiters.wake('8'); // another job: nothing happens
-    await until(() => reads.count === 1);
-    waiters.wake('7');
-    await until(() => reads.count === 2 && waiters.size === 1);
-    waiters.wake('7');
+  it('reads the jobs of every wait together, each once, in chunks', async () => {
+    const ids = Array.from({ length: READ_CHUNK + 10 }, (_, i) => String(i + 1));
+    const store = scripted(Object.fromEntries(ids.map((id) => [id, 'completed' as JobStatus])));
+    const watch = new JobWatch(store.read);
+    const jobs = await Promise.all([...ids, '1', '2'].map((id) => watch.wait(id, { timeoutMs: null })));
+    expect(jobs.map((j) => j.id)).toEqual([...ids, '1', '2']);
+    expect(store.reads.map((r) => r.length)).toEqual([READ_CHUNK, 10]);
+  });
+
+  it('reads a job again when this process sees it end, not at the next poll', async () => {
+    const store = scripted({ '7': 'pending', '8': 'pending' });
+    const watch = new JobWatch(store.read, () => HOUR);
+    const done = watch.wait('7', { timeoutMs: null });
+    const other = watch.wait('8', { timeoutMs: 5 * HOUR });
+    await until(() => store.reads.length === 1);
+    store.statuses.set('7', 'running');
+    watch.wake('9'); // no wait for it: nothing is read
+    watch.wake('7');
+    await until(() => store.reads.length === 2);
+    expect(store.reads[1]).toEqual(['7']);
+    store.statuses.set('7', 'completed');
+    watch.wake('7');
     expect((await done).status).toBe('completed');
-    expect(reads.count).toBe(3);
-    expect(waiters.size).toBe(0);
+    expect(store.reads).toEqual([['7', '8'], ['7'], ['7']]);
+    expect(watch.size).toBe(1);
+    store.statuses.set('8', 'cancelled');
+    watch.wake('8');
+    expect((await other).status).toBe('cancelled');
   });
 
   it('gives up after the timeout with the status it last saw', async () => {
-    const { read } = scripted('running');
-    const error = await waitUntilFinished({ id: '7', timeoutMs: 0, signal: undefined, read, waiters: new JobWaiters() }).catch((e: unknown) => e);
+    const store = scripted({ '7': 'running' });
+    const watch = new JobWatch(store.read);
+    const error = await watch.wait('7', { timeoutMs: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WaitTimeoutError);
     expect(error).toMatchObject({ code: 'WAIT_TIMEOUT', jobId: '7', status: 'running' });
   });
 
-  it('fails with JobNotFoundError when the job is missing or removed while it waits', async () => {
-    const gone = scripted(null);
-    await expect(waitUntilFinished({ id: '7', timeoutMs: null, signal: undefined, read: gone.read, waiters: new JobWaiters() })).rejects.toBeInstanceOf(JobNotFoundError);
-    const removed = scripted('pending', null);
-    const waiters = new JobWaiters();
-    const done = waitUntilFinished({ id: '7', timeoutMs: null, signal: undefined, read: removed.read, waiters, delay: () => HOUR });
-    await until(() => waiters.size === 1);
-    waiters.wake('7');
+  it('fails with JobNotFoundError when the job is missing, or removed while it waits', async () => {
+    const store = scripted({ '7': 'pending' });
+    const watch = new JobWatch(store.read, () => HOUR);
+    await expect(watch.wait('6', { timeoutMs: null })).rejects.toBeInstanceOf(JobNotFoundError);
+    const done = watch.wait('7', { timeoutMs: null });
+    await until(() => store.reads.length === 2);
+    store.statuses.delete('7');
+    watch.wake('7');
     await expect(done).rejects.toMatchObject({ code: 'JOB_NOT_FOUND', jobId: '7' });
   });
 
-  it('stops when its signal aborts, with the signal’s reason, and forgets its wait', async () => {
-    const { read } = scripted('pending');
-    const waiters = new JobWaiters();
-    const controller = new AbortController();
-    const done = waitUntilFinished({ id: '7', timeoutMs: null, signal: controller.signal, read, waiters, delay: () => HOUR });
-    await until(() => waiters.size === 1);
-    const reason = new Error('no longer needed');
-    controller.abort(reason);
-    await expect(done).rejects.toBe(reason);
-    expect(waiters.size).toBe(0);
-    const aborted = AbortSignal.abort(new Error('before'));
-    await expect(waitUntilFinished({ id: '7', timeoutMs: null, signal: aborted, read, waiters })).rejects.toThrow('before');
+  it('fails the waits a read was for with its error', async () => {
+    const store = scripted({ '7': 'pending' });
+    const watch = new JobWatch(store.read, () => HOUR);
+    const done = watch.wait('7', { timeoutMs: null });
+    await until(() => store.reads.length === 1);
+    store.fail(new Error('store down'));
+    watch.wake('7');
+    await expect(done).rejects.toThrow('store down');
+    expect(watch.size).toBe(0);
   });
 
-  it('keeps several waits of one job apart: each is woken, each forgets only itself', async () => {
-    const waiters = new JobWaiters();
-    const woken: string[] = [];
-    const forgetA = waiters.add('7', () => woken.push('a'));
-    waiters.add('7', () => woken.push('b'));
-    waiters.wake('7');
-    forgetA();
-    waiters.wake('7');
-    expect(woken).toEqual(['a', 'b', 'b']);
-    expect(waiters.size).toBe(1);
+  it('stops a wait when its signal aborts, with the signal’s reason, and leaves the others', async () => {
+    const store = scripted({ '7': 'pending' });
+    const watch = new JobWatch(store.read, () => HOUR);
+    const controller = new AbortController();
+    const aborted = watch.wait('7', { timeoutMs: null, signal: controller.signal });
+    const kept = watch.wait('7', { timeoutMs: null });
+    await until(() => store.reads.length === 1);
+    const reason = new Error('no longer needed');
+    controller.abort(reason);
+    await expect(aborted).rejects.toBe(reason);
+    expect(watch.size).toBe(1);
+    await expect(watch.wait('7', { timeoutMs: null, signal: AbortSignal.abort(new Error('before')) })).rejects.toThrow('before');
+    store.statuses.set('7', 'completed');
+    watch.wake('7');
+    expect((await kept).status).toBe('completed');
   });
 });

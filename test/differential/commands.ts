@@ -79,6 +79,8 @@ export type Command =
   | { kind: 'groupCounts'; name: string }
   | { kind: 'rateWindow'; name: string; group: string | null }
   | { kind: 'count'; name?: string; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'blocked')[] }
+  /** Store.getJobs: some of the sequence's jobs (and, as pick 19, one that does not exist), read together. */
+  | { kind: 'getJobs'; picks: number[] }
   | {
       kind: 'list';
       statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'blocked')[];
@@ -270,6 +272,7 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('count' as const), name, statuses }, { requiredKeys: ['kind'] }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('getJobs' as const), picks: fc.array(pick, { maxLength: 4 }) }) },
   // A name's groups with due or running jobs (rules/group-counts.ts): 'a' is the name grouped bursts use.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('groupCounts' as const), name: fc.constantFrom('a', 'a', 'b') }) },
   // A rate key's window (rules/rate.ts), over the name's own window (RATE_WINDOWS): the name's key or a group's.

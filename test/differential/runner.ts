@@ -238,6 +238,10 @@ export class Pair {
       }
       case 'count':
         return (store) => store.countJobs(command.name, command.statuses);
+      case 'getJobs': {
+        const targets = command.picks.map((p) => this.pickId(p));
+        return (store, id) => (store.getJobs ? store.getJobs(targets.map(id)) : Promise.resolve('no getJobs'));
+      }
       case 'rateWindow': {
         const key = command.group === null ? '' : this.groupPrefix + command.group;
         return (store) => (store.rateWindow ? store.rateWindow(command.name, key, RATE_WINDOWS[command.name]!, now) : Promise.resolve('no rate window'));

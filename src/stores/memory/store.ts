@@ -645,6 +645,15 @@ export class MemoryStore implements Store {
     return row ? this.read(row) : null;
   }
 
+  async getJobs(ids: readonly string[]): Promise<JobRecord[]> {
+    const found: JobRecord[] = [];
+    for (const id of ids) {
+      const row = this.jobs.get(String(id));
+      if (row) found.push(this.read(row));
+    }
+    return found;
+  }
+
   /** The jobs matching the query, in its order (rules/query.ts: matchesQuery, compareJobs), one page. */
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
     const matches: JobRecord[] = [];

@@ -50,6 +50,7 @@ export const OPERATION_OF = {
   'flow-removed': 'remove',
   'flow-restore': 'trigger',
   'get-job': 'getJob',
+  'get-jobs': 'getJobs',
   'group-counts': 'groupCounts',
   'group-forget': 'pruneGroups',
   'group-prune-page': 'pruneGroups',

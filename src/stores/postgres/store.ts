@@ -43,6 +43,7 @@ import type {
   Suspension,
   GroupCount,
 } from '../../core/store.js';
+import { inOrderOf } from '../../core/store.js';
 import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
 import type { RateWindow } from '../../core/rules/rate.js';
 import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
@@ -409,6 +410,14 @@ export class PostgresStore implements Store {
     if (key === null) return null;
     const [row] = await this.run<JobRow>('get-job', [key]);
     return row ? toRecord(row) : null;
+  }
+
+  /** One statement for all of them (sql/get-jobs.sql), in the order of `ids`. */
+  async getJobs(ids: readonly string[]): Promise<JobRecord[]> {
+    const keys = ids.map(parseId).filter((key): key is string => key !== null);
+    if (keys.length === 0) return [];
+    const rows = await this.run<JobRow>('get-jobs', [keys]);
+    return inOrderOf(keys, rows, (row) => String(row.id)).map(toRecord);
   }
 
   /** list.ts: one statement, chosen and prepared per order and filters. */

@@ -316,6 +316,23 @@ export class RedisStore implements Store {
     });
   }
 
+  /** One pipeline of HGETALLs (no script: a top-level read costs Redis a third of one made by a script), in the order of `ids`. */
+  async getJobs(ids: readonly string[]): Promise<JobRecord[]> {
+    const keys = ids.filter(isJobId);
+    if (keys.length === 0) return [];
+    return this.guard('getJobs', async () => {
+      const pipeline = this.client.pipeline();
+      for (const id of keys) pipeline.call('HGETALL', this.keys.job(id));
+      const replies = (await pipeline.exec()) ?? [];
+      const found: JobRecord[] = [];
+      for (const [error, flat] of replies) {
+        if (error) throw error;
+        if ((flat as string[]).length > 0) found.push(publicJob(flat as string[]));
+      }
+      return found;
+    });
+  }
+
   /**
    * In insertion order from the status indexes (list.lua); pending jobs of every name by nextRunAt from the ready
    * and scheduled zsets (list_pending.lua); a text, `repeating` or any other order through chunked walks

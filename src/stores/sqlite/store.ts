@@ -39,6 +39,7 @@ import type {
   Suspension,
   GroupCount,
 } from '../../core/store.js';
+import { inOrderOf } from '../../core/store.js';
 import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
 import type { RateWindow } from '../../core/rules/rate.js';
 import type { Json, JobStatus } from '../../core/types.js';
@@ -303,6 +304,14 @@ export class SqliteStore implements Store {
     if (key === null) return null;
     const row = this.run('getJob', () => this.row(key));
     return row ? toRecord(row) : null;
+  }
+
+  /** One statement for all of them (sql/get-jobs.sql), in the order of `ids`. */
+  async getJobs(ids: readonly string[]): Promise<JobRecord[]> {
+    const keys = ids.map(parseId).filter((key): key is number => key !== null);
+    if (keys.length === 0) return [];
+    const rows = this.run('getJobs', () => this.stmt('get-jobs.sql').all(JSON.stringify(keys)) as JobRow[]);
+    return inOrderOf(keys, rows, (row) => row.id).map(toRecord);
   }
 
   private row(key: number): JobRow | undefined {
