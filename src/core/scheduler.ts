@@ -90,7 +90,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
   private closed = false;
   /** This process's runs per minute and name (activity()), fed by the worker for every recorded outcome. */
   private readonly activityLog = new ActivityLog();
-  /** This process's waitFor() calls: their jobs read together, again at once when it sees them end (wait-for.ts). */
+  /** This process's waitFor() calls (watchers): their jobs read together, again at once when it sees them end (wait-for.ts). */
   private readonly watch = new JobWatch(async (ids) => {
     const store = await this.store();
     if (store.getJobs) return store.getJobs(ids);

@@ -2,8 +2,9 @@
  * scheduler.waitFor(id): the job once it has finished (completed, failed or cancelled), whichever process runs
  * it. The store is the only thing every process shares, so the job is read again until it has finished: soon at
  * first (a short job ends within milliseconds), then every 250 ms, then every second once the wait passes 30 s
- * (pollDelay). One JobWatch per scheduler does the reading for all of its waits: each time a read is due it reads
- * every job due for one together, READ_CHUNK ids a store call (Store.getJobs), so ten thousand waits cost a few
+ * (pollDelay). One JobWatch per scheduler does the reading for all of its watchers (a watcher: one waitFor call;
+ * not a durable run's `wait`, docs/architecture.md): each time a read is due it reads every job due for one
+ * together, READ_CHUNK ids a store call (Store.getJobs), so ten thousand watchers cost a few
  * dozen reads a second, not forty thousand, and one timer. A job this process's own worker settles, or this
  * process cancels, is read again at once (wake(), fed by the scheduler's job:complete and job:cancel).
  */
@@ -29,7 +30,7 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
-interface Wait {
+interface Watcher {
   id: string;
   /** When its next read is due (performance.now()). */
   dueAt: number;
@@ -40,20 +41,20 @@ interface Wait {
 }
 
 export class JobWatch {
-  private readonly waits = new Set<Wait>();
+  private readonly watchers = new Set<Watcher>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private reading = false;
 
-  /** `delay`: the pause before a wait's next read (tests give a long one, to see a wake-up end it). */
+  /** `delay`: the pause before a watcher's next read (tests give a long one, to see a wake-up end it). */
   constructor(
     private readonly read: ReadJobs,
     private readonly delay: (round: number, waitedMs: number) => number = pollDelay,
   ) {}
 
-  /** How many waits are under way. */
+  /** How many watchers are under way. */
   get size(): number {
-    return this.waits.size;
+    return this.watchers.size;
   }
 
   /** The job once finished; JobNotFoundError if it is (or goes) missing, WaitTimeoutError, the signal's reason, or the read's error. */
@@ -62,33 +63,33 @@ export class JobWatch {
       const { signal } = options;
       if (signal?.aborted) return reject(signal.reason);
       const now = performance.now();
-      const onAbort = (): void => wait.settle({ error: signal!.reason });
-      const wait: Wait = {
+      const onAbort = (): void => watcher.settle({ error: signal!.reason });
+      const watcher: Watcher = {
         id,
         dueAt: now,
         round: 0,
         startedAt: now,
         timeoutMs: options.timeoutMs,
         settle: (outcome) => {
-          if (!this.waits.delete(wait)) return;
+          if (!this.watchers.delete(watcher)) return;
           signal?.removeEventListener('abort', onAbort);
           if ('job' in outcome) resolve(outcome.job);
           else reject(outcome.error);
         },
       };
-      this.waits.add(wait);
+      this.watchers.add(watcher);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.schedule(now);
     });
   }
 
-  /** This process saw job `id` end: its waits read it again now. */
+  /** This process saw job `id` end: its watchers read it again now. */
   wake(id: string): void {
     const now = performance.now();
     let woken = false;
-    for (const wait of this.waits) {
-      if (wait.id !== id) continue;
-      wait.dueAt = now;
+    for (const watcher of this.watchers) {
+      if (watcher.id !== id) continue;
+      watcher.dueAt = now;
       woken = true;
     }
     if (woken) this.schedule(now);
@@ -101,45 +102,45 @@ export class JobWatch {
     this.timer = setTimeout(() => void this.tick(), Math.max(0, at - performance.now()));
   }
 
-  /** Read every job a wait is due to read, in chunks, and hand each wait its answer. */
+  /** Read every job a watcher is due to read, in chunks, and hand each watcher its answer. */
   private async tick(): Promise<void> {
     this.timer = null;
     this.timerAt = Infinity;
     this.reading = true;
     try {
       const now = performance.now();
-      const due = [...new Set([...this.waits].filter((w) => w.dueAt <= now).map((w) => w.id))];
+      const due = [...new Set([...this.watchers].filter((w) => w.dueAt <= now).map((w) => w.id))];
       for (let i = 0; i < due.length; i += READ_CHUNK) {
         const ids = due.slice(i, i + READ_CHUNK);
         let jobs: Map<string, JobRecord>;
         try {
           jobs = new Map((await this.read(ids)).map((job) => [job.id, job]));
         } catch (error) {
-          for (const wait of this.waitsOf(ids)) wait.settle({ error });
+          for (const watcher of this.watchersOf(ids)) watcher.settle({ error });
           continue;
         }
-        for (const wait of this.waitsOf(ids)) this.answer(wait, jobs.get(wait.id) ?? null);
+        for (const watcher of this.watchersOf(ids)) this.answer(watcher, jobs.get(watcher.id) ?? null);
       }
     } finally {
       this.reading = false;
       let next = Infinity;
-      for (const wait of this.waits) next = Math.min(next, wait.dueAt);
+      for (const watcher of this.watchers) next = Math.min(next, watcher.dueAt);
       if (next !== Infinity) this.schedule(next);
     }
   }
 
-  private waitsOf(ids: string[]): Wait[] {
+  private watchersOf(ids: string[]): Watcher[] {
     const set = new Set(ids);
-    return [...this.waits].filter((w) => set.has(w.id));
+    return [...this.watchers].filter((w) => set.has(w.id));
   }
 
-  private answer(wait: Wait, job: JobRecord | null): void {
-    if (job === null) return wait.settle({ error: new JobNotFoundError(wait.id) });
-    if (FINISHED.has(job.status)) return wait.settle({ job });
+  private answer(watcher: Watcher, job: JobRecord | null): void {
+    if (job === null) return watcher.settle({ error: new JobNotFoundError(watcher.id) });
+    if (FINISHED.has(job.status)) return watcher.settle({ job });
     const now = performance.now();
-    const waited = now - wait.startedAt;
-    if (wait.timeoutMs !== null && waited >= wait.timeoutMs) return wait.settle({ error: new WaitTimeoutError(wait.id, wait.timeoutMs, job.status) });
-    const left = wait.timeoutMs === null ? Infinity : wait.timeoutMs - waited;
-    wait.dueAt = now + Math.min(this.delay(wait.round++, waited), left);
+    const waited = now - watcher.startedAt;
+    if (watcher.timeoutMs !== null && waited >= watcher.timeoutMs) return watcher.settle({ error: new WaitTimeoutError(watcher.id, watcher.timeoutMs, job.status) });
+    const left = watcher.timeoutMs === null ? Infinity : watcher.timeoutMs - waited;
+    watcher.dueAt = now + Math.min(this.delay(watcher.round++, waited), left);
   }
 }
