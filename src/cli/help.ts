@@ -79,8 +79,9 @@ verbs:
                                 jobs, newest first (S: pending, running, completed, failed, cancelled, blocked;
                                 G: one group's jobs, the group job option)
   show ID [--limit N]           a job and its history's newest 50 entries (or N; with --json, all unless N)
-  wait ID [--timeout DURATION]  until the job has finished, whichever process runs it; exit 0 when it
-                                completed, 1 when it failed or was cancelled, 124 when DURATION passed first
+  wait ID [--timeout DURATION]  until the job has finished (a repeating one: its next run), whichever process
+                                runs it; exit 0 when it completed, 1 when it failed or was cancelled, 124 when
+                                DURATION passed first
   add NAME [--data JSON] [--at WHEN | --in DURATION | --every INTERVAL] [--timezone TZ]
            [--priority P] [--attempts N] [--dedupe-key K] [--label L]
                                 enqueue a job (default: run now). WHEN: ISO time, 'tomorrow at 9am', ...;

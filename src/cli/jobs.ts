@@ -137,8 +137,9 @@ async function show(id: string, options: JobsOptions): Promise<number> {
 export const WAIT_TIMED_OUT = 124;
 
 /**
- * jobs wait ID [--timeout DURATION]: until the job has finished (scheduler.waitFor), whichever process runs it.
- * Exit 0 when it completed, 1 when it failed or was cancelled, WAIT_TIMED_OUT when the timeout passed first.
+ * jobs wait ID [--timeout DURATION]: until the job has finished (scheduler.waitFor), whichever process runs it; a
+ * repeating job, until its next run has ended. Exit 0 when it (or that run) completed, 1 when it failed or was
+ * cancelled, WAIT_TIMED_OUT when the timeout passed first.
  */
 async function wait(id: string, options: JobsOptions): Promise<number> {
   const timeout = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
@@ -154,7 +155,8 @@ async function wait(id: string, options: JobsOptions): Promise<number> {
   }
   if (options.json) out(JSON.stringify(job, null, 2));
   else out(`job ${job.id} (${job.name}) ${job.status}${job.status === 'failed' && job.lastError ? `: ${job.lastError}` : ''}`);
-  return job.status === 'completed' ? 0 : 1;
+  // A repeating job comes back pending after its run: lastError says how that run went.
+  return job.status === 'completed' || (job.repeat !== null && job.status === 'pending' && job.lastError === null) ? 0 : 1;
 }
 
 /** jobs add NAME [--data JSON] [--at WHEN | --in DURATION | --every INTERVAL] [--timezone TZ] ... */

@@ -806,7 +806,9 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
    * then (wait-for.ts says how often; every wait of this process reads with the others). `timeout`: give up with a WaitTimeoutError (code WAIT_TIMEOUT) naming
    * the job's status then; without it, wait as long as it takes. `signal`: stop waiting when it aborts (its
    * reason is thrown). A job that does not exist, or is removed meanwhile, is a JobNotFoundError. A repeating job
-   * finishes only when cancelled or failed for good: each run's success schedules the next.
+   * never finishes by itself (each run, whatever its outcome, schedules the next): the wait ends with a run that
+   * ended after the call, and the job comes back as that run left it (pending again; lastError null after a
+   * success). To run one now and wait for it: waitFor first, then trigger.
    */
   async waitFor(id: string, options: { timeout?: Duration; signal?: AbortSignal } = {}): Promise<JobOf<J>> {
     const key = jobId(id);

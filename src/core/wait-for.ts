@@ -1,6 +1,6 @@
 /**
  * scheduler.waitFor(id): the job once it has finished (completed, failed or cancelled), whichever process runs
- * it. The store is the only thing every process shares, so the job is read again until it has finished: soon at
+ * it; a repeating job, which never finishes by itself, once a run of it has ended after the call. The store is the only thing every process shares, so the job is read again until it has finished: soon at
  * first (a short job ends within milliseconds), then every 250 ms, then every second once the wait passes 30 s
  * (pollDelay). One JobWatch per scheduler does the reading for all of its watchers (a watcher: one waitFor call;
  * not a durable run's `wait`, docs/architecture.md): each time a read is due it reads every job due for one
@@ -33,7 +33,11 @@ export interface WaitOptions {
 interface Watcher {
   id: string;
   /** When its next read is due (performance.now()). */
-  dueAt: number;
+  readAt: number;
+  /** The call's time by this process's clock (Date.now()). */
+  calledAt: number;
+  /** A repeating job's lastFinishedAt when first read. */
+  lastFinished?: number | null;
   round: number;
   startedAt: number;
   timeoutMs: number | null;
@@ -66,7 +70,8 @@ export class JobWatch {
       const onAbort = (): void => watcher.settle({ error: signal!.reason });
       const watcher: Watcher = {
         id,
-        dueAt: now,
+        readAt: now,
+        calledAt: Date.now(),
         round: 0,
         startedAt: now,
         timeoutMs: options.timeoutMs,
@@ -89,7 +94,7 @@ export class JobWatch {
     let woken = false;
     for (const watcher of this.watchers) {
       if (watcher.id !== id) continue;
-      watcher.dueAt = now;
+      watcher.readAt = now;
       woken = true;
     }
     if (woken) this.schedule(now);
@@ -109,7 +114,7 @@ export class JobWatch {
     this.reading = true;
     try {
       const now = performance.now();
-      const due = [...new Set([...this.watchers].filter((w) => w.dueAt <= now).map((w) => w.id))];
+      const due = [...new Set([...this.watchers].filter((w) => w.readAt <= now).map((w) => w.id))];
       for (let i = 0; i < due.length; i += READ_CHUNK) {
         const ids = due.slice(i, i + READ_CHUNK);
         let jobs: Map<string, JobRecord>;
@@ -124,7 +129,7 @@ export class JobWatch {
     } finally {
       this.reading = false;
       let next = Infinity;
-      for (const watcher of this.watchers) next = Math.min(next, watcher.dueAt);
+      for (const watcher of this.watchers) next = Math.min(next, watcher.readAt);
       if (next !== Infinity) this.schedule(next);
     }
   }
@@ -137,10 +142,20 @@ export class JobWatch {
   private answer(watcher: Watcher, job: JobRecord | null): void {
     if (job === null) return watcher.settle({ error: new JobNotFoundError(watcher.id) });
     if (FINISHED.has(job.status)) return watcher.settle({ job });
+    // A repeating job never finishes by itself: the wait ends with a run that ended after the call, whatever its
+    // outcome (every settle sets lastFinishedAt). Either sign will do: lastFinishedAt not before the call (a run
+    // that ended before the first read came back, say one trigger() started just after the call), or a change
+    // from the first read's value (which holds whatever the writer's clock says).
+    if (job.repeat !== null) {
+      const finished = job.lastFinishedAt;
+      if (finished !== null && finished >= watcher.calledAt) return watcher.settle({ job });
+      if (watcher.lastFinished === undefined) watcher.lastFinished = finished;
+      else if (finished !== watcher.lastFinished) return watcher.settle({ job });
+    }
     const now = performance.now();
     const waited = now - watcher.startedAt;
     if (watcher.timeoutMs !== null && waited >= watcher.timeoutMs) return watcher.settle({ error: new WaitTimeoutError(watcher.id, watcher.timeoutMs, job.status) });
     const left = watcher.timeoutMs === null ? Infinity : watcher.timeoutMs - waited;
-    watcher.dueAt = now + Math.min(this.delay(watcher.round++, waited), left);
+    watcher.readAt = now + Math.min(this.delay(watcher.round++, waited), left);
   }
 }

@@ -62,6 +62,29 @@ export async function describeWaitFor(factory: StoreFactory): Promise<void> {
       expect((await producer.waitFor(job.id, { timeout: 0 })).status).toBe('cancelled');
     });
 
+    it('ends the wait for a repeating job with its next run: waitFor(), then trigger(), waits for a run now', async () => {
+      const { worker, producer } = await pair();
+      let runs = 0;
+      worker.define('nightly', async () => {
+        runs++;
+        if (runs === 2) throw new Error('second run fails');
+        return { run: runs };
+      }, { attempts: 1 });
+      await worker.start();
+      const job = await producer.every('0 3 * * *', 'nightly', null);
+      const waiting = producer.waitFor(job.id, { timeout: '20s' });
+      await producer.trigger(job.id);
+      const first = await waiting;
+      expect(first).toMatchObject({ id: job.id, status: 'pending', lastError: null });
+      expect(first.lastFinishedAt).toBeInstanceOf(Date);
+      const again = producer.waitFor(job.id, { timeout: '20s' });
+      await producer.trigger(job.id);
+      const second = await again;
+      expect(second).toMatchObject({ status: 'pending', lastError: 'second run fails' });
+      expect(second.lastFinishedAt!.getTime()).toBeGreaterThanOrEqual(first.lastFinishedAt!.getTime());
+      expect(await producer.history(job.id)).toHaveLength(2);
+    });
+
     it('wakes at once when its own process runs the job', async () => {
       const s = await h.scheduler();
       s.define('quick', async () => 'done');

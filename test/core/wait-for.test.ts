@@ -77,6 +77,32 @@ describe('JobWatch', () => {
     expect((await other).status).toBe('cancelled');
   });
 
+  it('ends the wait for a repeating job with its next run, whatever its outcome', async () => {
+    const repeat = { every: 60_000 };
+    let record = { id: '7', status: 'pending', repeat, lastFinishedAt: null } as unknown as JobRecord;
+    const reads: number[] = [];
+    const watch = new JobWatch(async () => (reads.push(1), [record]), () => HOUR);
+    const done = watch.wait('7', { timeoutMs: null });
+    await until(() => reads.length === 1);
+    record = { ...record, status: 'running' };
+    watch.wake('7');
+    await until(() => reads.length === 2);
+    expect(watch.size).toBe(1);
+    record = { ...record, status: 'pending', lastFinishedAt: 1_000, lastError: 'boom' } as JobRecord;
+    watch.wake('7');
+    expect(await done).toMatchObject({ status: 'pending', lastFinishedAt: 1_000, lastError: 'boom' });
+    // A wait begun after that run waits for the next one.
+    const next = watch.wait('7', { timeoutMs: null });
+    await until(() => reads.length === 4);
+    expect(watch.size).toBe(1);
+    record = { ...record, lastFinishedAt: 61_000, lastError: null } as JobRecord;
+    watch.wake('7');
+    expect(await next).toMatchObject({ lastFinishedAt: 61_000, lastError: null });
+    // A run that ended after the call but before its first read came back ends the wait too (by the clock).
+    record = { ...record, lastFinishedAt: Date.now() + 5 } as JobRecord;
+    expect(await watch.wait('7', { timeoutMs: null })).toMatchObject({ lastFinishedAt: record.lastFinishedAt });
+  });
+
   it('gives up after the timeout with the status it last saw', async () => {
     const store = scripted({ '7': 'running' });
     const watch = new JobWatch(store.read);
