@@ -327,6 +327,8 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     if (this.closed) return;
     await this.stop(options);
     this.closed = true;
+    // A pending waitFor() would only find the store closed at its next read: it fails now.
+    this.watch.endAll(new SchedulerClosedError());
   }
 
   /** Start or stop only this process's workers; the store stays open (HTTP runner start/stop). */

@@ -100,6 +100,14 @@ export class JobWatch {
     if (woken) this.schedule(now);
   }
 
+  /** Every watcher fails with `error` (the scheduler closed: its next read could only fail). */
+  endAll(error: unknown): void {
+    for (const watcher of [...this.watchers]) watcher.settle({ error });
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+
   private schedule(at: number): void {
     if (this.reading || at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);

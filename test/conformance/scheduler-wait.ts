@@ -125,6 +125,16 @@ export async function describeWaitFor(factory: StoreFactory): Promise<void> {
       await expect(waiting).rejects.toThrow('the request went away');
     });
 
+    it('fails a pending wait with SchedulerClosedError when its scheduler closes', async () => {
+      const { producer } = await pair();
+      producer.define('later', async () => undefined);
+      const job = await producer.schedule('in 1 hour', 'later');
+      const waiting = producer.waitFor(job.id);
+      await producer.close();
+      await expect(waiting).rejects.toMatchObject({ code: 'SCHEDULER_CLOSED' });
+      await expect(producer.waitFor(job.id)).rejects.toMatchObject({ code: 'SCHEDULER_CLOSED' });
+    });
+
     it('refuses bad options with a typed error naming the field', async () => {
       const { producer } = await pair();
       await expect(producer.waitFor({} as unknown as string)).rejects.toMatchObject({ field: 'id' });
