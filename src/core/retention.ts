@@ -17,26 +17,38 @@ import { assertKnownKeys, assertObject } from './normalise.js';
 import type { PruneRequest, PruneResult, Store } from './store.js';
 import { EVENT_RETENTION_MS } from './rules/steps.js';
 import { parsePositiveDuration } from './time/duration.js';
+import { assertInt, MAX_INT32 } from './validate.js';
 import type { Duration } from './types.js';
 
+/**
+ * How long finished jobs of one status stay: a duration (`'7d'`), or `{ age, count }`: none older than `age`, and
+ * at most the newest `count` of them (jobs that finished in the same millisecond as the oldest kept stay too).
+ */
+export type FinishedRetention = Duration | { age?: Duration; count?: number };
+
 export interface RetentionOptions {
-  /** Delete completed jobs this long after they completed. Default: keep. */
-  completed?: Duration;
-  /** Delete failed jobs (no attempts left) this long after they failed. Default: keep. */
-  failed?: Duration;
-  /** Delete cancelled jobs this long after they were cancelled. Default: keep. */
-  cancelled?: Duration;
+  /** Delete completed jobs this long after they completed, or beyond the newest `count`. Default: keep. */
+  completed?: FinishedRetention;
+  /** Delete failed jobs (no attempts left) this long after they failed, or beyond the newest `count`. Default: keep. */
+  failed?: FinishedRetention;
+  /** Delete cancelled jobs this long after they were cancelled, or beyond the newest `count`. Default: keep. */
+  cancelled?: FinishedRetention;
   /** Delete history records this long after their run ended, for jobs that stay too. Default: keep. */
   history?: Duration;
   /** How often a running scheduler sweeps. Default: a minute, or sooner for a shorter retention. */
   interval?: Duration;
 }
 
+type Finished = 'completed' | 'failed' | 'cancelled';
+const FINISHED_KEYS: readonly Finished[] = ['completed', 'failed', 'cancelled'];
+
 export interface RetentionPolicy {
   completed: number | null;
   failed: number | null;
   cancelled: number | null;
   history: number | null;
+  /** How many of the newest finished jobs of a status stay at most (none: no such limit). */
+  keep: Partial<Record<Finished, number>>;
   intervalMs: number;
 }
 
@@ -50,25 +62,60 @@ export function parseRetention(value: unknown, field = 'options.retention'): Ret
   if (value === undefined || value === null) return null;
   const o = assertObject(value, field) as RetentionOptions;
   assertKnownKeys(o, [...KEYS], field);
-  const age = (key: 'completed' | 'failed' | 'cancelled' | 'history') =>
-    o[key] === undefined ? null : parsePositiveDuration(o[key], `${field}.${key}`);
-  const policy = { completed: age('completed'), failed: age('failed'), cancelled: age('cancelled'), history: age('history') };
-  const ages = Object.values(policy).filter((v): v is number => v !== null);
-  if (ages.length === 0) {
-    throw new ValidationError(field, value, 'give at least one of completed, failed, cancelled or history (a duration such as "7d")');
+  const keep: RetentionPolicy['keep'] = {};
+  const age = (key: Finished | 'history'): number | null => {
+    let given = o[key] as unknown;
+    if (key !== 'history' && typeof given === 'object' && given !== null) {
+      const limits = assertObject(given, `${field}.${key}`) as { age?: Duration; count?: unknown };
+      assertKnownKeys(limits, ['age', 'count'], `${field}.${key}`);
+      if (limits.age === undefined && limits.count === undefined) throw new ValidationError(`${field}.${key}`, given, 'give age (a duration), count (a number of jobs), or both');
+      if (limits.count !== undefined) keep[key] = assertInt(limits.count, `${field}.${key}.count`, 0, MAX_INT32);
+      given = limits.age;
+    }
+    return given === undefined ? null : parsePositiveDuration(given as Duration, `${field}.${key}`);
+  };
+  const policy = { completed: age('completed'), failed: age('failed'), cancelled: age('cancelled'), history: age('history'), keep };
+  const ages = [policy.completed, policy.failed, policy.cancelled, policy.history].filter((v): v is number => v !== null);
+  if (ages.length === 0 && Object.keys(keep).length === 0) {
+    throw new ValidationError(field, value, 'give at least one of completed, failed, cancelled or history (a duration such as "7d", or for a finished status { count })');
   }
   // A sweep well within the shortest retention, never more often than every second.
-  const intervalMs = o.interval === undefined ? Math.max(1000, Math.min(60_000, Math.floor(Math.min(...ages) / 2))) : parsePositiveDuration(o.interval, `${field}.interval`);
+  const intervalMs = o.interval === undefined ? Math.max(1000, Math.min(60_000, Math.floor(Math.min(60_000 * 2, ...ages) / 2))) : parsePositiveDuration(o.interval, `${field}.interval`);
   return { ...policy, intervalMs };
 }
 
-/** The store request for a sweep at `now`. */
-export function pruneRequest(policy: RetentionPolicy, now: number, limit = PRUNE_BATCH): PruneRequest {
+/**
+ * The store request for a sweep at `now`. `counted`: per status, the finish time of the oldest job its `count`
+ * keeps (countCutoffs); what finished before it goes, and so does what is older than the status's age.
+ */
+export function pruneRequest(policy: RetentionPolicy, now: number, limit = PRUNE_BATCH, counted: Partial<Record<Finished, number>> = {}): PruneRequest {
   const finishedBefore: PruneRequest['finishedBefore'] = {};
-  if (policy.completed !== null) finishedBefore.completed = now - policy.completed;
-  if (policy.failed !== null) finishedBefore.failed = now - policy.failed;
-  if (policy.cancelled !== null) finishedBefore.cancelled = now - policy.cancelled;
+  for (const status of FINISHED_KEYS) {
+    const ageMs = policy[status];
+    const cutoffs = [ageMs === null ? null : now - ageMs, counted[status] ?? null].filter((c): c is number => c !== null);
+    if (cutoffs.length > 0) finishedBefore[status] = Math.max(...cutoffs);
+  }
   return { finishedBefore, historyBefore: policy.history === null ? null : now - policy.history, limit, now };
+}
+
+/**
+ * For each status with a `count`, the finish time before which its jobs go: that of the newest `count`-th job
+ * (Store.finishedAt at rank count - 1), so the newest `count` stay, with any that finished in the same
+ * millisecond as the last of them; `count` 0 keeps none (everything finished by `now`). A status with fewer jobs
+ * than its count has no cutoff, nor does any on a store without finishedAt (a custom store: counts are ignored).
+ */
+export async function countCutoffs(store: Store, policy: RetentionPolicy, now: number): Promise<Partial<Record<Finished, number>>> {
+  const cutoffs: Partial<Record<Finished, number>> = {};
+  for (const status of FINISHED_KEYS) {
+    const count = policy.keep[status];
+    if (count === undefined) continue;
+    if (count === 0) cutoffs[status] = now + 1;
+    else if (store.finishedAt) {
+      const at = await store.finishedAt(status, count - 1);
+      if (at !== null) cutoffs[status] = at;
+    }
+  }
+  return cutoffs;
 }
 
 /**
@@ -90,8 +137,10 @@ export interface GroupWalk {
  */
 export async function sweep(store: Store, policy: RetentionPolicy, now: number, walk: GroupWalk = { cursor: null }): Promise<PruneResult & { groups: number; events: number }> {
   const total = { jobs: 0, history: 0, groups: 0, events: 0 };
+  // Read once a sweep: the batches below delete the oldest first, so the cutoff stays right for all of them.
+  const counted = await countCutoffs(store, policy, now);
   for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
-    const result = await store.prune(pruneRequest(policy, now));
+    const result = await store.prune(pruneRequest(policy, now, PRUNE_BATCH, counted));
     total.jobs += result.jobs;
     total.history += result.history;
     if (result.jobs < PRUNE_BATCH && result.history < PRUNE_BATCH) break;

@@ -573,6 +573,12 @@ export interface Store {
    */
   remove(id: string, now?: number): Promise<boolean>;
   /**
+   * Optional: the updatedAt (finish time) of the finished job of `status` at 0-based `rank` among them, newest
+   * first, or null when there are not that many: retention's `count` (core/retention.ts) keeps the jobs at least
+   * as new as the one at rank count - 1. One seek of the finished-time index, `rank` entries read.
+   */
+  finishedAt?(status: 'completed' | 'failed' | 'cancelled', rank: number): Promise<number | null>;
+  /**
    * Retention: delete finished jobs older than their status's cutoff (with their history), and history
    * records older than historyBefore, at most `limit` of each, each part atomically. Pending and running
    * jobs are never touched (a repeating job is never finished unless cancelled). The cost must stay

@@ -560,6 +560,32 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         expect(await s.getJob(failed.id)).toBeNull();
       });
 
+      it('keeps only the newest `count` finished jobs of a status when retention says so', async () => {
+        const s = await h.scheduler();
+        s.define('quick', async (job) => job.data);
+        s.define('broken', async () => {
+          throw new Error('no');
+        }, { attempts: 1 });
+        await s.start();
+        const done = [];
+        // One at a time, so each finishes in its own millisecond or later than the one before.
+        for (let i = 0; i < 5; i++) {
+          const job = await s.now('quick', i);
+          await s.waitFor(job.id);
+          done.push(job.id);
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        const failed = await s.waitFor((await s.now('broken')).id);
+        expect(failed.status).toBe('failed');
+        expect(await s.prune({ completed: { count: 2 } })).toMatchObject({ jobs: 3 });
+        expect((await s.listJobs({ status: 'completed' })).map((j) => j.id).sort()).toEqual(done.slice(3).sort());
+        expect((await s.getJob(failed.id))?.status).toBe('failed');
+        // count 0 keeps none; an age and a count together: whichever deletes more.
+        expect(await s.prune({ failed: { count: 0 }, completed: { age: '1h', count: 5 } })).toMatchObject({ jobs: 1 });
+        expect(await s.getJob(failed.id)).toBeNull();
+        expect(await s.countJobs('quick')).toMatchObject({ completed: 2 });
+      });
+
       it('updates a pending job and refuses to update a running one', async () => {
         const s = await h.scheduler();
         const job = await s.schedule('in 1 hour', 'u', { a: 1 });

@@ -111,6 +111,12 @@ describe('validation', () => {
     expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { completed: 'soon' } })).toThrow(/options\.retention\.completed/);
     expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { complete: '1d' } as never })).toThrow(/options\.retention\.complete\b.*unknown/);
     expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { failed: -5 } })).toThrow(/options\.retention\.failed/);
+    expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { completed: { count: -1 } } })).toThrow(/options\.retention\.completed\.count/);
+    expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { completed: { count: 1.5 } } })).toThrow(/options\.retention\.completed\.count/);
+    expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { completed: {} } })).toThrow(/options\.retention\.completed: give age/);
+    expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { completed: { cnt: 5 } } as never })).toThrow(/options\.retention\.completed\.cnt\b.*unknown/);
+    expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { history: { count: 5 } } as never })).toThrow(/options\.retention\.history/);
+    expect(() => new Scheduler({ store: new SqliteStore({ path: ':memory:' }), retention: { completed: { count: 1000 } } })).not.toThrow();
   });
 
   it('rejects an empty name', async () => {

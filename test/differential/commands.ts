@@ -81,6 +81,8 @@ export type Command =
   | { kind: 'count'; name?: string; statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'blocked')[] }
   /** Store.getJobs: some of the sequence's jobs (and, as pick 19, one that does not exist), read together. */
   | { kind: 'getJobs'; picks: number[] }
+  /** Store.finishedAt: retention's count reads the finish time at a rank, newest first. */
+  | { kind: 'finishedAt'; status: 'completed' | 'failed' | 'cancelled'; rank: number }
   | {
       kind: 'list';
       statuses?: ('pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'blocked')[];
@@ -273,6 +275,7 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('count' as const), name, statuses }, { requiredKeys: ['kind'] }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('getJobs' as const), picks: fc.array(pick, { maxLength: 4 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('finishedAt' as const), status: fc.constantFrom('completed' as const, 'failed' as const, 'cancelled' as const), rank: fc.nat({ max: 4 }) }) },
   // A name's groups with due or running jobs (rules/group-counts.ts): 'a' is the name grouped bursts use.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('groupCounts' as const), name: fc.constantFrom('a', 'a', 'b') }) },
   // A rate key's window (rules/rate.ts), over the name's own window (RATE_WINDOWS): the name's key or a group's.

@@ -238,6 +238,8 @@ export class Pair {
       }
       case 'count':
         return (store) => store.countJobs(command.name, command.statuses);
+      case 'finishedAt':
+        return (store) => (store.finishedAt ? store.finishedAt(command.status, command.rank) : Promise.resolve('no finishedAt'));
       case 'getJobs': {
         const targets = command.picks.map((p) => this.pickId(p));
         return (store, id) => (store.getJobs ? store.getJobs(targets.map(id)) : Promise.resolve('no getJobs'));

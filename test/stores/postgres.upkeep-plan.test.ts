@@ -2,6 +2,7 @@
  * Groups' upkeep and the rate wake-up read on PostgreSQL with 10,000 groups: the earliest start of a name's rate
  * windows is one seek of rate_starts_first (migration 021), each of the forget statement's checks is an index
  * seek (beside a tenant's 20,000-job backlog of the same name), and 10,000 groups whose jobs finished are forgotten a bounded page at a time, rate rows included.
+ * Also retention's count read (finished-at.sql) beside that backlog.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,12 +45,18 @@ describe.skipIf(skip)('PostgresStore: groups upkeep and rate wake-ups with 10,00
   });
 
   /** The generic plan of a statement file, for the literal arguments given (EXPLAIN EXECUTE takes no bind parameters). */
-  const plan = async (name: 'rate-free-at' | 'group-forget', types: string, args: string) => {
+  const plan = async (name: 'rate-free-at' | 'group-forget' | 'finished-at', types: string, args: string) => {
     const id = `p_${name.replaceAll('-', '_')}`;
     await client.query(`PREPARE ${id}(${types}) AS ${new Statements(`"${schema}"`).get(name)}`);
     const rows = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${id}(${args})`);
     return rows.rows.map((r) => r['QUERY PLAN']).join('\n');
   };
+
+  it("finished-at.sql (retention's count) walks jobs_finished_at backwards for the status, whatever the backlog beside it", async () => {
+    const steps = await plan('finished-at', 'text, integer', `'completed', 1000`);
+    expect(steps).toMatch(/Index (Only )?Scan Backward using jobs_finished_at/);
+    expect(steps).not.toMatch(/Seq Scan|Sort/);
+  });
 
   it('every group was served once under its rate', () => {
     expect(taken).toHaveLength(GROUPS);

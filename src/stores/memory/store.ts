@@ -645,6 +645,16 @@ export class MemoryStore implements Store {
     return row ? this.read(row) : null;
   }
 
+  async finishedAt(status: 'completed' | 'failed' | 'cancelled', rank: number): Promise<number | null> {
+    const times: number[] = [];
+    for (const row of this.jobs.values()) {
+      const job = this.read(row);
+      if (job.status === status) times.push(job.updatedAt);
+    }
+    times.sort((a, b) => b - a);
+    return times[rank] ?? null;
+  }
+
   async getJobs(ids: readonly string[]): Promise<JobRecord[]> {
     const found: JobRecord[] = [];
     for (const id of ids) {

@@ -49,6 +49,7 @@ export const OPERATION_OF = {
   'flow-once-holders': 'insertFlow',
   'flow-removed': 'remove',
   'flow-restore': 'trigger',
+  'finished-at': 'finishedAt',
   'get-job': 'getJob',
   'get-jobs': 'getJobs',
   'group-counts': 'groupCounts',

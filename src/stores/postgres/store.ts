@@ -412,6 +412,11 @@ export class PostgresStore implements Store {
     return row ? toRecord(row) : null;
   }
 
+  async finishedAt(status: 'completed' | 'failed' | 'cancelled', rank: number): Promise<number | null> {
+    const [row] = await this.run<{ updated_at: string }>('finished-at', [status, Math.max(0, Math.floor(rank))]);
+    return row ? Number(row.updated_at) : null;
+  }
+
   /** One statement for all of them (sql/get-jobs.sql), in the order of `ids`. */
   async getJobs(ids: readonly string[]): Promise<JobRecord[]> {
     const keys = ids.map(parseId).filter((key): key is string => key !== null);

@@ -89,6 +89,7 @@ function loadAll() {
     pruneGroups: load('prune_groups'),
     processPut: load('process_put'),
     prune: load('prune', ['flow']),
+    finishedAt: load('finished_at'),
     backfill: load('backfill'),
     historyIndex: load('history_index'),
     headsIndex: load('heads_index'),

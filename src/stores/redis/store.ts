@@ -474,6 +474,20 @@ export class RedisStore implements Store {
     });
   }
 
+  async finishedAt(status: 'completed' | 'failed' | 'cancelled', rank: number): Promise<number | null> {
+    const args: Arg[] = [this.keys.tag, status, Math.max(0, Math.floor(rank))];
+    return this.guard('finishedAt', async () => {
+      const script = scripts().finishedAt;
+      let found = (await script.run(this.client, this.keys.meta, args)) as string | number | null;
+      if (found === -1) {
+        // This call switched the retention indexes on (as the first prune would): index what came before.
+        await backfill(this.client, this.keys);
+        found = (await script.run(this.client, this.keys.meta, args)) as string | null;
+      }
+      return found === null ? null : Number(found);
+    });
+  }
+
   /** One script: the record written and the silent ones forgotten together (processes.ts). */
   async putProcess(record: ProcessRecord, forgetBefore: number): Promise<void> {
     await this.guard('putProcess', () => putProcess(this.client, this.keys, record, forgetBefore));

@@ -306,6 +306,11 @@ export class SqliteStore implements Store {
     return row ? toRecord(row) : null;
   }
 
+  async finishedAt(status: 'completed' | 'failed' | 'cancelled', rank: number): Promise<number | null> {
+    const row = this.run('finishedAt', () => this.stmt('finished-at.sql').get({ status, rank: Math.max(0, Math.floor(rank)) }) as { updated_at: number } | undefined);
+    return row ? row.updated_at : null;
+  }
+
   /** One statement for all of them (sql/get-jobs.sql), in the order of `ids`. */
   async getJobs(ids: readonly string[]): Promise<JobRecord[]> {
     const keys = ids.map(parseId).filter((key): key is number => key !== null);

@@ -203,6 +203,18 @@ end
 local function readyScore(priority) return fmt(-tonumber(priority)) end
 
 -- A job cancelled while it ran keeps that run's lock until it settles: it may still hold a slot (P:held:<name>).
+-- The retention indexes (P:f:<status>, P:hheads) are kept only once retention is in use (settle.lua checks
+-- P:meta retention). The first script that needs them (prune.lua, finished_at.lua) switches them on and hands
+-- every job written so far to backfill.lua, in the same atomic step, so no job falls between the two: it gets
+-- false, answers so, and the client backfills, then calls again.
+local function retentionIndexesOn()
+  if redis.call('HGET', P .. ':meta', 'retention') == '1' then return true end
+  redis.call('HSET', P .. ':meta', 'retention', '1')
+  local last = redis.call('GET', P .. ':id')
+  if last and tonumber(last) > 0 then redis.call('HSET', P .. ':meta', 'backfill:next', '1', 'backfill:last', last) end
+  return false
+end
+
 local function holdsLock(job) return job.lockToken and job.lockToken ~= '' and job.lockedUntil and job.lockedUntil ~= '' end
 
 local function isLive(id)

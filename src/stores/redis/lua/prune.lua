@@ -21,15 +21,9 @@ local limit = tonumber(ARGV[2])
 local historyBefore = ARGV[3]
 local now = tonumber(ARGV[4])
 
--- 0. The retention indexes are kept only once retention is in use (settle.lua checks P:meta retention). The
---    first prune switches them on and hands every job written so far to backfill.lua, in the same atomic step,
---    so no job falls between the two; it returns {-1, -1} and the client backfills, then prunes again.
-if redis.call('HGET', P .. ':meta', 'retention') ~= '1' then
-  redis.call('HSET', P .. ':meta', 'retention', '1')
-  local last = redis.call('GET', P .. ':id')
-  if last and tonumber(last) > 0 then redis.call('HSET', P .. ':meta', 'backfill:next', '1', 'backfill:last', last) end
-  return { -1, -1 }
-end
+-- 0. The retention indexes (lib.lua retentionIndexesOn): the first prune switches them on, returns {-1, -1}, and
+--    the client backfills, then prunes again.
+if not retentionIndexesOn() then return { -1, -1 } end
 
 -- The first `need` members of a zset below `cutoff`, by score then numeric id. A zset orders equal scores by
 -- text ("10" before "9"), so when the read stops inside a run of equal scores, that whole run is read (jobs
