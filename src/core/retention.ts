@@ -18,7 +18,7 @@ import type { PruneRequest, PruneResult, Store } from './store.js';
 import { EVENT_RETENTION_MS } from './rules/steps.js';
 import { parsePositiveDuration } from './time/duration.js';
 import { assertInt, MAX_INT32 } from './validate.js';
-import type { Duration } from './types.js';
+import { FINISHED_STATUSES, type Duration, type FinishedStatus } from './types.js';
 
 /**
  * How long finished jobs of one status stay: a duration (`'7d'`), or `{ age, count }`: none older than `age`, and
@@ -39,8 +39,6 @@ export interface RetentionOptions {
   interval?: Duration;
 }
 
-type Finished = 'completed' | 'failed' | 'cancelled';
-const FINISHED_KEYS: readonly Finished[] = ['completed', 'failed', 'cancelled'];
 
 export interface RetentionPolicy {
   completed: number | null;
@@ -48,7 +46,7 @@ export interface RetentionPolicy {
   cancelled: number | null;
   history: number | null;
   /** How many of the newest finished jobs of a status stay at most (none: no such limit). */
-  keep: Partial<Record<Finished, number>>;
+  keep: Partial<Record<FinishedStatus, number>>;
   intervalMs: number;
 }
 
@@ -63,7 +61,7 @@ export function parseRetention(value: unknown, field = 'options.retention'): Ret
   const o = assertObject(value, field) as RetentionOptions;
   assertKnownKeys(o, [...KEYS], field);
   const keep: RetentionPolicy['keep'] = {};
-  const age = (key: Finished | 'history'): number | null => {
+  const age = (key: FinishedStatus | 'history'): number | null => {
     let given = o[key] as unknown;
     if (key !== 'history' && typeof given === 'object' && given !== null) {
       const limits = assertObject(given, `${field}.${key}`) as { age?: Duration; count?: unknown };
@@ -88,9 +86,9 @@ export function parseRetention(value: unknown, field = 'options.retention'): Ret
  * The store request for a sweep at `now`. `counted`: per status, the finish time of the oldest job its `count`
  * keeps (countCutoffs); what finished before it goes, and so does what is older than the status's age.
  */
-export function pruneRequest(policy: RetentionPolicy, now: number, limit = PRUNE_BATCH, counted: Partial<Record<Finished, number>> = {}): PruneRequest {
+export function pruneRequest(policy: RetentionPolicy, now: number, limit = PRUNE_BATCH, counted: Partial<Record<FinishedStatus, number>> = {}): PruneRequest {
   const finishedBefore: PruneRequest['finishedBefore'] = {};
-  for (const status of FINISHED_KEYS) {
+  for (const status of FINISHED_STATUSES) {
     const ageMs = policy[status];
     const cutoffs = [ageMs === null ? null : now - ageMs, counted[status] ?? null].filter((c): c is number => c !== null);
     if (cutoffs.length > 0) finishedBefore[status] = Math.max(...cutoffs);
@@ -104,9 +102,9 @@ export function pruneRequest(policy: RetentionPolicy, now: number, limit = PRUNE
  * millisecond as the last of them; `count` 0 keeps none (everything finished by `now`). A status with fewer jobs
  * than its count has no cutoff, nor does any on a store without finishedAt (a custom store: counts are ignored).
  */
-export async function countCutoffs(store: Store, policy: RetentionPolicy, now: number): Promise<Partial<Record<Finished, number>>> {
-  const cutoffs: Partial<Record<Finished, number>> = {};
-  for (const status of FINISHED_KEYS) {
+export async function countCutoffs(store: Store, policy: RetentionPolicy, now: number): Promise<Partial<Record<FinishedStatus, number>>> {
+  const cutoffs: Partial<Record<FinishedStatus, number>> = {};
+  for (const status of FINISHED_STATUSES) {
     const count = policy.keep[status];
     if (count === undefined) continue;
     if (count === 0) cutoffs[status] = now + 1;

@@ -8,7 +8,7 @@
  * No driver is imported here or anywhere in core.
  */
 import type { Logger } from './logger.js';
-import type { BackoffSpec, Json, JobStatus, RepeatSpec } from './types.js';
+import type { BackoffSpec, FinishedStatus, Json, JobStatus, RepeatSpec } from './types.js';
 
 /** A job as a store persists it. */
 export interface JobRecord {
@@ -577,7 +577,7 @@ export interface Store {
    * first, or null when there are not that many: retention's `count` (core/retention.ts) keeps the jobs at least
    * as new as the one at rank count - 1. One seek of the finished-time index, `rank` entries read.
    */
-  finishedAt?(status: 'completed' | 'failed' | 'cancelled', rank: number): Promise<number | null>;
+  finishedAt?(status: FinishedStatus, rank: number): Promise<number | null>;
   /**
    * Retention: delete finished jobs older than their status's cutoff (with their history), and history
    * records older than historyBefore, at most `limit` of each, each part atomically. Pending and running

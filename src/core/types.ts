@@ -12,6 +12,7 @@ export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cance
 export type JobStatus = (typeof JOB_STATUSES)[number];
 /** The statuses a job never leaves by itself (trigger and update may move it back to pending). */
 export const FINISHED_STATUSES = ['completed', 'failed', 'cancelled'] as const;
+export type FinishedStatus = (typeof FINISHED_STATUSES)[number];
 
 /** A duration: milliseconds, or a string such as '10s', '5m', '2h', '1d', '5 minutes'. */
 export type Duration = number | string;

@@ -58,7 +58,7 @@ import type {
   Suspension,
   StoreInitOptions,
 } from '../../core/store.js';
-import type { Json, JobStatus } from '../../core/types.js';
+import type { FinishedStatus, Json, JobStatus } from '../../core/types.js';
 import { JOB_STATUSES } from '../../core/types.js';
 
 /**
@@ -645,7 +645,7 @@ export class MemoryStore implements Store {
     return row ? this.read(row) : null;
   }
 
-  async finishedAt(status: 'completed' | 'failed' | 'cancelled', rank: number): Promise<number | null> {
+  async finishedAt(status: FinishedStatus, rank: number): Promise<number | null> {
     const times: number[] = [];
     for (const row of this.jobs.values()) {
       const job = this.read(row);

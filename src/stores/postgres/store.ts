@@ -46,7 +46,7 @@ import type {
 import { inOrderOf } from '../../core/store.js';
 import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
 import type { RateWindow } from '../../core/rules/rate.js';
-import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
+import { FINISHED_STATUSES, JOB_STATUSES, type FinishedStatus, type Json, type JobStatus } from '../../core/types.js';
 import { isDeadlock, isDedupeRace, pgError } from './errors.js';
 import { insertJobs } from './insert.js';
 import { listStatement } from './list.js';
@@ -412,7 +412,7 @@ export class PostgresStore implements Store {
     return row ? toRecord(row) : null;
   }
 
-  async finishedAt(status: 'completed' | 'failed' | 'cancelled', rank: number): Promise<number | null> {
+  async finishedAt(status: FinishedStatus, rank: number): Promise<number | null> {
     const [row] = await this.run<{ updated_at: string }>('finished-at', [status, Math.max(0, Math.floor(rank))]);
     return row ? Number(row.updated_at) : null;
   }

@@ -16,7 +16,7 @@ import type {
 } from '../../core/store.js';
 import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
 import type { RateWindow } from '../../core/rules/rate.js';
-import { FINISHED_STATUSES, JOB_STATUSES, type Json, type JobStatus } from '../../core/types.js';
+import { FINISHED_STATUSES, JOB_STATUSES, type FinishedStatus, type Json, type JobStatus } from '../../core/types.js';
 import { claimArgs, settleArgs } from './args.js';
 import { claimedJobs, historyRow, insertedJob, newJobArgs, packArgs, patchArgs, publicJob } from './codec.js';
 import { checkServerConfig } from './config-check.js';
@@ -474,7 +474,7 @@ export class RedisStore implements Store {
     });
   }
 
-  async finishedAt(status: 'completed' | 'failed' | 'cancelled', rank: number): Promise<number | null> {
+  async finishedAt(status: FinishedStatus, rank: number): Promise<number | null> {
     const args: Arg[] = [this.keys.tag, status, Math.max(0, Math.floor(rank))];
     return this.guard('finishedAt', async () => {
       const script = scripts().finishedAt;

@@ -42,7 +42,7 @@ import type {
 import { inOrderOf } from '../../core/store.js';
 import { GROUP_COUNT_CAP, GROUP_SCAN, groupCountRows } from '../../core/rules/group-counts.js';
 import type { RateWindow } from '../../core/rules/rate.js';
-import type { Json, JobStatus } from '../../core/types.js';
+import type { FinishedStatus, Json, JobStatus } from '../../core/types.js';
 import { FINISHED_STATUSES, JOB_STATUSES } from '../../core/types.js';
 import { claimRows } from './claim.js';
 import { afterEnd, afterPrune, afterTrigger, insertFlowRows } from './flow.js';
@@ -306,7 +306,7 @@ export class SqliteStore implements Store {
     return row ? toRecord(row) : null;
   }
 
-  async finishedAt(status: 'completed' | 'failed' | 'cancelled', rank: number): Promise<number | null> {
+  async finishedAt(status: FinishedStatus, rank: number): Promise<number | null> {
     const row = this.run('finishedAt', () => this.stmt('finished-at.sql').get({ status, rank: Math.max(0, Math.floor(rank)) }) as { updated_at: number } | undefined);
     return row ? row.updated_at : null;
   }
