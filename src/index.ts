@@ -9,7 +9,7 @@ export * from './core/types.js';
 export type * from './core/store.js';
 export { createLogger, silentLogger, childLogger, type Logger, type LogFn, type LogLevel } from './core/logger.js';
 export { storeFromUrl, DriverMissingError, type DriverName } from './core/store-url.js';
-export type { RetentionOptions } from './core/retention.js';
+export type { FinishedRetention, RetentionOptions } from './core/retention.js';
 export type { ProcessInfo } from './core/processes.js';
 export type { ActivityReport } from './core/activity.js';
 export { WEBHOOK_JOB, WEBHOOK_EVENTS, type WebhookOptions, type WebhookEvent, type WebhookPayload } from './core/webhooks.js';
