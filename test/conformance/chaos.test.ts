@@ -13,6 +13,7 @@ import { postgresFactory } from '../stores/postgres.factory.js';
 import { redisFactory } from '../stores/redis.factory.js';
 import { sqliteFileFactory } from '../stores/sqlite.factory.js';
 import { availability, type CreatedStore, type StoreFactory } from './factory.js';
+import { collectLines } from './helpers.js';
 
 const JOBS = 1200;
 const WORKERS = 3;
@@ -70,13 +71,7 @@ for (const factory of [sqliteFileFactory, postgresFactory, redisFactory] as Stor
       const diedAt = new Map<number, number>();
       const spawnWorker = () => {
         const child = spawn(process.execPath, ['--import', 'tsx', CHILD, created!.url], { stdio: ['pipe', 'pipe', 'inherit'] });
-        let buffer = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          buffer += chunk.toString();
-          const parts = buffer.split('\n');
-          buffer = parts.pop()!;
-          lines.push(...parts);
-        });
+        collectLines(child.stdout!, lines);
         children.add(child);
         child.on('exit', () => {
           diedAt.set(child.pid!, Date.now());

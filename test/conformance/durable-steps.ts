@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../src/core/scheduler.js';
 import type { Job, Json } from '../../src/core/types.js';
 import { availability, type StoreFactory } from './factory.js';
-import { waitUntil } from './helpers.js';
+import { collectLines, waitUntil } from './helpers.js';
 import { statusOf } from '../support/scheduler.js';
 import { useHarness } from './scheduler-contract.js';
 
@@ -316,14 +316,8 @@ function spawnSteps(url: string) {
   const script = fileURLToPath(new URL('./child-steps.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, url], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
-  let buffer = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split('\n');
-    buffer = parts.pop()!;
-    lines.push(...parts);
-  });
+  collectLines(child.stdout!, lines);
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {

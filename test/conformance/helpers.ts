@@ -18,18 +18,23 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-/** Start test/conformance/child-worker.ts in a real process. */
-export function spawnWorker(url: string, mode: 'race' | 'crash' | 'every' | 'lease'): Child {
-  const script = fileURLToPath(new URL('./child-worker.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url, mode], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: string[] = [];
+/** Each whole line a child writes to `stream`, pushed onto `lines` as it arrives. */
+export function collectLines(stream: NodeJS.ReadableStream, lines: string[]): void {
   let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  stream.on('data', (chunk: Buffer) => {
     buffer += chunk.toString();
     const parts = buffer.split('\n');
     buffer = parts.pop()!;
     lines.push(...parts);
   });
+}
+
+/** Start test/conformance/child-worker.ts in a real process. */
+export function spawnWorker(url: string, mode: 'race' | 'crash' | 'every' | 'lease'): Child {
+  const script = fileURLToPath(new URL('./child-worker.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, url, mode], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  collectLines(child.stdout!, lines);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
