@@ -652,7 +652,7 @@ export class MemoryStore implements Store {
       if (job.status === status) times.push(job.updatedAt);
     }
     times.sort((a, b) => b - a);
-    return times[rank] ?? null;
+    return times[Math.max(0, Math.floor(rank))] ?? null;
   }
 
   async getJobs(ids: readonly string[]): Promise<JobRecord[]> {

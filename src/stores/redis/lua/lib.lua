@@ -202,7 +202,6 @@ local function idOfScheduled(member)
 end
 local function readyScore(priority) return fmt(-tonumber(priority)) end
 
--- A job cancelled while it ran keeps that run's lock until it settles: it may still hold a slot (P:held:<name>).
 -- The retention indexes (P:f:<status>, P:hheads) are kept only once retention is in use (settle.lua checks
 -- P:meta retention). The first script that needs them (prune.lua, finished_at.lua) switches them on and hands
 -- every job written so far to backfill.lua, in the same atomic step, so no job falls between the two: it gets
@@ -215,6 +214,7 @@ local function retentionIndexesOn()
   return false
 end
 
+-- A job cancelled while it ran keeps that run's lock until it settles: it may still hold a slot (P:held:<name>).
 local function holdsLock(job) return job.lockToken and job.lockToken ~= '' and job.lockedUntil and job.lockedUntil ~= '' end
 
 local function isLive(id)
