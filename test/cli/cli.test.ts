@@ -152,8 +152,8 @@ describe('hourglass CLI: the first hour (issue 12)', { timeout: 120_000 }, () =>
     const failing = await s.now('flaky', {});
     const stubborn = await s.now('stubborn', {});
     await s.start();
-    const deadline = Date.now() + 20_000;
-    while (((await s.getJob(failing.id))?.status !== 'failed' || (await s.getJob(stubborn.id))?.status !== 'failed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await s.waitFor(failing.id, { timeout: '20s' });
+    await s.waitFor(stubborn.id, { timeout: '20s' });
     await s.stop();
     // jobs show prints the newest 50 of 53 runs and says so; --json gives all 53.
     const shown = (await cli(['jobs', 'show', stubborn.id], env)).stdout;

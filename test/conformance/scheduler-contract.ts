@@ -568,12 +568,12 @@ export async function describeSchedulerContract(factory: StoreFactory): Promise<
         }, { attempts: 1 });
         await s.start();
         const done = [];
-        // One at a time, so each finishes in its own millisecond or later than the one before.
+        // One at a time, each started once the clock has passed the one before's finish, so no two share a time.
         for (let i = 0; i < 5; i++) {
           const job = await s.now('quick', i);
-          await s.waitFor(job.id);
+          const finished = (await s.waitFor(job.id)).lastFinishedAt!.getTime();
           done.push(job.id);
-          await new Promise((r) => setTimeout(r, 2));
+          await waitUntil(() => Date.now() > finished, 5000, 'the clock to pass the last finish');
         }
         const failed = await s.waitFor((await s.now('broken')).id);
         expect(failed.status).toBe('failed');
