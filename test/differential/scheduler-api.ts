@@ -1,0 +1,256 @@
+/**
+ * Differential tests through the public API: the same random sequence of Scheduler calls (now, schedule,
+ * every and cron, scheduleBulk, flow, update, cancel, trigger, remove, pause and resume, requeueFailed,
+ * sendEvent, lists, counts, history) on a Scheduler over the reference store (MemoryStore) and on one over a
+ * real store, with real workers running every due job between calls: handlers that fail a given number of
+ * times, a grouped name with groupConcurrency 1, a global rate limit, and a durable handler that steps, sleeps
+ * and waits for an event. Every call's answer, and at the end every job and its history, must be the same.
+ *
+ * The store-level suite (suite.ts) proves each store applies the rules as the model does, command by command;
+ * this one proves what a user sees end to end agrees too (the worker, the settle batcher, the views), as a
+ * user comparing stores would. Determinism: the schedulers' clock is frozen and moves only when the sequence
+ * says (`run`), and jobs run only in `run`, until nothing due is left (workers stopped between calls, so no
+ * call races a run). Ids differ between stores, so jobs are compared by the order in which they were first
+ * seen; error stacks and worker ids are left out.
+ *
+ *   HOURGLASS_API_DIFF_RUNS=300 HOURGLASS_API_DIFF_LENGTH=40 npx vitest run test/differential
+ */
+import fc from 'fast-check';
+import { isDeepStrictEqual } from 'node:util';
+import { describe, it } from 'vitest';
+import { Scheduler } from '../../src/index.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { MemoryStore } from '../../src/stores/memory/index.js';
+import type { Store } from '../../src/core/store.js';
+import { availability, type StoreFactory } from '../conformance/factory.js';
+import { waitUntil } from '../conformance/helpers.js';
+
+const RUNS = Number(process.env.HOURGLASS_API_DIFF_RUNS ?? 30);
+const LENGTH = Number(process.env.HOURGLASS_API_DIFF_LENGTH ?? 25);
+const ONLY = process.env.HOURGLASS_DIFF_STORES?.split(',');
+const SEED = process.env.HOURGLASS_DIFF_SEED !== undefined ? Number(process.env.HOURGLASS_DIFF_SEED) : process.env.CI ? 20261203 : undefined;
+
+/** a and b plain, c grouped (one run a group at a time), r rate-limited (2 a second, every process), d durable. */
+const NAMES = ['a', 'b', 'c', 'd', 'r'] as const;
+const RATE = { max: 2, per: 1000 };
+const T0 = Date.UTC(2027, 0, 15, 8);
+
+type Op =
+  | { k: 'now'; name: string; v: number; fail: number; opts: Record<string, unknown> }
+  | { k: 'at'; name: string; v: number; fail: number; delta: number; opts: Record<string, unknown> }
+  | { k: 'every'; name: string; ms: number; key: string }
+  | { k: 'cron'; name: string; expr: string }
+  | { k: 'bulk'; specs: { name: string; data: unknown; delay: number; dedupeKey?: string; priority?: number }[] }
+  | { k: 'flow'; nodes: readonly Record<string, unknown>[] }
+  | { k: 'cancel' | 'trigger' | 'remove' | 'get' | 'history'; i: number }
+  | { k: 'update'; i: number; patch: { data?: unknown; priority?: unknown; attempts?: number; runAt?: number; repeat?: string | null } }
+  | { k: 'pause' | 'resume'; name: string }
+  | { k: 'requeue'; name?: string }
+  | { k: 'send'; v: number }
+  | { k: 'list'; filter: Record<string, unknown> }
+  | { k: 'count'; name?: string }
+  | { k: 'run'; advance: number };
+
+const name = fc.constantFrom(...NAMES);
+const data = fc.record({ v: fc.nat(9), fail: fc.nat(2) });
+const jobOptions = fc.record(
+  {
+    priority: fc.constantFrom('low', 'high', 5, -2),
+    attempts: fc.integer({ min: 1, max: 3 }),
+    backoff: fc.constantFrom({ type: 'fixed', delay: 0 }, { type: 'fixed', delay: 1000 }, { type: 'exponential', delay: 500 }),
+    dedupeKey: fc.constantFrom('k1', 'k2'),
+    replace: fc.constant(true),
+    delay: fc.constantFrom(0, 800, 2000),
+    dedupeFor: fc.constantFrom(1500, 4000),
+    group: fc.constantFrom('g1', 'g2'),
+  },
+  { requiredKeys: [] },
+);
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ k: fc.constant('now' as const), name, v: fc.nat(9), fail: fc.nat(3), opts: jobOptions }) },
+  { weight: 3, arbitrary: fc.record({ k: fc.constant('at' as const), name, v: fc.nat(9), fail: fc.nat(3), delta: fc.integer({ min: -2000, max: 5000 }), opts: jobOptions }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('every' as const), name, ms: fc.constantFrom(1000, 3000), key: fc.constantFrom('e1', 'e2') }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('cron' as const), name, expr: fc.constantFrom('* * * * * *', '*/5 * * * * *', '0 * * * *') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('bulk' as const),
+      specs: fc.array(fc.record({ name, data, delay: fc.constantFrom(0, 1000), dedupeKey: fc.constantFrom('k1', 'k3'), priority: fc.constantFrom(1, 3) }, { requiredKeys: ['name', 'data', 'delay'] }), { maxLength: 4 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('flow' as const),
+      nodes: fc.constantFrom(
+        [{ key: 'x', name: 'a', data: { v: 1, fail: 0 } }, { key: 'y', name: 'b', data: { v: 2, fail: 0 }, after: ['x'] }],
+        [
+          { key: 'x', name: 'a', data: { v: 1, fail: 5 }, attempts: 1 },
+          { key: 'y', name: 'b', data: { v: 2, fail: 0 }, after: ['x'] },
+          { key: 'z', name: 'c', data: { v: 3, fail: 0 }, after: ['x'], onDependencyFailure: 'run' },
+        ],
+      ),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ k: fc.constantFrom('cancel' as const, 'trigger' as const, 'remove' as const, 'get' as const, 'history' as const), i: fc.nat(30) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('update' as const),
+      i: fc.nat(30),
+      patch: fc.record({ data, priority: fc.constantFrom(1, 'highest'), attempts: fc.integer({ min: 1, max: 4 }), runAt: fc.constantFrom(0, 1500), repeat: fc.constantFrom(null, '2s') }, { requiredKeys: [] }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constantFrom('pause' as const, 'resume' as const), name }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('requeue' as const), name: fc.option(name, { nil: undefined }) }, { requiredKeys: ['k'] }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('send' as const), v: fc.nat(9) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('list' as const), filter: fc.constantFrom({}, { status: 'pending' }, { status: ['completed', 'failed'] }, { name: 'a', limit: 3 }, { order: { by: 'createdAt', dir: 'asc' }, limit: 4, offset: 1 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('count' as const), name: fc.option(name, { nil: undefined }) }, { requiredKeys: ['k'] }) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('run' as const), advance: fc.constantFrom(0, 500, 1000, 2500, 6000) }) },
+);
+
+export const apiSequence = fc.array(op, { minLength: 3, maxLength: LENGTH });
+
+/** What one sequence did on one store: each call's answer, then every job and its history. */
+export async function trace(store: Store, ops: readonly Op[]): Promise<unknown[]> {
+  let t = T0;
+  const s = new Scheduler({ store, now: () => t, concurrency: 3, pollInterval: 10, logger: silentLogger });
+  const handler = async (job: { data: unknown; attempts: number }) => {
+    const d = (job.data ?? {}) as { v?: number; fail?: number };
+    if (job.attempts <= (d.fail ?? 0)) throw new Error(`fail ${d.v} at ${job.attempts}`);
+    return { v: d.v ?? null, n: job.attempts };
+  };
+  s.define('a', handler);
+  s.define('b', handler);
+  s.define('c', handler, { groupConcurrency: 1 });
+  // When r's runs started (by the frozen clock): a due r job may wait for the next window.
+  const rStarts: number[] = [];
+  s.define('r', (job) => (rStarts.push(t), handler(job)), { rateLimit: { ...RATE, scope: 'global' } });
+  s.define('d', async (job, ctx) => {
+    const d = (job.data ?? {}) as { v?: number; fail?: number };
+    const first = await ctx.step('first', async () => ({ got: d.v ?? null }));
+    await ctx.sleep(2000);
+    const event = await ctx.waitForEvent('ev', { match: { v: d.v ?? 0 }, timeout: 3000 });
+    if (job.attempts <= (d.fail ?? 0)) throw new Error(`fail ${d.v} at ${job.attempts}`);
+    return { first, event };
+  });
+
+  // Ids differ between stores: a job is its rank in the order first seen.
+  const seen = new Map<string, number>();
+  const ids: string[] = [];
+  const ref = (id: string) => {
+    if (!seen.has(id)) seen.set(id, ids.push(id) - 1);
+    return seen.get(id);
+  };
+  const view = (job: unknown): unknown => {
+    if (!job || typeof job !== 'object' || 'error' in job) return job;
+    const { id, createdAt, updatedAt, lockedBy, lastErrorStack, dependencies, ...rest } = job as Record<string, unknown> & { id: string; dependencies: Record<string, string> | null };
+    return { ref: ref(id), ...rest, dependencies: dependencies && Object.fromEntries(Object.entries(dependencies).map(([k, v]) => [k, ref(v)])) };
+  };
+  const records = (rows: unknown) =>
+    Array.isArray(rows) ? rows.map(({ id, jobId, workerId, stack, ...rest }) => rest) : rows;
+  const answer = async (call: () => Promise<unknown>) => {
+    try {
+      return await call();
+    } catch (error) {
+      const e = error as { code?: string; name: string; message: string };
+      return { error: e.code ?? e.name, message: e.message };
+    }
+  };
+  const pick = (i: number) => (ids.length ? ids[i % ids.length]! : 'none');
+  const runDue = async () => {
+    await s.startWorkers();
+    const paused = new Set(await s.pausedNames());
+    // Quiet once nothing runs and nothing due may start: one read of both statuses, so that a job moving
+    // from one to the other between two reads cannot hide.
+    await waitUntil(async () => {
+      const live = await s.listJobs({ status: ['pending', 'running'], limit: 1000 });
+      const rateFull = rStarts.filter((at) => at > t - RATE.per).length >= RATE.max;
+      return !live.some((j) => j.status === 'running' || (j.nextRunAt !== null && j.nextRunAt.getTime() <= t && !paused.has(j.name) && !(j.name === 'r' && rateFull)));
+    }, 20_000, 'the due jobs to run');
+    await s.stopWorkers({ graceful: true, timeoutMs: 10_000 });
+  };
+
+  const out: unknown[] = [];
+  await s.getStore();
+  for (const o of ops) {
+    let r: unknown;
+    switch (o.k) {
+      case 'now': r = view(await answer(() => s.now(o.name, { v: o.v, fail: o.fail }, o.opts))); break;
+      case 'at': r = view(await answer(() => s.schedule(t + o.delta, o.name, { v: o.v, fail: o.fail }, o.opts))); break;
+      case 'every': r = view(await answer(() => s.every(o.ms, o.name, { v: 0, fail: 0 }, { key: o.key }))); break;
+      case 'cron': r = view(await answer(() => s.every(o.expr, o.name, { v: 1, fail: 0 }, { key: `cron-${o.name}` }))); break;
+      case 'bulk': {
+        const jobs = await answer(() => s.scheduleBulk(o.specs.map(({ delay, ...spec }) => ({ ...spec, runAt: t + delay }))));
+        r = Array.isArray(jobs) ? jobs.map(view) : jobs;
+        break;
+      }
+      case 'flow': {
+        const jobs = await answer(() => s.flow(o.nodes as never));
+        r = jobs && typeof jobs === 'object' && !('error' in jobs) ? Object.fromEntries(Object.entries(jobs).map(([k, j]) => [k, view(j)])) : jobs;
+        break;
+      }
+      case 'cancel': r = view(await answer(() => s.cancel(pick(o.i)))); break;
+      case 'trigger': r = view(await answer(() => s.trigger(pick(o.i)))); break;
+      case 'remove': r = await answer(() => s.remove(pick(o.i))); break;
+      case 'get': r = view(await answer(() => s.getJob(pick(o.i)))); break;
+      case 'history': r = records(await answer(() => s.history(pick(o.i)))); break;
+      case 'update': {
+        const patch = o.patch.runAt === undefined ? o.patch : { ...o.patch, runAt: t + o.patch.runAt };
+        r = view(await answer(() => s.update(pick(o.i), patch as never)));
+        break;
+      }
+      case 'pause': r = await answer(() => s.pause(o.name)); break;
+      case 'resume': r = await answer(() => s.resume(o.name)); break;
+      case 'requeue': r = await answer(() => s.requeueFailed(o.name)); break;
+      case 'send': r = await answer(() => s.sendEvent('ev', { v: o.v })); break;
+      case 'list': {
+        const jobs = await answer(() => s.listJobs(o.filter));
+        r = Array.isArray(jobs) ? jobs.map(view) : jobs;
+        break;
+      }
+      case 'count': r = await answer(() => s.countJobs(o.name)); break;
+      case 'run':
+        t += o.advance;
+        await runDue();
+        r = 'ran';
+        break;
+    }
+    out.push([o.k, r]);
+  }
+  t += 60_000;
+  await runDue();
+  const jobs = (await s.listJobs({ limit: 10_000, order: { by: 'createdAt', dir: 'asc' } })).map(view);
+  const histories = [];
+  for (const id of [...ids]) histories.push(records(await answer(() => s.history(id))));
+  out.push(['end', jobs, histories, await s.countJobs()]);
+  await s.close({ graceful: true, timeoutMs: 10_000 });
+  return out;
+}
+
+export async function describeSchedulerDifferential(factory: StoreFactory): Promise<void> {
+  const { skip } = ONLY && !ONLY.includes(factory.kind) ? { skip: true } : await availability(factory);
+  describe.skipIf(skip)(`differential through the Scheduler: ${factory.kind} against the model`, () => {
+    it(`${RUNS} random sequences of API calls, with workers running the due jobs, answer as on the model`, async () => {
+      await fc.assert(
+        fc.asyncProperty(apiSequence, async (ops) => {
+          const expected = await trace(new MemoryStore(), ops);
+          const created = await factory.create();
+          let actual: unknown[];
+          try {
+            actual = await trace(created.store, ops);
+          } finally {
+            await created.cleanup();
+          }
+          for (let i = 0; i < expected.length; i++) {
+            if (!isDeepStrictEqual(actual[i], expected[i])) {
+              throw new Error(`${factory.kind} answers otherwise than the model at step ${i} (${JSON.stringify(ops[i] ?? 'the end')}):\n  model: ${JSON.stringify(expected[i])}\n  ${factory.kind}: ${JSON.stringify(actual[i])}`);
+            }
+          }
+        }),
+        { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: false },
+      );
+    }, 600_000);
+  });
+}
