@@ -51,9 +51,16 @@ export function normaliseBackoff(value: BackoffOptions | undefined, field: strin
   assertKnownKeys(b, ['type', 'delay', 'maxDelay'], field);
   if (b.type !== 'exponential' && b.type !== 'fixed') throw new ValidationError(`${field}.type`, b.type, "must be 'exponential' or 'fixed'");
   if (b.delay === undefined) throw new ValidationError(`${field}.delay`, b.delay, 'is required');
-  const spec: BackoffSpec = { type: b.type, delay: parseDuration(b.delay as Duration, `${field}.delay`) };
-  if (b.maxDelay !== undefined) spec.maxDelay = parseDuration(b.maxDelay as Duration, `${field}.maxDelay`);
-  return spec;
+  const delay = parseDuration(b.delay as Duration, `${field}.delay`);
+  return orderedBackoff({ type: b.type, delay, ...(b.maxDelay !== undefined ? { maxDelay: parseDuration(b.maxDelay as Duration, `${field}.maxDelay`) } : {}) });
+}
+
+/**
+ * A backoff spec with its keys in the one order every store gives them back: type, delay, maxDelay. A store
+ * may keep them otherwise (Redis sorts them, to compare specs in Lua) and puts them back in order with this.
+ */
+export function orderedBackoff(b: BackoffSpec): BackoffSpec {
+  return b.maxDelay === undefined ? { type: b.type, delay: b.delay } : { type: b.type, delay: b.delay, maxDelay: b.maxDelay };
 }
 
 export function normaliseDefine(options: DefineOptions | undefined, field: string) {

@@ -75,6 +75,9 @@ export type Command =
   | { kind: 'remove'; pick: number }
   | { kind: 'pause'; name: string; paused: boolean }
   | { kind: 'advance'; ms: number }
+  // The next command runs in the same millisecond as the one before (each other command moves the clock 1 ms):
+  // a job settled and claimed again, or two claims, within one millisecond.
+  | { kind: 'stay' }
   | { kind: 'prune'; completed?: number; failed?: number; cancelled?: number; history: number | null; limit: number }
   | { kind: 'groupCounts'; name: string }
   | { kind: 'rateWindow'; name: string; group: string | null }
@@ -250,6 +253,7 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(1, 100, 1000, 10_000, 40_000) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('stay' as const) }) },
   {
     weight: 1,
     arbitrary: fc.record(

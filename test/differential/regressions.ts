@@ -7,6 +7,21 @@ import type { Command } from './commands.js';
 
 export const REGRESSIONS: Array<{ caught: string; commands: Command[] }> = [
   {
+    caught: 'Redis logged a rate-limited claim as its time and job id, so the same job claimed twice in one millisecond (released or retried at once) counted once in its window: every claim counts (found through the public API, a retry with no backoff under a frozen clock)',
+    commands: [
+      { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 1, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: null, repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null }] },
+      { kind: 'claim', limit: 1, names: null, caps: [{ name: 'a', rate: { max: 2, byGroup: false } }], lifetime: 30000, combine: false },
+      { kind: 'stay' },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'release', maxAttempts: 1, stale: false }] },
+      { kind: 'stay' },
+      { kind: 'claim', limit: 1, names: null, caps: [{ name: 'a', rate: { max: 2, byGroup: false } }], lifetime: 30000, combine: false },
+      { kind: 'stay' },
+      { kind: 'settle', picks: [{ pick: 0, outcome: 'release', maxAttempts: 1, stale: false }] },
+      { kind: 'stay' },
+      { kind: 'claim', limit: 2, names: null, caps: [{ name: 'a', rate: { max: 2, byGroup: false } }], lifetime: 30000, combine: false },
+    ],
+  },
+  {
     caught: 'merge of groups and dedupe modes: a grouped newcomer queued behind a running job of its key (replace) is skipped before the rotation, taking no turn or room under groupConcurrency, and a group whose only due job waits is served once the key frees',
     commands: [
       { kind: 'insert', jobs: [{ name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k1', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g1' }, { name: 'a', data: 0, priority: 0, maxAttempts: null, dedupeKey: 'k2', repeatKey: null, every: 1000, delay: 0, label: null, timeoutMs: null, group: 'g3' }] },

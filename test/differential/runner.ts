@@ -58,6 +58,7 @@ export class Pair {
       expect(this.translate(actual), `command #${i} ${command.kind}: answers differ\n${this.log.join('\n')}`).toEqual(exact(expected));
       await this.compareJobs(`after command #${i} ${command.kind}`);
       if (command.kind === 'advance') this.now += command.ms;
+      else if (command.kind === 'stay') this.now -= 1; // back to the last command's millisecond
       else this.now += 1;
     }
     await this.compareHistory();
@@ -225,6 +226,7 @@ export class Pair {
           return store.pausedNames();
         };
       case 'advance':
+      case 'stay':
         return async () => null;
       case 'prune': {
         const finishedBefore: Record<string, number> = {};

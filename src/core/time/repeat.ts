@@ -68,15 +68,25 @@ export function normaliseRepeat(repeat: RepeatOptions | undefined | null, field:
   const extra = { ...(catchUp === 'all' ? { catchUp: 'all' as const } : {}), ...(jitter > 0 ? { jitter } : {}) };
   if ('cron' in repeat && repeat.cron !== undefined) {
     const timezone = assertTimezone(repeat.timezone ?? defaultTimezone, `${field}.timezone`);
-    return { cron: assertCron(repeat.cron, `${field}.cron`, timezone), timezone, ...extra };
+    return orderedRepeat({ cron: assertCron(repeat.cron, `${field}.cron`, timezone), timezone, ...extra });
   }
   if ('every' in repeat && repeat.every !== undefined) {
     if (typeof repeat.every === 'string' && looksLikeCron(repeat.every) && !looksLikeDuration(repeat.every)) {
       throw new ValidationError(`${field}.every`, repeat.every, 'is a cron expression: use { cron } instead');
     }
-    return { every: parsePositiveDuration(repeat.every, `${field}.every`), ...extra };
+    return orderedRepeat({ every: parsePositiveDuration(repeat.every, `${field}.every`), ...extra });
   }
   throw new ValidationError(field, repeat, 'must have a cron or an every property');
+}
+
+/**
+ * A repeat spec with its keys in the one order every store gives them back: cron and timezone (or every), then
+ * catchUp and jitter. A store may keep them otherwise (Redis sorts them, to compare specs in Lua) and puts them
+ * back in order with this.
+ */
+export function orderedRepeat(r: RepeatSpec): RepeatSpec {
+  const extra = { ...(r.catchUp !== undefined ? { catchUp: r.catchUp } : {}), ...(r.jitter !== undefined ? { jitter: r.jitter } : {}) };
+  return 'cron' in r ? { cron: r.cron, timezone: r.timezone, ...extra } : { every: r.every, ...extra };
 }
 
 /** The largest jitter: offsets come from a 32-bit hash. */

@@ -13,6 +13,8 @@
 import { StoreError } from '../../core/errors.js';
 import { dedupeUntilOf } from '../../core/rules/dedupe.js';
 import { newRecord } from '../../core/rules/insert.js';
+import { orderedBackoff } from '../../core/normalise.js';
+import { orderedRepeat } from '../../core/time/repeat.js';
 import type { InsertResult, JobRecord, NewJob } from '../../core/store.js';
 import { isDedupeRace } from './errors.js';
 import { jsonParam, toRecord, type JobRow } from './rows.js';
@@ -86,13 +88,13 @@ async function insertPlain(store: PostgresStore, jobs: NewJob[], now: number, vi
 /**
  * The record of a row insert-plain.sql wrote, as toRecord would read it back: core's new record (rules/insert.ts),
  * with data parsed from the text written (the json column returns that text; a copy, not the caller's object)
- * and the jsonb columns as the statement returned them (their keys in jsonb's order).
+ * and the jsonb columns as the statement returned them, their keys put back in the core's order (rows.ts).
  */
 function plainRecord(row: { id: string; backoff: JobRecord['backoff']; repeat: JobRecord['repeat'] }, job: NewJob, input: Record<string, unknown>, now: number): JobRecord {
   const record = newRecord(String(row.id), job, now);
   record.data = input.data === undefined ? null : (JSON.parse(input.data as string) as JobRecord['data']);
-  record.backoff = row.backoff ?? null;
-  record.repeat = row.repeat ?? null;
+  record.backoff = row.backoff ? orderedBackoff(row.backoff) : null;
+  record.repeat = row.repeat ? orderedRepeat(row.repeat) : null;
   return record;
 }
 

@@ -5,6 +5,8 @@
  */
 import type { HistoryEntry, HistoryRow, JobRecord } from '../../core/store.js';
 import type { Json, JobStatus } from '../../core/types.js';
+import { orderedBackoff } from '../../core/normalise.js';
+import { orderedRepeat } from '../../core/time/repeat.js';
 
 export interface JobRow {
   id: string;
@@ -74,9 +76,10 @@ export function toRecord(row: JobRow): JobRecord {
     priority: row.priority,
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
-    backoff: row.backoff ?? null,
+    // jsonb keeps keys in its own order (shortest first); given back in the core's, as every store does.
+    backoff: row.backoff ? orderedBackoff(row.backoff) : null,
     timeoutMs: numOrNull(row.timeout_ms),
-    repeat: row.repeat ?? null,
+    repeat: row.repeat ? orderedRepeat(row.repeat) : null,
     repeatKey: row.repeat_key,
     dedupeKey: row.dedupe_key ?? row.dedupe_waiting ?? null,
     dedupeUntil: row.dedupe_until === undefined ? null : numOrNull(row.dedupe_until),

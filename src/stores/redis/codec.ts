@@ -4,9 +4,11 @@
  * the client wrote, and Lua never decodes them, so numbers and strings come back exactly as they went in.
  */
 import type { ClaimRequest, ClaimedJob, HistoryEntry, HistoryRow, JobPatch, JobRecord, NewJob } from '../../core/store.js';
-import type { Json, JobStatus } from '../../core/types.js';
+import type { BackoffSpec, Json, JobStatus, RepeatSpec } from '../../core/types.js';
 import type { Arg } from './scripts.js';
 import { dedupeUntilOf } from '../../core/rules/dedupe.js';
+import { orderedBackoff } from '../../core/normalise.js';
+import { orderedRepeat } from '../../core/time/repeat.js';
 import { newRecord } from '../../core/rules/insert.js';
 
 /** JSON with object keys sorted, so the same repeat spec always compares equal in Lua. */
@@ -72,9 +74,9 @@ export function insertedJob(id: string, job: NewJob, now: number): JobRecord {
     ...newRecord(id, job, now),
     data: JSON.parse(JSON.stringify(job.data ?? null)) as Json,
     maxAttempts: job.maxAttempts ?? null,
-    backoff: job.backoff ? (JSON.parse(canonicalJson(job.backoff)) as JobRecord['backoff']) : null,
+    backoff: job.backoff ? orderedBackoff(job.backoff) : null,
     timeoutMs: job.timeoutMs ?? null,
-    repeat: job.repeat ? (JSON.parse(canonicalJson(job.repeat)) as JobRecord['repeat']) : null,
+    repeat: job.repeat ? orderedRepeat(job.repeat) : null,
     repeatKey: job.repeatKey || null,
     dedupeKey: job.dedupeKey || null,
     label: job.label || null,
@@ -140,9 +142,10 @@ export function decodeJob(flat: string[]): JobRecord & { lockToken: string | nul
     priority: Number(f.priority ?? 0),
     attempts: Number(f.attempts ?? 0),
     maxAttempts: num(f.maxAttempts),
-    backoff: json(f.backoff),
+    // Stored with sorted keys (canonicalJson); given back in the core's order as every store does.
+    backoff: f.backoff ? orderedBackoff(JSON.parse(f.backoff) as BackoffSpec) : null,
     timeoutMs: num(f.timeoutMs),
-    repeat: json(f.repeat),
+    repeat: f.repeat ? orderedRepeat(JSON.parse(f.repeat) as RepeatSpec) : null,
     repeatKey: f.repeatKey ?? null,
     dedupeKey: f.dedupeKey ?? null,
     dedupeUntil: num(f.dedupeUntil),

@@ -403,7 +403,10 @@ local function claimJobs(a)
           rated[key] = true
           redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now - rate.per))
         end
-        redis.call('ZADD', key, nowText, nowText .. ':' .. id)
+        -- One member per claim, never per job: a job released or retried and claimed again in the same
+        -- millisecond is another claim in the window (rules/rate.ts), so the claim's token is in the member.
+        local member = nowText .. ':' .. id .. ':' .. token
+        redis.call('ZADD', key, nowText, member)
         -- Every claim of the name, whatever its key, so Store.rateFreeAt finds the earliest start in any of its
         -- windows with one read (rate_free_at.lua), however many groups it has.
         local all = P .. ':rateall:' .. best.name
@@ -411,7 +414,7 @@ local function claimJobs(a)
           rated[all] = true
           redis.call('ZREMRANGEBYSCORE', all, '-inf', fmt(now - rate.per))
         end
-        redis.call('ZADD', all, nowText, nowText .. ':' .. id)
+        redis.call('ZADD', all, nowText, member)
       end
       if offer then
         redis.call('ZREM', offer.readyKey, bestMember)
