@@ -153,10 +153,14 @@ async function wait(id: string, options: JobsOptions): Promise<number> {
     process.stderr.write(`hourglass: ${error.message} [${error.code}]\n`);
     return WAIT_TIMED_OUT;
   }
-  if (options.json) out(JSON.stringify(job, null, 2));
-  else out(`job ${job.id} (${job.name}) ${job.status}${job.status === 'failed' && job.lastError ? `: ${job.lastError}` : ''}`);
   // A repeating job comes back pending after its run: lastError says how that run went.
-  return job.status === 'completed' || (job.repeat !== null && job.status === 'pending' && job.lastError === null) ? 0 : 1;
+  const runOfRepeat = job.repeat !== null && job.status === 'pending';
+  if (options.json) out(JSON.stringify(job, null, 2));
+  else if (runOfRepeat) {
+    const next = job.nextRunAt ? `; next run ${job.nextRunAt.toISOString()}` : '';
+    out(`job ${job.id} (${job.name}) ran: ${job.lastError === null ? 'completed' : `failed: ${job.lastError}`}${next}`);
+  } else out(`job ${job.id} (${job.name}) ${job.status}${job.status === 'failed' && job.lastError ? `: ${job.lastError}` : ''}`);
+  return job.status === 'completed' || (runOfRepeat && job.lastError === null) ? 0 : 1;
 }
 
 /** jobs add NAME [--data JSON] [--at WHEN | --in DURATION | --every INTERVAL] [--timezone TZ] ... */

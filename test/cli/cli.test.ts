@@ -206,6 +206,28 @@ describe('hourglass CLI: the first hour (issue 12)', { timeout: 120_000 }, () =>
     expect((await cli(['jobs', 'wait', '404404', '--store', url])).stderr).toMatch(/JOB_NOT_FOUND/);
   });
 
+  it('waits for the next run of a repeating job: exit 0 when that run succeeded, 1 when it failed', async () => {
+    const path = join(dir, 'wait-repeat.db');
+    const url = `sqlite:${path}`;
+    const s = new Scheduler({ store: new SqliteStore({ path }), logger: silentLogger, pollInterval: 20 });
+    s.define('tick', async () => ({ ok: true }));
+    s.define('tock', async () => {
+      throw new Error('out of ink');
+    }, { attempts: 1 });
+    // First runs in 2 s, then hourly: the commands are (most likely) already waiting when this process runs them.
+    const startAt = Date.now() + 2000;
+    const tick = await s.every('1 hour', 'tick', null, { startAt });
+    const tock = await s.every('1 hour', 'tock', null, { startAt });
+    const waits = [cli(['jobs', 'wait', tick.id, '--store', url, '--json']), cli(['jobs', 'wait', tock.id, '--store', url])];
+    await s.start();
+    const [ok, failed] = await Promise.all(waits);
+    await s.stop();
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ id: tick.id, status: 'pending', lastError: null, repeat: { every: 3_600_000 } });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(new RegExp(`^job ${tock.id} \\(tock\\) ran: failed: out of ink; next run \\d{4}-`));
+  });
+
   it('names the file and line of a syntax error in a --jobs module', async () => {
     const jobs = join(dir, 'broken-jobs');
     mkdirSync(join(jobs, 'lib'), { recursive: true });
