@@ -139,7 +139,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ k: fc.constant('run' as const), advance: fc.constantFrom(0, 500, 1000, 2500, 6000) }) },
 );
 
-export const apiSequence = fc.array(op, { minLength: 3, maxLength: LENGTH });
+// size 'max': lengths spread up to LENGTH (fast-check's default size keeps arrays to about ten).
+export const apiSequence = fc.array(op, { minLength: 3, maxLength: LENGTH, size: 'max' });
 
 /**
  * What one sequence did on one store: each call's answer, then every job and its history. `others`: more
