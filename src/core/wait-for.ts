@@ -1,11 +1,12 @@
 /**
  * scheduler.waitFor(id): the job once it has finished (completed, failed or cancelled), whichever process runs
- * it; a repeating job, which never finishes by itself, once a run of it has ended after the call. The store is the only thing every process shares, so the job is read again until it has finished: soon at
- * first (a short job ends within milliseconds), then every 250 ms, then every second once the wait passes 30 s
- * (pollDelay). One JobWatch per scheduler does the reading for all of its watchers (a watcher: one waitFor call;
- * not a durable run's `wait`, docs/architecture.md): each time a read is due it reads every job due for one
- * together, READ_CHUNK ids a store call (Store.getJobs), so ten thousand watchers cost a few
- * dozen reads a second, not forty thousand, and one timer. A job this process's own worker settles, or this
+ * it; a repeating job, which never finishes by itself, once a run of it has ended after the call. The store is
+ * the only thing every process shares, so the job is read again until it has finished: soon at first (a short
+ * job ends within milliseconds), then every 250 ms, then every second once the wait passes 30 s (pollDelay).
+ * One JobWatch per scheduler does the reading for all of its watchers (a watcher: one waitFor call; not a
+ * durable run's `wait`, docs/architecture.md): each time a read is due it reads every job due for one together,
+ * READ_CHUNK ids a store call (Store.getJobs), so ten thousand watchers cost a few dozen reads a second, not
+ * forty thousand, and one timer. A job this process's own worker settles, or this
  * process cancels, is read again at once (wake(), fed by the scheduler's job:complete and job:cancel).
  */
 import { JobNotFoundError, WaitTimeoutError } from './errors.js';

@@ -3,8 +3,10 @@
  * every and cron, scheduleBulk, flow, update, cancel, trigger, remove, pause and resume, requeueFailed,
  * sendEvent, lists, counts, history) on a Scheduler over the reference store (MemoryStore) and on one over a
  * real store, with real workers running every due job between calls: handlers that fail a given number of
- * times, a grouped name with groupConcurrency 1, a global rate limit, and a durable handler that steps, sleeps
- * and waits for an event. Every call's answer, and at the end every job and its history, must be the same.
+ * times, a grouped name with groupConcurrency 1, a global rate limit, a durable handler that steps, sleeps
+ * and waits for an event, and a planner that adds a sub-graph and a follow-up. Every call's answer, and at the
+ * end every job and its history, must be the same as JSON text (key order counts). A second test goes through
+ * two schedulers on two handles of the same data (two processes): calls alternate between them, both run jobs.
  *
  * The store-level suite (suite.ts) proves each store applies the rules as the model does, command by command;
  * this one proves what a user sees end to end agrees too (the worker, the settle batcher, the views), as a
@@ -145,7 +147,7 @@ export const apiSequence = fc.array(op, { minLength: 3, maxLength: LENGTH, size:
 /**
  * What one sequence did on one store: each call's answer, then every job and its history. `others`: more
  * handles on the same data (another process's), each with a Scheduler of its own whose workers run due jobs
- * beside the first's; every call goes through the first.
+ * beside the first's; the calls take turns between the schedulers, reads at the end go through the first.
  */
 export async function trace(store: Store, ops: readonly Op[], others: readonly Store[] = []): Promise<unknown[]> {
   let t = T0;
