@@ -59,7 +59,7 @@ import { InsertBatcher } from './insert-batcher.js';
 import { flowJobs } from './flow.js';
 import { chunkSizeOf, insertInChunks } from './bulk.js';
 import { ProcessHeartbeat, toProcessInfo, type ProcessInfo } from './processes.js';
-import { JobWatch } from './wait-for.js';
+import { JobWatch, pollDelay } from './wait-for.js';
 export type { SchedulerOptions } from './options.js';
 
 
@@ -95,7 +95,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
     const store = await this.store();
     if (store.getJobs) return store.getJobs(ids);
     return (await Promise.all(ids.map((id) => store.getJob(id)))).filter((job): job is JobRecord => job !== null);
-  });
+  }, pollDelay, () => this.clock());
   /** Writes this process's record to the store while it runs (processes()). */
   private readonly heartbeat: ProcessHeartbeat;
   private readingProcesses: Promise<ProcessRecord[]> | null = null;

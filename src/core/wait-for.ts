@@ -35,7 +35,7 @@ interface Watcher {
   id: string;
   /** When its next read is due (performance.now()). */
   readAt: number;
-  /** The call's time by this process's clock (Date.now()). */
+  /** The call's time by the scheduler's clock (the clock that writes lastFinishedAt). */
   calledAt: number;
   /** A repeating job's lastFinishedAt when first read. */
   lastFinished?: number | null;
@@ -51,10 +51,15 @@ export class JobWatch {
   private timerAt = Infinity;
   private reading = false;
 
-  /** `delay`: the pause before a watcher's next read (tests give a long one, to see a wake-up end it). */
+  /**
+   * `delay`: the pause before a watcher's next read (tests give a long one, to see a wake-up end it). `clock`: the
+   * scheduler's (its `now` option), the one its runs' lastFinishedAt are written by: a repeating job's run is
+   * after the call by that clock, not by this machine's.
+   */
   constructor(
     private readonly read: ReadJobs,
     private readonly delay: (round: number, waitedMs: number) => number = pollDelay,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /** How many watchers are under way. */
@@ -72,7 +77,7 @@ export class JobWatch {
       const watcher: Watcher = {
         id,
         readAt: now,
-        calledAt: Date.now(),
+        calledAt: this.clock(),
         round: 0,
         startedAt: now,
         timeoutMs: options.timeoutMs,

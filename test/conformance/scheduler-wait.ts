@@ -85,6 +85,26 @@ export async function describeWaitFor(factory: StoreFactory): Promise<void> {
       expect(await producer.history(job.id)).toHaveLength(2);
     });
 
+    it('tells a repeating job\'s next run from its last by the scheduler\'s clock (the now option), not this machine\'s', async () => {
+      // A clock a day ahead: the last run's lastFinishedAt is later than the call by Date.now(), yet it is not a
+      // run that ended after the call.
+      const now = () => Date.now() + 86_400_000;
+      const worker = await h.scheduler({ now });
+      const producer = await h.scheduler({ now });
+      worker.define('hourly', async () => 'ran', { attempts: 1 });
+      await worker.start();
+      const job = await producer.every('1 hour', 'hourly', null);
+      const waiting = producer.waitFor(job.id, { timeout: '20s' });
+      await producer.trigger(job.id);
+      const first = await waiting;
+      expect(first.lastFinishedAt).toBeInstanceOf(Date);
+      await expect(producer.waitFor(job.id, { timeout: 300 })).rejects.toBeInstanceOf(WaitTimeoutError);
+      const next = producer.waitFor(job.id, { timeout: '20s' });
+      await producer.trigger(job.id);
+      expect((await next).lastFinishedAt!.getTime()).toBeGreaterThanOrEqual(first.lastFinishedAt!.getTime());
+      expect(await producer.history(job.id)).toHaveLength(2);
+    });
+
     it('wakes at once when its own process runs the job', async () => {
       const s = await h.scheduler();
       s.define('quick', async () => 'done');

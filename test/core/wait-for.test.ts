@@ -81,7 +81,8 @@ describe('JobWatch', () => {
     const repeat = { every: 60_000 };
     let record = { id: '7', status: 'pending', repeat, lastFinishedAt: null } as unknown as JobRecord;
     const reads: number[] = [];
-    const watch = new JobWatch(async () => (reads.push(1), [record]), () => HOUR);
+    let clock = 500; // the scheduler's clock, which writes lastFinishedAt
+    const watch = new JobWatch(async () => (reads.push(1), [record]), () => HOUR, () => clock);
     const done = watch.wait('7', { timeoutMs: null });
     await until(() => reads.length === 1);
     record = { ...record, status: 'running' };
@@ -92,6 +93,7 @@ describe('JobWatch', () => {
     watch.wake('7');
     expect(await done).toMatchObject({ status: 'pending', lastFinishedAt: 1_000, lastError: 'boom' });
     // A wait begun after that run waits for the next one.
+    clock = 2_000;
     const next = watch.wait('7', { timeoutMs: null });
     await until(() => reads.length === 4);
     expect(watch.size).toBe(1);
@@ -99,7 +101,8 @@ describe('JobWatch', () => {
     watch.wake('7');
     expect(await next).toMatchObject({ lastFinishedAt: 61_000, lastError: null });
     // A run that ended after the call but before its first read came back ends the wait too (by the clock).
-    record = { ...record, lastFinishedAt: Date.now() + 5 } as JobRecord;
+    clock = 70_000;
+    record = { ...record, lastFinishedAt: 70_005 } as JobRecord;
     expect(await watch.wait('7', { timeoutMs: null })).toMatchObject({ lastFinishedAt: record.lastFinishedAt });
   });
 
