@@ -349,7 +349,7 @@ export class Scheduler<J extends object = AnyJobs, C extends object = {}> extend
    * the one given), whether or not workers run: for a cron-driven cleanup, or a process that never starts.
    * A backlog larger than one sweep's bound (20 000 jobs) is left for the next call. It also forgets the groups
    * that went away (rules/groups.ts forgettable), visiting up to 20 000 of them from the first; `groups` counts
-   * the records the store dropped, which differ by store (docs/operations.md).
+   * them (the same on every store: a group is known from its first pending job, makesGroupKnown).
    */
   async prune(retention?: RetentionOptions): Promise<{ jobs: number; history: number; groups: number; events: number }> {
     const policy = retention === undefined ? this.retention : parseRetention(retention, 'retention');

@@ -111,8 +111,8 @@ export type Command =
   | { kind: 'loadSteps'; pick: number }
   // When a global rate window frees (Store.rateFreeAt, rules/rate.ts), each name's window its own (RATE_WINDOWS).
   | { kind: 'rateFreeAt'; rates: { name: string; max: number; byGroup: boolean; limited: boolean }[] }
-  // Groups' upkeep (Store.pruneGroups, rules/groups.ts forgettable): every group of the sequence visited (the
-  // answer, a count of what each store keeps per group, is not compared: claims after it prove the effect).
+  // Groups' upkeep (Store.pruneGroups, rules/groups.ts forgettable): every group of the sequence visited, and how
+  // many were forgotten (every store knows the same groups: makesGroupKnown); claims after it prove the effect.
   | { kind: 'pruneGroups'; rateBack: number };
 
 /** Objects whose keys come in a random order: stores must give them back in that order. */

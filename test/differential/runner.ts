@@ -256,8 +256,8 @@ export class Pair {
           store.groupCounts ? (await store.groupCounts(command.name, now)).map((g) => ({ ...g, group: g.group.slice(this.groupPrefix.length) })) : 'no group counts';
       case 'pruneGroups':
         return async (store) => {
-          if (store.pruneGroups) await store.pruneGroups({ now, rateBefore: now - command.rateBack, limit: 1000, cursor: null });
-          return null;
+          // How many it forgot: every store knows the same groups (rules/groups.ts makesGroupKnown).
+          return store.pruneGroups ? (await store.pruneGroups({ now, rateBefore: now - command.rateBack, limit: 1000, cursor: null })).forgotten : null;
         };
       case 'rateFreeAt': {
         const limits: NameLimit[] = command.rates.map(({ name, max, byGroup, limited }) =>

@@ -113,6 +113,17 @@ export function isGrouped(job: Pick<JobRecord, 'group'>): job is { group: string
  * were never served, or idle as long, can change: ties go by group, as for new groups.)
  */
 
+/**
+ * Whether writing `job` makes its (name, group) known, so that groups' upkeep visits it (and counts it when it
+ * forgets it): a grouped job becoming pending, whichever write does it (insert, a retry, a repeat, a release, a
+ * recovery, trigger, update, a workflow node released). Every job a claim serves, and so every rotation stamp and
+ * rate key, was pending first; a workflow's blocked node joins when it is released. One rule, so that each store
+ * forgets (and prune() counts) the same groups.
+ */
+export function makesGroupKnown(job: Pick<JobRecord, 'status' | 'group'>): boolean {
+  return job.status === 'pending' && isGrouped(job);
+}
+
 /** Whether a job keeps its (name, group) known: live (pending, blocked, running) or holding a slot (takesSlot). */
 export function keepsGroup(job: Pick<JobRecord, 'status' | 'lockedUntil'>, now: number): boolean {
   return job.status === 'pending' || job.status === 'blocked' || takesSlot(job, now);

@@ -11,7 +11,7 @@ import { storeError } from '../../core/errors.js';
 import { claimable, claimedRecord, compareClaimOrder, leaseEnded, NameAllowance, recoveredRecord, takesSlot } from '../../core/rules/claim.js';
 import { keyHolderOf, replacedRecord, waitsForKey } from '../../core/rules/dedupe.js';
 import { adoptedFlow, cascade, completed, heldBack, holdsBackAtInsert, misordered, pruned, removed, restore, type Edge, type Graph } from '../../core/rules/flow.js';
-import { compareCodePoints, forgettable, rotation, servedOrder } from '../../core/rules/groups.js';
+import { compareCodePoints, forgettable, makesGroupKnown, rotation, servedOrder } from '../../core/rules/groups.js';
 import { earliest, rateFreeAt, rateKey, rateRoom, ratedNames, windowOf } from '../../core/rules/rate.js';
 import { decideInsert, FINISHED, LIVE, newRecord, upsertedRecord, upsertStartsCycle } from '../../core/rules/insert.js';
 import {
@@ -110,6 +110,8 @@ export class MemoryStore implements Store {
   };
   /** Rotation stamps per name, then group (rules/groups.ts); a group not here was never served (0). */
   private readonly served = new Map<string, Map<string, number>>();
+  /** The groups upkeep visits (rules/groups.ts makesGroupKnown), by groupKey, until it forgets them. */
+  private readonly knownGroups = new Map<string, [string, string]>();
   private servedClock = 0;
   /** Claims of globally rate-limited names, by name and rate key (rules/rate.ts): their times. */
   private readonly rateLog = new Map<string, number[]>();
@@ -142,6 +144,7 @@ export class MemoryStore implements Store {
   }
 
   private write(record: JobRecord, lockToken: string | null, seq?: number, settledToken?: string): void {
+    if (makesGroupKnown(record)) this.knownGroups.set(groupKey(record.name, record.group!), [record.name, record.group!]);
     const row = this.jobs.get(record.id);
     this.jobs.set(record.id, { seq: seq ?? row!.seq, text: encode(record), lockToken, settledToken: settledToken ?? row?.settledToken ?? null });
   }
@@ -366,16 +369,12 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * Groups' upkeep (rules/groups.ts forgettable): what the model keeps per (name, group) is its stamp and its rate
-   * key's log; visited in (name, group) code point order after the cursor (JSON of the pair).
+   * Groups' upkeep (rules/groups.ts forgettable): the known groups (makesGroupKnown) are visited in (name, group)
+   * code point order after the cursor (JSON of the pair); what the model keeps of one is its stamp and its rate
+   * key's log, forgotten with it.
    */
   async pruneGroups(request: GroupPruneRequest): Promise<GroupPruneResult> {
-    const known = new Map<string, [string, string]>();
-    for (const [name, stamps] of this.served) for (const group of stamps.keys()) known.set(groupKey(name, group), [name, group]);
-    for (const key of this.rateLog.keys()) {
-      const [name, group] = key.split('\u0000') as [string, string];
-      if (group !== '') known.set(key, [name, group]);
-    }
+    const known = this.knownGroups;
     const order = (a: [string, string], b: [string, string]) => compareCodePoints(a[0], b[0]) || compareCodePoints(a[1], b[1]);
     const after = request.cursor === null ? null : (JSON.parse(request.cursor) as [string, string]);
     const page = [...known.values()].filter((pair) => after === null || order(pair, after) > 0).sort(order).slice(0, Math.max(0, request.limit));
@@ -386,6 +385,7 @@ export class MemoryStore implements Store {
       if (!forgettable(jobs, this.rateLog.get(key) ?? [], request.rateBefore, request.now)) continue;
       this.served.get(name)?.delete(group);
       this.rateLog.delete(key);
+      this.knownGroups.delete(key);
       forgotten++;
     }
     const last = page[page.length - 1];

@@ -66,7 +66,8 @@
 --   P:grun:<g>      zset id by id: the group's running jobs; P:gheld:<g> as P:held:<name> for the group
 --                   (their sum is what groupConcurrency caps)
 --   P:glive:<g>     zset id by id: the group's pending, blocked and running jobs (layout 8; groups' upkeep)
---   P:gknown:<name> zset of the name's groups the store keeps something of, all scored 0 (byte order), and
+--   P:gknown:<name> zset of the name's known groups (a job of it was pending since it was last forgotten:
+--                   src/core/rules/groups.ts makesGroupKnown), all scored 0 (byte order), and
 --   P:gnames        the names that have one: groups' upkeep walks them (prune_groups.lua; layout 8)
 local P = ARGV[1]
 local TERMINAL = { completed = true, failed = true, cancelled = true }
@@ -320,7 +321,8 @@ local function index(id, job, now, b)
       redis.call('ZADD', P .. ':gheld:' .. groupKey(name, job.group), job.lockedUntil, id)
     end
     if GROUP_LIVE[status] then redis.call('ZADD', P .. ':glive:' .. groupKey(name, job.group), id, id) end
-    knownGroup(name, job.group)
+    -- Known from its first pending job (src/core/rules/groups.ts makesGroupKnown), as in every store.
+    if status == 'pending' then knownGroup(name, job.group) end
   end
   -- Insert and update index the whole job, so a repeat set by either is seen here (the member may exist).
   if job['repeat'] then redis.call('ZADD', P .. ':rep', id, id) end
